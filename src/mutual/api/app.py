@@ -1,0 +1,71 @@
+"""The litestar application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from litestar import Litestar, Router
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+from mutual import __version__
+from mutual.api.dependencies import DEPENDENCIES
+from mutual.api.problems import EXCEPTION_HANDLERS
+from mutual.api.routes import accounts, system, transactions
+from mutual.settings import Settings
+from mutual.usecases.access import Authenticator
+from mutual.usecases.runtime import Runtime, open_runtime
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litestar:
+    """The app; it opens (and migrates) the database on start-up unless given a runtime."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if runtime is not None:
+            app.state.runtime = runtime
+            app.state.authenticator = Authenticator(runtime)
+            yield
+            return
+        async with open_runtime(settings) as rt:
+            app.state.runtime = rt
+            app.state.authenticator = Authenticator(rt)
+            yield
+
+    api = Router(
+        path=API_PREFIX,
+        route_handlers=[
+            system.health,
+            system.create_token,
+            accounts.create_account,
+            accounts.get_account,
+            accounts.list_accounts,
+            accounts.get_statement,
+            transactions.record_transactions,
+            transactions.get_transaction,
+            transactions.reverse_transaction,
+        ],
+        dependencies=DEPENDENCIES,
+        security=[{"bearer": []}],
+    )
+    return Litestar(
+        route_handlers=[api],
+        lifespan=[lifespan],
+        exception_handlers=EXCEPTION_HANDLERS,
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="mutual",
+            version=__version__,
+            description="Time bank and mutualisation ledger for territories of co-responsibility.",
+            components=Components(
+                security_schemes={
+                    "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="token")
+                }
+            ),
+            path="/api/v1/schema",
+        ),
+        debug=False,
+    )

@@ -1,0 +1,164 @@
+"""The one table from error codes to HTTP statuses, and RFC 9457 problem responses.
+
+Precedence when several rules apply is the core's (see ``mutual.core.errors``): the
+first rule that fails is the one reported.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotFoundException,
+    SerializationException,
+    ValidationException,
+)
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ExceptionHandlersMap
+
+from mutual.core.errors import LedgerError
+from mutual.store.errors import StoreError, StoreUnavailable
+
+log = logging.getLogger(__name__)
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+RETRY_AFTER_SECONDS = "1"
+
+STATUS_BY_CODE: dict[str, int] = {
+    "malformed_request": 400,
+    "not_authenticated": 401,
+    "not_authorised": 403,
+    "not_found": 404,
+    "method_not_allowed": 405,
+    "exceeds_balance_min": 409,
+    "exceeds_balance_max": 409,
+    "already_reversed": 409,
+    "request_too_large": 413,
+    "unsupported_media_type": 415,
+    "invalid_request": 422,
+    "invalid_unit": 422,
+    "invalid_bounds": 422,
+    "amount_zero": 422,
+    "amount_out_of_range": 422,
+    "too_few_postings": 422,
+    "duplicate_account": 422,
+    "transaction_not_balanced": 422,
+    "reversal_kind_mismatch": 422,
+    "account_not_found": 422,
+    "unit_mismatch": 422,
+    "transaction_not_found": 422,
+    "reversal_not_inverse": 422,
+    "idempotency_key_reused": 422,
+    "idempotency_key_mismatch": 422,
+    "invalid_cursor": 422,
+    "batch_aborted": 422,
+    "too_many_requests": 429,
+    "internal_error": 500,
+    "ledger_invariant_violated": 500,
+    "service_unavailable": 503,
+}
+
+_HTTP_CODES = {
+    400: "malformed_request",
+    401: "not_authenticated",
+    403: "not_authorised",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+    503: "service_unavailable",
+}
+
+
+def problem_document(
+    code: str, detail: str, field: str | None = None, **extra: Any
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "type": code,
+        "title": code.replace("_", " ").capitalize(),
+        "status": STATUS_BY_CODE.get(code, 500),
+        "detail": detail,
+        "field": field,
+    }
+    body.update(extra)
+    return body
+
+
+def problem_response(
+    document: dict[str, Any], *, headers: dict[str, str] | None = None
+) -> Response[Any]:
+    status = int(document["status"])
+    all_headers = dict(headers or {})
+    if status == 503:
+        all_headers["Retry-After"] = RETRY_AFTER_SECONDS
+    return Response(
+        document, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=all_headers
+    )
+
+
+def _ledger_error(_: Request[Any, Any, Any], exc: LedgerError) -> Response[dict[str, Any]]:
+    return problem_response(problem_document(exc.code, exc.detail, exc.field))
+
+
+def _store_error(_: Request[Any, Any, Any], exc: StoreError) -> Response[dict[str, Any]]:
+    if isinstance(exc, StoreUnavailable):
+        return problem_response(problem_document(exc.code, str(exc)))
+    log.error("store error: %s", exc)
+    return problem_response(problem_document(exc.code, "the ledger refused an internal write"))
+
+
+def _field_path(key: object) -> str | None:
+    return None if key in (None, "") else str(key)
+
+
+def _validation_error(
+    _: Request[Any, Any, Any], exc: ValidationException
+) -> Response[dict[str, Any]]:
+    errors = [
+        {"field": str(e.get("key") or ""), "message": str(e.get("message", ""))[:300]}
+        for e in (exc.extra if isinstance(exc.extra, list) else [])
+        if isinstance(e, dict)
+    ]
+    if not errors:
+        # Litestar reports undecodable bodies as a validation error without a field.
+        return problem_response(
+            problem_document("malformed_request", "the request body is not valid JSON")
+        )
+    first = errors[0]
+    return problem_response(
+        problem_document(
+            "invalid_request",
+            f"{first['field'] or 'request'}: {first['message']}",
+            _field_path(first["field"]),
+            errors=errors,
+        )
+    )
+
+
+def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    code = _HTTP_CODES.get(exc.status_code)
+    if code is None:
+        code = "internal_error" if exc.status_code >= 500 else "malformed_request"
+    detail = exc.detail if exc.status_code < 500 else "the service failed to answer"
+    return problem_response(problem_document(code, str(detail)[:300]))
+
+
+def _unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    log.exception("unexpected error", exc_info=exc)
+    return problem_response(problem_document("internal_error", "the service failed to answer"))
+
+
+EXCEPTION_HANDLERS: ExceptionHandlersMap = {
+    LedgerError: _ledger_error,
+    StoreError: _store_error,
+    ValidationException: _validation_error,
+    SerializationException: _http_error,
+    NotFoundException: _http_error,
+    HTTPException: _http_error,
+    HTTP_500_INTERNAL_SERVER_ERROR: _unexpected,
+    Exception: _unexpected,
+}

@@ -1,0 +1,1 @@
+"""One module per resource; handlers translate HTTP to use cases and back, nothing more."""

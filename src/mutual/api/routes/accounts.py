@@ -1,0 +1,109 @@
+"""``/accounts``: open accounts, read balances, list them, read statements."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Response, get, post
+from litestar.params import Parameter
+
+from mutual.api.schemas import (
+    AccountIn,
+    AccountOut,
+    AccountPage,
+    StatementLineOut,
+    StatementPage,
+)
+from mutual.core.accounts import Account
+from mutual.core.authority import Principal
+from mutual.core.ids import AccountId
+from mutual.usecases import accounts as usecase
+from mutual.usecases.runtime import Runtime
+
+Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size.")]
+Cursor = Annotated[str | None, Parameter(max_length=200, description="From next_cursor.")]
+
+
+def account_out(account: Account) -> AccountOut:
+    return AccountOut(
+        id=account.id,
+        unit=account.unit,
+        owner_kind=account.owner_kind,
+        owner_id=account.owner_id,
+        balance_min=account.balance_min,
+        balance_max=account.balance_max,
+        balance=account.balance,
+        version=account.version,
+    )
+
+
+@post("/accounts", operation_id="createAccount", summary="Open an account", status_code=201)
+async def create_account(
+    data: AccountIn, rt: Runtime, principal: Principal
+) -> Response[AccountOut]:
+    """Operators open accounts; an identical repeat with the same id answers 200."""
+    account, created = await usecase.create_account(
+        rt,
+        principal,
+        account_id=None if data.id is None else AccountId(data.id),
+        unit=data.unit,
+        owner_kind=data.owner_kind,
+        owner_id=data.owner_id,
+        balance_min=data.balance_min,
+        balance_max=data.balance_max,
+    )
+    headers = {} if created else {"Idempotent-Replayed": "true"}
+    return Response(account_out(account), status_code=201 if created else 200, headers=headers)
+
+
+@get("/accounts/{account_id:uuid}", operation_id="getAccount", summary="Read an account")
+async def get_account(account_id: UUID, rt: Runtime, principal: Principal) -> AccountOut:
+    return account_out(await usecase.read_account(rt, principal, AccountId(account_id)))
+
+
+@get("/accounts", operation_id="listAccounts", summary="List accounts by owner and unit")
+async def list_accounts(
+    rt: Runtime,
+    principal: Principal,
+    owner_id: Annotated[str | None, Parameter(max_length=200)] = None,
+    unit: Annotated[str | None, Parameter(max_length=80)] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> AccountPage:
+    page = await usecase.list_accounts(
+        rt, principal, owner_id=owner_id, unit=unit, cursor=cursor, limit=limit
+    )
+    return AccountPage(items=[account_out(a) for a in page.items], next_cursor=page.next_cursor)
+
+
+@get(
+    "/accounts/{account_id:uuid}/postings",
+    operation_id="getAccountStatement",
+    summary="An account's postings with the running balance",
+)
+async def get_statement(
+    account_id: UUID,
+    rt: Runtime,
+    principal: Principal,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> StatementPage:
+    page = await usecase.account_statement(
+        rt, principal, AccountId(account_id), cursor=cursor, limit=limit
+    )
+    return StatementPage(
+        items=[
+            StatementLineOut(
+                transaction_id=line.transaction_id,
+                log_index=line.log_index,
+                kind=line.kind,
+                amount=line.amount,
+                account_version=line.account_version,
+                balance_after=line.balance_after,
+                recorded_at=line.recorded_at,
+            )
+            for line in page.items
+        ],
+        next_cursor=page.next_cursor,
+    )

@@ -1,0 +1,189 @@
+"""``/transactions``: record one or a batch, read one, reverse one."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from litestar import Response, get, post
+from litestar.params import Parameter
+
+from mutual.api.problems import STATUS_BY_CODE, problem_document, problem_response
+from mutual.api.schemas import (
+    BatchIn,
+    BatchItemOut,
+    BatchOut,
+    PostingOut,
+    ProblemOut,
+    ReversalIn,
+    TransactionIn,
+    TransactionOut,
+    TransactionResultOut,
+)
+from mutual.core.authority import Principal
+from mutual.core.ids import AccountId, PrincipalId, TransactionId
+from mutual.core.transactions import Posting, Transaction
+from mutual.core.units import Unit
+from mutual.store.outcomes import Outcome
+from mutual.usecases import transactions as usecase
+from mutual.usecases.errors import IdempotencyKeyMismatch
+from mutual.usecases.runtime import Runtime
+
+IdempotencyKey = Annotated[
+    str | None,
+    Parameter(
+        header="Idempotency-Key",
+        required=False,
+        description="Equal to the transaction id (the reversal's id for a reversal).",
+    ),
+]
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+def to_transaction(data: TransactionIn, initiator: PrincipalId) -> Transaction:
+    return Transaction(
+        TransactionId(data.id),
+        data.kind,
+        tuple(Posting(AccountId(p.account_id), Unit(p.unit), p.amount) for p in data.postings),
+        initiator,
+        data.memo,
+        dict(data.references),
+        None if data.reverses is None else TransactionId(data.reverses),
+    )
+
+
+def _check_key(key: str | None, expected: UUID) -> None:
+    try:
+        matches = key is not None and UUID(key) == expected
+    except ValueError:
+        matches = False
+    if not matches:
+        raise IdempotencyKeyMismatch(
+            "the Idempotency-Key header must equal the transaction id", field="Idempotency-Key"
+        )
+
+
+def _single_response(outcome: Outcome) -> Response[Any]:
+    headers = {REPLAYED_HEADER: "true"} if outcome.replayed else {}
+    if not outcome.accepted:
+        body = outcome.body
+        return problem_response(
+            problem_document(body["code"], body["detail"], body["field"]), headers=headers
+        )
+    return Response(
+        TransactionResultOut.model_validate(outcome.body), status_code=201, headers=headers
+    )
+
+
+def _item(index: int, outcome: Outcome) -> BatchItemOut:
+    if outcome.accepted:
+        return BatchItemOut(
+            index=index,
+            status=201,
+            replayed=outcome.replayed,
+            transaction=TransactionResultOut.model_validate(outcome.body),
+            problem=None,
+        )
+    document = problem_document(outcome.body["code"], outcome.body["detail"], outcome.body["field"])
+    return BatchItemOut(
+        index=index,
+        status=STATUS_BY_CODE.get(outcome.body["code"], 422),
+        replayed=outcome.replayed,
+        transaction=None,
+        problem=ProblemOut.model_validate(document),
+    )
+
+
+@post(
+    "/transactions",
+    operation_id="recordTransactions",
+    summary="Record one transaction, or a batch",
+    status_code=201,
+    responses={},
+)
+async def record_transactions(
+    data: TransactionIn | BatchIn,
+    rt: Runtime,
+    principal: Principal,
+    idempotency_key: IdempotencyKey = None,
+) -> Response[TransactionResultOut | BatchOut]:
+    """One transaction (201, or a problem), or a batch answered item by item (200).
+
+    A replay of an earlier request with the same id and body returns the first answer
+    with ``Idempotent-Replayed: true``.
+    """
+    if isinstance(data, TransactionIn):
+        _check_key(idempotency_key, data.id)
+        [outcome] = await usecase.record_transactions(
+            rt, principal, [to_transaction(data, principal.id)], atomic=False
+        )
+        return _single_response(outcome)
+    if len(data.transactions) > rt.settings.max_batch_items:
+        return problem_response(
+            problem_document(
+                "invalid_request",
+                f"a batch holds at most {rt.settings.max_batch_items} transactions",
+                "transactions",
+            )
+        )
+    outcomes = await usecase.record_transactions(
+        rt,
+        principal,
+        [to_transaction(t, principal.id) for t in data.transactions],
+        atomic=data.atomic,
+    )
+    committed = any(o.accepted and not o.replayed for o in outcomes)
+    return Response(
+        BatchOut(
+            atomic=data.atomic,
+            committed=committed,
+            results=[_item(i, o) for i, o in enumerate(outcomes)],
+        ),
+        status_code=200,
+    )
+
+
+@get("/transactions/{tx_id:uuid}", operation_id="getTransaction", summary="Read a transaction")
+async def get_transaction(tx_id: UUID, rt: Runtime, principal: Principal) -> TransactionOut:
+    record = await usecase.read_transaction(rt, principal, TransactionId(tx_id))
+    return TransactionOut(
+        id=record.id,
+        log_index=record.log_index,
+        kind=record.kind,
+        initiator=record.initiator,
+        memo=record.memo,
+        references=record.references,
+        reverses=record.reverses,
+        reversed_by=record.reversed_by,
+        recorded_at=record.recorded_at,
+        postings=[
+            PostingOut(
+                account_id=p.account_id,
+                unit=p.unit,
+                amount=p.amount,
+                account_version=p.account_version,
+                balance_after=p.balance_after,
+            )
+            for p in record.postings
+        ],
+    )
+
+
+@post(
+    "/transactions/{tx_id:uuid}/reversal",
+    operation_id="reverseTransaction",
+    summary="Record the exact inverse of a transaction",
+    status_code=201,
+)
+async def reverse_transaction(
+    tx_id: UUID,
+    data: ReversalIn,
+    rt: Runtime,
+    principal: Principal,
+    idempotency_key: IdempotencyKey = None,
+) -> Response[TransactionResultOut]:
+    _check_key(idempotency_key, data.id)
+    outcome = await usecase.reverse_transaction(
+        rt, principal, TransactionId(tx_id), reversal_id=TransactionId(data.id), memo=data.memo
+    )
+    return _single_response(outcome)

@@ -1,0 +1,176 @@
+"""Request and response bodies at the HTTP edge; the core never sees these.
+
+Amounts are typed as strict integers only: the range rule (±2^53) and zero are the
+core's to refuse, so that the error code is the same from every entry point.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+
+from mutual.core.accounts import OwnerKind
+from mutual.core.authority import Role
+from mutual.core.transactions import TransactionKind
+from mutual.core.units import AMOUNT_LIMIT
+
+_AMOUNT_SCHEMA: dict[str, Any] = {"minimum": -AMOUNT_LIMIT, "maximum": AMOUNT_LIMIT}
+
+Amount = Annotated[StrictInt, Field(json_schema_extra=_AMOUNT_SCHEMA)]
+UnitCode = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+RefKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+RefValue = Annotated[str, StringConstraints(max_length=200)]
+Memo = Annotated[str, StringConstraints(max_length=2000)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _Out(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class PostingIn(_In):
+    account_id: UUID
+    unit: UnitCode
+    amount: Amount = Field(description="Positive credits the account, negative debits it.")
+
+
+class TransactionIn(_In):
+    id: UUID = Field(description="Chosen by the client; also its Idempotency-Key.")
+    kind: TransactionKind
+    postings: list[PostingIn] = Field(max_length=100)
+    memo: Memo = ""
+    references: dict[RefKey, RefValue] = Field(default_factory=dict, max_length=16)
+    reverses: UUID | None = None
+
+
+class BatchIn(_In):
+    atomic: StrictBool = Field(description="All or nothing, or each item on its own.")
+    transactions: list[TransactionIn] = Field(min_length=1)
+
+
+class ReversalIn(_In):
+    id: UUID = Field(description="The id of the correcting transaction; its Idempotency-Key.")
+    memo: Memo = ""
+
+
+class PostingOut(_Out):
+    account_id: UUID
+    unit: str
+    amount: int
+    account_version: int
+    balance_after: int
+
+
+class BalanceOut(_Out):
+    account_id: UUID
+    unit: str
+    balance: int
+    version: int
+
+
+class TransactionResultOut(_Out):
+    id: UUID
+    log_index: int
+    kind: TransactionKind
+    reverses: UUID | None
+    postings: list[PostingOut]
+    balances: list[BalanceOut] = Field(description="Touched accounts right after it.")
+
+
+class TransactionOut(_Out):
+    id: UUID
+    log_index: int
+    kind: TransactionKind
+    initiator: UUID
+    memo: str
+    references: dict[str, str]
+    reverses: UUID | None
+    reversed_by: UUID | None
+    recorded_at: datetime
+    postings: list[PostingOut]
+
+
+class ProblemOut(_Out):
+    type: str = Field(description="Stable snake_case code.")
+    title: str
+    status: int
+    detail: str
+    field: str | None = None
+    errors: list[dict[str, str]] | None = None
+
+
+class BatchItemOut(_Out):
+    index: int
+    status: int
+    replayed: bool
+    transaction: TransactionResultOut | None
+    problem: ProblemOut | None
+
+
+class BatchOut(_Out):
+    atomic: bool
+    committed: bool = Field(description="Whether anything of this request was written.")
+    results: list[BatchItemOut]
+
+
+class AccountIn(_In):
+    id: UUID | None = None
+    unit: UnitCode
+    owner_kind: OwnerKind
+    owner_id: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    balance_min: StrictInt | None = None
+    balance_max: StrictInt | None = None
+
+
+class AccountOut(_Out):
+    id: UUID
+    unit: str
+    owner_kind: OwnerKind
+    owner_id: str
+    balance_min: int | None
+    balance_max: int | None
+    balance: int
+    version: int
+
+
+class AccountPage(_Out):
+    items: list[AccountOut]
+    next_cursor: str | None
+
+
+class StatementLineOut(_Out):
+    transaction_id: UUID
+    log_index: int
+    kind: TransactionKind
+    amount: int
+    account_version: int
+    balance_after: int
+    recorded_at: datetime
+
+
+class StatementPage(_Out):
+    items: list[StatementLineOut]
+    next_cursor: str | None
+
+
+class TokenIn(_In):
+    roles: list[Role] = Field(min_length=1)
+    principal_id: UUID | None = None
+    expires_in_seconds: StrictInt | None = Field(default=None, gt=0)
+
+
+class TokenOut(_Out):
+    principal_id: UUID
+    token: str = Field(description="Shown once; only its hash is kept.")
+    expires_at: datetime | None
+
+
+class HealthOut(_Out):
+    status: str
+    database: str

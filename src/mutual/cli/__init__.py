@@ -1,0 +1,1 @@
+"""The ``mutual`` command line."""

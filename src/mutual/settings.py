@@ -1,0 +1,58 @@
+"""The one configuration object, read from ``MUTUAL_*`` variables once and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MUTUAL_", frozen=True, extra="ignore")
+
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the ledger database; unset means SQLite in data_dir.",
+    )
+    data_dir: Path = Field(
+        default=Path("./var"), description="Where the embedded SQLite database lives."
+    )
+    host: str = Field(default="127.0.0.1", description="Address `mutual serve` listens on.")
+    port: int = Field(default=8000, description="Port `mutual serve` listens on.")
+    writer_batching: bool = Field(
+        default=True,
+        description="Gather concurrent writes into one database transaction (off: one each).",
+    )
+    writer_batch_max: int = Field(
+        default=500, ge=1, description="Most commands the writer commits in one transaction."
+    )
+    db_pool_size: int = Field(default=10, ge=1, description="PostgreSQL connections per process.")
+    db_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="How long a request waits for the database before a 503."
+    )
+    token_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        description="How long a verified bearer token is trusted without a database read.",
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body accepted."
+    )
+    max_batch_items: int = Field(
+        default=1000, ge=1, description="Most transactions in one batch request."
+    )
+
+    def resolved_database_url(self) -> str:
+        """The async SQLAlchemy URL: the configured one, or the SQLite file in data_dir."""
+        url = self.database_url
+        if url is None:
+            return f"sqlite+aiosqlite:///{(self.data_dir / 'mutual.sqlite3').resolve()}"
+        for prefix, driver in (
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("postgres://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if url.startswith(prefix):
+                return driver + url[len(prefix) :]
+        return url

@@ -1,0 +1,1 @@
+"""The only package that imports SQLAlchemy: tables, the write path, reads and migrations."""

@@ -1,0 +1,82 @@
+"""Engines for the two supported databases, with the durability settings spelled out.
+
+SQLite gets two engines: a writer whose transactions start with ``BEGIN IMMEDIATE``
+(the ledger-wide write lock is taken before anything is read, so a batch never reads
+a state another writer is about to change) and a reader with ordinary deferred
+transactions, which WAL mode lets run beside the writer.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from mutual.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    url: str
+    write_engine: AsyncEngine
+    read_engine: AsyncEngine
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.write_engine.dialect.name == "postgresql"
+
+    async def dispose(self) -> None:
+        await self.write_engine.dispose()
+        if self.read_engine is not self.write_engine:
+            await self.read_engine.dispose()
+
+
+def _sqlite_engine(url: str, *, timeout: float, immediate: bool) -> AsyncEngine:
+    engine = create_async_engine(url, connect_args={"timeout": timeout})
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so that BEGIN is ours to emit.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # FULL, not NORMAL: in WAL mode NORMAL may lose the last commits on power loss,
+        # and an acknowledged write must survive a crash.
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def open_database(settings: Settings) -> Database:
+    """Engines for the configured database; the caller disposes of them."""
+    url = settings.resolved_database_url()
+    timeout = settings.db_timeout_seconds
+    if url.startswith("sqlite"):
+        if ":memory:" not in url and "///" in url:
+            from pathlib import Path
+
+            Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
+        return Database(
+            url,
+            _sqlite_engine(url, timeout=timeout, immediate=True),
+            _sqlite_engine(url, timeout=timeout, immediate=False),
+        )
+    engine = create_async_engine(
+        url,
+        pool_size=settings.db_pool_size,
+        max_overflow=0,
+        pool_timeout=timeout,
+        pool_pre_ping=True,
+        isolation_level="READ COMMITTED",
+        connect_args={"timeout": timeout, "command_timeout": timeout},
+    )
+    return Database(url, engine, engine)

@@ -1,0 +1,82 @@
+"""What the write path answers for one transaction, and how that answer is stored.
+
+The stored form is what an idempotent replay returns, so it must hold everything
+the first answer held: the log index and the balances right after the transaction,
+or the rule that refused it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from mutual.core.errors import LedgerError
+from mutual.core.ledger import Applied
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """``body`` is the accepted transaction's result, or ``{code, detail, field}``."""
+
+    accepted: bool
+    body: dict[str, Any]
+    replayed: bool = False
+
+    def as_replay(self) -> Outcome:
+        return Outcome(self.accepted, self.body, replayed=True)
+
+
+def accepted_outcome(applied: Applied) -> Outcome:
+    tx = applied.transaction
+    return Outcome(
+        True,
+        {
+            "id": str(tx.id),
+            "log_index": applied.log_index,
+            "kind": tx.kind.value,
+            "reverses": None if tx.reverses is None else str(tx.reverses),
+            "postings": [
+                {
+                    "account_id": str(p.account_id),
+                    "unit": p.unit,
+                    "amount": p.amount,
+                    "account_version": p.account_version,
+                    "balance_after": p.balance_after,
+                }
+                for p in applied.postings
+            ],
+            "balances": [
+                {
+                    "account_id": str(a.id),
+                    "unit": a.unit,
+                    "balance": a.balance,
+                    "version": a.version,
+                }
+                for a in applied.accounts
+            ],
+        },
+    )
+
+
+def rejected_outcome(error: LedgerError) -> Outcome:
+    return Outcome(False, {"code": error.code, "detail": error.detail, "field": error.field})
+
+
+BATCH_ABORTED = Outcome(
+    False,
+    {
+        "code": "batch_aborted",
+        "detail": "another transaction of this atomic batch was refused; nothing was written",
+        "field": None,
+    },
+)
+
+
+def encode_outcome(outcome: Outcome) -> str:
+    return json.dumps({"accepted": outcome.accepted, "body": outcome.body}, separators=(",", ":"))
+
+
+def decode_outcome(text: str) -> Outcome:
+    data = json.loads(text)
+    return Outcome(bool(data["accepted"]), data["body"])

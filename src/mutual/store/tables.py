@@ -1,0 +1,162 @@
+"""Table definitions, shared by the migrations (as the model they must match) and the queries.
+
+Ledger tables (transactions, postings, idempotency records) are append-only: triggers
+created by the migrations refuse UPDATE and DELETE on both databases. Memos live in a
+table of their own because they are personal data a resident may have erased.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    DateTime,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+AMOUNT_LIMIT_SQL = str(2**53)
+
+ledger_head = Table(
+    "ledger_head",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("tree_size", BigInteger, nullable=False),
+    CheckConstraint("id = 1", name="single_row"),
+    CheckConstraint("tree_size >= 0", name="tree_size_non_negative"),
+)
+
+principals = Table(
+    "principals",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+principal_roles = Table(
+    "principal_roles",
+    metadata,
+    Column("principal_id", Uuid, ForeignKey("principals.id"), primary_key=True),
+    Column("role", String(32), primary_key=True),
+)
+
+tokens = Table(
+    "tokens",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("principal_id", Uuid, ForeignKey("principals.id"), nullable=False, index=True),
+    Column("token_hash", LargeBinary(32), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+)
+
+accounts = Table(
+    "accounts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("unit", String(80), nullable=False),
+    Column("owner_kind", String(32), nullable=False),
+    Column("owner_id", String(200), nullable=False),
+    Column("balance_min", BigInteger, nullable=True),
+    Column("balance_max", BigInteger, nullable=True),
+    Column("balance", BigInteger, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint(
+        "balance_min IS NULL OR balance_max IS NULL OR balance_min <= balance_max",
+        name="bounds_ordered",
+    ),
+    CheckConstraint("version >= 0", name="version_non_negative"),
+    Index("ix_accounts_owner_id_unit_id", "owner_id", "unit", "id"),
+    Index("ix_accounts_unit_id", "unit", "id"),
+)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("log_index", BigInteger, nullable=False, unique=True),
+    Column("kind", String(32), nullable=False),
+    Column("initiator", Uuid, nullable=False),
+    Column("references", Text, nullable=False),
+    Column("reverses", Uuid, ForeignKey("transactions.id"), nullable=True, unique=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    CheckConstraint("log_index >= 0", name="log_index_non_negative"),
+)
+
+transaction_memos = Table(
+    "transaction_memos",
+    metadata,
+    Column("transaction_id", Uuid, ForeignKey("transactions.id"), primary_key=True),
+    Column("memo", Text, nullable=False),
+)
+
+postings = Table(
+    "postings",
+    metadata,
+    Column("transaction_id", Uuid, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("account_id", Uuid, ForeignKey("accounts.id"), nullable=False),
+    Column("unit", String(80), nullable=False),
+    Column("amount", BigInteger, nullable=False),
+    Column("account_version", BigInteger, nullable=False),
+    Column("balance_after", BigInteger, nullable=False),
+    # The bounds in force when the posting was written, so that the bound check below
+    # is a plain CHECK and an auditor can re-check each posting without history.
+    Column("balance_min", BigInteger, nullable=True),
+    Column("balance_max", BigInteger, nullable=True),
+    # Postings are inserted before their transaction row, whose insert trigger checks
+    # that they balance; the foreign key is therefore checked at commit.
+    ForeignKeyConstraint(
+        ["transaction_id"], ["transactions.id"], deferrable=True, initially="DEFERRED"
+    ),
+    PrimaryKeyConstraint("transaction_id", "seq"),
+    UniqueConstraint("account_id", "account_version"),
+    CheckConstraint("amount <> 0", name="amount_non_zero"),
+    CheckConstraint(
+        f"amount BETWEEN -{AMOUNT_LIMIT_SQL} AND {AMOUNT_LIMIT_SQL}", name="amount_in_range"
+    ),
+    CheckConstraint("account_version >= 1", name="account_version_positive"),
+    # Direction-aware: a debit may not end below balance_min, a credit not above
+    # balance_max; a move towards a bound is always allowed.
+    CheckConstraint(
+        "amount > 0 OR balance_min IS NULL OR balance_after >= balance_min",
+        name="debit_within_balance_min",
+    ),
+    CheckConstraint(
+        "amount < 0 OR balance_max IS NULL OR balance_after <= balance_max",
+        name="credit_within_balance_max",
+    ),
+)
+
+idempotency_records = Table(
+    "idempotency_records",
+    metadata,
+    Column("key", Uuid, primary_key=True),
+    Column("request_hash", LargeBinary(32), nullable=False),
+    Column("outcome", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+APPEND_ONLY_TABLES = ("transactions", "postings", "idempotency_records")

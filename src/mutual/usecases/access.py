@@ -1,0 +1,90 @@
+"""Bearer tokens: issuing them and finding the principal a request comes from."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from mutual.core.authority import Principal, Role
+from mutual.core.ids import PrincipalId
+from mutual.store.principals import ensure_principal, insert_token, principal_for_token
+from mutual.usecases.errors import Forbidden, NotAuthenticated
+from mutual.usecases.runtime import Runtime, new_id
+
+TOKEN_PREFIX = "mutual_"  # noqa: S105 -- a public prefix that makes leaked tokens greppable
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    principal_id: PrincipalId
+    token: str
+    expires_at: datetime | None
+
+
+def token_hash(token: str) -> bytes:
+    # Tokens carry 256 random bits, so a plain SHA-256 is a safe verifier: there is
+    # nothing to brute-force, and lookups stay a single indexed read.
+    return hashlib.sha256(token.encode()).digest()
+
+
+async def issue_token(
+    rt: Runtime,
+    *,
+    roles: Iterable[Role],
+    principal_id: PrincipalId | None = None,
+    ttl: timedelta | None = None,
+) -> IssuedToken:
+    """Create (or extend) a principal with ``roles`` and a new token for it; shown once."""
+    now = rt.clock()
+    pid = principal_id or PrincipalId(new_id())
+    await ensure_principal(rt.db, pid, roles, now=now)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires_at = None if ttl is None else now + ttl
+    await insert_token(rt.db, new_id(), pid, token_hash(token), now=now, expires_at=expires_at)
+    return IssuedToken(pid, token, expires_at)
+
+
+async def issue_token_as(
+    rt: Runtime,
+    caller: Principal,
+    *,
+    roles: Iterable[Role],
+    principal_id: PrincipalId | None,
+    ttl: timedelta | None,
+) -> IssuedToken:
+    if not caller.has(Role.OPERATOR):
+        raise Forbidden("only an operator may create tokens")
+    return await issue_token(rt, roles=roles, principal_id=principal_id, ttl=ttl)
+
+
+class Authenticator:
+    """Maps bearer tokens to principals, trusting a verified token for a few seconds.
+
+    The short cache keeps a database read off every request on the hot write path;
+    its length bounds how long an expired token may still be honoured.
+    """
+
+    def __init__(self, rt: Runtime) -> None:
+        self._rt = rt
+        self._ttl = timedelta(seconds=rt.settings.token_cache_seconds)
+        self._cache: dict[bytes, tuple[Principal, datetime]] = {}
+
+    async def authenticate(self, authorization: str | None) -> Principal:
+        if authorization is None or not authorization.startswith("Bearer "):
+            raise NotAuthenticated("send Authorization: Bearer <token>", field="Authorization")
+        digest = token_hash(authorization.removeprefix("Bearer ").strip())
+        now = self._rt.clock()
+        cached = self._cache.get(digest)
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        principal = await principal_for_token(self._rt.db, digest, now=now)
+        if principal is None:
+            self._cache.pop(digest, None)
+            raise NotAuthenticated("unknown or expired token", field="Authorization")
+        if len(self._cache) > 10_000:
+            self._cache.clear()
+        self._cache[digest] = (principal, now + self._ttl)
+        return principal

@@ -1,0 +1,128 @@
+"""Opening accounts and reading balances and statements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+from uuid import UUID
+
+from mutual.core.accounts import Account, OwnerKind, open_account
+from mutual.core.authority import Principal, Role
+from mutual.core.errors import IdempotencyKeyReused
+from mutual.core.ids import AccountId
+from mutual.core.units import Unit, parse_unit
+from mutual.store import accounts as account_store
+from mutual.store import ledger_reads
+from mutual.store.ledger_reads import StatementLine
+from mutual.usecases.errors import Forbidden, InvalidCursor, NotFound
+from mutual.usecases.pagination import decode_cursor, encode_cursor
+from mutual.usecases.runtime import Runtime, new_id
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
+
+
+def may_read(principal: Principal, account: Account) -> bool:
+    """Members read their own accounts and the shared ones (pools, projects, points)."""
+    if principal.has(Role.OPERATOR) or principal.has(Role.AUDITOR):
+        return True
+    return account.owner_kind is not OwnerKind.MEMBER or account.owned_by(principal.id)
+
+
+async def create_account(
+    rt: Runtime,
+    principal: Principal,
+    *,
+    account_id: AccountId | None,
+    unit: str,
+    owner_kind: OwnerKind,
+    owner_id: str,
+    balance_min: int | None,
+    balance_max: int | None,
+) -> tuple[Account, bool]:
+    """Open an account; returns it and whether it was new (False: an identical replay)."""
+    if not principal.has(Role.OPERATOR):
+        raise Forbidden("only an operator may open accounts")
+    account = open_account(
+        account_id or AccountId(new_id()),
+        parse_unit(unit),
+        owner_kind,
+        owner_id,
+        balance_min,
+        balance_max,
+    )
+    if await account_store.insert_account(rt.db, account, created_at=rt.clock()):
+        return account, True
+    existing = await account_store.get_account(rt.db, account.id)
+    same = existing is not None and (
+        existing.unit,
+        existing.owner_kind,
+        existing.owner_id,
+        existing.balance_min,
+        existing.balance_max,
+    ) == (unit, owner_kind, owner_id, balance_min, balance_max)
+    if existing is None or not same:
+        raise IdempotencyKeyReused("an account with this id already exists", field="id")
+    return existing, False
+
+
+async def read_account(rt: Runtime, principal: Principal, account_id: AccountId) -> Account:
+    account = await account_store.get_account(rt.db, account_id)
+    if account is None or not may_read(principal, account):
+        # Someone else's account answers like a missing one: its existence is private.
+        raise NotFound("no such account", field="id")
+    return account
+
+
+async def list_accounts(
+    rt: Runtime,
+    principal: Principal,
+    *,
+    owner_id: str | None,
+    unit: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[Account]:
+    if not (principal.has(Role.OPERATOR) or principal.has(Role.AUDITOR)):
+        if owner_id is None:
+            owner_id = str(principal.id)
+        elif owner_id != str(principal.id):
+            raise Forbidden("members list their own accounts only", field="owner_id")
+    after = None
+    if cursor is not None:
+        try:
+            after = AccountId(UUID(decode_cursor("accounts", cursor)))
+        except ValueError as exc:
+            raise InvalidCursor("malformed cursor", field="cursor") from exc
+    parsed_unit: Unit | None = None if unit is None else parse_unit(unit)
+    items = await account_store.list_accounts(
+        rt.db, owner_id=owner_id, unit=parsed_unit, after=after, limit=limit + 1
+    )
+    next_cursor = (
+        encode_cursor("accounts", str(items[limit - 1].id)) if len(items) > limit else None
+    )
+    return Page(items[:limit], next_cursor)
+
+
+async def account_statement(
+    rt: Runtime, principal: Principal, account_id: AccountId, *, cursor: str | None, limit: int
+) -> Page[StatementLine]:
+    await read_account(rt, principal, account_id)
+    after = 0
+    if cursor is not None:
+        key = decode_cursor(f"postings:{account_id}", cursor)
+        if not key.isdigit():
+            raise InvalidCursor("malformed cursor", field="cursor")
+        after = int(key)
+    lines = await ledger_reads.statement(rt.db, account_id, after_version=after, limit=limit + 1)
+    next_cursor = (
+        encode_cursor(f"postings:{account_id}", str(lines[limit - 1].account_version))
+        if len(lines) > limit
+        else None
+    )
+    return Page(lines[:limit], next_cursor)
