@@ -19,6 +19,7 @@ from litestar.exceptions import (
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
+from mutual.api.schemas import BODY_SHAPE_TAGS
 from mutual.core.errors import LedgerError
 from mutual.store.errors import StoreError, StoreUnavailable
 
@@ -111,15 +112,22 @@ def _store_error(_: Request[Any, Any, Any], exc: StoreError) -> Response[dict[st
     return problem_response(problem_document(exc.code, "the ledger refused an internal write"))
 
 
-def _field_path(key: object) -> str | None:
-    return None if key in (None, "") else str(key)
+def _field_path(key: object) -> str:
+    """``single.postings.0.amount`` as the core names it: ``postings[0].amount``."""
+    parts = str(key or "").split(".")
+    if parts and parts[0] in BODY_SHAPE_TAGS:
+        parts = parts[1:]
+    path = ""
+    for part in parts:
+        path += f"[{part}]" if part.isdigit() else (f".{part}" if path else part)
+    return path
 
 
 def _validation_error(
     _: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
     errors = [
-        {"field": str(e.get("key") or ""), "message": str(e.get("message", ""))[:300]}
+        {"field": _field_path(e.get("key")), "message": str(e.get("message", ""))[:300]}
         for e in (exc.extra if isinstance(exc.extra, list) else [])
         if isinstance(e, dict)
     ]
@@ -133,7 +141,7 @@ def _validation_error(
         problem_document(
             "invalid_request",
             f"{first['field'] or 'request'}: {first['message']}",
-            _field_path(first["field"]),
+            first["field"] or None,
             errors=errors,
         )
     )

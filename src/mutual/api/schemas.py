@@ -10,7 +10,17 @@ from datetime import datetime
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    RootModel,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    Tag,
+)
 
 from mutual.core.accounts import OwnerKind
 from mutual.core.authority import Role
@@ -52,6 +62,27 @@ class TransactionIn(_In):
 class BatchIn(_In):
     atomic: StrictBool = Field(description="All or nothing, or each item on its own.")
     transactions: list[TransactionIn] = Field(min_length=1)
+
+
+BODY_SHAPE_TAGS = ("single", "batch")
+
+
+def _body_shape(value: Any) -> str:
+    present = "transactions" in value if isinstance(value, dict) else hasattr(value, "atomic")
+    return "batch" if present else "single"
+
+
+class TransactionsIn(
+    RootModel[
+        Annotated[
+            Annotated[TransactionIn, Tag("single")] | Annotated[BatchIn, Tag("batch")],
+            Discriminator(_body_shape),
+        ]
+    ]
+):
+    """One transaction, or ``{"atomic": ..., "transactions": [...]}``."""
+
+    model_config = ConfigDict(frozen=True)
 
 
 class ReversalIn(_In):

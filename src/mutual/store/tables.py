@@ -7,6 +7,8 @@ table of their own because they are personal data a resident may have erased.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -25,6 +27,32 @@ from sqlalchemy import (
     UniqueConstraint,
     Uuid,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that comes back timezone-aware in UTC on both databases.
+
+    SQLite has no timezone type and returns naive values; storing UTC and tagging it
+    on the way out keeps every timestamp comparable.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are refused: pass an aware UTC time")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
 
 metadata = MetaData(
     naming_convention={
@@ -51,7 +79,7 @@ principals = Table(
     "principals",
     metadata,
     Column("id", Uuid, primary_key=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 principal_roles = Table(
@@ -67,8 +95,8 @@ tokens = Table(
     Column("id", Uuid, primary_key=True),
     Column("principal_id", Uuid, ForeignKey("principals.id"), nullable=False, index=True),
     Column("token_hash", LargeBinary(32), nullable=False, unique=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=True),
 )
 
 accounts = Table(
@@ -82,7 +110,7 @@ accounts = Table(
     Column("balance_max", BigInteger, nullable=True),
     Column("balance", BigInteger, nullable=False),
     Column("version", BigInteger, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
     CheckConstraint(
         "balance_min IS NULL OR balance_max IS NULL OR balance_min <= balance_max",
         name="bounds_ordered",
@@ -101,7 +129,7 @@ transactions = Table(
     Column("initiator", Uuid, nullable=False),
     Column("references", Text, nullable=False),
     Column("reverses", Uuid, ForeignKey("transactions.id"), nullable=True, unique=True),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
     CheckConstraint("log_index >= 0", name="log_index_non_negative"),
 )
 
@@ -156,7 +184,7 @@ idempotency_records = Table(
     Column("key", Uuid, primary_key=True),
     Column("request_hash", LargeBinary(32), nullable=False),
     Column("outcome", Text, nullable=False),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
 )
 
 APPEND_ONLY_TABLES = ("transactions", "postings", "idempotency_records")

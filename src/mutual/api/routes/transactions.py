@@ -10,7 +10,6 @@ from litestar.params import Parameter
 
 from mutual.api.problems import STATUS_BY_CODE, problem_document, problem_response
 from mutual.api.schemas import (
-    BatchIn,
     BatchItemOut,
     BatchOut,
     PostingOut,
@@ -19,6 +18,7 @@ from mutual.api.schemas import (
     TransactionIn,
     TransactionOut,
     TransactionResultOut,
+    TransactionsIn,
 )
 from mutual.core.authority import Principal
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
@@ -102,7 +102,7 @@ def _item(index: int, outcome: Outcome) -> BatchItemOut:
     responses={},
 )
 async def record_transactions(
-    data: TransactionIn | BatchIn,
+    data: TransactionsIn,
     rt: Runtime,
     principal: Principal,
     idempotency_key: IdempotencyKey = None,
@@ -112,13 +112,14 @@ async def record_transactions(
     A replay of an earlier request with the same id and body returns the first answer
     with ``Idempotent-Replayed: true``.
     """
-    if isinstance(data, TransactionIn):
-        _check_key(idempotency_key, data.id)
+    body = data.root
+    if isinstance(body, TransactionIn):
+        _check_key(idempotency_key, body.id)
         [outcome] = await usecase.record_transactions(
-            rt, principal, [to_transaction(data, principal.id)], atomic=False
+            rt, principal, [to_transaction(body, principal.id)], atomic=False
         )
         return _single_response(outcome)
-    if len(data.transactions) > rt.settings.max_batch_items:
+    if len(body.transactions) > rt.settings.max_batch_items:
         return problem_response(
             problem_document(
                 "invalid_request",
@@ -129,13 +130,13 @@ async def record_transactions(
     outcomes = await usecase.record_transactions(
         rt,
         principal,
-        [to_transaction(t, principal.id) for t in data.transactions],
-        atomic=data.atomic,
+        [to_transaction(t, principal.id) for t in body.transactions],
+        atomic=body.atomic,
     )
     committed = any(o.accepted and not o.replayed for o in outcomes)
     return Response(
         BatchOut(
-            atomic=data.atomic,
+            atomic=body.atomic,
             committed=committed,
             results=[_item(i, o) for i, o in enumerate(outcomes)],
         ),
