@@ -1,0 +1,47 @@
+"""Whole-ledger invariant checks read straight from the database, shared by several tests."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from uuid import UUID
+
+from sqlalchemy import select
+
+from mutual.store.database import Database
+from mutual.store.tables import accounts, ledger_head, postings, transactions
+
+
+async def check_ledger(db: Database) -> dict[UUID, int]:
+    """Assert every stored invariant of the ledger and return the balances by account.
+
+    Σ balances per unit = 0; each balance = Σ its postings and its version = their
+    count, with each running balance right; no posting left its bounds in the direction
+    it moved; log indexes are exactly 0..tree_size-1.
+    """
+    async with db.read_engine.connect() as conn:
+        account_rows = (await conn.execute(select(accounts))).all()
+        posting_rows = (
+            await conn.execute(
+                select(postings).order_by(postings.c.account_id, postings.c.account_version)
+            )
+        ).all()
+        log = sorted((await conn.execute(select(transactions.c.log_index))).scalars())
+        size = (await conn.execute(select(ledger_head.c.tree_size))).scalar_one()
+    per_unit: dict[str, int] = defaultdict(int)
+    folded: dict[UUID, tuple[int, int]] = defaultdict(lambda: (0, 0))
+    for p in posting_rows:
+        balance, version = folded[p.account_id]
+        assert p.account_version == version + 1, "account versions are consecutive"
+        assert p.balance_after == balance + p.amount, "running balance is exact"
+        assert p.amount != 0
+        if p.amount < 0 and p.balance_min is not None:
+            assert p.balance_after >= p.balance_min, "a debit never ends below balance_min"
+        if p.amount > 0 and p.balance_max is not None:
+            assert p.balance_after <= p.balance_max, "a credit never ends above balance_max"
+        folded[p.account_id] = (p.balance_after, p.account_version)
+    for a in account_rows:
+        assert (a.balance, a.version) == folded[a.id], "stored balance is the fold of postings"
+        per_unit[a.unit] += a.balance
+    assert {u: t for u, t in per_unit.items() if t != 0} == {}, "each unit sums to zero"
+    assert log == list(range(size)), "log indexes are dense and match the tree size"
+    return {a.id: a.balance for a in account_rows}
