@@ -1,0 +1,5 @@
+"""``python -m mutual`` is the ``mutual`` command."""
+
+from mutual.cli.main import cli
+
+cli()
