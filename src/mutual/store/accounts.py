@@ -31,7 +31,7 @@ def _account(row: Row[tuple[object, ...]]) -> Account:
 async def insert_account(db: Database, account: Account, *, created_at: datetime) -> bool:
     """Insert a new account; False when one with that id already exists."""
     try:
-        async with db.write_engine.begin() as conn:
+        async with db.writing() as conn:
             await conn.execute(
                 accounts.insert().values(
                     id=account.id,
@@ -51,7 +51,7 @@ async def insert_account(db: Database, account: Account, *, created_at: datetime
 
 
 async def get_account(db: Database, account_id: AccountId) -> Account | None:
-    async with db.read_engine.connect() as conn:
+    async with db.reading() as conn:
         row = (await conn.execute(select(accounts).where(accounts.c.id == account_id))).first()
     return None if row is None else _account(row)
 
@@ -72,5 +72,5 @@ async def list_accounts(
         query = query.where(accounts.c.unit == unit)
     if after is not None:
         query = query.where(accounts.c.id > after)
-    async with db.read_engine.connect() as conn:
+    async with db.reading() as conn:
         return [_account(row) for row in await conn.execute(query)]

@@ -8,13 +8,22 @@ transactions, which WAL mode lets run beside the writer.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from mutual.settings import Settings
+from mutual.store.errors import StoreUnavailable
+
+# Failures that mean "the database cannot answer now", as opposed to a refused statement.
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +35,24 @@ class Database:
     @property
     def is_postgres(self) -> bool:
         return self.write_engine.dialect.name == "postgresql"
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncConnection]:
+        """A read connection; an unreachable database surfaces as StoreUnavailable."""
+        try:
+            async with self.read_engine.connect() as conn:
+                yield conn
+        except UNAVAILABLE_ERRORS as exc:
+            raise StoreUnavailable("the ledger database is unavailable") from exc
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[AsyncConnection]:
+        """A write transaction, committed on exit; unreachable means StoreUnavailable."""
+        try:
+            async with self.write_engine.begin() as conn:
+                yield conn
+        except UNAVAILABLE_ERRORS as exc:
+            raise StoreUnavailable("the ledger database is unavailable") from exc
 
     async def dispose(self) -> None:
         await self.write_engine.dispose()
@@ -62,8 +89,6 @@ def open_database(settings: Settings) -> Database:
     timeout = settings.db_timeout_seconds
     if url.startswith("sqlite"):
         if ":memory:" not in url and "///" in url:
-            from pathlib import Path
-
             Path(url.split("///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
         return Database(
             url,

@@ -25,8 +25,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import bindparam, select, text, update
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
-from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.accounts import Account, OwnerKind
@@ -36,7 +35,7 @@ from mutual.core.ids import AccountId, TransactionId
 from mutual.core.ledger import Applied, apply_transaction
 from mutual.core.transactions import Posting, Transaction
 from mutual.core.units import Unit
-from mutual.store.database import Database
+from mutual.store.database import UNAVAILABLE_ERRORS, Database
 from mutual.store.errors import LedgerInvariantViolated, StoreUnavailable
 from mutual.store.outcomes import (
     BATCH_ABORTED,
@@ -59,8 +58,6 @@ log = logging.getLogger(__name__)
 
 # Arbitrary but fixed: every process writing this database takes the same advisory lock.
 LEDGER_LOCK_KEY = 0x6D757475616C  # "mutual"
-
-_UNAVAILABLE = (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -235,9 +232,17 @@ class Journal:
             log.error("database refused a command the core accepted: %s", exc)
             _fail(batch, LedgerInvariantViolated(_trigger_code(exc)))
             return
-        except (*_UNAVAILABLE, DBAPIError) as exc:
+        except UNAVAILABLE_ERRORS as exc:
             log.warning("ledger database unavailable: %s", exc)
             _fail(batch, StoreUnavailable("the ledger database is unavailable"))
+            return
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                log.warning("ledger database connection lost: %s", exc)
+                _fail(batch, StoreUnavailable("the ledger database is unavailable"))
+            else:
+                log.exception("database error in the write path")
+                _fail(batch, LedgerInvariantViolated("the write path failed unexpectedly"))
             return
         self.batch_sizes.append(sum(len(c.requests) for c in batch))
         for command, outcomes in results:

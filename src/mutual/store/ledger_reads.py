@@ -49,7 +49,7 @@ async def get_transaction(db: Database, tx_id: TransactionId) -> TransactionReco
         .outerjoin(reversal, reversal.c.reverses == transactions.c.id)
         .where(transactions.c.id == tx_id)
     )
-    async with db.read_engine.connect() as conn:
+    async with db.reading() as conn:
         row = (await conn.execute(query)).first()
         if row is None:
             return None
@@ -85,7 +85,7 @@ async def get_transaction(db: Database, tx_id: TransactionId) -> TransactionReco
 
 async def original_postings(db: Database, tx_id: TransactionId) -> tuple[Posting, ...] | None:
     """The postings of a recorded transaction, or None when there is no such transaction."""
-    async with db.read_engine.connect() as conn:
+    async with db.reading() as conn:
         rows = (
             await conn.execute(
                 select(postings.c.account_id, postings.c.unit, postings.c.amount)
@@ -117,7 +117,7 @@ async def statement(
         .order_by(postings.c.account_version)
         .limit(limit)
     )
-    async with db.read_engine.connect() as conn:
+    async with db.reading() as conn:
         return [
             StatementLine(
                 TransactionId(r.transaction_id),
@@ -133,12 +133,12 @@ async def statement(
 
 
 async def tree_size(db: Database) -> int:
-    async with db.read_engine.connect() as conn:
+    async with db.reading() as conn:
         size = await conn.scalar(select(ledger_head.c.tree_size).where(ledger_head.c.id == 1))
     return int(size or 0)
 
 
 async def ping(db: Database) -> None:
     """Raise when the database cannot answer a trivial query."""
-    async with db.read_engine.connect() as conn:
+    async with db.reading() as conn:
         await conn.scalar(select(func.count()).select_from(ledger_head))

@@ -18,7 +18,7 @@ async def ensure_principal(
     db: Database, principal_id: PrincipalId, roles: Iterable[Role], *, now: datetime
 ) -> None:
     """Create the principal if new, and grant it ``roles`` (existing grants are kept)."""
-    async with db.write_engine.begin() as conn:
+    async with db.writing() as conn:
         exists = await conn.scalar(select(principals.c.id).where(principals.c.id == principal_id))
         if exists is None:
             await conn.execute(principals.insert().values(id=principal_id, created_at=now))
@@ -47,7 +47,7 @@ async def insert_token(
     now: datetime,
     expires_at: datetime | None,
 ) -> None:
-    async with db.write_engine.begin() as conn:
+    async with db.writing() as conn:
         await conn.execute(
             tokens.insert().values(
                 id=token_id,
@@ -69,7 +69,7 @@ async def principal_for_token(
         .where(tokens.c.token_hash == token_hash)
         .where(or_(tokens.c.expires_at.is_(None), tokens.c.expires_at > now))
     )
-    async with db.read_engine.connect() as conn:
+    async with db.reading() as conn:
         rows = (await conn.execute(query)).all()
     if not rows:
         return None
