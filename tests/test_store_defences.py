@@ -14,7 +14,8 @@ from sqlalchemy.exc import DBAPIError
 from mutual.core.ids import TransactionId
 from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
-from mutual.usecases.runtime import Runtime, new_id
+from mutual.settings import Settings
+from mutual.usecases.runtime import Runtime, new_id, open_runtime
 from mutual.usecases.transactions import record_transactions
 from tests.conftest import OPERATOR, member, open_member_account, open_pool
 from tests.ledger_checks import check_ledger
@@ -77,12 +78,13 @@ async def test_ledger_rows_cannot_be_edited_or_deleted(runtime: Runtime, sql: st
     assert "ledger_append_only" in message
 
 
-async def test_postgres_refuses_truncate(runtime: Runtime) -> None:
-    """TRUNCATE, which bypasses row triggers, is refused on PostgreSQL."""
-    if not runtime.db.is_postgres:
-        pytest.skip("SQLite has no TRUNCATE")
-    await _seeded(runtime)
-    assert "ledger_append_only" in await _refused(runtime, ("TRUNCATE postings CASCADE", {}))
+@pytest.mark.postgres
+@pytest.mark.parametrize("table", ["transactions", "postings", "idempotency_records", "accounts"])
+async def test_postgres_refuses_truncate(pg_settings: Settings, table: str) -> None:
+    """TRUNCATE, which bypasses row triggers (and which SQLite lacks), is refused."""
+    async with open_runtime(pg_settings, migrate=False) as rt:
+        await _seeded(rt)
+        assert "ledger_append_only" in await _refused(rt, (f"TRUNCATE {table} CASCADE", {}))
 
 
 def _posting(
