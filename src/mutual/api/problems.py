@@ -16,10 +16,11 @@ from litestar.exceptions import (
     SerializationException,
     ValidationException,
 )
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ExceptionHandlersMap
 
-from mutual.api.schemas import BODY_SHAPE_TAGS
+from mutual.api.schemas import BODY_SHAPE_TAGS, ProblemOut
 from mutual.core.errors import LedgerError
 from mutual.store.errors import StoreError, StoreUnavailable
 
@@ -73,6 +74,21 @@ _HTTP_CODES = {
     429: "too_many_requests",
     503: "service_unavailable",
 }
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem responses a handler may give (400 and 401 always)."""
+    codes_by_status: dict[int, list[str]] = {}
+    for code, status in STATUS_BY_CODE.items():
+        codes_by_status.setdefault(status, []).append(code)
+    return {
+        status: ResponseSpec(
+            data_container=ProblemOut,
+            media_type=PROBLEM_MEDIA_TYPE,
+            description="Problem: " + ", ".join(sorted(codes_by_status.get(status, []))),
+        )
+        for status in sorted({400, 401, 503, *statuses})
+    }
 
 
 def problem_document(

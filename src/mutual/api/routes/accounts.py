@@ -8,6 +8,7 @@ from uuid import UUID
 from litestar import Response, get, post
 from litestar.params import Parameter
 
+from mutual.api.problems import problem_responses
 from mutual.api.schemas import (
     AccountIn,
     AccountOut,
@@ -38,7 +39,13 @@ def account_out(account: Account) -> AccountOut:
     )
 
 
-@post("/accounts", operation_id="createAccount", summary="Open an account", status_code=201)
+@post(
+    "/accounts",
+    operation_id="createAccount",
+    responses=problem_responses(403, 413, 422),
+    summary="Open an account",
+    status_code=201,
+)
 async def create_account(
     data: AccountIn, rt: Runtime, principal: Principal
 ) -> Response[AccountOut]:
@@ -57,12 +64,22 @@ async def create_account(
     return Response(account_out(account), status_code=201 if created else 200, headers=headers)
 
 
-@get("/accounts/{account_id:uuid}", operation_id="getAccount", summary="Read an account")
+@get(
+    "/accounts/{account_id:uuid}",
+    operation_id="getAccount",
+    responses=problem_responses(404, 422),
+    summary="Read an account",
+)
 async def get_account(account_id: UUID, rt: Runtime, principal: Principal) -> AccountOut:
     return account_out(await usecase.read_account(rt, principal, AccountId(account_id)))
 
 
-@get("/accounts", operation_id="listAccounts", summary="List accounts by owner and unit")
+@get(
+    "/accounts",
+    operation_id="listAccounts",
+    responses=problem_responses(403, 422),
+    summary="List accounts by owner and unit",
+)
 async def list_accounts(
     rt: Runtime,
     principal: Principal,
@@ -80,6 +97,7 @@ async def list_accounts(
 @get(
     "/accounts/{account_id:uuid}/postings",
     operation_id="getAccountStatement",
+    responses=problem_responses(404, 422),
     summary="An account's postings with the running balance",
 )
 async def get_statement(

@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar import Response, get, post
 
-from mutual.api.problems import problem_document, problem_response
+from mutual.api.problems import problem_document, problem_response, problem_responses
 from mutual.api.schemas import HealthOut, TokenIn, TokenOut
 from mutual.core.authority import Principal
 from mutual.core.ids import PrincipalId
@@ -20,6 +20,7 @@ from mutual.usecases.runtime import Runtime
 @get(
     "/health",
     operation_id="getHealth",
+    responses=problem_responses(),
     summary="Process up and database reachable",
     exclude_from_auth=True,
 )
@@ -32,7 +33,13 @@ async def health(rt: Runtime) -> Response[Any]:
     return Response(HealthOut(status="ok", database="ok"))
 
 
-@post("/tokens", operation_id="createToken", summary="Issue a bearer token", status_code=201)
+@post(
+    "/tokens",
+    operation_id="createToken",
+    responses=problem_responses(403, 413, 422),
+    summary="Issue a bearer token",
+    status_code=201,
+)
 async def create_token(data: TokenIn, rt: Runtime, principal: Principal) -> TokenOut:
     """Operators issue tokens for new or existing principals; the token is shown once."""
     issued = await issue_token_as(

@@ -8,7 +8,12 @@ from uuid import UUID
 from litestar import Response, get, post
 from litestar.params import Parameter
 
-from mutual.api.problems import STATUS_BY_CODE, problem_document, problem_response
+from mutual.api.problems import (
+    STATUS_BY_CODE,
+    problem_document,
+    problem_response,
+    problem_responses,
+)
 from mutual.api.schemas import (
     BatchItemOut,
     BatchOut,
@@ -97,9 +102,9 @@ def _item(index: int, outcome: Outcome) -> BatchItemOut:
 @post(
     "/transactions",
     operation_id="recordTransactions",
+    responses=problem_responses(403, 409, 413, 422),
     summary="Record one transaction, or a batch",
     status_code=201,
-    responses={},
 )
 async def record_transactions(
     data: TransactionsIn,
@@ -144,7 +149,12 @@ async def record_transactions(
     )
 
 
-@get("/transactions/{tx_id:uuid}", operation_id="getTransaction", summary="Read a transaction")
+@get(
+    "/transactions/{tx_id:uuid}",
+    operation_id="getTransaction",
+    responses=problem_responses(404, 422),
+    summary="Read a transaction",
+)
 async def get_transaction(tx_id: UUID, rt: Runtime, principal: Principal) -> TransactionOut:
     record = await usecase.read_transaction(rt, principal, TransactionId(tx_id))
     return TransactionOut(
@@ -173,6 +183,7 @@ async def get_transaction(tx_id: UUID, rt: Runtime, principal: Principal) -> Tra
 @post(
     "/transactions/{tx_id:uuid}/reversal",
     operation_id="reverseTransaction",
+    responses=problem_responses(403, 404, 409, 413, 422),
     summary="Record the exact inverse of a transaction",
     status_code=201,
 )
