@@ -32,13 +32,22 @@ def cli(ctx: click.Context) -> None:
 @click.option("--host", default=None, help="Address to listen on (default MUTUAL_HOST).")
 @click.option("--port", type=int, default=None, help="Port to listen on (default MUTUAL_PORT).")
 @click.option("--demo", is_flag=True, help="Load the demo territory first (once).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    help="Server processes (PostgreSQL only: each runs its own batching writer).",
+)
 @click.pass_obj
-def serve(settings: Settings, host: str | None, port: int | None, demo: bool) -> None:
+def serve(settings: Settings, host: str | None, port: int | None, demo: bool, workers: int) -> None:
     """Apply migrations and serve the HTTP API."""
     import uvicorn
 
     from mutual.api.app import create_app
+    from mutual.api.asgi import tune_collector
 
+    if workers > 1 and settings.resolved_database_url().startswith("sqlite"):
+        raise click.UsageError("SQLite has one writer: run one worker, or use PostgreSQL")
     host = host or settings.host
     port = port or settings.port
     if demo:
@@ -48,7 +57,22 @@ def serve(settings: Settings, host: str | None, port: int | None, demo: bool) ->
         click.echo(f"demo operator token: {token}")
     url = f"http://{host}:{port}/api/v1"
     click.echo(f"mutual is serving on {url} (health: {url}/health, schema: {url}/schema)")
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    if workers > 1:
+        # Migrate once here, so the workers do not race to apply the same revisions.
+        asyncio.run(_upgrade(settings))
+        uvicorn.run(
+            "mutual.api.asgi:app_from_environment",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="warning",
+            access_log=False,
+        )
+        return
+    app = create_app(settings)
+    tune_collector()
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
 
 
 @cli.group()
@@ -61,15 +85,16 @@ def db() -> None:
 def db_upgrade(settings: Settings) -> None:
     """Bring the database to the newest schema."""
 
-    async def run() -> None:
-        database = open_database(settings)
-        try:
-            await upgrade_database(database)
-        finally:
-            await database.dispose()
-
-    asyncio.run(run())
+    asyncio.run(_upgrade(settings))
     click.echo("database is at the newest schema")
+
+
+async def _upgrade(settings: Settings) -> None:
+    database = open_database(settings)
+    try:
+        await upgrade_database(database)
+    finally:
+        await database.dispose()
 
 
 @cli.group()

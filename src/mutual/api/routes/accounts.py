@@ -6,8 +6,10 @@ from typing import Annotated
 from uuid import UUID
 
 from litestar import Response, get, post
+from litestar.datastructures import State
 from litestar.params import Parameter
 
+from mutual.api.dependencies import runtime_of
 from mutual.api.problems import problem_responses
 from mutual.api.schemas import (
     AccountIn,
@@ -20,7 +22,6 @@ from mutual.core.accounts import Account
 from mutual.core.authority import Principal
 from mutual.core.ids import AccountId
 from mutual.usecases import accounts as usecase
-from mutual.usecases.runtime import Runtime
 
 Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size.")]
 Cursor = Annotated[str | None, Parameter(max_length=200, description="From next_cursor.")]
@@ -47,9 +48,10 @@ def account_out(account: Account) -> AccountOut:
     status_code=201,
 )
 async def create_account(
-    data: AccountIn, rt: Runtime, principal: Principal
+    data: AccountIn, state: State, principal: Principal
 ) -> Response[AccountOut]:
     """Operators open accounts; an identical repeat with the same id answers 200."""
+    rt = runtime_of(state)
     account, created = await usecase.create_account(
         rt,
         principal,
@@ -70,7 +72,8 @@ async def create_account(
     responses=problem_responses(404, 422),
     summary="Read an account",
 )
-async def get_account(account_id: UUID, rt: Runtime, principal: Principal) -> AccountOut:
+async def get_account(account_id: UUID, state: State, principal: Principal) -> AccountOut:
+    rt = runtime_of(state)
     return account_out(await usecase.read_account(rt, principal, AccountId(account_id)))
 
 
@@ -81,13 +84,14 @@ async def get_account(account_id: UUID, rt: Runtime, principal: Principal) -> Ac
     summary="List accounts by owner and unit",
 )
 async def list_accounts(
-    rt: Runtime,
+    state: State,
     principal: Principal,
     owner_id: Annotated[str | None, Parameter(max_length=200)] = None,
     unit: Annotated[str | None, Parameter(max_length=80)] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> AccountPage:
+    rt = runtime_of(state)
     page = await usecase.list_accounts(
         rt, principal, owner_id=owner_id, unit=unit, cursor=cursor, limit=limit
     )
@@ -102,11 +106,12 @@ async def list_accounts(
 )
 async def get_statement(
     account_id: UUID,
-    rt: Runtime,
+    state: State,
     principal: Principal,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> StatementPage:
+    rt = runtime_of(state)
     page = await usecase.account_statement(
         rt, principal, AccountId(account_id), cursor=cursor, limit=limit
     )

@@ -6,7 +6,9 @@ from datetime import timedelta
 from typing import Any
 
 from litestar import Response, get, post
+from litestar.datastructures import State
 
+from mutual.api.dependencies import runtime_of
 from mutual.api.problems import problem_document, problem_response, problem_responses
 from mutual.api.schemas import HealthOut, TokenIn, TokenOut
 from mutual.core.authority import Principal
@@ -14,7 +16,6 @@ from mutual.core.ids import PrincipalId
 from mutual.store import ledger_reads
 from mutual.store.errors import StoreUnavailable
 from mutual.usecases.access import issue_token_as
-from mutual.usecases.runtime import Runtime
 
 
 @get(
@@ -24,9 +25,9 @@ from mutual.usecases.runtime import Runtime
     summary="Process up and database reachable",
     exclude_from_auth=True,
 )
-async def health(rt: Runtime) -> Response[Any]:
+async def health(state: State) -> Response[Any]:
     try:
-        await ledger_reads.ping(rt.db)
+        await ledger_reads.ping(runtime_of(state).db)
     except Exception as exc:  # any failure to reach the database means not healthy
         unavailable = StoreUnavailable(f"database unreachable: {type(exc).__name__}")
         return problem_response(problem_document(unavailable.code, str(unavailable)))
@@ -40,8 +41,9 @@ async def health(rt: Runtime) -> Response[Any]:
     summary="Issue a bearer token",
     status_code=201,
 )
-async def create_token(data: TokenIn, rt: Runtime, principal: Principal) -> TokenOut:
+async def create_token(data: TokenIn, state: State, principal: Principal) -> TokenOut:
     """Operators issue tokens for new or existing principals; the token is shown once."""
+    rt = runtime_of(state)
     issued = await issue_token_as(
         rt,
         principal,
