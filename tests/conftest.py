@@ -66,11 +66,12 @@ class Templates:
 def templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Templates]:
     folder = tmp_path_factory.mktemp("template")
     asyncio.run(_migrate(Settings(data_dir=folder)))
-    pg_name: str | None = f"mutual_tmpl_{os.getpid()}"
+    name = f"mutual_tmpl_{os.getpid()}"
+    pg_name: str | None = name
     try:
-        asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {pg_name}"))
-        asyncio.run(_pg_admin(f"CREATE DATABASE {pg_name}"))
-        asyncio.run(_migrate(Settings(database_url=_pg_url(pg_name))))
+        asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {name}"))
+        asyncio.run(_pg_admin(f"CREATE DATABASE {name}"))
+        asyncio.run(_migrate(Settings(database_url=_pg_url(name))))
     except (OSError, asyncpg.PostgresError) as exc:
         if REQUIRE_PG:
             raise RuntimeError(f"PostgreSQL is required but unreachable: {exc}") from exc
@@ -161,14 +162,21 @@ async def open_member_account(
     return account.id
 
 
-async def open_pool(rt: Runtime, *, unit: str = "TIME") -> AccountId:
+async def open_pool(
+    rt: Runtime,
+    *,
+    unit: str = "TIME",
+    owner_kind: OwnerKind = OwnerKind.COMMONS_POOL,
+    owner_id: str = "commons",
+) -> AccountId:
+    """An unbounded shared account: the commons pool unless told otherwise."""
     account, _ = await create_account(
         rt,
         OPERATOR,
         account_id=None,
         unit=unit,
-        owner_kind=OwnerKind.COMMONS_POOL,
-        owner_id="commons",
+        owner_kind=owner_kind,
+        owner_id=owner_id,
         balance_min=None,
         balance_max=None,
     )

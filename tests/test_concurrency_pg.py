@@ -18,7 +18,6 @@ from mutual.core.units import TIME
 from mutual.settings import Settings
 from mutual.store.errors import StoreUnavailable
 from mutual.store.outcomes import Outcome
-from mutual.usecases.accounts import create_account
 from mutual.usecases.runtime import Runtime, new_id, open_runtime
 from mutual.usecases.transactions import record_transactions, reverse_transaction
 from tests.conftest import OPERATOR, member, open_member_account, open_pool
@@ -52,20 +51,11 @@ async def submit(rt: Runtime, who: Principal, tx: Transaction) -> Outcome:
 
 
 async def _fund(rt: Runtime, account: AccountId, amount: int) -> None:
-    world, _ = await create_account(
-        rt,
-        OPERATOR,
-        account_id=None,
-        unit=TIME,
-        owner_kind=OwnerKind.OUTSIDE_WORLD,
-        owner_id="world",
-        balance_min=None,
-        balance_max=None,
-    )
+    world = await open_pool(rt, owner_kind=OwnerKind.OUTSIDE_WORLD, owner_id="world")
     tx = Transaction(
         TransactionId(new_id()),
         TransactionKind.CONTRIBUTION,
-        (Posting(world.id, TIME, -amount), Posting(account, TIME, amount)),
+        (Posting(world, TIME, -amount), Posting(account, TIME, amount)),
         OPERATOR.id,
     )
     [outcome] = await record_transactions(rt, OPERATOR, [tx], atomic=False)
