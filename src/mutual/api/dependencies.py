@@ -11,7 +11,7 @@ from typing import Any
 
 from litestar import Request
 from litestar.datastructures import State
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 
 from mutual.core.authority import Principal
 from mutual.usecases.access import Authenticator
@@ -29,3 +29,6 @@ async def provide_principal(request: Request[Any, Any, State]) -> Principal:
 
 
 DEPENDENCIES = {"principal": Provide(provide_principal)}
+
+# Handlers declare ``principal: CurrentPrincipal`` to receive the authenticated caller.
+CurrentPrincipal = NamedDependency[Principal]

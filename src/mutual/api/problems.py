@@ -84,6 +84,7 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
     return {
         status: ResponseSpec(
             data_container=ProblemOut,
+            generate_examples=False,
             media_type=PROBLEM_MEDIA_TYPE,
             description="Problem: " + ", ".join(sorted(codes_by_status.get(status, []))),
         )

@@ -7,9 +7,9 @@ from uuid import UUID
 
 from litestar import Response, get, post
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import FromPath, JSONBody, QueryParameter
 
-from mutual.api.dependencies import runtime_of
+from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.problems import problem_responses
 from mutual.api.schemas import (
     AccountIn,
@@ -19,12 +19,11 @@ from mutual.api.schemas import (
     StatementPage,
 )
 from mutual.core.accounts import Account
-from mutual.core.authority import Principal
 from mutual.core.ids import AccountId
 from mutual.usecases import accounts as usecase
 
-Limit = Annotated[int, Parameter(ge=1, le=500, description="Page size.")]
-Cursor = Annotated[str | None, Parameter(max_length=200, description="From next_cursor.")]
+Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
+Cursor = Annotated[str | None, QueryParameter(max_length=200, description="From next_cursor.")]
 
 
 def account_out(account: Account) -> AccountOut:
@@ -48,7 +47,7 @@ def account_out(account: Account) -> AccountOut:
     status_code=201,
 )
 async def create_account(
-    data: AccountIn, state: State, principal: Principal
+    data: JSONBody[AccountIn], state: State, principal: CurrentPrincipal
 ) -> Response[AccountOut]:
     """Operators open accounts; an identical repeat with the same id answers 200."""
     rt = runtime_of(state)
@@ -72,7 +71,9 @@ async def create_account(
     responses=problem_responses(404, 422),
     summary="Read an account",
 )
-async def get_account(account_id: UUID, state: State, principal: Principal) -> AccountOut:
+async def get_account(
+    account_id: FromPath[UUID], state: State, principal: CurrentPrincipal
+) -> AccountOut:
     rt = runtime_of(state)
     return account_out(await usecase.read_account(rt, principal, AccountId(account_id)))
 
@@ -85,9 +86,9 @@ async def get_account(account_id: UUID, state: State, principal: Principal) -> A
 )
 async def list_accounts(
     state: State,
-    principal: Principal,
-    owner_id: Annotated[str | None, Parameter(max_length=200)] = None,
-    unit: Annotated[str | None, Parameter(max_length=80)] = None,
+    principal: CurrentPrincipal,
+    owner_id: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    unit: Annotated[str | None, QueryParameter(max_length=80)] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> AccountPage:
@@ -105,9 +106,9 @@ async def list_accounts(
     summary="An account's postings with the running balance",
 )
 async def get_statement(
-    account_id: UUID,
+    account_id: FromPath[UUID],
     state: State,
-    principal: Principal,
+    principal: CurrentPrincipal,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> StatementPage:

@@ -7,11 +7,11 @@ from typing import Any
 
 from litestar import Response, get, post
 from litestar.datastructures import State
+from litestar.params import JSONBody
 
-from mutual.api.dependencies import runtime_of
+from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.problems import problem_document, problem_response, problem_responses
 from mutual.api.schemas import HealthOut, TokenIn, TokenOut
-from mutual.core.authority import Principal
 from mutual.core.ids import PrincipalId
 from mutual.store import ledger_reads
 from mutual.store.errors import StoreUnavailable
@@ -41,7 +41,9 @@ async def health(state: State) -> Response[Any]:
     summary="Issue a bearer token",
     status_code=201,
 )
-async def create_token(data: TokenIn, state: State, principal: Principal) -> TokenOut:
+async def create_token(
+    data: JSONBody[TokenIn], state: State, principal: CurrentPrincipal
+) -> TokenOut:
     """Operators issue tokens for new or existing principals; the token is shown once."""
     rt = runtime_of(state)
     issued = await issue_token_as(

@@ -7,9 +7,9 @@ from uuid import UUID
 
 from litestar import Response, get, post
 from litestar.datastructures import State
-from litestar.params import Parameter
+from litestar.params import FromPath, HeaderParameter, JSONBody
 
-from mutual.api.dependencies import runtime_of
+from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.problems import (
     STATUS_BY_CODE,
     problem_document,
@@ -27,7 +27,6 @@ from mutual.api.schemas import (
     TransactionResultOut,
     TransactionsIn,
 )
-from mutual.core.authority import Principal
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.transactions import Posting, Transaction
 from mutual.core.units import Unit
@@ -37,8 +36,8 @@ from mutual.usecases.errors import IdempotencyKeyMismatch
 
 IdempotencyKey = Annotated[
     str | None,
-    Parameter(
-        header="Idempotency-Key",
+    HeaderParameter(
+        name="Idempotency-Key",
         required=False,
         description="Equal to the transaction id (the reversal's id for a reversal).",
     ),
@@ -46,7 +45,7 @@ IdempotencyKey = Annotated[
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
-def to_transaction(data: TransactionIn, initiator: PrincipalId) -> Transaction:
+def to_transaction(data: JSONBody[TransactionIn], initiator: PrincipalId) -> Transaction:
     return Transaction(
         TransactionId(data.id),
         data.kind,
@@ -108,9 +107,9 @@ def _item(index: int, outcome: Outcome) -> BatchItemOut:
     status_code=201,
 )
 async def record_transactions(
-    data: TransactionsIn,
+    data: JSONBody[TransactionsIn],
     state: State,
-    principal: Principal,
+    principal: CurrentPrincipal,
     idempotency_key: IdempotencyKey = None,
 ) -> Response[TransactionResultOut | BatchOut]:
     """One transaction (201, or a problem), or a batch answered item by item (200).
@@ -157,7 +156,9 @@ async def record_transactions(
     responses=problem_responses(404, 422),
     summary="Read a transaction",
 )
-async def get_transaction(tx_id: UUID, state: State, principal: Principal) -> TransactionOut:
+async def get_transaction(
+    tx_id: FromPath[UUID], state: State, principal: CurrentPrincipal
+) -> TransactionOut:
     record = await usecase.read_transaction(runtime_of(state), principal, TransactionId(tx_id))
     return TransactionOut(
         id=record.id,
@@ -190,10 +191,10 @@ async def get_transaction(tx_id: UUID, state: State, principal: Principal) -> Tr
     status_code=201,
 )
 async def reverse_transaction(
-    tx_id: UUID,
-    data: ReversalIn,
+    tx_id: FromPath[UUID],
+    data: JSONBody[ReversalIn],
     state: State,
-    principal: Principal,
+    principal: CurrentPrincipal,
     idempotency_key: IdempotencyKey = None,
 ) -> Response[TransactionResultOut]:
     rt = runtime_of(state)
