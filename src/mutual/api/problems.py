@@ -172,6 +172,15 @@ def _http_error(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[
     return problem_response(problem_document(code, str(detail)[:300]))
 
 
+def _undecodable_body(
+    _: Request[Any, Any, Any], exc: UnicodeDecodeError | RecursionError
+) -> Response[Any]:
+    # Litestar's JSON decoding lets these escape for bodies that are not UTF-8 or that
+    # nest deeper than the decoder's recursion limit: both are the client's input.
+    reason = "not valid UTF-8" if isinstance(exc, UnicodeDecodeError) else "nested too deeply"
+    return problem_response(problem_document("malformed_request", f"the request body is {reason}"))
+
+
 def _unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     log.exception("unexpected error", exc_info=exc)
     return problem_response(problem_document("internal_error", "the service failed to answer"))
@@ -184,6 +193,8 @@ EXCEPTION_HANDLERS: ExceptionHandlersMap = {
     SerializationException: _http_error,
     NotFoundException: _http_error,
     HTTPException: _http_error,
+    UnicodeDecodeError: _undecodable_body,
+    RecursionError: _undecodable_body,
     HTTP_500_INTERNAL_SERVER_ERROR: _unexpected,
     Exception: _unexpected,
 }

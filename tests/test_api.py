@@ -1,0 +1,411 @@
+"""The HTTP API on both backends: authentication, problem details, idempotency,
+batches, reversals, pagination, and hostile input that must write nothing."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from mutual.api.app import create_app
+from mutual.core.authority import Role
+from mutual.settings import Settings
+from mutual.store import ledger_reads
+from mutual.store.database import Database
+from mutual.usecases.access import issue_token
+from mutual.usecases.runtime import open_runtime
+from tests.ledger_checks import check_ledger
+
+API = "/api/v1"
+
+
+@dataclass
+class Api:
+    """The client, an operator's headers, and the database seen from the test's own loop
+    (the app runs its own event loop, whose connections the test must not borrow)."""
+
+    client: AsyncTestClient[Litestar]
+    db: Database
+    operator: dict[str, str]
+
+    async def member(self) -> tuple[dict[str, str], str]:
+        """A new member's auth headers and their TIME account (-20 h / +40 h)."""
+        answer = await self.client.post(
+            f"{API}/tokens", json={"roles": ["member"]}, headers=self.operator
+        )
+        issued = answer.json()
+        account = await self.account(owner_id=issued["principal_id"])
+        return {"Authorization": f"Bearer {issued['token']}"}, account
+
+    async def account(self, **fields: Any) -> str:
+        body = {"unit": "TIME", "owner_kind": "member", "balance_min": -1200, "balance_max": 2400}
+        body.update(fields)
+        answer = await self.client.post(f"{API}/accounts", json=body, headers=self.operator)
+        assert answer.status_code == 201, answer.text
+        account_id: str = answer.json()["id"]
+        return account_id
+
+    async def pay(
+        self, headers: dict[str, str], payer: str, payee: str, amount: int, **extra: Any
+    ) -> httpx.Response:
+        tx_id = str(uuid.uuid4())
+        body = transfer(tx_id, payer, payee, amount) | extra
+        return await self.client.post(
+            f"{API}/transactions", json=body, headers={**headers, "Idempotency-Key": body["id"]}
+        )
+
+    async def tree_size(self) -> int:
+        return await ledger_reads.tree_size(self.db)
+
+
+def transfer(tx_id: str, payer: str, payee: str, amount: int, unit: str = "TIME") -> dict[str, Any]:
+    return {
+        "id": tx_id,
+        "kind": "exchange",
+        "memo": "Aide aux devoirs",
+        "postings": [
+            {"account_id": payer, "unit": unit, "amount": -amount},
+            {"account_id": payee, "unit": unit, "amount": amount},
+        ],
+    }
+
+
+def assert_problem(
+    answer: httpx.Response, status: int, code: str, field: str | None = None
+) -> None:
+    assert answer.headers["content-type"].startswith("application/problem+json"), answer.text
+    body = answer.json()
+    assert (answer.status_code, body["type"], body["status"]) == (status, code, status), body
+    assert set(body) >= {"type", "title", "status", "detail", "field"}
+    if field is not None:
+        assert body["field"] == field
+
+
+@pytest.fixture
+async def api(backend_settings: Settings) -> AsyncIterator[Api]:
+    async with open_runtime(backend_settings, migrate=False) as rt:
+        issued = await issue_token(rt, roles=[Role.OPERATOR])
+        async with AsyncTestClient(create_app(backend_settings)) as client:
+            yield Api(client, rt.db, {"Authorization": f"Bearer {issued.token}"})
+
+
+async def test_health_needs_no_token(api: Api) -> None:
+    """Health answers without a token and says the database is reachable."""
+    answer = await api.client.get(f"{API}/health")
+    assert (answer.status_code, answer.json()) == (200, {"status": "ok", "database": "ok"})
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/accounts"),
+        ("POST", "/accounts"),
+        ("GET", f"/accounts/{uuid.uuid4()}"),
+        ("GET", f"/accounts/{uuid.uuid4()}/postings"),
+        ("POST", "/transactions"),
+        ("GET", f"/transactions/{uuid.uuid4()}"),
+        ("POST", f"/transactions/{uuid.uuid4()}/reversal"),
+        ("POST", "/tokens"),
+    ],
+)
+async def test_every_other_endpoint_needs_a_valid_token(api: Api, method: str, path: str) -> None:
+    """Without a token, or with an unknown one, every endpoint answers 401."""
+    for headers in ({}, {"Authorization": "Bearer mutual_not-a-token"}):
+        answer = await api.client.request(method, API + path, headers=headers, json={})
+        assert_problem(answer, 401, "not_authenticated", "Authorization")
+
+
+async def test_accounts_are_opened_by_operators_idempotently(api: Api) -> None:
+    """An identical repeat answers 200 and replayed; a different body with that id is refused."""
+    body = {"id": str(uuid.uuid4()), "unit": "EUR", "owner_kind": "project", "owner_id": "p-1"}
+    first = await api.client.post(f"{API}/accounts", json=body, headers=api.operator)
+    again = await api.client.post(f"{API}/accounts", json=body, headers=api.operator)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.headers["idempotent-replayed"] == "true"
+    assert first.json() == again.json()
+    changed = await api.client.post(
+        f"{API}/accounts", json=body | {"unit": "TIME"}, headers=api.operator
+    )
+    assert_problem(changed, 422, "idempotency_key_reused", "id")
+    member, _ = await api.member()
+    refused = await api.client.post(f"{API}/accounts", json=body | {"id": None}, headers=member)
+    assert_problem(refused, 403, "not_authorised")
+
+
+async def test_transaction_answer_and_replay(api: Api) -> None:
+    """A transaction answers its log index and balances; a replay answers the same, marked."""
+    alice, a = await api.member()
+    _, b = await api.member()
+    tx = transfer(str(uuid.uuid4()), a, b, 90)
+    headers = {**alice, "Idempotency-Key": tx["id"]}
+    first = await api.client.post(f"{API}/transactions", json=tx, headers=headers)
+    assert first.status_code == 201, first.text
+    body = first.json()
+    assert body["log_index"] == 0
+    assert [(p["amount"], p["balance_after"]) for p in body["postings"]] == [(-90, -90), (90, 90)]
+    assert {x["account_id"]: x["balance"] for x in body["balances"]} == {a: -90, b: 90}
+    replay = await api.client.post(f"{API}/transactions", json=tx, headers=headers)
+    assert (replay.status_code, replay.json()) == (201, body)
+    assert replay.headers["idempotent-replayed"] == "true"
+    reused = await api.client.post(
+        f"{API}/transactions", json=tx | {"memo": "autre"}, headers=headers
+    )
+    assert_problem(reused, 422, "idempotency_key_reused", "id")
+    assert await api.tree_size() == 1
+
+
+async def test_idempotency_key_must_equal_the_id(api: Api) -> None:
+    """A missing or different Idempotency-Key header is refused before anything is written."""
+    alice, a = await api.member()
+    _, b = await api.member()
+    tx = transfer(str(uuid.uuid4()), a, b, 10)
+    for headers in (alice, {**alice, "Idempotency-Key": str(uuid.uuid4())}):
+        answer = await api.client.post(f"{API}/transactions", json=tx, headers=headers)
+        assert_problem(answer, 422, "idempotency_key_mismatch", "Idempotency-Key")
+    assert await api.tree_size() == 0
+
+
+async def test_stored_refusal_replays(api: Api) -> None:
+    """A refusal caused by the ledger state is stored: its replay answers the same problem."""
+    alice, a = await api.member()
+    _, b = await api.member()
+    tx = transfer(str(uuid.uuid4()), a, b, 1201)
+    headers = {**alice, "Idempotency-Key": tx["id"]}
+    first = await api.client.post(f"{API}/transactions", json=tx, headers=headers)
+    assert_problem(first, 409, "exceeds_balance_min", "postings[0].amount")
+    again = await api.client.post(f"{API}/transactions", json=tx, headers=headers)
+    assert_problem(again, 409, "exceeds_balance_min", "postings[0].amount")
+    assert again.headers["idempotent-replayed"] == "true"
+    assert await api.tree_size() == 0
+
+
+async def test_members_spend_only_their_own(api: Api) -> None:
+    """Spending from someone else's account is refused and writes nothing."""
+    _, a = await api.member()
+    mallory, m = await api.member()
+    answer = await api.pay(mallory, a, m, 60)
+    assert_problem(answer, 403, "not_authorised", "postings[0].account_id")
+    assert await api.tree_size() == 0
+    statement = await api.client.get(f"{API}/accounts/{a}/postings", headers=api.operator)
+    assert statement.json()["items"] == []
+
+
+async def test_each_rule_has_its_problem(api: Api) -> None:
+    """Each ledger rule answers its own code, status and field, and writes nothing."""
+    alice, a = await api.member()
+    _, b = await api.member()
+    euros = await api.account(unit="EUR", owner_id="someone")
+    ghost = str(uuid.uuid4())
+    cases: list[tuple[dict[str, Any], int, str, str | None]] = [
+        ({"postings": [{"account_id": a, "unit": "TIME", "amount": 0}, {"account_id": b, "unit": "TIME", "amount": 0}]}, 422, "amount_zero", "postings[0].amount"),
+        ({"postings": [{"account_id": a, "unit": "TIME", "amount": -(2**53 + 1)}, {"account_id": b, "unit": "TIME", "amount": 2**53 + 1}]}, 422, "amount_out_of_range", "postings[0].amount"),
+        ({"postings": [{"account_id": a, "unit": "TIME", "amount": -5}]}, 422, "too_few_postings", "postings"),
+        ({"postings": [{"account_id": a, "unit": "TIME", "amount": -5}, {"account_id": a, "unit": "TIME", "amount": 5}]}, 422, "duplicate_account", "postings[1].account_id"),
+        ({"postings": [{"account_id": a, "unit": "TIME", "amount": -5}, {"account_id": b, "unit": "TIME", "amount": 4}]}, 422, "transaction_not_balanced", "postings"),
+        ({"postings": [{"account_id": a, "unit": "TIME", "amount": -5}, {"account_id": euros, "unit": "EUR", "amount": 5}]}, 422, "transaction_not_balanced", "postings"),
+        ({"postings": [{"account_id": a, "unit": "EUR", "amount": -5}, {"account_id": euros, "unit": "EUR", "amount": 5}]}, 422, "unit_mismatch", "postings[0].unit"),
+        ({"postings": [{"account_id": a, "unit": "TIME", "amount": -5}, {"account_id": ghost, "unit": "TIME", "amount": 5}]}, 422, "account_not_found", "postings[1].account_id"),
+        ({"postings": [{"account_id": a, "unit": "HOURS", "amount": -5}, {"account_id": b, "unit": "HOURS", "amount": 5}]}, 422, "invalid_unit", "postings[0].unit"),
+        ({"reverses": str(uuid.uuid4())}, 422, "reversal_kind_mismatch", "kind"),
+        ({"kind": "correction", "reverses": str(uuid.uuid4())}, 422, "transaction_not_found", "reverses"),
+        ({"postings": [{"account_id": a, "unit": "TIME", "amount": -1201}, {"account_id": b, "unit": "TIME", "amount": 1201}]}, 409, "exceeds_balance_min", "postings[0].amount"),
+    ]  # fmt: skip
+    for changes, status, code, field in cases:
+        answer = await api.pay(alice, a, b, 5, **changes)
+        assert_problem(answer, status, code, field)
+    _, c = await api.member()
+    over = await api.pay(api.operator, await api.account(owner_id="x", balance_min=None), c, 2401)
+    assert_problem(over, 409, "exceeds_balance_max", "postings[1].amount")
+    assert await api.tree_size() == 0
+    await check_ledger(api.db)
+
+
+async def test_atomic_batch_is_all_or_nothing(api: Api) -> None:
+    """An atomic batch with one bad item writes nothing and says which item failed."""
+    alice, a = await api.member()
+    _, b = await api.member()
+    good = transfer(str(uuid.uuid4()), a, b, 30)
+    bad = transfer(str(uuid.uuid4()), a, b, 5000)
+    answer = await api.client.post(
+        f"{API}/transactions", json={"atomic": True, "transactions": [good, bad]}, headers=alice
+    )
+    body = answer.json()
+    assert (answer.status_code, body["committed"]) == (200, False)
+    assert [r["problem"]["type"] for r in body["results"]] == [
+        "batch_aborted",
+        "exceeds_balance_min",
+    ]
+    assert await api.tree_size() == 0
+    loose = await api.client.post(
+        f"{API}/transactions", json={"atomic": False, "transactions": [good, bad]}, headers=alice
+    )
+    results = loose.json()["results"]
+    assert [r["status"] for r in results] == [201, 409]
+    assert results[0]["transaction"]["log_index"] == 0
+    assert await api.tree_size() == 1
+
+
+async def test_reversal(api: Api) -> None:
+    """A reversal is the exact inverse, shown on the original, and happens once."""
+    alice, a = await api.member()
+    _, b = await api.member()
+    original = (await api.pay(alice, a, b, 45)).json()
+    first_id, second_id = str(uuid.uuid4()), str(uuid.uuid4())
+
+    async def reverse(target: str, new_id: str) -> httpx.Response:
+        return await api.client.post(
+            f"{API}/transactions/{target}/reversal",
+            json={"id": new_id, "memo": "erreur de saisie"},
+            headers={**api.operator, "Idempotency-Key": new_id},
+        )
+
+    first = await reverse(original["id"], first_id)
+    assert first.status_code == 201, first.text
+    assert first.json()["reverses"] == original["id"]
+    assert [(p["account_id"], p["amount"]) for p in first.json()["postings"]] == [
+        (a, 45),
+        (b, -45),
+    ]
+    shown = (await api.client.get(f"{API}/transactions/{original['id']}", headers=alice)).json()
+    assert shown["reversed_by"] == first_id
+    assert_problem(await reverse(original["id"], second_id), 409, "already_reversed", "reverses")
+    assert_problem(await reverse(str(uuid.uuid4()), str(uuid.uuid4())), 404, "not_found")
+    balances = await check_ledger(api.db)
+    assert (balances[uuid.UUID(a)], balances[uuid.UUID(b)]) == (0, 0)
+
+
+async def test_statement_pages_cover_every_posting_once(api: Api) -> None:
+    """Following next_cursor yields each posting once, in order, with running balances."""
+    alice, a = await api.member()
+    _, b = await api.member()
+    for amount in range(1, 8):
+        assert (await api.pay(alice, a, b, amount)).status_code == 201
+    seen: list[tuple[int, int]] = []
+    cursor: str | None = None
+    while True:
+        query = "?limit=3" + (f"&cursor={cursor}" if cursor else "")
+        page = (await api.client.get(f"{API}/accounts/{a}/postings{query}", headers=alice)).json()
+        seen += [(line["amount"], line["balance_after"]) for line in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    running = [-sum(range(1, n + 1)) for n in range(1, 8)]
+    assert seen == [(-n, running[n - 1]) for n in range(1, 8)]
+    garbage = await api.client.get(f"{API}/accounts/{a}/postings?cursor=zzz", headers=alice)
+    assert_problem(garbage, 422, "invalid_cursor", "cursor")
+
+
+async def test_account_lists_filter_and_paginate(api: Api) -> None:
+    """Accounts list by owner and unit across pages; members see only their own."""
+    for _ in range(5):
+        await api.account(owner_id="org-1", owner_kind="organisation")
+    await api.account(owner_id="org-1", owner_kind="organisation", unit="EUR")
+    ids: list[str] = []
+    cursor: str | None = None
+    while True:
+        query = "?owner_id=org-1&unit=TIME&limit=2" + (f"&cursor={cursor}" if cursor else "")
+        page = (await api.client.get(f"{API}/accounts{query}", headers=api.operator)).json()
+        ids += [item["id"] for item in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert len(ids) == len(set(ids)) == 5
+    alice, a = await api.member()
+    own = (await api.client.get(f"{API}/accounts", headers=alice)).json()
+    assert [item["id"] for item in own["items"]] == [a]
+    others = await api.client.get(f"{API}/accounts?owner_id=org-1", headers=alice)
+    assert_problem(others, 403, "not_authorised", "owner_id")
+
+
+HOSTILE_BODIES: list[tuple[str, bytes, str]] = [
+    ("malformed json", b'{"id": ', "application/json"),
+    ("invalid utf-8", b'{"id": "\xff\xfe"}', "application/json"),
+    ("deep nesting", b"[" * 10_000 + b"]" * 10_000, "application/json"),
+    ("huge float", b'{"id": "00000000-0000-7000-8000-000000000000", "kind": "exchange", "postings": [{"account_id": "00000000-0000-7000-8000-000000000000", "unit": "TIME", "amount": 1e400}]}', "application/json"),
+    ("huge integer", b'{"id": "00000000-0000-7000-8000-000000000000", "kind": "exchange", "postings": [{"account_id": "00000000-0000-7000-8000-000000000000", "unit": "TIME", "amount": ' + b"9" * 400 + b"}]}", "application/json"),
+    ("string amount", b'{"id": "00000000-0000-7000-8000-000000000000", "kind": "exchange", "postings": [{"account_id": "00000000-0000-7000-8000-000000000000", "unit": "TIME", "amount": "5"}]}', "application/json"),
+    ("boolean amount", b'{"id": "00000000-0000-7000-8000-000000000000", "kind": "exchange", "postings": [{"account_id": "00000000-0000-7000-8000-000000000000", "unit": "TIME", "amount": true}]}', "application/json"),
+    ("unknown field", b'{"id": "00000000-0000-7000-8000-000000000000", "kind": "exchange", "postings": [], "sneaky": 1}', "application/json"),
+    ("empty body", b"", "application/json"),
+    ("not an object", b"[1, 2, 3]", "application/json"),
+    ("form encoded", b"id=1&kind=exchange", "application/x-www-form-urlencoded"),
+    ("oversized", b'{"memo": "' + b"x" * 2_000_000 + b'"}', "application/json"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("name", "body", "content_type"), HOSTILE_BODIES, ids=[h[0] for h in HOSTILE_BODIES]
+)
+async def test_hostile_bodies_get_a_problem_and_write_nothing(
+    api: Api, name: str, body: bytes, content_type: str
+) -> None:
+    """Malformed, oversized, deep, huge or mistyped bodies answer a 4xx problem; nothing is written."""
+    answer = await api.client.post(
+        f"{API}/transactions",
+        content=body,
+        headers={
+            **api.operator,
+            "Content-Type": content_type,
+            "Idempotency-Key": str(uuid.uuid4()),
+        },
+    )
+    assert 400 <= answer.status_code < 500, (name, answer.status_code, answer.text[:300])
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert await api.tree_size() == 0
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=20,
+)
+transaction_like = st.fixed_dictionaries(
+    {"id": st.uuids().map(str), "kind": st.sampled_from(["exchange", "correction", "bogus"])},
+    optional={
+        "postings": st.lists(
+            st.fixed_dictionaries(
+                {"account_id": st.uuids().map(str) | json_values, "unit": st.sampled_from(["TIME", "EUR", "x"]) | json_values, "amount": st.integers() | json_values}
+            ),
+            max_size=3,
+        ),
+        "memo": json_values,
+        "reverses": st.uuids().map(str) | json_values,
+        "references": json_values,
+    },
+)  # fmt: skip
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    body=st.one_of(
+        json_values.map(lambda v: json.dumps(v).encode()),
+        transaction_like.map(lambda v: json.dumps(v).encode()),
+        st.binary(max_size=200),
+    ),
+    path=st.sampled_from(["/transactions", "/accounts", "/tokens"]),
+)
+async def test_arbitrary_input_never_fails_the_service(api: Api, body: bytes, path: str) -> None:
+    """Whatever the body, the answer is not a 5xx, a refusal is a problem, and no transaction lands."""
+    before = await api.tree_size()
+    answer = await api.client.post(
+        API + path,
+        content=body,
+        headers={**api.operator, "Content-Type": "application/json", "Idempotency-Key": "x"},
+    )
+    assert answer.status_code < 500, answer.text[:300]
+    if answer.status_code >= 400:
+        assert answer.headers["content-type"].startswith("application/problem+json")
+    assert await api.tree_size() == before
