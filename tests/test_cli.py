@@ -1,0 +1,84 @@
+"""The ``mutual`` command line on the embedded default and on PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from mutual.cli.main import cli
+from mutual.settings import Settings
+from mutual.store.migrate import migrations_dir
+from mutual.usecases.access import Authenticator
+from mutual.usecases.runtime import open_runtime
+
+
+def _run(args: list[str], env: dict[str, str]) -> str:
+    result = CliRunner().invoke(cli, args, env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_migrations_are_found() -> None:
+    """The migrations folder is found from the installed package."""
+    assert (migrations_dir() / "env.py").is_file()
+
+
+def test_db_upgrade_is_repeatable(tmp_path: Path) -> None:
+    """`mutual db upgrade` creates the schema, and running it again changes nothing."""
+    env = {"MUTUAL_DATA_DIR": str(tmp_path)}
+    assert "newest schema" in _run(["db", "upgrade"], env)
+    assert "newest schema" in _run(["db", "upgrade"], env)
+    with sqlite3.connect(tmp_path / "mutual.sqlite3") as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+
+
+@pytest.mark.postgres
+def test_db_upgrade_on_postgres(pg_settings: Settings, tmp_path: Path) -> None:
+    """`mutual db upgrade` works on the database named by MUTUAL_DATABASE_URL."""
+    assert pg_settings.database_url is not None
+    env = {"MUTUAL_DATABASE_URL": pg_settings.database_url, "MUTUAL_DATA_DIR": str(tmp_path)}
+    assert "newest schema" in _run(["db", "upgrade"], env)
+    assert not (tmp_path / "mutual.sqlite3").exists()
+
+
+def test_token_create_prints_a_working_token(tmp_path: Path) -> None:
+    """The printed token authenticates as a principal with the requested roles."""
+    env = {"MUTUAL_DATA_DIR": str(tmp_path)}
+    output = _run(["token", "create", "--role", "operator", "--role", "auditor"], env)
+    token = output.splitlines()[0]
+
+    async def roles() -> set[str]:
+        async with open_runtime(Settings(data_dir=tmp_path), migrate=False) as rt:
+            principal = await Authenticator(rt).authenticate(f"Bearer {token}")
+            return {r.value for r in principal.roles}
+
+    assert asyncio.run(roles()) == {"operator", "auditor"}
+
+
+def test_demo_loads_once(tmp_path: Path) -> None:
+    """The demo territory loads through the write path, and loading it again changes nothing."""
+    env = {"MUTUAL_DATA_DIR": str(tmp_path)}
+
+    def snapshot() -> tuple[list[tuple[str, int]], int, int, list[tuple[str, int]]]:
+        with sqlite3.connect(tmp_path / "mutual.sqlite3") as db:
+            return (
+                db.execute(
+                    "SELECT owner_kind, count(*) FROM accounts GROUP BY 1 ORDER BY 1"
+                ).fetchall(),
+                db.execute("SELECT tree_size FROM ledger_head").fetchone()[0],
+                db.execute("SELECT sum(balance) FROM accounts").fetchone()[0],
+                db.execute("SELECT id, balance FROM accounts ORDER BY id").fetchall(),
+            )
+
+    assert "token" in _run(["demo"], env)
+    first = snapshot()
+    kinds, size, total, _ = first
+    assert kinds == [("commons_pool", 1), ("member", 36)]
+    assert 250 <= size <= 320
+    assert total == 0
+    _run(["demo"], env)
+    assert snapshot() == first
