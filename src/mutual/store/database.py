@@ -9,7 +9,7 @@ transactions, which WAL mode lets run beside the writer.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,17 @@ from mutual.store.errors import StoreUnavailable
 UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError)
 
 
+@asynccontextmanager
+async def _available(
+    connection: AbstractAsyncContextManager[AsyncConnection],
+) -> AsyncIterator[AsyncConnection]:
+    try:
+        async with connection as conn:
+            yield conn
+    except UNAVAILABLE_ERRORS as exc:
+        raise StoreUnavailable("the ledger database is unavailable") from exc
+
+
 @dataclass(frozen=True, slots=True)
 class Database:
     url: str
@@ -36,23 +47,13 @@ class Database:
     def is_postgres(self) -> bool:
         return self.write_engine.dialect.name == "postgresql"
 
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[AsyncConnection]:
+    def reading(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A read connection; an unreachable database surfaces as StoreUnavailable."""
-        try:
-            async with self.read_engine.connect() as conn:
-                yield conn
-        except UNAVAILABLE_ERRORS as exc:
-            raise StoreUnavailable("the ledger database is unavailable") from exc
+        return _available(self.read_engine.connect())
 
-    @asynccontextmanager
-    async def writing(self) -> AsyncIterator[AsyncConnection]:
+    def writing(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A write transaction, committed on exit; unreachable means StoreUnavailable."""
-        try:
-            async with self.write_engine.begin() as conn:
-                yield conn
-        except UNAVAILABLE_ERRORS as exc:
-            raise StoreUnavailable("the ledger database is unavailable") from exc
+        return _available(self.write_engine.begin())
 
     async def dispose(self) -> None:
         await self.write_engine.dispose()
