@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -170,7 +171,8 @@ class Journal:
         self._timeout = timeout
         self._queue: asyncio.Queue[_Command] = asyncio.Queue()
         self._task: asyncio.Task[None] | None = None
-        self.batch_sizes: list[int] = []
+        # Recent batch sizes, for benchmarks and (later) metrics; bounded for long runs.
+        self.batch_sizes: deque[int] = deque(maxlen=4096)
 
     async def start(self) -> None:
         if self._batching and self._task is None:
@@ -182,6 +184,9 @@ class Journal:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        # Whoever is still waiting learns now that the write did not happen, not at a timeout.
+        while not self._queue.empty():
+            _fail([self._queue.get_nowait()], StoreUnavailable("the service is shutting down"))
 
     async def submit(
         self,
