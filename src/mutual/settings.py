@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -41,6 +41,29 @@ class Settings(BaseSettings):
     )
     max_batch_items: int = Field(
         default=1000, ge=1, description="Most transactions in one batch request."
+    )
+
+    log_origin: str = Field(
+        default="mutual.localhost/ledger",
+        description=(
+            "The log's origin line in checkpoints, and the name of its signing key; "
+            "a territory uses its own domain, e.g. mulhouse.example/mutual."
+        ),
+    )
+    log_signing_key: SecretStr | None = Field(
+        default=None,
+        description=(
+            "The log's Ed25519 signing key in C2SP signer form (PRIVATE+KEY+<origin>+...). "
+            "Unset: read log_signing_key_file, or create one in data_dir on first start."
+        ),
+    )
+    log_signing_key_file: Path | None = Field(
+        default=None, description="File holding the log's signing key (see log_signing_key)."
+    )
+    checkpoint_interval_seconds: float = Field(
+        default=60.0,
+        ge=0,
+        description="How often a checkpoint is signed when the log has grown (0: only on demand).",
     )
 
     def resolved_database_url(self) -> str:

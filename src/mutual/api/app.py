@@ -12,7 +12,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from mutual import __version__
 from mutual.api.dependencies import DEPENDENCIES
 from mutual.api.problems import EXCEPTION_HANDLERS
-from mutual.api.routes import accounts, system, transactions
+from mutual.api.routes import accounts, keys, log, system, transactions
 from mutual.settings import Settings
 from mutual.usecases.access import Authenticator
 from mutual.usecases.runtime import Runtime, open_runtime
@@ -47,6 +47,17 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             transactions.record_transactions,
             transactions.get_transaction,
             transactions.reverse_transaction,
+            keys.record_key_event,
+            keys.list_keys,
+            keys.get_key,
+            keys.me,
+            log.log_info,
+            log.latest_checkpoint,
+            log.checkpoint_at,
+            log.sign_checkpoint,
+            log.add_cosignature,
+            log.inclusion_proof,
+            log.consistency_proof,
         ],
         dependencies=DEPENDENCIES,
         security=[{"bearer": []}],

@@ -24,6 +24,7 @@ from pydantic import (
 
 from mutual.core.accounts import OwnerKind
 from mutual.core.authority import Role
+from mutual.core.registry import Capacity, KeyAction
 from mutual.core.transactions import TransactionKind
 from mutual.core.units import AMOUNT_LIMIT
 
@@ -50,13 +51,39 @@ class PostingIn(_In):
     amount: Amount = Field(description="Positive credits the account, negative debits it.")
 
 
+class SignatureIn(_In):
+    key_id: Annotated[str, StringConstraints(pattern="^[0-9a-f]{64}$")] = Field(
+        description="Hex SHA-256 of the signer's registered Ed25519 public key."
+    )
+    signature: Annotated[str, StringConstraints(max_length=100)] = Field(
+        description="Base64 Ed25519 signature over the payload's signed bytes."
+    )
+    on_behalf_of: UUID | None = Field(
+        default=None,
+        description="Set for a custodial signature: the principal the custodian signs for.",
+    )
+
+
+Signatures = Annotated[list[SignatureIn], Field(max_length=16)]
+Salt = Annotated[str, StringConstraints(max_length=100)]
+
+
 class TransactionIn(_In):
     id: UUID = Field(description="Chosen by the client; also its Idempotency-Key.")
     kind: TransactionKind
     postings: list[PostingIn] = Field(max_length=100)
     memo: Memo = ""
+    memo_salt: Salt | None = Field(
+        default=None,
+        description="Base64 of at least 16 random bytes; required with a memo. The payload "
+        "signs SHA-256(salt || memo), never the memo.",
+    )
     references: dict[RefKey, RefValue] = Field(default_factory=dict, max_length=16)
     reverses: UUID | None = None
+    signatures: Signatures = Field(
+        default_factory=list,
+        description="Signatures over the transaction's signed bytes (see contracts/signing.md).",
+    )
 
 
 class BatchIn(_In):
@@ -88,6 +115,12 @@ class TransactionsIn(
 class ReversalIn(_In):
     id: UUID = Field(description="The id of the correcting transaction; its Idempotency-Key.")
     memo: Memo = ""
+    memo_salt: Salt | None = None
+    signatures: Signatures = Field(
+        default_factory=list,
+        description="Signatures over the correction's payload: the original's postings "
+        "negated, in the original's order.",
+    )
 
 
 class PostingOut(_Out):
@@ -108,6 +141,7 @@ class BalanceOut(_Out):
 class TransactionResultOut(_Out):
     id: UUID
     log_index: int
+    leaf_hash: str = Field(description="Base64 RFC 9162 leaf hash of its log entry.")
     kind: TransactionKind
     reverses: UUID | None
     postings: list[PostingOut]
@@ -170,6 +204,11 @@ class AccountOut(_Out):
     version: int
 
 
+class AccountCreatedOut(AccountOut):
+    log_index: int
+    leaf_hash: str
+
+
 class AccountPage(_Out):
     items: list[AccountOut]
     next_cursor: str | None
@@ -205,3 +244,86 @@ class TokenOut(_Out):
 class HealthOut(_Out):
     status: str
     database: str
+
+
+class KeyEventIn(_In):
+    id: UUID = Field(description="Chosen by the client; also its idempotency key.")
+    action: KeyAction
+    principal: UUID
+    by: UUID | None = Field(
+        default=None, description="Who asks; required when the log key vouches for the event."
+    )
+    public_key: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None, description="Base64 raw 32-byte Ed25519 public key (register, rotate)."
+    )
+    capacity: Capacity | None = None
+    name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
+    key_id: Annotated[str, StringConstraints(pattern="^[0-9a-f]{64}$")] | None = None
+    custodian: UUID | None = None
+    reason: Annotated[str, StringConstraints(max_length=200)] | None = None
+    signatures: Signatures = Field(default_factory=list)
+
+
+class KeyEventOut(_Out):
+    id: UUID
+    action: KeyAction
+    principal: UUID
+    key_id: str | None
+    revoked_key_id: str | None
+    custodian: UUID | None
+    log_index: int
+    leaf_hash: str
+
+
+class KeyOut(_Out):
+    key_id: str
+    principal_id: UUID
+    public_key: str
+    capacity: Capacity
+    name: str | None
+    registered_at: int = Field(description="Log index of its registration.")
+    revoked_at: int | None = Field(description="Log index of its revocation or rotation.")
+    verifier_key: str | None = Field(description="C2SP vkey (cosignature/v1) of a witness key.")
+
+
+class KeyPage(_Out):
+    items: list[KeyOut]
+
+
+class MeOut(_Out):
+    principal_id: UUID
+    roles: list[Role]
+
+
+class LogInfoOut(_Out):
+    origin: str
+    verifier_key: str = Field(description="The log's C2SP Ed25519 verifier key.")
+    tree_size: int
+
+
+class LogEntryOut(_Out):
+    log_index: int
+    leaf_hash: str
+    entry: dict[str, Any] = Field(
+        description="The leaf's document; its RFC 8785 bytes are the leaf input."
+    )
+
+
+class InclusionProofOut(_Out):
+    log_index: int
+    tree_size: int
+    leaf_hash: str
+    entry: dict[str, Any]
+    proof: list[str] = Field(description="Base64 hashes, RFC 9162 audit path order.")
+
+
+class ConsistencyProofOut(_Out):
+    from_size: int
+    to_size: int
+    proof: list[str]
+
+
+class CosignatureIn(_In):
+    cosignature: Annotated[str, StringConstraints(max_length=500)] = Field(
+        description="One C2SP signed-note signature line (cosignature/v1), ending in a newline."
+    )

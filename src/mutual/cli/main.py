@@ -8,24 +8,45 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import click
 
+from mutual.cli.verify import verify, verify_inclusion
 from mutual.core.authority import Role
-from mutual.core.ids import PrincipalId
-from mutual.settings import Settings
-from mutual.store.database import open_database
-from mutual.store.migrate import upgrade_database
-from mutual.usecases.access import issue_token
-from mutual.usecases.runtime import open_runtime
+
+if TYPE_CHECKING:
+    from mutual.settings import Settings
+
+# Service modules are imported inside the commands that need them, so that `mutual
+# verify` runs on the pure core alone (a test checks that no database module loads).
+
+
+class _LazySettings:
+    """Builds the settings from the environment on first use, not for `verify`."""
+
+    def __init__(self) -> None:
+        self._settings: Settings | None = None
+
+    def get(self) -> Settings:
+        if self._settings is None:
+            from mutual.settings import Settings
+
+            self._settings = Settings()
+        return self._settings
+
+
+pass_settings = click.make_pass_decorator(_LazySettings, ensure=True)
 
 
 @click.group()
 @click.version_option(package_name="mutual")
-@click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli() -> None:
     """Time bank and mutualisation ledger for territories of co-responsibility."""
-    ctx.obj = Settings()
+
+
+cli.add_command(verify)
+cli.add_command(verify_inclusion)
 
 
 @cli.command()
@@ -38,10 +59,14 @@ def cli(ctx: click.Context) -> None:
     default=1,
     help="Server processes (PostgreSQL only: each runs its own batching writer).",
 )
-@click.pass_obj
-def serve(settings: Settings, host: str | None, port: int | None, demo: bool, workers: int) -> None:
+@pass_settings
+def serve(
+    lazy: _LazySettings, host: str | None, port: int | None, demo: bool, workers: int
+) -> None:
     """Apply migrations and serve the HTTP API."""
     import uvicorn
+
+    settings = lazy.get()
 
     from mutual.api.app import create_app
     from mutual.api.asgi import tune_collector
@@ -81,15 +106,17 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.pass_obj
-def db_upgrade(settings: Settings) -> None:
+@pass_settings
+def db_upgrade(lazy: _LazySettings) -> None:
     """Bring the database to the newest schema."""
-
-    asyncio.run(_upgrade(settings))
+    asyncio.run(_upgrade(lazy.get()))
     click.echo("database is at the newest schema")
 
 
 async def _upgrade(settings: Settings) -> None:
+    from mutual.store.database import open_database
+    from mutual.store.migrate import upgrade_database
+
     database = open_database(settings)
     try:
         await upgrade_database(database)
@@ -113,15 +140,19 @@ def token() -> None:
 )
 @click.option("--principal", default=None, help="Existing principal id (default: a new one).")
 @click.option("--expires-in", type=int, default=None, help="Lifetime in seconds.")
-@click.pass_obj
+@pass_settings
 def token_create(
-    settings: Settings, roles: tuple[str, ...], principal: str | None, expires_in: int | None
+    lazy: _LazySettings, roles: tuple[str, ...], principal: str | None, expires_in: int | None
 ) -> None:
     """Issue a token and print it (it is shown once)."""
     from uuid import UUID
 
+    from mutual.core.ids import PrincipalId
+    from mutual.usecases.access import issue_token
+    from mutual.usecases.runtime import open_runtime
+
     async def run() -> str:
-        async with open_runtime(settings) as rt:
+        async with open_runtime(lazy.get()) as rt:
             issued = await issue_token(
                 rt,
                 roles=[Role(r) for r in roles],
@@ -134,9 +165,39 @@ def token_create(
 
 
 @cli.command()
-@click.pass_obj
-def demo(settings: Settings) -> None:
+@pass_settings
+def demo(lazy: _LazySettings) -> None:
     """Load the demo territory (once) and print an operator token."""
     from mutual.cli.demo import load_demo
 
-    click.echo(f"demo operator token: {asyncio.run(load_demo(settings))}")
+    click.echo(f"demo operator token: {asyncio.run(load_demo(lazy.get()))}")
+
+
+@cli.command("export")
+@click.option(
+    "--output", "-o", type=click.Path(dir_okay=False), default="-", help="File (default stdout)."
+)
+@pass_settings
+def export(lazy: _LazySettings, output: str) -> None:
+    """Stream the whole signed ledger as NDJSON (contracts/export.md)."""
+    from mutual.cli.log import run_export
+
+    asyncio.run(run_export(lazy.get(), output))
+
+
+@cli.command("log-key")
+@pass_settings
+def log_key(lazy: _LazySettings) -> None:
+    """Print the log's verifier key (C2SP vkey): give it to auditors out of band."""
+    from mutual.usecases.log_key import load_log_signer
+
+    click.echo(load_log_signer(lazy.get()).verifier_key_text())
+
+
+@cli.command("checkpoint")
+@pass_settings
+def checkpoint(lazy: _LazySettings) -> None:
+    """Sign a checkpoint of the log now and print it (C2SP signed note)."""
+    from mutual.cli.log import run_checkpoint
+
+    click.echo(asyncio.run(run_checkpoint(lazy.get())), nl=False)

@@ -1,4 +1,4 @@
-"""Who may move value out of which account."""
+"""Who may move value out of which account: roles for the HTTP edge, signatures for the ledger."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
-from mutual.core.accounts import Account
-from mutual.core.errors import NotAuthorised
+from mutual.core.accounts import Account, OwnerKind
+from mutual.core.errors import KeyNotValid, NotCustodian, SignatureRequired, UnknownKey
 from mutual.core.ids import AccountId, PrincipalId
-from mutual.core.transactions import Transaction
+from mutual.core.registry import Capacity, Registry
+from mutual.core.signing import Signature
+from mutual.core.transactions import Transaction, TransactionKind
 
 
 class Role(StrEnum):
@@ -33,18 +35,70 @@ class Principal:
         return role in self.roles
 
 
-def authorise_transaction(
-    principal: Principal, tx: Transaction, accounts: Mapping[AccountId, Account]
+def authorise_signed(
+    tx: Transaction,
+    accounts: Mapping[AccountId, Account],
+    signatures: tuple[Signature, ...],
+    registry: Registry,
+    *,
+    log_index: int,
 ) -> None:
-    """Refuse unless ``principal`` may spend from every account the transaction debits.
+    """Refuse unless the signatures give authority over every account ``tx`` debits.
 
-    A member spends only from accounts they own; the operator runs the service and
-    records corrections and seed transactions for any account.
+    The signatures have already been checked over the payload (``signing``); here each
+    key must be valid at ``log_index`` and in the right capacity. An account owned by a
+    principal (a member, a partner organisation) is spent only with that principal's
+    signature, or a custodial one by a custodian appointed for them; the service's own
+    accounts (pools, the outside world, projects, collection points) with an operator's,
+    until the issues that add project leads, keepers and rounds give them their own
+    signers. A correction may also be signed by an operator alone, which is how a
+    coordinator fixes a mistake without the debited member's device.
     """
-    if principal.has(Role.OPERATOR):
-        return
-    for i, posting in enumerate(tx.postings):
-        if posting.amount < 0 and not accounts[posting.account_id].owned_by(principal.id):
-            raise NotAuthorised(
-                "you may only spend from accounts you own", field=f"postings[{i}].account_id"
+    signers: set[str] = set()
+    operator = False
+    for i, sig in enumerate(signatures):
+        record = registry.keys.get(sig.key_id)
+        field = f"signatures[{i}]"
+        if record is None:
+            raise UnknownKey("no key with this id is registered", field=f"{field}.key_id")
+        if not record.valid_at(log_index):
+            where = "" if record.revoked_at is None else f", revoked at {record.revoked_at}"
+            raise KeyNotValid(
+                f"key not valid at log index {log_index} (registered at "
+                f"{record.registered_at}{where})",
+                field=f"{field}.key_id",
             )
+        if record.capacity is Capacity.WITNESS:
+            raise KeyNotValid("a witness key only cosigns checkpoints", field=f"{field}.key_id")
+        if sig.on_behalf_of is not None:
+            if record.principal not in registry.custodians.get(sig.on_behalf_of, set()):
+                raise NotCustodian(
+                    "the signer is not an appointed custodian of that principal",
+                    field=f"{field}.on_behalf_of",
+                )
+            signers.add(str(sig.on_behalf_of))
+        elif record.capacity is Capacity.OPERATOR:
+            operator = True
+        else:
+            signers.add(str(record.principal))
+    correction = tx.kind is TransactionKind.CORRECTION
+    for i, posting in enumerate(tx.postings):
+        if posting.amount >= 0:
+            continue
+        account = accounts[posting.account_id]
+        if correction and operator:
+            continue
+        if account.owner_kind in PRINCIPAL_OWNED:
+            if account.owner_id not in signers:
+                raise SignatureRequired(
+                    "the account's owner (or their custodian) must sign to spend from it",
+                    field=f"postings[{i}].account_id",
+                )
+        elif not operator:
+            raise SignatureRequired(
+                "an operator must sign to spend from the service's accounts",
+                field=f"postings[{i}].account_id",
+            )
+
+
+PRINCIPAL_OWNED = frozenset({OwnerKind.MEMBER, OwnerKind.ORGANISATION})

@@ -9,10 +9,21 @@
      │    ├── TooFewPostings          too_few_postings
      │    ├── DuplicateAccount        duplicate_account
      │    ├── TransactionNotBalanced  transaction_not_balanced
-     │    └── ReversalKindMismatch    reversal_kind_mismatch
+     │    ├── ReversalKindMismatch    reversal_kind_mismatch
+     │    ├── MemoSaltRequired        memo_salt_required
+     │    └── InvalidKeyEvent         invalid_key_event
      ├── AccountNotFound              account_not_found
      ├── UnitMismatch                 unit_mismatch
      ├── NotAuthorised                not_authorised
+     ├── SignatureError               (never stored for replay: re-sign and resend)
+     │    ├── MalformedSignature      malformed_signature
+     │    ├── UnknownKey              unknown_key
+     │    ├── InvalidSignature        invalid_signature
+     │    ├── KeyNotValid             key_not_valid
+     │    ├── NotCustodian            not_custodian
+     │    └── SignatureRequired       signature_required
+     ├── KeyAlreadyRegistered         key_already_registered
+     ├── AccountExists                account_exists
      ├── TransactionNotFound          transaction_not_found
      ├── ReversalNotInverse           reversal_not_inverse
      ├── AlreadyReversed              already_reversed
@@ -21,7 +32,8 @@
      └── IdempotencyKeyReused         idempotency_key_reused
 
 When several apply, the first in this order wins (the rules run in this order):
-shape of the transaction, accounts and units, authority, reversal, bounds.
+shape of the transaction, signatures over the payload, accounts and units, authority
+(keys valid at this log index and signed by whom the rule requires), reversal, bounds.
 Only ``api/problems.py`` knows which HTTP status each code gets.
 """
 
@@ -111,3 +123,60 @@ class ExceedsBalanceMax(LedgerError):
 
 class IdempotencyKeyReused(LedgerError):
     code = "idempotency_key_reused"
+
+
+class MemoSaltRequired(InvalidTransaction):
+    code = "memo_salt_required"
+
+
+class InvalidKeyEvent(InvalidTransaction):
+    code = "invalid_key_event"
+
+
+class SignatureError(LedgerError):
+    """A refusal about who signed, not about the payload: a replay is checked afresh."""
+
+    code = "signature_error"
+
+
+class MalformedSignature(SignatureError):
+    code = "malformed_signature"
+
+
+class UnknownKey(SignatureError):
+    code = "unknown_key"
+
+
+class InvalidSignature(SignatureError):
+    code = "invalid_signature"
+
+
+class KeyNotValid(SignatureError):
+    code = "key_not_valid"
+
+
+class NotCustodian(SignatureError):
+    code = "not_custodian"
+
+
+class SignatureRequired(SignatureError):
+    code = "signature_required"
+
+
+class KeyAlreadyRegistered(LedgerError):
+    code = "key_already_registered"
+
+
+class AccountExists(LedgerError):
+    code = "account_exists"
+
+
+def error_from_code(code: str, detail: str, field: str | None) -> LedgerError:
+    """Rebuild the typed error a stored refusal recorded (for answering a replay)."""
+    pending: list[type[LedgerError]] = [LedgerError]
+    while pending:
+        cls = pending.pop()
+        if cls.code == code:
+            return cls(detail, field=field)
+        pending.extend(cls.__subclasses__())
+    return LedgerError(detail, field=field)

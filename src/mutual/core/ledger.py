@@ -11,7 +11,7 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass
 
 from mutual.core.accounts import Account
-from mutual.core.authority import Principal, authorise_transaction
+from mutual.core.authority import authorise_signed
 from mutual.core.errors import (
     AccountNotFound,
     AlreadyReversed,
@@ -22,6 +22,8 @@ from mutual.core.errors import (
     UnitMismatch,
 )
 from mutual.core.ids import AccountId, TransactionId
+from mutual.core.registry import Registry
+from mutual.core.signing import Signature
 from mutual.core.transactions import Posting, Transaction, check_shape, inverse_postings
 
 
@@ -90,14 +92,19 @@ def check_bounds(account: Account, amount: int, *, field: str) -> int:
 
 def apply_transaction(
     tx: Transaction,
-    principal: Principal,
+    signatures: tuple[Signature, ...],
     *,
+    registry: Registry,
     accounts: Mapping[AccountId, Account],
     originals: Mapping[TransactionId, tuple[Posting, ...]],
     reversed_ids: Set[TransactionId],
     log_index: int,
 ) -> Applied:
-    """Check ``tx`` against the ledger state and return its effect, or raise a LedgerError."""
+    """Check ``tx`` against the ledger state and return its effect, or raise a LedgerError.
+
+    The signatures must already verify over the payload; here they are checked against
+    the registry as it stands at ``log_index``.
+    """
     check_shape(tx)
     for i, posting in enumerate(tx.postings):
         account = accounts.get(posting.account_id)
@@ -108,7 +115,7 @@ def apply_transaction(
                 f"account holds {account.unit}, posting is in {posting.unit}",
                 field=f"postings[{i}].unit",
             )
-    authorise_transaction(principal, tx, accounts)
+    authorise_signed(tx, accounts, signatures, registry, log_index=log_index)
     check_reversal(tx, originals, reversed_ids)
     recorded: list[RecordedPosting] = []
     updated: list[Account] = []

@@ -6,8 +6,8 @@ negative debits it. A transaction's postings sum to zero in each unit.
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import json
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -16,6 +16,7 @@ from typing import Any
 
 from mutual.core.errors import (
     DuplicateAccount,
+    MemoSaltRequired,
     ReversalKindMismatch,
     TooFewPostings,
     TransactionNotBalanced,
@@ -61,6 +62,7 @@ class Transaction:
     memo: str = ""
     references: Mapping[str, str] = field(default_factory=dict)
     reverses: TransactionId | None = None
+    memo_salt: bytes = b""
 
 
 def check_shape(tx: Transaction) -> None:
@@ -90,6 +92,11 @@ def check_shape(tx: Transaction) -> None:
             raise TransactionNotBalanced(
                 f"postings in {unit} sum to {total}, not zero", field="postings"
             )
+    if tx.memo and len(tx.memo_salt) < MEMO_SALT_MIN_BYTES:
+        raise MemoSaltRequired(
+            f"a memo comes with a random salt of at least {MEMO_SALT_MIN_BYTES} bytes",
+            field="memo_salt",
+        )
     if (tx.reverses is not None) != (tx.kind is TransactionKind.CORRECTION):
         raise ReversalKindMismatch(
             "a transaction reverses another exactly when its kind is correction", field="kind"
@@ -101,30 +108,32 @@ def inverse_postings(postings: tuple[Posting, ...]) -> tuple[Posting, ...]:
     return tuple(Posting(p.account_id, p.unit, -p.amount) for p in postings)
 
 
-def transaction_document(tx: Transaction) -> dict[str, Any]:
-    """The transaction as a JSON-ready document, in the field names clients use."""
+MEMO_SALT_MIN_BYTES = 16
+
+
+def memo_digest(memo: str, salt: bytes) -> bytes | None:
+    """SHA-256(salt || memo): what the signature covers instead of the memo itself.
+
+    The salt makes the digest useless for guessing the memo once memo and salt are
+    erased, while the signed payload (and so the log) stays intact.
+    """
+    if not memo:
+        return None
+    return hashlib.sha256(salt + memo.encode()).digest()
+
+
+def transaction_payload(origin: str, tx: Transaction) -> dict[str, Any]:
+    """The signed document of a transaction: pseudonymous ids and amounts, no free text."""
+    digest = memo_digest(tx.memo, tx.memo_salt)
     return {
+        "log": origin,
         "id": str(tx.id),
         "kind": tx.kind.value,
-        "initiator": str(tx.initiator),
-        "memo": tx.memo,
-        "references": dict(tx.references),
-        "reverses": None if tx.reverses is None else str(tx.reverses),
         "postings": [
             {"account_id": str(p.account_id), "unit": p.unit, "amount": p.amount}
             for p in tx.postings
         ],
+        "memo_sha256": None if digest is None else base64.b64encode(digest).decode("ascii"),
+        "references": dict(tx.references),
+        "reverses": None if tx.reverses is None else str(tx.reverses),
     }
-
-
-def request_digest(tx: Transaction) -> bytes:
-    """SHA-256 of the request's document: equal exactly when two requests are the same.
-
-    The document holds only strings, integers, None, lists and sorted-key objects built
-    from parsed values, so the standard library's JSON encoder is deterministic here and
-    ten times faster than a full RFC 8785 canonicaliser; signed bytes will need the latter.
-    """
-    text = json.dumps(
-        transaction_document(tx), sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
-    return hashlib.sha256(text.encode()).digest()

@@ -1,4 +1,5 @@
-"""What the write path answers for one transaction, and how that answer is stored.
+"""What the write path answers for one request (transaction, account, key event), and
+how that answer is stored.
 
 The stored form is what an idempotent replay returns, so it must hold everything
 the first answer held: the log index and the balances right after the transaction,
@@ -11,8 +12,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from mutual.core.accounts import Account
 from mutual.core.errors import LedgerError
 from mutual.core.ledger import Applied
+from mutual.core.registry import KeyEffect, KeyEvent
+from mutual.core.signing import b64encode
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,13 +31,14 @@ class Outcome:
         return Outcome(self.accepted, self.body, replayed=True)
 
 
-def accepted_outcome(applied: Applied) -> Outcome:
+def accepted_outcome(applied: Applied, leaf_hash: bytes) -> Outcome:
     tx = applied.transaction
     return Outcome(
         True,
         {
             "id": str(tx.id),
             "log_index": applied.log_index,
+            "leaf_hash": b64encode(leaf_hash),
             "kind": tx.kind.value,
             "reverses": None if tx.reverses is None else str(tx.reverses),
             "postings": [
@@ -55,6 +60,40 @@ def accepted_outcome(applied: Applied) -> Outcome:
                 }
                 for a in applied.accounts
             ],
+        },
+    )
+
+
+def accepted_account_outcome(account: Account, log_index: int, leaf_hash: bytes) -> Outcome:
+    return Outcome(
+        True,
+        {
+            "id": str(account.id),
+            "unit": account.unit,
+            "owner_kind": account.owner_kind.value,
+            "owner_id": account.owner_id,
+            "balance_min": account.balance_min,
+            "balance_max": account.balance_max,
+            "log_index": log_index,
+            "leaf_hash": b64encode(leaf_hash),
+        },
+    )
+
+
+def accepted_key_event_outcome(
+    event: KeyEvent, effect: KeyEffect, log_index: int, leaf_hash: bytes
+) -> Outcome:
+    return Outcome(
+        True,
+        {
+            "id": str(event.id),
+            "action": event.action.value,
+            "principal": str(event.principal),
+            "key_id": None if effect.registered is None else effect.registered.key_id,
+            "revoked_key_id": effect.revoked,
+            "custodian": None if event.custodian is None else str(event.custodian),
+            "log_index": log_index,
+            "leaf_hash": b64encode(leaf_hash),
         },
     )
 

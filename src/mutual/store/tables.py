@@ -138,6 +138,9 @@ transaction_memos = Table(
     metadata,
     Column("transaction_id", Uuid, ForeignKey("transactions.id"), primary_key=True),
     Column("memo", Text, nullable=False),
+    # Erased together with the memo: without it the signed SHA-256(salt || memo) in the
+    # log cannot be used to confirm a guess of the memo.
+    Column("salt", LargeBinary, nullable=True),
 )
 
 postings = Table(
@@ -187,4 +190,78 @@ idempotency_records = Table(
     Column("created_at", UTCDateTime(), nullable=False),
 )
 
-APPEND_ONLY_TABLES = ("transactions", "postings", "idempotency_records")
+log_entries = Table(
+    "log_entries",
+    metadata,
+    Column("log_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("entry_type", String(16), nullable=False),
+    # The transaction, account or key event the leaf records.
+    Column("entity_id", Uuid, nullable=False, unique=True),
+    Column("leaf_input", LargeBinary, nullable=False),
+    Column("leaf_hash", LargeBinary(32), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    CheckConstraint("log_index >= 0", name="log_index_non_negative"),
+)
+
+# Only perfect subtrees are stored: node (level, idx) is the hash of leaves
+# [idx * 2**level, (idx + 1) * 2**level). Any RFC 9162 root or proof needs O(log n) of them.
+merkle_nodes = Table(
+    "merkle_nodes",
+    metadata,
+    Column("level", Integer, nullable=False),
+    Column("idx", BigInteger, nullable=False),
+    Column("hash", LargeBinary(32), nullable=False),
+    PrimaryKeyConstraint("level", "idx"),
+)
+
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("key_id", String(64), primary_key=True),
+    Column("principal_id", Uuid, nullable=False, index=True),
+    Column("public_key", LargeBinary(32), nullable=False),
+    Column("capacity", String(16), nullable=False),
+    Column("name", String(200), nullable=True),
+    Column("registered_at", BigInteger, nullable=False),
+    Column("revoked_at", BigInteger, nullable=True),
+    CheckConstraint("revoked_at IS NULL OR revoked_at > registered_at", name="revoked_after"),
+)
+
+custodians = Table(
+    "custodians",
+    metadata,
+    Column("principal_id", Uuid, nullable=False),
+    Column("custodian_id", Uuid, nullable=False),
+    Column("appointed_at", BigInteger, nullable=False),
+    PrimaryKeyConstraint("principal_id", "custodian_id"),
+)
+
+checkpoints = Table(
+    "checkpoints",
+    metadata,
+    Column("tree_size", BigInteger, primary_key=True, autoincrement=False),
+    Column("root_hash", LargeBinary(32), nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+cosignatures = Table(
+    "cosignatures",
+    metadata,
+    Column("tree_size", BigInteger, ForeignKey("checkpoints.tree_size"), nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("timestamp", BigInteger, nullable=False),
+    Column("line", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    PrimaryKeyConstraint("tree_size", "key_id"),
+)
+
+APPEND_ONLY_TABLES = (
+    "transactions",
+    "postings",
+    "idempotency_records",
+    "log_entries",
+    "merkle_nodes",
+    "checkpoints",
+    "cosignatures",
+)

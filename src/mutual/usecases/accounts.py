@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 from uuid import UUID
 
 from mutual.core.accounts import Account, OwnerKind, open_account
 from mutual.core.authority import Principal, Role
-from mutual.core.errors import IdempotencyKeyReused
+from mutual.core.entries import EntryType, account_payload, entry_document, log_entry
+from mutual.core.errors import error_from_code
 from mutual.core.ids import AccountId
+from mutual.core.signing import Domain, signed_message
 from mutual.core.units import Unit, parse_unit
 from mutual.store import accounts as account_store
 from mutual.store import ledger_reads
+from mutual.store.journal import AccountWrite
 from mutual.store.ledger_reads import StatementLine
+from mutual.store.outcomes import Outcome
 from mutual.usecases.errors import Forbidden, InvalidCursor, NotFound
 from mutual.usecases.pagination import decode_cursor, encode_cursor
 from mutual.usecases.runtime import Runtime, new_id
@@ -44,8 +49,9 @@ async def create_account(
     owner_id: str,
     balance_min: int | None,
     balance_max: int | None,
-) -> tuple[Account, bool]:
-    """Open an account; returns it and whether it was new (False: an identical replay)."""
+) -> tuple[Account, Outcome]:
+    """Open an account as a log entry signed by the log key; returns it and the journal's
+    answer (its log index and leaf hash, and whether it was an identical replay)."""
     if not principal.has(Role.OPERATOR):
         raise Forbidden("only an operator may open accounts")
     account = open_account(
@@ -56,19 +62,17 @@ async def create_account(
         balance_min,
         balance_max,
     )
-    if await account_store.insert_account(rt.db, account, created_at=rt.clock()):
-        return account, True
-    existing = await account_store.get_account(rt.db, account.id)
-    same = existing is not None and (
-        existing.unit,
-        existing.owner_kind,
-        existing.owner_id,
-        existing.balance_min,
-        existing.balance_max,
-    ) == (unit, owner_kind, owner_id, balance_min, balance_max)
-    if existing is None or not same:
-        raise IdempotencyKeyReused("an account with this id already exists", field="id")
-    return existing, False
+    payload = account_payload(rt.log.origin, account)
+    signature = rt.log.sign_payload(Domain.ACCOUNT, payload)
+    entry = log_entry(entry_document(EntryType.ACCOUNT, payload, (signature,)))
+    digest = hashlib.sha256(signed_message(Domain.ACCOUNT, payload)).digest()
+    [outcome] = await rt.journal.submit(
+        [AccountWrite(account, digest, entry)], atomic=False, recorded_at=rt.clock()
+    )
+    if not outcome.accepted:
+        body = outcome.body
+        raise error_from_code(body["code"], body["detail"], body["field"])
+    return account, outcome
 
 
 async def read_account(rt: Runtime, principal: Principal, account_id: AccountId) -> Account:

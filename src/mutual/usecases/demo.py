@@ -7,6 +7,7 @@ changes nothing: the journal answers them idempotently.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import random
 from dataclasses import dataclass
 from uuid import NAMESPACE_URL, UUID, uuid5
@@ -14,13 +15,16 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 from mutual.core.accounts import OwnerKind
 from mutual.core.authority import Principal, Role
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
+from mutual.core.keypair import Keypair
+from mutual.core.registry import Capacity, KeyAction, KeyEvent
 from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
 from mutual.store.principals import ensure_principal
 from mutual.usecases.access import issue_token
 from mutual.usecases.accounts import create_account
+from mutual.usecases.keys import submit_key_event
 from mutual.usecases.runtime import Runtime
-from mutual.usecases.transactions import record_transactions
+from mutual.usecases.transactions import SignedTransaction, record_transactions
 
 MEMBERS = 36
 EXCHANGES = 320
@@ -45,20 +49,45 @@ def _demo_id(name: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"https://mutual.invalid/demo/{name}")
 
 
+def demo_keypair(name: str) -> Keypair:
+    """A demo member's key: derived from a public name, so it protects nothing."""
+    return Keypair(hashlib.sha256(f"mutual demo key/{name}".encode()).digest())
+
+
 @dataclass(frozen=True, slots=True)
 class DemoTerritory:
     members: list[Principal]
     accounts: dict[PrincipalId, AccountId]
+    keys: dict[PrincipalId, Keypair]
     commons: AccountId
+
+
+async def _register_key(rt: Runtime, operator: Principal, member: Principal, key: Keypair) -> None:
+    event = KeyEvent(
+        _demo_id(f"key/{member.id}"),
+        KeyAction.REGISTER,
+        member.id,
+        by=operator.id,
+        public_key=key.public_key,
+        capacity=Capacity.MEMBER,
+    )
+    outcome = await submit_key_event(
+        rt, operator, event, [key.sign_key_event(rt.log.origin, event)]
+    )
+    if not outcome.accepted:
+        raise RuntimeError(f"demo key registration refused: {outcome.body}")
 
 
 async def _open_territory(rt: Runtime, operator: Principal) -> DemoTerritory:
     now = rt.clock()
     members: list[Principal] = []
     accounts: dict[PrincipalId, AccountId] = {}
+    keys: dict[PrincipalId, Keypair] = {}
     for i in range(MEMBERS):
         member = Principal(PrincipalId(_demo_id(f"member/{i}")), frozenset({Role.MEMBER}))
         await ensure_principal(rt.db, member.id, member.roles, now=now)
+        keys[member.id] = demo_keypair(f"member/{i}")
+        await _register_key(rt, operator, member, keys[member.id])
         account, _ = await create_account(
             rt,
             operator,
@@ -81,7 +110,7 @@ async def _open_territory(rt: Runtime, operator: Principal) -> DemoTerritory:
         balance_min=None,
         balance_max=None,
     )
-    return DemoTerritory(members, accounts, commons.id)
+    return DemoTerritory(members, accounts, keys, commons.id)
 
 
 def _exchanges(territory: DemoTerritory) -> list[tuple[Principal, Transaction]]:
@@ -93,8 +122,9 @@ def _exchanges(territory: DemoTerritory) -> list[tuple[Principal, Transaction]]:
         minutes = rng.choice([30, 45, 60, 90, 120, 180])
         gift = n % 10 == 9
         credited = territory.commons if gift else territory.accounts[provider.id]
+        tx_id = TransactionId(_demo_id(f"exchange/{n}"))
         tx = Transaction(
-            TransactionId(_demo_id(f"exchange/{n}")),
+            tx_id,
             TransactionKind.COMMONS_GIFT if gift else TransactionKind.EXCHANGE,
             (
                 Posting(territory.accounts[receiver.id], TIME, -minutes),
@@ -102,6 +132,7 @@ def _exchanges(territory: DemoTerritory) -> list[tuple[Principal, Transaction]]:
             ),
             receiver.id,
             "Don au pot commun" if gift else rng.choice(SERVICES),
+            memo_salt=hashlib.sha256(f"demo salt/{tx_id}".encode()).digest(),
         )
         out.append((receiver, tx))
     return out
@@ -116,7 +147,17 @@ async def load_demo_territory(rt: Runtime) -> str:
     territory = await _open_territory(rt, operator)
     await asyncio.gather(
         *(
-            record_transactions(rt, principal, [tx], atomic=False)
+            record_transactions(
+                rt,
+                principal,
+                [
+                    SignedTransaction(
+                        tx,
+                        (territory.keys[principal.id].sign_transaction(rt.log.origin, tx),),
+                    )
+                ],
+                atomic=False,
+            )
             for principal, tx in _exchanges(territory)
         )
     )

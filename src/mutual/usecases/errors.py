@@ -5,7 +5,8 @@ UseCaseError
  ├── Forbidden                 not_authorised: the principal's roles do not allow it
  ├── NotFound                  not_found: the resource in the path does not exist
  ├── IdempotencyKeyMismatch    idempotency_key_mismatch: header and id differ
- └── InvalidCursor             invalid_cursor: a pagination cursor we did not issue
+ ├── InvalidCursor             invalid_cursor: a pagination cursor we did not issue
+ └── InvalidRequest            invalid_request: a parameter out of range, a bad proof request
 """
 
 from __future__ import annotations
@@ -35,3 +36,7 @@ class IdempotencyKeyMismatch(UseCaseError):
 
 class InvalidCursor(UseCaseError):
     code = "invalid_cursor"
+
+
+class InvalidRequest(UseCaseError):
+    code = "invalid_request"

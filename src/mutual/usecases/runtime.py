@@ -1,7 +1,9 @@
-"""What every use case needs: settings, the database, the journal and a clock."""
+"""What every use case needs: settings, the database, the journal, the log key and a clock."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import time
 from collections.abc import AsyncIterator, Callable
@@ -10,10 +12,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
 
+from mutual.core.signing import KeyId
 from mutual.settings import Settings
 from mutual.store.database import Database, open_database
-from mutual.store.journal import Journal
+from mutual.store.journal import Journal, LogContext
 from mutual.store.migrate import upgrade_database
+from mutual.usecases.log_key import LogSigner, load_log_signer
 
 
 def utc_now() -> datetime:
@@ -34,7 +38,9 @@ class Runtime:
     settings: Settings
     db: Database
     journal: Journal
+    log: LogSigner
     clock: Callable[[], datetime] = field(default=utc_now)
+    public_keys: dict[KeyId, bytes] = field(default_factory=dict)
 
 
 @asynccontextmanager
@@ -44,16 +50,31 @@ async def open_runtime(settings: Settings, *, migrate: bool = True) -> AsyncIter
     try:
         if migrate:
             await upgrade_database(db)
+        signer = load_log_signer(settings)
         journal = Journal(
             db,
+            LogContext(signer.origin, signer.public_key),
             batching=settings.writer_batching,
             batch_max=settings.writer_batch_max,
             timeout=settings.db_timeout_seconds,
         )
         await journal.start()
+        runtime = Runtime(settings, db, journal, signer)
+        timer: asyncio.Task[None] | None = None
+        if settings.checkpoint_interval_seconds > 0:
+            from mutual.usecases.log import checkpoint_timer
+
+            timer = asyncio.create_task(
+                checkpoint_timer(runtime, settings.checkpoint_interval_seconds),
+                name="mutual-checkpoint-timer",
+            )
         try:
-            yield Runtime(settings, db, journal)
+            yield runtime
         finally:
+            if timer is not None:
+                timer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await timer
             await journal.stop()
     finally:
         await db.dispose()

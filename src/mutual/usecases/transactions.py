@@ -1,61 +1,113 @@
-"""Recording transactions (one, or a batch), reversing them, and reading them back."""
+"""Recording signed transactions (one, or a batch), reversing them, and reading them back."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from mutual.core.authority import Principal, Role
+from mutual.core.entries import EntryType, entry_document, log_entry
+from mutual.core.errors import LedgerError
 from mutual.core.ids import TransactionId
+from mutual.core.signing import Domain, Signature, check_signatures, signed_message
 from mutual.core.transactions import (
     Transaction,
     TransactionKind,
+    check_shape,
     inverse_postings,
-    request_digest,
+    transaction_payload,
 )
 from mutual.store import ledger_reads
 from mutual.store.accounts import get_account
-from mutual.store.journal import WriteRequest
+from mutual.store.journal import TransactionWrite
 from mutual.store.ledger_reads import TransactionRecord
-from mutual.store.outcomes import Outcome
+from mutual.store.outcomes import BATCH_ABORTED, Outcome, rejected_outcome
 from mutual.usecases.errors import NotFound
+from mutual.usecases.keys import public_keys
 from mutual.usecases.runtime import Runtime
 
 
-async def record_transactions(
-    rt: Runtime, principal: Principal, txs: Sequence[Transaction], *, atomic: bool
-) -> list[Outcome]:
-    """Submit transactions to the journal; one outcome each, in order.
+@dataclass(frozen=True, slots=True)
+class SignedTransaction:
+    transaction: Transaction
+    signatures: tuple[Signature, ...]
 
-    The request digests (the CPU work) are computed here, in the caller's task, so the
-    single writer only folds and writes.
+
+async def _prepare(rt: Runtime, principal: Principal, item: SignedTransaction) -> TransactionWrite:
+    """Check the transaction's shape and its signatures over the canonical payload.
+
+    This is the CPU work (canonical JSON, Ed25519, SHA-256); it runs in the caller's
+    task so that the single writer only folds and writes.
     """
-    requests = [WriteRequest(tx, request_digest(tx)) for tx in txs]
-    return await rt.journal.submit(principal, requests, atomic=atomic, recorded_at=rt.clock())
+    tx = item.transaction
+    check_shape(tx)
+    payload = transaction_payload(rt.log.origin, tx)
+    message = signed_message(Domain.TRANSACTION, payload)
+    keys = await public_keys(rt, (s.key_id for s in item.signatures))
+    check_signatures(message, item.signatures, keys)
+    document = entry_document(
+        EntryType.TRANSACTION, payload, item.signatures, initiator=str(principal.id)
+    )
+    return TransactionWrite(
+        tx, item.signatures, hashlib.sha256(message).digest(), log_entry(document), principal.id
+    )
 
 
-async def reverse_transaction(
+async def record_transactions(
     rt: Runtime,
     principal: Principal,
+    items: Sequence[SignedTransaction | LedgerError],
+    *,
+    atomic: bool,
+) -> list[Outcome]:
+    """Submit signed transactions to the journal; one outcome each, in order.
+
+    An item may already be the error that made the request unreadable (bad base64, say):
+    it is answered as a refusal in its place, as if the journal had refused it.
+    """
+    writes: list[TransactionWrite | None] = []
+    refused: dict[int, Outcome] = {}
+    for i, item in enumerate(items):
+        try:
+            if isinstance(item, LedgerError):
+                raise item
+            writes.append(await _prepare(rt, principal, item))
+        except LedgerError as exc:
+            refused[i] = rejected_outcome(exc)
+            writes.append(None)
+            if atomic:
+                return [refused[i] if j == i else BATCH_ABORTED for j in range(len(items))]
+    ready = [w for w in writes if w is not None]
+    outcomes = iter(
+        await rt.journal.submit(ready, atomic=atomic, recorded_at=rt.clock()) if ready else []
+    )
+    return [refused[i] if w is None else next(outcomes) for i, w in enumerate(writes)]
+
+
+async def reversal_of(
+    rt: Runtime,
     original_id: TransactionId,
     *,
     reversal_id: TransactionId,
     memo: str,
-) -> Outcome:
-    """Record the exact inverse of ``original_id`` as a correction."""
+    memo_salt: bytes,
+    initiator: Principal,
+) -> Transaction:
+    """The correction that exactly undoes ``original_id``: what its signers sign."""
     original = await ledger_reads.original_postings(rt.db, original_id)
     if original is None:
         raise NotFound("no such transaction", field="id")
-    tx = Transaction(
+    return Transaction(
         reversal_id,
         TransactionKind.CORRECTION,
         inverse_postings(original),
-        principal.id,
+        initiator.id,
         memo,
         {},
         original_id,
+        memo_salt,
     )
-    [outcome] = await record_transactions(rt, principal, [tx], atomic=False)
-    return outcome
 
 
 async def read_transaction(

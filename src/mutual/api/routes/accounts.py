@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.problems import problem_responses
 from mutual.api.schemas import (
+    AccountCreatedOut,
     AccountIn,
     AccountOut,
     AccountPage,
@@ -48,10 +49,11 @@ def account_out(account: Account) -> AccountOut:
 )
 async def create_account(
     data: JSONBody[AccountIn], state: State, principal: CurrentPrincipal
-) -> Response[AccountOut]:
-    """Operators open accounts; an identical repeat with the same id answers 200."""
+) -> Response[AccountCreatedOut]:
+    """Operators open accounts, each a log entry; an identical repeat with the same id
+    answers 200."""
     rt = runtime_of(state)
-    account, created = await usecase.create_account(
+    account, outcome = await usecase.create_account(
         rt,
         principal,
         account_id=None if data.id is None else AccountId(data.id),
@@ -61,8 +63,13 @@ async def create_account(
         balance_min=data.balance_min,
         balance_max=data.balance_max,
     )
-    headers = {} if created else {"Idempotent-Replayed": "true"}
-    return Response(account_out(account), status_code=201 if created else 200, headers=headers)
+    headers = {"Idempotent-Replayed": "true"} if outcome.replayed else {}
+    created = AccountCreatedOut(
+        **account_out(account).model_dump(),
+        log_index=outcome.body["log_index"],
+        leaf_hash=outcome.body["leaf_hash"],
+    )
+    return Response(created, status_code=200 if outcome.replayed else 201, headers=headers)
 
 
 @get(

@@ -22,17 +22,21 @@ from mutual.api.schemas import (
     PostingOut,
     ProblemOut,
     ReversalIn,
+    SignatureIn,
     TransactionIn,
     TransactionOut,
     TransactionResultOut,
     TransactionsIn,
 )
+from mutual.core.errors import LedgerError
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
+from mutual.core.signing import Signature, b64decode, parse_signature
 from mutual.core.transactions import Posting, Transaction
 from mutual.core.units import Unit
 from mutual.store.outcomes import Outcome
 from mutual.usecases import transactions as usecase
 from mutual.usecases.errors import IdempotencyKeyMismatch
+from mutual.usecases.transactions import SignedTransaction
 
 IdempotencyKey = Annotated[
     str | None,
@@ -45,16 +49,33 @@ IdempotencyKey = Annotated[
 REPLAYED_HEADER = "Idempotent-Replayed"
 
 
-def to_transaction(data: JSONBody[TransactionIn], initiator: PrincipalId) -> Transaction:
-    return Transaction(
-        TransactionId(data.id),
-        data.kind,
-        tuple(Posting(AccountId(p.account_id), Unit(p.unit), p.amount) for p in data.postings),
-        initiator,
-        data.memo,
-        dict(data.references),
-        None if data.reverses is None else TransactionId(data.reverses),
+def to_signatures(items: list[SignatureIn]) -> tuple[Signature, ...]:
+    return tuple(
+        parse_signature(s.model_dump(mode="json"), field=f"signatures[{i}]")
+        for i, s in enumerate(items)
     )
+
+
+def to_salt(text: str | None) -> bytes:
+    return b"" if text is None else b64decode(text, field="memo_salt")
+
+
+def to_signed(data: TransactionIn, initiator: PrincipalId) -> SignedTransaction | LedgerError:
+    """The core's transaction and signatures, or the error that makes it unreadable."""
+    try:
+        tx = Transaction(
+            TransactionId(data.id),
+            data.kind,
+            tuple(Posting(AccountId(p.account_id), Unit(p.unit), p.amount) for p in data.postings),
+            initiator,
+            data.memo,
+            dict(data.references),
+            None if data.reverses is None else TransactionId(data.reverses),
+            to_salt(data.memo_salt),
+        )
+        return SignedTransaction(tx, to_signatures(data.signatures))
+    except LedgerError as exc:
+        return exc
 
 
 def _check_key(key: str | None, expected: UUID) -> None:
@@ -122,7 +143,7 @@ async def record_transactions(
     if isinstance(body, TransactionIn):
         _check_key(idempotency_key, body.id)
         [outcome] = await usecase.record_transactions(
-            rt, principal, [to_transaction(body, principal.id)], atomic=False
+            rt, principal, [to_signed(body, principal.id)], atomic=False
         )
         return _single_response(outcome)
     if len(body.transactions) > rt.settings.max_batch_items:
@@ -136,7 +157,7 @@ async def record_transactions(
     outcomes = await usecase.record_transactions(
         rt,
         principal,
-        [to_transaction(t, principal.id) for t in body.transactions],
+        [to_signed(t, principal.id) for t in body.transactions],
         atomic=body.atomic,
     )
     committed = any(o.accepted and not o.replayed for o in outcomes)
@@ -197,9 +218,19 @@ async def reverse_transaction(
     principal: CurrentPrincipal,
     idempotency_key: IdempotencyKey = None,
 ) -> Response[TransactionResultOut]:
+    """The client signs the correction's payload: the original's postings negated, in
+    the original's order, kind ``correction`` and ``reverses`` set to the original."""
     rt = runtime_of(state)
     _check_key(idempotency_key, data.id)
-    outcome = await usecase.reverse_transaction(
-        rt, principal, TransactionId(tx_id), reversal_id=TransactionId(data.id), memo=data.memo
+    tx = await usecase.reversal_of(
+        rt,
+        TransactionId(tx_id),
+        reversal_id=TransactionId(data.id),
+        memo=data.memo,
+        memo_salt=to_salt(data.memo_salt),
+        initiator=principal,
+    )
+    [outcome] = await usecase.record_transactions(
+        rt, principal, [SignedTransaction(tx, to_signatures(data.signatures))], atomic=False
     )
     return _single_response(outcome)

@@ -1,0 +1,104 @@
+"""``/keys`` and ``/key-events``: the key registry, and ``/me``."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, cast
+from uuid import UUID
+
+from litestar import Response, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, JSONBody, QueryParameter
+
+from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.problems import problem_document, problem_response, problem_responses
+from mutual.api.routes.transactions import REPLAYED_HEADER, to_signatures
+from mutual.api.schemas import KeyEventIn, KeyEventOut, KeyOut, KeyPage, MeOut
+from mutual.core.ids import PrincipalId
+from mutual.core.notes import format_verifier_key
+from mutual.core.registry import Capacity, KeyEvent, KeyRecord
+from mutual.core.signing import KeyId, b64decode, b64encode
+from mutual.usecases import keys as usecase
+from mutual.usecases.errors import NotFound
+
+
+def key_out(record: KeyRecord) -> KeyOut:
+    witness = record.capacity is Capacity.WITNESS and record.name is not None
+    return KeyOut(
+        key_id=record.key_id,
+        principal_id=record.principal,
+        public_key=b64encode(record.public_key),
+        capacity=record.capacity,
+        name=record.name,
+        registered_at=record.registered_at,
+        revoked_at=record.revoked_at,
+        verifier_key=format_verifier_key(usecase.witness_key(record)) if witness else None,
+    )
+
+
+@post(
+    "/key-events",
+    operation_id="recordKeyEvent",
+    responses=problem_responses(403, 409, 413, 422),
+    summary="Register, rotate or revoke a key; appoint or remove a custodian",
+    status_code=201,
+)
+async def record_key_event(
+    data: JSONBody[KeyEventIn], state: State, principal: CurrentPrincipal
+) -> Response[Any]:
+    """A log entry like a transaction; a replay of the same event answers the first result."""
+    rt = runtime_of(state)
+    event = KeyEvent(
+        data.id,
+        data.action,
+        PrincipalId(data.principal),
+        None if data.by is None else PrincipalId(data.by),
+        None if data.public_key is None else b64decode(data.public_key, field="public_key"),
+        data.capacity,
+        data.name,
+        None if data.key_id is None else KeyId(data.key_id),
+        None if data.custodian is None else PrincipalId(data.custodian),
+        data.reason,
+    )
+    outcome = await usecase.submit_key_event(rt, principal, event, to_signatures(data.signatures))
+    headers = {REPLAYED_HEADER: "true"} if outcome.replayed else {}
+    if not outcome.accepted:
+        body = outcome.body
+        return problem_response(
+            problem_document(body["code"], body["detail"], body["field"]), headers=headers
+        )
+    return Response(cast(KeyEventOut, outcome.body), status_code=201, headers=headers)
+
+
+@get(
+    "/keys",
+    operation_id="listKeys",
+    responses=problem_responses(422),
+    summary="Registered keys, optionally of one principal, in registration order",
+)
+async def list_keys(
+    state: State,
+    principal: CurrentPrincipal,
+    principal_id: Annotated[UUID | None, QueryParameter()] = None,
+) -> KeyPage:
+    records = await usecase.read_keys(
+        runtime_of(state), principal_id=None if principal_id is None else PrincipalId(principal_id)
+    )
+    return KeyPage(items=[key_out(r) for r in records])
+
+
+@get(
+    "/keys/{key_id:str}",
+    operation_id="getKey",
+    responses=problem_responses(404),
+    summary="One key: who holds it, its capacity, and the log indexes it was valid between",
+)
+async def get_key(key_id: FromPath[str], state: State, principal: CurrentPrincipal) -> KeyOut:
+    records = await usecase.read_keys(runtime_of(state), key_ids=[KeyId(key_id)])
+    if not records:
+        raise NotFound("no key with this id", field="key_id")
+    return key_out(records[0])
+
+
+@get("/me", operation_id="getMe", responses=problem_responses(), summary="Who is calling")
+async def me(principal: CurrentPrincipal) -> MeOut:
+    return MeOut(principal_id=principal.id, roles=sorted(principal.roles))

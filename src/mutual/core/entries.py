@@ -1,0 +1,225 @@
+"""Log entries: what each Merkle leaf holds, and how entries are read back from JSON.
+
+A leaf's input is the RFC 8785 canonical JSON of an entry document
+``{"type", "payload", "signatures"[, "initiator"]}``. The payload is exactly what the
+signers signed (behind its domain prefix); the signatures are part of the leaf, so the
+log commits to who authorised each entry, not only to what it says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Set
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+from uuid import UUID
+
+from mutual.core.accounts import Account, OwnerKind, open_account
+from mutual.core.errors import LedgerError
+from mutual.core.ids import AccountId, PrincipalId, TransactionId
+from mutual.core.merkle import leaf_hash
+from mutual.core.registry import Capacity, KeyAction, KeyEvent, key_event_payload
+from mutual.core.signing import (
+    Signature,
+    b64decode,
+    canonical,
+    parse_key_id,
+    parse_signature,
+)
+from mutual.core.transactions import Posting, Transaction, TransactionKind, transaction_payload
+from mutual.core.units import Unit, parse_unit
+
+
+class EntryType(StrEnum):
+    TRANSACTION = "transaction"
+    KEY_EVENT = "key_event"
+    ACCOUNT = "account"
+
+
+@dataclass(frozen=True, slots=True)
+class LogEntry:
+    """A leaf as the writer appends it."""
+
+    leaf_input: bytes
+    leaf_hash: bytes
+
+
+def entry_document(
+    entry_type: EntryType,
+    payload: Mapping[str, Any],
+    signatures: tuple[Signature, ...],
+    *,
+    initiator: str | None = None,
+) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "type": entry_type.value,
+        "payload": dict(payload),
+        "signatures": [s.document() for s in signatures],
+    }
+    if initiator is not None:
+        doc["initiator"] = initiator
+    return doc
+
+
+def log_entry(document: Mapping[str, Any]) -> LogEntry:
+    data = canonical(document)
+    return LogEntry(data, leaf_hash(data))
+
+
+def account_payload(origin: str, account: Account) -> dict[str, Any]:
+    """The signed document of an account opening: unit, owner and bounds."""
+    return {
+        "log": origin,
+        "id": str(account.id),
+        "unit": account.unit,
+        "owner_kind": account.owner_kind.value,
+        "owner_id": account.owner_id,
+        "balance_min": account.balance_min,
+        "balance_max": account.balance_max,
+    }
+
+
+class EntryFormatError(ValueError):
+    """An entry document that is not one this log writes."""
+
+
+def _uuid(value: object, field: str) -> UUID:
+    if not isinstance(value, str):
+        raise EntryFormatError(f"{field} is not a string")
+    try:
+        parsed = UUID(value)
+    except ValueError as exc:
+        raise EntryFormatError(f"{field} is not a UUID") from exc
+    if str(parsed) != value:
+        raise EntryFormatError(f"{field} is not a canonical UUID")
+    return parsed
+
+
+def _keys(doc: object, required: Set[str], optional: Set[str] = frozenset()) -> dict[str, Any]:
+    if not isinstance(doc, dict):
+        raise EntryFormatError("not an object")
+    keys = set(doc)
+    if not required <= keys or not keys <= required | optional:
+        raise EntryFormatError(f"fields {sorted(keys)} are not {sorted(required)}")
+    return doc
+
+
+def parse_entry(document: object) -> tuple[EntryType, dict[str, Any], tuple[Signature, ...]]:
+    """Split an entry document into its type, payload and signatures (checked for form)."""
+    doc = _keys(document, {"type", "payload", "signatures"}, {"initiator"})
+    try:
+        entry_type = EntryType(doc["type"])
+    except ValueError as exc:
+        raise EntryFormatError("unknown entry type") from exc
+    if ("initiator" in doc) != (entry_type is EntryType.TRANSACTION):
+        raise EntryFormatError("only a transaction entry names its initiator")
+    if "initiator" in doc:
+        _uuid(doc["initiator"], "initiator")
+    payload = doc["payload"]
+    if not isinstance(payload, dict) or not isinstance(doc["signatures"], list):
+        raise EntryFormatError("payload is an object and signatures a list")
+    try:
+        sigs = tuple(
+            parse_signature(s, field=f"signatures[{i}]") for i, s in enumerate(doc["signatures"])
+        )
+    except LedgerError as exc:
+        raise EntryFormatError(exc.detail) from exc
+    return entry_type, payload, sigs
+
+
+def parse_transaction_payload(origin: str, payload: dict[str, Any]) -> Transaction:
+    """The transaction a payload records; the memo itself is not in it (only its hash)."""
+    doc = _keys(payload, {"log", "id", "kind", "postings", "memo_sha256", "references", "reverses"})
+    try:
+        postings = tuple(
+            Posting(
+                AccountId(_uuid(p["account_id"], "account_id")),
+                Unit(p["unit"]),
+                _integer(p["amount"]),
+            )
+            for p in doc["postings"]
+        )
+        tx = Transaction(
+            TransactionId(_uuid(doc["id"], "id")),
+            TransactionKind(doc["kind"]),
+            postings,
+            PrincipalId(UUID(int=0)),
+            references=dict(doc["references"]),
+            reverses=None
+            if doc["reverses"] is None
+            else TransactionId(_uuid(doc["reverses"], "reverses")),
+        )
+    except (KeyError, TypeError, ValueError) as exc:
+        raise EntryFormatError(f"malformed transaction payload: {exc}") from exc
+    expected = transaction_payload(origin, tx)
+    expected["memo_sha256"] = doc["memo_sha256"]
+    if expected != doc or not _memo_hash_ok(doc["memo_sha256"]):
+        raise EntryFormatError("the payload is not in the form this log signs")
+    return tx
+
+
+def _integer(value: object) -> int:
+    if type(value) is not int:
+        raise EntryFormatError("an amount is an integer")
+    return value
+
+
+def _memo_hash_ok(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return isinstance(value, str) and len(b64decode(value, field="memo_sha256")) == 32
+    except LedgerError:
+        return False
+
+
+def parse_account_payload(origin: str, payload: dict[str, Any]) -> Account:
+    doc = _keys(
+        payload, {"log", "id", "unit", "owner_kind", "owner_id", "balance_min", "balance_max"}
+    )
+    try:
+        account = open_account(
+            AccountId(_uuid(doc["id"], "id")),
+            parse_unit(doc["unit"]),
+            OwnerKind(doc["owner_kind"]),
+            doc["owner_id"],
+            doc["balance_min"],
+            doc["balance_max"],
+        )
+    except (TypeError, ValueError, LedgerError) as exc:
+        raise EntryFormatError(f"malformed account payload: {exc}") from exc
+    if account_payload(origin, account) != doc:
+        raise EntryFormatError("the payload is not in the form this log signs")
+    return account
+
+
+def parse_key_event_payload(origin: str, payload: dict[str, Any]) -> KeyEvent:
+    doc = _keys(
+        payload,
+        {"log", "id", "action", "principal"},
+        {"by", "public_key", "capacity", "name", "key_id", "custodian", "reason"},
+    )
+
+    def principal(field: str) -> PrincipalId | None:
+        return None if field not in doc else PrincipalId(_uuid(doc[field], field))
+
+    try:
+        event = KeyEvent(
+            _uuid(doc["id"], "id"),
+            KeyAction(doc["action"]),
+            PrincipalId(_uuid(doc["principal"], "principal")),
+            principal("by"),
+            None
+            if "public_key" not in doc
+            else b64decode(doc["public_key"], field="public_key", length=32),
+            None if "capacity" not in doc else Capacity(doc["capacity"]),
+            doc.get("name"),
+            None if "key_id" not in doc else parse_key_id(doc["key_id"], field="key_id"),
+            principal("custodian"),
+            doc.get("reason"),
+        )
+    except (TypeError, ValueError, LedgerError) as exc:
+        raise EntryFormatError(f"malformed key event payload: {exc}") from exc
+    if key_event_payload(origin, event) != doc:
+        raise EntryFormatError("the payload is not in the form this log signs")
+    return event

@@ -1,0 +1,45 @@
+"""A signer's side: one Ed25519 key pair and the signatures it makes on our payloads.
+
+Used by the demo, the tests, the benchmarks and any Python client; the browser does the
+same with WebCrypto. The seed is drawn by the caller (the core has no randomness).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mutual.core.ids import PrincipalId
+from mutual.core.registry import KeyEvent, key_event_payload
+from mutual.core.signing import (
+    Domain,
+    KeyId,
+    Signature,
+    key_id_of,
+    public_key_of,
+    sign,
+    signed_message,
+)
+from mutual.core.transactions import Transaction, transaction_payload
+
+
+@dataclass(frozen=True, slots=True)
+class Keypair:
+    seed: bytes = field(repr=False)
+
+    @property
+    def public_key(self) -> bytes:
+        return public_key_of(self.seed)
+
+    @property
+    def key_id(self) -> KeyId:
+        return key_id_of(self.public_key)
+
+    def sign_transaction(
+        self, origin: str, tx: Transaction, *, on_behalf_of: PrincipalId | None = None
+    ) -> Signature:
+        message = signed_message(Domain.TRANSACTION, transaction_payload(origin, tx))
+        return Signature(self.key_id, sign(self.seed, message), on_behalf_of)
+
+    def sign_key_event(self, origin: str, event: KeyEvent) -> Signature:
+        message = signed_message(Domain.KEY_EVENT, key_event_payload(origin, event))
+        return Signature(self.key_id, sign(self.seed, message))

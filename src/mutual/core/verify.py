@@ -1,0 +1,361 @@
+"""The offline verifier: replays an export and reports every fault with its log index.
+
+It trusts nothing but the log's verifier key given by the auditor: not the server's
+database, not any key the export claims. Fed one export line at a time, it keeps the
+registry, the accounts and a compact Merkle range, and checks for each entry its form,
+its signatures and the key's validity at that index, the authority rule, the ledger
+rules (balances recomputed from zero, every posting within the bound in force), and the
+balances the server recorded; for each checkpoint its log signature, its root against
+the leaves so far, its witnesses' cosignatures, and that no two checkpoints of one size
+disagree (a split view). Findings are collected, never raised.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from mutual.core.accounts import Account
+from mutual.core.entries import (
+    EntryFormatError,
+    EntryType,
+    parse_account_payload,
+    parse_entry,
+    parse_key_event_payload,
+    parse_transaction_payload,
+)
+from mutual.core.errors import LedgerError
+from mutual.core.ids import AccountId, TransactionId
+from mutual.core.ledger import apply_transaction
+from mutual.core.merkle import CompactRange, leaf_hash
+from mutual.core.notes import (
+    COSIGNATURE_V1,
+    NoteError,
+    NoteSignature,
+    VerifierKey,
+    open_note,
+    parse_checkpoint_body,
+    verifier_key,
+    verify_cosignature,
+)
+from mutual.core.registry import Capacity, Registry, apply_key_effect, apply_key_event
+from mutual.core.signing import (
+    Domain,
+    Signature,
+    canonical,
+    check_signatures,
+    key_id_of,
+    signed_message,
+    verify,
+)
+from mutual.core.transactions import Posting
+
+EXPORT_FORMAT = "mutual-export/v1"
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Finding:
+    """One fault: where (log index when it concerns an entry, and export line) and what."""
+
+    log_index: int | None
+    line: int
+    kind: str
+    detail: str
+
+    def __str__(self) -> str:
+        where = "-" if self.log_index is None else str(self.log_index)
+        return f"log index {where} (line {self.line}): {self.kind}: {self.detail}"
+
+
+@dataclass(slots=True)
+class Verifier:
+    log_key: VerifierKey
+    findings: list[Finding] = field(default_factory=list)
+    origin: str | None = None
+    header_size: int | None = None
+    registry: Registry = field(default_factory=Registry)
+    accounts: dict[AccountId, Account] = field(default_factory=dict)
+    originals: dict[TransactionId, tuple[Posting, ...]] = field(default_factory=dict)
+    reversed_ids: set[TransactionId] = field(default_factory=set)
+    tree: CompactRange = field(default_factory=CompactRange)
+    skipped: set[int] = field(default_factory=set)
+    checkpoint_roots: dict[int, bytes] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    ended: bool = False
+    transactions: int = 0
+
+    def _find(self, line: int, kind: str, detail: str, index: int | None = None) -> None:
+        self.findings.append(Finding(index, line, kind, detail))
+
+    def feed(self, line_no: int, text: str | bytes) -> None:
+        try:
+            doc = json.loads(text)
+        except (ValueError, RecursionError) as exc:
+            self._find(line_no, "malformed_line", f"not JSON: {exc}")
+            return
+        if not isinstance(doc, dict) or not isinstance(doc.get("type"), str):
+            self._find(line_no, "malformed_line", "a line is an object with a type")
+            return
+        kind = doc["type"]
+        if self.ended:
+            self._find(line_no, "line_after_end", f"a {kind} line after the end line")
+        if kind != "header" and self.origin is None and "header" not in self.counts:
+            self._find(line_no, "missing_header", "the export does not start with its header")
+            self.counts["header"] = 0
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        handler = {
+            "header": self._header,
+            "entry": self._entry,
+            "checkpoint": self._checkpoint,
+            "balance": self._balance,
+            "end": self._end,
+        }.get(kind)
+        if handler is None:
+            self._find(line_no, "malformed_line", f"unknown line type {kind!r}")
+            return
+        try:
+            handler(line_no, doc)
+        except (KeyError, TypeError, ValueError) as exc:
+            self._find(line_no, "malformed_line", f"{kind} line: {exc!r}")
+
+    def _header(self, line_no: int, doc: dict[str, Any]) -> None:
+        if self.counts["header"] > 1 or self.tree.size:
+            self._find(line_no, "malformed_line", "a second header, or a header after entries")
+            return
+        if doc.get("format") != EXPORT_FORMAT:
+            self._find(line_no, "malformed_line", f"format is not {EXPORT_FORMAT}")
+        origin = doc["origin"]
+        if origin != self.log_key.name:
+            self._find(
+                line_no,
+                "wrong_origin",
+                f"export of {origin!r}, but the log key given is {self.log_key.name!r}",
+            )
+        self.origin = self.log_key.name
+        self.header_size = int(doc["tree_size"])
+
+    def _entry(self, line_no: int, doc: dict[str, Any]) -> None:
+        index = doc["index"]
+        if type(index) is not int:
+            raise ValueError("index is an integer")
+        expected = self.tree.size
+        if index < expected:
+            if index in self.skipped:
+                self.skipped.discard(index)
+                self._find(line_no, "out_of_order", f"entry {index} after {expected - 1}", index)
+            else:
+                self._find(line_no, "duplicate_entry", f"entry {index} appears again", index)
+            return
+        if index > expected:
+            self._find(
+                line_no,
+                "missing_entry",
+                f"entries {expected}..{index - 1} are missing (or out of order)",
+                expected,
+            )
+            # Keep counting from here so later entries are still checked in place.
+            while self.tree.size < index:
+                self.skipped.add(self.tree.size)
+                self.tree.append(b"\x00" * 32)
+        data = canonical(doc["entry"])
+        self.tree.append(leaf_hash(data))
+        self._check_entry(line_no, index, doc)
+
+    def _check_entry(self, line_no: int, index: int, doc: dict[str, Any]) -> None:
+        origin = self.origin or self.log_key.name
+        try:
+            entry_type, payload, sigs = parse_entry(doc["entry"])
+            if payload.get("log") != origin:
+                raise EntryFormatError(f"the payload names log {payload.get('log')!r}")
+            if entry_type is EntryType.TRANSACTION:
+                self._transaction(line_no, index, payload, sigs, doc.get("recorded"))
+            elif entry_type is EntryType.ACCOUNT:
+                self._account(line_no, index, payload, sigs)
+            else:
+                event = parse_key_event_payload(origin, payload)
+                effect = apply_key_event(
+                    self.registry,
+                    event,
+                    sigs,
+                    origin=origin,
+                    log_public_key=self.log_key.public_key,
+                    log_index=index,
+                )
+                apply_key_effect(self.registry, effect, log_index=index)
+        except EntryFormatError as exc:
+            self._find(line_no, "bad_entry", str(exc), index)
+        except LedgerError as exc:
+            self._find(line_no, exc.code, exc.detail, index)
+
+    def _account(
+        self, line_no: int, index: int, payload: dict[str, Any], sigs: tuple[Signature, ...]
+    ) -> None:
+        account = parse_account_payload(self.origin or self.log_key.name, payload)
+        message = signed_message(Domain.ACCOUNT, payload)
+        log_id = key_id_of(self.log_key.public_key)
+        if not any(
+            s.key_id == log_id and verify(self.log_key.public_key, message, s.signature)
+            for s in sigs
+        ):
+            self._find(
+                line_no, "invalid_signature", "an account opening is signed by the log key", index
+            )
+            return
+        if account.id in self.accounts:
+            self._find(line_no, "account_exists", "this account was opened before", index)
+            return
+        self.accounts[account.id] = account
+
+    def _transaction(
+        self,
+        line_no: int,
+        index: int,
+        payload: dict[str, Any],
+        sigs: tuple[Signature, ...],
+        recorded: object,
+    ) -> None:
+        tx = parse_transaction_payload(self.origin or self.log_key.name, payload)
+        message = signed_message(Domain.TRANSACTION, payload)
+        keys = {k: r.public_key for k, r in self.registry.keys.items()}
+        check_signatures(message, sigs, keys)
+        applied = apply_transaction(
+            tx,
+            sigs,
+            registry=self.registry,
+            accounts=self.accounts,
+            originals=self.originals,
+            reversed_ids=self.reversed_ids,
+            log_index=index,
+        )
+        for account in applied.accounts:
+            self.accounts[account.id] = account
+        self.originals[tx.id] = tx.postings
+        if tx.reverses is not None:
+            self.reversed_ids.add(tx.reverses)
+        self.transactions += 1
+        claimed = recorded.get("balances_after") if isinstance(recorded, dict) else None
+        actual = [p.balance_after for p in applied.postings]
+        if claimed != actual:
+            self._find(
+                line_no,
+                "balance_mismatch",
+                f"the server recorded balances {claimed}, recomputed {actual}",
+                index,
+            )
+
+    def _checkpoint(self, line_no: int, doc: dict[str, Any]) -> None:
+        text = doc["note"]
+        if not isinstance(text, str):
+            raise ValueError("note is a string")
+        try:
+            note, _, unverified = open_note(text, [self.log_key])
+            cp = parse_checkpoint_body(note.text)
+        except NoteError as exc:
+            self._find(line_no, "bad_checkpoint", f"{exc.kind}: {exc}")
+            return
+        except ValueError as exc:
+            self._find(line_no, "bad_checkpoint", str(exc))
+            return
+        at = cp.size - 1 if cp.size else None
+        if cp.origin != self.log_key.name:
+            self._find(line_no, "bad_checkpoint", f"checkpoint of origin {cp.origin!r}", at)
+            return
+        earlier = self.checkpoint_roots.get(cp.size)
+        if earlier is not None and earlier != cp.root:
+            self._find(
+                line_no, "split_view", f"two signed checkpoints of size {cp.size} differ", at
+            )
+        self.checkpoint_roots.setdefault(cp.size, cp.root)
+        if cp.size != self.tree.size:
+            self._find(
+                line_no,
+                "checkpoint_misplaced",
+                f"checkpoint of size {cp.size} after {self.tree.size} entries",
+                at,
+            )
+        elif cp.root != self.tree.root():
+            # The log key signed a tree of this size that is not the one exported: either
+            # the export's entries were changed, or the log showed someone another history.
+            self._find(
+                line_no,
+                "split_view",
+                f"the signed root of size {cp.size} differs from the exported entries' root",
+                at,
+            )
+        for sig in unverified:
+            self._cosignature(line_no, note.text, sig, at)
+
+    def _cosignature(self, line_no: int, body: str, sig: NoteSignature, at: int | None) -> None:
+        for record in self.registry.keys.values():
+            if record.capacity is not Capacity.WITNESS or record.name != sig.name:
+                continue
+            vk = verifier_key(record.name, record.public_key, COSIGNATURE_V1)
+            if vk.key_id != sig.key_id:
+                continue
+            try:
+                verify_cosignature(body, sig, vk)
+            except NoteError as exc:
+                self._find(line_no, "bad_cosignature", f"{sig.name}: {exc}", at)
+            return
+        self._find(line_no, "bad_cosignature", f"{sig.name} is not a registered witness", at)
+
+    def _balance(self, line_no: int, doc: dict[str, Any]) -> None:
+        account_id = AccountId(UUID(doc["account_id"]))
+        account = self.accounts.get(account_id)
+        if account is None:
+            self._find(line_no, "balance_mismatch", f"no account {account_id} was opened")
+        elif (account.balance, account.version) != (doc["balance"], doc["version"]):
+            self._find(
+                line_no,
+                "balance_mismatch",
+                f"account {account_id}: the server holds {doc['balance']} "
+                f"(version {doc['version']}), recomputed {account.balance} "
+                f"(version {account.version})",
+            )
+
+    def _end(self, line_no: int, doc: dict[str, Any]) -> None:
+        self.ended = True
+        claimed = {
+            "entry": doc["entries"],
+            "checkpoint": doc["checkpoints"],
+            "balance": doc["balances"],
+        }
+        for kind, count in claimed.items():
+            if self.counts.get(kind, 0) != count:
+                self._find(
+                    line_no,
+                    "count_mismatch",
+                    f"the end line counts {count} {kind} lines, the export has "
+                    f"{self.counts.get(kind, 0)}",
+                )
+
+    def finish(self, line_no: int) -> list[Finding]:
+        """The findings once the export is read; adds those only the whole can show."""
+        if self.counts.get("header") is None:
+            self._find(line_no, "missing_header", "the export has no header")
+        if self.header_size is not None and self.tree.size < self.header_size:
+            self._find(
+                line_no,
+                "missing_entry",
+                f"the header announces {self.header_size} entries, the export has {self.tree.size}",
+                self.tree.size,
+            )
+        if self.tree.size and self.tree.size not in self.checkpoint_roots:
+            self._find(
+                line_no,
+                "missing_checkpoint",
+                f"no signed checkpoint covers all {self.tree.size} entries",
+                self.tree.size - 1,
+            )
+        if not self.ended:
+            self._find(line_no, "missing_end", "the export has no end line (truncated?)")
+        if self.counts.get("balance", 0) != len(self.accounts) and self.ended:
+            self._find(
+                line_no,
+                "balance_mismatch",
+                f"{len(self.accounts)} accounts recomputed, {self.counts.get('balance', 0)} "
+                "balance lines",
+            )
+        return sorted(self.findings, key=lambda f: (f.log_index is None, f.log_index or 0, f.line))

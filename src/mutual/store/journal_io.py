@@ -1,0 +1,330 @@
+"""Reading what a batch touches and writing what it did, for the journal's one transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from uuid import UUID
+
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from mutual.core.accounts import Account, OwnerKind
+from mutual.core.ids import AccountId, PrincipalId, TransactionId
+from mutual.core.merkle import NodeKey
+from mutual.core.registry import Capacity, KeyRecord, Registry
+from mutual.core.signing import KeyId
+from mutual.core.transactions import Posting
+from mutual.core.units import Unit
+from mutual.store.journal_state import (
+    AccountWrite,
+    BatchState,
+    Command,
+    KeyEventWrite,
+    TransactionWrite,
+)
+from mutual.store.outcomes import decode_outcome, encode_outcome
+from mutual.store.tables import (
+    accounts,
+    custodians,
+    idempotency_records,
+    ledger_head,
+    log_entries,
+    merkle_nodes,
+    postings,
+    signing_keys,
+    transaction_memos,
+    transactions,
+)
+
+
+def key_record(row: object) -> KeyRecord:
+    m = row._mapping  # type: ignore[attr-defined]
+    return KeyRecord(
+        KeyId(m["key_id"]),
+        PrincipalId(m["principal_id"]),
+        bytes(m["public_key"]),
+        Capacity(m["capacity"]),
+        m["name"],
+        m["registered_at"],
+        m["revoked_at"],
+    )
+
+
+async def load_registry(
+    conn: AsyncConnection, key_ids: Iterable[KeyId], principals: Iterable[PrincipalId]
+) -> Registry:
+    """The keys named and the custodians of the principals named, as stored now."""
+    registry = Registry()
+    wanted_keys = set(key_ids)
+    if wanted_keys:
+        for row in await conn.execute(
+            select(signing_keys).where(signing_keys.c.key_id.in_(wanted_keys))
+        ):
+            record = key_record(row)
+            registry.keys[record.key_id] = record
+    wanted_principals = set(principals)
+    if wanted_principals:
+        for row in await conn.execute(
+            select(custodians.c.principal_id, custodians.c.custodian_id).where(
+                custodians.c.principal_id.in_(wanted_principals)
+            )
+        ):
+            registry.custodians.setdefault(PrincipalId(row.principal_id), set()).add(
+                PrincipalId(row.custodian_id)
+            )
+    return registry
+
+
+async def load_nodes(conn: AsyncConnection, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
+    """Stored Merkle nodes by (level, idx), in one query."""
+    wanted = set(keys)
+    if not wanted:
+        return {}
+    by_level: dict[int, set[int]] = {}
+    for level, idx in wanted:
+        by_level.setdefault(level, set()).add(idx)
+    found: dict[NodeKey, bytes] = {}
+    for level, idxs in by_level.items():
+        for row in await conn.execute(
+            select(merkle_nodes.c.idx, merkle_nodes.c.hash).where(
+                merkle_nodes.c.level == level, merkle_nodes.c.idx.in_(idxs)
+            )
+        ):
+            found[(level, row.idx)] = bytes(row.hash)
+    return found
+
+
+async def load_state(conn: AsyncConnection, batch: list[Command], *, lock_rows: bool) -> BatchState:
+    requests = [r for c in batch for r in c.requests]
+    tree_size = (
+        await conn.execute(select(ledger_head.c.tree_size).where(ledger_head.c.id == 1))
+    ).scalar_one()
+    keys = {r.key for r in requests}
+    idempotent = {
+        UUID(str(row.key)): (bytes(row.request_hash), decode_outcome(row.outcome))
+        for row in await conn.execute(
+            select(idempotency_records).where(idempotency_records.c.key.in_(keys))
+        )
+    }
+    txs = [r for r in requests if isinstance(r, TransactionWrite)]
+    events = [r for r in requests if isinstance(r, KeyEventWrite)]
+    reverses = {r.transaction.reverses for r in txs if r.transaction.reverses is not None}
+    originals: dict[TransactionId, list[Posting]] = {}
+    reversed_ids: set[TransactionId] = set()
+    if reverses:
+        rows = await conn.execute(
+            select(
+                postings.c.transaction_id, postings.c.account_id, postings.c.unit, postings.c.amount
+            )
+            .where(postings.c.transaction_id.in_(reverses))
+            .order_by(postings.c.transaction_id, postings.c.seq)
+        )
+        for row in rows:
+            originals.setdefault(TransactionId(row.transaction_id), []).append(
+                Posting(AccountId(row.account_id), Unit(row.unit), row.amount)
+            )
+        reversed_ids = {
+            TransactionId(r)
+            for r in (
+                await conn.execute(
+                    select(transactions.c.reverses).where(transactions.c.reverses.in_(reverses))
+                )
+            ).scalars()
+        }
+    account_ids = {p.account_id for r in txs for p in r.transaction.postings} | {
+        r.account.id for r in requests if isinstance(r, AccountWrite)
+    }
+    query = select(accounts).where(accounts.c.id.in_(account_ids)).order_by(accounts.c.id)
+    if lock_rows:
+        query = query.with_for_update()
+    loaded = {
+        AccountId(row.id): Account(
+            AccountId(row.id),
+            Unit(row.unit),
+            OwnerKind(row.owner_kind),
+            row.owner_id,
+            row.balance_min,
+            row.balance_max,
+            row.balance,
+            row.version,
+        )
+        for row in await conn.execute(query)
+    }
+    key_ids: set[KeyId] = {s.key_id for r in txs for s in r.signatures}
+    for e in events:
+        key_ids.update(s.key_id for s in e.signatures)
+        key_ids.update(k for k in (e.event.key_id, e.event.new_key_id) if k is not None)
+    behalf = {s.on_behalf_of for r in txs for s in r.signatures if s.on_behalf_of is not None}
+    registry = await load_registry(conn, key_ids, behalf | {e.event.principal for e in events})
+    return BatchState(
+        loaded,
+        {k: tuple(v) for k, v in originals.items()},
+        reversed_ids,
+        idempotent,
+        registry,
+        tree_size,
+    )
+
+
+async def write_state(
+    conn: AsyncConnection, state: BatchState, new_nodes: list[tuple[NodeKey, bytes]]
+) -> None:
+    """Insert the batch's rows in the order the SQLite triggers need: accounts, leaves,
+    postings, then their transaction (whose trigger checks the leaf and the balance),
+    and the head last (whose trigger checks the log stayed dense)."""
+    if state.new_accounts:
+        await conn.execute(
+            accounts.insert(),
+            [
+                {
+                    "id": a.id,
+                    "unit": a.unit,
+                    "owner_kind": a.owner_kind.value,
+                    "owner_id": a.owner_id,
+                    "balance_min": a.balance_min,
+                    "balance_max": a.balance_max,
+                    "balance": 0,
+                    "version": 0,
+                    "created_at": at,
+                }
+                for a, at in state.new_accounts
+            ],
+        )
+    if state.appended:
+        await conn.execute(
+            log_entries.insert(),
+            [
+                {
+                    "log_index": a.log_index,
+                    "entry_type": a.entry_type.value,
+                    "entity_id": a.entity_id,
+                    "leaf_input": a.entry.leaf_input,
+                    "leaf_hash": a.entry.leaf_hash,
+                    "recorded_at": a.recorded_at,
+                }
+                for a in state.appended
+            ],
+        )
+    if state.applied:
+        await _write_transactions(conn, state)
+    await _write_registry(conn, state)
+    if new_nodes:
+        await conn.execute(
+            merkle_nodes.insert(),
+            [{"level": k[0], "idx": k[1], "hash": h} for k, h in new_nodes],
+        )
+    if state.appended:
+        await conn.execute(
+            update(ledger_head).where(ledger_head.c.id == 1).values(tree_size=state.tree_size)
+        )
+    if state.records:
+        await conn.execute(
+            idempotency_records.insert(),
+            [
+                {
+                    "key": key,
+                    "request_hash": digest,
+                    "outcome": encode_outcome(outcome),
+                    "created_at": recorded_at,
+                }
+                for key, digest, outcome, recorded_at in state.records
+            ],
+        )
+
+
+async def _write_transactions(conn: AsyncConnection, state: BatchState) -> None:
+    await conn.execute(
+        postings.insert(),
+        [
+            {
+                "transaction_id": applied.transaction.id,
+                "seq": seq,
+                "account_id": p.account_id,
+                "unit": p.unit,
+                "amount": p.amount,
+                "account_version": p.account_version,
+                "balance_after": p.balance_after,
+                "balance_min": p.balance_min,
+                "balance_max": p.balance_max,
+            }
+            for applied, _, _ in state.applied
+            for seq, p in enumerate(applied.postings)
+        ],
+    )
+    await conn.execute(
+        transactions.insert(),
+        [
+            {
+                "id": applied.transaction.id,
+                "log_index": applied.log_index,
+                "kind": applied.transaction.kind.value,
+                "initiator": request.initiator,
+                "references": json.dumps(dict(applied.transaction.references)),
+                "reverses": applied.transaction.reverses,
+                "recorded_at": recorded_at,
+            }
+            for applied, request, recorded_at in state.applied
+        ],
+    )
+    memos = [
+        {
+            "transaction_id": a.transaction.id,
+            "memo": a.transaction.memo,
+            "salt": a.transaction.memo_salt,
+        }
+        for a, _, _ in state.applied
+        if a.transaction.memo
+    ]
+    if memos:
+        await conn.execute(transaction_memos.insert(), memos)
+    final: dict[AccountId, Account] = {}
+    for applied, _, _ in state.applied:
+        for account in applied.accounts:
+            final[account.id] = state.accounts[account.id]
+    await conn.execute(
+        update(accounts)
+        .where(accounts.c.id == bindparam("account_id"))
+        .values(balance=bindparam("new_balance"), version=bindparam("new_version")),
+        [
+            {"account_id": a.id, "new_balance": a.balance, "new_version": a.version}
+            for a in sorted(final.values(), key=lambda a: a.id)
+        ],
+    )
+
+
+async def _write_registry(conn: AsyncConnection, state: BatchState) -> None:
+    for effect, index in state.key_effects:
+        if effect.revoked is not None:
+            await conn.execute(
+                update(signing_keys)
+                .where(signing_keys.c.key_id == effect.revoked)
+                .values(revoked_at=index)
+            )
+        if effect.registered is not None:
+            r = effect.registered
+            await conn.execute(
+                signing_keys.insert().values(
+                    key_id=r.key_id,
+                    principal_id=r.principal,
+                    public_key=r.public_key,
+                    capacity=r.capacity.value,
+                    name=r.name,
+                    registered_at=r.registered_at,
+                    revoked_at=None,
+                )
+            )
+        if effect.custodian_added is not None:
+            principal, custodian = effect.custodian_added
+            await conn.execute(
+                custodians.insert().values(
+                    principal_id=principal, custodian_id=custodian, appointed_at=index
+                )
+            )
+        if effect.custodian_removed is not None:
+            principal, custodian = effect.custodian_removed
+            await conn.execute(
+                custodians.delete().where(
+                    custodians.c.principal_id == principal, custodians.c.custodian_id == custodian
+                )
+            )
