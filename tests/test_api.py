@@ -3,10 +3,12 @@ batches, reversals, pagination, and hostile input that must write nothing."""
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 import httpx
@@ -15,15 +17,21 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from sqlalchemy import func, select
 
 from mutual.api.app import create_app
 from mutual.core.authority import Role
+from mutual.core.ids import PrincipalId
+from mutual.core.keypair import Keypair
+from mutual.core.registry import Capacity, KeyAction, KeyEvent
 from mutual.settings import Settings
 from mutual.store import ledger_reads
 from mutual.store.database import Database
+from mutual.store.tables import transactions
 from mutual.usecases.access import issue_token
 from mutual.usecases.runtime import open_runtime
 from tests.ledger_checks import check_ledger
+from tests.wallet import keypair_for, sign_body
 
 API = "/api/v1"
 
@@ -36,15 +44,49 @@ class Api:
     client: AsyncTestClient[Litestar]
     db: Database
     operator: dict[str, str]
+    origin: str = ""
+    keys: dict[str, Keypair] = dataclass_field(default_factory=dict)
+    operator_key: Keypair | None = None
+
+    async def register(
+        self, headers: dict[str, str], principal_id: str, capacity: str = "member"
+    ) -> Keypair:
+        """Register the principal's key through the API, signed by that key."""
+        me = (await self.client.get(f"{API}/me", headers=headers)).json()["principal_id"]
+        key = keypair_for(uuid.UUID(principal_id), Capacity(capacity))
+        event = KeyEvent(
+            uuid.uuid4(),
+            KeyAction.REGISTER,
+            PrincipalId(uuid.UUID(principal_id)),
+            by=PrincipalId(uuid.UUID(me)),
+            public_key=key.public_key,
+            capacity=Capacity(capacity),
+        )
+        body = {
+            "id": str(event.id),
+            "action": "register",
+            "principal": principal_id,
+            "by": me,
+            "public_key": base64.b64encode(key.public_key).decode(),
+            "capacity": capacity,
+            "signatures": [key.sign_key_event(self.origin, event).document()],
+        }
+        answer = await self.client.post(f"{API}/key-events", json=body, headers=headers)
+        assert answer.status_code == 201, answer.text
+        assert answer.json()["key_id"] == key.key_id
+        return key
 
     async def member(self) -> tuple[dict[str, str], str]:
-        """A new member's auth headers and their TIME account (-20 h / +40 h)."""
+        """A new member (with a registered key) and their TIME account (-20 h / +40 h)."""
         answer = await self.client.post(
             f"{API}/tokens", json={"roles": ["member"]}, headers=self.operator
         )
         issued = answer.json()
+        headers = {"Authorization": f"Bearer {issued['token']}"}
+        key = await self.register(headers, issued["principal_id"])
         account = await self.account(owner_id=issued["principal_id"])
-        return {"Authorization": f"Bearer {issued['token']}"}, account
+        self.keys[account] = key
+        return headers, account
 
     async def account(self, **fields: Any) -> str:
         body = {"unit": "TIME", "owner_kind": "member", "balance_min": -1200, "balance_max": 2400}
@@ -52,18 +94,44 @@ class Api:
         answer = await self.client.post(f"{API}/accounts", json=body, headers=self.operator)
         assert answer.status_code == 201, answer.text
         account_id: str = answer.json()["id"]
+        if body["owner_kind"] not in ("member", "organisation") and self.operator_key:
+            self.keys[account_id] = self.operator_key
         return account_id
 
+    def signed(self, body: dict[str, Any], key: Keypair | None = None) -> dict[str, Any]:
+        """The body signed by ``key``, or by the key that may spend from its first debit."""
+        if key is None:
+            payer = next(
+                (p["account_id"] for p in body.get("postings", []) if p.get("amount", 0) < 0),
+                None,
+            )
+            key = self.keys.get(payer or "")
+        return sign_body(body, self.origin, *([key] if key else []))
+
     async def pay(
-        self, headers: dict[str, str], payer: str, payee: str, amount: int, **extra: Any
+        self,
+        headers: dict[str, str],
+        payer: str,
+        payee: str,
+        amount: int,
+        key: Keypair | None = None,
+        **extra: Any,
     ) -> httpx.Response:
         tx_id = str(uuid.uuid4())
-        body = transfer(tx_id, payer, payee, amount) | extra
+        body = self.signed(transfer(tx_id, payer, payee, amount) | extra, key)
         return await self.client.post(
             f"{API}/transactions", json=body, headers={**headers, "Idempotency-Key": body["id"]}
         )
 
     async def tree_size(self) -> int:
+        """How many transactions the log holds (accounts and keys are leaves too)."""
+        async with self.db.read_engine.connect() as conn:
+            count: int = (
+                await conn.execute(select(func.count()).select_from(transactions))
+            ).scalar_one()
+        return count
+
+    async def log_size(self) -> int:
         return await ledger_reads.tree_size(self.db)
 
 
@@ -95,7 +163,12 @@ async def api(backend_settings: Settings) -> AsyncIterator[Api]:
     async with open_runtime(backend_settings, migrate=False) as rt:
         issued = await issue_token(rt, roles=[Role.OPERATOR])
         async with AsyncTestClient(create_app(backend_settings)) as client:
-            yield Api(client, rt.db, {"Authorization": f"Bearer {issued.token}"})
+            api = Api(client, rt.db, {"Authorization": f"Bearer {issued.token}"})
+            api.origin = (await client.get(f"{API}/log")).json()["origin"]
+            api.operator_key = await api.register(
+                api.operator, str(issued.principal_id), "operator"
+            )
+            yield api
 
 
 async def test_health_needs_no_token(api: Api) -> None:
@@ -145,19 +218,23 @@ async def test_transaction_answer_and_replay(api: Api) -> None:
     """A transaction answers its log index and balances; a replay answers the same, marked."""
     alice, a = await api.member()
     _, b = await api.member()
-    tx = transfer(str(uuid.uuid4()), a, b, 90)
+    tx = api.signed(transfer(str(uuid.uuid4()), a, b, 90))
     headers = {**alice, "Idempotency-Key": tx["id"]}
     first = await api.client.post(f"{API}/transactions", json=tx, headers=headers)
     assert first.status_code == 201, first.text
     body = first.json()
-    assert body["log_index"] == 0
+    assert body["log_index"] == await api.log_size() - 1
     assert [(p["amount"], p["balance_after"]) for p in body["postings"]] == [(-90, -90), (90, 90)]
     assert {x["account_id"]: x["balance"] for x in body["balances"]} == {a: -90, b: 90}
     replay = await api.client.post(f"{API}/transactions", json=tx, headers=headers)
     assert (replay.status_code, replay.json()) == (201, body)
     assert replay.headers["idempotent-replayed"] == "true"
+    resigned = await api.client.post(
+        f"{API}/transactions", json=api.signed(tx, api.keys[b]), headers=headers
+    )
+    assert (resigned.status_code, resigned.json()) == (201, body), "same payload, other signer"
     reused = await api.client.post(
-        f"{API}/transactions", json=tx | {"memo": "autre"}, headers=headers
+        f"{API}/transactions", json=api.signed(tx | {"memo": "autre"}), headers=headers
     )
     assert_problem(reused, 422, "idempotency_key_reused", "id")
     assert await api.tree_size() == 1
@@ -178,7 +255,7 @@ async def test_stored_refusal_replays(api: Api) -> None:
     """A refusal caused by the ledger state is stored: its replay answers the same problem."""
     alice, a = await api.member()
     _, b = await api.member()
-    tx = transfer(str(uuid.uuid4()), a, b, 1201)
+    tx = api.signed(transfer(str(uuid.uuid4()), a, b, 1201))
     headers = {**alice, "Idempotency-Key": tx["id"]}
     first = await api.client.post(f"{API}/transactions", json=tx, headers=headers)
     assert_problem(first, 409, "exceeds_balance_min", "postings[0].amount")
@@ -192,8 +269,10 @@ async def test_members_spend_only_their_own(api: Api) -> None:
     """Spending from someone else's account is refused and writes nothing."""
     _, a = await api.member()
     mallory, m = await api.member()
-    answer = await api.pay(mallory, a, m, 60)
-    assert_problem(answer, 403, "not_authorised", "postings[0].account_id")
+    answer = await api.pay(mallory, a, m, 60, key=api.keys[m])
+    assert_problem(answer, 403, "signature_required", "postings[0].account_id")
+    unsigned = await api.pay(mallory, a, m, 60, key=api.keys[m], signatures=[])
+    assert_problem(unsigned, 403, "signature_required", "postings[0].account_id")
     assert await api.tree_size() == 0
     statement = await api.client.get(f"{API}/accounts/{a}/postings", headers=api.operator)
     assert statement.json()["items"] == []
@@ -223,7 +302,8 @@ async def test_each_rule_has_its_problem(api: Api) -> None:
         answer = await api.pay(alice, a, b, 5, **changes)
         assert_problem(answer, status, code, field)
     _, c = await api.member()
-    over = await api.pay(api.operator, await api.account(owner_id="x", balance_min=None), c, 2401)
+    pool = await api.account(owner_id="x", owner_kind="commons_pool", balance_min=None)
+    over = await api.pay(api.operator, pool, c, 2401)
     assert_problem(over, 409, "exceeds_balance_max", "postings[1].amount")
     assert await api.tree_size() == 0
     await check_ledger(api.db)
@@ -233,8 +313,8 @@ async def test_atomic_batch_is_all_or_nothing(api: Api) -> None:
     """An atomic batch with one bad item writes nothing and says which item failed."""
     alice, a = await api.member()
     _, b = await api.member()
-    good = transfer(str(uuid.uuid4()), a, b, 30)
-    bad = transfer(str(uuid.uuid4()), a, b, 5000)
+    good = api.signed(transfer(str(uuid.uuid4()), a, b, 30))
+    bad = api.signed(transfer(str(uuid.uuid4()), a, b, 5000))
     answer = await api.client.post(
         f"{API}/transactions", json={"atomic": True, "transactions": [good, bad]}, headers=alice
     )
@@ -250,7 +330,7 @@ async def test_atomic_batch_is_all_or_nothing(api: Api) -> None:
     )
     results = loose.json()["results"]
     assert [r["status"] for r in results] == [201, 409]
-    assert results[0]["transaction"]["log_index"] == 0
+    assert results[0]["transaction"]["log_index"] == await api.log_size() - 1
     assert await api.tree_size() == 1
 
 
@@ -262,9 +342,20 @@ async def test_reversal(api: Api) -> None:
     first_id, second_id = str(uuid.uuid4()), str(uuid.uuid4())
 
     async def reverse(target: str, new_id: str) -> httpx.Response:
+        correction = {
+            "id": new_id,
+            "kind": "correction",
+            "memo": "erreur de saisie",
+            "reverses": target,
+            "postings": [
+                {"account_id": a, "unit": "TIME", "amount": 45},
+                {"account_id": b, "unit": "TIME", "amount": -45},
+            ],
+        }
+        signed = api.signed(correction, api.operator_key)
         return await api.client.post(
             f"{API}/transactions/{target}/reversal",
-            json={"id": new_id, "memo": "erreur de saisie"},
+            json={k: signed[k] for k in ("id", "memo", "memo_salt", "signatures")},
             headers={**api.operator, "Idempotency-Key": new_id},
         )
 

@@ -17,6 +17,7 @@ STDLIB_OK = {
     "uuid",
     "abc",
     "base64",
+    "binascii",
     "bisect",
     "itertools",
     "functools",

@@ -13,7 +13,10 @@ from mutual.core import errors
 from mutual.core.accounts import Account, OwnerKind, open_account
 from mutual.core.authority import Principal, Role
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
+from mutual.core.keypair import Keypair
 from mutual.core.ledger import apply_transaction
+from mutual.core.registry import Capacity, KeyRecord, Registry
+from mutual.core.signing import Signature
 from mutual.core.transactions import Posting, Transaction, TransactionKind, inverse_postings
 from mutual.core.units import AMOUNT_LIMIT, EUR, TIME, Unit, good_unit, parse_unit
 
@@ -21,6 +24,20 @@ ALICE = Principal(PrincipalId(uuid.UUID(int=11)), frozenset({Role.MEMBER}))
 BOB = Principal(PrincipalId(uuid.UUID(int=12)), frozenset({Role.MEMBER}))
 OPERATOR = Principal(PrincipalId(uuid.UUID(int=13)), frozenset({Role.OPERATOR}))
 A, B, POOL, CASH = (AccountId(uuid.UUID(int=n)) for n in (101, 102, 103, 104))
+CAPACITY = {ALICE: Capacity.MEMBER, BOB: Capacity.MEMBER, OPERATOR: Capacity.OPERATOR}
+KEYS = {p: Keypair(bytes([n]) * 32) for n, p in enumerate(CAPACITY, start=1)}
+# Registered before the first index these tests use; signatures themselves are checked
+# by ``signing`` before the fold, so the fold only sees who signed.
+REGISTRY = Registry(
+    {
+        KEYS[p].key_id: KeyRecord(KEYS[p].key_id, p.id, KEYS[p].public_key, c, None, -1)
+        for p, c in CAPACITY.items()
+    }
+)
+
+
+def sigs(principal: Principal) -> tuple[Signature, ...]:
+    return (Signature(KEYS[principal].key_id, bytes(64)),)
 
 
 def ledger() -> dict[AccountId, Account]:
@@ -51,7 +68,13 @@ def code_of(t: Transaction, principal: Principal = ALICE, **state: object) -> st
     assert isinstance(accounts, dict)
     try:
         apply_transaction(
-            t, principal, accounts=accounts, originals={}, reversed_ids=set(), log_index=0
+            t,
+            sigs(principal),
+            registry=REGISTRY,
+            accounts=accounts,
+            originals={},
+            reversed_ids=set(),
+            log_index=0,
         )
     except errors.LedgerError as exc:
         return exc.code
@@ -70,7 +93,8 @@ def test_exchange_applies_with_running_balances() -> None:
     """An exchange records each account's new version and balance."""
     applied = apply_transaction(
         tx((A, TIME, -90), (B, TIME, 90)),
-        ALICE,
+        sigs(ALICE),
+        registry=REGISTRY,
         accounts=ledger(),
         originals={},
         reversed_ids=set(),
@@ -91,7 +115,7 @@ def test_exchange_applies_with_running_balances() -> None:
         ([(A, TIME, -5), (CASH, EUR, 5)], "transaction_not_balanced"),
         ([(A, EUR, -5), (CASH, EUR, 5)], "unit_mismatch"),
         ([(A, TIME, -5), (AccountId(uuid.uuid4()), TIME, 5)], "account_not_found"),
-        ([(B, TIME, -5), (A, TIME, 5)], "not_authorised"),
+        ([(B, TIME, -5), (A, TIME, 5)], "signature_required"),
         ([(A, TIME, -1201), (B, TIME, 1201)], "exceeds_balance_min"),
         ([(A, TIME, -60), (B, TIME, 60)], None),
     ],
@@ -116,10 +140,11 @@ def test_shape_errors_come_before_ledger_errors() -> None:
 
 def test_errors_name_the_field() -> None:
     """The error names the offending posting's field."""
-    with pytest.raises(errors.NotAuthorised) as info:
+    with pytest.raises(errors.SignatureRequired) as info:
         apply_transaction(
             tx((A, TIME, 5), (B, TIME, -5)),
-            ALICE,
+            sigs(ALICE),
+            registry=REGISTRY,
             accounts=ledger(),
             originals={},
             reversed_ids=set(),
@@ -154,7 +179,8 @@ def test_reversal_is_exact_inverse_once() -> None:
         try:
             apply_transaction(
                 t,
-                OPERATOR,
+                sigs(OPERATOR),
+                registry=REGISTRY,
                 accounts=accounts,
                 originals=originals,
                 reversed_ids=reversed_ids,
@@ -195,7 +221,13 @@ def test_accepted_transactions_balance_and_respect_bounds(
     accounts = ledger()
     try:
         applied = apply_transaction(
-            t, OPERATOR, accounts=accounts, originals={}, reversed_ids=set(), log_index=0
+            t,
+            sigs(ALICE) + sigs(BOB) + sigs(OPERATOR),
+            registry=REGISTRY,
+            accounts=accounts,
+            originals={},
+            reversed_ids=set(),
+            log_index=0,
         )
     except errors.LedgerError:
         return

@@ -14,12 +14,14 @@ from mutual.core import ledger
 from mutual.core.ids import TransactionId
 from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
-from mutual.store import journal
+from mutual.store import journal_state as journal
 from mutual.store.errors import LedgerInvariantViolated
+from mutual.usecases.keys import public_keys
 from mutual.usecases.runtime import Runtime, new_id
 from mutual.usecases.transactions import record_transactions
 from tests.conftest import OPERATOR, member, open_member_account, open_pool
 from tests.ledger_checks import check_ledger
+from tests.wallet import ensure_key, record, sign
 
 
 async def test_a_refused_batch_is_isolated_to_its_culprit(
@@ -29,6 +31,8 @@ async def test_a_refused_batch_is_isolated_to_its_culprit(
     pool = await open_pool(runtime)
     givers = [member() for _ in range(8)]
     accounts = [await open_member_account(runtime, g) for g in givers]
+    for g in givers:  # keys first: their registrations are writes of their own
+        await ensure_key(runtime, g.id)
     txs = [
         Transaction(
             TransactionId(new_id()),
@@ -50,11 +54,14 @@ async def test_a_refused_batch_is_isolated_to_its_culprit(
         wrong = dataclasses.replace(second, amount=11, balance_after=second.balance_after + 1)
         return dataclasses.replace(applied, postings=(first, wrong))
 
+    # Signed (and the keys cached) first, so that all eight reach the writer together.
+    signed = [await sign(runtime, tx) for tx in txs]
+    await public_keys(runtime, [s.signatures[0].key_id for s in signed])
     monkeypatch.setattr(journal, "apply_transaction", buggy)
     results = await asyncio.gather(
         *(
-            record_transactions(runtime, g, [tx], atomic=False)
-            for g, tx in zip(givers, txs, strict=True)
+            record_transactions(runtime, g, [item], atomic=False)
+            for g, item in zip(givers, signed, strict=True)
         ),
         return_exceptions=True,
     )
@@ -67,5 +74,5 @@ async def test_a_refused_batch_is_isolated_to_its_culprit(
     balances = await check_ledger(runtime.db)
     assert balances[pool] == 70
     # The culprit left no trace, so sending it again (now honestly) lands.
-    [retry] = await record_transactions(runtime, OPERATOR, [txs[3]], atomic=False)
+    [retry] = await record(runtime, OPERATOR, [txs[3]], atomic=False)
     assert retry.accepted

@@ -27,7 +27,9 @@ from hypothesis.stateful import (
 
 from mutual.core.accounts import OwnerKind
 from mutual.core.authority import Principal, Role
+from mutual.core.errors import LedgerError
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
+from mutual.core.registry import Capacity
 from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import Unit
 from mutual.settings import Settings
@@ -36,9 +38,10 @@ from mutual.store.outcomes import Outcome
 from mutual.store.principals import ensure_principal
 from mutual.usecases.accounts import create_account
 from mutual.usecases.runtime import Runtime, open_runtime
-from mutual.usecases.transactions import record_transactions, reverse_transaction
+from mutual.usecases.transactions import SignedTransaction, record_transactions
 from tests.conftest import BACKENDS, OPERATOR
 from tests.ledger_checks import check_ledger
+from tests.wallet import ensure_key, record, reverse, salted, sign
 
 UNITS = [Unit("TIME"), Unit("EUR")]
 
@@ -64,7 +67,8 @@ class Model:
     reversed: set[TransactionId] = field(default_factory=set)
     tree_size: int = 0
 
-    def predict(self, tx: Transaction, who: Principal) -> str | None:
+    def predict(self, tx: Transaction, who: Principal | None) -> str | None:
+        """The code the ledger must answer; ``who`` signs (None: whoever the rule asks)."""
         if any(p.amount == 0 for p in tx.postings):
             return "amount_zero"
         if len(tx.postings) < 2:
@@ -81,10 +85,15 @@ class Model:
                 return "account_not_found"
             if self.accounts[p.account_id].unit != p.unit:
                 return "unit_mismatch"
-        if Role.OPERATOR not in who.roles:
-            for p in tx.postings:
-                if p.amount < 0 and self.accounts[p.account_id].owner != who.id:
-                    return "not_authorised"
+        for p in tx.postings if who is not None else ():
+            owner = self.accounts[p.account_id].owner
+            if p.amount >= 0:
+                continue
+            if Role.OPERATOR in who.roles:
+                if owner is not None and tx.kind is not TransactionKind.CORRECTION:
+                    return "signature_required"
+            elif owner != who.id:
+                return "signature_required"
         if tx.reverses is not None:
             original = self.postings.get(tx.reverses)
             if original is None:
@@ -112,6 +121,15 @@ class Model:
         self.tree_size += 1
 
 
+NOT_KEPT = {
+    "amount_zero",
+    "too_few_postings",
+    "duplicate_account",
+    "transaction_not_balanced",
+    "reversal_kind_mismatch",
+    "signature_required",
+}
+
 # Set by the test function before the machine runs: a factory of fresh databases.
 FRESH: dict[str, Callable[[], Settings]] = {}
 
@@ -132,6 +150,19 @@ class LedgerMachine(RuleBasedStateMachine):
         ]
         for m in self.members:
             self.run(ensure_principal(self.rt.db, m.id, m.roles, now=self.rt.clock()))
+            self.run(ensure_key(self.rt, m.id))
+        self.run(ensure_key(self.rt, OPERATOR.id, Capacity.OPERATOR))
+        # Key registrations are log entries too; the model counts from here.
+        self.model.tree_size = self.run(ledger_reads.tree_size(self.rt.db))
+
+    def signed(self, who: Principal, txs: list[Transaction], *, atomic: bool) -> list[Outcome]:
+        capacity = Capacity.OPERATOR if Role.OPERATOR in who.roles else Capacity.MEMBER
+        key = self.run(ensure_key(self.rt, who.id, capacity))
+        items: list[SignedTransaction | LedgerError] = [
+            self.run(sign(self.rt, salted(tx), key)) for tx in txs
+        ]
+        outcomes: list[Outcome] = self.run(record_transactions(self.rt, who, items, atomic=atomic))
+        return outcomes
 
     def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
         return self.loop.run_until_complete(coroutine)
@@ -170,6 +201,7 @@ class LedgerMachine(RuleBasedStateMachine):
         self.model.accounts[account.id] = ModelAccount(
             unit, None if owner is None else owner.id, balance_min, balance_max
         )
+        self.model.tree_size += 1  # an account opening is a log entry
         return AccountId(account.id)
 
     @initialize(target=accounts)
@@ -193,7 +225,7 @@ class LedgerMachine(RuleBasedStateMachine):
     def _submit(self, tx: Transaction, who: Principal) -> tuple[Outcome, str | None]:
         expected = self.model.predict(tx, who)
         event(f"transfer: {expected or 'accepted'}")
-        [outcome] = self.run(record_transactions(self.rt, who, [tx], atomic=False))
+        [outcome] = self.signed(who, [tx], atomic=False)
         self._check_outcome(outcome, expected, replayed=False)
         if expected is None:
             self.model.apply(tx)
@@ -243,15 +275,19 @@ class LedgerMachine(RuleBasedStateMachine):
         """The same request again answers the first answer, marked as a replay."""
         tx, who_id, expected = self.model.answers[tx_id]
         who = OPERATOR if who_id == OPERATOR.id else next(m for m in self.members if m.id == who_id)
-        [outcome] = self.run(record_transactions(self.rt, who, [tx], atomic=False))
-        self._check_outcome(outcome, expected, replayed=True)
+        [outcome] = self.signed(who, [tx], atomic=False)
+        # Refusals decided without the ledger (shape, signatures) are not kept: the same
+        # request is judged afresh, to the same answer.
+        self._check_outcome(outcome, expected, replayed=expected not in NOT_KEPT)
 
     @rule(tx_id=requests, bump=st.integers(1, 5))
     def reuse_id(self, tx_id: TransactionId, bump: int) -> None:
         """The same id with a different body is refused and changes nothing."""
-        tx, _, _ = self.model.answers[tx_id]
+        tx, _, expected = self.model.answers[tx_id]
+        if expected in NOT_KEPT:
+            return  # nothing was kept for that id: a new body is a new request
         changed = Transaction(tx.id, tx.kind, tx.postings, tx.initiator, tx.memo + "!" * bump)
-        [outcome] = self.run(record_transactions(self.rt, OPERATOR, [changed], atomic=False))
+        [outcome] = self.signed(OPERATOR, [changed], atomic=False)
         self._check_outcome(outcome, "idempotency_key_reused", replayed=False)
 
     @rule(target=requests, tx_id=requests)
@@ -264,9 +300,7 @@ class LedgerMachine(RuleBasedStateMachine):
         inverse = tuple(Posting(p.account_id, p.unit, -p.amount) for p in original)
         tx = Transaction(new_id, TransactionKind.CORRECTION, inverse, OPERATOR.id, "", {}, tx_id)
         expected = self.model.predict(tx, OPERATOR)
-        outcome = self.run(
-            reverse_transaction(self.rt, OPERATOR, tx_id, reversal_id=new_id, memo="")
-        )
+        outcome = self.run(reverse(self.rt, OPERATOR, tx_id, reversal_id=new_id, memo=""))
         self._check_outcome(outcome, expected, replayed=False)
         if expected is None:
             self.model.apply(tx)
@@ -301,12 +335,12 @@ class LedgerMachine(RuleBasedStateMachine):
         )
         codes = []
         for t in txs:
-            code = draft.predict(t, OPERATOR)
+            code = draft.predict(t, None)
             codes.append(code)
             if code is not None:
                 break
             draft.apply(t)
-        outcomes = self.run(record_transactions(self.rt, OPERATOR, txs, atomic=True))
+        outcomes = self.run(record(self.rt, OPERATOR, txs, atomic=True))
         if all(c is None for c in codes):
             assert all(o.accepted for o in outcomes)
             self.model = draft

@@ -6,8 +6,8 @@ from mutual.core.ids import TransactionId
 from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
 from mutual.usecases.runtime import Runtime, new_id
-from mutual.usecases.transactions import record_transactions
 from tests.conftest import member, open_member_account
+from tests.wallet import record
 
 
 async def test_exchange_moves_minutes(runtime: Runtime) -> None:
@@ -22,9 +22,9 @@ async def test_exchange_moves_minutes(runtime: Runtime) -> None:
         alice.id,
         "Réparation de vélo",
     )
-    [outcome] = await record_transactions(runtime, alice, [tx], atomic=False)
+    [outcome] = await record(runtime, alice, [tx], atomic=False)
     assert outcome.accepted
     assert [(x["balance"], x["version"]) for x in outcome.body["balances"]] == [(-90, 1), (90, 1)]
-    [again] = await record_transactions(runtime, alice, [tx], atomic=False)
+    [again] = await record(runtime, alice, [tx], atomic=False)
     assert again.replayed
     assert again.body == outcome.body

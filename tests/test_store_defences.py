@@ -16,9 +16,9 @@ from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
 from mutual.settings import Settings
 from mutual.usecases.runtime import Runtime, new_id, open_runtime
-from mutual.usecases.transactions import record_transactions
 from tests.conftest import OPERATOR, member, open_member_account, open_pool
 from tests.ledger_checks import check_ledger
+from tests.wallet import record
 
 NOW = datetime(2026, 11, 23, tzinfo=UTC)
 
@@ -34,7 +34,7 @@ async def _seeded(rt: Runtime) -> dict[str, Any]:
         alice.id,
         "don",
     )
-    [outcome] = await record_transactions(rt, alice, [tx], atomic=False)
+    [outcome] = await record(rt, alice, [tx], atomic=False)
     assert outcome.accepted
     return {"a": a, "pool": pool, "tx": tx.id}
 
@@ -79,7 +79,19 @@ async def test_ledger_rows_cannot_be_edited_or_deleted(runtime: Runtime, sql: st
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("table", ["transactions", "postings", "idempotency_records", "accounts"])
+@pytest.mark.parametrize(
+    "table",
+    [
+        "transactions",
+        "postings",
+        "idempotency_records",
+        "accounts",
+        "log_entries",
+        "merkle_nodes",
+        "signing_keys",
+        "checkpoints",
+    ],
+)
 async def test_postgres_refuses_truncate(pg_settings: Settings, table: str) -> None:
     """TRUNCATE, which bypasses row triggers (and which SQLite lacks), is refused."""
     async with open_runtime(pg_settings, migrate=False) as rt:
@@ -108,6 +120,24 @@ def _posting(
     )
 
 
+def _now(rt: Runtime) -> object:
+    return NOW.isoformat() if rt.db.write_engine.dialect.name == "sqlite" else NOW
+
+
+def _leaf(rt: Runtime, entity: uuid.UUID, log_index: int) -> tuple[str, dict[str, Any]]:
+    return (
+        "INSERT INTO log_entries (log_index, entry_type, entity_id, leaf_input, leaf_hash,"
+        " recorded_at) VALUES (:log_index, 'transaction', :id, :input, :hash, :now)",
+        {
+            "log_index": log_index,
+            "id": _uuid_param(rt, entity),
+            "input": b"{}",
+            "hash": bytes(32),
+            "now": _now(rt),
+        },
+    )
+
+
 def _transaction(rt: Runtime, tx: uuid.UUID, log_index: int) -> tuple[str, dict[str, Any]]:
     return (
         'INSERT INTO transactions (id, log_index, kind, initiator, "references", recorded_at)'
@@ -116,7 +146,7 @@ def _transaction(rt: Runtime, tx: uuid.UUID, log_index: int) -> tuple[str, dict[
             "id": _uuid_param(rt, tx),
             "log_index": log_index,
             "initiator": _uuid_param(rt, OPERATOR.id),
-            "now": NOW.isoformat() if rt.db.write_engine.dialect.name == "sqlite" else NOW,
+            "now": _now(rt),
         },
     )
 
@@ -129,9 +159,40 @@ async def test_unbalanced_transaction_is_refused(runtime: Runtime) -> None:
         runtime,
         _posting(runtime, tx, 0, seeded["a"], amount=-5, version=2, after=-65),
         _posting(runtime, tx, 1, seeded["pool"], amount=4, version=2, after=64),
-        _transaction(runtime, tx, 1),
+        _leaf(runtime, tx, 1000),
+        _transaction(runtime, tx, 1000),
     )
     assert "transaction_not_balanced" in message
+
+
+async def test_a_transaction_without_its_leaf_is_refused(runtime: Runtime) -> None:
+    """Every transaction row is the leaf at its log index: none can be added outside the log."""
+    seeded = await _seeded(runtime)
+    tx = uuid.uuid4()
+    message = await _refused(
+        runtime,
+        _posting(runtime, tx, 0, seeded["a"], amount=-5, version=2, after=-65),
+        _posting(runtime, tx, 1, seeded["pool"], amount=5, version=2, after=65),
+        _transaction(runtime, tx, 1000),
+    )
+    assert "leaf_missing" in message
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE log_entries SET leaf_hash = leaf_input",
+        "DELETE FROM log_entries",
+        "UPDATE merkle_nodes SET hash = hash",
+        "DELETE FROM merkle_nodes",
+        "DELETE FROM signing_keys",
+        "UPDATE signing_keys SET principal_id = principal_id, capacity = 'operator'",
+    ],
+)
+async def test_the_log_and_registry_cannot_be_rewritten(runtime: Runtime, sql: str) -> None:
+    """Leaves and Merkle nodes are append-only; a key is never deleted nor changed in kind."""
+    await _seeded(runtime)
+    assert "ledger_append_only" in await _refused(runtime, (sql, {}))
 
 
 async def test_posting_to_a_recorded_transaction_is_refused(runtime: Runtime) -> None:
@@ -185,8 +246,9 @@ async def test_a_transaction_is_reversed_at_most_once_in_the_database(runtime: R
     reverses = _uuid_param(runtime, seeded["tx"])
 
     def reversal(tx: uuid.UUID, index: int) -> list[tuple[str, dict[str, Any]]]:
-        sql, params = _transaction(runtime, tx, index)
+        sql, params = _transaction(runtime, tx, 1000 + index)
         return [
+            _leaf(runtime, tx, 1000 + index),
             _posting(runtime, tx, 0, seeded["pool"], amount=-60, version=2 + index, after=0),
             _posting(runtime, tx, 1, seeded["a"], amount=60, version=1 + index, after=0),
             (

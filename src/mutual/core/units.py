@@ -17,8 +17,9 @@ TIME: Final = Unit("TIME")
 PLEDGE: Final = Unit("PLEDGE")
 EUR: Final = Unit("EUR")
 
-# JavaScript clients read amounts as doubles; staying within ±2^53 keeps them exact.
-AMOUNT_LIMIT: Final = 2**53
+# The largest integer RFC 8785 (I-JSON) represents exactly: amounts and bounds are signed
+# in canonical JSON, so nothing beyond it may enter the ledger.
+AMOUNT_LIMIT: Final = 2**53 - 1
 
 _UNIT_PATTERN: Final = re.compile(r"(?:TIME|PLEDGE|EUR|GOOD\.[a-z0-9][a-z0-9_-]{0,62})")
 

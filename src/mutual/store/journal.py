@@ -37,6 +37,7 @@ from mutual.store.journal_state import (
     Command,
     KeyEventWrite,
     LogContext,
+    PreRefused,
     TransactionWrite,
     WriteRequest,
 )
@@ -47,6 +48,7 @@ __all__ = [
     "Journal",
     "KeyEventWrite",
     "LogContext",
+    "PreRefused",
     "TransactionWrite",
     "WriteRequest",
 ]

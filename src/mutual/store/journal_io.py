@@ -100,7 +100,7 @@ async def load_state(conn: AsyncConnection, batch: list[Command], *, lock_rows: 
     tree_size = (
         await conn.execute(select(ledger_head.c.tree_size).where(ledger_head.c.id == 1))
     ).scalar_one()
-    keys = {r.key for r in requests}
+    keys = {r.key for r in requests if r.key is not None}
     idempotent = {
         UUID(str(row.key)): (bytes(row.request_hash), decode_outcome(row.outcome))
         for row in await conn.execute(

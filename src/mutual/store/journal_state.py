@@ -72,7 +72,21 @@ class KeyEventWrite:
         return self.event.id
 
 
-WriteRequest = TransactionWrite | AccountWrite | KeyEventWrite
+@dataclass(frozen=True, slots=True)
+class PreRefused:
+    """A request refused before the ledger was consulted (its shape or its signatures).
+
+    It still takes its place in the command, so that an atomic batch answers the first
+    failing item in order and an id already used answers as a reuse; it is never kept.
+    """
+
+    key: UUID | None
+    digest: bytes | None
+    outcome: Outcome
+
+
+LedgerWrite = TransactionWrite | AccountWrite | KeyEventWrite
+WriteRequest = LedgerWrite | PreRefused
 
 
 @dataclass(eq=False, slots=True)
@@ -98,6 +112,11 @@ class Appended:
 class LogContext:
     origin: str
     log_public_key: bytes
+
+
+class _Refused(Exception):
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
 
 
 @dataclass(slots=True)
@@ -147,7 +166,7 @@ class BatchState:
         """
         outcomes: list[Outcome] = []
         for request in command.requests:
-            prior = self.idempotent.get(request.key)
+            prior = None if request.key is None else self.idempotent.get(request.key)
             if prior is not None and prior[0] == request.digest:
                 outcomes.append(prior[1].as_replay())
                 continue
@@ -156,9 +175,11 @@ class BatchState:
                     raise IdempotencyKeyReused(
                         "this id was already used for a different request", field="id"
                     )
+                if isinstance(request, PreRefused):
+                    raise _Refused(request.outcome)
                 outcome = self._apply(request, log, command.recorded_at)
-            except LedgerError as exc:
-                outcome = rejected_outcome(exc)
+            except (LedgerError, _Refused) as exc:
+                outcome = exc.outcome if isinstance(exc, _Refused) else rejected_outcome(exc)
                 if command.atomic:
                     failing = len(outcomes)
                     return [
@@ -168,7 +189,11 @@ class BatchState:
                 # A refusal caused by the payload or the ledger state is kept, so a replay
                 # answers the same; a reused key keeps the first answer; a refusal about
                 # signatures is not kept, so the same payload may be signed again properly.
-                if prior is None and not isinstance(exc, SignatureError):
+                if (
+                    prior is None
+                    and isinstance(exc, LedgerError)
+                    and not isinstance(exc, SignatureError)
+                ):
                     self._record(request, outcome, command.recorded_at)
                 outcomes.append(outcome)
                 continue
@@ -177,6 +202,8 @@ class BatchState:
         return outcomes, True
 
     def _record(self, request: WriteRequest, outcome: Outcome, at: datetime) -> None:
+        if request.key is None or request.digest is None:
+            return
         self.idempotent[request.key] = (request.digest, outcome)
         self.records.append((request.key, request.digest, outcome, at))
 
@@ -186,7 +213,12 @@ class BatchState:
         self.tree_size += 1
         return index
 
-    def _apply(self, request: WriteRequest, log: LogContext, at: datetime) -> Outcome:
+    def _apply(
+        self,
+        request: TransactionWrite | AccountWrite | KeyEventWrite,
+        log: LogContext,
+        at: datetime,
+    ) -> Outcome:
         if isinstance(request, TransactionWrite):
             tx = request.transaction
             applied = apply_transaction(

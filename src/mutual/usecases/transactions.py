@@ -20,9 +20,9 @@ from mutual.core.transactions import (
 )
 from mutual.store import ledger_reads
 from mutual.store.accounts import get_account
-from mutual.store.journal import TransactionWrite
+from mutual.store.journal import PreRefused, TransactionWrite
 from mutual.store.ledger_reads import TransactionRecord
-from mutual.store.outcomes import BATCH_ABORTED, Outcome, rejected_outcome
+from mutual.store.outcomes import Outcome, rejected_outcome
 from mutual.usecases.errors import NotFound
 from mutual.usecases.keys import public_keys
 from mutual.usecases.runtime import Runtime
@@ -34,24 +34,35 @@ class SignedTransaction:
     signatures: tuple[Signature, ...]
 
 
-async def _prepare(rt: Runtime, principal: Principal, item: SignedTransaction) -> TransactionWrite:
+async def _prepare(
+    rt: Runtime, principal: Principal, item: SignedTransaction | LedgerError
+) -> TransactionWrite | PreRefused:
     """Check the transaction's shape and its signatures over the canonical payload.
 
     This is the CPU work (canonical JSON, Ed25519, SHA-256); it runs in the caller's
-    task so that the single writer only folds and writes.
+    task so that the single writer only folds and writes. A refusal still goes to the
+    journal, in its place, so that ids and atomic batches are answered in order.
     """
+    if isinstance(item, LedgerError):
+        return PreRefused(None, None, rejected_outcome(item))
     tx = item.transaction
-    check_shape(tx)
+    try:
+        check_shape(tx)
+    except LedgerError as exc:
+        # No digest: a malformed request is never the replay of a recorded one.
+        return PreRefused(tx.id, None, rejected_outcome(exc))
     payload = transaction_payload(rt.log.origin, tx)
     message = signed_message(Domain.TRANSACTION, payload)
-    keys = await public_keys(rt, (s.key_id for s in item.signatures))
-    check_signatures(message, item.signatures, keys)
+    digest = hashlib.sha256(message).digest()
+    try:
+        keys = await public_keys(rt, (s.key_id for s in item.signatures))
+        check_signatures(message, item.signatures, keys)
+    except LedgerError as exc:
+        return PreRefused(tx.id, digest, rejected_outcome(exc))
     document = entry_document(
         EntryType.TRANSACTION, payload, item.signatures, initiator=str(principal.id)
     )
-    return TransactionWrite(
-        tx, item.signatures, hashlib.sha256(message).digest(), log_entry(document), principal.id
-    )
+    return TransactionWrite(tx, item.signatures, digest, log_entry(document), principal.id)
 
 
 async def record_transactions(
@@ -64,25 +75,10 @@ async def record_transactions(
     """Submit signed transactions to the journal; one outcome each, in order.
 
     An item may already be the error that made the request unreadable (bad base64, say):
-    it is answered as a refusal in its place, as if the journal had refused it.
+    it is answered as a refusal in its place.
     """
-    writes: list[TransactionWrite | None] = []
-    refused: dict[int, Outcome] = {}
-    for i, item in enumerate(items):
-        try:
-            if isinstance(item, LedgerError):
-                raise item
-            writes.append(await _prepare(rt, principal, item))
-        except LedgerError as exc:
-            refused[i] = rejected_outcome(exc)
-            writes.append(None)
-            if atomic:
-                return [refused[i] if j == i else BATCH_ABORTED for j in range(len(items))]
-    ready = [w for w in writes if w is not None]
-    outcomes = iter(
-        await rt.journal.submit(ready, atomic=atomic, recorded_at=rt.clock()) if ready else []
-    )
-    return [refused[i] if w is None else next(outcomes) for i, w in enumerate(writes)]
+    writes = [await _prepare(rt, principal, item) for item in items]
+    return await rt.journal.submit(writes, atomic=atomic, recorded_at=rt.clock())
 
 
 async def reversal_of(
