@@ -85,9 +85,9 @@ class Model:
                 return "account_not_found"
             if self.accounts[p.account_id].unit != p.unit:
                 return "unit_mismatch"
-        for p in tx.postings if who is not None else ():
+        for p in tx.postings:
             owner = self.accounts[p.account_id].owner
-            if p.amount >= 0:
+            if who is None or p.amount >= 0:
                 continue
             if Role.OPERATOR in who.roles:
                 if owner is not None and tx.kind is not TransactionKind.CORRECTION:
