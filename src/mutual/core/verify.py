@@ -81,6 +81,7 @@ class Verifier:
     reversed_ids: set[TransactionId] = field(default_factory=set)
     tree: CompactRange = field(default_factory=CompactRange)
     skipped: set[int] = field(default_factory=set)
+    cosignatures: list[tuple[int, str, NoteSignature, int | None]] = field(default_factory=list)
     checkpoint_roots: dict[int, bytes] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     ended: bool = False
@@ -284,8 +285,9 @@ class Verifier:
                 f"the signed root of size {cp.size} differs from the exported entries' root",
                 at,
             )
-        for sig in unverified:
-            self._cosignature(line_no, note.text, sig, at)
+        # A witness may register its key after cosigning an older checkpoint: cosignatures
+        # are checked at the end, against the whole registry.
+        self.cosignatures.extend((line_no, note.text, sig, at) for sig in unverified)
 
     def _cosignature(self, line_no: int, body: str, sig: NoteSignature, at: int | None) -> None:
         for record in self.registry.keys.values():
@@ -349,6 +351,8 @@ class Verifier:
                 f"no signed checkpoint covers all {self.tree.size} entries",
                 self.tree.size - 1,
             )
+        for pending in self.cosignatures:
+            self._cosignature(*pending)
         if not self.ended:
             self._find(line_no, "missing_end", "the export has no end line (truncated?)")
         if self.counts.get("balance", 0) != len(self.accounts) and self.ended:

@@ -13,7 +13,7 @@ from mutual.core.ledger import RecordedPosting
 from mutual.core.transactions import Posting, TransactionKind
 from mutual.core.units import Unit
 from mutual.store.database import Database
-from mutual.store.tables import ledger_head, postings, transaction_memos, transactions
+from mutual.store.tables import accounts, ledger_head, postings, transaction_memos, transactions
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,3 +142,18 @@ async def ping(db: Database) -> None:
     """Raise when the database cannot answer a trivial query."""
     async with db.reading() as conn:
         await conn.scalar(select(func.count()).select_from(ledger_head))
+
+
+async def erase_memos(db: Database, owner_id: str) -> int:
+    """Delete the memos (and their salts) of every transaction touching the owner's
+    accounts; the signed payloads keep only SHA-256(salt || memo), now unguessable."""
+    touched = (
+        select(postings.c.transaction_id)
+        .join(accounts, accounts.c.id == postings.c.account_id)
+        .where(accounts.c.owner_id == owner_id)
+    )
+    async with db.writing() as conn:
+        result = await conn.execute(
+            transaction_memos.delete().where(transaction_memos.c.transaction_id.in_(touched))
+        )
+    return int(result.rowcount or 0)

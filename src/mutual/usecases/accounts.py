@@ -130,3 +130,10 @@ async def account_statement(
         else None
     )
     return Page(lines[:limit], next_cursor)
+
+
+async def erase_memos(rt: Runtime, principal: Principal, owner_id: str) -> int:
+    """GDPR erasure of the free text about a member: the ledger stays verifiable."""
+    if not principal.has(Role.OPERATOR):
+        raise Forbidden("only an operator erases personal data")
+    return await ledger_reads.erase_memos(rt.db, owner_id)

@@ -53,12 +53,14 @@ async def _prepare(
         return PreRefused(tx.id, None, rejected_outcome(exc))
     payload = transaction_payload(rt.log.origin, tx)
     message = signed_message(Domain.TRANSACTION, payload)
-    digest = hashlib.sha256(message).digest()
     try:
         keys = await public_keys(rt, (s.key_id for s in item.signatures))
         check_signatures(message, item.signatures, keys)
     except LedgerError as exc:
-        return PreRefused(tx.id, digest, rejected_outcome(exc))
+        # Answered as is, even for a payload already recorded: a forged signature never
+        # earns the recorded answer.
+        return PreRefused(None, None, rejected_outcome(exc))
+    digest = hashlib.sha256(message).digest()
     document = entry_document(
         EntryType.TRANSACTION, payload, item.signatures, initiator=str(principal.id)
     )
