@@ -189,15 +189,7 @@ async def test_a_signed_payload_is_applied_once(runtime: Runtime) -> None:
     assert await log_reads.read_tree_size(runtime.db) == size
     forged = SignedTransaction(tx, (Signature(alice_key.key_id, bytes(64)),))
     [bad] = await record_transactions(runtime, bob, [forged], atomic=False)
-    assert (bad.replayed, bad.body) == (True, first.body), "the payload is the same request"
-    other = exchange(a, b, 15)
-    [refused] = await record_transactions(
-        runtime,
-        bob,
-        [SignedTransaction(other, (Signature(alice_key.key_id, bytes(64)),))],
-        atomic=False,
-    )
-    assert refused.body["code"] == "invalid_signature"
+    assert (bad.replayed, bad.body["code"]) == (False, "invalid_signature")
     assert await log_reads.read_tree_size(runtime.db) == size
 
 
