@@ -1,9 +1,10 @@
 """Log entries: what each Merkle leaf holds, and how entries are read back from JSON.
 
 A leaf's input is the RFC 8785 canonical JSON of an entry document
-``{"type", "payload", "signatures"[, "initiator"]}``. The payload is exactly what the
-signers signed (behind its domain prefix); the signatures are part of the leaf, so the
-log commits to who authorised each entry, not only to what it says.
+``{"type", "payload", "signatures"}``. The payload is exactly what the signers signed
+(behind its domain prefix); the signatures are part of the leaf, so the log commits to
+who authorised each entry, not only to what it says. Nothing unsigned is in a leaf (who
+sent the request is kept beside it), so every byte of an entry is checked by a verifier.
 """
 
 from __future__ import annotations
@@ -48,17 +49,12 @@ def entry_document(
     entry_type: EntryType,
     payload: Mapping[str, Any],
     signatures: tuple[Signature, ...],
-    *,
-    initiator: str | None = None,
 ) -> dict[str, Any]:
-    doc: dict[str, Any] = {
+    return {
         "type": entry_type.value,
         "payload": dict(payload),
         "signatures": [s.document() for s in signatures],
     }
-    if initiator is not None:
-        doc["initiator"] = initiator
-    return doc
 
 
 def log_entry(document: Mapping[str, Any]) -> LogEntry:
@@ -106,15 +102,11 @@ def _keys(doc: object, required: Set[str], optional: Set[str] = frozenset()) -> 
 
 def parse_entry(document: object) -> tuple[EntryType, dict[str, Any], tuple[Signature, ...]]:
     """Split an entry document into its type, payload and signatures (checked for form)."""
-    doc = _keys(document, {"type", "payload", "signatures"}, {"initiator"})
+    doc = _keys(document, {"type", "payload", "signatures"})
     try:
         entry_type = EntryType(doc["type"])
     except ValueError as exc:
         raise EntryFormatError("unknown entry type") from exc
-    if ("initiator" in doc) != (entry_type is EntryType.TRANSACTION):
-        raise EntryFormatError("only a transaction entry names its initiator")
-    if "initiator" in doc:
-        _uuid(doc["initiator"], "initiator")
     payload = doc["payload"]
     if not isinstance(payload, dict) or not isinstance(doc["signatures"], list):
         raise EntryFormatError("payload is an object and signatures a list")

@@ -35,6 +35,7 @@ from mutual.core.notes import (
     NoteError,
     NoteSignature,
     VerifierKey,
+    format_verifier_key,
     open_note,
     parse_checkpoint_body,
     verifier_key,
@@ -134,6 +135,10 @@ class Verifier:
                 "wrong_origin",
                 f"export of {origin!r}, but the log key given is {self.log_key.name!r}",
             )
+        if doc.get("log_key") != format_verifier_key(self.log_key):
+            # Never used for checking: only reported, since it means the export claims
+            # to come from a log other than the one the auditor trusts.
+            self._find(line_no, "wrong_log_key", "the header names another log key")
         self.origin = self.log_key.name
         self.header_size = int(doc["tree_size"])
 
@@ -344,7 +349,8 @@ class Verifier:
                 f"the header announces {self.header_size} entries, the export has {self.tree.size}",
                 self.tree.size,
             )
-        if self.tree.size and self.tree.size not in self.checkpoint_roots:
+        truncated = self.header_size is not None and self.tree.size < self.header_size
+        if self.tree.size and self.tree.size not in self.checkpoint_roots and not truncated:
             self._find(
                 line_no,
                 "missing_checkpoint",

@@ -61,9 +61,7 @@ async def _prepare(
         # earns the recorded answer.
         return PreRefused(None, None, rejected_outcome(exc))
     digest = hashlib.sha256(message).digest()
-    document = entry_document(
-        EntryType.TRANSACTION, payload, item.signatures, initiator=str(principal.id)
-    )
+    document = entry_document(EntryType.TRANSACTION, payload, item.signatures)
     return TransactionWrite(tx, item.signatures, digest, log_entry(document), principal.id)
 
 
