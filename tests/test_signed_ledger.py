@@ -223,8 +223,8 @@ async def test_write_answers_carry_leaves_that_proofs_tie_to_checkpoints(runtime
 
     seed = keypair_for(witness.id, Capacity.WITNESS).seed
     signer = signer_key_from_seed(f"witness-{str(witness.id)[:8]}", seed, COSIGNATURE_V1)
-    body = parse_note(second_cp.note).text
-    line = format_signature_line(sign_cosignature(body, 1_790_000_000, signer))
+    signed_text = parse_note(second_cp.note).text
+    line = format_signature_line(sign_cosignature(signed_text, 1_790_000_000, signer))
     served = await log_usecase.add_cosignature(runtime, cp.size, line)
     assert served.note_with_cosignatures().endswith(line)
     with pytest.raises(Exception, match="does not verify"):

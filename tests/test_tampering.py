@@ -7,6 +7,7 @@ verification are pure.
 
 from __future__ import annotations
 
+import itertools
 import json
 import uuid
 
@@ -130,7 +131,7 @@ async def test_swapping_two_entries_is_found(export: tuple[Runtime, list[str]]) 
     """Two entries out of order: the first bad index is the earlier one."""
     rt, lines = export
     entries = [n for n, line in enumerate(lines) if entry_index(line) is not None]
-    for n, m in zip(entries, entries[1:], strict=False):
+    for n, m in itertools.pairwise(entries):
         if m != n + 1:
             continue
         swapped = list(lines)
@@ -208,8 +209,8 @@ async def test_a_checkpoint_from_a_forked_log_is_a_split_view(
         findings = verify(rt, tampered)
         assert "split_view" in kinds(findings)
         assert first_index(findings) == size - 1
-    # A checkpoint signed by any other key is no checkpoint of this log.
-    other = format_note(Note(original.text, original.signatures[:0] + (rt.log.sign_note("x\n"),)))
+    # The log key's signature over other text does not make this text a checkpoint.
+    other = format_note(Note(original.text, (rt.log.sign_note("x\n"),)))
     findings = verify(
         rt, [*lines[:n], json.dumps({"type": "checkpoint", "note": other}) + "\n", *lines[n + 1 :]]
     )
