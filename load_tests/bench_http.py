@@ -1,5 +1,11 @@
 """HTTP write-path benchmark on PostgreSQL: transactions/s and latency at 64 clients.
 
+Every transaction is signed by its payer's registered Ed25519 key and verified by the
+service (canonical JSON, signature, key validity, authority) before it is recorded and
+appended to the Merkle log. The signing happens on residents' devices in real life, so
+the bodies are signed before the timed run (on this same machine, it would otherwise
+take CPU from the server being measured); the server's work is all measured.
+
 Cases: (a) transfers between random members, (b) every transaction credits the one
 commons pool (the hot account). Each runs with the journal's batching on and off, each
 configuration on a fresh database and a fresh server process, for a bounded time and
@@ -18,6 +24,7 @@ import os
 import random
 import socket
 import sys
+import tempfile
 import time
 import uuid
 from collections import Counter
@@ -27,6 +34,13 @@ from typing import Any
 
 import aiohttp
 import asyncpg
+
+from mutual.core.ids import AccountId, PrincipalId, TransactionId
+from mutual.core.keypair import Keypair
+from mutual.core.registry import Capacity, KeyAction, KeyEvent
+from mutual.core.signing import b64encode
+from mutual.core.transactions import Posting, Transaction, TransactionKind
+from mutual.core.units import TIME
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN = os.environ.get(
@@ -56,6 +70,8 @@ class Territory:
     members: list[tuple[str, str]]  # (token, account id)
     pool: str
     operator: dict[str, str]
+    keys: list[Keypair] = field(default_factory=list)
+    origin: str = ""
 
 
 def _free_port() -> int:
@@ -101,11 +117,43 @@ async def _post(
         return data
 
 
+async def _register_key(
+    session: aiohttp.ClientSession, base: str, origin: str, token: str, principal: str
+) -> Keypair:
+    """The member registers their own key (signed by it; the log key vouches)."""
+    key = Keypair(os.urandom(32))
+    event = KeyEvent(
+        uuid.uuid4(),
+        KeyAction.REGISTER,
+        PrincipalId(uuid.UUID(principal)),
+        by=PrincipalId(uuid.UUID(principal)),
+        public_key=key.public_key,
+        capacity=Capacity.MEMBER,
+    )
+    body = {
+        "id": str(event.id),
+        "action": "register",
+        "principal": principal,
+        "by": principal,
+        "public_key": b64encode(key.public_key),
+        "capacity": "member",
+        "signatures": [key.sign_key_event(origin, event).document()],
+    }
+    await _post(session, f"{base}/key-events", body, {"Authorization": f"Bearer {token}"})
+    return key
+
+
 async def _open_territory(session: aiohttp.ClientSession, base: str, token: str) -> Territory:
     operator = {"Authorization": f"Bearer {token}"}
+    async with session.get(f"{base}/log") as answer:
+        origin = (await answer.json())["origin"]
     members = []
+    keys = []
     for _ in range(MEMBERS):
         issued = await _post(session, f"{base}/tokens", {"roles": ["member"]}, operator)
+        keys.append(
+            await _register_key(session, base, origin, issued["token"], issued["principal_id"])
+        )
         account = await _post(
             session,
             f"{base}/accounts",
@@ -125,7 +173,41 @@ async def _open_territory(session: aiohttp.ClientSession, base: str, token: str)
         {"unit": "TIME", "owner_kind": "commons_pool", "owner_id": "commons"},
         operator,
     )
-    return Territory(members, pool["id"], operator)
+    return Territory(members, pool["id"], operator, keys, origin)
+
+
+def _signed_bodies(territory: Territory, case: str, count: int) -> list[tuple[int, str, bytes]]:
+    """``count`` signed requests (payer index, id, body), as residents' devices send them."""
+    rng = random.Random(7)
+    out = []
+    for _ in range(count):
+        payer = rng.randrange(MEMBERS)
+        if case == "b":
+            payee, kind = territory.pool, TransactionKind.COMMONS_GIFT
+        else:
+            payee = territory.members[(payer + 1 + rng.randrange(MEMBERS - 1)) % MEMBERS][1]
+            kind = TransactionKind.EXCHANGE
+        tx = Transaction(
+            TransactionId(uuid.uuid4()),
+            kind,
+            (
+                Posting(AccountId(uuid.UUID(territory.members[payer][1])), TIME, -1),
+                Posting(AccountId(uuid.UUID(payee)), TIME, 1),
+            ),
+            PrincipalId(uuid.UUID(int=0)),
+        )
+        signature = territory.keys[payer].sign_transaction(territory.origin, tx)
+        body = {
+            "id": str(tx.id),
+            "kind": kind.value,
+            "postings": [
+                {"account_id": str(p.account_id), "unit": p.unit, "amount": p.amount}
+                for p in tx.postings
+            ],
+            "signatures": [signature.document()],
+        }
+        out.append((payer, str(tx.id), json.dumps(body).encode()))
+    return out
 
 
 async def _drive(
@@ -147,6 +229,7 @@ async def _drive(
         {"Authorization": f"Bearer {t}", "Content-Type": "application/json"}
         for t, _ in territory.members
     ]
+    bodies = _signed_bodies(territory, case, int((seconds + WARM_UP_SECONDS) * 2500))
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
     accepted = 0
@@ -158,26 +241,9 @@ async def _drive(
 
     async def client() -> None:
         nonlocal accepted, accepted_overall, sent
-        rng = random.Random()
-        while time.perf_counter() < stop and sent < MAX_REQUESTS:
+        while time.perf_counter() < stop and sent < min(MAX_REQUESTS, len(bodies)):
+            payer, tx_id, body = bodies[sent]
             sent += 1
-            payer = rng.randrange(MEMBERS)
-            if case == "b":
-                payee, kind = territory.pool, "commons_gift"
-            else:
-                payee = territory.members[(payer + 1 + rng.randrange(MEMBERS - 1)) % MEMBERS][1]
-                kind = "exchange"
-            tx_id = str(uuid.uuid4())
-            body = json.dumps(
-                {
-                    "id": tx_id,
-                    "kind": kind,
-                    "postings": [
-                        {"account_id": territory.members[payer][1], "unit": "TIME", "amount": -1},
-                        {"account_id": payee, "unit": "TIME", "amount": 1},
-                    ],
-                }
-            )
             headers = {**auth[payer], "Idempotency-Key": tx_id}
             began = time.perf_counter()
             async with session.post(f"{base}/transactions", data=body, headers=headers) as answer:
@@ -230,6 +296,8 @@ async def _run_configuration(
     env = {
         **os.environ,
         "MUTUAL_DATABASE_URL": PG_ADMIN.rsplit("/", 1)[0] + "/" + database,
+        # The log signing key is created there on first start.
+        "MUTUAL_DATA_DIR": tempfile.mkdtemp(prefix="mutual-bench-"),
         "MUTUAL_WRITER_BATCHING": "true" if batching else "false",
         "MUTUAL_DB_POOL_SIZE": "20",
     }

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -82,3 +85,48 @@ def test_demo_loads_once(tmp_path: Path) -> None:
     assert total == 0
     _run(["demo"], env)
     assert snapshot() == first
+
+
+def test_export_then_verify_offline(tmp_path: Path) -> None:
+    """`mutual export` writes the demo ledger; `mutual verify` with `mutual log-key` passes
+    it, and fails (exit 1, findings printed) once one line is changed."""
+    env = {"MUTUAL_DATA_DIR": str(tmp_path)}
+    _run(["demo"], env)
+    export = tmp_path / "export.ndjson"
+    _run(["export", "--output", str(export)], env)
+    log_key = _run(["log-key"], env).strip()
+    ok = CliRunner().invoke(cli, ["verify", str(export), "--log-key", log_key])
+    assert ok.exit_code == 0, ok.output
+    assert "verified" in ok.output
+    lines = export.read_text().splitlines(keepends=True)
+    n = next(i for i, line in enumerate(lines) if '"amount":-' in line)
+    index = json.loads(lines[n])["index"]
+    lines[n] = lines[n].replace('"amount":-', '"amount":-1', 1)
+    export.write_text("".join(lines))
+    bad = CliRunner().invoke(cli, ["verify", str(export), "--log-key", log_key])
+    assert bad.exit_code == 1
+    assert bad.output.startswith(f"log index {index} "), bad.output
+
+
+def test_verify_runs_on_the_pure_core_alone(tmp_path: Path) -> None:
+    """`mutual verify` loads no database, web or settings module: it trusts nothing of
+    the service but the key it is given."""
+    env = {"MUTUAL_DATA_DIR": str(tmp_path)}
+    _run(["demo"], env)
+    export = tmp_path / "export.ndjson"
+    _run(["export", "--output", str(export)], env)
+    log_key = _run(["log-key"], env).strip()
+    probe = (
+        "import sys\n"
+        "from mutual.cli.main import cli\n"
+        f"try:\n    cli(['verify', {str(export)!r}, '--log-key', {log_key!r}])\n"
+        "except SystemExit as e:\n    code = e.code\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in "
+        "{'sqlalchemy', 'litestar', 'pydantic', 'asyncpg', 'aiosqlite'} "
+        "or m.startswith(('mutual.store', 'mutual.usecases', 'mutual.api', 'mutual.settings')))\n"
+        "print('EXIT', code, 'HEAVY', heavy)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert "EXIT 0 HEAVY []" in out, out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
@@ -10,6 +11,11 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from uuid import NAMESPACE_URL, uuid5
+
+from click.testing import CliRunner
+
+from mutual.cli.main import cli
 
 
 def _free_port() -> int:
@@ -32,13 +38,14 @@ def test_serve_with_demo_answers_on_the_printed_url(tmp_path: Path) -> None:
         env=env,
     ) as process:
         try:
-            _check_demo_server(process, port)
+            url, token = _check_demo_server(process, port)
+            _check_inclusion_of_a_demo_exchange(url, token, tmp_path)
         finally:
             process.terminate()
             process.wait(timeout=15)
 
 
-def _check_demo_server(process: subprocess.Popen[str], port: int) -> None:
+def _check_demo_server(process: subprocess.Popen[str], port: int) -> tuple[str, str]:
     assert process.stdout is not None
     lines: list[str] = []
     deadline = time.monotonic() + 60
@@ -65,3 +72,35 @@ def _check_demo_server(process: subprocess.Popen[str], port: int) -> None:
     assert kinds.count("member") == 36
     assert kinds.count("commons_pool") == 1
     assert sum(a["balance"] for a in page["items"]) == 0
+    return url, token
+
+
+def _call(url: str, token: str, method: str = "GET") -> bytes:
+    request = urllib.request.Request(
+        url, method=method, headers={"Authorization": f"Bearer {token}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        body: bytes = answer.read()
+        return body
+
+
+def _check_inclusion_of_a_demo_exchange(url: str, token: str, tmp_path: Path) -> None:
+    """A resident holding a signed checkpoint checks their exchange is in the log."""
+    log_key = json.loads(_call(f"{url}/log", token))["verifier_key"]
+    note = _call(f"{url}/log/checkpoints", token, method="POST")
+    assert note == _call(f"{url}/log/checkpoint", token), "the latest checkpoint is served"
+    checkpoint = tmp_path / "checkpoint.txt"
+    checkpoint.write_bytes(note)
+    exchange = str(uuid5(NAMESPACE_URL, "https://mutual.invalid/demo/exchange/7"))
+    args = ["verify-inclusion", "--url", url, "--token", token, "--id", exchange]
+    args += ["--checkpoint", str(checkpoint), "--log-key", log_key]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert "included" in result.output
+    # The same proof against a checkpoint whose root was changed: refused by its signature.
+    lines = note.decode().split("\n")
+    lines[2] = base64.b64encode(bytes(32)).decode()
+    checkpoint.write_text("\n".join(lines))
+    refused = CliRunner().invoke(cli, args)
+    assert refused.exit_code != 0
+    assert "does not verify" in refused.output
