@@ -20,10 +20,22 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from mutual.api.app import create_app
+from mutual.core import merkle
 from mutual.core.authority import Role
 from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
+from mutual.core.notes import (
+    COSIGNATURE_V1,
+    format_signature_line,
+    open_checkpoint,
+    parse_checkpoint_body,
+    parse_note,
+    parse_verifier_key,
+    sign_cosignature,
+    signer_key_from_seed,
+)
 from mutual.core.registry import Capacity, KeyAction, KeyEvent
+from mutual.core.signing import canonical
 from mutual.settings import Settings
 from mutual.store import ledger_reads
 from mutual.store.database import Database
@@ -500,3 +512,139 @@ async def test_arbitrary_input_never_fails_the_service(api: Api, body: bytes, pa
     if answer.status_code >= 400:
         assert answer.headers["content-type"].startswith("application/problem+json")
     assert await api.tree_size() == before
+
+
+async def test_log_endpoints_tie_answers_to_signed_checkpoints(api: Api) -> None:
+    """Over HTTP: the log key and checkpoints are public; an inclusion proof of a paid
+    transaction and a consistency proof verify against signed checkpoints; a witness
+    cosigns through the API."""
+    assert (await api.client.get(f"{API}/log/checkpoint")).status_code in (200, 404)
+    alice, a = await api.member()
+    _, b = await api.member()
+    first = await api.client.post(f"{API}/log/checkpoints", headers=alice)
+    assert (first.status_code, first.headers["content-type"]) == (201, "text/plain; charset=utf-8")
+    paid = (await api.pay(alice, a, b, 30)).json()
+    second = await api.client.post(f"{API}/log/checkpoints", headers=alice)
+    info = (await api.client.get(f"{API}/log")).json()
+    log_key = parse_verifier_key(info["verifier_key"])
+    old, _ = open_checkpoint(first.text, info["origin"], log_key)
+    new, _ = open_checkpoint(second.text, info["origin"], log_key)
+    assert (await api.client.get(f"{API}/log/checkpoints/{new.size}")).text == second.text
+    proof = (
+        await api.client.get(
+            f"{API}/log/proofs/inclusion",
+            params={"id": paid["id"], "tree_size": new.size},
+            headers=alice,
+        )
+    ).json()
+    leaf = merkle.leaf_hash(canonical(proof["entry"]))
+    assert base64.b64encode(leaf).decode() == paid["leaf_hash"] == proof["leaf_hash"]
+    hashes = [base64.b64decode(h) for h in proof["proof"]]
+    merkle.verify_inclusion(leaf, paid["log_index"], new.size, hashes, new.root)
+    consistency = (
+        await api.client.get(
+            f"{API}/log/proofs/consistency",
+            params={"from": old.size, "to": new.size},
+            headers=alice,
+        )
+    ).json()
+    merkle.verify_consistency(
+        old.size, new.size, old.root, new.root, [base64.b64decode(h) for h in consistency["proof"]]
+    )
+    too_far = await api.client.get(
+        f"{API}/log/proofs/consistency", params={"from": 0, "to": new.size + 5}, headers=alice
+    )
+    assert_problem(too_far, 422, "invalid_request", "to")
+    # An auditor registers a witness key (operator) and cosigns the newest checkpoint.
+    auditor = (
+        await api.client.post(f"{API}/tokens", json={"roles": ["auditor"]}, headers=api.operator)
+    ).json()
+    witness = keypair_for(uuid.UUID(auditor["principal_id"]), Capacity.WITNESS)
+    me = (await api.client.get(f"{API}/me", headers=api.operator)).json()["principal_id"]
+    event = KeyEvent(
+        uuid.uuid4(),
+        KeyAction.REGISTER,
+        PrincipalId(uuid.UUID(auditor["principal_id"])),
+        by=PrincipalId(uuid.UUID(me)),
+        public_key=witness.public_key,
+        capacity=Capacity.WITNESS,
+        name="auditor.example/w1",
+    )
+    registered = await api.client.post(
+        f"{API}/key-events",
+        json={
+            "id": str(event.id),
+            "action": "register",
+            "principal": auditor["principal_id"],
+            "by": me,
+            "public_key": base64.b64encode(witness.public_key).decode(),
+            "capacity": "witness",
+            "name": "auditor.example/w1",
+            "signatures": [witness.sign_key_event(api.origin, event).document()],
+        },
+        headers=api.operator,
+    )
+    assert registered.status_code == 201, registered.text
+    key = (await api.client.get(f"{API}/keys/{witness.key_id}", headers=alice)).json()
+    assert key["verifier_key"].startswith("auditor.example/w1+")
+    latest = await api.client.post(f"{API}/log/checkpoints", headers=alice)
+    body = parse_note(latest.text).text
+    signer = signer_key_from_seed("auditor.example/w1", witness.seed, COSIGNATURE_V1)
+    line = format_signature_line(sign_cosignature(body, 1_790_000_000, signer))
+    cosigned = await api.client.post(
+        f"{API}/log/checkpoints/{parse_checkpoint_body(body).size}/cosignatures",
+        json={"cosignature": line},
+        headers={"Authorization": f"Bearer {auditor['token']}"},
+    )
+    assert cosigned.status_code == 201, cosigned.text
+    assert cosigned.text == latest.text + line
+    forged = line.replace(line[-10:-2], "AAAAAAAA")
+    refused = await api.client.post(
+        f"{API}/log/checkpoints/{parse_checkpoint_body(body).size}/cosignatures",
+        json={"cosignature": forged},
+        headers=alice,
+    )
+    assert_problem(refused, 422, "invalid_request", "cosignature")
+
+
+async def test_a_revoked_key_signs_nothing_more(api: Api) -> None:
+    """The owner revokes a lost key (the log key vouches); its next signature is refused
+    with key_not_valid, and the registry shows when it stopped being valid."""
+    alice, a = await api.member()
+    _, b = await api.member()
+    assert (await api.pay(alice, a, b, 10)).status_code == 201
+    me = (await api.client.get(f"{API}/me", headers=alice)).json()["principal_id"]
+    key = api.keys[a]
+    revoked = await api.client.post(
+        f"{API}/key-events",
+        json={
+            "id": str(uuid.uuid4()),
+            "action": "revoke",
+            "principal": me,
+            "by": me,
+            "key_id": key.key_id,
+            "reason": "lost phone",
+        },
+        headers=alice,
+    )
+    assert revoked.status_code == 201, revoked.text
+    refused = await api.pay(alice, a, b, 10)
+    assert_problem(refused, 422, "key_not_valid", "signatures[0].key_id")
+    listed = (
+        await api.client.get(f"{API}/keys", params={"principal_id": me}, headers=alice)
+    ).json()
+    [record] = listed["items"]
+    assert record["revoked_at"] == revoked.json()["log_index"]
+    stranger, _ = await api.member()
+    hijack = await api.client.post(
+        f"{API}/key-events",
+        json={
+            "id": str(uuid.uuid4()),
+            "action": "revoke",
+            "principal": me,
+            "by": me,
+            "key_id": key.key_id,
+        },
+        headers=stranger,
+    )
+    assert_problem(hijack, 422, "invalid_request", "by")

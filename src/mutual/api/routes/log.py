@@ -27,7 +27,7 @@ from mutual.store import log_reads
 from mutual.store.log_reads import StoredCheckpoint
 from mutual.usecases import log as usecase
 
-NOTE_MEDIA_TYPE = "text/plain; charset=utf-8"
+NOTE_MEDIA_TYPE = "text/plain"  # litestar adds "; charset=utf-8"
 
 
 def _note(stored: StoredCheckpoint, *, status_code: int = 200) -> Response[str]:
