@@ -15,6 +15,8 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+import rfc8785
+
 from mutual.core.accounts import Account, OwnerKind, open_account
 from mutual.core.errors import LedgerError
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
@@ -59,6 +61,30 @@ def entry_document(
 
 def log_entry(document: Mapping[str, Any]) -> LogEntry:
     data = canonical(document)
+    return LogEntry(data, leaf_hash(data))
+
+
+def signed_log_entry(
+    entry_type: EntryType, canonical_payload: bytes, signatures: tuple[Signature, ...]
+) -> LogEntry:
+    """The same bytes as ``log_entry(entry_document(...))``, reusing the payload's
+    canonical bytes already computed for the signature check.
+
+    RFC 8785 output composes: an object's canonical form is its members sorted by key
+    (here ``payload`` < ``signatures`` < ``type``), each value in its own canonical form.
+    A test checks the equality on every kind of entry.
+    """
+    data = b"".join(
+        (
+            b'{"payload":',
+            canonical_payload,
+            b',"signatures":',
+            rfc8785.dumps([s.document() for s in signatures]),
+            b',"type":',
+            rfc8785.dumps(entry_type.value),
+            b"}",
+        )
+    )
     return LogEntry(data, leaf_hash(data))
 
 

@@ -224,7 +224,8 @@ class Verifier:
     ) -> None:
         tx = parse_transaction_payload(self.origin or self.log_key.name, payload)
         message = signed_message(Domain.TRANSACTION, payload)
-        keys = {k: r.public_key for k, r in self.registry.keys.items()}
+        known = self.registry.keys
+        keys = {s.key_id: known[s.key_id].public_key for s in sigs if s.key_id in known}
         check_signatures(message, sigs, keys)
         applied = apply_transaction(
             tx,

@@ -7,6 +7,7 @@ import contextlib
 import os
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -41,6 +42,9 @@ class Runtime:
     log: LogSigner
     clock: Callable[[], datetime] = field(default=utc_now)
     public_keys: dict[KeyId, bytes] = field(default_factory=dict)
+    verifiers: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="mutual-verify")
+    )
 
 
 @asynccontextmanager
@@ -76,5 +80,6 @@ async def open_runtime(settings: Settings, *, migrate: bool = True) -> AsyncIter
                 with contextlib.suppress(asyncio.CancelledError):
                     await timer
             await journal.stop()
+            runtime.verifiers.shutdown(wait=True)
     finally:
         await db.dispose()

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mutual.core.authority import Principal, Role
-from mutual.core.entries import EntryType, entry_document, log_entry
+from mutual.core.entries import EntryType, signed_log_entry
 from mutual.core.errors import LedgerError
 from mutual.core.ids import TransactionId
-from mutual.core.signing import Domain, Signature, check_signatures, signed_message
+from mutual.core.signing import Domain, Signature, canonical, check_signatures
 from mutual.core.transactions import (
     Transaction,
     TransactionKind,
@@ -51,18 +52,21 @@ async def _prepare(
     except LedgerError as exc:
         # No digest: a malformed request is never the replay of a recorded one.
         return PreRefused(tx.id, None, rejected_outcome(exc))
-    payload = transaction_payload(rt.log.origin, tx)
-    message = signed_message(Domain.TRANSACTION, payload)
+    body = canonical(transaction_payload(rt.log.origin, tx))
+    message = Domain.TRANSACTION.value + body
     try:
         keys = await public_keys(rt, (s.key_id for s in item.signatures))
-        check_signatures(message, item.signatures, keys)
+        # Ed25519 verification releases the GIL: on a thread it uses another core.
+        await asyncio.get_running_loop().run_in_executor(
+            rt.verifiers, check_signatures, message, item.signatures, keys
+        )
     except LedgerError as exc:
         # Answered as is, even for a payload already recorded: a forged signature never
         # earns the recorded answer.
         return PreRefused(None, None, rejected_outcome(exc))
     digest = hashlib.sha256(message).digest()
-    document = entry_document(EntryType.TRANSACTION, payload, item.signatures)
-    return TransactionWrite(tx, item.signatures, digest, log_entry(document), principal.id)
+    entry = signed_log_entry(EntryType.TRANSACTION, body, item.signatures)
+    return TransactionWrite(tx, item.signatures, digest, entry, principal.id)
 
 
 async def record_transactions(
