@@ -16,9 +16,8 @@ from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
 from mutual.store import journal_state as journal
 from mutual.store.errors import LedgerInvariantViolated
-from mutual.usecases.keys import public_keys
 from mutual.usecases.runtime import Runtime, new_id
-from mutual.usecases.transactions import record_transactions
+from mutual.usecases.transactions import prepare
 from tests.conftest import OPERATOR, member, open_member_account, open_pool
 from tests.ledger_checks import check_ledger
 from tests.wallet import ensure_key, record, sign
@@ -54,14 +53,16 @@ async def test_a_refused_batch_is_isolated_to_its_culprit(
         wrong = dataclasses.replace(second, amount=11, balance_after=second.balance_after + 1)
         return dataclasses.replace(applied, postings=(first, wrong))
 
-    # Signed (and the keys cached) first, so that all eight reach the writer together.
-    signed = [await sign(runtime, tx) for tx in txs]
-    await public_keys(runtime, [s.signatures[0].key_id for s in signed])
+    # Signed and checked first, so that all eight reach the writer's queue together.
+    writes = [
+        await prepare(runtime, g, await sign(runtime, tx))
+        for g, tx in zip(givers, txs, strict=True)
+    ]
     monkeypatch.setattr(journal, "apply_transaction", buggy)
     results = await asyncio.gather(
         *(
-            record_transactions(runtime, g, [item], atomic=False)
-            for g, item in zip(givers, signed, strict=True)
+            runtime.journal.submit([write], atomic=False, recorded_at=runtime.clock())
+            for write in writes
         ),
         return_exceptions=True,
     )

@@ -35,7 +35,7 @@ class SignedTransaction:
     signatures: tuple[Signature, ...]
 
 
-async def _prepare(
+async def prepare(
     rt: Runtime, principal: Principal, item: SignedTransaction | LedgerError
 ) -> TransactionWrite | PreRefused:
     """Check the transaction's shape and its signatures over the canonical payload.
@@ -81,7 +81,7 @@ async def record_transactions(
     An item may already be the error that made the request unreadable (bad base64, say):
     it is answered as a refusal in its place.
     """
-    writes = [await _prepare(rt, principal, item) for item in items]
+    writes = [await prepare(rt, principal, item) for item in items]
     return await rt.journal.submit(writes, atomic=atomic, recorded_at=rt.clock())
 
 
