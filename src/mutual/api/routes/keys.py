@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import Annotated
 from uuid import UUID
 
 from litestar import Response, get, post
@@ -10,8 +10,8 @@ from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
-from mutual.api.problems import problem_document, problem_response, problem_responses
-from mutual.api.routes.transactions import REPLAYED_HEADER, to_signatures
+from mutual.api.problems import problem_responses
+from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import KeyEventIn, KeyEventOut, KeyOut, KeyPage, MeOut
 from mutual.core.ids import PrincipalId
 from mutual.core.notes import format_verifier_key
@@ -44,7 +44,7 @@ def key_out(record: KeyRecord) -> KeyOut:
 )
 async def record_key_event(
     data: JSONBody[KeyEventIn], state: State, principal: CurrentPrincipal
-) -> Response[Any]:
+) -> Response[KeyEventOut]:
     """A log entry like a transaction; a replay of the same event answers the first result."""
     rt = runtime_of(state)
     event = KeyEvent(
@@ -60,13 +60,7 @@ async def record_key_event(
         data.reason,
     )
     outcome = await usecase.submit_key_event(rt, principal, event, to_signatures(data.signatures))
-    headers = {REPLAYED_HEADER: "true"} if outcome.replayed else {}
-    if not outcome.accepted:
-        body = outcome.body
-        return problem_response(
-            problem_document(body["code"], body["detail"], body["field"]), headers=headers
-        )
-    return Response(cast(KeyEventOut, outcome.body), status_code=201, headers=headers)
+    return outcome_response(outcome)
 
 
 @get(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 from uuid import UUID
 
 from litestar import Response, get, post
@@ -89,16 +89,18 @@ def _check_key(key: str | None, expected: UUID) -> None:
         )
 
 
-def _single_response(outcome: Outcome) -> Response[Any]:
+def outcome_response(outcome: Outcome) -> Response[Any]:
+    """The journal's answer to one write: 201 with its result, or its problem; a replay
+    says so in ``Idempotent-Replayed``."""
     headers = {REPLAYED_HEADER: "true"} if outcome.replayed else {}
     if not outcome.accepted:
         body = outcome.body
         return problem_response(
             problem_document(body["code"], body["detail"], body["field"]), headers=headers
         )
-    # The stored outcome already has TransactionResultOut's shape (the journal built it);
-    # validating it again on every request would cost more than the rest of the handler.
-    return Response(cast(TransactionResultOut, outcome.body), status_code=201, headers=headers)
+    # The stored outcome already has the result's shape (the journal built it); validating
+    # it again on every request would cost more than the rest of the handler.
+    return Response(outcome.body, status_code=201, headers=headers)
 
 
 def _item(index: int, outcome: Outcome) -> BatchItemOut:
@@ -145,7 +147,7 @@ async def record_transactions(
         [outcome] = await usecase.record_transactions(
             rt, principal, [to_signed(body, principal.id)], atomic=False
         )
-        return _single_response(outcome)
+        return outcome_response(outcome)
     if len(body.transactions) > rt.settings.max_batch_items:
         return problem_response(
             problem_document(
@@ -233,4 +235,4 @@ async def reverse_transaction(
     [outcome] = await usecase.record_transactions(
         rt, principal, [SignedTransaction(tx, to_signatures(data.signatures))], atomic=False
     )
-    return _single_response(outcome)
+    return outcome_response(outcome)
