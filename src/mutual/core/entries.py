@@ -74,18 +74,27 @@ def signed_log_entry(
     (here ``payload`` < ``signatures`` < ``type``), each value in its own canonical form.
     A test checks the equality on every kind of entry.
     """
-    data = b"".join(
+    data = compose_entry(
+        canonical_payload, rfc8785.dumps([s.document() for s in signatures]), entry_type.value
+    )
+    return LogEntry(data, leaf_hash(data))
+
+
+def compose_entry(
+    canonical_payload: bytes, canonical_signatures: bytes, entry_type: Any
+) -> bytes:
+    """RFC 8785 bytes of ``{"payload", "signatures", "type"}`` from its members' bytes."""
+    return b"".join(
         (
             b'{"payload":',
             canonical_payload,
             b',"signatures":',
-            rfc8785.dumps([s.document() for s in signatures]),
+            canonical_signatures,
             b',"type":',
-            rfc8785.dumps(entry_type.value),
+            rfc8785.dumps(entry_type),
             b"}",
         )
     )
-    return LogEntry(data, leaf_hash(data))
 
 
 def account_payload(origin: str, account: Account) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from mutual.core.accounts import Account
 from mutual.core.entries import (
     EntryFormatError,
     EntryType,
+    compose_entry,
     parse_account_payload,
     parse_entry,
     parse_key_event_payload,
@@ -48,12 +49,12 @@ from mutual.core.signing import (
     canonical,
     check_signatures,
     key_id_of,
-    signed_message,
     verify,
 )
 from mutual.core.transactions import Posting
 
 EXPORT_FORMAT = "mutual-export/v1"
+ENTRY_KEYS = {"type", "payload", "signatures"}
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -165,20 +166,31 @@ class Verifier:
             while self.tree.size < index:
                 self.skipped.add(self.tree.size)
                 self.tree.append(b"\x00" * 32)
-        data = canonical(doc["entry"])
+        entry = doc["entry"]
+        payload_bytes: bytes | None = None
+        if isinstance(entry, dict) and entry.keys() == ENTRY_KEYS:
+            # The payload's canonical bytes serve both the leaf and the signed message.
+            payload_bytes = canonical(entry["payload"])
+            data = compose_entry(payload_bytes, canonical(entry["signatures"]), entry["type"])
+        else:
+            data = canonical(entry)
         self.tree.append(leaf_hash(data))
-        self._check_entry(line_no, index, doc)
+        self._check_entry(line_no, index, doc, payload_bytes)
 
-    def _check_entry(self, line_no: int, index: int, doc: dict[str, Any]) -> None:
+    def _check_entry(
+        self, line_no: int, index: int, doc: dict[str, Any], payload_bytes: bytes | None
+    ) -> None:
         origin = self.origin or self.log_key.name
         try:
             entry_type, payload, sigs = parse_entry(doc["entry"])
             if payload.get("log") != origin:
                 raise EntryFormatError(f"the payload names log {payload.get('log')!r}")
             if entry_type is EntryType.TRANSACTION:
-                self._transaction(line_no, index, payload, sigs, doc.get("recorded"))
+                assert payload_bytes is not None  # parse_entry checked the keys
+                self._transaction(line_no, index, payload, payload_bytes, sigs, doc.get("recorded"))
             elif entry_type is EntryType.ACCOUNT:
-                self._account(line_no, index, payload, sigs)
+                assert payload_bytes is not None
+                self._account(line_no, index, payload, payload_bytes, sigs)
             else:
                 event = parse_key_event_payload(origin, payload)
                 effect = apply_key_event(
@@ -196,10 +208,15 @@ class Verifier:
             self._find(line_no, exc.code, exc.detail, index)
 
     def _account(
-        self, line_no: int, index: int, payload: dict[str, Any], sigs: tuple[Signature, ...]
+        self,
+        line_no: int,
+        index: int,
+        payload: dict[str, Any],
+        payload_bytes: bytes,
+        sigs: tuple[Signature, ...],
     ) -> None:
         account = parse_account_payload(self.origin or self.log_key.name, payload)
-        message = signed_message(Domain.ACCOUNT, payload)
+        message = Domain.ACCOUNT.value + payload_bytes
         log_id = key_id_of(self.log_key.public_key)
         if not any(
             s.key_id == log_id and verify(self.log_key.public_key, message, s.signature)
@@ -219,11 +236,12 @@ class Verifier:
         line_no: int,
         index: int,
         payload: dict[str, Any],
+        payload_bytes: bytes,
         sigs: tuple[Signature, ...],
         recorded: object,
     ) -> None:
         tx = parse_transaction_payload(self.origin or self.log_key.name, payload)
-        message = signed_message(Domain.TRANSACTION, payload)
+        message = Domain.TRANSACTION.value + payload_bytes
         known = self.registry.keys
         keys = {s.key_id: known[s.key_id].public_key for s in sigs if s.key_id in known}
         check_signatures(message, sigs, keys)
