@@ -130,3 +130,38 @@ def test_verify_runs_on_the_pure_core_alone(tmp_path: Path) -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     ).stdout
     assert "EXIT 0 HEAVY []" in out, out
+
+
+def test_upgrading_a_first_release_ledger_with_unsigned_history_is_refused(
+    tmp_path: Path,
+) -> None:
+    """An empty database goes from the first migration to the newest; one holding
+    unsigned accounts from the first release is refused with a clear message, unchanged."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from mutual.store.migrate import alembic_config
+
+    for holds_history in (False, True):
+        path = tmp_path / f"{holds_history}.sqlite3"
+        engine = create_engine(f"sqlite:///{path}")
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), "0001")
+            if holds_history:
+                conn.exec_driver_sql(
+                    "INSERT INTO accounts (id, unit, owner_kind, owner_id, balance, version,"
+                    " created_at) VALUES ('00000000000000000000000000000001', 'TIME',"
+                    " 'commons_pool', 'commons', 0, 0, '2026-11-01 00:00:00')"
+                )
+        engine.dispose()
+        env = {"MUTUAL_DATABASE_URL": f"sqlite:///{path}", "MUTUAL_DATA_DIR": str(tmp_path)}
+        result = CliRunner().invoke(cli, ["db", "upgrade"], env=env)
+        with sqlite3.connect(path) as db:
+            version = db.execute("SELECT version_num FROM alembic_version").fetchall()
+        if holds_history:
+            assert result.exit_code != 0
+            assert "cannot be upgraded in place" in str(result.exception)
+            assert version == [("0001",)]
+        else:
+            assert result.exit_code == 0, result.output
+            assert version == [("0002",)]
