@@ -80,9 +80,7 @@ def signed_log_entry(
     return LogEntry(data, leaf_hash(data))
 
 
-def compose_entry(
-    canonical_payload: bytes, canonical_signatures: bytes, entry_type: Any
-) -> bytes:
+def compose_entry(canonical_payload: bytes, canonical_signatures: bytes, entry_type: Any) -> bytes:
     """RFC 8785 bytes of ``{"payload", "signatures", "type"}`` from its members' bytes."""
     return b"".join(
         (
