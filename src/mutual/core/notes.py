@@ -168,14 +168,14 @@ def verifier_key(name: str, public_key: bytes, sig_type: int = ED25519) -> Verif
     return VerifierKey(name, key_id(name, sig_type, public_key), sig_type, public_key)
 
 
-def parse_verifier_key(text: str) -> VerifierKey:
-    """Parse a vkey ``<name>+<hex key id>+base64(type || key)``.
+def _key_fields(text: str, arity: str) -> tuple[str, str, int, bytes]:
+    """``<name>+<hex key id>+base64(type || key material)``, split and checked for form.
 
     Only the first two "+" separate fields: names cannot hold one but base64 can.
     """
     parts = text.split("+", 2)
     if len(parts) != 3:
-        raise NoteKeyError("a verifier key has three '+'-separated fields")
+        raise NoteKeyError(f"{arity} '+'-separated fields")
     name, id_hex, key_b64 = parts
     if not is_valid_key_name(name):
         raise NoteKeyError(f"{name!r} is not a valid key name")
@@ -184,7 +184,15 @@ def parse_verifier_key(text: str) -> VerifierKey:
     material = _b64decode(key_b64)
     if not material:
         raise NoteKeyError("the key is not non-empty canonical base64")
-    sig_type, public_key = material[0], material[1:]
+    return name, id_hex, material[0], material[1:]
+
+
+def parse_verifier_key(text: str) -> VerifierKey:
+    """Parse a vkey ``<name>+<hex key id>+base64(type || key)``.
+
+    Only the first two "+" separate fields: names cannot hold one but base64 can.
+    """
+    name, id_hex, sig_type, public_key = _key_fields(text, "a verifier key has three")
     _check_key_parts(name, sig_type, public_key, "public key")
     if bytes.fromhex(id_hex) != key_id(name, sig_type, public_key):
         raise NoteKeyError(f"key id {id_hex} does not match the name and key")
@@ -239,18 +247,9 @@ def parse_signer_key(text: str) -> SignerKey:
     """Parse the Go form ``PRIVATE+KEY+<name>+<hex key id>+base64(type || seed)``."""
     if not text.startswith(_PRIVATE_PREFIX):
         raise NoteKeyError("a signer key starts with PRIVATE+KEY+")
-    parts = text[len(_PRIVATE_PREFIX) :].split("+", 2)
-    if len(parts) != 3:
-        raise NoteKeyError("a signer key has five '+'-separated fields")
-    name, id_hex, key_b64 = parts
-    if not is_valid_key_name(name):
-        raise NoteKeyError(f"{name!r} is not a valid key name")
-    if _KEY_ID_HEX.fullmatch(id_hex) is None:
-        raise NoteKeyError("a key id is 8 lowercase hex digits")
-    material = _b64decode(key_b64)
-    if not material:
-        raise NoteKeyError("the key is not non-empty canonical base64")
-    sig_type, seed = material[0], material[1:]
+    name, id_hex, sig_type, seed = _key_fields(
+        text[len(_PRIVATE_PREFIX) :], "a signer key has five"
+    )
     _check_key_parts(name, sig_type, seed, "seed")
     if bytes.fromhex(id_hex) != key_id(name, sig_type, _public_key_of(seed)):
         raise NoteKeyError(f"key id {id_hex} does not match the name and key")

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import Row, select
-from sqlalchemy.exc import IntegrityError
 
 from mutual.core.accounts import Account, OwnerKind
 from mutual.core.ids import AccountId
@@ -26,28 +23,6 @@ def _account(row: Row[tuple[object, ...]]) -> Account:
         m["balance"],
         m["version"],
     )
-
-
-async def insert_account(db: Database, account: Account, *, created_at: datetime) -> bool:
-    """Insert a new account; False when one with that id already exists."""
-    try:
-        async with db.writing() as conn:
-            await conn.execute(
-                accounts.insert().values(
-                    id=account.id,
-                    unit=account.unit,
-                    owner_kind=account.owner_kind.value,
-                    owner_id=account.owner_id,
-                    balance_min=account.balance_min,
-                    balance_max=account.balance_max,
-                    balance=0,
-                    version=0,
-                    created_at=created_at,
-                )
-            )
-    except IntegrityError:
-        return False
-    return True
 
 
 async def get_account(db: Database, account_id: AccountId) -> Account | None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
@@ -70,28 +70,6 @@ async def entry_by_entity(db: Database, entity_id: UUID) -> StoredEntry | None:
     return None if row is None else _entry(row)
 
 
-async def entries(
-    db: Database, start: int, end: int, *, chunk: int = 2000
-) -> AsyncIterator[StoredEntry]:
-    """Leaves ``start <= index < end`` in order, read in chunks by keyset."""
-    position = start
-    while position < end:
-        async with db.reading() as conn:
-            rows = (
-                await conn.execute(
-                    select(log_entries)
-                    .where(log_entries.c.log_index >= position, log_entries.c.log_index < end)
-                    .order_by(log_entries.c.log_index)
-                    .limit(chunk)
-                )
-            ).all()
-        if not rows:
-            return
-        for row in rows:
-            yield _entry(row)
-        position = rows[-1].log_index + 1
-
-
 async def _cosignature_lines(conn: AsyncConnection, sizes: list[int]) -> dict[int, list[str]]:
     lines: dict[int, list[str]] = {}
     if sizes:
@@ -106,14 +84,12 @@ async def _cosignature_lines(conn: AsyncConnection, sizes: list[int]) -> dict[in
 
 
 async def read_checkpoints(
-    db: Database, *, size: int | None = None, latest: bool = False, up_to: int | None = None
+    db: Database, *, size: int | None = None, latest: bool = False
 ) -> list[StoredCheckpoint]:
-    """Checkpoints (with their cosignatures): one size, the latest, or all up to a size."""
+    """Checkpoints (with their cosignatures): one size, or the latest."""
     query = select(checkpoints).order_by(checkpoints.c.tree_size)
     if size is not None:
         query = query.where(checkpoints.c.tree_size == size)
-    if up_to is not None:
-        query = query.where(checkpoints.c.tree_size <= up_to)
     if latest:
         query = select(checkpoints).order_by(checkpoints.c.tree_size.desc()).limit(1)
     async with db.reading() as conn:
