@@ -36,7 +36,7 @@ from mutual.core.notes import (
     verifier_key_of,
 )
 from mutual.core.registry import Capacity, KeyAction, KeyEvent, key_event_payload
-from mutual.core.signing import Domain, Signature, canonical, key_id_of, sign
+from mutual.core.signing import Domain, Signature, canonical
 from mutual.core.transactions import Posting, Transaction, TransactionKind, transaction_payload
 from mutual.core.units import TIME
 from mutual.core.verify import EXPORT_FORMAT
@@ -59,8 +59,6 @@ def main() -> None:
     started = time.perf_counter()
     log_seed = hashlib.sha256(b"bench log key").digest()
     signer = signer_key_from_seed(ORIGIN, log_seed)
-    log_public = verifier_key_of(signer).public_key
-    log_key_id = key_id_of(log_public)
     args.output.with_suffix(args.output.suffix + ".vkey").write_text(
         format_verifier_key(verifier_key_of(signer)) + "\n"
     )
@@ -100,7 +98,7 @@ def main() -> None:
             checkpoint()
 
     def log_signed(domain: Domain, payload: dict[str, Any]) -> Signature:
-        return Signature(log_key_id, sign(log_seed, domain.value + canonical(payload)))
+        return Keypair(log_seed).sign_payload(domain, payload)
 
     members = args.members
     total = 2 * members + 1 + args.transactions

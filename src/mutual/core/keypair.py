@@ -6,7 +6,9 @@ same with WebCrypto. The seed is drawn by the caller (the core has no randomness
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from mutual.core.ids import PrincipalId
 from mutual.core.registry import KeyEvent, key_event_payload
@@ -34,12 +36,17 @@ class Keypair:
     def key_id(self) -> KeyId:
         return key_id_of(self.public_key)
 
+    def sign_payload(
+        self, domain: Domain, payload: Mapping[str, Any], *, on_behalf_of: PrincipalId | None = None
+    ) -> Signature:
+        message = signed_message(domain, payload)
+        return Signature(self.key_id, sign(self.seed, message), on_behalf_of)
+
     def sign_transaction(
         self, origin: str, tx: Transaction, *, on_behalf_of: PrincipalId | None = None
     ) -> Signature:
-        message = signed_message(Domain.TRANSACTION, transaction_payload(origin, tx))
-        return Signature(self.key_id, sign(self.seed, message), on_behalf_of)
+        payload = transaction_payload(origin, tx)
+        return self.sign_payload(Domain.TRANSACTION, payload, on_behalf_of=on_behalf_of)
 
     def sign_key_event(self, origin: str, event: KeyEvent) -> Signature:
-        message = signed_message(Domain.KEY_EVENT, key_event_payload(origin, event))
-        return Signature(self.key_id, sign(self.seed, message))
+        return self.sign_payload(Domain.KEY_EVENT, key_event_payload(origin, event))

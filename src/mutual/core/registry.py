@@ -34,6 +34,7 @@ from mutual.core.errors import (
     UnknownKey,
 )
 from mutual.core.ids import PrincipalId
+from mutual.core.notes import COSIGNATURE_V1, VerifierKey, verifier_key
 from mutual.core.signing import (
     PUBLIC_KEY_BYTES,
     Domain,
@@ -89,6 +90,12 @@ class KeyRecord:
     name: str | None
     registered_at: int
     revoked_at: int | None = None
+
+    def cosignature_key(self) -> VerifierKey | None:
+        """A witness key's C2SP cosignature/v1 verifier key (type 0x04 key id)."""
+        if self.capacity is not Capacity.WITNESS or self.name is None:
+            return None
+        return verifier_key(self.name, self.public_key, COSIGNATURE_V1)
 
     def valid_at(self, log_index: int) -> bool:
         return self.registered_at < log_index and (

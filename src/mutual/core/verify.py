@@ -32,17 +32,15 @@ from mutual.core.ids import AccountId, TransactionId
 from mutual.core.ledger import apply_transaction
 from mutual.core.merkle import CompactRange, leaf_hash
 from mutual.core.notes import (
-    COSIGNATURE_V1,
     NoteError,
     NoteSignature,
     VerifierKey,
     format_verifier_key,
     open_note,
     parse_checkpoint_body,
-    verifier_key,
     verify_cosignature,
 )
-from mutual.core.registry import Capacity, Registry, apply_key_effect, apply_key_event
+from mutual.core.registry import Registry, apply_key_effect, apply_key_event
 from mutual.core.signing import (
     Domain,
     Signature,
@@ -315,10 +313,8 @@ class Verifier:
 
     def _cosignature(self, line_no: int, body: str, sig: NoteSignature, at: int | None) -> None:
         for record in self.registry.keys.values():
-            if record.capacity is not Capacity.WITNESS or record.name != sig.name:
-                continue
-            vk = verifier_key(record.name, record.public_key, COSIGNATURE_V1)
-            if vk.key_id != sig.key_id:
+            vk = record.cosignature_key()
+            if vk is None or vk.name != sig.name or vk.key_id != sig.key_id:
                 continue
             try:
                 verify_cosignature(body, sig, vk)

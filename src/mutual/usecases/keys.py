@@ -17,7 +17,7 @@ from sqlalchemy import select
 from mutual.core.authority import Principal, Role
 from mutual.core.entries import EntryType, entry_document, log_entry
 from mutual.core.ids import PrincipalId
-from mutual.core.notes import COSIGNATURE_V1, VerifierKey, verifier_key
+from mutual.core.notes import VerifierKey
 from mutual.core.registry import Capacity, KeyAction, KeyEvent, KeyRecord, key_event_payload
 from mutual.core.signing import Domain, KeyId, Signature, signed_message
 from mutual.store.journal import KeyEventWrite
@@ -100,16 +100,10 @@ class WitnessKey:
     verifier_key: VerifierKey
 
 
-def witness_key(record: KeyRecord) -> VerifierKey:
-    """The C2SP cosignature/v1 verifier key of a registered witness key."""
-    assert record.name is not None
-    return verifier_key(record.name, record.public_key, COSIGNATURE_V1)
-
-
 async def witness_verifier_keys(rt: Runtime, name: str) -> list[WitnessKey]:
     query = select(signing_keys).where(
         signing_keys.c.capacity == Capacity.WITNESS.value, signing_keys.c.name == name
     )
     async with rt.db.reading() as conn:
         records = [key_record(row) for row in await conn.execute(query)]
-    return [WitnessKey(r, witness_key(r)) for r in records]
+    return [WitnessKey(r, vk) for r in records if (vk := r.cosignature_key()) is not None]

@@ -11,6 +11,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+from mutual.core.keypair import Keypair
 from mutual.core.notes import (
     NoteSignature,
     SignerKey,
@@ -28,8 +29,6 @@ from mutual.core.signing import (
     Signature,
     key_id_of,
     public_key_of,
-    sign,
-    signed_message,
 )
 from mutual.settings import Settings
 
@@ -61,7 +60,7 @@ class LogSigner:
         return format_verifier_key(self.verifier_key)
 
     def sign_payload(self, domain: Domain, payload: dict[str, Any]) -> Signature:
-        return Signature(self.key_id, sign(self.signer.seed, signed_message(domain, payload)))
+        return Keypair(self.signer.seed).sign_payload(domain, payload)
 
     def sign_note(self, text: str) -> NoteSignature:
         return sign_note(text, self.signer)

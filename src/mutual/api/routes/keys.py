@@ -15,14 +15,14 @@ from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import KeyEventIn, KeyEventOut, KeyOut, KeyPage, MeOut
 from mutual.core.ids import PrincipalId
 from mutual.core.notes import format_verifier_key
-from mutual.core.registry import Capacity, KeyEvent, KeyRecord
+from mutual.core.registry import KeyEvent, KeyRecord
 from mutual.core.signing import KeyId, b64decode, b64encode
 from mutual.usecases import keys as usecase
 from mutual.usecases.errors import NotFound
 
 
 def key_out(record: KeyRecord) -> KeyOut:
-    witness = record.capacity is Capacity.WITNESS and record.name is not None
+    witness = record.cosignature_key()
     return KeyOut(
         key_id=record.key_id,
         principal_id=record.principal,
@@ -31,7 +31,7 @@ def key_out(record: KeyRecord) -> KeyOut:
         name=record.name,
         registered_at=record.registered_at,
         revoked_at=record.revoked_at,
-        verifier_key=format_verifier_key(usecase.witness_key(record)) if witness else None,
+        verifier_key=None if witness is None else format_verifier_key(witness),
     )
 
 
