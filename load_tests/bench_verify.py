@@ -14,6 +14,8 @@ import resource
 import time
 from pathlib import Path
 
+from mutual.cli.signature_pool import default_jobs
+from mutual.cli.verify import run_verifier
 from mutual.core.notes import parse_verifier_key
 from mutual.core.verify import Verifier
 
@@ -22,21 +24,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("export", type=Path)
     parser.add_argument("--log-key", required=True)
+    parser.add_argument("--jobs", type=int, default=default_jobs())
     args = parser.parse_args()
     verifier = Verifier(parse_verifier_key(args.log_key.strip()))
     started = time.perf_counter()
-    line_no = 0
     with args.export.open("rb") as stream:
-        for line_no, line in enumerate(stream, start=1):
-            verifier.feed(line_no, line)
-    findings = verifier.finish(line_no + 1)
+        findings = run_verifier(verifier, stream, jobs=args.jobs)
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    worker_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     size_mb = args.export.stat().st_size / 1e6
     print(
         f"| {verifier.tree.size} | {verifier.transactions} | {size_mb:.0f} MB | {seconds:.0f} s "
         f"| {verifier.tree.size / seconds:.0f} | {verifier.transactions / seconds:.0f} "
-        f"| {peak_mb:.0f} MB | {len(findings)} |"
+        f"| {args.jobs} | {peak_mb:.0f} MB + {worker_mb:.0f} MB | {len(findings)} |"
     )
 
 

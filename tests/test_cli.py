@@ -106,6 +106,14 @@ def test_export_then_verify_offline(tmp_path: Path) -> None:
     bad = CliRunner().invoke(cli, ["verify", str(export), "--log-key", log_key])
     assert bad.exit_code == 1
     assert bad.output.startswith(f"log index {index} "), bad.output
+    # Signatures checked in worker processes (the default on several cores) or inline:
+    # the same first finding.
+    for jobs in ("0", "2"):
+        again = CliRunner().invoke(
+            cli, ["verify", str(export), "--log-key", log_key, "--jobs", jobs]
+        )
+        assert again.exit_code == 1
+        assert again.output.splitlines()[0] == bad.output.splitlines()[0], (jobs, again.output)
 
 
 def test_verify_runs_on_the_pure_core_alone(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from mutual.core.notes import Checkpoint, Note, format_checkpoint_body, format_n
 from mutual.core.registry import KeyAction, KeyEvent
 from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
-from mutual.core.verify import Finding, Verifier
+from mutual.core.verify import Finding, PendingSignatures, Verifier, check_pending
 from mutual.usecases import log as log_usecase
 from mutual.usecases.export import export_lines
 from mutual.usecases.keys import submit_key_event
@@ -61,11 +61,32 @@ async def build(rt: Runtime) -> list[str]:
     return [line async for line in export_lines(rt)]
 
 
-def verify(rt: Runtime, lines: list[str]) -> list[Finding]:
-    verifier = Verifier(rt.log.verifier_key)
+def _run(verifier: Verifier, lines: list[str]) -> list[Finding]:
     for n, line in enumerate(lines, start=1):
         verifier.feed(n, line)
     return verifier.finish(len(lines) + 1)
+
+
+def _first(findings: list[Finding]) -> tuple[int | None, set[str]]:
+    index = first_index(findings)
+    return index, {f.kind for f in findings if f.log_index == index}
+
+
+def verify(rt: Runtime, lines: list[str]) -> list[Finding]:
+    """The inline verifier's findings, after checking that deferring signature checks
+    (as ``mutual verify --jobs`` does) finds the same first fault."""
+    inline = _run(Verifier(rt.log.verifier_key), lines)
+    pending: list[PendingSignatures] = []
+    deferred = Verifier(rt.log.verifier_key, defer=pending.append)
+    for n, line in enumerate(lines, start=1):
+        deferred.feed(n, line)
+    deferred.findings.extend(check_pending(pending))
+    later = deferred.finish(len(lines) + 1)
+    assert bool(later) == bool(inline)
+    (index, kinds_inline), (index_later, kinds_later) = _first(inline), _first(later)
+    assert index == index_later, (inline, later)
+    assert kinds_inline <= kinds_later, (inline, later)
+    return inline
 
 
 def first_index(findings: list[Finding]) -> int | None:

@@ -12,11 +12,13 @@ import json
 import sys
 import urllib.parse
 import urllib.request
+from collections.abc import Iterable
 from contextlib import nullcontext
 from pathlib import Path
 
 import click
 
+from mutual.cli.signature_pool import SignaturePool, default_jobs
 from mutual.core.entries import log_entry
 from mutual.core.merkle import MerkleProofError
 from mutual.core.merkle import verify_inclusion as check_inclusion
@@ -28,7 +30,7 @@ from mutual.core.notes import (
     open_checkpoint,
     parse_verifier_key,
 )
-from mutual.core.verify import Verifier
+from mutual.core.verify import Finding, Verifier
 
 
 def _log_key(text: str) -> VerifierKey:
@@ -38,20 +40,37 @@ def _log_key(text: str) -> VerifierKey:
         raise click.BadParameter(f"not a C2SP verifier key: {exc}") from exc
 
 
+def run_verifier(verifier: Verifier, lines: Iterable[bytes], *, jobs: int) -> list[Finding]:
+    """Feed every line, with signatures checked on ``jobs`` other processes (0: inline)."""
+    line_no = 0
+    if jobs > 0:
+        with SignaturePool(verifier, jobs):
+            for line_no, line in enumerate(lines, start=1):
+                verifier.feed(line_no, line)
+    else:
+        for line_no, line in enumerate(lines, start=1):
+            verifier.feed(line_no, line)
+    return verifier.finish(line_no + 1)
+
+
 @click.command()
 @click.argument("export", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
 @click.option(
     "--log-key", required=True, help="The log's verifier key (C2SP vkey), from a trusted source."
 )
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=default_jobs,
+    show_default="the number of cores minus one",
+    help="Processes checking signatures beside the ledger fold; 0 checks them inline.",
+)
 @click.option("--quiet", is_flag=True, help="Print only the findings.")
-def verify(export: str, log_key: str, quiet: bool) -> None:
+def verify(export: str, log_key: str, jobs: int, quiet: bool) -> None:
     """Verify an export offline; print every finding; exit 1 if there is any."""
     verifier = Verifier(_log_key(log_key))
-    line_no = 0
     with nullcontext(sys.stdin.buffer) if export == "-" else Path(export).open("rb") as stream:
-        for line_no, line in enumerate(stream, start=1):
-            verifier.feed(line_no, line)
-    findings = verifier.finish(line_no + 1)
+        findings = run_verifier(verifier, stream, jobs=jobs)
     for finding in findings:
         click.echo(str(finding))
     if not quiet:

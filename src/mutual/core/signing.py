@@ -140,15 +140,25 @@ def parse_signature(document: object, *, field: str) -> Signature:
     )
 
 
-def check_signatures(
-    message: bytes, signatures: tuple[Signature, ...], public_keys: Mapping[KeyId, bytes]
-) -> None:
-    """Raise unless every signature is by a known key and verifies over ``message``.
+@dataclass(frozen=True, slots=True)
+class SignatureCheck:
+    """One Ed25519 verification still to do, and the field to blame if it fails."""
 
-    Which keys are *valid at this point of the log* and whether they carry enough
-    authority is decided later, against the registry (``authority``).
+    public_key: bytes
+    signature: bytes
+    field: str
+
+
+def signature_checks(
+    signatures: tuple[Signature, ...], public_keys: Mapping[KeyId, bytes]
+) -> tuple[SignatureCheck, ...]:
+    """Raise unless every signature is by a known key, once; return the checks to make.
+
+    Split from the verification itself so that an offline verifier can fold the ledger
+    in order while another process does the Ed25519 work.
     """
     seen: set[KeyId] = set()
+    checks: list[SignatureCheck] = []
     for i, sig in enumerate(signatures):
         field = f"signatures[{i}]"
         if sig.key_id in seen:
@@ -157,7 +167,28 @@ def check_signatures(
         public_key = public_keys.get(sig.key_id)
         if public_key is None:
             raise UnknownKey("no key with this id is registered", field=f"{field}.key_id")
-        if not verify(public_key, message, sig.signature):
-            raise InvalidSignature(
-                "the signature does not verify over this payload", field=f"{field}.signature"
-            )
+        checks.append(SignatureCheck(public_key, sig.signature, f"{field}.signature"))
+    return tuple(checks)
+
+
+def first_failing(message: bytes, checks: tuple[SignatureCheck, ...]) -> SignatureCheck | None:
+    for check in checks:
+        if not verify(check.public_key, message, check.signature):
+            return check
+    return None
+
+
+INVALID_SIGNATURE_DETAIL = "the signature does not verify over this payload"
+
+
+def check_signatures(
+    message: bytes, signatures: tuple[Signature, ...], public_keys: Mapping[KeyId, bytes]
+) -> None:
+    """Raise unless every signature is by a known key and verifies over ``message``.
+
+    Which keys are *valid at this point of the log* and whether they carry enough
+    authority is decided later, against the registry (``authority``).
+    """
+    failing = first_failing(message, signature_checks(signatures, public_keys))
+    if failing is not None:
+        raise InvalidSignature(INVALID_SIGNATURE_DETAIL, field=failing.field)

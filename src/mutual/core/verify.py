@@ -13,6 +13,7 @@ disagree (a split view). Findings are collected, never raised.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -27,7 +28,7 @@ from mutual.core.entries import (
     parse_key_event_payload,
     parse_transaction_payload,
 )
-from mutual.core.errors import LedgerError
+from mutual.core.errors import InvalidSignature, LedgerError
 from mutual.core.ids import AccountId, TransactionId
 from mutual.core.ledger import apply_transaction
 from mutual.core.merkle import CompactRange, leaf_hash
@@ -42,11 +43,15 @@ from mutual.core.notes import (
 )
 from mutual.core.registry import Registry, apply_key_effect, apply_key_event
 from mutual.core.signing import (
+    INVALID_SIGNATURE_DETAIL,
     Domain,
     Signature,
+    SignatureCheck,
     canonical,
     check_signatures,
+    first_failing,
     key_id_of,
+    signature_checks,
     verify,
 )
 from mutual.core.transactions import Posting
@@ -69,9 +74,36 @@ class Finding:
         return f"log index {where} (line {self.line}): {self.kind}: {self.detail}"
 
 
+@dataclass(frozen=True, slots=True)
+class PendingSignatures:
+    """A transaction's Ed25519 checks, handed to ``Verifier.defer`` instead of made inline."""
+
+    line: int
+    log_index: int
+    message: bytes
+    checks: tuple[SignatureCheck, ...]
+
+
+def check_pending(batch: Iterable[PendingSignatures]) -> list[Finding]:
+    """The findings for a batch of deferred checks (run in another process by the CLI)."""
+    return [
+        Finding(p.log_index, p.line, InvalidSignature.code, INVALID_SIGNATURE_DETAIL)
+        for p in batch
+        if first_failing(p.message, p.checks) is not None
+    ]
+
+
 @dataclass(slots=True)
 class Verifier:
+    """``defer``, when given, receives each transaction's Ed25519 checks instead of their
+    being made inline; the ledger fold then goes on as if they passed, and whoever runs
+    them adds their findings (``check_pending``) before ``finish``. A bad signature is
+    still reported at its index; only what is found after it may differ from an inline
+    run, which does not fold a transaction whose signature fails.
+    """
+
     log_key: VerifierKey
+    defer: Callable[[PendingSignatures], None] | None = None
     findings: list[Finding] = field(default_factory=list)
     origin: str | None = None
     header_size: int | None = None
@@ -242,7 +274,10 @@ class Verifier:
         message = Domain.TRANSACTION.value + payload_bytes
         known = self.registry.keys
         keys = {s.key_id: known[s.key_id].public_key for s in sigs if s.key_id in known}
-        check_signatures(message, sigs, keys)
+        if self.defer is None:
+            check_signatures(message, sigs, keys)
+        else:
+            self.defer(PendingSignatures(line_no, index, message, signature_checks(sigs, keys)))
         applied = apply_transaction(
             tx,
             sigs,
@@ -383,4 +418,14 @@ class Verifier:
                 f"{len(self.accounts)} accounts recomputed, {self.counts.get('balance', 0)} "
                 "balance lines",
             )
-        return sorted(self.findings, key=lambda f: (f.log_index is None, f.log_index or 0, f.line))
+        # Within one entry a failed signature comes first: it is the cause of whatever
+        # else the entry shows, and a deferred check reports it after the fold did.
+        return sorted(
+            self.findings,
+            key=lambda f: (
+                f.log_index is None,
+                f.log_index or 0,
+                f.line,
+                f.kind != InvalidSignature.code,
+            ),
+        )
