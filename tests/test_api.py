@@ -7,6 +7,7 @@ import base64
 import json
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
@@ -41,7 +42,7 @@ from mutual.store import ledger_reads
 from mutual.store.database import Database
 from mutual.store.tables import transactions
 from mutual.usecases.access import issue_token
-from mutual.usecases.runtime import open_runtime
+from mutual.usecases.runtime import Runtime, open_runtime
 from tests.ledger_checks import check_ledger
 from tests.wallet import keypair_for, sign_body
 
@@ -59,6 +60,7 @@ class Api:
     origin: str = ""
     keys: dict[str, Keypair] = dataclass_field(default_factory=dict)
     operator_key: Keypair | None = None
+    runtime: Runtime | None = None
 
     async def register(
         self, headers: dict[str, str], principal_id: str, capacity: str = "member"
@@ -170,17 +172,24 @@ def assert_problem(
         assert body["field"] == field
 
 
-@pytest.fixture
-async def api(backend_settings: Settings) -> AsyncIterator[Api]:
-    async with open_runtime(backend_settings, migrate=False) as rt:
+@asynccontextmanager
+async def open_api(settings: Settings) -> AsyncIterator[Api]:
+    """The app on ``settings`` with an operator holding a token and a registered key."""
+    async with open_runtime(settings, migrate=False) as rt:
         issued = await issue_token(rt, roles=[Role.OPERATOR])
-        async with AsyncTestClient(create_app(backend_settings)) as client:
-            api = Api(client, rt.db, {"Authorization": f"Bearer {issued.token}"})
+        async with AsyncTestClient(create_app(settings)) as client:
+            api = Api(client, rt.db, {"Authorization": f"Bearer {issued.token}"}, runtime=rt)
             api.origin = (await client.get(f"{API}/log")).json()["origin"]
             api.operator_key = await api.register(
                 api.operator, str(issued.principal_id), "operator"
             )
             yield api
+
+
+@pytest.fixture
+async def api(backend_settings: Settings) -> AsyncIterator[Api]:
+    async with open_api(backend_settings) as api:
+        yield api
 
 
 async def test_health_needs_no_token(api: Api) -> None:

@@ -66,6 +66,31 @@ class Settings(BaseSettings):
         description="How often a checkpoint is signed when the log has grown (0: only on demand).",
     )
 
+    default_balance_min: int = Field(
+        default=-20 * 60,
+        le=0,
+        description="A new member's TIME account lower bound, in minutes (-20 h).",
+    )
+    default_balance_max: int = Field(
+        default=40 * 60,
+        ge=0,
+        description="A new member's TIME account upper bound, in minutes (+40 h).",
+    )
+    limit_warning_minutes: int = Field(
+        default=2 * 60,
+        ge=0,
+        description="How close to a bound, in minutes, a balance gets a warning (soft threshold).",
+    )
+    duration_step_minutes: int = Field(
+        default=15, ge=1, le=60, description="Exchanges are counted in steps of this many minutes."
+    )
+    proposal_expiry_days: float = Field(
+        default=14, gt=0, description="An unconfirmed exchange proposal expires after this delay."
+    )
+    offer_expiry_days: float = Field(
+        default=90, gt=0, description="Offers and requests expire after this delay unless renewed."
+    )
+
     def resolved_database_url(self) -> str:
         """The async SQLAlchemy URL: the configured one, or the SQLite file in data_dir."""
         url = self.database_url

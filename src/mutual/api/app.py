@@ -12,7 +12,17 @@ from litestar.openapi.spec import Components, SecurityScheme
 from mutual import __version__
 from mutual.api.dependencies import DEPENDENCIES
 from mutual.api.problems import EXCEPTION_HANDLERS
-from mutual.api.routes import accounts, keys, log, system, transactions
+from mutual.api.routes import (
+    accounts,
+    exchanges,
+    keys,
+    log,
+    members,
+    notifications,
+    offers,
+    system,
+    transactions,
+)
 from mutual.settings import Settings
 from mutual.usecases.access import Authenticator
 from mutual.usecases.runtime import Runtime, open_runtime
@@ -58,6 +68,27 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             log.add_cosignature,
             log.inclusion_proof,
             log.consistency_proof,
+            members.apply,
+            members.accept,
+            members.refuse,
+            members.list_members,
+            members.near_limits,
+            members.get_member,
+            members.update_profile,
+            members.export_me,
+            members.erase,
+            members.statement_csv,
+            offers.publish,
+            offers.search,
+            offers.get_offer,
+            offers.renew,
+            offers.close,
+            exchanges.propose,
+            exchanges.list_proposals,
+            exchanges.get_proposal,
+            exchanges.confirm,
+            exchanges.reject,
+            notifications.notifications,
         ],
         dependencies=DEPENDENCIES,
         security=[{"bearer": []}],

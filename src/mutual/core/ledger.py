@@ -25,6 +25,7 @@ from mutual.core.ids import AccountId, TransactionId
 from mutual.core.registry import Registry
 from mutual.core.signing import Signature
 from mutual.core.transactions import Posting, Transaction, check_shape, inverse_postings
+from mutual.core.units import counted_in
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,12 +80,14 @@ def check_bounds(account: Account, amount: int, *, field: str) -> int:
     after = account.balance + amount
     if amount < 0 and account.balance_min is not None and after < account.balance_min:
         raise ExceedsBalanceMin(
-            f"balance would fall to {after}, below balance_min {account.balance_min}",
+            f"balance would fall to {after}, below balance_min {account.balance_min}: "
+            f"{account.balance_min - after} {counted_in(account.unit)} missing",
             field=field,
         )
     if amount > 0 and account.balance_max is not None and after > account.balance_max:
         raise ExceedsBalanceMax(
-            f"balance would rise to {after}, above balance_max {account.balance_max}",
+            f"balance would rise to {after}, above balance_max {account.balance_max}: "
+            f"{after - account.balance_max} {counted_in(account.unit)} too many",
             field=field,
         )
     return after

@@ -50,3 +50,10 @@ def check_bound(value: int | None, *, field: str) -> None:
     """Refuse a bound beyond ±2^53 (``None`` means unbounded)."""
     if value is not None and not -AMOUNT_LIMIT <= value <= AMOUNT_LIMIT:
         raise AmountOutOfRange(f"bounds must lie within ±{AMOUNT_LIMIT}", field=field)
+
+
+def counted_in(unit: str) -> str:
+    """What one unit of ``amount`` is, for messages to people."""
+    if unit in ("TIME", "PLEDGE"):
+        return "minutes"
+    return "cents" if unit == "EUR" else "items"

@@ -10,9 +10,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Column,
+    Date,
     DateTime,
     ForeignKey,
     ForeignKeyConstraint,
@@ -264,4 +266,95 @@ APPEND_ONLY_TABLES = (
     "merkle_nodes",
     "checkpoints",
     "cosignatures",
+)
+
+# Time bank (issue 4): people's data, kept apart from the ledger so it can be erased.
+
+members = Table(
+    "members",
+    metadata,
+    # The pseudonymous id used in the ledger: a principal id once accepted.
+    Column("id", Uuid, primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("display_name", Text, nullable=True),
+    Column("neighbourhood", String(120), nullable=True),
+    # {"email": {"value": ..., "visibility": "members" | "coordinators"}, ...}
+    Column("contact", JSON, nullable=False),
+    Column("languages", JSON, nullable=False),
+    Column("pact_signed_on", Date, nullable=True),
+    Column("account_id", Uuid, ForeignKey("accounts.id"), nullable=True),
+    Column("applied_at", UTCDateTime(), nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=True),
+    Column("erased_at", UTCDateTime(), nullable=True),
+    CheckConstraint("status IN ('applied', 'active', 'refused', 'erased')", name="status_known"),
+    Index("ix_members_status_id", "status", "id"),
+)
+
+offers = Table(
+    "offers",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("member_id", Uuid, ForeignKey("members.id"), nullable=False),
+    Column("direction", String(8), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("neighbourhood", String(120), nullable=True),
+    Column("estimated_minutes", Integer, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("closed_at", UTCDateTime(), nullable=True),
+    CheckConstraint("direction IN ('offer', 'request')", name="direction_known"),
+    Index("ix_offers_category_created_at", "category", "created_at"),
+    Index("ix_offers_member_id", "member_id"),
+)
+
+proposals = Table(
+    "proposals",
+    metadata,
+    # The id of the transaction the proposal describes, signed on confirmation.
+    Column("id", Uuid, primary_key=True),
+    Column("provider_id", Uuid, nullable=False),
+    Column("receiver_id", Uuid, nullable=False),
+    Column("provider_account", Uuid, ForeignKey("accounts.id"), nullable=False),
+    Column("receiver_account", Uuid, ForeignKey("accounts.id"), nullable=False),
+    Column("minutes", Integer, nullable=False),
+    Column("memo", Text, nullable=False),
+    Column("memo_salt", LargeBinary, nullable=True),
+    Column("offer_id", Uuid, ForeignKey("offers.id"), nullable=True),
+    Column("category", String(40), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime(), nullable=False),
+    Column("decided_at", UTCDateTime(), nullable=True),
+    CheckConstraint("minutes > 0", name="minutes_positive"),
+    CheckConstraint(
+        "status IN ('pending', 'confirmed', 'rejected', 'expired')", name="status_known"
+    ),
+    Index("ix_proposals_receiver_id_status", "receiver_id", "status"),
+    Index("ix_proposals_provider_id_status", "provider_id", "status"),
+    Index("ix_proposals_status_expires_at", "status", "expires_at"),
+)
+
+notifications = Table(
+    "notifications",
+    metadata,
+    Column("seq", BigInteger().with_variant(Integer, "sqlite"), primary_key=True),
+    Column("member_id", Uuid, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("data", JSON, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    # What produced it (a proposal id, a transaction id and posting): replays add nothing.
+    Column("source", String(120), nullable=False),
+    UniqueConstraint("member_id", "kind", "source"),
+    Index("ix_notifications_member_id_seq", "member_id", "seq"),
+)
+
+# How far through the log notifications have been derived (one row).
+notification_progress = Table(
+    "notification_progress",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("next_log_index", BigInteger, nullable=False),
 )

@@ -54,6 +54,28 @@ async def create_account(
     answer (its log index and leaf hash, and whether it was an identical replay)."""
     if not principal.has(Role.OPERATOR):
         raise Forbidden("only an operator may open accounts")
+    return await open_account_entry(
+        rt,
+        account_id=account_id,
+        unit=unit,
+        owner_kind=owner_kind,
+        owner_id=owner_id,
+        balance_min=balance_min,
+        balance_max=balance_max,
+    )
+
+
+async def open_account_entry(
+    rt: Runtime,
+    *,
+    account_id: AccountId | None,
+    unit: str,
+    owner_kind: OwnerKind,
+    owner_id: str,
+    balance_min: int | None,
+    balance_max: int | None,
+) -> tuple[Account, Outcome]:
+    """The account opening itself, for callers that have checked who asks."""
     account = open_account(
         account_id or AccountId(new_id()),
         parse_unit(unit),
@@ -137,3 +159,14 @@ async def erase_memos(rt: Runtime, principal: Principal, owner_id: str) -> int:
     if not principal.has(Role.OPERATOR):
         raise Forbidden("only an operator erases personal data")
     return await ledger_reads.erase_memos(rt.db, owner_id)
+
+
+async def whole_statement(rt: Runtime, account_id: AccountId) -> list[StatementLine]:
+    """Every posting of the account, oldest first (for exports)."""
+    lines: list[StatementLine] = []
+    while True:
+        after = lines[-1].account_version if lines else 0
+        page = await ledger_reads.statement(rt.db, account_id, after_version=after, limit=1000)
+        lines.extend(page)
+        if len(page) < 1000:
+            return lines

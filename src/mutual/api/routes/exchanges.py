@@ -1,0 +1,149 @@
+"""``/proposals``: "I provided N hours to X", confirmed by X's signature or rejected."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from litestar import Response, get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.problems import problem_responses
+from mutual.api.routes.transactions import outcome_response, to_signatures
+from mutual.api.schemas import TransactionResultOut
+from mutual.api.timebank_schemas import (
+    ConfirmIn,
+    ProposalIn,
+    ProposalOut,
+    ProposalPage,
+    RejectIn,
+)
+from mutual.core.timebank import Proposal
+from mutual.usecases import exchanges as usecase
+from mutual.usecases.errors import InvalidCursor
+from mutual.usecases.pagination import decode_cursor, encode_cursor
+from mutual.usecases.runtime import Runtime
+
+
+def proposal_out(rt: Runtime, proposal: Proposal) -> ProposalOut:
+    return ProposalOut(
+        id=proposal.id,
+        provider=proposal.provider,
+        receiver=proposal.receiver,
+        minutes=proposal.minutes,
+        memo=proposal.memo,
+        offer_id=proposal.offer_id,
+        category=proposal.category,
+        status=proposal.status_at(rt.clock()).value,
+        reason=proposal.reason,
+        created_at=proposal.created_at,
+        expires_at=proposal.expires_at,
+        signing_payload=usecase.signing_payload(rt, proposal),
+    )
+
+
+@post(
+    "/proposals",
+    operation_id="proposeExchange",
+    responses=problem_responses(404, 413, 422),
+    summary="Record hours provided to another member, to be confirmed by them",
+    status_code=201,
+)
+async def propose(
+    data: JSONBody[ProposalIn], state: State, principal: CurrentPrincipal
+) -> Response[ProposalOut]:
+    """No balance changes until the receiver signs; resending with the same id answers
+    the recorded proposal (200)."""
+    rt = runtime_of(state)
+    proposal, new = await usecase.propose(
+        rt,
+        principal,
+        proposal_id=data.id,
+        receiver=data.receiver,
+        minutes=data.minutes,
+        memo=data.memo,
+        offer_id=data.offer_id,
+        category=data.category,
+    )
+    return Response(proposal_out(rt, proposal), status_code=201 if new else 200)
+
+
+@get(
+    "/proposals",
+    operation_id="listProposals",
+    responses=problem_responses(422),
+    summary="One's proposals, given or to answer (coordinators: all)",
+)
+async def list_proposals(
+    state: State,
+    principal: CurrentPrincipal,
+    role: FromQuery[Literal["provider", "receiver"] | None] = None,
+    status: FromQuery[Literal["pending", "confirmed", "rejected", "expired"] | None] = None,
+    cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+) -> ProposalPage:
+    rt = runtime_of(state)
+    after = None
+    if cursor is not None:
+        try:
+            after = UUID(decode_cursor("proposals", cursor))
+        except ValueError as exc:
+            raise InvalidCursor("malformed cursor", field="cursor") from exc
+    items = await usecase.list_proposals(
+        rt, principal, role=role, status=status, after=after, limit=limit + 1
+    )
+    more = len(items) > limit
+    return ProposalPage(
+        items=[proposal_out(rt, p) for p in items[:limit]],
+        next_cursor=encode_cursor("proposals", str(items[limit - 1].id)) if more else None,
+    )
+
+
+@get(
+    "/proposals/{proposal_id:uuid}",
+    operation_id="getProposal",
+    responses=problem_responses(404),
+    summary="A proposal and the payload its receiver signs",
+)
+async def get_proposal(
+    proposal_id: FromPath[UUID], state: State, principal: CurrentPrincipal
+) -> ProposalOut:
+    rt = runtime_of(state)
+    return proposal_out(rt, await usecase.read_proposal(rt, principal, proposal_id))
+
+
+@post(
+    "/proposals/{proposal_id:uuid}/confirm",
+    operation_id="confirmProposal",
+    responses=problem_responses(403, 404, 409, 422),
+    summary="Confirm by signing the proposed transaction (the receiver, or a custodian)",
+    status_code=201,
+)
+async def confirm(
+    proposal_id: FromPath[UUID],
+    data: JSONBody[ConfirmIn],
+    state: State,
+    principal: CurrentPrincipal,
+) -> Response[TransactionResultOut]:
+    """Answers like ``POST /transactions``: the recorded transaction, or the ledger's
+    refusal (a bound, a key, a missing signature) with the proposal still pending."""
+    outcome = await usecase.confirm(
+        runtime_of(state), principal, proposal_id, to_signatures(data.signatures)
+    )
+    return outcome_response(outcome)
+
+
+@post(
+    "/proposals/{proposal_id:uuid}/reject",
+    operation_id="rejectProposal",
+    responses=problem_responses(403, 404, 409, 422),
+    summary="Reject a proposal, with a reason",
+    status_code=200,
+)
+async def reject(
+    proposal_id: FromPath[UUID], data: JSONBody[RejectIn], state: State, principal: CurrentPrincipal
+) -> ProposalOut:
+    rt = runtime_of(state)
+    return proposal_out(rt, await usecase.reject(rt, principal, proposal_id, data.reason))

@@ -1,0 +1,135 @@
+"""``/offers``: "I can…" and "I need…", searched by category, neighbourhood and text."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+from uuid import UUID
+
+from litestar import get, post
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.problems import problem_responses
+from mutual.api.timebank_schemas import OfferIn, OfferOut, OfferPage
+from mutual.store.timebank import OfferRecord
+from mutual.usecases import offers as usecase
+from mutual.usecases.errors import InvalidCursor
+from mutual.usecases.pagination import decode_cursor, encode_cursor
+
+Filter = Annotated[str | None, QueryParameter(max_length=120)]
+
+
+def offer_out(record: OfferRecord) -> OfferOut:
+    return OfferOut(
+        id=record.id,
+        member_id=record.member_id,
+        direction=record.direction,
+        title=record.title,
+        description=record.description,
+        category=record.category,
+        neighbourhood=record.neighbourhood,
+        estimated_minutes=record.estimated_minutes,
+        created_at=record.created_at,
+        expires_at=record.expires_at,
+        closed_at=record.closed_at,
+    )
+
+
+@post(
+    "/offers",
+    operation_id="publishOffer",
+    responses=problem_responses(404, 413, 422),
+    summary="Publish an offer or a request",
+    status_code=201,
+)
+async def publish(data: JSONBody[OfferIn], state: State, principal: CurrentPrincipal) -> OfferOut:
+    record = await usecase.publish(
+        runtime_of(state),
+        principal,
+        direction=data.direction,
+        title=data.title,
+        description=data.description,
+        category=data.category,
+        neighbourhood=data.neighbourhood,
+        estimated_minutes=data.estimated_minutes,
+    )
+    return offer_out(record)
+
+
+@get(
+    "/offers",
+    operation_id="searchOffers",
+    responses=problem_responses(422),
+    summary="Search open offers and requests, newest first",
+)
+async def search(
+    state: State,
+    principal: CurrentPrincipal,
+    direction: FromQuery[Literal["offer", "request"] | None] = None,
+    category: Filter = None,
+    neighbourhood: Filter = None,
+    member_id: FromQuery[UUID | None] = None,
+    q: Annotated[str | None, QueryParameter(max_length=120, description="Text search.")] = None,
+    include_closed: FromQuery[bool] = False,
+    cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+) -> OfferPage:
+    after = None
+    if cursor is not None:
+        try:
+            created, offer_id = decode_cursor("offers", cursor).split("|")
+            after = (datetime.fromisoformat(created), UUID(offer_id))
+        except ValueError as exc:
+            raise InvalidCursor("malformed cursor", field="cursor") from exc
+    items = await usecase.search(
+        runtime_of(state),
+        direction=direction,
+        category=category,
+        neighbourhood=neighbourhood,
+        member_id=member_id,
+        text=q,
+        include_closed=include_closed,
+        after=after,
+        limit=limit + 1,
+    )
+    next_cursor = None
+    if len(items) > limit:
+        last = items[limit - 1]
+        next_cursor = encode_cursor("offers", f"{last.created_at.isoformat()}|{last.id}")
+    return OfferPage(items=[offer_out(o) for o in items[:limit]], next_cursor=next_cursor)
+
+
+@get(
+    "/offers/{offer_id:uuid}",
+    operation_id="getOffer",
+    responses=problem_responses(404),
+    summary="An offer or a request",
+)
+async def get_offer(
+    offer_id: FromPath[UUID], state: State, principal: CurrentPrincipal
+) -> OfferOut:
+    return offer_out(await usecase.read_offer(runtime_of(state), offer_id))
+
+
+@post(
+    "/offers/{offer_id:uuid}/renew",
+    operation_id="renewOffer",
+    responses=problem_responses(403, 404, 422),
+    summary="Push an offer's expiry back by the territory's offer lifetime",
+    status_code=200,
+)
+async def renew(offer_id: FromPath[UUID], state: State, principal: CurrentPrincipal) -> OfferOut:
+    return offer_out(await usecase.renew(runtime_of(state), principal, offer_id))
+
+
+@post(
+    "/offers/{offer_id:uuid}/close",
+    operation_id="closeOffer",
+    responses=problem_responses(403, 404),
+    summary="Close an offer or a request",
+    status_code=200,
+)
+async def close(offer_id: FromPath[UUID], state: State, principal: CurrentPrincipal) -> OfferOut:
+    return offer_out(await usecase.close(runtime_of(state), principal, offer_id))

@@ -1,0 +1,153 @@
+"""Request and response bodies of the time bank: members, offers, proposals, notifications."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+from uuid import UUID
+
+from pydantic import Field, StrictInt, StringConstraints
+
+from mutual.api.schemas import Memo, SignatureIn, TokenOut, _In, _Out
+
+Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=120)]
+Description = Annotated[str, StringConstraints(max_length=4000)]
+Reason = Annotated[str, StringConstraints(min_length=1, max_length=1000)]
+Minutes = Annotated[StrictInt, Field(ge=1, le=100_000)]
+
+
+class ContactItem(_In):
+    value: Text200
+    visibility: Literal["members", "coordinators"] = Field(
+        description="Who besides the member sees it: every member, or coordinators only."
+    )
+
+
+class ProfileIn(_In):
+    display_name: Name
+    neighbourhood: Name | None = None
+    contact: dict[Annotated[str, StringConstraints(max_length=40)], ContactItem] = Field(
+        default_factory=dict, max_length=10
+    )
+    languages: list[Annotated[str, StringConstraints(max_length=10)]] = Field(
+        default_factory=list, max_length=10
+    )
+    pact_signed_on: date | None = Field(
+        default=None, description="When the member signed the territorial pact."
+    )
+
+
+class MemberOut(_Out):
+    id: UUID
+    status: Literal["applied", "active", "refused", "erased"]
+    display_name: str | None
+    neighbourhood: str | None
+    languages: list[str]
+    contact: dict[str, dict[str, str]] = Field(
+        description="Only the fields the reader may see (per-field visibility)."
+    )
+    pact_signed_on: date | None
+    account_id: UUID | None
+
+
+class MemberPage(_Out):
+    items: list[MemberOut]
+    next_cursor: str | None
+
+
+class AcceptedOut(_Out):
+    member: MemberOut
+    token: TokenOut = Field(description="The member's first token, shown once.")
+
+
+class NearLimitOut(_Out):
+    member_id: UUID
+    account_id: UUID
+    balance: int
+    balance_min: int | None
+    balance_max: int | None
+    state: Literal["near_min", "near_max", "past_min", "past_max", "within"]
+
+
+class OfferIn(_In):
+    direction: Literal["offer", "request"]
+    title: Text200
+    description: Description = ""
+    category: Annotated[str, StringConstraints(max_length=40)]
+    neighbourhood: Name | None = None
+    estimated_minutes: Minutes | None = None
+
+
+class OfferOut(_Out):
+    id: UUID
+    member_id: UUID
+    direction: str
+    title: str
+    description: str
+    category: str
+    neighbourhood: str | None
+    estimated_minutes: int | None
+    created_at: datetime
+    expires_at: datetime
+    closed_at: datetime | None
+
+
+class OfferPage(_Out):
+    items: list[OfferOut]
+    next_cursor: str | None
+
+
+class ProposalIn(_In):
+    id: UUID | None = Field(
+        default=None, description="The proposed transaction's id; resend with it to retry."
+    )
+    receiver: UUID = Field(description="The member who received the service.")
+    minutes: Minutes = Field(description="Whole steps of the territory's duration step.")
+    memo: Memo = ""
+    offer_id: UUID | None = None
+    category: Annotated[str, StringConstraints(max_length=40)] | None = None
+
+
+class ProposalOut(_Out):
+    id: UUID
+    provider: UUID
+    receiver: UUID
+    minutes: int
+    memo: str
+    offer_id: UUID | None
+    category: str | None
+    status: Literal["pending", "confirmed", "rejected", "expired"]
+    reason: str | None
+    created_at: datetime
+    expires_at: datetime
+    signing_payload: dict[str, Any] = Field(
+        description="What the receiver signs to confirm: RFC 8785 bytes of this document "
+        "behind the mutual/transaction/v1 prefix."
+    )
+
+
+class ProposalPage(_Out):
+    items: list[ProposalOut]
+    next_cursor: str | None
+
+
+class ConfirmIn(_In):
+    signatures: list[SignatureIn] = Field(min_length=1, max_length=8)
+
+
+class RejectIn(_In):
+    reason: Reason
+
+
+class NotificationOut(_Out):
+    seq: int
+    kind: str
+    data: dict[str, Any]
+    message: str = Field(description="In the reader's language (Accept-Language: fr or en).")
+    created_at: str
+
+
+class NotificationPage(_Out):
+    items: list[NotificationOut]
+    next_cursor: int = Field(description="Pass as `after` to read on from here.")

@@ -1,0 +1,468 @@
+"""Time-bank tables: members' profiles, offers, proposals and notifications.
+
+None of them is part of the ledger; what moves hours is always a signed transaction
+written by the journal. Notifications are inserted at most once per (member, kind,
+source), so deriving them again after a crash adds nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Row, and_, exists, func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from mutual.core.ids import AccountId, PrincipalId, TransactionId
+from mutual.core.timebank import Proposal, ProposalStatus
+from mutual.store.tables import (
+    accounts,
+    members,
+    notification_progress,
+    notifications,
+    offers,
+    postings,
+    proposals,
+    transactions,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRecord:
+    id: PrincipalId
+    status: str
+    display_name: str | None
+    neighbourhood: str | None
+    contact: dict[str, dict[str, str]]
+    languages: list[str]
+    pact_signed_on: date | None
+    account_id: AccountId | None
+    applied_at: datetime
+    decided_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class OfferRecord:
+    id: UUID
+    member_id: PrincipalId
+    direction: str
+    title: str
+    description: str
+    category: str
+    neighbourhood: str | None
+    estimated_minutes: int | None
+    created_at: datetime
+    expires_at: datetime
+    closed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class NotificationRecord:
+    seq: int
+    kind: str
+    data: dict[str, Any]
+    created_at: datetime
+
+
+def _member(row: Row[Any]) -> MemberRecord:
+    return MemberRecord(
+        PrincipalId(row.id),
+        row.status,
+        row.display_name,
+        row.neighbourhood,
+        dict(row.contact),
+        list(row.languages),
+        row.pact_signed_on,
+        None if row.account_id is None else AccountId(row.account_id),
+        row.applied_at,
+        row.decided_at,
+    )
+
+
+def _offer(row: Row[Any]) -> OfferRecord:
+    return OfferRecord(
+        row.id,
+        PrincipalId(row.member_id),
+        row.direction,
+        row.title,
+        row.description,
+        row.category,
+        row.neighbourhood,
+        row.estimated_minutes,
+        row.created_at,
+        row.expires_at,
+        row.closed_at,
+    )
+
+
+def _proposal(row: Row[Any]) -> Proposal:
+    return Proposal(
+        TransactionId(row.id),
+        PrincipalId(row.provider_id),
+        PrincipalId(row.receiver_id),
+        AccountId(row.provider_account),
+        AccountId(row.receiver_account),
+        row.minutes,
+        row.created_at,
+        row.expires_at,
+        ProposalStatus(row.status),
+        row.memo,
+        row.memo_salt or b"",
+        row.offer_id,
+        row.category,
+        row.reason,
+    )
+
+
+# Members
+
+
+async def insert_member(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
+    await conn.execute(members.insert().values(**values))
+
+
+async def get_member(conn: AsyncConnection, member_id: UUID) -> MemberRecord | None:
+    row = (await conn.execute(select(members).where(members.c.id == member_id))).first()
+    return None if row is None else _member(row)
+
+
+async def update_member(
+    conn: AsyncConnection, member_id: UUID, values: Mapping[str, Any], *, status: str | None = None
+) -> bool:
+    """Update a member's row (only in ``status`` when given); False if nothing matched."""
+    query = update(members).where(members.c.id == member_id).values(**values)
+    if status is not None:
+        query = query.where(members.c.status == status)
+    return (await conn.execute(query)).rowcount == 1
+
+
+async def list_members(
+    conn: AsyncConnection, *, status: str | None, after: UUID | None, limit: int
+) -> list[MemberRecord]:
+    query = select(members).order_by(members.c.id).limit(limit)
+    if status is not None:
+        query = query.where(members.c.status == status)
+    if after is not None:
+        query = query.where(members.c.id > after)
+    return [_member(row) for row in await conn.execute(query)]
+
+
+async def member_accounts_near(
+    conn: AsyncConnection, *, margin: int
+) -> list[tuple[UUID, UUID, int, int | None, int | None]]:
+    """Active members whose TIME balance is within ``margin`` of a bound or beyond it."""
+    query = (
+        select(
+            members.c.id,
+            accounts.c.id,
+            accounts.c.balance,
+            accounts.c.balance_min,
+            accounts.c.balance_max,
+        )
+        .join(accounts, accounts.c.id == members.c.account_id)
+        .where(
+            members.c.status == "active",
+            or_(
+                and_(
+                    accounts.c.balance_min.is_not(None),
+                    accounts.c.balance - accounts.c.balance_min <= margin,
+                ),
+                and_(
+                    accounts.c.balance_max.is_not(None),
+                    accounts.c.balance_max - accounts.c.balance <= margin,
+                ),
+            ),
+        )
+        .order_by(members.c.id)
+    )
+    return [tuple(row) for row in await conn.execute(query)]
+
+
+# Offers
+
+
+async def insert_offer(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
+    await conn.execute(offers.insert().values(**values))
+
+
+async def get_offer(conn: AsyncConnection, offer_id: UUID) -> OfferRecord | None:
+    row = (await conn.execute(select(offers).where(offers.c.id == offer_id))).first()
+    return None if row is None else _offer(row)
+
+
+async def update_offer(conn: AsyncConnection, offer_id: UUID, values: Mapping[str, Any]) -> None:
+    await conn.execute(update(offers).where(offers.c.id == offer_id).values(**values))
+
+
+async def search_offers(
+    conn: AsyncConnection,
+    *,
+    now: datetime,
+    direction: str | None,
+    category: str | None,
+    neighbourhood: str | None,
+    member_id: UUID | None,
+    text: str | None,
+    include_closed: bool,
+    after: tuple[datetime, UUID] | None,
+    limit: int,
+) -> list[OfferRecord]:
+    """Newest first; open ones only unless ``include_closed`` (closed or expired)."""
+    query = select(offers).order_by(offers.c.created_at.desc(), offers.c.id.desc()).limit(limit)
+    if not include_closed:
+        query = query.where(offers.c.closed_at.is_(None), offers.c.expires_at > now)
+    for column, value in (
+        (offers.c.direction, direction),
+        (offers.c.category, category),
+        (offers.c.neighbourhood, neighbourhood),
+        (offers.c.member_id, member_id),
+    ):
+        if value is not None:
+            query = query.where(column == value)
+    if text:
+        pattern = f"%{text.lower()}%"
+        query = query.where(
+            or_(
+                func.lower(offers.c.title).like(pattern),
+                func.lower(offers.c.description).like(pattern),
+            )
+        )
+    if after is not None:
+        created, offer_id = after
+        query = query.where(
+            or_(
+                offers.c.created_at < created,
+                and_(offers.c.created_at == created, offers.c.id < offer_id),
+            )
+        )
+    return [_offer(row) for row in await conn.execute(query)]
+
+
+async def erase_member_offers(conn: AsyncConnection, member_id: UUID, now: datetime) -> None:
+    """Close the member's offers and blank their free text."""
+    await conn.execute(
+        update(offers)
+        .where(offers.c.member_id == member_id)
+        .values(
+            title="",
+            description="",
+            neighbourhood=None,
+            closed_at=func.coalesce(offers.c.closed_at, now),
+        )
+    )
+
+
+async def erase_member_proposals(conn: AsyncConnection, member_id: UUID) -> None:
+    await conn.execute(
+        update(proposals)
+        .where(or_(proposals.c.provider_id == member_id, proposals.c.receiver_id == member_id))
+        .values(memo="", memo_salt=None, reason=None)
+    )
+
+
+# Proposals
+
+
+async def insert_proposal(conn: AsyncConnection, proposal: Proposal) -> None:
+    await conn.execute(
+        proposals.insert().values(
+            id=proposal.id,
+            provider_id=proposal.provider,
+            receiver_id=proposal.receiver,
+            provider_account=proposal.provider_account,
+            receiver_account=proposal.receiver_account,
+            minutes=proposal.minutes,
+            memo=proposal.memo,
+            memo_salt=proposal.memo_salt or None,
+            offer_id=proposal.offer_id,
+            category=proposal.category,
+            status=proposal.status.value,
+            reason=None,
+            created_at=proposal.created_at,
+            expires_at=proposal.expires_at,
+        )
+    )
+
+
+async def get_proposal(conn: AsyncConnection, proposal_id: UUID) -> Proposal | None:
+    row = (await conn.execute(select(proposals).where(proposals.c.id == proposal_id))).first()
+    return None if row is None else _proposal(row)
+
+
+def _not_recorded() -> Any:
+    # The ledger wins: a proposal whose transaction landed is confirmed, whatever raced it.
+    return ~exists().where(transactions.c.id == proposals.c.id)
+
+
+async def set_proposal_status(
+    conn: AsyncConnection,
+    proposal_id: UUID,
+    status: ProposalStatus,
+    *,
+    now: datetime,
+    reason: str | None = None,
+) -> bool:
+    """Move a pending proposal to ``status``; False if it was no longer pending."""
+    query = (
+        update(proposals)
+        .where(proposals.c.id == proposal_id, proposals.c.status == ProposalStatus.PENDING.value)
+        .values(status=status.value, decided_at=now, reason=reason)
+    )
+    if status is not ProposalStatus.CONFIRMED:
+        query = query.where(_not_recorded())
+    return (await conn.execute(query)).rowcount == 1
+
+
+async def expire_due(conn: AsyncConnection, now: datetime) -> list[Proposal]:
+    """Mark every pending proposal past its expiry as expired; return them."""
+    due = select(proposals).where(
+        proposals.c.status == ProposalStatus.PENDING.value,
+        proposals.c.expires_at <= now,
+        _not_recorded(),
+    )
+    rows = [_proposal(row) for row in await conn.execute(due)]
+    if rows:
+        await conn.execute(
+            update(proposals)
+            .where(proposals.c.id.in_([p.id for p in rows]))
+            .values(status=ProposalStatus.EXPIRED.value, decided_at=now)
+        )
+    return rows
+
+
+async def list_proposals(
+    conn: AsyncConnection,
+    member_id: UUID | None,
+    *,
+    role: str | None,
+    status: str | None,
+    after: UUID | None,
+    limit: int,
+) -> list[Proposal]:
+    query = select(proposals).order_by(proposals.c.id).limit(limit)
+    if member_id is not None:
+        if role == "provider":
+            query = query.where(proposals.c.provider_id == member_id)
+        elif role == "receiver":
+            query = query.where(proposals.c.receiver_id == member_id)
+        else:
+            query = query.where(
+                or_(proposals.c.provider_id == member_id, proposals.c.receiver_id == member_id)
+            )
+    if status is not None:
+        query = query.where(proposals.c.status == status)
+    if after is not None:
+        query = query.where(proposals.c.id > after)
+    return [_proposal(row) for row in await conn.execute(query)]
+
+
+# Notifications
+
+
+async def notify(
+    conn: AsyncConnection,
+    member_id: UUID,
+    kind: str,
+    data: Mapping[str, Any],
+    *,
+    source: str,
+    now: datetime,
+) -> None:
+    """Insert a notification unless this (member, kind, source) already has one."""
+    values = {
+        "member_id": member_id,
+        "kind": kind,
+        "data": dict(data),
+        "source": source,
+        "created_at": now,
+    }
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    await conn.execute(dialect.insert(notifications).values(**values).on_conflict_do_nothing())
+
+
+async def read_notifications(
+    conn: AsyncConnection, member_id: UUID, *, after: int, limit: int
+) -> list[NotificationRecord]:
+    query = (
+        select(notifications)
+        .where(notifications.c.member_id == member_id, notifications.c.seq > after)
+        .order_by(notifications.c.seq)
+        .limit(limit)
+    )
+    return [
+        NotificationRecord(row.seq, row.kind, dict(row.data), row.created_at)
+        for row in await conn.execute(query)
+    ]
+
+
+async def delete_notifications(conn: AsyncConnection, member_id: UUID) -> None:
+    await conn.execute(notifications.delete().where(notifications.c.member_id == member_id))
+
+
+@dataclass(frozen=True, slots=True)
+class MemberPosting:
+    log_index: int
+    transaction_id: UUID
+    kind: str
+    references: str
+    member_id: UUID
+    amount: int
+    balance_after: int
+    balance_min: int | None
+    balance_max: int | None
+
+
+async def claim_progress(conn: AsyncConnection) -> int:
+    """The next log index to derive notifications from, locked until commit."""
+    query = select(notification_progress.c.next_log_index).where(notification_progress.c.id == 1)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return int((await conn.execute(query)).scalar_one())
+
+
+async def member_postings_from(
+    conn: AsyncConnection, start: int, limit: int
+) -> tuple[list[MemberPosting], int]:
+    """Member TIME postings of the next ``limit`` transactions from log index ``start``;
+    returns them and the log index to continue from."""
+    txs = (
+        select(transactions.c.id, transactions.c.log_index)
+        .where(transactions.c.log_index >= start)
+        .order_by(transactions.c.log_index)
+        .limit(limit)
+        .subquery()
+    )
+    last = (await conn.execute(select(func.max(txs.c.log_index)))).scalar_one_or_none()
+    if last is None:
+        return [], start
+    query = (
+        select(
+            transactions.c.log_index,
+            transactions.c.id,
+            transactions.c.kind,
+            transactions.c.references,
+            members.c.id.label("member_id"),
+            postings.c.amount,
+            postings.c.balance_after,
+            postings.c.balance_min,
+            postings.c.balance_max,
+        )
+        .join(postings, postings.c.transaction_id == transactions.c.id)
+        .join(members, members.c.account_id == postings.c.account_id)
+        .where(transactions.c.log_index >= start, transactions.c.log_index <= last)
+        .order_by(transactions.c.log_index, postings.c.seq)
+    )
+    rows = [MemberPosting(*row) for row in await conn.execute(query)]
+    return rows, int(last) + 1
+
+
+async def set_progress(conn: AsyncConnection, next_log_index: int) -> None:
+    await conn.execute(
+        update(notification_progress)
+        .where(notification_progress.c.id == 1)
+        .values(next_log_index=next_log_index)
+    )

@@ -1,0 +1,205 @@
+"""Exchanges recorded by the provider and confirmed (signed) or rejected by the receiver.
+
+A confirmation is the receiver's signature over the transaction the proposal
+describes; it goes through the same journal as every transaction, so bounds, key
+validity and idempotency hold as for a direct payment. When a confirmation and a
+rejection or expiry race, the ledger wins: a proposal whose transaction was recorded is
+confirmed.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from mutual.core.authority import Principal
+from mutual.core.ids import PrincipalId, TransactionId
+from mutual.core.signing import Signature, canonical
+from mutual.core.timebank import (
+    CATEGORIES,
+    Proposal,
+    ProposalStatus,
+    check_decidable,
+    check_duration,
+    check_parties,
+    proposal_transaction,
+)
+from mutual.core.transactions import MEMO_SALT_MIN_BYTES, transaction_payload
+from mutual.store import timebank as store
+from mutual.store.outcomes import Outcome
+from mutual.usecases.errors import IdempotencyKeyMismatch, InvalidRequest, NotFound
+from mutual.usecases.members import active_member, is_coordinator
+from mutual.usecases.runtime import Runtime, new_id
+from mutual.usecases.transactions import SignedTransaction, record_transactions
+
+
+async def propose(
+    rt: Runtime,
+    provider: Principal,
+    *,
+    proposal_id: UUID | None,
+    receiver: UUID,
+    minutes: int,
+    memo: str,
+    offer_id: UUID | None,
+    category: str | None,
+) -> tuple[Proposal, bool]:
+    """Record "I provided ``minutes`` to ``receiver``"; returns it and whether it is new.
+    Resending the same proposal with its id answers the recorded one."""
+    check_duration(minutes, step=rt.settings.duration_step_minutes)
+    check_parties(provider.id, PrincipalId(receiver))
+    if category is not None and category not in CATEGORIES:
+        raise InvalidRequest("not a category of the territory", field="category")
+    mine = await active_member(rt, provider.id, field="provider")
+    theirs = await active_member(rt, receiver, field="receiver")
+    if offer_id is not None:
+        async with rt.db.reading() as conn:
+            offer = await store.get_offer(conn, offer_id)
+        if offer is None:
+            raise NotFound("no such offer or request", field="offer_id")
+        category = category or offer.category
+    now = rt.clock()
+    assert mine.account_id is not None
+    assert theirs.account_id is not None
+    proposal = Proposal(
+        TransactionId(proposal_id or new_id()),
+        provider.id,
+        PrincipalId(receiver),
+        mine.account_id,
+        theirs.account_id,
+        minutes,
+        now,
+        now + timedelta(days=rt.settings.proposal_expiry_days),
+        memo=memo,
+        memo_salt=secrets.token_bytes(MEMO_SALT_MIN_BYTES) if memo else b"",
+        offer_id=offer_id,
+        category=category,
+    )
+    async with rt.db.writing() as conn:
+        existing = await store.get_proposal(conn, proposal.id)
+        if existing is not None:
+            same = (existing.provider, existing.receiver, existing.minutes, existing.memo) == (
+                proposal.provider,
+                proposal.receiver,
+                proposal.minutes,
+                proposal.memo,
+            )
+            if not same:
+                raise IdempotencyKeyMismatch(
+                    "a different proposal was recorded with this id", field="id"
+                )
+            return existing, False
+        await store.insert_proposal(conn, proposal)
+        await store.notify(
+            conn,
+            proposal.receiver,
+            "proposal_received",
+            {"proposal_id": str(proposal.id), "provider": str(provider.id), "minutes": minutes},
+            source=str(proposal.id),
+            now=now,
+        )
+    return proposal, True
+
+
+async def read_proposal(rt: Runtime, reader: Principal, proposal_id: UUID) -> Proposal:
+    async with rt.db.reading() as conn:
+        proposal = await store.get_proposal(conn, proposal_id)
+    if proposal is None or not (
+        reader.id in (proposal.provider, proposal.receiver) or is_coordinator(reader)
+    ):
+        raise NotFound("no such proposal", field="id")
+    return proposal
+
+
+def signing_payload(rt: Runtime, proposal: Proposal) -> dict[str, Any]:
+    """The document the receiver signs (``mutual/transaction/v1`` domain) to confirm."""
+    return transaction_payload(rt.log.origin, proposal_transaction(proposal))
+
+
+async def confirm(
+    rt: Runtime, caller: Principal, proposal_id: UUID, signatures: tuple[Signature, ...]
+) -> Outcome:
+    """The receiver's signed confirmation; a coordinator may bring a custodial one."""
+    proposal = await read_proposal(rt, caller, proposal_id)
+    actor = proposal.receiver if is_coordinator(caller) else caller.id
+    check_decidable(proposal, actor, rt.clock())
+    [outcome] = await record_transactions(
+        rt, caller, [SignedTransaction(proposal_transaction(proposal), signatures)], atomic=False
+    )
+    if outcome.accepted:
+        async with rt.db.writing() as conn:
+            await store.set_proposal_status(
+                conn, proposal.id, ProposalStatus.CONFIRMED, now=rt.clock()
+            )
+    return outcome
+
+
+async def reject(rt: Runtime, caller: Principal, proposal_id: UUID, reason: str) -> Proposal:
+    proposal = await read_proposal(rt, caller, proposal_id)
+    now = rt.clock()
+    check_decidable(proposal, caller.id, now)
+    async with rt.db.writing() as conn:
+        if not await store.set_proposal_status(
+            conn, proposal.id, ProposalStatus.REJECTED, now=now, reason=reason
+        ):
+            # Confirmed (or expired) in the meantime: answer what it now is.
+            current = await store.get_proposal(conn, proposal.id)
+            assert current is not None
+            check_decidable(current, caller.id, now)
+        await store.notify(
+            conn,
+            proposal.provider,
+            "proposal_rejected",
+            {
+                "proposal_id": str(proposal.id),
+                "receiver": str(proposal.receiver),
+                "minutes": proposal.minutes,
+                "reason": reason,
+            },
+            source=str(proposal.id),
+            now=now,
+        )
+        updated = await store.get_proposal(conn, proposal.id)
+    assert updated is not None
+    return updated
+
+
+async def expire_due(rt: Runtime) -> int:
+    """Record the expiry of every overdue proposal and tell both sides."""
+    now = rt.clock()
+    async with rt.db.writing() as conn:
+        expired = await store.expire_due(conn, now)
+        for proposal in expired:
+            for member in (proposal.provider, proposal.receiver):
+                await store.notify(
+                    conn,
+                    member,
+                    "proposal_expired",
+                    {"proposal_id": str(proposal.id), "minutes": proposal.minutes},
+                    source=str(proposal.id),
+                    now=now,
+                )
+    return len(expired)
+
+
+async def list_proposals(
+    rt: Runtime,
+    caller: Principal,
+    *,
+    role: str | None,
+    status: str | None,
+    after: UUID | None,
+    limit: int,
+) -> list[Proposal]:
+    await expire_due(rt)
+    member = None if is_coordinator(caller) and role is None else caller.id
+    async with rt.db.reading() as conn:
+        return await store.list_proposals(
+            conn, member, role=role, status=status, after=after, limit=limit
+        )
+
+
+def payload_bytes(rt: Runtime, proposal: Proposal) -> bytes:
+    return canonical(signing_payload(rt, proposal))

@@ -1,0 +1,297 @@
+"""Members: applying, acceptance by a coordinator, profiles with per-field visibility,
+the GDPR export and the erasure that leaves the ledger verifiable."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from mutual.core.accounts import Account, OwnerKind
+from mutual.core.authority import Principal, Role
+from mutual.core.ids import AccountId, PrincipalId
+from mutual.core.timebank import LimitState, limit_state
+from mutual.core.units import TIME
+from mutual.store import ledger_reads
+from mutual.store import timebank as store
+from mutual.store.accounts import get_account
+from mutual.store.principals import ensure_principal
+from mutual.store.timebank import MemberRecord
+from mutual.usecases.access import IssuedToken, issue_token
+from mutual.usecases.accounts import open_account_entry, whole_statement
+from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
+from mutual.usecases.runtime import Runtime, new_id
+
+COORDINATORS = frozenset({Role.OPERATOR, Role.COORDINATION_MEMBER})
+VISIBILITIES = ("members", "coordinators")
+
+
+def is_coordinator(principal: Principal) -> bool:
+    return bool(principal.roles & COORDINATORS)
+
+
+def require_coordinator(principal: Principal) -> None:
+    if not is_coordinator(principal):
+        raise Forbidden("only a coordinator may do this")
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    display_name: str | None
+    neighbourhood: str | None
+    contact: dict[str, dict[str, str]]
+    languages: list[str]
+    pact_signed_on: date | None
+
+
+def _check_contact(contact: dict[str, dict[str, str]]) -> None:
+    for name, item in contact.items():
+        if item.get("visibility") not in VISIBILITIES:
+            raise InvalidRequest(
+                f"visibility is one of {', '.join(VISIBILITIES)}",
+                field=f"contact.{name}.visibility",
+            )
+
+
+def _profile_values(profile: Profile) -> dict[str, Any]:
+    _check_contact(profile.contact)
+    return {
+        "display_name": profile.display_name,
+        "neighbourhood": profile.neighbourhood,
+        "contact": profile.contact,
+        "languages": profile.languages,
+        "pact_signed_on": profile.pact_signed_on,
+    }
+
+
+async def apply(rt: Runtime, profile: Profile) -> MemberRecord:
+    """An application to join; nothing reaches the ledger until a coordinator accepts."""
+    member_id = PrincipalId(new_id())
+    async with rt.db.writing() as conn:
+        await store.insert_member(
+            conn,
+            {"id": member_id, "status": "applied", "applied_at": rt.clock()}
+            | _profile_values(profile),
+        )
+        record = await store.get_member(conn, member_id)
+    assert record is not None
+    return record
+
+
+async def member_or_404(rt: Runtime, member_id: UUID) -> MemberRecord:
+    async with rt.db.reading() as conn:
+        record = await store.get_member(conn, member_id)
+    if record is None:
+        raise NotFound("no such member", field="id")
+    return record
+
+
+async def active_member(rt: Runtime, member_id: UUID, *, field: str) -> MemberRecord:
+    async with rt.db.reading() as conn:
+        record = await store.get_member(conn, member_id)
+    if record is None or record.status != "active" or record.account_id is None:
+        raise NotFound("no such active member", field=field)
+    return record
+
+
+async def accept(
+    rt: Runtime, caller: Principal, member_id: UUID
+) -> tuple[MemberRecord, IssuedToken]:
+    """Accept an application: the member's principal, TIME account (a log entry, with the
+    territory's default bounds) and a first token, shown once."""
+    require_coordinator(caller)
+    record = await member_or_404(rt, member_id)
+    if record.status != "applied":
+        raise InvalidRequest(f"the application is {record.status}", field="id")
+    pid = PrincipalId(member_id)
+    await ensure_principal(rt.db, pid, [Role.MEMBER], now=rt.clock())
+    account, _ = await open_account_entry(
+        rt,
+        # Derived from the member id, so a retried acceptance opens the same account.
+        account_id=AccountId(UUID(int=member_id.int ^ 1)),
+        unit=TIME,
+        owner_kind=OwnerKind.MEMBER,
+        owner_id=str(pid),
+        balance_min=rt.settings.default_balance_min,
+        balance_max=rt.settings.default_balance_max,
+    )
+    async with rt.db.writing() as conn:
+        await store.update_member(
+            conn,
+            member_id,
+            {"status": "active", "account_id": account.id, "decided_at": rt.clock()},
+            status="applied",
+        )
+        accepted = await store.get_member(conn, member_id)
+    assert accepted is not None
+    token = await issue_token(rt, roles=[Role.MEMBER], principal_id=pid)
+    return accepted, token
+
+
+async def refuse(rt: Runtime, caller: Principal, member_id: UUID) -> MemberRecord:
+    require_coordinator(caller)
+    async with rt.db.writing() as conn:
+        if not await store.update_member(
+            conn, member_id, {"status": "refused", "decided_at": rt.clock()}, status="applied"
+        ):
+            raise InvalidRequest("only a pending application can be refused", field="id")
+        record = await store.get_member(conn, member_id)
+    assert record is not None
+    return record
+
+
+def applicant(record: MemberRecord) -> Principal:
+    """The applicant, reading back their own application (they hold no token yet)."""
+    return Principal(record.id, frozenset())
+
+
+def visible_profile(record: MemberRecord, reader: Principal) -> dict[str, Any]:
+    """What ``reader`` may see: everything of their own, contact fields by visibility,
+    the pact date only for coordinators."""
+    own = reader.id == record.id
+    coordinator = is_coordinator(reader)
+    contact = {
+        name: item
+        for name, item in record.contact.items()
+        if own or coordinator or item.get("visibility") == "members"
+    }
+    return {
+        "id": record.id,
+        "status": record.status,
+        "display_name": record.display_name,
+        "neighbourhood": record.neighbourhood,
+        "languages": record.languages,
+        "contact": contact,
+        "pact_signed_on": record.pact_signed_on if own or coordinator else None,
+        "account_id": record.account_id,
+    }
+
+
+async def read_profile(rt: Runtime, reader: Principal, member_id: UUID) -> dict[str, Any]:
+    record = await member_or_404(rt, member_id)
+    if record.status != "active" and not (is_coordinator(reader) or reader.id == record.id):
+        raise NotFound("no such member", field="id")
+    return visible_profile(record, reader)
+
+
+async def update_profile(rt: Runtime, member: Principal, profile: Profile) -> dict[str, Any]:
+    await active_member(rt, member.id, field="id")
+    async with rt.db.writing() as conn:
+        await store.update_member(conn, member.id, _profile_values(profile))
+    return await read_profile(rt, member, member.id)
+
+
+async def list_members(
+    rt: Runtime, caller: Principal, *, status: str | None, after: UUID | None, limit: int
+) -> list[dict[str, Any]]:
+    if status != "active":
+        require_coordinator(caller)
+    async with rt.db.reading() as conn:
+        records = await store.list_members(conn, status=status, after=after, limit=limit)
+    return [visible_profile(r, caller) for r in records]
+
+
+@dataclass(frozen=True, slots=True)
+class NearLimit:
+    member_id: UUID
+    account: Account
+    state: LimitState
+
+
+async def near_limits(rt: Runtime, caller: Principal) -> list[NearLimit]:
+    """Members near (within the warning margin) or past a bound, for coordinators."""
+    require_coordinator(caller)
+    margin = rt.settings.limit_warning_minutes
+    async with rt.db.reading() as conn:
+        rows = await store.member_accounts_near(conn, margin=margin)
+    found = []
+    for member_id, account_id, *_ in rows:
+        account = await get_account(rt.db, AccountId(account_id))
+        assert account is not None
+        found.append(NearLimit(member_id, account, limit_state(account, warning_margin=margin)))
+    return found
+
+
+async def export_self(rt: Runtime, member: Principal) -> dict[str, Any]:
+    """Everything the service holds about the member (GDPR art. 15 and 20)."""
+    record = await member_or_404(rt, member.id)
+    statement = [
+        {
+            "transaction_id": str(line.transaction_id),
+            "log_index": line.log_index,
+            "kind": line.kind,
+            "amount": line.amount,
+            "balance_after": line.balance_after,
+            "recorded_at": line.recorded_at.isoformat(),
+        }
+        for line in (
+            await whole_statement(rt, record.account_id) if record.account_id is not None else []
+        )
+    ]
+    async with rt.db.reading() as conn:
+        offers = await store.search_offers(
+            conn,
+            now=rt.clock(),
+            direction=None,
+            category=None,
+            neighbourhood=None,
+            member_id=member.id,
+            text=None,
+            include_closed=True,
+            after=None,
+            limit=10_000,
+        )
+        proposals = await store.list_proposals(
+            conn, member.id, role=None, status=None, after=None, limit=10_000
+        )
+        notes = await store.read_notifications(conn, member.id, after=0, limit=10_000)
+    profile = visible_profile(record, member)
+    return {
+        "profile": profile | {"id": str(record.id), "account_id": str(record.account_id)},
+        "statement": statement,
+        "offers": [
+            {"id": str(o.id), "direction": o.direction, "title": o.title, "category": o.category}
+            for o in offers
+        ],
+        "proposals": [
+            {
+                "id": str(p.id),
+                "provider": str(p.provider),
+                "receiver": str(p.receiver),
+                "minutes": p.minutes,
+                "status": p.status.value,
+                "memo": p.memo,
+            }
+            for p in proposals
+        ],
+        "notifications": [{"kind": n.kind, "data": n.data} for n in notes],
+    }
+
+
+async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
+    """GDPR erasure: profile, memos, offers' text and notifications go; the member's
+    pseudonymous id, account and signed entries stay, so the log still verifies."""
+    if caller.id != member_id:
+        require_coordinator(caller)
+    record = await member_or_404(rt, member_id)
+    now = rt.clock()
+    async with rt.db.writing() as conn:
+        await store.update_member(
+            conn,
+            member_id,
+            {
+                "status": "erased",
+                "display_name": None,
+                "neighbourhood": None,
+                "contact": {},
+                "languages": [],
+                "pact_signed_on": None,
+                "erased_at": now,
+            },
+        )
+        await store.erase_member_offers(conn, member_id, now)
+        await store.erase_member_proposals(conn, member_id)
+        await store.delete_notifications(conn, member_id)
+    if record.account_id is not None:
+        await ledger_reads.erase_memos(rt.db, str(member_id))

@@ -1,0 +1,119 @@
+"""The per-member notification feed: what each member should hear about, as data.
+
+Proposal events are written with the proposal's change. Hours received and limit
+warnings are derived from the log by ``catch_up``, which advances a stored position in
+the same database transaction as the notifications it adds: after a crash it resumes
+where it stopped, and a notification is never lost or doubled.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from mutual.core.authority import Principal
+from mutual.core.messages import render
+from mutual.store import timebank as store
+from mutual.store.tables import members
+from mutual.usecases.exchanges import expire_due
+from mutual.usecases.runtime import Runtime
+
+CATCH_UP_BATCH = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Notification:
+    seq: int
+    kind: str
+    data: dict[str, Any]
+    message: str
+    created_at: str
+
+
+async def catch_up(rt: Runtime) -> None:
+    """Derive notifications from every transaction recorded since the last call."""
+    margin = rt.settings.limit_warning_minutes
+    while True:
+        async with rt.db.writing() as conn:
+            start = await store.claim_progress(conn)
+            rows, next_index = await store.member_postings_from(conn, start, CATCH_UP_BATCH)
+            now = rt.clock()
+            for row in rows:
+                source = f"{row.transaction_id}"
+                if row.amount > 0:
+                    data = {"transaction_id": source, "minutes": row.amount, "kind": row.kind}
+                    await store.notify(
+                        conn, row.member_id, "hours_received", data, source=source, now=now
+                    )
+                    proposal = json.loads(row.references).get("proposal")
+                    if proposal is not None:
+                        await store.notify(
+                            conn,
+                            row.member_id,
+                            "proposal_confirmed",
+                            {"proposal_id": proposal, "minutes": row.amount},
+                            source=proposal,
+                            now=now,
+                        )
+                near_low = (
+                    row.balance_min is not None and row.balance_after - row.balance_min <= margin
+                )
+                near_high = (
+                    row.balance_max is not None and row.balance_max - row.balance_after <= margin
+                )
+                if (near_low and row.amount < 0) or (near_high and row.amount > 0):
+                    bound = row.balance_min if near_low else row.balance_max
+                    await store.notify(
+                        conn,
+                        row.member_id,
+                        "limit_warning",
+                        {"balance_minutes": row.balance_after, "bound_minutes": bound},
+                        source=source,
+                        now=now,
+                    )
+            if next_index != start:
+                await store.set_progress(conn, next_index)
+        if next_index == start:
+            return
+
+
+async def _names(conn: AsyncConnection, ids: set[str]) -> dict[str, str | None]:
+    if not ids:
+        return {}
+    query = select(members.c.id, members.c.display_name).where(
+        members.c.id.in_([UUID(i) for i in ids])
+    )
+    return {str(row.id): row.display_name for row in await conn.execute(query)}
+
+
+async def feed(
+    rt: Runtime, member: Principal, *, after: int, limit: int, language: str
+) -> list[Notification]:
+    """The member's notifications after cursor ``after``, oldest first, in ``language``."""
+    await catch_up(rt)
+    await expire_due(rt)
+    async with rt.db.reading() as conn:
+        records = await store.read_notifications(conn, member.id, after=after, limit=limit)
+        people = {str(r.data[k]) for r in records for k in ("provider", "receiver") if k in r.data}
+        names = await _names(conn, people)
+    out = []
+    for record in records:
+        data = dict(record.data)
+        for key in ("provider", "receiver"):
+            if key in data:
+                data[f"{key}_name"] = names.get(str(data[key])) or "?"
+        out.append(
+            Notification(
+                record.seq,
+                record.kind,
+                record.data,
+                render(record.kind, data, language),
+                record.created_at.isoformat(),
+            )
+        )
+    return out

@@ -1,0 +1,126 @@
+"""Offers ("I can…") and requests ("I need…"): publish, search, renew, close."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from mutual.core.authority import Principal
+from mutual.core.timebank import CATEGORIES, check_duration
+from mutual.store import timebank as store
+from mutual.store.timebank import OfferRecord
+from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
+from mutual.usecases.members import active_member, is_coordinator
+from mutual.usecases.runtime import Runtime, new_id
+
+DIRECTIONS = ("offer", "request")
+
+
+def check_category(category: str | None) -> None:
+    if category is not None and category not in CATEGORIES:
+        raise InvalidRequest(
+            f"not a category of the territory (one of {', '.join(CATEGORIES)})", field="category"
+        )
+
+
+async def publish(
+    rt: Runtime,
+    member: Principal,
+    *,
+    direction: str,
+    title: str,
+    description: str,
+    category: str,
+    neighbourhood: str | None,
+    estimated_minutes: int | None,
+) -> OfferRecord:
+    await active_member(rt, member.id, field="member")
+    if direction not in DIRECTIONS:
+        raise InvalidRequest("direction is offer or request", field="direction")
+    check_category(category)
+    if estimated_minutes is not None:
+        check_duration(
+            estimated_minutes, step=rt.settings.duration_step_minutes, field="estimated_minutes"
+        )
+    offer_id = new_id()
+    now = rt.clock()
+    async with rt.db.writing() as conn:
+        await store.insert_offer(
+            conn,
+            {
+                "id": offer_id,
+                "member_id": member.id,
+                "direction": direction,
+                "title": title,
+                "description": description,
+                "category": category,
+                "neighbourhood": neighbourhood,
+                "estimated_minutes": estimated_minutes,
+                "created_at": now,
+                "expires_at": now + timedelta(days=rt.settings.offer_expiry_days),
+            },
+        )
+        record = await store.get_offer(conn, offer_id)
+    assert record is not None
+    return record
+
+
+async def read_offer(rt: Runtime, offer_id: UUID) -> OfferRecord:
+    async with rt.db.reading() as conn:
+        record = await store.get_offer(conn, offer_id)
+    if record is None:
+        raise NotFound("no such offer or request", field="id")
+    return record
+
+
+async def _own(rt: Runtime, caller: Principal, offer_id: UUID) -> OfferRecord:
+    record = await read_offer(rt, offer_id)
+    if record.member_id != caller.id and not is_coordinator(caller):
+        raise Forbidden("only its author (or a coordinator) changes an offer", field="id")
+    return record
+
+
+async def renew(rt: Runtime, caller: Principal, offer_id: UUID) -> OfferRecord:
+    record = await _own(rt, caller, offer_id)
+    if record.closed_at is not None:
+        raise InvalidRequest("a closed offer cannot be renewed", field="id")
+    async with rt.db.writing() as conn:
+        expires = rt.clock() + timedelta(days=rt.settings.offer_expiry_days)
+        await store.update_offer(conn, offer_id, {"expires_at": expires})
+    return await read_offer(rt, offer_id)
+
+
+async def close(rt: Runtime, caller: Principal, offer_id: UUID) -> OfferRecord:
+    record = await _own(rt, caller, offer_id)
+    if record.closed_at is None:
+        async with rt.db.writing() as conn:
+            await store.update_offer(conn, offer_id, {"closed_at": rt.clock()})
+    return await read_offer(rt, offer_id)
+
+
+async def search(
+    rt: Runtime,
+    *,
+    direction: str | None,
+    category: str | None,
+    neighbourhood: str | None,
+    member_id: UUID | None,
+    text: str | None,
+    include_closed: bool,
+    after: tuple[datetime, UUID] | None,
+    limit: int,
+) -> list[OfferRecord]:
+    check_category(category)
+    async with rt.db.reading() as conn:
+        return await store.search_offers(
+            conn,
+            now=rt.clock(),
+            direction=direction,
+            category=category,
+            neighbourhood=neighbourhood,
+            member_id=member_id,
+            text=text,
+            include_closed=include_closed,
+            after=after,
+            limit=limit,
+        )
