@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -66,23 +67,36 @@ def test_demo_loads_once(tmp_path: Path) -> None:
     """The demo territory loads through the write path, and loading it again changes nothing."""
     env = {"MUTUAL_DATA_DIR": str(tmp_path)}
 
-    def snapshot() -> tuple[list[tuple[str, int]], int, int, list[tuple[str, int]]]:
+    def snapshot() -> tuple[Any, ...]:
         with sqlite3.connect(tmp_path / "mutual.sqlite3") as db:
-            return (
-                db.execute(
-                    "SELECT owner_kind, count(*) FROM accounts GROUP BY 1 ORDER BY 1"
-                ).fetchall(),
-                db.execute("SELECT count(*) FROM transactions").fetchone()[0],
-                db.execute("SELECT sum(balance) FROM accounts").fetchone()[0],
-                db.execute("SELECT id, balance FROM accounts ORDER BY id").fetchall(),
+            return tuple(
+                db.execute(query).fetchall()
+                for query in (
+                    "SELECT owner_kind, count(*) FROM accounts GROUP BY 1 ORDER BY 1",
+                    "SELECT kind, count(*) FROM transactions GROUP BY 1 ORDER BY 1",
+                    "SELECT sum(balance) FROM accounts",
+                    "SELECT id, balance FROM accounts ORDER BY id",
+                    "SELECT status, count(*) FROM members GROUP BY 1",
+                    "SELECT status, count(*) FROM proposals GROUP BY 1 ORDER BY 1",
+                    "SELECT count(DISTINCT category), count(*) FROM offers",
+                    "SELECT count(*) FROM accounts WHERE owner_kind = 'member'"
+                    " AND balance BETWEEN -600 AND 600",
+                )
             )
 
     assert "token" in _run(["demo"], env)
     first = snapshot()
-    kinds, size, total, _ = first
-    assert kinds == [("commons_pool", 1), ("member", 36)]
-    assert 250 <= size <= 320
+    accounts, kinds, [(total,)], _, people, proposals, [(categories, offers)], [(within,)] = first
+    assert accounts == [("commons_pool", 1), ("member", 300)]
+    assert people == [("active", 300)]
+    counts = dict(kinds)
+    assert counts["exchange"] > 2000
+    assert counts["commons_gift"] > 50
+    assert counts["correction"] >= 3
     assert total == 0
+    assert dict(proposals).keys() == {"pending", "expired"}
+    assert (categories, offers) == (15, 300)
+    assert within > 200, "most balances end within ±10 h"
     _run(["demo"], env)
     assert snapshot() == first
 

@@ -69,7 +69,7 @@ def _check_demo_server(process: subprocess.Popen[str], port: int) -> tuple[str, 
     with urllib.request.urlopen(request, timeout=5) as answer:
         page = json.load(answer)
     kinds = [a["owner_kind"] for a in page["items"]]
-    assert kinds.count("member") == 36
+    assert kinds.count("member") == 300
     assert kinds.count("commons_pool") == 1
     assert sum(a["balance"] for a in page["items"]) == 0
     return url, token

@@ -1,7 +1,10 @@
-"""A small demo territory, loaded through the same write path as everything else.
+"""A demo territory, loaded through the same write paths as everything else.
 
-Ids are derived from fixed names, so loading twice replays the same requests and
-changes nothing: the journal answers them idempotently.
+A few hundred members across Mulhouse's neighbourhoods, offers and requests in every
+category of the taxonomy, some thousands of exchanges (most balances end within ±10 h),
+proposals pending and expired, gifts to the commons and a few corrections. Ids are
+derived from fixed names, so loading twice replays the same requests and changes
+nothing: the journal answers them idempotently.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import asyncio
 import hashlib
 import random
 from dataclasses import dataclass
+from datetime import date, timedelta
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from mutual.core.accounts import OwnerKind
@@ -19,30 +23,70 @@ from mutual.core.keypair import Keypair
 from mutual.core.registry import Capacity, KeyAction, KeyEvent
 from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
-from mutual.store.principals import ensure_principal
+from mutual.store import timebank as timebank_store
+from mutual.usecases import exchanges, members, offers
 from mutual.usecases.access import issue_token
-from mutual.usecases.accounts import create_account
+from mutual.usecases.accounts import open_account_entry
 from mutual.usecases.keys import submit_key_event
+from mutual.usecases.notifications import catch_up
 from mutual.usecases.runtime import Runtime
-from mutual.usecases.transactions import SignedTransaction, record_transactions
+from mutual.usecases.transactions import SignedTransaction, record_transactions, reversal_of
 
-MEMBERS = 36
-EXCHANGES = 320
+MEMBERS = 300
+EXCHANGES = 3000
 HOUR = 60
-SERVICES = [
-    "Aide aux devoirs",
-    "Réparation de vélo",
-    "Accompagnement aux courses",
-    "Cours de couture",
-    "Jardinage partagé",
-    "Traduction d'un courrier",
-    "Garde d'enfants",
-    "Initiation à l'informatique",
-    "Petit bricolage",
-    "Lecture à voix haute",
-    "Cuisine du monde",
-    "Visite à une personne âgée",
+NEIGHBOURHOODS = [
+    "Bourtzwiller",
+    "Drouot-Barbanègre",
+    "Coteaux",
+    "Franklin-Fridolin",
+    "Vauban-Neppert",
+    "Briand",
+    "Dornach",
+    "Rebberg",
+    "Centre historique",
+    "Nordfeld",
 ]
+FIRST_NAMES = [
+    "Amina",
+    "Louis",
+    "Fatou",
+    "Hugo",
+    "Leïla",
+    "Jules",
+    "Nadia",
+    "Théo",
+    "Sofia",
+    "Karim",
+    "Chloé",
+    "Mehdi",
+    "Inès",
+    "Lucas",
+    "Yasmine",
+    "Paul",
+    "Aïcha",
+    "Noé",
+    "Emma",
+    "Bilal",
+]
+SERVICES: dict[str, list[str]] = {
+    "childhood": ["Garde d'enfants", "Lecture à voix haute"],
+    "youth": ["Aide aux devoirs", "Accompagnement au permis"],
+    "work": ["Relecture de CV", "Préparation d'entretien"],
+    "citizenship": ["Traduction d'un courrier", "Aide aux démarches en ligne"],
+    "family": ["Accompagnement aux courses", "Cuisine du monde"],
+    "lifelong_learning": ["Initiation à l'informatique", "Conversation en allemand"],
+    "elderly": ["Visite à une personne âgée", "Petites courses"],
+    "culture_sport": ["Réparation de vélo", "Cours de guitare"],
+    "health": ["Accompagnement à un rendez-vous médical", "Marche douce"],
+    "social_reintegration": ["Aide à l'installation", "Écoute et orientation"],
+    "energy": ["Conseils pour réduire sa facture", "Pose de joints isolants"],
+    "land_buildings": ["Jardinage partagé", "Petit bricolage"],
+    "time": ["Coordination d'un groupe", "Tenue d'une permanence"],
+    "money": ["Aide au budget", "Tenue de comptes d'association"],
+    "information": ["Affichage dans le quartier", "Mise à jour du site du quartier"],
+}
+DURATIONS = [30, 45, 60, 60, 90, 120, 180]
 
 
 def _demo_id(name: str) -> UUID:
@@ -62,14 +106,16 @@ class DemoTerritory:
     commons: AccountId
 
 
-async def _register_key(rt: Runtime, operator: Principal, member: Principal, key: Keypair) -> None:
+async def _register_key(
+    rt: Runtime, operator: Principal, who: PrincipalId, key: Keypair, capacity: Capacity
+) -> None:
     event = KeyEvent(
-        _demo_id(f"key/{member.id}"),
+        _demo_id(f"key/{who}"),
         KeyAction.REGISTER,
-        member.id,
+        who,
         by=operator.id,
         public_key=key.public_key,
-        capacity=Capacity.MEMBER,
+        capacity=capacity,
     )
     outcome = await submit_key_event(
         rt, operator, event, [key.sign_key_event(rt.log.origin, event)]
@@ -78,31 +124,54 @@ async def _register_key(rt: Runtime, operator: Principal, member: Principal, key
         raise RuntimeError(f"demo key registration refused: {outcome.body}")
 
 
+async def _join(rt: Runtime, operator: Principal, i: int, rng: random.Random) -> Principal:
+    """Apply and be accepted, as a resident would, unless the demo has run before."""
+    member_id = PrincipalId(_demo_id(f"member/{i}"))
+    async with rt.db.writing() as conn:
+        record = await timebank_store.get_member(conn, member_id)
+        if record is None:
+            await timebank_store.insert_member(
+                conn,
+                {
+                    "id": member_id,
+                    "status": "applied",
+                    "display_name": f"{rng.choice(FIRST_NAMES)} {chr(65 + i % 26)}.",
+                    "neighbourhood": NEIGHBOURHOODS[i % len(NEIGHBOURHOODS)],
+                    "contact": {
+                        "email": {
+                            "value": f"membre{i}@example.org",
+                            "visibility": "members" if i % 3 else "coordinators",
+                        }
+                    },
+                    "languages": ["fr"] if i % 4 else ["fr", "de"],
+                    "pact_signed_on": date(2025, 1 + i % 12, 1 + i % 28),
+                    "applied_at": rt.clock(),
+                },
+            )
+    if record is None or record.status == "applied":
+        await members.accept(rt, operator, member_id)
+    return Principal(member_id, frozenset({Role.MEMBER}))
+
+
 async def _open_territory(rt: Runtime, operator: Principal) -> DemoTerritory:
-    now = rt.clock()
-    members: list[Principal] = []
+    # Demo data, not secrets; the seed (the action plan's year) fixes the territory.
+    rng = random.Random(2013)  # noqa: S311
+    await _register_key(rt, operator, operator.id, demo_keypair("operator"), Capacity.OPERATOR)
+    people: list[Principal] = []
     accounts: dict[PrincipalId, AccountId] = {}
     keys: dict[PrincipalId, Keypair] = {}
     for i in range(MEMBERS):
-        member = Principal(PrincipalId(_demo_id(f"member/{i}")), frozenset({Role.MEMBER}))
-        await ensure_principal(rt.db, member.id, member.roles, now=now)
+        member = await _join(rt, operator, i, rng)
         keys[member.id] = demo_keypair(f"member/{i}")
-        await _register_key(rt, operator, member, keys[member.id])
-        account, _ = await create_account(
-            rt,
-            operator,
-            account_id=AccountId(_demo_id(f"account/{i}")),
-            unit=TIME,
-            owner_kind=OwnerKind.MEMBER,
-            owner_id=str(member.id),
-            balance_min=-20 * HOUR,
-            balance_max=40 * HOUR,
-        )
-        members.append(member)
-        accounts[member.id] = account.id
-    commons, _ = await create_account(
+        await _register_key(rt, operator, member.id, keys[member.id], Capacity.MEMBER)
+        async with rt.db.reading() as conn:
+            record = await timebank_store.get_member(conn, member.id)
+        assert record is not None
+        assert record.account_id is not None
+        people.append(member)
+        accounts[member.id] = record.account_id
+    commons, _ = await open_account_entry(
         rt,
-        operator,
         account_id=AccountId(_demo_id("account/commons")),
         unit=TIME,
         owner_kind=OwnerKind.COMMONS_POOL,
@@ -110,32 +179,122 @@ async def _open_territory(rt: Runtime, operator: Principal) -> DemoTerritory:
         balance_min=None,
         balance_max=None,
     )
-    return DemoTerritory(members, accounts, keys, commons.id)
+    return DemoTerritory(people, accounts, keys, commons.id)
 
 
 def _exchanges(territory: DemoTerritory) -> list[tuple[Principal, Transaction]]:
-    # Demo data, not secrets; the seed (the action plan's year) fixes the territory.
-    rng = random.Random(2013)  # noqa: S311
+    """Exchanges between random members that keep every balance within ±20 h (a
+    resident would not be let past the bound, and most stay within ±10 h)."""
+    rng = random.Random(1789)  # noqa: S311
+    balances = dict.fromkeys(territory.accounts.values(), 0)
+    categories = list(SERVICES)
     out: list[tuple[Principal, Transaction]] = []
     for n in range(EXCHANGES):
         receiver, provider = rng.sample(territory.members, 2)
-        minutes = rng.choice([30, 45, 60, 90, 120, 180])
-        gift = n % 10 == 9
+        minutes = rng.choice(DURATIONS)
+        gift = n % 25 == 24
+        paying = territory.accounts[receiver.id]
         credited = territory.commons if gift else territory.accounts[provider.id]
+        if balances[paying] - minutes < -20 * HOUR or (
+            not gift and balances[credited] + minutes > 20 * HOUR
+        ):
+            continue
+        balances[paying] -= minutes
+        if not gift:
+            balances[credited] += minutes
+        category = rng.choice(categories)
         tx_id = TransactionId(_demo_id(f"exchange/{n}"))
         tx = Transaction(
             tx_id,
             TransactionKind.COMMONS_GIFT if gift else TransactionKind.EXCHANGE,
-            (
-                Posting(territory.accounts[receiver.id], TIME, -minutes),
-                Posting(credited, TIME, minutes),
-            ),
+            (Posting(paying, TIME, -minutes), Posting(credited, TIME, minutes)),
             receiver.id,
-            "Don au pot commun" if gift else rng.choice(SERVICES),
+            "Don au pot commun" if gift else rng.choice(SERVICES[category]),
+            {} if gift else {"category": category},
             memo_salt=hashlib.sha256(f"demo salt/{tx_id}".encode()).digest(),
         )
         out.append((receiver, tx))
     return out
+
+
+async def _offers(rt: Runtime, territory: DemoTerritory) -> None:
+    rng = random.Random(1848)  # noqa: S311
+    async with rt.db.reading() as conn:
+        existing = await timebank_store.search_offers(
+            conn,
+            now=rt.clock(),
+            direction=None,
+            category=None,
+            neighbourhood=None,
+            member_id=None,
+            text=None,
+            include_closed=True,
+            after=None,
+            limit=1,
+        )
+    if existing:
+        return
+    for n, member in enumerate(territory.members):
+        category = list(SERVICES)[n % len(SERVICES)]
+        await offers.publish(
+            rt,
+            member,
+            direction="request" if n % 3 == 0 else "offer",
+            title=rng.choice(SERVICES[category]),
+            description="Proposé dans le cadre du pacte territorial.",
+            category=category,
+            neighbourhood=NEIGHBOURHOODS[n % len(NEIGHBOURHOODS)],
+            estimated_minutes=rng.choice(DURATIONS),
+        )
+
+
+async def _proposals(rt: Runtime, territory: DemoTerritory) -> None:
+    """Some proposals waiting for their receiver, and some that expired unanswered."""
+    clock = rt.clock
+    for n in range(40):
+        provider = territory.members[n]
+        receiver = territory.members[(n * 7 + 3) % len(territory.members)]
+        if provider == receiver:
+            continue
+        expired = n % 4 == 0
+        if expired:
+            # Recorded as if a month ago, so that it is past its expiry now.
+            rt.clock = lambda: clock() - timedelta(days=30)
+        try:
+            await exchanges.propose(
+                rt,
+                provider,
+                proposal_id=_demo_id(f"proposal/{n}"),
+                receiver=receiver.id,
+                minutes=60,
+                memo=SERVICES["family"][n % 2],
+                offer_id=None,
+                category="family",
+            )
+        finally:
+            rt.clock = clock
+    await exchanges.expire_due(rt)
+
+
+async def _corrections(
+    rt: Runtime, operator: Principal, key: Keypair, recorded: list[Transaction]
+) -> None:
+    """A few exchanges recorded by mistake, reversed by a coordinator with a reason."""
+    for n, original in enumerate(recorded[10:200:40]):
+        tx = await reversal_of(
+            rt,
+            original.id,
+            reversal_id=TransactionId(_demo_id(f"correction/{n}")),
+            memo="Échange saisi par erreur",
+            memo_salt=hashlib.sha256(f"demo correction/{n}".encode()).digest(),
+            initiator=operator,
+        )
+        await record_transactions(
+            rt,
+            operator,
+            [SignedTransaction(tx, (key.sign_transaction(rt.log.origin, tx),))],
+            atomic=False,
+        )
 
 
 async def load_demo_territory(rt: Runtime) -> str:
@@ -145,6 +304,7 @@ async def load_demo_territory(rt: Runtime) -> str:
     )
     operator = Principal(issued.principal_id, frozenset({Role.OPERATOR}))
     territory = await _open_territory(rt, operator)
+    recorded = _exchanges(territory)
     await asyncio.gather(
         *(
             record_transactions(
@@ -158,7 +318,12 @@ async def load_demo_territory(rt: Runtime) -> str:
                 ],
                 atomic=False,
             )
-            for principal, tx in _exchanges(territory)
+            for principal, tx in recorded
         )
     )
+    exchanges_only = [tx for _, tx in recorded if tx.kind is TransactionKind.EXCHANGE]
+    await _corrections(rt, operator, demo_keypair("operator"), exchanges_only)
+    await _offers(rt, territory)
+    await _proposals(rt, territory)
+    await catch_up(rt)
     return issued.token
