@@ -398,3 +398,34 @@ async def test_statement_export_and_erasure(api: Api) -> None:
     for n, line in enumerate(lines, start=1):
         verifier.feed(n, line)
     assert verifier.finish(len(lines) + 1) == []
+
+
+async def test_coordinator_report(api: Api) -> None:
+    """Hours per month and per category (reversed exchanges left out), activity, members
+    without offers, proposals by status; the CSV carries the same figures."""
+    alice, bob, carol = await join(api, "Alice"), await join(api, "Bob"), await join(api, "Carol")
+    offer = {"direction": "offer", "title": "Jardinage", "category": "land_buildings"}
+    assert (await api.client.post(f"{API}/offers", json=offer, headers=alice.headers)).is_success
+    first = await propose(api, alice, bob, 60, category="land_buildings")
+    assert (await confirm(api, bob, first)).status_code == 201
+    second = await propose(api, bob, alice, 45, category="youth")
+    assert (await confirm(api, alice, second)).status_code == 201
+    await propose(api, carol, bob, 30)
+    answer = await api.client.get(f"{API}/reports/time-bank", headers=api.operator)
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert report["minutes_by_category"] == {"land_buildings": 60, "youth": 45}
+    assert sum(report["minutes_by_month"].values()) == 105
+    assert set(report["active_members"]) == {alice.id, bob.id}
+    assert report["inactive_members"] == [carol.id]
+    assert set(report["members_without_offers"]) == {bob.id, carol.id}
+    assert report["proposals"] == {"confirmed": 2, "pending": 1}
+    sheet = await api.client.get(f"{API}/reports/time-bank.csv", headers=api.operator)
+    rows = list(csv.reader(io.StringIO(sheet.text)))
+    assert ["minutes_by_category", "youth", "45"] in rows
+    assert ["proposals", "pending", "1"] in rows
+    assert_problem(
+        await api.client.get(f"{API}/reports/time-bank", headers=alice.headers),
+        403,
+        "not_authorised",
+    )

@@ -20,6 +20,7 @@ from mutual.api.routes import (
     members,
     notifications,
     offers,
+    reports,
     system,
     transactions,
 )
@@ -89,6 +90,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             exchanges.confirm,
             exchanges.reject,
             notifications.notifications,
+            reports.time_bank,
+            reports.time_bank_csv,
         ],
         dependencies=DEPENDENCIES,
         security=[{"bearer": []}],

@@ -466,3 +466,55 @@ async def set_progress(conn: AsyncConnection, next_log_index: int) -> None:
         .where(notification_progress.c.id == 1)
         .values(next_log_index=next_log_index)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class ExchangeRow:
+    transaction_id: UUID
+    recorded_at: datetime
+    references: str
+    minutes: int
+    provider_account: UUID
+    receiver_account: UUID
+
+
+async def exchanges_for_report(conn: AsyncConnection) -> list[ExchangeRow]:
+    """Every exchange not reversed, with its minutes and both member accounts."""
+    reversed_ids = select(transactions.c.reverses).where(transactions.c.reverses.is_not(None))
+    credit = postings.alias("credit")
+    debit = postings.alias("debit")
+    query = (
+        select(
+            transactions.c.id,
+            transactions.c.recorded_at,
+            transactions.c.references,
+            credit.c.amount,
+            credit.c.account_id,
+            debit.c.account_id,
+        )
+        .join(credit, and_(credit.c.transaction_id == transactions.c.id, credit.c.amount > 0))
+        .join(debit, and_(debit.c.transaction_id == transactions.c.id, debit.c.amount < 0))
+        .where(transactions.c.kind == "exchange", transactions.c.id.not_in(reversed_ids))
+        .order_by(transactions.c.log_index)
+    )
+    return [ExchangeRow(*row) for row in await conn.execute(query)]
+
+
+async def report_counts(conn: AsyncConnection, now: datetime) -> dict[str, Any]:
+    """Members (active, with an open offer) and proposals by status."""
+    active = await conn.execute(
+        select(members.c.id, members.c.account_id).where(members.c.status == "active")
+    )
+    with_offer = await conn.execute(
+        select(offers.c.member_id)
+        .where(offers.c.closed_at.is_(None), offers.c.expires_at > now)
+        .distinct()
+    )
+    by_status = await conn.execute(
+        select(proposals.c.status, func.count()).group_by(proposals.c.status)
+    )
+    return {
+        "members": {row.id: row.account_id for row in active},
+        "with_offer": {row.member_id for row in with_offer},
+        "proposals": {row[0]: row[1] for row in by_status},
+    }
