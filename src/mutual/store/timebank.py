@@ -198,33 +198,40 @@ async def update_offer(conn: AsyncConnection, offer_id: UUID, values: Mapping[st
     await conn.execute(update(offers).where(offers.c.id == offer_id).values(**values))
 
 
+@dataclass(frozen=True, slots=True)
+class OfferFilter:
+    """Which offers a search returns; by default every open one."""
+
+    direction: str | None = None
+    category: str | None = None
+    neighbourhood: str | None = None
+    member_id: UUID | None = None
+    text: str | None = None
+    include_closed: bool = False
+
+
 async def search_offers(
     conn: AsyncConnection,
+    where: OfferFilter,
     *,
     now: datetime,
-    direction: str | None,
-    category: str | None,
-    neighbourhood: str | None,
-    member_id: UUID | None,
-    text: str | None,
-    include_closed: bool,
-    after: tuple[datetime, UUID] | None,
+    after: tuple[datetime, UUID] | None = None,
     limit: int,
 ) -> list[OfferRecord]:
     """Newest first; open ones only unless ``include_closed`` (closed or expired)."""
     query = select(offers).order_by(offers.c.created_at.desc(), offers.c.id.desc()).limit(limit)
-    if not include_closed:
+    if not where.include_closed:
         query = query.where(offers.c.closed_at.is_(None), offers.c.expires_at > now)
     for column, value in (
-        (offers.c.direction, direction),
-        (offers.c.category, category),
-        (offers.c.neighbourhood, neighbourhood),
-        (offers.c.member_id, member_id),
+        (offers.c.direction, where.direction),
+        (offers.c.category, where.category),
+        (offers.c.neighbourhood, where.neighbourhood),
+        (offers.c.member_id, where.member_id),
     ):
         if value is not None:
             query = query.where(column == value)
-    if text:
-        pattern = f"%{text.lower()}%"
+    if where.text:
+        pattern = f"%{where.text.lower()}%"
         query = query.where(
             or_(
                 func.lower(offers.c.title).like(pattern),

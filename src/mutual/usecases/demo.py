@@ -24,6 +24,7 @@ from mutual.core.registry import Capacity, KeyAction, KeyEvent
 from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
 from mutual.store import timebank as timebank_store
+from mutual.store.timebank import OfferFilter
 from mutual.usecases import exchanges, members, offers
 from mutual.usecases.access import issue_token
 from mutual.usecases.accounts import open_account_entry
@@ -221,16 +222,7 @@ async def _offers(rt: Runtime, territory: DemoTerritory) -> None:
     rng = random.Random(1848)  # noqa: S311
     async with rt.db.reading() as conn:
         existing = await timebank_store.search_offers(
-            conn,
-            now=rt.clock(),
-            direction=None,
-            category=None,
-            neighbourhood=None,
-            member_id=None,
-            text=None,
-            include_closed=True,
-            after=None,
-            limit=1,
+            conn, OfferFilter(include_closed=True), now=rt.clock(), limit=1
         )
     if existing:
         return

@@ -17,7 +17,7 @@ from mutual.store import ledger_reads
 from mutual.store import timebank as store
 from mutual.store.accounts import get_account
 from mutual.store.principals import ensure_principal
-from mutual.store.timebank import MemberRecord
+from mutual.store.timebank import MemberRecord, OfferFilter
 from mutual.usecases.access import IssuedToken, issue_token
 from mutual.usecases.accounts import open_account_entry, whole_statement
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
@@ -232,14 +232,8 @@ async def export_self(rt: Runtime, member: Principal) -> dict[str, Any]:
     async with rt.db.reading() as conn:
         offers = await store.search_offers(
             conn,
+            OfferFilter(member_id=member.id, include_closed=True),
             now=rt.clock(),
-            direction=None,
-            category=None,
-            neighbourhood=None,
-            member_id=member.id,
-            text=None,
-            include_closed=True,
-            after=None,
             limit=10_000,
         )
         proposals = await store.list_proposals(

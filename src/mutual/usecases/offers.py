@@ -8,7 +8,7 @@ from uuid import UUID
 from mutual.core.authority import Principal
 from mutual.core.timebank import CATEGORIES, check_duration
 from mutual.store import timebank as store
-from mutual.store.timebank import OfferRecord
+from mutual.store.timebank import OfferFilter, OfferRecord
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
 from mutual.usecases.members import active_member, is_coordinator
 from mutual.usecases.runtime import Runtime, new_id
@@ -99,28 +99,8 @@ async def close(rt: Runtime, caller: Principal, offer_id: UUID) -> OfferRecord:
 
 
 async def search(
-    rt: Runtime,
-    *,
-    direction: str | None,
-    category: str | None,
-    neighbourhood: str | None,
-    member_id: UUID | None,
-    text: str | None,
-    include_closed: bool,
-    after: tuple[datetime, UUID] | None,
-    limit: int,
+    rt: Runtime, where: OfferFilter, *, after: tuple[datetime, UUID] | None, limit: int
 ) -> list[OfferRecord]:
-    check_category(category)
+    check_category(where.category)
     async with rt.db.reading() as conn:
-        return await store.search_offers(
-            conn,
-            now=rt.clock(),
-            direction=direction,
-            category=category,
-            neighbourhood=neighbourhood,
-            member_id=member_id,
-            text=text,
-            include_closed=include_closed,
-            after=after,
-            limit=limit,
-        )
+        return await store.search_offers(conn, where, now=rt.clock(), after=after, limit=limit)

@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.downloads import csv_response
 from mutual.api.problems import problem_responses
 from mutual.api.schemas import TokenOut
 from mutual.api.timebank_schemas import (
@@ -208,8 +209,4 @@ async def statement_csv(state: State, principal: CurrentPrincipal) -> Response[s
                 line.balance_after,
             ]
         )
-    return Response(
-        out.getvalue(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="statement.csv"'},
-    )
+    return csv_response(out.getvalue(), "statement.csv")

@@ -13,7 +13,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.problems import problem_responses
 from mutual.api.timebank_schemas import OfferIn, OfferOut, OfferPage
-from mutual.store.timebank import OfferRecord
+from mutual.store.timebank import OfferFilter, OfferRecord
 from mutual.usecases import offers as usecase
 from mutual.usecases.errors import InvalidCursor
 from mutual.usecases.pagination import decode_cursor, encode_cursor
@@ -83,17 +83,8 @@ async def search(
             after = (datetime.fromisoformat(created), UUID(offer_id))
         except ValueError as exc:
             raise InvalidCursor("malformed cursor", field="cursor") from exc
-    items = await usecase.search(
-        runtime_of(state),
-        direction=direction,
-        category=category,
-        neighbourhood=neighbourhood,
-        member_id=member_id,
-        text=q,
-        include_closed=include_closed,
-        after=after,
-        limit=limit + 1,
-    )
+    where = OfferFilter(direction, category, neighbourhood, member_id, q, include_closed)
+    items = await usecase.search(runtime_of(state), where, after=after, limit=limit + 1)
     next_cursor = None
     if len(items) > limit:
         last = items[limit - 1]

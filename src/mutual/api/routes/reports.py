@@ -8,6 +8,7 @@ from litestar import Response, get
 from litestar.datastructures import State
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.downloads import csv_response
 from mutual.api.problems import problem_responses
 from mutual.usecases.reports import time_bank_report
 
@@ -32,8 +33,4 @@ async def time_bank(state: State, principal: CurrentPrincipal) -> dict[str, Any]
 )
 async def time_bank_csv(state: State, principal: CurrentPrincipal) -> Response[str]:
     report = await time_bank_report(runtime_of(state), principal)
-    return Response(
-        report.as_csv(),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": 'attachment; filename="time-bank-report.csv"'},
-    )
+    return csv_response(report.as_csv(), "time-bank-report.csv")
