@@ -16,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
+from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
 from mutual.core.signing import Domain
 from mutual.core.verify import Verifier
@@ -24,6 +25,7 @@ from mutual.usecases.export import export_lines
 from mutual.usecases.log import sign_checkpoint
 from tests.ledger_checks import check_ledger
 from tests.test_api import API, Api, assert_problem, open_api
+from tests.wallet import sign_body
 
 
 @pytest.fixture
@@ -429,3 +431,66 @@ async def test_coordinator_report(api: Api) -> None:
         403,
         "not_authorised",
     )
+
+
+async def test_group_exchange_is_one_atomic_transaction(api: Api) -> None:
+    """One provider, two receivers: one transaction signed by both payers, or nothing."""
+    alice, bob, carol = await join(api, "Alice"), await join(api, "Bob"), await join(api, "Carol")
+    tx_id = str(uuid.uuid4())
+    body: dict[str, Any] = {
+        "id": tx_id,
+        "kind": "exchange",
+        "memo": "Atelier cuisine pour deux",
+        "postings": [
+            {"account_id": bob.account, "unit": "TIME", "amount": -60},
+            {"account_id": carol.account, "unit": "TIME", "amount": -60},
+            {"account_id": alice.account, "unit": "TIME", "amount": 120},
+        ],
+    }
+    headers = bob.headers | {"Idempotency-Key": tx_id}
+    only_bob = sign_body(body, api.origin, bob.key)
+    refused = await api.client.post(f"{API}/transactions", json=only_bob, headers=headers)
+    assert_problem(refused, 403, "signature_required")
+    assert (await balance(api, alice.account)) == 0
+    both = sign_body(body, api.origin, bob.key, carol.key)
+    done = await api.client.post(f"{API}/transactions", json=both, headers=headers)
+    assert done.status_code == 201, done.text
+    assert [await balance(api, m.account) for m in (alice, bob, carol)] == [120, -60, -60]
+
+
+async def test_a_coordinator_confirms_with_a_custodial_signature(api: Api) -> None:
+    """A member without a device: a coordinator appointed as their custodian signs on
+    their behalf, and the record shows it was custodial."""
+    alice, bob = await join(api, "Alice"), await join(api, "Bob")
+    me = (await api.client.get(f"{API}/me", headers=api.operator)).json()["principal_id"]
+    assert api.operator_key is not None
+    proposal = await propose(api, alice, bob, 45)
+
+    async def custodial() -> httpx.Response:
+        assert api.operator_key is not None
+        sig = signature(api.operator_key, proposal, on_behalf_of=PrincipalId(uuid.UUID(bob.id)))
+        return await api.client.post(
+            f"{API}/proposals/{proposal['id']}/confirm",
+            json={"signatures": [sig]},
+            headers=api.operator,
+        )
+
+    assert_problem(await custodial(), 403, "not_custodian")
+    appoint = {
+        "id": str(uuid.uuid4()),
+        "action": "appoint_custodian",
+        "principal": bob.id,
+        "by": me,
+        "custodian": me,
+    }
+    appointed = await api.client.post(f"{API}/key-events", json=appoint, headers=api.operator)
+    assert appointed.status_code == 201, appointed.text
+    done = await custodial()
+    assert done.status_code == 201, done.text
+    assert (await balance(api, bob.account)) == -45
+    size = (await api.client.get(f"{API}/log")).json()["tree_size"]
+    proof = await api.client.get(
+        f"{API}/log/proofs/inclusion?id={proposal['id']}&tree_size={size}", headers=api.operator
+    )
+    [sig] = proof.json()["entry"]["signatures"]
+    assert sig["on_behalf_of"] == bob.id
