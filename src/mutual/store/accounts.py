@@ -11,7 +11,7 @@ from mutual.store.database import Database
 from mutual.store.tables import accounts
 
 
-def _account(row: Row[tuple[object, ...]]) -> Account:
+def account_of_row(row: Row[tuple[object, ...]]) -> Account:
     m = row._mapping
     return Account(
         AccountId(m["id"]),
@@ -28,7 +28,7 @@ def _account(row: Row[tuple[object, ...]]) -> Account:
 async def get_account(db: Database, account_id: AccountId) -> Account | None:
     async with db.reading() as conn:
         row = (await conn.execute(select(accounts).where(accounts.c.id == account_id))).first()
-    return None if row is None else _account(row)
+    return None if row is None else account_of_row(row)
 
 
 async def list_accounts(
@@ -48,4 +48,4 @@ async def list_accounts(
     if after is not None:
         query = query.where(accounts.c.id > after)
     async with db.reading() as conn:
-        return [_account(row) for row in await conn.execute(query)]
+        return [account_of_row(row) for row in await conn.execute(query)]

@@ -17,8 +17,10 @@ from sqlalchemy import Row, and_, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from mutual.core.accounts import Account
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.timebank import Proposal, ProposalStatus
+from mutual.store.accounts import account_of_row
 from mutual.store.tables import (
     accounts,
     members,
@@ -151,18 +153,10 @@ async def list_members(
     return [_member(row) for row in await conn.execute(query)]
 
 
-async def member_accounts_near(
-    conn: AsyncConnection, *, margin: int
-) -> list[tuple[UUID, UUID, int, int | None, int | None]]:
+async def member_accounts_near(conn: AsyncConnection, *, margin: int) -> list[tuple[UUID, Account]]:
     """Active members whose TIME balance is within ``margin`` of a bound or beyond it."""
     query = (
-        select(
-            members.c.id,
-            accounts.c.id,
-            accounts.c.balance,
-            accounts.c.balance_min,
-            accounts.c.balance_max,
-        )
+        select(members.c.id.label("member_id"), accounts)
         .join(accounts, accounts.c.id == members.c.account_id)
         .where(
             members.c.status == "active",
@@ -179,7 +173,7 @@ async def member_accounts_near(
         )
         .order_by(members.c.id)
     )
-    return [tuple(row) for row in await conn.execute(query)]
+    return [(row.member_id, account_of_row(row)) for row in await conn.execute(query)]
 
 
 # Offers
@@ -324,14 +318,22 @@ async def set_proposal_status(
     return (await conn.execute(query)).rowcount == 1
 
 
-async def expire_due(conn: AsyncConnection, now: datetime) -> list[Proposal]:
-    """Mark every pending proposal past its expiry as expired; return them."""
-    due = select(proposals).where(
+def _due(now: datetime) -> Any:
+    return (
         proposals.c.status == ProposalStatus.PENDING.value,
         proposals.c.expires_at <= now,
         _not_recorded(),
     )
-    rows = [_proposal(row) for row in await conn.execute(due)]
+
+
+async def any_due(conn: AsyncConnection, now: datetime) -> bool:
+    """Whether a pending proposal is past its expiry (checked before taking a write lock)."""
+    return bool(await conn.scalar(select(exists().where(*_due(now)))))
+
+
+async def expire_due(conn: AsyncConnection, now: datetime) -> list[Proposal]:
+    """Mark every pending proposal past its expiry as expired; return them."""
+    rows = [_proposal(row) for row in await conn.execute(select(proposals).where(*_due(now)))]
     if rows:
         await conn.execute(
             update(proposals)
@@ -421,6 +423,13 @@ class MemberPosting:
     balance_after: int
     balance_min: int | None
     balance_max: int | None
+
+
+async def behind_the_log(conn: AsyncConnection) -> bool:
+    """Whether transactions were recorded since notifications were last derived."""
+    progress = select(notification_progress.c.next_log_index).where(notification_progress.c.id == 1)
+    newer = exists().where(transactions.c.log_index >= progress.scalar_subquery())
+    return bool(await conn.scalar(select(newer)))
 
 
 async def claim_progress(conn: AsyncConnection) -> int:

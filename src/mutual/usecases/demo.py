@@ -125,7 +125,9 @@ async def _register_key(
         raise RuntimeError(f"demo key registration refused: {outcome.body}")
 
 
-async def _join(rt: Runtime, operator: Principal, i: int, rng: random.Random) -> Principal:
+async def _join(
+    rt: Runtime, operator: Principal, i: int, rng: random.Random
+) -> tuple[Principal, AccountId]:
     """Apply and be accepted, as a resident would, unless the demo has run before."""
     member_id = PrincipalId(_demo_id(f"member/{i}"))
     async with rt.db.writing() as conn:
@@ -150,8 +152,9 @@ async def _join(rt: Runtime, operator: Principal, i: int, rng: random.Random) ->
                 },
             )
     if record is None or record.status == "applied":
-        await members.accept(rt, operator, member_id)
-    return Principal(member_id, frozenset({Role.MEMBER}))
+        record, _ = await members.accept(rt, operator, member_id)
+    assert record.account_id is not None
+    return Principal(member_id, frozenset({Role.MEMBER})), record.account_id
 
 
 async def _open_territory(rt: Runtime, operator: Principal) -> DemoTerritory:
@@ -162,15 +165,11 @@ async def _open_territory(rt: Runtime, operator: Principal) -> DemoTerritory:
     accounts: dict[PrincipalId, AccountId] = {}
     keys: dict[PrincipalId, Keypair] = {}
     for i in range(MEMBERS):
-        member = await _join(rt, operator, i, rng)
+        member, account_id = await _join(rt, operator, i, rng)
         keys[member.id] = demo_keypair(f"member/{i}")
         await _register_key(rt, operator, member.id, keys[member.id], Capacity.MEMBER)
-        async with rt.db.reading() as conn:
-            record = await timebank_store.get_member(conn, member.id)
-        assert record is not None
-        assert record.account_id is not None
         people.append(member)
-        accounts[member.id] = record.account_id
+        accounts[member.id] = account_id
     commons, _ = await open_account_entry(
         rt,
         account_id=AccountId(_demo_id("account/commons")),

@@ -16,10 +16,11 @@ from uuid import UUID
 
 from mutual.core.authority import Principal
 from mutual.core.ids import PrincipalId, TransactionId
-from mutual.core.signing import Signature, canonical
+from mutual.core.signing import Signature
 from mutual.core.timebank import (
     CATEGORIES,
     Proposal,
+    ProposalNotPending,
     ProposalStatus,
     check_decidable,
     check_duration,
@@ -144,10 +145,12 @@ async def reject(rt: Runtime, caller: Principal, proposal_id: UUID, reason: str)
         if not await store.set_proposal_status(
             conn, proposal.id, ProposalStatus.REJECTED, now=now, reason=reason
         ):
-            # Confirmed (or expired) in the meantime: answer what it now is.
+            # Confirmed (or expired) in the meantime: answer what it now is. A confirmation
+            # whose transaction landed but whose status is not yet written is confirmed.
             current = await store.get_proposal(conn, proposal.id)
             assert current is not None
             check_decidable(current, caller.id, now)
+            raise ProposalNotPending("the proposal is already confirmed", field="id")
         await store.notify(
             conn,
             proposal.provider,
@@ -169,6 +172,9 @@ async def reject(rt: Runtime, caller: Principal, proposal_id: UUID, reason: str)
 async def expire_due(rt: Runtime) -> int:
     """Record the expiry of every overdue proposal and tell both sides."""
     now = rt.clock()
+    async with rt.db.reading() as conn:
+        if not await store.any_due(conn, now):
+            return 0
     async with rt.db.writing() as conn:
         expired = await store.expire_due(conn, now)
         for proposal in expired:
@@ -199,7 +205,3 @@ async def list_proposals(
         return await store.list_proposals(
             conn, member, role=role, status=status, after=after, limit=limit
         )
-
-
-def payload_bytes(rt: Runtime, proposal: Proposal) -> bytes:
-    return canonical(signing_payload(rt, proposal))

@@ -15,7 +15,6 @@ from mutual.core.timebank import LimitState, limit_state
 from mutual.core.units import TIME
 from mutual.store import ledger_reads
 from mutual.store import timebank as store
-from mutual.store.accounts import get_account
 from mutual.store.principals import ensure_principal
 from mutual.store.timebank import MemberRecord, OfferFilter
 from mutual.usecases.access import IssuedToken, issue_token
@@ -205,12 +204,10 @@ async def near_limits(rt: Runtime, caller: Principal) -> list[NearLimit]:
     margin = rt.settings.limit_warning_minutes
     async with rt.db.reading() as conn:
         rows = await store.member_accounts_near(conn, margin=margin)
-    found = []
-    for member_id, account_id, *_ in rows:
-        account = await get_account(rt.db, AccountId(account_id))
-        assert account is not None
-        found.append(NearLimit(member_id, account, limit_state(account, warning_margin=margin)))
-    return found
+    return [
+        NearLimit(member_id, account, limit_state(account, warning_margin=margin))
+        for member_id, account in rows
+    ]
 
 
 async def export_self(rt: Runtime, member: Principal) -> dict[str, Any]:
@@ -240,9 +237,8 @@ async def export_self(rt: Runtime, member: Principal) -> dict[str, Any]:
             conn, member.id, role=None, status=None, after=None, limit=10_000
         )
         notes = await store.read_notifications(conn, member.id, after=0, limit=10_000)
-    profile = visible_profile(record, member)
     return {
-        "profile": profile | {"id": str(record.id), "account_id": str(record.account_id)},
+        "profile": visible_profile(record, member),
         "statement": statement,
         "offers": [
             {"id": str(o.id), "direction": o.direction, "title": o.title, "category": o.category}

@@ -38,6 +38,10 @@ class Notification:
 async def catch_up(rt: Runtime) -> None:
     """Derive notifications from every transaction recorded since the last call."""
     margin = rt.settings.limit_warning_minutes
+    # Every feed read calls this: stay off the write lock when nothing is new.
+    async with rt.db.reading() as conn:
+        if not await store.behind_the_log(conn):
+            return
     while True:
         async with rt.db.writing() as conn:
             start = await store.claim_progress(conn)
