@@ -21,10 +21,12 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import func, select
 
 from mutual.api.app import create_app
+from mutual.api.problems import STATUS_BY_CODE
 from mutual.core import merkle
 from mutual.core.authority import Role
 from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
+from mutual.core.messages import LANGUAGES, PROBLEM_TITLES
 from mutual.core.notes import (
     COSIGNATURE_V1,
     format_signature_line,
@@ -657,3 +659,13 @@ async def test_a_revoked_key_signs_nothing_more(api: Api) -> None:
         headers=stranger,
     )
     assert_problem(hijack, 422, "invalid_request", "by")
+
+
+def test_every_problem_type_has_a_title_in_french_and_english() -> None:
+    """People read titles: each code the API can answer has both, and no two codes of one
+    language share a title."""
+    assert set(PROBLEM_TITLES) == set(STATUS_BY_CODE)
+    for language in LANGUAGES:
+        titles = [PROBLEM_TITLES[code][language] for code in STATUS_BY_CODE]
+        assert all(titles)
+        assert len(set(titles)) == len(titles)

@@ -37,7 +37,7 @@ def test_db_upgrade_is_repeatable(tmp_path: Path) -> None:
     assert "newest schema" in _run(["db", "upgrade"], env)
     assert "newest schema" in _run(["db", "upgrade"], env)
     with sqlite3.connect(tmp_path / "mutual.sqlite3") as db:
-        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0003",)]
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0004",)]
 
 
 @pytest.mark.postgres
@@ -186,4 +186,4 @@ def test_upgrading_a_first_release_ledger_with_unsigned_history_is_refused(
             assert version == [("0001",)]
         else:
             assert result.exit_code == 0, result.output
-            assert version == [("0003",)]
+            assert version == [("0004",)]

@@ -39,7 +39,16 @@ async def test_every_export_line_matches_the_schema(runtime: Runtime) -> None:
     for doc in lines:
         validator.validate(doc)
         seen.add(doc["type"] if doc["type"] != "entry" else doc["entry"]["type"])
-    assert seen == {"header", "key_event", "account", "transaction", "checkpoint", "balance", "end"}
+    assert seen == {
+        "header",
+        "key_event",
+        "account",
+        "bounds",
+        "transaction",
+        "checkpoint",
+        "balance",
+        "end",
+    }
     entry = next(d for d in lines if d["type"] == "entry" and "recorded" in d)
     payload = entry["entry"]["payload"]
     for broken in (

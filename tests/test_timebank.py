@@ -19,7 +19,7 @@ import pytest
 from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
 from mutual.core.signing import Domain
-from mutual.core.verify import Verifier
+from mutual.core.verify import Finding, Verifier
 from mutual.settings import Settings
 from mutual.usecases.export import export_lines
 from mutual.usecases.log import sign_checkpoint
@@ -311,6 +311,108 @@ async def test_limits_warn_then_hold(api: Api) -> None:
     assert_problem(direct, 409, "exceeds_balance_min")
 
 
+async def limits_of(api: Api, member: Member) -> tuple[int | None, int | None]:
+    answer = (await api.client.get(f"{API}/accounts/{member.account}", headers=api.operator)).json()
+    return answer["balance_min"], answer["balance_max"]
+
+
+async def test_limit_changes_are_ledger_records(api: Api) -> None:
+    """A coordinator widens one member's bounds and changes the territory's default; each
+    change is a signed log entry; a change that would leave a balance outside is refused
+    with nothing written; the export verifies and a tampered bounds entry is found."""
+    url = f"{API}/territory/limits"
+    first = (await api.client.get(url, headers=api.operator)).json()
+    assert first == {
+        "balance_min": -1200,
+        "balance_max": 2400,
+        "change_id": None,
+        "log_index": None,
+    }
+    alice, bob = await join(api, "Alice"), await join(api, "Bob")
+    assert (await confirm(api, bob, await propose(api, alice, bob, 600))).status_code == 201
+    mine = f"{API}/members/{bob.id}/limits"
+    wide = {"balance_min": -3000, "balance_max": 2400}
+    assert_problem(
+        await api.client.put(mine, json=wide, headers=bob.headers), 403, "not_authorised"
+    )
+    size = await api.log_size()
+    changed = await api.client.put(mine, json=wide, headers=api.operator)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["log_index"] == size
+    assert (changed.json()["balance_min"], changed.json()["balance"]) == (-3000, -600)
+    assert await limits_of(api, bob) == (-3000, 2400)
+    [note] = [n for n in await notifications(api, bob) if n["kind"] == "limits_changed"]
+    assert note["message"] == "Votre solde peut désormais aller de -50 h à 40 h."
+    # The room is real: Bob now goes past the old -20 h.
+    assert (await confirm(api, bob, await propose(api, alice, bob, 1200))).status_code == 201
+    assert await balance(api, bob.account) == -1800
+    size = await api.log_size()
+    tight = await api.client.put(
+        mine, json={"balance_min": -1000, "balance_max": 2400}, headers=api.operator
+    )
+    assert_problem(tight, 409, "bounds_exclude_balance")
+    assert "800 below" in tight.json()["detail"]
+    assert tight.json()["title"] == "Le solde sort des nouvelles limites"
+    english = await api.client.put(
+        mine,
+        json={"balance_min": -1000, "balance_max": 2400},
+        headers={**api.operator, "Accept-Language": "en-GB,en;q=0.8"},
+    )
+    assert english.json()["title"] == "The balance lies outside the new limits"
+    bad = await api.client.put(
+        mine, json={"balance_min": 60, "balance_max": 0}, headers=api.operator
+    )
+    assert_problem(bad, 422, "invalid_bounds")
+    missing = await api.client.put(mine, json={"balance_min": 0}, headers=api.operator)
+    assert missing.status_code in (400, 422)
+    # Alice holds +30 h: a default of at most +20 h is refused as a whole.
+    refused = await api.client.put(
+        url, json={"balance_min": -600, "balance_max": 1200}, headers=api.operator
+    )
+    assert_problem(refused, 409, "bounds_exclude_balance")
+    assert alice.account in refused.json()["detail"]
+    assert await api.log_size() == size
+    assert await limits_of(api, alice) == (-1200, 2400)
+    assert (await api.client.get(url, headers=api.operator)).json()["change_id"] is None
+    # A default Alice's balance fits moves her (Bob keeps his own bounds), and new members.
+    body = {"id": str(uuid.uuid4()), "balance_min": -1500, "balance_max": 3000}
+    moved = await api.client.put(url, json=body, headers=api.operator)
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["accounts_changed"] == 1
+    assert moved.json()["change_id"] == body["id"]
+    assert await api.log_size() == size + 2
+    again = await api.client.put(url, json=body, headers=api.operator)
+    assert again.json() == moved.json()
+    assert await api.log_size() == size + 2
+    assert await limits_of(api, alice) == (-1500, 3000)
+    assert await limits_of(api, bob) == (-3000, 2400)
+    carol = await join(api, "Carol")
+    assert await limits_of(api, carol) == (-1500, 3000)
+    assert (await api.client.get(url, headers=carol.headers)).json()["log_index"] == size
+
+    await check_ledger(api.db)
+    assert api.runtime is not None
+    await sign_checkpoint(api.runtime)
+    lines = [line async for line in export_lines(api.runtime)]
+    assert verify(api, lines) == []
+    bounds_lines = [n for n, line in enumerate(lines) if '"type":"bounds"' in line]
+    assert len(bounds_lines) == 3
+    forged = list(lines)
+    forged[bounds_lines[0]] = forged[bounds_lines[0]].replace(
+        '"balance_min":-3000', '"balance_min":-9000'
+    )
+    found = {(f.line, f.kind) for f in verify(api, forged)}
+    assert (bounds_lines[0] + 1, "invalid_signature") in found
+
+
+def verify(api: Api, lines: list[str]) -> list[Finding]:
+    assert api.runtime is not None
+    verifier = Verifier(api.runtime.log.verifier_key)
+    for n, line in enumerate(lines, start=1):
+        verifier.feed(n, line)
+    return verifier.finish(len(lines) + 1)
+
+
 async def test_commons_pot_and_corrections(api: Api) -> None:
     """Members give credits to the commons; the commons pays with a coordinator's
     signature only; a mistaken exchange is reversed once, with a reason."""
@@ -396,10 +498,7 @@ async def test_statement_export_and_erasure(api: Api) -> None:
     assert api.runtime is not None
     await sign_checkpoint(api.runtime)
     lines = [line async for line in export_lines(api.runtime)]
-    verifier = Verifier(api.runtime.log.verifier_key)
-    for n, line in enumerate(lines, start=1):
-        verifier.feed(n, line)
-    assert verifier.finish(len(lines) + 1) == []
+    assert verify(api, lines) == []
 
 
 async def test_coordinator_report(api: Api) -> None:

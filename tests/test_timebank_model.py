@@ -1,6 +1,8 @@
-"""Whatever sequence of propose / confirm / reject / expire / reverse / pay, on SQLite and
-PostgreSQL: TIME balances sum to zero, no member passes a bound, a proposal moves hours
-exactly when it is confirmed, and a rejected or expired one never is."""
+"""Whatever sequence of propose / confirm / reject / expire / reverse / pay / limit
+changes (one member's, or the territory's default), on SQLite and PostgreSQL: TIME
+balances sum to zero, no member passes the bounds in force, a limit change is refused
+exactly when it would leave a balance outside, a proposal moves hours exactly when it is
+confirmed, and a rejected or expired one never is."""
 
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
 from mutual.settings import Settings
 from mutual.store.accounts import get_account
-from mutual.usecases import exchanges, members
+from mutual.usecases import exchanges, limits, members
 from mutual.usecases.runtime import Runtime, open_runtime
 from mutual.usecases.transactions import SignedTransaction, record_transactions
 from tests.conftest import BACKENDS, OPERATOR
@@ -61,6 +63,9 @@ class TimeBankMachine(RuleBasedStateMachine):
         self.fate: dict[TransactionId, ProposalStatus] = {}
         self.confirmed: list[TransactionId] = []
         self.reversed: set[TransactionId] = set()
+        # The bounds the model expects for each member, and who has bounds of their own.
+        self.bounds = {who.id: (-120, 180) for who in self.people}
+        self.own: set[PrincipalId] = set()
 
     def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
         return self.loop.run_until_complete(coroutine)
@@ -188,13 +193,52 @@ class TimeBankMachine(RuleBasedStateMachine):
         if not outcome.accepted:
             assert outcome.body["code"] in {"exceeds_balance_min", "exceeds_balance_max"}
 
+    def _balance(self, who: PrincipalId) -> int:
+        account = self.run(get_account(self.rt.db, self.accounts[who]))
+        assert account is not None
+        balance: int = account.balance
+        return balance
+
+    @rule(a=st.integers(0, 2), low=st.integers(0, 16), high=st.integers(0, 16))
+    def member_limits(self, a: int, low: int, high: int) -> None:
+        who = self.people[a].id
+        bounds = (-low * STEP, high * STEP)
+        _, refused = self.attempt(
+            limits.set_member_limits(
+                self.rt, OPERATOR, who, change_id=None, balance_min=bounds[0], balance_max=bounds[1]
+            )
+        )
+        inside = bounds[0] <= self._balance(who) <= bounds[1]
+        assert refused == (None if inside else "bounds_exclude_balance")
+        if refused is None:
+            self.bounds[who] = bounds
+            self.own.add(who)
+
+    @rule(low=st.integers(0, 16), high=st.integers(0, 16))
+    def territory_limits(self, low: int, high: int) -> None:
+        bounds = (-low * STEP, high * STEP)
+        result, refused = self.attempt(
+            limits.set_territory_limits(
+                self.rt, OPERATOR, change_id=None, balance_min=bounds[0], balance_max=bounds[1]
+            )
+        )
+        following = [p.id for p in self.people if p.id not in self.own]
+        inside = all(bounds[0] <= self._balance(w) <= bounds[1] for w in following)
+        assert refused == (None if inside else "bounds_exclude_balance")
+        if refused is None:
+            assert result[1] == len(following)
+            for w in following:
+                self.bounds[w] = bounds
+
     @invariant()
     def balances_sum_to_zero_within_bounds(self) -> None:
         total = 0
         for who in self.people:
             account = self.run(get_account(self.rt.db, self.accounts[who.id]))
             assert account is not None
-            assert -120 <= account.balance <= 180
+            low, high = self.bounds[who.id]
+            assert (account.balance_min, account.balance_max) == (low, high)
+            assert low <= account.balance <= high
             total += account.balance
         assert total == 0
 

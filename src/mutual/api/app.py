@@ -11,11 +11,12 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from mutual import __version__
 from mutual.api.dependencies import DEPENDENCIES
-from mutual.api.problems import EXCEPTION_HANDLERS
+from mutual.api.problems import EXCEPTION_HANDLERS, language_middleware
 from mutual.api.routes import (
     accounts,
     exchanges,
     keys,
+    limits,
     log,
     members,
     notifications,
@@ -79,6 +80,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             members.export_me,
             members.erase,
             members.statement_csv,
+            limits.get_territory_limits,
+            limits.set_territory_limits,
+            limits.set_member_limits,
             offers.publish,
             offers.search,
             offers.get_offer,
@@ -100,6 +104,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         route_handlers=[api],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[language_middleware],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="mutual",

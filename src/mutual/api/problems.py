@@ -7,9 +7,11 @@ first rule that fails is the one reported.
 from __future__ import annotations
 
 import logging
+from contextvars import ContextVar
 from typing import Any
 
 from litestar import Request, Response
+from litestar.enums import ScopeType
 from litestar.exceptions import (
     HTTPException,
     NotFoundException,
@@ -18,10 +20,11 @@ from litestar.exceptions import (
 )
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
-from litestar.types import ExceptionHandlersMap
+from litestar.types import ASGIApp, ExceptionHandlersMap, Receive, Scope, Send
 
 from mutual.api.schemas import BODY_SHAPE_TAGS, ProblemOut
 from mutual.core.errors import LedgerError
+from mutual.core.messages import choose_language, problem_title
 from mutual.store.errors import StoreError, StoreUnavailable
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "proposal_expired": 409,
     "proposal_not_yours": 403,
     "account_exists": 409,
+    "bounds_exclude_balance": 409,
+    "unknown_bounds_default": 422,
     "key_already_registered": 409,
     "request_too_large": 413,
     "unsupported_media_type": 415,
@@ -107,12 +112,29 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
     }
 
 
+# The reader's language for problem titles, set per request by ``language_middleware``
+# (exception handlers and routes build problem documents far from the request).
+_LANGUAGE: ContextVar[str] = ContextVar("mutual_problem_language", default="fr")
+
+
+def language_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == ScopeType.HTTP:
+            header = next((v for k, v in scope["headers"] if k == b"accept-language"), b"").decode(
+                "latin-1"
+            )
+            _LANGUAGE.set(choose_language(header))
+        await app(scope, receive, send)
+
+    return middleware
+
+
 def problem_document(
     code: str, detail: str, field: str | None = None, **extra: Any
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": code,
-        "title": code.replace("_", " ").capitalize(),
+        "title": problem_title(code, _LANGUAGE.get()),
         "status": STATUS_BY_CODE.get(code, 500),
         "detail": detail,
         "field": field,

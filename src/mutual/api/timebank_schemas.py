@@ -151,3 +151,36 @@ class NotificationOut(_Out):
 class NotificationPage(_Out):
     items: list[NotificationOut]
     next_cursor: int = Field(description="Pass as `after` to read on from here.")
+
+
+class LimitsIn(_In):
+    id: UUID | None = Field(
+        default=None, description="The change's id; choose it to make a retry safe."
+    )
+    balance_min: StrictInt | None = Field(description="Minutes (negative); null: no lower bound.")
+    balance_max: StrictInt | None = Field(description="Minutes; null: no upper bound.")
+
+
+class TerritoryLimitsOut(_Out):
+    balance_min: int | None
+    balance_max: int | None
+    change_id: UUID | None = Field(
+        description="The ledger record that set them; null while the configured ones hold."
+    )
+    log_index: int | None
+
+
+class TerritoryLimitsChangedOut(TerritoryLimitsOut):
+    accounts_changed: int = Field(
+        description="Members' accounts that follow the default and moved with it."
+    )
+
+
+class MemberLimitsOut(_Out):
+    change_id: UUID
+    log_index: int
+    leaf_hash: str
+    account_id: UUID
+    balance: int
+    balance_min: int | None
+    balance_max: int | None

@@ -52,8 +52,12 @@ def open_account(
     balance_max: int | None,
 ) -> Account:
     """A new account at balance zero, after checking its bounds make sense."""
+    check_bounds(balance_min, balance_max)
+    return Account(account_id, unit, owner_kind, owner_id, balance_min, balance_max)
+
+
+def check_bounds(balance_min: int | None, balance_max: int | None) -> None:
     check_bound(balance_min, field="balance_min")
     check_bound(balance_max, field="balance_max")
     if balance_min is not None and balance_max is not None and balance_min > balance_max:
         raise InvalidBounds("balance_min must not exceed balance_max", field="balance_min")
-    return Account(account_id, unit, owner_kind, owner_id, balance_min, balance_max)

@@ -18,6 +18,7 @@ from uuid import UUID
 import rfc8785
 
 from mutual.core.accounts import Account, OwnerKind, open_account
+from mutual.core.bounds import BoundsChange, BoundsDefault, check_change
 from mutual.core.errors import LedgerError
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.merkle import leaf_hash
@@ -37,6 +38,7 @@ class EntryType(StrEnum):
     TRANSACTION = "transaction"
     KEY_EVENT = "key_event"
     ACCOUNT = "account"
+    BOUNDS = "bounds"
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +107,23 @@ def account_payload(origin: str, account: Account) -> dict[str, Any]:
         "owner_id": account.owner_id,
         "balance_min": account.balance_min,
         "balance_max": account.balance_max,
+    }
+
+
+def bounds_payload(origin: str, change: BoundsChange) -> dict[str, Any]:
+    """The signed document of a bounds change: for one account or a default, by whom."""
+    default = change.default_for
+    return {
+        "log": origin,
+        "id": str(change.id),
+        "by": str(change.by),
+        "account_id": None if change.account_id is None else str(change.account_id),
+        "default_for": None
+        if default is None
+        else {"unit": default.unit, "owner_kind": default.owner_kind.value},
+        "follows": None if change.follows is None else str(change.follows),
+        "balance_min": change.balance_min,
+        "balance_max": change.balance_max,
     }
 
 
@@ -189,6 +208,10 @@ def _integer(value: object) -> int:
     return value
 
 
+def _bound(value: object) -> int | None:
+    return None if value is None else _integer(value)
+
+
 def _memo_hash_ok(value: object) -> bool:
     if value is None:
         return True
@@ -208,14 +231,49 @@ def parse_account_payload(origin: str, payload: dict[str, Any]) -> Account:
             parse_unit(doc["unit"]),
             OwnerKind(doc["owner_kind"]),
             doc["owner_id"],
-            doc["balance_min"],
-            doc["balance_max"],
+            _bound(doc["balance_min"]),
+            _bound(doc["balance_max"]),
         )
     except (TypeError, ValueError, LedgerError) as exc:
         raise EntryFormatError(f"malformed account payload: {exc}") from exc
     if account_payload(origin, account) != doc:
         raise EntryFormatError("the payload is not in the form this log signs")
     return account
+
+
+def parse_bounds_payload(origin: str, payload: dict[str, Any]) -> BoundsChange:
+    doc = _keys(
+        payload,
+        {"log", "id", "by", "account_id", "default_for", "follows", "balance_min", "balance_max"},
+    )
+
+    def optional_uuid(field: str) -> UUID | None:
+        return None if doc[field] is None else _uuid(doc[field], field)
+
+    account_id = optional_uuid("account_id")
+
+    try:
+        default = doc["default_for"]
+        change = BoundsChange(
+            _uuid(doc["id"], "id"),
+            PrincipalId(_uuid(doc["by"], "by")),
+            _bound(doc["balance_min"]),
+            _bound(doc["balance_max"]),
+            account_id=None if account_id is None else AccountId(account_id),
+            default_for=None
+            if default is None
+            else BoundsDefault(
+                parse_unit(_keys(default, {"unit", "owner_kind"})["unit"]),
+                OwnerKind(default["owner_kind"]),
+            ),
+            follows=optional_uuid("follows"),
+        )
+        check_change(change)
+    except (TypeError, ValueError, LedgerError) as exc:
+        raise EntryFormatError(f"malformed bounds payload: {exc}") from exc
+    if bounds_payload(origin, change) != doc:
+        raise EntryFormatError("the payload is not in the form this log signs")
+    return change
 
 
 def parse_key_event_payload(origin: str, payload: dict[str, Any]) -> KeyEvent:

@@ -24,6 +24,8 @@
      │    └── SignatureRequired       signature_required
      ├── KeyAlreadyRegistered         key_already_registered
      ├── AccountExists                account_exists
+     ├── BoundsExcludeBalance         bounds_exclude_balance
+     ├── UnknownBoundsDefault         unknown_bounds_default
      ├── TransactionNotFound          transaction_not_found
      ├── ReversalNotInverse           reversal_not_inverse
      ├── AlreadyReversed              already_reversed
@@ -169,6 +171,14 @@ class KeyAlreadyRegistered(LedgerError):
 
 class AccountExists(LedgerError):
     code = "account_exists"
+
+
+class BoundsExcludeBalance(LedgerError):
+    code = "bounds_exclude_balance"
+
+
+class UnknownBoundsDefault(LedgerError):
+    code = "unknown_bounds_default"
 
 
 def error_from_code(code: str, detail: str, field: str | None) -> LedgerError:

@@ -37,7 +37,13 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "fr": "Votre solde ({balance}) approche ou atteint sa limite ({bound}).",
         "en": "Your balance ({balance}) is near or at its limit ({bound}).",
     },
+    "limits_changed": {
+        "fr": "Votre solde peut désormais aller de {min} à {max}.",
+        "en": "Your balance may now range from {min} to {max}.",
+    },
 }
+
+_UNBOUNDED = {"fr": "sans limite", "en": "no limit"}
 
 
 def choose_language(accept_language: str | None) -> str:
@@ -49,7 +55,13 @@ def choose_language(accept_language: str | None) -> str:
     return "fr"
 
 
-DURATIONS = {"minutes": "duration", "balance_minutes": "balance", "bound_minutes": "bound"}
+DURATIONS = {
+    "minutes": "duration",
+    "balance_minutes": "balance",
+    "bound_minutes": "bound",
+    "min_minutes": "min",
+    "max_minutes": "max",
+}
 
 
 def render(kind: str, data: Mapping[str, object], language: str) -> str:
@@ -60,4 +72,107 @@ def render(kind: str, data: Mapping[str, object], language: str) -> str:
         value = data.get(key)
         if isinstance(value, int):
             fields[name] = format_duration(value, language)
+        elif key in data:  # a bound set to none
+            fields[name] = _UNBOUNDED[language]
     return _TEMPLATES[kind][language].format(**fields)
+
+
+# The title of each problem type, for people (RFC 9457 lets a title be localised; the
+# ``type`` code is what tools switch on, and ``detail`` stays a technical English note).
+PROBLEM_TITLES: dict[str, dict[str, str]] = {
+    "malformed_request": {"en": "Unreadable request", "fr": "Requête illisible"},
+    "not_authenticated": {"en": "Sign-in needed", "fr": "Connexion nécessaire"},
+    "not_authorised": {"en": "Not allowed", "fr": "Action non autorisée"},
+    "not_found": {"en": "Not found", "fr": "Introuvable"},
+    "method_not_allowed": {"en": "Method not allowed", "fr": "Méthode non permise"},
+    "exceeds_balance_min": {
+        "en": "Not enough room under the lower limit",
+        "fr": "Limite basse du solde dépassée",
+    },
+    "exceeds_balance_max": {
+        "en": "Upper limit of the balance reached",
+        "fr": "Limite haute du solde dépassée",
+    },
+    "already_reversed": {"en": "Already corrected", "fr": "Déjà corrigé"},
+    "proposal_not_pending": {
+        "en": "Proposal already answered",
+        "fr": "Proposition déjà traitée",
+    },
+    "proposal_expired": {"en": "Proposal expired", "fr": "Proposition expirée"},
+    "proposal_not_yours": {
+        "en": "Not your proposal to answer",
+        "fr": "Cette proposition ne vous est pas destinée",
+    },
+    "bounds_exclude_balance": {
+        "en": "The balance lies outside the new limits",
+        "fr": "Le solde sort des nouvelles limites",
+    },
+    "unknown_bounds_default": {
+        "en": "Unknown default limits",
+        "fr": "Limites par défaut inconnues",
+    },
+    "account_exists": {"en": "Account already open", "fr": "Compte déjà ouvert"},
+    "key_already_registered": {"en": "Key already registered", "fr": "Clé déjà enregistrée"},
+    "request_too_large": {"en": "Request too large", "fr": "Requête trop volumineuse"},
+    "unsupported_media_type": {"en": "JSON expected", "fr": "JSON attendu"},
+    "invalid_request": {"en": "Invalid request", "fr": "Requête invalide"},
+    "invalid_duration": {"en": "Invalid duration", "fr": "Durée invalide"},
+    "self_exchange": {
+        "en": "An exchange needs two members",
+        "fr": "Un échange se fait entre deux membres",
+    },
+    "invalid_unit": {"en": "Unknown unit", "fr": "Unité inconnue"},
+    "invalid_bounds": {"en": "Invalid limits", "fr": "Limites invalides"},
+    "amount_zero": {"en": "Amount is zero", "fr": "Montant nul"},
+    "amount_out_of_range": {"en": "Amount out of range", "fr": "Montant hors limites"},
+    "too_few_postings": {"en": "Too few postings", "fr": "Écritures insuffisantes"},
+    "duplicate_account": {"en": "Account named twice", "fr": "Compte cité deux fois"},
+    "transaction_not_balanced": {
+        "en": "Transaction not balanced",
+        "fr": "Transaction non équilibrée",
+    },
+    "reversal_kind_mismatch": {
+        "en": "Only a correction reverses",
+        "fr": "Seule une correction annule",
+    },
+    "account_not_found": {"en": "Unknown account", "fr": "Compte inconnu"},
+    "unit_mismatch": {"en": "Wrong unit for the account", "fr": "Unité différente du compte"},
+    "transaction_not_found": {"en": "Unknown transaction", "fr": "Transaction inconnue"},
+    "reversal_not_inverse": {
+        "en": "A correction must undo exactly",
+        "fr": "Une correction annule exactement",
+    },
+    "idempotency_key_reused": {"en": "Identifier already used", "fr": "Identifiant déjà utilisé"},
+    "idempotency_key_mismatch": {
+        "en": "Idempotency-Key differs from the id",
+        "fr": "Idempotency-Key différent de l'identifiant",
+    },
+    "invalid_cursor": {"en": "Invalid cursor", "fr": "Curseur invalide"},
+    "batch_aborted": {
+        "en": "Nothing written: another item was refused",
+        "fr": "Rien n'est écrit : un autre élément a été refusé",
+    },
+    "memo_salt_required": {"en": "Memo salt required", "fr": "Sel du mémo requis"},
+    "invalid_key_event": {"en": "Invalid key event", "fr": "Événement de clé invalide"},
+    "malformed_signature": {"en": "Malformed signature", "fr": "Signature mal formée"},
+    "unknown_key": {"en": "Unknown key", "fr": "Clé inconnue"},
+    "invalid_signature": {"en": "Invalid signature", "fr": "Signature invalide"},
+    "key_not_valid": {"en": "Key not valid here", "fr": "Clé non valide à ce moment"},
+    "not_custodian": {"en": "Not an appointed custodian", "fr": "Pas un mandataire désigné"},
+    "signature_required": {"en": "Signature required", "fr": "Signature requise"},
+    "too_many_requests": {"en": "Too many requests", "fr": "Trop de requêtes"},
+    "internal_error": {"en": "Internal error", "fr": "Erreur interne"},
+    "ledger_invariant_violated": {
+        "en": "Internal ledger error",
+        "fr": "Erreur interne du registre",
+    },
+    "service_unavailable": {
+        "en": "Service unavailable, retry shortly",
+        "fr": "Service indisponible, réessayez bientôt",
+    },
+}
+
+
+def problem_title(code: str, language: str) -> str:
+    titles = PROBLEM_TITLES.get(code)
+    return code.replace("_", " ").capitalize() if titles is None else titles[language]

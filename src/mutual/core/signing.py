@@ -40,6 +40,7 @@ class Domain(Enum):
     TRANSACTION = b"mutual/transaction/v1\n"
     KEY_EVENT = b"mutual/key-event/v1\n"
     ACCOUNT = b"mutual/account/v1\n"
+    BOUNDS = b"mutual/bounds/v1\n"
     BALLOT = b"mutual/ballot/v1\n"
 
 

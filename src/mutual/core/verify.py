@@ -19,11 +19,13 @@ from typing import Any
 from uuid import UUID
 
 from mutual.core.accounts import Account
+from mutual.core.bounds import BoundsChange, apply_bounds_change
 from mutual.core.entries import (
     EntryFormatError,
     EntryType,
     compose_entry,
     parse_account_payload,
+    parse_bounds_payload,
     parse_entry,
     parse_key_event_payload,
     parse_transaction_payload,
@@ -111,6 +113,7 @@ class Verifier:
     accounts: dict[AccountId, Account] = field(default_factory=dict)
     originals: dict[TransactionId, tuple[Posting, ...]] = field(default_factory=dict)
     reversed_ids: set[TransactionId] = field(default_factory=set)
+    bounds_defaults: dict[UUID, BoundsChange] = field(default_factory=dict)
     tree: CompactRange = field(default_factory=CompactRange)
     skipped: set[int] = field(default_factory=set)
     cosignatures: list[tuple[int, str, NoteSignature, int | None]] = field(default_factory=list)
@@ -221,6 +224,9 @@ class Verifier:
             elif entry_type is EntryType.ACCOUNT:
                 assert payload_bytes is not None
                 self._account(line_no, index, payload, payload_bytes, sigs)
+            elif entry_type is EntryType.BOUNDS:
+                assert payload_bytes is not None
+                self._bounds(line_no, index, payload, payload_bytes, sigs)
             else:
                 event = parse_key_event_payload(origin, payload)
                 effect = apply_key_event(
@@ -246,20 +252,48 @@ class Verifier:
         sigs: tuple[Signature, ...],
     ) -> None:
         account = parse_account_payload(self.origin or self.log_key.name, payload)
-        message = Domain.ACCOUNT.value + payload_bytes
-        log_id = key_id_of(self.log_key.public_key)
-        if not any(
-            s.key_id == log_id and verify(self.log_key.public_key, message, s.signature)
-            for s in sigs
-        ):
-            self._find(
-                line_no, "invalid_signature", "an account opening is signed by the log key", index
-            )
+        if not self._signed_by_log(line_no, index, Domain.ACCOUNT, payload_bytes, sigs):
             return
         if account.id in self.accounts:
             self._find(line_no, "account_exists", "this account was opened before", index)
             return
         self.accounts[account.id] = account
+
+    def _bounds(
+        self,
+        line_no: int,
+        index: int,
+        payload: dict[str, Any],
+        payload_bytes: bytes,
+        sigs: tuple[Signature, ...],
+    ) -> None:
+        change = parse_bounds_payload(self.origin or self.log_key.name, payload)
+        if not self._signed_by_log(line_no, index, Domain.BOUNDS, payload_bytes, sigs):
+            return
+        changed = apply_bounds_change(change, self.accounts, self.bounds_defaults)
+        if changed is None:
+            self.bounds_defaults[change.id] = change
+        else:
+            self.accounts[changed.id] = changed
+
+    def _signed_by_log(
+        self,
+        line_no: int,
+        index: int,
+        domain: Domain,
+        payload_bytes: bytes,
+        sigs: tuple[Signature, ...],
+    ) -> bool:
+        """Whether the log key signed the entry; a finding when it did not."""
+        message = domain.value + payload_bytes
+        log_id = key_id_of(self.log_key.public_key)
+        if any(
+            s.key_id == log_id and verify(self.log_key.public_key, message, s.signature)
+            for s in sigs
+        ):
+            return True
+        self._find(line_no, "invalid_signature", "this entry is signed by the log key", index)
+        return False
 
     def _transaction(
         self,

@@ -1,14 +1,15 @@
-"""Opening accounts and reading them back."""
+"""Reading accounts back, and the bounds changes that concern them."""
 
 from __future__ import annotations
 
 from sqlalchemy import Row, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.accounts import Account, OwnerKind
 from mutual.core.ids import AccountId
 from mutual.core.units import Unit
 from mutual.store.database import Database
-from mutual.store.tables import accounts
+from mutual.store.tables import accounts, bounds_changes
 
 
 def account_of_row(row: Row[tuple[object, ...]]) -> Account:
@@ -49,3 +50,35 @@ async def list_accounts(
         query = query.where(accounts.c.id > after)
     async with db.reading() as conn:
         return [account_of_row(row) for row in await conn.execute(query)]
+
+
+async def latest_default(
+    conn: AsyncConnection, unit: Unit, owner_kind: OwnerKind
+) -> Row[tuple[object, ...]] | None:
+    """The last recorded default bounds change for accounts of this unit and kind."""
+    query = (
+        select(bounds_changes)
+        .where(bounds_changes.c.unit == unit, bounds_changes.c.owner_kind == owner_kind.value)
+        .order_by(bounds_changes.c.log_index.desc())
+        .limit(1)
+    )
+    return (await conn.execute(query)).first()
+
+
+async def accounts_following_default(
+    conn: AsyncConnection, unit: Unit, owner_kind: OwnerKind
+) -> list[AccountId]:
+    """Accounts of this unit and kind that no one has given bounds of their own."""
+    own = select(bounds_changes.c.account_id).where(
+        bounds_changes.c.account_id == accounts.c.id, bounds_changes.c.follows.is_(None)
+    )
+    query = (
+        select(accounts.c.id)
+        .where(
+            accounts.c.unit == unit,
+            accounts.c.owner_kind == owner_kind.value,
+            ~own.exists(),
+        )
+        .order_by(accounts.c.id)
+    )
+    return [AccountId(row.id) for row in await conn.execute(query)]

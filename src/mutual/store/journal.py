@@ -34,6 +34,7 @@ from mutual.store.journal_io import load_nodes, load_state, write_state
 from mutual.store.journal_state import (
     AccountWrite,
     BatchState,
+    BoundsWrite,
     Command,
     KeyEventWrite,
     LogContext,
@@ -45,6 +46,7 @@ from mutual.store.outcomes import Outcome
 
 __all__ = [
     "AccountWrite",
+    "BoundsWrite",
     "Journal",
     "KeyEventWrite",
     "LogContext",

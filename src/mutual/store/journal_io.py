@@ -10,6 +10,7 @@ from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.accounts import Account, OwnerKind
+from mutual.core.bounds import BoundsChange, BoundsDefault
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.merkle import NodeKey
 from mutual.core.registry import Capacity, KeyRecord, Registry
@@ -19,6 +20,7 @@ from mutual.core.units import Unit
 from mutual.store.journal_state import (
     AccountWrite,
     BatchState,
+    BoundsWrite,
     Command,
     KeyEventWrite,
     TransactionWrite,
@@ -26,6 +28,7 @@ from mutual.store.journal_state import (
 from mutual.store.outcomes import decode_outcome, encode_outcome
 from mutual.store.tables import (
     accounts,
+    bounds_changes,
     custodians,
     idempotency_records,
     ledger_head,
@@ -132,9 +135,12 @@ async def load_state(conn: AsyncConnection, batch: list[Command], *, lock_rows: 
                 )
             ).scalars()
         }
-    account_ids = {p.account_id for r in txs for p in r.transaction.postings} | {
-        r.account.id for r in requests if isinstance(r, AccountWrite)
-    }
+    bounds = [r.change for r in requests if isinstance(r, BoundsWrite)]
+    account_ids = (
+        {p.account_id for r in txs for p in r.transaction.postings}
+        | {r.account.id for r in requests if isinstance(r, AccountWrite)}
+        | {c.account_id for c in bounds if c.account_id is not None}
+    )
     query = select(accounts).where(accounts.c.id.in_(account_ids)).order_by(accounts.c.id)
     if lock_rows:
         query = query.with_for_update()
@@ -164,7 +170,29 @@ async def load_state(conn: AsyncConnection, batch: list[Command], *, lock_rows: 
         idempotent,
         registry,
         tree_size,
+        await load_defaults(conn, {c.follows for c in bounds if c.follows is not None}),
     )
+
+
+async def load_defaults(conn: AsyncConnection, ids: set[UUID]) -> dict[UUID, BoundsChange]:
+    """The stored default bounds changes named."""
+    if not ids:
+        return {}
+    rows = await conn.execute(
+        select(bounds_changes).where(
+            bounds_changes.c.id.in_(ids), bounds_changes.c.account_id.is_(None)
+        )
+    )
+    return {
+        row.id: BoundsChange(
+            row.id,
+            PrincipalId(row.decided_by),
+            row.balance_min,
+            row.balance_max,
+            default_for=BoundsDefault(Unit(row.unit), OwnerKind(row.owner_kind)),
+        )
+        for row in rows
+    }
 
 
 async def write_state(
@@ -206,6 +234,9 @@ async def write_state(
                 for a in state.appended
             ],
         )
+    if state.bounds_changes:
+        # Before the balances: a batch may widen a bound and then use the room.
+        await _write_bounds(conn, state)
     if state.applied:
         await _write_transactions(conn, state)
     await _write_registry(conn, state)
@@ -291,6 +322,42 @@ async def _write_transactions(conn: AsyncConnection, state: BatchState) -> None:
             for a in sorted(final.values(), key=lambda a: a.id)
         ],
     )
+
+
+async def _write_bounds(conn: AsyncConnection, state: BatchState) -> None:
+    await conn.execute(
+        bounds_changes.insert(),
+        [
+            {
+                "id": c.id,
+                "log_index": index,
+                "account_id": c.account_id,
+                "unit": None if c.default_for is None else c.default_for.unit,
+                "owner_kind": None if c.default_for is None else c.default_for.owner_kind.value,
+                "follows": c.follows,
+                "decided_by": c.by,
+                "balance_min": c.balance_min,
+                "balance_max": c.balance_max,
+                "recorded_at": at,
+            }
+            for c, index, at in state.bounds_changes
+        ],
+    )
+    changed = {c.account_id for c, _, _ in state.bounds_changes if c.account_id is not None}
+    if changed:
+        await conn.execute(
+            update(accounts)
+            .where(accounts.c.id == bindparam("account_id"))
+            .values(balance_min=bindparam("new_min"), balance_max=bindparam("new_max")),
+            [
+                {
+                    "account_id": a,
+                    "new_min": state.accounts[a].balance_min,
+                    "new_max": state.accounts[a].balance_max,
+                }
+                for a in sorted(changed)
+            ],
+        )
 
 
 async def _write_registry(conn: AsyncConnection, state: BatchState) -> None:

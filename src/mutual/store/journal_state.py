@@ -13,6 +13,7 @@ from datetime import datetime
 from uuid import UUID
 
 from mutual.core.accounts import Account
+from mutual.core.bounds import BoundsChange, apply_bounds_change
 from mutual.core.entries import EntryType, LogEntry
 from mutual.core.errors import AccountExists, IdempotencyKeyReused, LedgerError, SignatureError
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
@@ -30,6 +31,7 @@ from mutual.store.outcomes import (
     BATCH_ABORTED,
     Outcome,
     accepted_account_outcome,
+    accepted_bounds_outcome,
     accepted_key_event_outcome,
     accepted_outcome,
     rejected_outcome,
@@ -61,6 +63,17 @@ class AccountWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class BoundsWrite:
+    change: BoundsChange
+    digest: bytes
+    entry: LogEntry
+
+    @property
+    def key(self) -> UUID:
+        return self.change.id
+
+
+@dataclass(frozen=True, slots=True)
 class KeyEventWrite:
     event: KeyEvent
     signatures: tuple[Signature, ...]
@@ -85,7 +98,7 @@ class PreRefused:
     outcome: Outcome
 
 
-LedgerWrite = TransactionWrite | AccountWrite | KeyEventWrite
+LedgerWrite = TransactionWrite | AccountWrite | BoundsWrite | KeyEventWrite
 WriteRequest = LedgerWrite | PreRefused
 
 
@@ -129,10 +142,14 @@ class BatchState:
     idempotent: dict[UUID, tuple[bytes, Outcome]]
     registry: Registry
     tree_size: int
+    # Default bounds changes an account change may follow: the ones it names, as stored,
+    # and those of this batch.
+    defaults: dict[UUID, BoundsChange] = field(default_factory=dict)
     appended: list[Appended] = field(default_factory=list)
     applied: list[tuple[Applied, TransactionWrite, datetime]] = field(default_factory=list)
     new_accounts: list[tuple[Account, datetime]] = field(default_factory=list)
     key_effects: list[tuple[KeyEffect, int]] = field(default_factory=list)
+    bounds_changes: list[tuple[BoundsChange, int, datetime]] = field(default_factory=list)
     records: list[tuple[UUID, bytes, Outcome, datetime]] = field(default_factory=list)
 
     def fork(self) -> BatchState:
@@ -143,6 +160,7 @@ class BatchState:
             dict(self.idempotent),
             self.registry.copy(),
             self.tree_size,
+            dict(self.defaults),
         )
 
     def merge(self, draft: BatchState) -> None:
@@ -151,10 +169,12 @@ class BatchState:
         self.idempotent = draft.idempotent
         self.registry = draft.registry
         self.tree_size = draft.tree_size
+        self.defaults = draft.defaults
         self.appended.extend(draft.appended)
         self.applied.extend(draft.applied)
         self.new_accounts.extend(draft.new_accounts)
         self.key_effects.extend(draft.key_effects)
+        self.bounds_changes.extend(draft.bounds_changes)
         self.records.extend(draft.records)
 
     def fold(self, command: Command, log: LogContext) -> tuple[list[Outcome], bool]:
@@ -215,7 +235,7 @@ class BatchState:
 
     def _apply(
         self,
-        request: TransactionWrite | AccountWrite | KeyEventWrite,
+        request: LedgerWrite,
         log: LogContext,
         at: datetime,
     ) -> Outcome:
@@ -245,6 +265,16 @@ class BatchState:
             self.new_accounts.append((account, at))
             index = self._append(EntryType.ACCOUNT, account.id, request.entry, at)
             return accepted_account_outcome(account, index, request.entry.leaf_hash)
+        if isinstance(request, BoundsWrite):
+            change = request.change
+            changed = apply_bounds_change(change, self.accounts, self.defaults)
+            if changed is None:
+                self.defaults[change.id] = change
+            else:
+                self.accounts[changed.id] = changed
+            index = self._append(EntryType.BOUNDS, change.id, request.entry, at)
+            self.bounds_changes.append((change, index, at))
+            return accepted_bounds_outcome(change, index, request.entry.leaf_hash)
         effect = apply_key_event(
             self.registry,
             request.event,

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mutual.core.accounts import Account
+from mutual.core.bounds import BoundsChange
 from mutual.core.errors import LedgerError
 from mutual.core.ledger import Applied
 from mutual.core.registry import KeyEffect, KeyEvent
@@ -74,6 +75,24 @@ def accepted_account_outcome(account: Account, log_index: int, leaf_hash: bytes)
             "owner_id": account.owner_id,
             "balance_min": account.balance_min,
             "balance_max": account.balance_max,
+            "log_index": log_index,
+            "leaf_hash": b64encode(leaf_hash),
+        },
+    )
+
+
+def accepted_bounds_outcome(change: BoundsChange, log_index: int, leaf_hash: bytes) -> Outcome:
+    default = change.default_for
+    return Outcome(
+        True,
+        {
+            "id": str(change.id),
+            "account_id": None if change.account_id is None else str(change.account_id),
+            "default_for": None
+            if default is None
+            else {"unit": default.unit, "owner_kind": default.owner_kind.value},
+            "balance_min": change.balance_min,
+            "balance_max": change.balance_max,
             "log_index": log_index,
             "leaf_hash": b64encode(leaf_hash),
         },

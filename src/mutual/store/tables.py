@@ -238,6 +238,30 @@ custodians = Table(
     PrimaryKeyConstraint("principal_id", "custodian_id"),
 )
 
+# Derived from the log's bounds entries in the same database transaction, like the key
+# registry: which bounds hold now, which accounts a coordinator set apart from the
+# territory's default, and what that default is. Append-only.
+bounds_changes = Table(
+    "bounds_changes",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("log_index", BigInteger, nullable=False, unique=True),
+    Column("account_id", Uuid, ForeignKey("accounts.id"), nullable=True, index=True),
+    Column("unit", String(80), nullable=True),
+    Column("owner_kind", String(32), nullable=True),
+    Column("follows", Uuid, nullable=True),
+    Column("decided_by", Uuid, nullable=False),
+    Column("balance_min", BigInteger, nullable=True),
+    Column("balance_max", BigInteger, nullable=True),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    CheckConstraint(
+        "(account_id IS NOT NULL AND unit IS NULL AND owner_kind IS NULL)"
+        " OR (account_id IS NULL AND unit IS NOT NULL AND owner_kind IS NOT NULL"
+        " AND follows IS NULL)",
+        name="one_scope",
+    ),
+)
+
 checkpoints = Table(
     "checkpoints",
     metadata,

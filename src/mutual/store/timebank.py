@@ -534,3 +534,10 @@ async def report_counts(conn: AsyncConnection, now: datetime) -> dict[str, Any]:
         "with_offer": {row.member_id for row in with_offer},
         "proposals": {row[0]: row[1] for row in by_status},
     }
+
+
+async def members_of_accounts(conn: AsyncConnection, account_ids: list[AccountId]) -> list[UUID]:
+    if not account_ids:
+        return []
+    query = select(members.c.id).where(members.c.account_id.in_(account_ids))
+    return [row.id for row in await conn.execute(query)]

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 from uuid import UUID
 
 from mutual.core.accounts import Account, OwnerKind, open_account
 from mutual.core.authority import Principal, Role
-from mutual.core.entries import EntryType, account_payload, entry_document, log_entry
+from mutual.core.entries import EntryType, account_payload
 from mutual.core.errors import error_from_code
 from mutual.core.ids import AccountId
-from mutual.core.signing import Domain, signed_message
+from mutual.core.signing import Domain
 from mutual.core.units import Unit, parse_unit
 from mutual.store import accounts as account_store
 from mutual.store import ledger_reads
@@ -84,10 +83,9 @@ async def open_account_entry(
         balance_min,
         balance_max,
     )
-    payload = account_payload(rt.log.origin, account)
-    signature = rt.log.sign_payload(Domain.ACCOUNT, payload)
-    entry = log_entry(entry_document(EntryType.ACCOUNT, payload, (signature,)))
-    digest = hashlib.sha256(signed_message(Domain.ACCOUNT, payload)).digest()
+    entry, digest = rt.log.sign_entry(
+        Domain.ACCOUNT, EntryType.ACCOUNT, account_payload(rt.log.origin, account)
+    )
     [outcome] = await rt.journal.submit(
         [AccountWrite(account, digest, entry)], atomic=False, recorded_at=rt.clock()
     )

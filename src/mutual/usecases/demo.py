@@ -25,7 +25,7 @@ from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
 from mutual.store import timebank as timebank_store
 from mutual.store.timebank import OfferFilter
-from mutual.usecases import exchanges, members, offers
+from mutual.usecases import exchanges, limits, members, offers
 from mutual.usecases.access import issue_token
 from mutual.usecases.accounts import open_account_entry
 from mutual.usecases.keys import submit_key_event
@@ -182,6 +182,27 @@ async def _open_territory(rt: Runtime, operator: Principal) -> DemoTerritory:
     return DemoTerritory(people, accounts, keys, commons.id)
 
 
+async def _limits(rt: Runtime, operator: Principal, territory: DemoTerritory) -> None:
+    """The coordination group raised the territory's ceiling to +50 h, and gave three
+    members in a hard year room down to -30 h (ledger records, replayed on reload)."""
+    for member in territory.members[:3]:
+        await limits.set_member_limits(
+            rt,
+            operator,
+            member.id,
+            change_id=_demo_id(f"limits/{member.id}"),
+            balance_min=-30 * HOUR,
+            balance_max=40 * HOUR,
+        )
+    await limits.set_territory_limits(
+        rt,
+        operator,
+        change_id=_demo_id("limits/territory"),
+        balance_min=-20 * HOUR,
+        balance_max=50 * HOUR,
+    )
+
+
 def _exchanges(territory: DemoTerritory) -> list[tuple[Principal, Transaction]]:
     """Exchanges between random members that keep every balance within ±20 h (a
     resident would not be let past the bound, and most stay within ±10 h)."""
@@ -295,6 +316,7 @@ async def load_demo_territory(rt: Runtime) -> str:
     )
     operator = Principal(issued.principal_id, frozenset({Role.OPERATOR}))
     territory = await _open_territory(rt, operator)
+    await _limits(rt, operator, territory)
     recorded = _exchanges(territory)
     await asyncio.gather(
         *(

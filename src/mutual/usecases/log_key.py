@@ -7,10 +7,12 @@ name is the log's origin, as C2SP checkpoints expect.
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from typing import Any
 
+from mutual.core.entries import EntryType, LogEntry, entry_document, log_entry
 from mutual.core.keypair import Keypair
 from mutual.core.notes import (
     NoteSignature,
@@ -29,6 +31,7 @@ from mutual.core.signing import (
     Signature,
     key_id_of,
     public_key_of,
+    signed_message,
 )
 from mutual.settings import Settings
 
@@ -61,6 +64,14 @@ class LogSigner:
 
     def sign_payload(self, domain: Domain, payload: dict[str, Any]) -> Signature:
         return Keypair(self.signer.seed).sign_payload(domain, payload)
+
+    def sign_entry(
+        self, domain: Domain, entry_type: EntryType, payload: dict[str, Any]
+    ) -> tuple[LogEntry, bytes]:
+        """A log entry the log key alone signs, and its idempotency digest."""
+        signature = self.sign_payload(domain, payload)
+        entry = log_entry(entry_document(entry_type, payload, (signature,)))
+        return entry, hashlib.sha256(signed_message(domain, payload)).digest()
 
     def sign_note(self, text: str) -> NoteSignature:
         return sign_note(text, self.signer)

@@ -10,9 +10,11 @@ from uuid import UUID
 
 from mutual.core.accounts import Account, OwnerKind
 from mutual.core.authority import Principal, Role
+from mutual.core.bounds import BoundsDefault
 from mutual.core.ids import AccountId, PrincipalId
 from mutual.core.timebank import LimitState, limit_state
 from mutual.core.units import TIME
+from mutual.store import accounts as account_store
 from mutual.store import ledger_reads
 from mutual.store import timebank as store
 from mutual.store.principals import ensure_principal
@@ -22,6 +24,7 @@ from mutual.usecases.accounts import open_account_entry, whole_statement
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
 from mutual.usecases.runtime import Runtime, new_id
 
+MEMBER_TIME = BoundsDefault(TIME, OwnerKind.MEMBER)
 COORDINATORS = frozenset({Role.OPERATOR, Role.COORDINATION_MEMBER})
 VISIBILITIES = ("members", "coordinators")
 
@@ -94,6 +97,29 @@ async def active_member(rt: Runtime, member_id: UUID, *, field: str) -> MemberRe
     return record
 
 
+@dataclass(frozen=True, slots=True)
+class TerritoryLimits:
+    """The bounds a new member's TIME account opens with; ``change_id`` and ``log_index``
+    name the ledger record that set them (``None`` while the configured ones hold)."""
+
+    balance_min: int | None
+    balance_max: int | None
+    change_id: UUID | None
+    log_index: int | None
+
+
+async def territory_limits(rt: Runtime) -> TerritoryLimits:
+    async with rt.db.reading() as conn:
+        row = await account_store.latest_default(conn, MEMBER_TIME.unit, MEMBER_TIME.owner_kind)
+    if row is None:
+        settings = rt.settings
+        return TerritoryLimits(
+            settings.default_balance_min, settings.default_balance_max, None, None
+        )
+    m = row._mapping
+    return TerritoryLimits(m["balance_min"], m["balance_max"], m["id"], m["log_index"])
+
+
 async def accept(
     rt: Runtime, caller: Principal, member_id: UUID
 ) -> tuple[MemberRecord, IssuedToken]:
@@ -104,6 +130,7 @@ async def accept(
     if record.status != "applied":
         raise InvalidRequest(f"the application is {record.status}", field="id")
     pid = PrincipalId(member_id)
+    limits = await territory_limits(rt)
     await ensure_principal(rt.db, pid, [Role.MEMBER], now=rt.clock())
     account, _ = await open_account_entry(
         rt,
@@ -112,8 +139,8 @@ async def accept(
         unit=TIME,
         owner_kind=OwnerKind.MEMBER,
         owner_id=str(pid),
-        balance_min=rt.settings.default_balance_min,
-        balance_max=rt.settings.default_balance_max,
+        balance_min=limits.balance_min,
+        balance_max=limits.balance_max,
     )
     async with rt.db.writing() as conn:
         await store.update_member(
