@@ -37,7 +37,7 @@ def test_db_upgrade_is_repeatable(tmp_path: Path) -> None:
     assert "newest schema" in _run(["db", "upgrade"], env)
     assert "newest schema" in _run(["db", "upgrade"], env)
     with sqlite3.connect(tmp_path / "mutual.sqlite3") as db:
-        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0004",)]
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0005",)]
 
 
 @pytest.mark.postgres
@@ -87,7 +87,7 @@ def test_demo_loads_once(tmp_path: Path) -> None:
     assert "token" in _run(["demo"], env)
     first = snapshot()
     accounts, kinds, [(total,)], _, people, proposals, [(categories, offers)], [(within,)] = first
-    assert accounts == [("commons_pool", 1), ("member", 300)]
+    assert accounts == [("commons_pool", 1), ("member", 300), ("project", 8)]
     assert people == [("active", 300)]
     counts = dict(kinds)
     assert counts["exchange"] > 2000
@@ -186,4 +186,4 @@ def test_upgrading_a_first_release_ledger_with_unsigned_history_is_refused(
             assert version == [("0001",)]
         else:
             assert result.exit_code == 0, result.output
-            assert version == [("0004",)]
+            assert version == [("0005",)]

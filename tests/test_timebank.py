@@ -390,11 +390,7 @@ async def test_limit_changes_are_ledger_records(api: Api) -> None:
     assert await limits_of(api, carol) == (-1500, 3000)
     assert (await api.client.get(url, headers=carol.headers)).json()["log_index"] == size
 
-    await check_ledger(api.db)
-    assert api.runtime is not None
-    await sign_checkpoint(api.runtime)
-    lines = [line async for line in export_lines(api.runtime)]
-    assert verify(api, lines) == []
+    lines = await verified_export(api)
     bounds_lines = [n for n, line in enumerate(lines) if '"type":"bounds"' in line]
     assert len(bounds_lines) == 3
     forged = list(lines)
@@ -403,6 +399,16 @@ async def test_limit_changes_are_ledger_records(api: Api) -> None:
     )
     found = {(f.line, f.kind) for f in verify(api, forged)}
     assert (bounds_lines[0] + 1, "invalid_signature") in found
+
+
+async def verified_export(api: Api) -> list[str]:
+    """Check the stored invariants, sign a checkpoint, export, and verify with no finding."""
+    await check_ledger(api.db)
+    assert api.runtime is not None
+    await sign_checkpoint(api.runtime)
+    lines = [line async for line in export_lines(api.runtime)]
+    assert verify(api, lines) == []
+    return lines
 
 
 def verify(api: Api, lines: list[str]) -> list[Finding]:
@@ -494,11 +500,7 @@ async def test_statement_export_and_erasure(api: Api) -> None:
         403,
         "not_authorised",
     )
-    await check_ledger(api.db)
-    assert api.runtime is not None
-    await sign_checkpoint(api.runtime)
-    lines = [line async for line in export_lines(api.runtime)]
-    assert verify(api, lines) == []
+    await verified_export(api)
 
 
 async def test_coordinator_report(api: Api) -> None:

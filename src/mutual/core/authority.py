@@ -48,11 +48,13 @@ def authorise_signed(
     The signatures have already been checked over the payload (``signing``); here each
     key must be valid at ``log_index`` and in the right capacity. An account owned by a
     principal (a member, a partner organisation) is spent only with that principal's
-    signature, or a custodial one by a custodian appointed for them; the service's own
-    accounts (pools, the outside world, projects, collection points) with an operator's,
-    until the issues that add project leads, keepers and rounds give them their own
-    signers. A correction may also be signed by an operator alone, which is how a
-    coordinator fixes a mistake without the debited member's device.
+    signature, or a custodial one by a custodian appointed for them. A project or a
+    collection point is a principal without keys of its own: it acts only through the
+    custodians the log appoints for it (its lead, its keepers), so its accounts are
+    spent with their signatures on its behalf. The service's own accounts (pools, the
+    fund, the outside world) need an operator's. A correction may also be signed by an
+    operator alone, which is how a coordinator fixes a mistake without the debited
+    member's device.
     """
     signers: set[str] = set()
     operator = False
@@ -101,4 +103,6 @@ def authorise_signed(
             )
 
 
-PRINCIPAL_OWNED = frozenset({OwnerKind.MEMBER, OwnerKind.ORGANISATION})
+PRINCIPAL_OWNED = frozenset(
+    {OwnerKind.MEMBER, OwnerKind.ORGANISATION, OwnerKind.PROJECT, OwnerKind.COLLECTION_POINT}
+)

@@ -382,3 +382,25 @@ notification_progress = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("next_log_index", BigInteger, nullable=False),
 )
+
+
+# A territorial project and its accounts (owned by the project's id, spent by its lead,
+# whom the log appoints as the project's custodian). Not a ledger table: the ledger
+# records the accounts and the appointments; names are for people.
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("group_kind", String(16), nullable=False),
+    Column("group_name", String(120), nullable=False),
+    Column("lead_id", Uuid, ForeignKey("members.id"), nullable=False, index=True),
+    Column("eur_account", Uuid, ForeignKey("accounts.id"), nullable=False),
+    Column("pledge_account", Uuid, ForeignKey("accounts.id"), nullable=False),
+    Column("time_account", Uuid, ForeignKey("accounts.id"), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    CheckConstraint(
+        "group_kind IN ('thematic', 'resource', 'neighbourhood')", name="group_kind_known"
+    ),
+)

@@ -83,16 +83,21 @@ async def open_account_entry(
         balance_min,
         balance_max,
     )
-    entry, digest = rt.log.sign_entry(
-        Domain.ACCOUNT, EntryType.ACCOUNT, account_payload(rt.log.origin, account)
-    )
     [outcome] = await rt.journal.submit(
-        [AccountWrite(account, digest, entry)], atomic=False, recorded_at=rt.clock()
+        [account_write(rt, account)], atomic=False, recorded_at=rt.clock()
     )
     if not outcome.accepted:
         body = outcome.body
         raise error_from_code(body["code"], body["detail"], body["field"])
     return account, outcome
+
+
+def account_write(rt: Runtime, account: Account) -> AccountWrite:
+    """The opening of ``account`` as a log entry signed by the log key."""
+    entry, digest = rt.log.sign_entry(
+        Domain.ACCOUNT, EntryType.ACCOUNT, account_payload(rt.log.origin, account)
+    )
+    return AccountWrite(account, digest, entry)
 
 
 async def read_account(rt: Runtime, principal: Principal, account_id: AccountId) -> Account:

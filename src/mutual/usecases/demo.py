@@ -25,7 +25,7 @@ from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
 from mutual.store import timebank as timebank_store
 from mutual.store.timebank import OfferFilter
-from mutual.usecases import exchanges, limits, members, offers
+from mutual.usecases import exchanges, limits, members, offers, projects
 from mutual.usecases.access import issue_token
 from mutual.usecases.accounts import open_account_entry
 from mutual.usecases.keys import submit_key_event
@@ -203,6 +203,25 @@ async def _limits(rt: Runtime, operator: Principal, territory: DemoTerritory) ->
     )
 
 
+DEMO_PROJECTS = (
+    ("Jardin partagé des Coteaux", "land_buildings", "neighbourhood", "Groupe des Coteaux", True),
+    ("Repair café de Bourtzwiller", "energy", "resource", "Groupe ressource énergie", False),
+    ("Accompagnement scolaire", "youth", "thematic", "Groupe jeunesse", True),
+)
+
+
+async def _projects(rt: Runtime, operator: Principal, territory: DemoTerritory) -> None:
+    """A few projects of the territorial plan, each led by a member (replayed on reload)."""
+    for n, (name, category, group_kind, group_name, pays_time) in enumerate(DEMO_PROJECTS):
+        lead = territory.members[3 + n]
+        await projects.create_project(
+            rt,
+            operator,
+            _demo_id(f"project/{n}"),
+            projects.NewProject(name, category, group_kind, group_name, lead.id, pays_time),
+        )
+
+
 def _exchanges(territory: DemoTerritory) -> list[tuple[Principal, Transaction]]:
     """Exchanges between random members that keep every balance within ±20 h (a
     resident would not be let past the bound, and most stay within ±10 h)."""
@@ -317,6 +336,7 @@ async def load_demo_territory(rt: Runtime) -> str:
     operator = Principal(issued.principal_id, frozenset({Role.OPERATOR}))
     territory = await _open_territory(rt, operator)
     await _limits(rt, operator, territory)
+    await _projects(rt, operator, territory)
     recorded = _exchanges(territory)
     await asyncio.gather(
         *(

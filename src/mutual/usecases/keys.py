@@ -56,16 +56,26 @@ async def submit_key_event(
             raise InvalidRequest("by must be your own principal id", field="by")
         if not _may_vouch(principal, event):
             raise Forbidden("your roles do not allow this key event")
-        payload = key_event_payload(rt.log.origin, event)
-        sigs = (*sigs, rt.log.sign_payload(Domain.KEY_EVENT, payload))
-    elif not principal.has(Role.OPERATOR) and event.principal != principal.id:
-        raise Forbidden("only the key's owner or an operator submits this key event")
+        write = vouched_write(rt, event, sigs)
+    else:
+        if not principal.has(Role.OPERATOR) and event.principal != principal.id:
+            raise Forbidden("only the key's owner or an operator submits this key event")
+        write = key_event_write(rt, event, sigs)
+    [outcome] = await rt.journal.submit([write], atomic=False, recorded_at=rt.clock())
+    return outcome
+
+
+def key_event_write(rt: Runtime, event: KeyEvent, sigs: tuple[Signature, ...]) -> KeyEventWrite:
     payload = key_event_payload(rt.log.origin, event)
     message = signed_message(Domain.KEY_EVENT, payload)
     entry = log_entry(entry_document(EntryType.KEY_EVENT, payload, sigs))
-    write = KeyEventWrite(event, sigs, hashlib.sha256(message).digest(), entry)
-    [outcome] = await rt.journal.submit([write], atomic=False, recorded_at=rt.clock())
-    return outcome
+    return KeyEventWrite(event, sigs, hashlib.sha256(message).digest(), entry)
+
+
+def vouched_write(rt: Runtime, event: KeyEvent, sigs: tuple[Signature, ...] = ()) -> KeyEventWrite:
+    """The event countersigned by the log key; the caller has checked who asks."""
+    payload = key_event_payload(rt.log.origin, event)
+    return key_event_write(rt, event, (*sigs, rt.log.sign_payload(Domain.KEY_EVENT, payload)))
 
 
 async def read_keys(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from uuid import UUID
 
 from mutual.usecases.errors import InvalidCursor
 
@@ -22,3 +23,13 @@ def decode_cursor(kind: str, cursor: str) -> str:
     if prefix != kind or not key:
         raise InvalidCursor("this cursor was not issued for this list", field="cursor")
     return key
+
+
+def decode_id_cursor(kind: str, cursor: str | None) -> UUID | None:
+    """The id inside a cursor of ``kind`` (``None`` for the first page)."""
+    if cursor is None:
+        return None
+    try:
+        return UUID(decode_cursor(kind, cursor))
+    except ValueError as exc:
+        raise InvalidCursor("malformed cursor", field="cursor") from exc

@@ -24,8 +24,8 @@ from mutual.api.timebank_schemas import (
 )
 from mutual.usecases import members as usecase
 from mutual.usecases.accounts import whole_statement
-from mutual.usecases.errors import InvalidCursor, NotFound
-from mutual.usecases.pagination import decode_cursor, encode_cursor
+from mutual.usecases.errors import NotFound
+from mutual.usecases.pagination import decode_id_cursor, encode_cursor
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
 
@@ -102,14 +102,12 @@ async def list_members(
     cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
     limit: Limit = 100,
 ) -> MemberPage:
-    after = None
-    if cursor is not None:
-        try:
-            after = UUID(decode_cursor("members", cursor))
-        except ValueError as exc:
-            raise InvalidCursor("malformed cursor", field="cursor") from exc
     views = await usecase.list_members(
-        runtime_of(state), principal, status=status, after=after, limit=limit + 1
+        runtime_of(state),
+        principal,
+        status=status,
+        after=decode_id_cursor("members", cursor),
+        limit=limit + 1,
     )
     next_cursor = (
         encode_cursor("members", str(views[limit - 1]["id"])) if len(views) > limit else None

@@ -1,0 +1,124 @@
+"""``/projects``: territorial projects, their lead and their accounts."""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from litestar import get, post, put
+from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+
+from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.problems import problem_responses
+from mutual.api.project_schemas import (
+    GroupOut,
+    LeadIn,
+    ProjectAccountOut,
+    ProjectIn,
+    ProjectOut,
+    ProjectPage,
+    ProjectSummaryOut,
+)
+from mutual.store.projects import ProjectRecord
+from mutual.usecases import projects as usecase
+from mutual.usecases.pagination import decode_id_cursor, encode_cursor
+
+Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
+
+
+def _summary(record: ProjectRecord) -> ProjectSummaryOut:
+    return ProjectSummaryOut(
+        id=record.id,
+        name=record.name,
+        category=record.category,
+        group=GroupOut(kind=record.group_kind, name=record.group_name),
+        lead=record.lead_id,
+        created_at=record.created_at,
+    )
+
+
+def _project_out(view: usecase.ProjectView) -> ProjectOut:
+    return ProjectOut(
+        **_summary(view.record).model_dump(),
+        accounts=[
+            ProjectAccountOut(
+                id=a.id,
+                unit=a.unit,
+                balance=a.balance,
+                balance_min=a.balance_min,
+                balance_max=a.balance_max,
+            )
+            for a in view.accounts
+        ],
+    )
+
+
+@post(
+    "/projects",
+    operation_id="createProject",
+    responses=problem_responses(403, 404, 409, 422),
+    summary="Create a territorial project: its accounts and its lead, in the ledger",
+    status_code=201,
+)
+async def create_project(
+    data: JSONBody[ProjectIn], state: State, principal: CurrentPrincipal
+) -> ProjectOut:
+    """Coordinators only. The accounts (EUR, PLEDGE, and TIME when it pays time credits)
+    are owned by the project and never go below zero; the lead is appointed the
+    project's custodian, so only the lead's signature on its behalf spends from them."""
+    new = usecase.NewProject(
+        data.name, data.category, data.group.kind, data.group.name, data.lead, data.pays_time
+    )
+    view = await usecase.create_project(runtime_of(state), principal, data.id, new)
+    return _project_out(view)
+
+
+@get(
+    "/projects",
+    operation_id="listProjects",
+    responses=problem_responses(422),
+    summary="List projects, optionally those of one lead",
+)
+async def list_projects(
+    state: State,
+    principal: CurrentPrincipal,
+    lead: FromQuery[UUID | None] = None,
+    cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    limit: Limit = 100,
+) -> ProjectPage:
+    records = await usecase.list_projects(
+        runtime_of(state),
+        lead_id=lead,
+        after=decode_id_cursor("projects", cursor),
+        limit=limit + 1,
+    )
+    next_cursor = (
+        encode_cursor("projects", str(records[limit - 1].id)) if len(records) > limit else None
+    )
+    return ProjectPage(items=[_summary(r) for r in records[:limit]], next_cursor=next_cursor)
+
+
+@get(
+    "/projects/{project_id:uuid}",
+    operation_id="getProject",
+    responses=problem_responses(404),
+    summary="A project with its accounts and balances",
+)
+async def get_project(
+    project_id: FromPath[UUID], state: State, principal: CurrentPrincipal
+) -> ProjectOut:
+    return _project_out(await usecase.read_project(runtime_of(state), project_id))
+
+
+@put(
+    "/projects/{project_id:uuid}/lead",
+    operation_id="changeProjectLead",
+    responses=problem_responses(403, 404, 422),
+    summary="Hand the project to another lead (one atomic ledger write)",
+)
+async def change_lead(
+    project_id: FromPath[UUID], data: JSONBody[LeadIn], state: State, principal: CurrentPrincipal
+) -> ProjectOut:
+    view = await usecase.change_lead(runtime_of(state), principal, project_id, data.lead)
+    return _project_out(view)
