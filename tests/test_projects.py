@@ -87,6 +87,7 @@ async def test_a_project_is_spent_by_its_lead_only(api: Api) -> None:
     assert funded.status_code == 201, funded.text
 
     pid = project["id"]
+    assert api.operator_key is not None
     paid = await spend(api, time_account, bob.account, 90, alice.key, pid)
     assert paid.status_code == 201, paid.text
     assert await balance(api, bob.account) == 90
