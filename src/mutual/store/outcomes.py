@@ -9,12 +9,13 @@ or the rule that refused it.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from mutual.core.accounts import Account
 from mutual.core.bounds import BoundsChange
-from mutual.core.errors import LedgerError
+from mutual.core.errors import LedgerError, error_from_code
 from mutual.core.ledger import Applied
 from mutual.core.registry import KeyEffect, KeyEvent
 from mutual.core.signing import b64encode
@@ -129,6 +130,15 @@ BATCH_ABORTED = Outcome(
         "field": None,
     },
 )
+
+
+def raise_refusal(outcomes: Sequence[Outcome]) -> None:
+    """Raise the rule that refused a write, for callers that answer with an error rather
+    than with the outcomes (an atomic command's other items only say ``batch_aborted``)."""
+    for outcome in outcomes:
+        if not outcome.accepted and outcome.body["code"] != BATCH_ABORTED.body["code"]:
+            body = outcome.body
+            raise error_from_code(body["code"], body["detail"], body["field"])
 
 
 def encode_outcome(outcome: Outcome) -> str:

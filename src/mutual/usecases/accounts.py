@@ -9,7 +9,6 @@ from uuid import UUID
 from mutual.core.accounts import Account, OwnerKind, open_account
 from mutual.core.authority import Principal, Role
 from mutual.core.entries import EntryType, account_payload
-from mutual.core.errors import error_from_code
 from mutual.core.ids import AccountId
 from mutual.core.signing import Domain
 from mutual.core.units import Unit, parse_unit
@@ -17,7 +16,7 @@ from mutual.store import accounts as account_store
 from mutual.store import ledger_reads
 from mutual.store.journal import AccountWrite
 from mutual.store.ledger_reads import StatementLine
-from mutual.store.outcomes import Outcome
+from mutual.store.outcomes import Outcome, raise_refusal
 from mutual.usecases.errors import Forbidden, InvalidCursor, NotFound
 from mutual.usecases.pagination import decode_cursor, encode_cursor
 from mutual.usecases.runtime import Runtime, new_id
@@ -86,9 +85,7 @@ async def open_account_entry(
     [outcome] = await rt.journal.submit(
         [account_write(rt, account)], atomic=False, recorded_at=rt.clock()
     )
-    if not outcome.accepted:
-        body = outcome.body
-        raise error_from_code(body["code"], body["detail"], body["field"])
+    raise_refusal([outcome])
     return account, outcome
 
 

@@ -15,13 +15,12 @@ from mutual.core.accounts import Account
 from mutual.core.authority import Principal
 from mutual.core.bounds import BoundsChange, check_change
 from mutual.core.entries import EntryType, bounds_payload
-from mutual.core.errors import error_from_code
 from mutual.core.ids import AccountId
 from mutual.core.signing import Domain
 from mutual.store import accounts as account_store
 from mutual.store import timebank as store
 from mutual.store.journal import BoundsWrite
-from mutual.store.outcomes import Outcome
+from mutual.store.outcomes import Outcome, raise_refusal
 from mutual.usecases.members import (
     MEMBER_TIME,
     TerritoryLimits,
@@ -35,13 +34,6 @@ def _write(rt: Runtime, change: BoundsChange) -> BoundsWrite:
     payload = bounds_payload(rt.log.origin, change)
     entry, digest = rt.log.sign_entry(Domain.BOUNDS, EntryType.BOUNDS, payload)
     return BoundsWrite(change, digest, entry)
-
-
-def _raise_refusal(outcomes: list[Outcome]) -> None:
-    for outcome in outcomes:
-        if not outcome.accepted and outcome.body["code"] != "batch_aborted":
-            body = outcome.body
-            raise error_from_code(body["code"], body["detail"], body["field"])
 
 
 async def _notify(rt: Runtime, member_ids: list[UUID], change: BoundsChange) -> None:
@@ -75,7 +67,7 @@ async def set_member_limits(
     )
     check_change(change)
     [outcome] = await rt.journal.submit([_write(rt, change)], atomic=True, recorded_at=rt.clock())
-    _raise_refusal([outcome])
+    raise_refusal([outcome])
     await _notify(rt, [member_id], change)
     account = await account_store.get_account(rt.db, account_id)
     assert account is not None
@@ -117,7 +109,7 @@ async def set_territory_limits(
     outcomes = await rt.journal.submit(
         [_write(rt, c) for c in changes], atomic=True, recorded_at=rt.clock()
     )
-    _raise_refusal(outcomes)
+    raise_refusal(outcomes)
     async with rt.db.reading() as conn:
         owners = await store.members_of_accounts(conn, following)
     await _notify(rt, owners, default)

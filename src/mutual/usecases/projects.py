@@ -14,14 +14,13 @@ from uuid import UUID
 
 from mutual.core.accounts import Account, OwnerKind, open_account
 from mutual.core.authority import Principal
-from mutual.core.errors import error_from_code
 from mutual.core.ids import AccountId, PrincipalId
 from mutual.core.registry import KeyAction, KeyEvent
 from mutual.core.units import EUR, PLEDGE, TIME, Unit
 from mutual.store import accounts as account_store
 from mutual.store import projects as store
 from mutual.store.journal import WriteRequest
-from mutual.store.outcomes import Outcome
+from mutual.store.outcomes import Outcome, raise_refusal
 from mutual.store.projects import ProjectRecord
 from mutual.usecases.accounts import account_write
 from mutual.usecases.errors import InvalidRequest, NotFound
@@ -56,10 +55,7 @@ def project_account_id(project_id: UUID, unit: Unit) -> AccountId:
 
 async def _submit(rt: Runtime, writes: list[WriteRequest]) -> list[Outcome]:
     outcomes = await rt.journal.submit(writes, atomic=True, recorded_at=rt.clock())
-    for outcome in outcomes:
-        if not outcome.accepted and outcome.body["code"] != "batch_aborted":
-            body = outcome.body
-            raise error_from_code(body["code"], body["detail"], body["field"])
+    raise_refusal(outcomes)
     return outcomes
 
 
