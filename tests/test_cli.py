@@ -37,7 +37,9 @@ def test_db_upgrade_is_repeatable(tmp_path: Path) -> None:
     assert "newest schema" in _run(["db", "upgrade"], env)
     assert "newest schema" in _run(["db", "upgrade"], env)
     with sqlite3.connect(tmp_path / "mutual.sqlite3") as db:
-        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("0005",)]
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [
+            (NEWEST_SCHEMA,)
+        ]
 
 
 @pytest.mark.postgres
@@ -63,6 +65,9 @@ def test_token_create_prints_a_working_token(tmp_path: Path) -> None:
     assert asyncio.run(roles()) == {"operator", "auditor"}
 
 
+NEWEST_SCHEMA = "0008"
+
+
 def test_demo_loads_once(tmp_path: Path) -> None:
     """The demo territory loads through the write path, and loading it again changes nothing."""
     env = {"MUTUAL_DATA_DIR": str(tmp_path)}
@@ -80,19 +85,32 @@ def test_demo_loads_once(tmp_path: Path) -> None:
                     "SELECT status, count(*) FROM proposals GROUP BY 1 ORDER BY 1",
                     "SELECT count(DISTINCT category), count(*) FROM offers",
                     "SELECT count(*) FROM accounts WHERE owner_kind = 'member'"
-                    " AND balance BETWEEN -600 AND 600",
+                    " AND unit = 'TIME' AND balance BETWEEN -600 AND 600",
                 )
             )
 
     assert "token" in _run(["demo"], env)
     first = snapshot()
     accounts, kinds, [(total,)], _, people, proposals, [(categories, offers)], [(within,)] = first
-    assert accounts == [("commons_pool", 1), ("member", 300), ("project", 8)]
+    # Members: 300 TIME accounts, 100 pledge promises, a resident partner's EUR account.
+    # Pools: the commons, 100 pledges held, the fund. Projects: 8 of their own, 10
+    # volunteers' allocations. Points: the goods' shelves, intakes, gifts and loans.
+    assert accounts == [
+        ("collection_point", 75),
+        ("commons_pool", 102),
+        ("member", 401),
+        ("organisation", 5),
+        ("outside_world", 1),
+        ("project", 18),
+    ]
     assert people == [("active", 300)]
     counts = dict(kinds)
     assert counts["exchange"] > 2000
     assert counts["commons_gift"] > 50
     assert counts["correction"] >= 3
+    pooling = ("pledge", "allocation", "delivery", "contribution", "deposit", "repayment")
+    pooling += ("grant", "disbursement", "good_deposit", "loan", "return", "give")
+    assert all(counts[kind] > 0 for kind in (*pooling, "good_transfer"))
     assert total == 0
     assert dict(proposals).keys() == {"pending", "expired"}
     assert (categories, offers) == (15, 300)
@@ -186,4 +204,4 @@ def test_upgrading_a_first_release_ledger_with_unsigned_history_is_refused(
             assert version == [("0001",)]
         else:
             assert result.exit_code == 0, result.output
-            assert version == [("0005",)]
+            assert version == [(NEWEST_SCHEMA,)]

@@ -23,6 +23,8 @@ STDLIB_OK = {
     "functools",
     "json",
     "math",
+    # Exact proportions (tracing a fund contribution through grants): pure arithmetic.
+    "fractions",
     # Times as values handed in (a proposal's expiry); reading the clock stays forbidden.
     "datetime",
 }

@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     offer_expiry_days: float = Field(
         default=90, gt=0, description="Offers and requests expire after this delay unless renewed."
     )
+    open_loans_max: int = Field(
+        default=3,
+        ge=1,
+        description="Most items of shared goods (all points and kinds) a member holds on loan.",
+    )
 
     def resolved_database_url(self) -> str:
         """The async SQLAlchemy URL: the configured one, or the SQLite file in data_dir."""

@@ -26,6 +26,7 @@ from mutual.api.schemas import BODY_SHAPE_TAGS, ProblemOut
 from mutual.core.errors import LedgerError
 from mutual.core.messages import choose_language, problem_title
 from mutual.store.errors import StoreError, StoreUnavailable
+from mutual.usecases.errors import Unsigned
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +52,18 @@ STATUS_BY_CODE: dict[str, int] = {
     "request_too_large": 413,
     "unsupported_media_type": 415,
     "invalid_request": 422,
+    "unsigned": 422,
+    "loan_limit_reached": 409,
+    "not_borrowed": 409,
+    "invalid_quarter": 422,
+    "quarter_ended": 409,
+    "quarter_not_ended": 409,
+    "exceeds_held": 409,
+    "exceeds_allocation": 409,
+    "nothing_to_release": 409,
+    "not_a_deposit": 409,
+    "exceeds_owed": 409,
+    "exceeds_available": 409,
     "invalid_duration": 422,
     "self_exchange": 422,
     "invalid_unit": 422,
@@ -156,7 +169,8 @@ def problem_response(
 
 
 def _ledger_error(_: Request[Any, Any, Any], exc: LedgerError) -> Response[dict[str, Any]]:
-    return problem_response(problem_document(exc.code, exc.detail, exc.field))
+    extra = {"signing_payload": exc.signing_payload} if isinstance(exc, Unsigned) else {}
+    return problem_response(problem_document(exc.code, exc.detail, exc.field, **extra))
 
 
 def _store_error(_: Request[Any, Any, Any], exc: StoreError) -> Response[dict[str, Any]]:

@@ -168,6 +168,11 @@ class ProblemOut(_Out):
     detail: str
     field: str | None = None
     errors: list[dict[str, str]] | None = None
+    signing_payload: dict[str, Any] | None = Field(
+        default=None,
+        description="With `unsigned`: the transaction the service composed, to sign and "
+        "send back in the same request's `signatures`.",
+    )
 
 
 class BatchItemOut(_Out):

@@ -160,6 +160,33 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
     "key_not_valid": {"en": "Key not valid here", "fr": "Clé non valide à ce moment"},
     "not_custodian": {"en": "Not an appointed custodian", "fr": "Pas un mandataire désigné"},
     "signature_required": {"en": "Signature required", "fr": "Signature requise"},
+    "unsigned": {"en": "Sign this and send it again", "fr": "À signer puis renvoyer"},
+    "loan_limit_reached": {
+        "en": "Open-loan limit reached",
+        "fr": "Nombre maximal d'emprunts en cours atteint",
+    },
+    "not_borrowed": {"en": "Not borrowed", "fr": "Objet non emprunté"},
+    "invalid_quarter": {"en": "Invalid quarter", "fr": "Trimestre invalide"},
+    "quarter_ended": {"en": "Quarter already ended", "fr": "Trimestre déjà terminé"},
+    "quarter_not_ended": {"en": "Quarter not yet ended", "fr": "Trimestre pas encore terminé"},
+    "exceeds_held": {
+        "en": "More than the pool holds of this pledge",
+        "fr": "Plus que ce que le pot détient de cette promesse",
+    },
+    "exceeds_allocation": {
+        "en": "More than the hours allocated",
+        "fr": "Plus que les heures attribuées",
+    },
+    "nothing_to_release": {"en": "Nothing left to release", "fr": "Rien à libérer"},
+    "not_a_deposit": {"en": "A gift is not repaid", "fr": "Un don n'est pas remboursé"},
+    "exceeds_owed": {
+        "en": "More than the deposit still owed",
+        "fr": "Plus que le reste dû sur ce dépôt",
+    },
+    "exceeds_available": {
+        "en": "More than the fund has available",
+        "fr": "Plus que le disponible du fonds",
+    },
     "too_many_requests": {"en": "Too many requests", "fr": "Trop de requêtes"},
     "internal_error": {"en": "Internal error", "fr": "Erreur interne"},
     "ledger_invariant_violated": {

@@ -41,6 +41,7 @@ class TransactionKind(StrEnum):
     LOAN = "loan"
     RETURN = "return"
     GIVE = "give"
+    GOOD_TRANSFER = "good_transfer"
     CORRECTION = "correction"
 
 

@@ -83,6 +83,12 @@ async def get_transaction(db: Database, tx_id: TransactionId) -> TransactionReco
     )
 
 
+async def transaction_exists(db: Database, tx_id: TransactionId) -> bool:
+    async with db.reading() as conn:
+        found = await conn.scalar(select(transactions.c.id).where(transactions.c.id == tx_id))
+    return found is not None
+
+
 async def original_postings(db: Database, tx_id: TransactionId) -> tuple[Posting, ...] | None:
     """The postings of a recorded transaction, or None when there is no such transaction."""
     async with db.reading() as conn:

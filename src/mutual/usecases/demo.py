@@ -28,6 +28,9 @@ from mutual.store.timebank import OfferFilter
 from mutual.usecases import exchanges, limits, members, offers, projects
 from mutual.usecases.access import issue_token
 from mutual.usecases.accounts import open_account_entry
+from mutual.usecases.demo_fund import load_fund_demo
+from mutual.usecases.demo_goods import load_goods_demo
+from mutual.usecases.demo_pledges import load_pledges_demo
 from mutual.usecases.keys import submit_key_event
 from mutual.usecases.notifications import catch_up
 from mutual.usecases.runtime import Runtime
@@ -337,6 +340,10 @@ async def load_demo_territory(rt: Runtime) -> str:
     territory = await _open_territory(rt, operator)
     await _limits(rt, operator, territory)
     await _projects(rt, operator, territory)
+    pooling = (operator, demo_keypair("operator"), territory.members, territory.keys)
+    await load_pledges_demo(rt, *pooling)
+    await load_fund_demo(rt, *pooling)
+    await load_goods_demo(rt, *pooling)
     recorded = _exchanges(territory)
     await asyncio.gather(
         *(

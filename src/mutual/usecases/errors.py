@@ -6,10 +6,14 @@ UseCaseError
  ├── NotFound                  not_found: the resource in the path does not exist
  ├── IdempotencyKeyMismatch    idempotency_key_mismatch: header and id differ
  ├── InvalidCursor             invalid_cursor: a pagination cursor we did not issue
- └── InvalidRequest            invalid_request: a parameter out of range, a bad proof request
+ ├── InvalidRequest            invalid_request: a parameter out of range, a bad proof request
+ └── Unsigned                  unsigned: a composed transaction sent without signatures; the
+                               problem carries the ``signing_payload`` to sign and send back
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from mutual.core.errors import LedgerError
 
@@ -40,3 +44,19 @@ class InvalidCursor(UseCaseError):
 
 class InvalidRequest(UseCaseError):
     code = "invalid_request"
+
+
+class Unsigned(UseCaseError):
+    """Not a failure of the client: the first half of a two-step write. The service
+    composed the transaction; the signers sign ``signing_payload`` and send the same
+    request again with their signatures."""
+
+    code = "unsigned"
+
+    def __init__(self, signing_payload: dict[str, Any]) -> None:
+        super().__init__(
+            "sign signing_payload (domain mutual/transaction/v1) and send the same request "
+            "again with the signatures",
+            field="signatures",
+        )
+        self.signing_payload = signing_payload

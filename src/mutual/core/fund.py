@@ -1,0 +1,421 @@
+"""The co-responsibility fund in ``EUR`` (cents): contributions, deposits, repayments,
+grants and disbursements as transactions between these accounts:
+
+    partner(p)   owned by p's principal, balance_max 0: minus what p gave as gifts
+    deposit(c)   owned by the depositor, bounds [-amount, 0]: minus what is still owed
+    fund         the commons' fund (commons_pool), balance_min 0
+    project(P)   P's EUR account (opened with the project), balance_min 0
+    payees       the outside world the projects pay (suppliers, venues...)
+
+    contribution   partner(p) -X → fund +X      signed by p (a gift)
+    deposit        deposit(c) -X → fund +X      signed by p (savings lent to the fund)
+    repayment      fund -Y → deposit(c) +Y      signed by an operator
+    grant          fund -X → project(P) +X      signed by an operator (a recorded decision)
+    disbursement   project(P) -X → payees +X    signed by P's lead, on P's behalf
+
+The ledger's bounds hold the hard rules even under concurrency: a deposit is never
+repaid beyond what it lent (deposit(c) never rises above 0), the fund and a project
+never spend more than they hold. The *available* balance is stricter than the fund's
+balance: deposits due by the end of the next quarter are kept aside for repayment.
+Tracing ("where did my money go") follows each contribution through grants and
+disbursements in proportion, with exact fractions.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from fractions import Fraction
+from typing import Final
+from uuid import UUID
+
+from mutual.core.accounts import Account, OwnerKind, open_account
+from mutual.core.errors import LedgerError
+from mutual.core.ids import AccountId, PrincipalId, TransactionId
+from mutual.core.transactions import Posting, Transaction, TransactionKind
+from mutual.core.units import EUR
+
+FUND_OWNER: Final = "fund"
+PAYEES_OWNER: Final = "payees"
+_NAMESPACE: Final = uuid.UUID("6a0c1f5e-2b44-4d0b-8f6e-66756e640001")
+
+
+class FundError(LedgerError):
+    code = "fund_error"
+
+
+class NotADeposit(FundError):
+    """Only a deposit is repaid; a gift belongs to the fund."""
+
+    code = "not_a_deposit"
+
+
+class ExceedsOwed(FundError):
+    code = "exceeds_owed"
+
+
+class ExceedsAvailable(FundError):
+    code = "exceeds_available"
+
+
+class PartnerKind(StrEnum):
+    CITY = "city"
+    FOUNDATION = "foundation"
+    COMPANY = "company"
+    ASSOCIATION = "association"
+    RESIDENT = "resident"
+
+    @property
+    def owner_kind(self) -> OwnerKind:
+        """A resident gives as a member; every other partner as an organisation."""
+        return OwnerKind.MEMBER if self is PartnerKind.RESIDENT else OwnerKind.ORGANISATION
+
+
+class ContributionKind(StrEnum):
+    GIFT = "gift"
+    DEPOSIT = "deposit"
+
+
+# Account ids are derived from what the account is for, so a resent request composes
+# the same openings and an opening already done is an identical replay.
+def fund_account_id() -> AccountId:
+    return AccountId(uuid.uuid5(_NAMESPACE, "fund"))
+
+
+def payees_account_id() -> AccountId:
+    return AccountId(uuid.uuid5(_NAMESPACE, "payees"))
+
+
+def partner_account_id(partner_id: UUID) -> AccountId:
+    return AccountId(uuid.uuid5(_NAMESPACE, f"partner/{partner_id}"))
+
+
+def deposit_account_id(contribution_id: UUID) -> AccountId:
+    return AccountId(uuid.uuid5(_NAMESPACE, f"deposit/{contribution_id}"))
+
+
+def fund_account() -> Account:
+    return open_account(fund_account_id(), EUR, OwnerKind.COMMONS_POOL, FUND_OWNER, 0, None)
+
+
+def payees_account() -> Account:
+    return open_account(payees_account_id(), EUR, OwnerKind.OUTSIDE_WORLD, PAYEES_OWNER, None, None)
+
+
+def partner_account(partner_id: UUID, kind: PartnerKind, principal_id: PrincipalId) -> Account:
+    """What the partner gave: only ever debited, so its balance is minus its gifts."""
+    return open_account(
+        partner_account_id(partner_id), EUR, kind.owner_kind, str(principal_id), None, 0
+    )
+
+
+def deposit_account(
+    contribution_id: UUID, kind: PartnerKind, principal_id: PrincipalId, amount: int
+) -> Account:
+    """One deposit's debt: from -amount (all owed) up to 0 (repaid), never beyond."""
+    return open_account(
+        deposit_account_id(contribution_id), EUR, kind.owner_kind, str(principal_id), -amount, 0
+    )
+
+
+def _transfer(
+    tx_id: TransactionId,
+    kind: TransactionKind,
+    payer: AccountId,
+    payee: AccountId,
+    amount: int,
+    initiator: PrincipalId,
+    references: Mapping[str, str],
+) -> Transaction:
+    postings = (Posting(payer, EUR, -amount), Posting(payee, EUR, amount))
+    return Transaction(tx_id, kind, postings, initiator, "", dict(references))
+
+
+def contribution_transaction(
+    tx_id: TransactionId,
+    initiator: PrincipalId,
+    partner_id: UUID,
+    kind: ContributionKind,
+    amount: int,
+    repayment_due: date | None,
+) -> Transaction:
+    """A gift from the partner's account, or a deposit from its own deposit account.
+
+    A deposit's repayment date is a reference, so an auditor can recompute from the log
+    alone what the fund owes and when.
+    """
+    references = {"partner": str(partner_id)}
+    if kind is ContributionKind.GIFT:
+        payer = partner_account_id(partner_id)
+        tx_kind = TransactionKind.CONTRIBUTION
+    else:
+        payer = deposit_account_id(tx_id)
+        tx_kind = TransactionKind.DEPOSIT
+        if repayment_due is not None:
+            references["repayment_due"] = repayment_due.isoformat()
+    return _transfer(tx_id, tx_kind, payer, fund_account_id(), amount, initiator, references)
+
+
+def repayment_transaction(
+    tx_id: TransactionId, initiator: PrincipalId, contribution_id: UUID, amount: int
+) -> Transaction:
+    return _transfer(
+        tx_id,
+        TransactionKind.REPAYMENT,
+        fund_account_id(),
+        deposit_account_id(contribution_id),
+        amount,
+        initiator,
+        {"contribution": str(contribution_id)},
+    )
+
+
+def grant_transaction(
+    tx_id: TransactionId,
+    initiator: PrincipalId,
+    project_id: UUID,
+    project_eur_account: AccountId,
+    amount: int,
+) -> Transaction:
+    """Euros from the fund to a project (a decision by the coordination group; the
+    quarterly round's execution composes the same transaction)."""
+    return _transfer(
+        tx_id,
+        TransactionKind.GRANT,
+        fund_account_id(),
+        project_eur_account,
+        amount,
+        initiator,
+        {"project": str(project_id)},
+    )
+
+
+def disbursement_transaction(
+    tx_id: TransactionId,
+    initiator: PrincipalId,
+    project_id: UUID,
+    project_eur_account: AccountId,
+    amount: int,
+) -> Transaction:
+    """A project pays someone outside; who and the receipt stay out of the log."""
+    return _transfer(
+        tx_id,
+        TransactionKind.DISBURSEMENT,
+        project_eur_account,
+        payees_account_id(),
+        amount,
+        initiator,
+        {"project": str(project_id)},
+    )
+
+
+# --- The available balance -----------------------------------------------------------
+
+
+def end_of_next_quarter(today: date) -> date:
+    """The last day of the calendar quarter after the one ``today`` is in."""
+    quarter = (today.month - 1) // 3 + 1  # this quarter, 1..4
+    year, next_quarter = (today.year + 1, 1) if quarter == 4 else (today.year, quarter + 1)
+    last_month = next_quarter * 3
+    return date(year, last_month, 31 if last_month in (3, 12) else 30)
+
+
+@dataclass(frozen=True, slots=True)
+class Deposit:
+    """A deposit as the ledger holds it: what is still owed (≥ 0) and when it is due."""
+
+    contribution_id: UUID
+    owed: int
+    repayment_due: date | None
+
+
+def due_soon(deposit: Deposit, today: date) -> bool:
+    """Due by the end of the next quarter (a deposit without a date is not due)."""
+    return deposit.repayment_due is not None and deposit.repayment_due <= end_of_next_quarter(today)
+
+
+def owed_due_soon(deposits: Iterable[Deposit], today: date) -> int:
+    return sum(d.owed for d in deposits if due_soon(d, today))
+
+
+def available(fund_balance: int, deposits: Iterable[Deposit], today: date) -> int:
+    """What a grant may take: the fund's balance minus what it must soon repay.
+
+    It is negative only when time passes over deposits already granted on; the flows
+    never make it negative themselves (see ``check_grant`` and ``check_repayment``).
+    """
+    return fund_balance - owed_due_soon(deposits, today)
+
+
+def check_grant(amount: int, available_now: int) -> None:
+    if amount > available_now:
+        raise ExceedsAvailable(
+            f"the fund has {max(available_now, 0)} cents available, less than {amount}",
+            field="amount_cents",
+        )
+
+
+def check_repayment(amount: int, deposit: Deposit, available_now: int, today: date) -> None:
+    """Never more than owed; and a deposit repaid early (not due soon) is repaid only
+    from what is available, so the money kept aside for due deposits stays there."""
+    if amount > deposit.owed:
+        raise ExceedsOwed(
+            f"the fund owes {deposit.owed} cents on this deposit, less than {amount}",
+            field="amount_cents",
+        )
+    if not due_soon(deposit, today) and amount > available_now:
+        raise ExceedsAvailable(
+            f"this deposit is not due yet and only {max(available_now, 0)} cents are "
+            "available; repay it later or from a grant-free balance",
+            field="amount_cents",
+        )
+
+
+# --- Tracing contributions ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FundIn:
+    """Money entering the fund: a contribution (``source`` is its id) or anything else
+    (a correction, a transfer): ``source`` None, an untraced share."""
+
+    tx_id: UUID
+    amount: int
+    source: UUID | None
+
+
+@dataclass(frozen=True, slots=True)
+class Repaid:
+    tx_id: UUID
+    contribution_id: UUID
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Granted:
+    tx_id: UUID
+    project_id: UUID
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class FundOut:
+    """Money leaving the fund otherwise (a correction): drawn from every share alike."""
+
+    tx_id: UUID
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Disbursed:
+    """A project's payment; ``balance_before`` is the project's EUR balance just before
+    it, so money the project got from elsewhere takes its share of the payment."""
+
+    tx_id: UUID
+    project_id: UUID
+    amount: int
+    balance_before: int
+
+
+FundEvent = FundIn | Repaid | Granted | FundOut | Disbursed
+
+
+@dataclass(slots=True)
+class ContributionTrace:
+    contribution_id: UUID
+    amount: int
+    grants: dict[UUID, Fraction] = field(default_factory=dict)
+    disbursements: dict[UUID, Fraction] = field(default_factory=dict)
+    repaid: Fraction = Fraction(0)
+    other_out: Fraction = Fraction(0)
+    in_fund: Fraction = Fraction(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    contributions: dict[UUID, ContributionTrace]
+    grant_projects: dict[UUID, UUID]
+    disbursement_projects: dict[UUID, UUID]
+
+
+def trace(events: Sequence[FundEvent]) -> Trace:
+    """Follow each contribution in log order, in proportion, exactly.
+
+    A contribution adds a share; a repayment takes from its own deposit's share, and
+    any shortfall (the deposit's share was already granted on) from all other shares
+    in proportion; a grant draws from every share in proportion to the shares at that
+    moment; a disbursement draws from what remains of each grant to its project, in
+    proportion to the project's whole balance. For every contribution,
+    sum(grants) + repaid + other_out + in_fund == amount.
+    """
+    shares: dict[UUID | None, Fraction] = {}
+    out: dict[UUID, ContributionTrace] = {}
+    # What remains at each project of each (contribution, grant) draw.
+    at_project: dict[UUID, dict[tuple[UUID, UUID], Fraction]] = {}
+    grant_projects: dict[UUID, UUID] = {}
+    disbursement_projects: dict[UUID, UUID] = {}
+
+    def draw(amount: Fraction, exclude: UUID | None = None) -> dict[UUID | None, Fraction]:
+        pool = {k: v for k, v in shares.items() if v and (exclude is None or k != exclude)}
+        total = sum(pool.values(), Fraction(0))
+        if total == 0:
+            return {}
+        taken = {k: v * amount / total if amount < total else v for k, v in pool.items()}
+        for k, v in taken.items():
+            shares[k] -= v
+        return taken
+
+    for event in events:
+        if isinstance(event, FundIn):
+            shares[event.source] = shares.get(event.source, Fraction(0)) + event.amount
+            if event.source is not None:
+                out.setdefault(
+                    event.source, ContributionTrace(event.source, 0)
+                ).amount += event.amount
+        elif isinstance(event, Repaid):
+            own = min(shares.get(event.contribution_id, Fraction(0)), Fraction(event.amount))
+            taken: dict[UUID | None, Fraction] = {}
+            if own:
+                shares[event.contribution_id] -= own
+                taken[event.contribution_id] = own
+            for k, v in draw(event.amount - own, exclude=event.contribution_id).items():
+                taken[k] = taken.get(k, Fraction(0)) + v
+            for k, v in taken.items():
+                if k is not None:
+                    out[k].repaid += v
+        elif isinstance(event, Granted):
+            grant_projects[event.tx_id] = event.project_id
+            pool = at_project.setdefault(event.project_id, {})
+            for k, v in draw(Fraction(event.amount)).items():
+                if k is not None:
+                    out[k].grants[event.tx_id] = v
+                    pool[(k, event.tx_id)] = pool.get((k, event.tx_id), Fraction(0)) + v
+        elif isinstance(event, FundOut):
+            for k, v in draw(Fraction(event.amount)).items():
+                if k is not None:
+                    out[k].other_out += v
+        else:
+            pool = at_project.get(event.project_id, {})
+            traced = sum(pool.values(), Fraction(0))
+            whole = max(Fraction(event.balance_before), traced)
+            if whole == 0:
+                continue
+            disbursement_projects[event.tx_id] = event.project_id
+            ratio = min(Fraction(event.amount) / whole, Fraction(1))
+            for (k, _grant), v in pool.items():
+                paid = v * ratio
+                pool[(k, _grant)] = v - paid
+                if paid:
+                    slot = out[k].disbursements
+                    slot[event.tx_id] = slot.get(event.tx_id, Fraction(0)) + paid
+    for k, trace_of in out.items():
+        trace_of.in_fund = shares.get(k, Fraction(0))
+    return Trace(out, grant_projects, disbursement_projects)
+
+
+def floor_cents(value: Fraction) -> int:
+    """Display rounding: floor to the cent; the caller reports what rounding left over."""
+    return value.numerator // value.denominator

@@ -1,0 +1,499 @@
+"""Shared goods: a catalogue of kinds, collection points kept by members, and the flows
+that move items (deposit, loan, return, transfer between points, gift).
+
+Each flow composes one ledger transaction between the point's accounts (see
+``mutual.core.goods``) and records it with the signature of one of the point's keepers
+on its behalf (``usecases.flows``). The flow's own rules (the open-loan limit, a return
+of more than is out) are checked first; the ledger's bounds (stock never below zero, a
+loan account between zero and the limit) hold them under concurrency too. Loans, returns
+and gifts are noted in the flow's tables once the ledger accepted them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from mutual.core import goods as core
+from mutual.core.accounts import Account
+from mutual.core.authority import Principal
+from mutual.core.errors import InvalidUnit
+from mutual.core.ids import PrincipalId
+from mutual.core.registry import KeyAction, KeyEvent
+from mutual.core.signing import Signature
+from mutual.core.transactions import Transaction, TransactionKind
+from mutual.core.units import Unit, good_unit
+from mutual.store import goods as store
+from mutual.store.goods import HistoryRow, KindRecord, LoanRecord, PointRecord
+from mutual.store.outcomes import Outcome, raise_refusal
+from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
+from mutual.usecases.flows import Composed, is_recorded, record_composed
+from mutual.usecases.keys import vouched_write
+from mutual.usecases.members import active_member, is_coordinator, require_coordinator
+from mutual.usecases.runtime import Runtime, new_id
+
+# -- catalogue ---------------------------------------------------------------------------
+
+
+def unit_of(slug: str, *, field: str = "slug") -> Unit:
+    try:
+        return good_unit(slug)
+    except InvalidUnit as exc:
+        raise InvalidRequest(
+            "a slug is lowercase letters, digits, - and _, at most 63", field=field
+        ) from exc
+
+
+async def create_kind(
+    rt: Runtime, caller: Principal, slug: str, name: str, description: str
+) -> KindRecord:
+    """Add a kind of good to the catalogue (its unit is ``GOOD.<slug>``); a retry of the
+    same creation answers the kind."""
+    require_coordinator(caller)
+    unit_of(slug)
+    async with rt.db.writing() as conn:
+        existing = await store.get_kind(conn, slug)
+        if existing is None:
+            await store.insert_kind(
+                conn,
+                {"slug": slug, "name": name, "description": description, "created_at": rt.clock()},
+            )
+    if existing is not None and (existing.name, existing.description) != (name, description):
+        raise InvalidRequest("a different kind has this slug", field="slug")
+    return await read_kind(rt, slug)
+
+
+async def read_kind(rt: Runtime, slug: str, *, field: str = "slug") -> KindRecord:
+    async with rt.db.reading() as conn:
+        record = await store.get_kind(conn, slug)
+    if record is None:
+        raise NotFound("no such kind of good", field=field)
+    return record
+
+
+async def list_kinds(rt: Runtime) -> list[KindRecord]:
+    async with rt.db.reading() as conn:
+        return await store.list_kinds(conn)
+
+
+# -- collection points -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StockLine:
+    kind: str
+    on_shelf: int
+    on_loan: int
+
+
+@dataclass(frozen=True, slots=True)
+class PointView:
+    record: PointRecord
+    stock: list[StockLine]
+
+
+async def _check_keepers(rt: Runtime, keepers: Sequence[UUID]) -> list[UUID]:
+    if not keepers:
+        raise InvalidRequest("a collection point has at least one keeper", field="keepers")
+    for i, member in enumerate(keepers):
+        await active_member(rt, member, field=f"keepers[{i}]")
+    return sorted(set(keepers))
+
+
+def _custody(
+    event_id: UUID, action: KeyAction, point: UUID, caller: Principal, member: UUID
+) -> KeyEvent:
+    return KeyEvent(
+        event_id, action, PrincipalId(point), by=caller.id, custodian=PrincipalId(member)
+    )
+
+
+async def create_point(
+    rt: Runtime,
+    caller: Principal,
+    point_id: UUID | None,
+    name: str,
+    neighbourhood: str,
+    keepers: Sequence[UUID],
+) -> PointView:
+    """Appoint the keepers custodians of a new point, in one atomic ledger write."""
+    require_coordinator(caller)
+    chosen = await _check_keepers(rt, keepers)
+    pid = point_id or new_id()
+    async with rt.db.reading() as conn:
+        existing = await store.get_point(conn, pid)
+    if existing is not None:
+        if (existing.name, existing.neighbourhood) != (name, neighbourhood):
+            raise InvalidRequest("a different collection point has this id", field="id")
+        return await read_point(rt, pid)  # a retry of a creation that completed
+    events = [
+        _custody(uuid.uuid5(pid, f"keeper/{m}"), KeyAction.APPOINT_CUSTODIAN, pid, caller, m)
+        for m in chosen
+    ]
+    outcomes = await rt.journal.submit(
+        [vouched_write(rt, e) for e in events], atomic=True, recorded_at=rt.clock()
+    )
+    raise_refusal(outcomes)
+    async with rt.db.writing() as conn:
+        if await store.get_point(conn, pid) is None:
+            await store.insert_point(
+                conn,
+                {"id": pid, "name": name, "neighbourhood": neighbourhood, "created_at": rt.clock()},
+                chosen,
+            )
+    return await read_point(rt, pid)
+
+
+async def change_keepers(
+    rt: Runtime, caller: Principal, point_id: UUID, keepers: Sequence[UUID]
+) -> PointView:
+    """Those who stop keeping the point are removed and the new keepers appointed, at
+    one log index."""
+    require_coordinator(caller)
+    point = await _point(rt, point_id)
+    chosen = await _check_keepers(rt, keepers)
+    old, new = set(point.keepers), set(chosen)
+    events = [
+        _custody(new_id(), KeyAction.REMOVE_CUSTODIAN, point_id, caller, m)
+        for m in sorted(old - new)
+    ] + [
+        _custody(new_id(), KeyAction.APPOINT_CUSTODIAN, point_id, caller, m)
+        for m in sorted(new - old)
+    ]
+    if events:
+        outcomes = await rt.journal.submit(
+            [vouched_write(rt, e) for e in events], atomic=True, recorded_at=rt.clock()
+        )
+        raise_refusal(outcomes)
+        async with rt.db.writing() as conn:
+            await store.set_keepers(conn, point_id, chosen)
+    return await read_point(rt, point_id)
+
+
+async def _point(rt: Runtime, point_id: UUID, *, field: str = "id") -> PointRecord:
+    async with rt.db.reading() as conn:
+        record = await store.get_point(conn, point_id)
+    if record is None:
+        raise NotFound("no such collection point", field=field)
+    return record
+
+
+async def read_point(rt: Runtime, point_id: UUID) -> PointView:
+    record = await _point(rt, point_id)
+    async with rt.db.reading() as conn:
+        kinds = await store.list_kinds(conn)
+        shelves = await store.balances(conn, [core.stock_id(point_id, k.slug) for k in kinds])
+        out = await store.open_loans(conn, point_id=point_id)
+    lent: dict[str, int] = {}
+    for loan in out:
+        lent[loan.kind] = lent.get(loan.kind, 0) + loan.outstanding
+    stock = [
+        StockLine(k.slug, shelves.get(core.stock_id(point_id, k.slug), 0), lent.get(k.slug, 0))
+        for k in kinds
+        if core.stock_id(point_id, k.slug) in shelves or k.slug in lent
+    ]
+    return PointView(record, stock)
+
+
+async def list_points(rt: Runtime) -> list[PointRecord]:
+    async with rt.db.reading() as conn:
+        return await store.list_points(conn)
+
+
+# -- flows -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """What every flow request names: its id (optional on the first call), the kind and
+    how many items."""
+
+    id: UUID | None
+    kind: str
+    count: int
+
+
+async def _record(
+    rt: Runtime,
+    caller: Principal,
+    composed_tx: Transaction,
+    needed: Sequence[Account],
+    signatures: Sequence[Signature],
+) -> Outcome:
+    # Only the accounts not yet open are opened: an account opened with other bounds
+    # (the loan limit changed since) is not re-opened.
+    async with rt.db.reading() as conn:
+        present = await store.balances(conn, [a.id for a in needed])
+    openings = tuple(a for a in needed if a.id not in present)
+    return await record_composed(rt, caller, Composed(composed_tx, openings), signatures)
+
+
+async def deposit(
+    rt: Runtime,
+    caller: Principal,
+    point_id: UUID,
+    req: Movement,
+    from_member: UUID | None,
+    signatures: Sequence[Signature],
+) -> Outcome:
+    """Items enter the territory at the point: intake → stock."""
+    await _point(rt, point_id)
+    unit = unit_of((await read_kind(rt, req.kind, field="kind")).slug, field="kind")
+    if from_member is not None and not await is_recorded(rt, req.id):
+        await active_member(rt, from_member, field="from_member")
+    refs = {"point": str(point_id)}
+    if from_member is not None:
+        refs["from_member"] = str(from_member)
+    tx = core.move(
+        req.id or new_id(),
+        TransactionKind.GOOD_DEPOSIT,
+        unit,
+        core.intake_id(point_id, req.kind),
+        core.stock_id(point_id, req.kind),
+        req.count,
+        caller.id,
+        refs,
+    )
+    needed = [core.intake_account(point_id, req.kind), core.stock_account(point_id, req.kind)]
+    return await _record(rt, caller, tx, needed, signatures)
+
+
+async def lend(
+    rt: Runtime,
+    caller: Principal,
+    point_id: UUID,
+    req: Movement,
+    member_id: UUID,
+    due_on: date,
+    signatures: Sequence[Signature],
+) -> Outcome:
+    """Items leave the shelf for a member's hands until ``due_on``: stock → loan(m)."""
+    await _point(rt, point_id)
+    unit = unit_of((await read_kind(rt, req.kind, field="kind")).slug, field="kind")
+    limit = rt.settings.open_loans_max
+    if not await is_recorded(rt, req.id):
+        await active_member(rt, member_id, field="member_id")
+        async with rt.db.reading() as conn:
+            held = await store.open_loan_count(conn, member_id)
+        if held + req.count > limit:
+            raise core.LoanLimitReached(
+                f"the member holds {held} item(s) on loan; at most {limit} at once",
+                field="count",
+            )
+    tx_id = req.id or new_id()
+    tx = core.move(
+        tx_id,
+        TransactionKind.LOAN,
+        unit,
+        core.stock_id(point_id, req.kind),
+        core.loan_account_id(member_id, point_id, req.kind),
+        req.count,
+        caller.id,
+        {"point": str(point_id), "member": str(member_id), "due_on": due_on.isoformat()},
+    )
+    needed = [
+        core.stock_account(point_id, req.kind),
+        core.loan_account(member_id, point_id, req.kind, limit),
+    ]
+    outcome = await _record(rt, caller, tx, needed, signatures)
+    if outcome.accepted:
+        async with rt.db.writing() as conn:
+            await store.insert_loan_once(
+                conn,
+                {
+                    "id": tx_id,
+                    "point_id": point_id,
+                    "kind": req.kind,
+                    "member_id": member_id,
+                    "count": req.count,
+                    "returned": 0,
+                    "due_on": due_on,
+                    "lent_at": rt.clock(),
+                },
+            )
+    return outcome
+
+
+async def give_back(
+    rt: Runtime,
+    caller: Principal,
+    point_id: UUID,
+    loan_id: UUID,
+    return_id: UUID | None,
+    count: int,
+    signatures: Sequence[Signature],
+) -> Outcome:
+    """Items of a loan come back to the shelf: loan(m) → stock."""
+    async with rt.db.reading() as conn:
+        loan = await store.get_loan(conn, loan_id)
+    if loan is None or loan.point_id != point_id:
+        raise NotFound("no such loan at this collection point", field="loan_id")
+    if count > loan.outstanding and not await is_recorded(rt, return_id):
+        raise core.NotBorrowed(
+            f"the loan has {loan.outstanding} item(s) out, not {count}", field="count"
+        )
+    tx_id = return_id or new_id()
+    tx = core.move(
+        tx_id,
+        TransactionKind.RETURN,
+        good_unit(loan.kind),
+        core.loan_account_id(loan.member_id, point_id, loan.kind),
+        core.stock_id(point_id, loan.kind),
+        count,
+        caller.id,
+        {"point": str(point_id), "loan": str(loan_id)},
+    )
+    needed = [
+        core.loan_account(loan.member_id, point_id, loan.kind, rt.settings.open_loans_max),
+        core.stock_account(point_id, loan.kind),
+    ]
+    outcome = await _record(rt, caller, tx, needed, signatures)
+    if outcome.accepted:
+        async with rt.db.writing() as conn:
+            await store.record_return_once(
+                conn, {"id": tx_id, "loan_id": loan_id, "count": count, "returned_at": rt.clock()}
+            )
+    return outcome
+
+
+async def transfer(
+    rt: Runtime,
+    caller: Principal,
+    point_id: UUID,
+    req: Movement,
+    to_point: UUID,
+    signatures: Sequence[Signature],
+) -> Outcome:
+    """Items move from one point's shelf to another's: stock(A) → stock(B), signed by a
+    keeper of A."""
+    await _point(rt, point_id)
+    await _point(rt, to_point, field="to_point")
+    if to_point == point_id:
+        raise InvalidRequest("a transfer goes to another collection point", field="to_point")
+    unit = unit_of((await read_kind(rt, req.kind, field="kind")).slug, field="kind")
+    tx = core.move(
+        req.id or new_id(),
+        TransactionKind.GOOD_TRANSFER,
+        unit,
+        core.stock_id(point_id, req.kind),
+        core.stock_id(to_point, req.kind),
+        req.count,
+        caller.id,
+        {"point": str(point_id), "to_point": str(to_point)},
+    )
+    needed = [core.stock_account(point_id, req.kind), core.stock_account(to_point, req.kind)]
+    return await _record(rt, caller, tx, needed, signatures)
+
+
+async def give(
+    rt: Runtime,
+    caller: Principal,
+    point_id: UUID,
+    req: Movement,
+    to_member: UUID | None,
+    household: str | None,
+    signatures: Sequence[Signature],
+) -> Outcome:
+    """Items leave the territory's shared stock for good: stock → given. Who received
+    them (a household, in free text) is noted in the gifts table only."""
+    await _point(rt, point_id)
+    unit = unit_of((await read_kind(rt, req.kind, field="kind")).slug, field="kind")
+    if to_member is not None and not await is_recorded(rt, req.id):
+        await active_member(rt, to_member, field="to_member")
+    refs = {"point": str(point_id)}
+    if to_member is not None:
+        refs["to_member"] = str(to_member)
+    tx_id = req.id or new_id()
+    tx = core.move(
+        tx_id,
+        TransactionKind.GIVE,
+        unit,
+        core.stock_id(point_id, req.kind),
+        core.given_id(point_id, req.kind),
+        req.count,
+        caller.id,
+        refs,
+    )
+    needed = [core.stock_account(point_id, req.kind), core.given_account(point_id, req.kind)]
+    outcome = await _record(rt, caller, tx, needed, signatures)
+    if outcome.accepted:
+        async with rt.db.writing() as conn:
+            await store.insert_gift_once(
+                conn,
+                {
+                    "id": tx_id,
+                    "point_id": point_id,
+                    "kind": req.kind,
+                    "count": req.count,
+                    "to_member": to_member,
+                    "household": household,
+                    "given_at": rt.clock(),
+                },
+            )
+    return outcome
+
+
+# -- reads -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LoanView:
+    record: LoanRecord
+    overdue: bool
+
+
+def _views(rt: Runtime, loans: list[LoanRecord]) -> list[LoanView]:
+    today = rt.clock().date()
+    return [LoanView(r, core.is_overdue(r.due_on, r.outstanding, today)) for r in loans]
+
+
+async def point_loans(
+    rt: Runtime,
+    caller: Principal,
+    point_id: UUID,
+    *,
+    overdue: bool | None,
+    member_id: UUID | None,
+) -> list[LoanView]:
+    """The point's open loans, soonest due first; for its keepers and coordinators."""
+    point = await _point(rt, point_id)
+    if not is_coordinator(caller) and caller.id not in point.keepers:
+        raise Forbidden("only the point's keepers and coordinators see its loans")
+    async with rt.db.reading() as conn:
+        loans = await store.open_loans(conn, point_id=point_id, member_id=member_id)
+    views = _views(rt, loans)
+    return views if overdue is None else [v for v in views if v.overdue is overdue]
+
+
+async def my_loans(rt: Runtime, caller: Principal) -> list[LoanView]:
+    async with rt.db.reading() as conn:
+        return _views(rt, await store.open_loans(conn, member_id=caller.id))
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    row: HistoryRow
+    role: core.Role
+
+
+async def kind_history(
+    rt: Runtime, slug: str, *, after: int | None, limit: int
+) -> list[HistoryEntry]:
+    """Every posting of the kind's unit in log order, each with the point's account it
+    moved (stock, intake, given or a loan)."""
+    await read_kind(rt, slug)
+    async with rt.db.reading() as conn:
+        rows = await store.unit_history(conn, good_unit(slug), after=after, limit=limit)
+    entries = []
+    for row in rows:
+        try:
+            point = UUID(row.point_id)
+        except ValueError:
+            role = core.Role.LOAN  # not a point's account: opened by hand, shown as is
+        else:
+            role = core.point_role(row.account_id, point, slug)
+        entries.append(HistoryEntry(row, role))
+    return entries
