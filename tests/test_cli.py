@@ -108,9 +108,9 @@ def test_demo_loads_once(tmp_path: Path) -> None:
     assert counts["exchange"] > 2000
     assert counts["commons_gift"] > 50
     assert counts["correction"] >= 3
-    pooling = ("pledge", "allocation", "delivery", "contribution", "deposit", "repayment")
-    pooling += ("grant", "disbursement", "good_deposit", "loan", "return", "give")
-    assert all(counts[kind] > 0 for kind in (*pooling, "good_transfer"))
+    pooling = "pledge allocation delivery contribution deposit repayment grant disbursement"
+    goods = "good_deposit loan return give good_transfer"
+    assert all(counts[kind] > 0 for kind in f"{pooling} {goods}".split())
     assert total == 0
     assert dict(proposals).keys() == {"pending", "expired"}
     assert (categories, offers) == (15, 300)

@@ -33,6 +33,7 @@ from mutual.usecases.errors import Unsigned
 from mutual.usecases.flows import sign_and_record
 from mutual.usecases.runtime import Runtime
 from tests.conftest import OPERATOR
+from tests.flow_client import signed_post
 from tests.ledger_checks import check_ledger
 from tests.test_api import API, Api, assert_problem, open_api, transfer
 from tests.test_projects import project_body
@@ -92,16 +93,7 @@ async def flow(
     key: Keypair,
     on_behalf_of: str | None = None,
 ) -> httpx.Response:
-    """Both steps: ask what to sign, sign it with ``key``, send it again with the id (or
-    the first answer, when the flow refused the request before anything was signed)."""
-    first = await api.client.post(f"{API}{path}", json=body, headers=headers)
-    if first.json().get("type") != "unsigned":
-        return first
-    payload = first.json()["signing_payload"]
-    behalf = None if on_behalf_of is None else PrincipalId(uuid.UUID(on_behalf_of))
-    signature = key.sign_payload(Domain.TRANSACTION, payload, on_behalf_of=behalf).document()
-    signed = body | {"id": payload["id"], "signatures": [signature]}
-    return await api.client.post(f"{API}{path}", json=signed, headers=headers)
+    return await signed_post(api, path, body, headers, key, on_behalf_of=on_behalf_of)
 
 
 async def give(

@@ -5,7 +5,6 @@ refused grant or repayment writes nothing."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import UTC, date, datetime
@@ -14,9 +13,9 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import invariant, precondition, rule
 
 from mutual.core import fund as core
 from mutual.core.authority import Role
@@ -32,9 +31,8 @@ from mutual.store.outcomes import Outcome
 from mutual.store.principals import ensure_principal
 from mutual.usecases import fund, members, projects
 from mutual.usecases.flows import sign_and_record
-from mutual.usecases.runtime import Runtime, open_runtime
 from tests.conftest import BACKENDS, OPERATOR
-from tests.ledger_checks import check_ledger
+from tests.machines import LedgerMachine, run_machine
 from tests.wallet import ensure_key
 
 # --- Tracing, on the pure core ---------------------------------------------------------
@@ -125,17 +123,13 @@ def test_end_of_next_quarter() -> None:
 
 # --- Available never negative, through the use cases -----------------------------------
 
-FRESH: dict[str, Callable[[], Settings]] = {}
 TODAY = datetime(2027, 2, 10, 9, tzinfo=UTC)  # end of the next quarter: 2027-06-30
 DUES = [None, date(2027, 3, 31), date(2027, 6, 30), date(2027, 7, 1), date(2028, 1, 1)]
 
 
-class FundMachine(RuleBasedStateMachine):
+class FundMachine(LedgerMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.context = open_runtime(FRESH["make"](), migrate=False)
-        self.rt: Runtime = self.run(self.context.__aenter__())
         self.rt.clock = lambda: TODAY
         self.operator_key = self.run(ensure_key(self.rt, OPERATOR.id, Capacity.OPERATOR))
         pid = PrincipalId(uuid.uuid4())
@@ -159,16 +153,6 @@ class FundMachine(RuleBasedStateMachine):
         self.project = view.record.id
         self.deposits: list[UUID] = []
         self.gifts: list[UUID] = []
-
-    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
-        return self.loop.run_until_complete(coroutine)
-
-    def teardown(self) -> None:
-        try:
-            self.run(check_ledger(self.rt.db))
-        finally:
-            self.run(self.context.__aexit__(None, None, None))
-        self.loop.close()
 
     def signed(
         self, call: Callable[[Sequence[Signature]], Coroutine[Any, Any, Outcome]], key: Keypair
@@ -239,12 +223,4 @@ def test_available_is_never_negative(
 ) -> None:
     """Whatever flows are attempted at a fixed date, the fund's available balance stays
     at or above zero, and a grant is refused exactly when it exceeds it."""
-    FRESH["make"] = lambda: fresh_database(backend)
-    machine = FundMachine.TestCase
-    machine.settings = settings(
-        max_examples=12 if backend == "sqlite" else 6,
-        stateful_step_count=15,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-    )
-    machine().runTest()
+    run_machine(FundMachine, backend, fresh_database, examples=(12, 6), steps=15)

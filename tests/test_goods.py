@@ -18,6 +18,7 @@ from mutual.core.ids import PrincipalId
 from mutual.core.signing import Domain
 from mutual.settings import Settings
 from mutual.store.goods import loan_returns, loans
+from tests.flow_client import signed_post
 from tests.test_api import API, Api, assert_problem, open_api
 from tests.test_timebank import Member, join, verified_export
 
@@ -50,17 +51,10 @@ async def flow(
 ) -> httpx.Response:
     """Send the request unsigned, then again signed by ``keeper`` on the point's behalf
     (or the unsigned answer when there is no keeper to sign)."""
-    url = f"{API}/collection-points/{point}/{path}"
-    headers = keeper.headers if keeper is not None else api.operator
-    first = await api.client.post(url, json=body, headers=headers)
-    if first.status_code != 422 or first.json()["type"] != "unsigned" or keeper is None:
-        return first
-    payload = first.json()["signing_payload"]
-    sig = keeper.key.sign_payload(
-        Domain.TRANSACTION, payload, on_behalf_of=PrincipalId(uuid.UUID(point))
-    )
-    signed = body | {"id": payload["id"], "signatures": [sig.document()]}
-    return await api.client.post(url, json=signed, headers=headers)
+    url = f"/collection-points/{point}/{path}"
+    if keeper is None:
+        return await api.client.post(f"{API}{url}", json=body, headers=api.operator)
+    return await signed_post(api, url, body, keeper.headers, keeper.key, on_behalf_of=point)
 
 
 async def shelf(api: Api, point: str, kind: str) -> tuple[int, int]:

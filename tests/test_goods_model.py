@@ -5,16 +5,14 @@ zero, a step is refused exactly when the model says so, and a refused step write
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import date
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import invariant, rule
 from sqlalchemy import select
 
 from mutual.core import goods as core
@@ -31,25 +29,21 @@ from mutual.store.outcomes import Outcome
 from mutual.store.tables import accounts
 from mutual.usecases import goods, members
 from mutual.usecases.errors import Unsigned
-from mutual.usecases.runtime import Runtime, open_runtime
 from tests.conftest import BACKENDS, OPERATOR
-from tests.ledger_checks import check_ledger
+from tests.machines import LedgerMachine, run_machine
 from tests.wallet import ensure_key
 
-FRESH: dict[str, Callable[[], Settings]] = {}
 KINDS = ("perceuse", "tente")
 LIMIT = 3
 Flow = Callable[[uuid.UUID | None, list[Any]], Coroutine[Any, Any, Outcome]]
 
 
-class GoodsMachine(RuleBasedStateMachine):
+class GoodsMachine(LedgerMachine):
+    def configure(self, settings_: Settings) -> Settings:
+        return settings_.model_copy(update={"open_loans_max": LIMIT})
+
     def __init__(self) -> None:
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.context = open_runtime(
-            FRESH["make"]().model_copy(update={"open_loans_max": LIMIT}), migrate=False
-        )
-        self.rt: Runtime = self.run(self.context.__aenter__())
         self.run(ensure_key(self.rt, OPERATOR.id, Capacity.OPERATOR))
         self.people: list[Principal] = []
         self.keys: list[Keypair] = []
@@ -73,16 +67,6 @@ class GoodsMachine(RuleBasedStateMachine):
         self.entered = dict.fromkeys(KINDS, 0)
         self.given = dict.fromkeys(KINDS, 0)
         self.last: Outcome | None = None
-
-    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
-        return self.loop.run_until_complete(coroutine)
-
-    def teardown(self) -> None:
-        try:
-            self.run(check_ledger(self.rt.db))
-        finally:
-            self.run(self.context.__aexit__(None, None, None))
-        self.loop.close()
 
     def attempt(self, flow: Flow, point: int, signer: int | None = None) -> tuple[Any, str | None]:
         """Two steps as a client does them: unsigned, then signed by the point's keeper
@@ -260,12 +244,4 @@ class GoodsMachine(RuleBasedStateMachine):
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_goods_against_their_model(backend: str, fresh_database: Callable[[str], Settings]) -> None:
     """Items are conserved per kind, never negative, and refusals write nothing."""
-    FRESH["make"] = lambda: fresh_database(backend)
-    machine = GoodsMachine.TestCase
-    machine.settings = settings(
-        max_examples=12 if backend == "sqlite" else 6,
-        stateful_step_count=20,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-    )
-    machine().runTest()
+    run_machine(GoodsMachine, backend, fresh_database, examples=(12, 6), steps=20)

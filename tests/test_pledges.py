@@ -5,15 +5,11 @@ within the allocation, and what is still held is released once the quarter is ov
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
-import httpx
-
-from mutual.core.ids import PrincipalId
-from mutual.core.keypair import Keypair
 from mutual.core.signing import Domain
+from tests.flow_client import sign_composed, signed_post
 from tests.test_api import API, Api, assert_problem
 from tests.test_projects import api, project_body
 from tests.test_timebank import Member, join, verified_export
@@ -25,48 +21,6 @@ def set_today(api: Api, day: date) -> None:
     """The service's clock (the app's own runtime) reads ``day`` at noon UTC."""
     moment = datetime(day.year, day.month, day.day, 12, tzinfo=UTC)
     api.client.app.state.runtime.clock = lambda: moment
-
-
-async def sign_composed(
-    api: Api,
-    path: str,
-    body: dict[str, Any],
-    headers: dict[str, str],
-    key: Keypair,
-    *,
-    on_behalf_of: str | None = None,
-) -> dict[str, Any] | httpx.Response:
-    """Send unsigned and return the body signed over the composed payload the answer
-    carries (with the composed id, unless the flow fixes it), or the answer itself when
-    it is not ``unsigned``."""
-    first = await api.client.post(f"{API}{path}", json=body, headers=headers)
-    if first.status_code != 422 or first.json().get("type") != "unsigned":
-        return first
-    payload = first.json()["signing_payload"]
-    behalf = None if on_behalf_of is None else PrincipalId(uuid.UUID(on_behalf_of))
-    signature = key.sign_payload(Domain.TRANSACTION, payload, on_behalf_of=behalf)
-    fixed = path.endswith("/release")
-    return {
-        **body,
-        **({} if fixed else {"id": payload["id"]}),
-        "signatures": [signature.document()],
-    }
-
-
-async def signed_post(
-    api: Api,
-    path: str,
-    body: dict[str, Any],
-    headers: dict[str, str],
-    key: Keypair,
-    *,
-    on_behalf_of: str | None = None,
-) -> httpx.Response:
-    """Send unsigned, sign the composed payload, send again."""
-    signed = await sign_composed(api, path, body, headers, key, on_behalf_of=on_behalf_of)
-    if isinstance(signed, httpx.Response):
-        return signed
-    return await api.client.post(f"{API}{path}", json=signed, headers=headers)
 
 
 async def quarter_of(api: Api, who: Member, quarter: str) -> dict[str, Any]:

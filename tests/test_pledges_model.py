@@ -6,7 +6,6 @@ invariants hold. Plus the pure share-out of a project's hours over the pool."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Coroutine
@@ -14,9 +13,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+from hypothesis.stateful import invariant, rule
 
 from mutual.core.authority import Principal, Role
 from mutual.core.errors import LedgerError
@@ -28,22 +27,17 @@ from mutual.settings import Settings
 from mutual.store import ledger_reads
 from mutual.usecases import members, pledges, projects
 from mutual.usecases.flows import sign_and_record
-from mutual.usecases.runtime import Runtime, open_runtime
 from tests.conftest import BACKENDS, OPERATOR
-from tests.ledger_checks import check_ledger
+from tests.machines import LedgerMachine, run_machine
 from tests.wallet import ensure_key
 
-FRESH: dict[str, Callable[[], Settings]] = {}
 STEP = 15
 QUARTERS = [Quarter(2027, 1), Quarter(2027, 2)]
 
 
-class PledgeMachine(RuleBasedStateMachine):
+class PledgeMachine(LedgerMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.loop = asyncio.new_event_loop()
-        self.context = open_runtime(FRESH["make"](), migrate=False)
-        self.rt: Runtime = self.run(self.context.__aenter__())
         self.today = date(2027, 1, 10)
         self.rt.clock = lambda: datetime(
             self.today.year, self.today.month, self.today.day, tzinfo=UTC
@@ -77,9 +71,6 @@ class PledgeMachine(RuleBasedStateMachine):
         self.delivered: dict[tuple[PrincipalId, uuid.UUID, Quarter], int] = defaultdict(int)
         self.done: set[Quarter] = set()
 
-    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
-        return self.loop.run_until_complete(coroutine)
-
     def attempt(self, coroutine: Coroutine[Any, Any, Any]) -> tuple[Any, str | None]:
         """The accepted outcome, or the code of the refusal; a refusal writes nothing."""
         size = self.run(ledger_reads.tree_size(self.rt.db))
@@ -96,13 +87,6 @@ class PledgeMachine(RuleBasedStateMachine):
     def held(self, member: PrincipalId, q: Quarter) -> int:
         allocated = sum(n for (m, _, qq), n in self.allocated.items() if (m, qq) == (member, q))
         return self.pledged[member, q] - allocated - self.released[member, q]
-
-    def teardown(self) -> None:
-        try:
-            self.run(check_ledger(self.rt.db))
-        finally:
-            self.run(self.context.__aexit__(None, None, None))
-        self.loop.close()
 
     @rule(who=st.integers(0, 2), q=st.integers(0, 1), steps=st.integers(1, 12))
     def pledge(self, who: int, q: int, steps: int) -> None:
@@ -192,7 +176,7 @@ class PledgeMachine(RuleBasedStateMachine):
         quarter = QUARTERS[q]
         _, refused = self.attempt(
             sign_and_record(
-                lambda sigs: pledges.release(self.rt, OPERATOR, str(quarter), sigs),
+                lambda sigs: pledges.release(self.rt, OPERATOR, str(quarter), None, sigs),
                 self.operator_key,
             )
         )
@@ -240,15 +224,7 @@ class PledgeMachine(RuleBasedStateMachine):
 def test_pledges_against_their_model(
     backend: str, fresh_database: Callable[[str], Settings]
 ) -> None:
-    FRESH["make"] = lambda: fresh_database(backend)
-    machine = PledgeMachine.TestCase
-    machine.settings = settings(
-        max_examples=15 if backend == "sqlite" else 8,
-        stateful_step_count=25,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-    )
-    machine().runTest()
+    run_machine(PledgeMachine, backend, fresh_database, examples=(15, 8), steps=25)
 
 
 @given(

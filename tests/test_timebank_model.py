@@ -6,16 +6,14 @@ confirmed, and a rejected or expired one never is."""
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from hypothesis.stateful import invariant, precondition, rule
 
 from mutual.core.authority import Principal, Role
 from mutual.core.errors import LedgerError
@@ -28,25 +26,22 @@ from mutual.core.units import TIME
 from mutual.settings import Settings
 from mutual.store.accounts import get_account
 from mutual.usecases import exchanges, limits, members
-from mutual.usecases.runtime import Runtime, open_runtime
 from mutual.usecases.transactions import SignedTransaction, record_transactions
 from tests.conftest import BACKENDS, OPERATOR
-from tests.ledger_checks import check_ledger
+from tests.machines import LedgerMachine, run_machine
 from tests.wallet import ensure_key, reverse
 
-FRESH: dict[str, Callable[[], Settings]] = {}
 STEP = 15
 
 
-class TimeBankMachine(RuleBasedStateMachine):
-    def __init__(self) -> None:
-        super().__init__()
-        self.loop = asyncio.new_event_loop()
-        settings_ = FRESH["make"]().model_copy(
+class TimeBankMachine(LedgerMachine):
+    def configure(self, settings_: Settings) -> Settings:
+        return settings_.model_copy(
             update={"default_balance_min": -120, "default_balance_max": 180}
         )
-        self.context = open_runtime(settings_, migrate=False)
-        self.rt: Runtime = self.run(self.context.__aenter__())
+
+    def __init__(self) -> None:
+        super().__init__()
         self.now = datetime(2026, 11, 1, tzinfo=UTC)
         self.rt.clock = lambda: self.now
         self.run(ensure_key(self.rt, OPERATOR.id, Capacity.OPERATOR))
@@ -67,22 +62,12 @@ class TimeBankMachine(RuleBasedStateMachine):
         self.bounds = {who.id: (-120, 180) for who in self.people}
         self.own: set[PrincipalId] = set()
 
-    def run(self, coroutine: Coroutine[Any, Any, Any]) -> Any:
-        return self.loop.run_until_complete(coroutine)
-
     def attempt(self, coroutine: Coroutine[Any, Any, Any]) -> tuple[Any, str | None]:
         """The result, or the code of the refusal."""
         try:
             return self.run(coroutine), None
         except LedgerError as exc:
             return None, exc.code
-
-    def teardown(self) -> None:
-        try:
-            self.run(check_ledger(self.rt.db))
-        finally:
-            self.run(self.context.__aexit__(None, None, None))
-        self.loop.close()
 
     def _pending(self) -> list[TransactionId]:
         return [p for p, s in self.fate.items() if s is ProposalStatus.PENDING]
@@ -253,12 +238,4 @@ class TimeBankMachine(RuleBasedStateMachine):
 def test_time_bank_against_its_model(
     backend: str, fresh_database: Callable[[str], Settings]
 ) -> None:
-    FRESH["make"] = lambda: fresh_database(backend)
-    machine = TimeBankMachine.TestCase
-    machine.settings = settings(
-        max_examples=25 if backend == "sqlite" else 12,
-        stateful_step_count=30,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-    )
-    machine().runTest()
+    run_machine(TimeBankMachine, backend, fresh_database, examples=(25, 12), steps=30)

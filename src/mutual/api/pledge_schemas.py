@@ -53,6 +53,11 @@ class DeliveryIn(_In):
 
 
 class ReleaseIn(_In):
+    id: UUID | None = Field(
+        default=None,
+        description="A quarter is released once, under an id of its own: the "
+        "`signing_payload`'s (any other is refused).",
+    )
     signatures: Signatures = Field(default_factory=list, description=SIGN_FIRST)
 
 

@@ -24,7 +24,7 @@ disbursements in proportion, with exact fractions.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -35,7 +35,7 @@ from uuid import UUID
 from mutual.core.accounts import Account, OwnerKind, open_account
 from mutual.core.errors import LedgerError
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
-from mutual.core.transactions import Posting, Transaction, TransactionKind
+from mutual.core.transactions import Transaction, TransactionKind, transfer_transaction
 from mutual.core.units import EUR
 
 FUND_OWNER: Final = "fund"
@@ -121,19 +121,6 @@ def deposit_account(
     )
 
 
-def _transfer(
-    tx_id: TransactionId,
-    kind: TransactionKind,
-    payer: AccountId,
-    payee: AccountId,
-    amount: int,
-    initiator: PrincipalId,
-    references: Mapping[str, str],
-) -> Transaction:
-    postings = (Posting(payer, EUR, -amount), Posting(payee, EUR, amount))
-    return Transaction(tx_id, kind, postings, initiator, "", dict(references))
-
-
 def contribution_transaction(
     tx_id: TransactionId,
     initiator: PrincipalId,
@@ -156,15 +143,18 @@ def contribution_transaction(
         tx_kind = TransactionKind.DEPOSIT
         if repayment_due is not None:
             references["repayment_due"] = repayment_due.isoformat()
-    return _transfer(tx_id, tx_kind, payer, fund_account_id(), amount, initiator, references)
+    return transfer_transaction(
+        tx_id, tx_kind, EUR, payer, fund_account_id(), amount, initiator, references
+    )
 
 
 def repayment_transaction(
     tx_id: TransactionId, initiator: PrincipalId, contribution_id: UUID, amount: int
 ) -> Transaction:
-    return _transfer(
+    return transfer_transaction(
         tx_id,
         TransactionKind.REPAYMENT,
+        EUR,
         fund_account_id(),
         deposit_account_id(contribution_id),
         amount,
@@ -182,9 +172,10 @@ def grant_transaction(
 ) -> Transaction:
     """Euros from the fund to a project (a decision by the coordination group; the
     quarterly round's execution composes the same transaction)."""
-    return _transfer(
+    return transfer_transaction(
         tx_id,
         TransactionKind.GRANT,
+        EUR,
         fund_account_id(),
         project_eur_account,
         amount,
@@ -201,9 +192,10 @@ def disbursement_transaction(
     amount: int,
 ) -> Transaction:
     """A project pays someone outside; who and the receipt stay out of the log."""
-    return _transfer(
+    return transfer_transaction(
         tx_id,
         TransactionKind.DISBURSEMENT,
+        EUR,
         project_eur_account,
         payees_account_id(),
         amount,

@@ -19,7 +19,6 @@ flow's own tables.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
 from datetime import date
 from enum import StrEnum
 from typing import Final
@@ -27,9 +26,8 @@ from uuid import UUID
 
 from mutual.core.accounts import Account, OwnerKind, open_account
 from mutual.core.errors import LedgerError
-from mutual.core.ids import AccountId, PrincipalId, TransactionId
-from mutual.core.transactions import Posting, Transaction, TransactionKind
-from mutual.core.units import Unit, good_unit
+from mutual.core.ids import AccountId
+from mutual.core.units import good_unit
 
 GOODS_NAMESPACE: Final = uuid.UUID("6d757475-616c-4000-8000-00000000900d")
 
@@ -103,26 +101,6 @@ def given_account(point: UUID, slug: str) -> Account:
 
 def loan_account(member: UUID, point: UUID, slug: str, open_loans_max: int) -> Account:
     return _owned(loan_account_id(member, point, slug), point, slug, 0, open_loans_max)
-
-
-def move(
-    tx_id: UUID,
-    kind: TransactionKind,
-    unit: Unit,
-    source: AccountId,
-    target: AccountId,
-    count: int,
-    initiator: PrincipalId,
-    references: Mapping[str, str],
-) -> Transaction:
-    """``count`` items from ``source`` to ``target``: one debit, one credit."""
-    return Transaction(
-        TransactionId(tx_id),
-        kind,
-        (Posting(source, unit, -count), Posting(target, unit, count)),
-        initiator,
-        references=dict(references),
-    )
 
 
 def is_overdue(due_on: date, outstanding: int, today: date) -> bool:

@@ -33,7 +33,7 @@ from typing import Final
 from mutual.core.accounts import Account, OwnerKind, open_account
 from mutual.core.errors import LedgerError, TooFewPostings
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
-from mutual.core.transactions import Posting, Transaction, TransactionKind
+from mutual.core.transactions import Posting, Transaction, TransactionKind, transfer_transaction
 from mutual.core.units import PLEDGE
 
 POOL_OWNER: Final = "pledge_pool"
@@ -179,15 +179,15 @@ def pledge(
     if today is not None and quarter.ended(today):
         raise QuarterEnded(f"{quarter} has ended", field="quarter")
     promise, held = promise_account(member, quarter), held_account(member, quarter)
-    tx = Transaction(
+    tx = transfer_transaction(
         tx_id,
         TransactionKind.PLEDGE,
-        (
-            Posting(promise.account.id, PLEDGE, -minutes),
-            Posting(held.account.id, PLEDGE, minutes),
-        ),
+        PLEDGE,
+        promise.account.id,
+        held.account.id,
+        minutes,
         member,
-        references={"quarter": str(quarter)},
+        {"quarter": str(quarter)},
     )
     return Flow(tx, (promise, held))
 
@@ -276,15 +276,15 @@ def delivery(
 ) -> Flow:
     """The lead confirms ``minutes`` the member gave the project out of its allocation."""
     allocated = allocated_account(member, project_id, quarter)
-    tx = Transaction(
+    tx = transfer_transaction(
         tx_id,
         TransactionKind.DELIVERY,
-        (
-            Posting(allocated.account.id, PLEDGE, -minutes),
-            Posting(project_account, PLEDGE, minutes),
-        ),
+        PLEDGE,
+        allocated.account.id,
+        project_account,
+        minutes,
         initiator,
-        references={"quarter": str(quarter), "member": str(member)},
+        {"quarter": str(quarter), "member": str(member)},
     )
     return Flow(tx, (allocated,))
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+from uuid import UUID
 
 from mutual.core.errors import (
     DuplicateAccount,
@@ -102,6 +103,26 @@ def check_shape(tx: Transaction) -> None:
         raise ReversalKindMismatch(
             "a transaction reverses another exactly when its kind is correction", field="kind"
         )
+
+
+def transfer_transaction(
+    tx_id: UUID,
+    kind: TransactionKind,
+    unit: Unit,
+    payer: AccountId,
+    payee: AccountId,
+    amount: int,
+    initiator: PrincipalId,
+    references: Mapping[str, str] | None = None,
+) -> Transaction:
+    """``amount`` from ``payer`` to ``payee``: the two postings most flows are made of."""
+    return Transaction(
+        TransactionId(tx_id),
+        kind,
+        (Posting(payer, unit, -amount), Posting(payee, unit, amount)),
+        initiator,
+        references=dict(references or {}),
+    )
 
 
 def inverse_postings(postings: tuple[Posting, ...]) -> tuple[Posting, ...]:

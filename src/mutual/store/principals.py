@@ -14,6 +14,12 @@ from mutual.store.database import Database
 from mutual.store.tables import principal_roles, principals, tokens
 
 
+async def principal_exists(db: Database, principal_id: UUID) -> bool:
+    async with db.reading() as conn:
+        found = await conn.scalar(select(principals.c.id).where(principals.c.id == principal_id))
+    return found is not None
+
+
 async def ensure_principal(
     db: Database, principal_id: PrincipalId, roles: Iterable[Role], *, now: datetime
 ) -> None:

@@ -23,10 +23,9 @@ from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
 from mutual.core.registry import Capacity, KeyAction, KeyEvent
 from mutual.store import fund as fund_store
-from mutual.store.outcomes import raise_refusal
 from mutual.store.principals import ensure_principal
 from mutual.usecases import fund
-from mutual.usecases.flows import FlowCall, sign_and_record
+from mutual.usecases.flows import sign_and_record_or_raise
 from mutual.usecases.keys import submit_key_event
 from mutual.usecases.runtime import Runtime
 
@@ -62,11 +61,6 @@ def _project_id(n: int) -> UUID:
 def partner_keypair(slug: str) -> Keypair:
     """A demo partner's key: derived from a public name, so it protects nothing."""
     return Keypair(hashlib.sha256(f"mutual demo key/partner/{slug}".encode()).digest())
-
-
-async def _signed(call: FlowCall, key: Keypair, on_behalf_of: UUID | None = None) -> None:
-    behalf = None if on_behalf_of is None else PrincipalId(on_behalf_of)
-    raise_refusal([await sign_and_record(call, key, on_behalf_of=behalf)])
 
 
 async def _organisation(
@@ -112,7 +106,9 @@ async def _contribute(
     if done is not None:
         due = done.repayment_due  # as first recorded: the reload is then a replay
     new = fund.NewContribution(partner_id, kind, amount, due)
-    await _signed(lambda s: fund.record_contribution(rt, operator, tx_id, new, s), key)
+    await sign_and_record_or_raise(
+        lambda s: fund.record_contribution(rt, operator, tx_id, new, s), key
+    )
     return tx_id
 
 
@@ -157,7 +153,7 @@ async def load_fund_demo(
 
     for n, (project, amount, decision) in enumerate(GRANTS):
         grant_id = _demo_id(f"grant/{n}")
-        await _signed(
+        await sign_and_record_or_raise(
             partial(
                 fund.record_grant, rt, operator, grant_id, _project_id(project), amount, decision
             ),
@@ -165,7 +161,7 @@ async def load_fund_demo(
         )
 
     repayment_id = _demo_id("repayment/company-deposit/1")
-    await _signed(
+    await sign_and_record_or_raise(
         lambda s: fund.record_repayment(
             rt, operator, recorded["company-deposit"], repayment_id, 500_000, s
         ),
@@ -176,7 +172,7 @@ async def load_fund_demo(
         lead = members[3 + project]
         payment_id = _demo_id(f"disbursement/{n}")
         new = fund.NewDisbursement(amount, payee, receipt)
-        await _signed(
+        await sign_and_record_or_raise(
             partial(fund.record_disbursement, rt, lead, _project_id(project), payment_id, new),
             keys[lead.id],
             on_behalf_of=_project_id(project),

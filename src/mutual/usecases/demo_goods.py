@@ -17,9 +17,9 @@ from mutual.core.authority import Principal
 from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
 from mutual.core.signing import Signature
-from mutual.store.outcomes import Outcome, raise_refusal
+from mutual.store.outcomes import Outcome
 from mutual.usecases import goods
-from mutual.usecases.flows import sign_and_record
+from mutual.usecases.flows import sign_and_record_or_raise
 from mutual.usecases.runtime import Runtime
 
 KINDS = (
@@ -46,10 +46,9 @@ def _id(name: str) -> UUID:
 
 async def _signed(rt: Runtime, point: UUID, key: Keypair, tx_id: UUID, flow: Flow) -> None:
     """The keeper signs the movement on the point's behalf (a replay once recorded)."""
-    outcome = await sign_and_record(
-        lambda signatures: flow(tx_id, signatures), key, on_behalf_of=PrincipalId(point)
+    await sign_and_record_or_raise(
+        lambda signatures: flow(tx_id, signatures), key, on_behalf_of=point
     )
-    raise_refusal([outcome])
 
 
 async def load_goods_demo(

@@ -19,9 +19,9 @@ from mutual.core.authority import Principal
 from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
 from mutual.core.signing import Signature
-from mutual.store.outcomes import Outcome, raise_refusal
+from mutual.store.outcomes import Outcome
 from mutual.usecases import pledges
-from mutual.usecases.flows import FlowCall, sign_and_record
+from mutual.usecases.flows import sign_and_record_or_raise
 from mutual.usecases.runtime import Runtime
 
 HOUR = 60
@@ -35,11 +35,6 @@ def _demo_id(name: str) -> UUID:
 
 def _project_id(n: int) -> UUID:
     return uuid5(NAMESPACE_URL, f"https://mutual.invalid/demo/project/{n}")
-
-
-async def _signed(call: FlowCall, key: Keypair, on_behalf_of: UUID | None = None) -> None:
-    behalf = None if on_behalf_of is None else PrincipalId(on_behalf_of)
-    raise_refusal([await sign_and_record(call, key, on_behalf_of=behalf)])
 
 
 async def _pledge(
@@ -98,7 +93,7 @@ async def load_pledges_demo(
             minutes = rng.choice((2, 3, 4, 5, 6, 8, 10)) * HOUR
             tx_id = _demo_id(f"pledge/{quarter}/{member.id}")
             call = partial(_pledge, rt, member, tx_id, quarter, minutes)
-            await _signed(call, keys[member.id])
+            await sign_and_record_or_raise(call, keys[member.id])
             if quarter == this:
                 pledged[member.id] = minutes
     wanted = [(_project_id(n), hours * HOUR) for n, hours in enumerate(WANTED)]
@@ -107,7 +102,7 @@ async def load_pledges_demo(
         for x in core.distribute(pledged, wanted)
     ]
     allocation_id = _demo_id(f"allocation/{this}")
-    await _signed(
+    await sign_and_record_or_raise(
         lambda s: pledges.allocate(
             rt,
             operator,
@@ -128,4 +123,4 @@ async def load_pledges_demo(
         lead = members[3 + [p for p, _ in wanted].index(project)]
         delivery_id = _demo_id(f"delivery/{this}/{i}")
         call = partial(_deliver, rt, lead, delivery_id, this, line, done)
-        await _signed(call, keys[lead.id], on_behalf_of=project)
+        await sign_and_record_or_raise(call, keys[lead.id], on_behalf_of=project)

@@ -75,7 +75,7 @@ FlowCall = Callable[[Sequence[Signature]], Awaitable[Outcome]]
 
 
 async def sign_and_record(
-    call: FlowCall, key: Keypair, *, on_behalf_of: PrincipalId | None = None
+    call: FlowCall, key: Keypair, *, on_behalf_of: UUID | None = None
 ) -> Outcome:
     """A Python client's two steps (the demo, the tests): ask what to sign, sign it with
     ``key`` and send the same request again. ``call`` sends it with the signatures given
@@ -84,5 +84,15 @@ async def sign_and_record(
         return await call(())
     except Unsigned as asked:
         payload = asked.signing_payload
-    signature = key.sign_payload(Domain.TRANSACTION, payload, on_behalf_of=on_behalf_of)
+    behalf = None if on_behalf_of is None else PrincipalId(on_behalf_of)
+    signature = key.sign_payload(Domain.TRANSACTION, payload, on_behalf_of=behalf)
     return await call((signature,))
+
+
+async def sign_and_record_or_raise(
+    call: FlowCall, key: Keypair, *, on_behalf_of: UUID | None = None
+) -> Outcome:
+    """``sign_and_record``, raising the rule that refused it (for the demo)."""
+    outcome = await sign_and_record(call, key, on_behalf_of=on_behalf_of)
+    raise_refusal([outcome])
+    return outcome

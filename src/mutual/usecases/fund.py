@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from uuid import UUID
 
-from sqlalchemy import select
-
 from mutual.core import fund as core
 from mutual.core.accounts import Account
 from mutual.core.authority import Principal, Role
@@ -29,8 +27,8 @@ from mutual.store import fund as store
 from mutual.store import projects as project_store
 from mutual.store.fund import ContributionRecord, PartnerRecord
 from mutual.store.outcomes import Outcome
+from mutual.store.principals import principal_exists
 from mutual.store.projects import ProjectRecord
-from mutual.store.tables import principals
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
 from mutual.usecases.flows import Composed, is_recorded, record_composed
 from mutual.usecases.members import active_member, is_coordinator, require_coordinator
@@ -71,11 +69,7 @@ async def create_partner(
     if new.kind is PartnerKind.RESIDENT:
         await active_member(rt, new.principal_id, field="principal_id")
     else:
-        async with rt.db.reading() as conn:
-            known = await conn.scalar(
-                select(principals.c.id).where(principals.c.id == new.principal_id)
-            )
-        if known is None:
+        if not await principal_exists(rt.db, new.principal_id):
             raise NotFound("no such principal", field="principal_id")
     pid = partner_id or new_id()
     async with rt.db.writing() as conn:

@@ -24,7 +24,7 @@ from mutual.core.errors import InvalidUnit
 from mutual.core.ids import PrincipalId
 from mutual.core.registry import KeyAction, KeyEvent
 from mutual.core.signing import Signature
-from mutual.core.transactions import Transaction, TransactionKind
+from mutual.core.transactions import Transaction, TransactionKind, transfer_transaction
 from mutual.core.units import Unit, good_unit
 from mutual.store import goods as store
 from mutual.store.goods import HistoryRow, KindRecord, LoanRecord, PointRecord
@@ -247,7 +247,7 @@ async def deposit(
     refs = {"point": str(point_id)}
     if from_member is not None:
         refs["from_member"] = str(from_member)
-    tx = core.move(
+    tx = transfer_transaction(
         req.id or new_id(),
         TransactionKind.GOOD_DEPOSIT,
         unit,
@@ -284,7 +284,7 @@ async def lend(
                 field="count",
             )
     tx_id = req.id or new_id()
-    tx = core.move(
+    tx = transfer_transaction(
         tx_id,
         TransactionKind.LOAN,
         unit,
@@ -336,7 +336,7 @@ async def give_back(
             f"the loan has {loan.outstanding} item(s) out, not {count}", field="count"
         )
     tx_id = return_id or new_id()
-    tx = core.move(
+    tx = transfer_transaction(
         tx_id,
         TransactionKind.RETURN,
         good_unit(loan.kind),
@@ -374,7 +374,7 @@ async def transfer(
     if to_point == point_id:
         raise InvalidRequest("a transfer goes to another collection point", field="to_point")
     unit = unit_of((await read_kind(rt, req.kind, field="kind")).slug, field="kind")
-    tx = core.move(
+    tx = transfer_transaction(
         req.id or new_id(),
         TransactionKind.GOOD_TRANSFER,
         unit,
@@ -407,7 +407,7 @@ async def give(
     if to_member is not None:
         refs["to_member"] = str(to_member)
     tx_id = req.id or new_id()
-    tx = core.move(
+    tx = transfer_transaction(
         tx_id,
         TransactionKind.GIVE,
         unit,

@@ -22,7 +22,7 @@ from mutual.store import projects as project_store
 from mutual.store.outcomes import Outcome
 from mutual.store.pledges import AccountSums
 from mutual.store.projects import ProjectRecord
-from mutual.usecases.errors import Forbidden, NotFound
+from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
 from mutual.usecases.flows import Composed, is_recorded, record_composed
 from mutual.usecases.members import active_member, is_coordinator, require_coordinator
 from mutual.usecases.runtime import Runtime, new_id
@@ -172,12 +172,18 @@ async def deliver(
 
 
 async def release(
-    rt: Runtime, caller: Principal, quarter: str, signatures: Sequence[Signature]
+    rt: Runtime,
+    caller: Principal,
+    quarter: str,
+    given_id: UUID | None,
+    signatures: Sequence[Signature],
 ) -> Outcome:
     """Release what is still held after the quarter, once, with an operator's signature."""
     require_coordinator(caller)
     q = core.parse_quarter(quarter)
     tx_id = core.release_id(q)
+    if given_id not in (None, tx_id):
+        raise InvalidRequest(f"the release of {q} has the id {tx_id}", field="id")
     recorded = await ledger_reads.get_transaction(rt.db, tx_id)
     if recorded is not None:
         # Already released: compose what was recorded, so sending it again is a replay.

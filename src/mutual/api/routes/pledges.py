@@ -143,7 +143,7 @@ async def release(
     quarter: FromPath[str], data: JSONBody[ReleaseIn], state: State, principal: CurrentPrincipal
 ) -> Response[TransactionResultOut]:
     outcome = await usecase.release(
-        runtime_of(state), principal, quarter, to_signatures(data.signatures)
+        runtime_of(state), principal, quarter, data.id, to_signatures(data.signatures)
     )
     return outcome_response(outcome)
 
