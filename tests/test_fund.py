@@ -85,24 +85,13 @@ async def unsigned(api: Api, path: str, body: dict[str, Any], headers: dict[str,
     return answer.json()["signing_payload"]
 
 
-async def flow(
-    api: Api,
-    path: str,
-    body: dict[str, Any],
-    headers: dict[str, str],
-    key: Keypair,
-    on_behalf_of: str | None = None,
-) -> httpx.Response:
-    return await signed_post(api, path, body, headers, key, on_behalf_of=on_behalf_of)
-
-
 async def give(
     api: Api, partner: Partner, cents: int, kind: str = "gift", due: date | None = None
 ) -> str:
     body: dict[str, Any] = {"partner_id": partner.id, "kind": kind, "amount_cents": cents}
     if due is not None:
         body["repayment_due"] = due.isoformat()
-    answer = await flow(api, "/fund/contributions", body, partner.headers, partner.key)
+    answer = await signed_post(api, "/fund/contributions", body, partner.headers, partner.key)
     assert answer.status_code == 201, answer.text
     tx_id: str = answer.json()["id"]
     return tx_id
@@ -111,13 +100,13 @@ async def give(
 async def repay(api: Api, contribution: str, cents: int) -> httpx.Response:
     assert api.operator_key is not None
     path = f"/fund/contributions/{contribution}/repayments"
-    return await flow(api, path, {"amount_cents": cents}, api.operator, api.operator_key)
+    return await signed_post(api, path, {"amount_cents": cents}, api.operator, api.operator_key)
 
 
 async def grant(api: Api, project: str, cents: int, decision: str = "CA n°1") -> httpx.Response:
     assert api.operator_key is not None
     body = {"project_id": project, "amount_cents": cents, "decision": decision}
-    return await flow(api, "/fund/grants", body, api.operator, api.operator_key)
+    return await signed_post(api, "/fund/grants", body, api.operator, api.operator_key)
 
 
 async def disburse(
@@ -129,7 +118,9 @@ async def disburse(
     on_behalf_of: str | None,
 ) -> httpx.Response:
     body = {"amount_cents": cents, "payee": "Quincaillerie Lefèbvre", "receipt_ref": "F-2027-118"}
-    return await flow(api, f"/projects/{project}/disbursements", body, headers, key, on_behalf_of)
+    return await signed_post(
+        api, f"/projects/{project}/disbursements", body, headers, key, on_behalf_of=on_behalf_of
+    )
 
 
 async def fund(api: Api) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import invariant, precondition, rule
 
 from mutual.core import fund as core
+from mutual.core import fund_trace
 from mutual.core.authority import Role
 from mutual.core.errors import LedgerError
 from mutual.core.fund import ContributionKind, PartnerKind
@@ -47,16 +48,16 @@ operation = st.one_of(
 )
 
 
-def events_of(ops: Sequence[tuple[str, int, Any]]) -> list[core.FundEvent]:
+def events_of(ops: Sequence[tuple[str, int, Any]]) -> list[fund_trace.FundEvent]:
     """A ledger-consistent history: amounts clipped to what the accounts hold."""
-    events: list[core.FundEvent] = []
+    events: list[fund_trace.FundEvent] = []
     balance = 0
     owed: dict[UUID, int] = {}
     project_balance = dict.fromkeys(PROJECTS, 0)
     for n, (name, a, b) in enumerate(ops):
         tx = uuid.UUID(int=1000 + n)
         if name == "give":
-            events.append(core.FundIn(tx, a, tx))
+            events.append(fund_trace.FundIn(tx, a, tx))
             balance += a
             if b:
                 owed[tx] = a
@@ -64,20 +65,20 @@ def events_of(ops: Sequence[tuple[str, int, Any]]) -> list[core.FundEvent]:
             deposit = sorted(owed)[a % len(owed)]
             amount = min(b, owed[deposit], balance)
             if amount:
-                events.append(core.Repaid(tx, deposit, amount))
+                events.append(fund_trace.Repaid(tx, deposit, amount))
                 owed[deposit] -= amount
                 balance -= amount
         elif name == "grant":
             amount = min(b, balance)
             if amount:
-                events.append(core.Granted(tx, PROJECTS[a], amount))
+                events.append(fund_trace.Granted(tx, PROJECTS[a], amount))
                 balance -= amount
                 project_balance[PROJECTS[a]] += amount
         elif name == "disburse":
             project = PROJECTS[a]
             amount = min(b, project_balance[project])
             if amount:
-                events.append(core.Disbursed(tx, project, amount, project_balance[project]))
+                events.append(fund_trace.Disbursed(tx, project, amount, project_balance[project]))
                 project_balance[project] -= amount
     return events
 
@@ -88,9 +89,9 @@ def test_tracing_conserves_every_cent(ops: list[tuple[str, int, Any]]) -> None:
     """Per contribution, granted + repaid + still in the fund == amount; per grant, the
     traced shares sum to the grant; per payment, to the payment; nothing is negative."""
     events = events_of(ops)
-    traced = core.trace(events)
-    in_fund = sum(e.amount for e in events if isinstance(e, core.FundIn)) - sum(
-        e.amount for e in events if isinstance(e, core.Repaid | core.Granted)
+    traced = fund_trace.trace(events)
+    in_fund = sum(e.amount for e in events if isinstance(e, fund_trace.FundIn)) - sum(
+        e.amount for e in events if isinstance(e, fund_trace.Repaid | fund_trace.Granted)
     )
     assert sum((c.in_fund for c in traced.contributions.values()), Fraction(0)) == in_fund
     for c in traced.contributions.values():
@@ -102,14 +103,14 @@ def test_tracing_conserves_every_cent(ops: list[tuple[str, int, Any]]) -> None:
             to_project = [g for gid, g in c.grants.items() if traced.grant_projects[gid] == project]
             assert v <= sum(to_project, Fraction(0))
     for e in events:
-        if isinstance(e, core.Granted | core.Disbursed):
-            slot = "grants" if isinstance(e, core.Granted) else "disbursements"
+        if isinstance(e, fund_trace.Granted | fund_trace.Disbursed):
+            slot = "grants" if isinstance(e, fund_trace.Granted) else "disbursements"
             total = sum(
                 (getattr(c, slot).get(e.tx_id, Fraction(0)) for c in traced.contributions.values()),
                 Fraction(0),
             )
             assert total == e.amount
-    repaid = sum(e.amount for e in events if isinstance(e, core.Repaid))
+    repaid = sum(e.amount for e in events if isinstance(e, fund_trace.Repaid))
     assert sum((c.repaid for c in traced.contributions.values()), Fraction(0)) == repaid
 
 

@@ -27,7 +27,7 @@ from mutual.settings import Settings
 from mutual.store import ledger_reads
 from mutual.store.outcomes import Outcome
 from mutual.store.tables import accounts
-from mutual.usecases import goods, members
+from mutual.usecases import collection_points, goods, members
 from mutual.usecases.errors import Unsigned
 from tests.conftest import BACKENDS, OPERATOR
 from tests.machines import LedgerMachine, run_machine
@@ -53,11 +53,13 @@ class GoodsMachine(LedgerMachine):
             self.people.append(Principal(record.id, frozenset({Role.MEMBER})))
             self.keys.append(self.run(ensure_key(self.rt, record.id)))
         for slug in KINDS:
-            self.run(goods.create_kind(self.rt, OPERATOR, slug, slug.capitalize(), ""))
+            self.run(collection_points.create_kind(self.rt, OPERATOR, slug, slug.capitalize(), ""))
         # Point i is kept by member i.
         self.points = [
             self.run(
-                goods.create_point(self.rt, OPERATOR, None, f"P{i}", "Bourtzwiller", [p.id])
+                collection_points.create_point(
+                    self.rt, OPERATOR, None, f"P{i}", "Bourtzwiller", [p.id]
+                )
             ).record.id
             for i, p in enumerate(self.people[:2])
         ]

@@ -5,6 +5,7 @@ within the allocation, and what is still held is released once the quarter is ov
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -236,6 +237,13 @@ async def test_pledge_allocate_deliver_release(api: Api) -> None:
     assert released.status_code == 201, released.text
     replay = await signed_post(api, release, {}, api.operator, api.operator_key)
     assert replay.headers["Idempotent-Replayed"] == "true"
+    other = {"id": str(uuid.uuid4())}
+    assert_problem(
+        await api.client.post(f"{API}{release}", json=other, headers=api.operator),
+        422,
+        "invalid_request",
+        "id",
+    )
     view = await quarter_of(api, alice, "2027-Q1")
     assert (view["pledged"], view["held"], view["released"]) == (600, 0, 360)
     assert (await quarter_of(api, bob, "2027-Q1"))["released"] == 180

@@ -21,7 +21,8 @@ from mutual.core.authority import Principal, Role
 from mutual.core.errors import LedgerError
 from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
-from mutual.core.pledges import ExceedsHeld, Quarter, distribute
+from mutual.core.pledges import ExceedsHeld, distribute
+from mutual.core.quarters import Quarter, parse_quarter, quarter_of
 from mutual.core.registry import Capacity
 from mutual.settings import Settings
 from mutual.store import ledger_reads
@@ -255,3 +256,15 @@ def test_distribute_shares_exactly_within_the_pool(
         assert sum(x.minutes for x in lines if x.member_id == member) <= minutes
     assert all(x.minutes > 0 for x in lines)
     assert distribute(held, wanted) == lines
+
+
+@given(st.integers(1970, 9998), st.integers(1, 4))
+def test_quarters_round_trip_and_tile_the_year(year: int, number: int) -> None:
+    """A quarter reads back from its name, holds its first and last day, and the next
+    one starts the day after it ends."""
+    quarter = Quarter(year, number)
+    assert parse_quarter(str(quarter)) == quarter
+    assert quarter_of(quarter.starts_on) == quarter == quarter_of(quarter.last_day)
+    assert quarter.next.starts_on == quarter.ends_on
+    assert quarter.ended(quarter.ends_on)
+    assert not quarter.ended(quarter.last_day)

@@ -22,7 +22,6 @@ and quarter.
 
 from __future__ import annotations
 
-import re
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,20 +32,16 @@ from typing import Final
 from mutual.core.accounts import Account, OwnerKind, open_account
 from mutual.core.errors import LedgerError, TooFewPostings
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
+from mutual.core.quarters import Quarter
 from mutual.core.transactions import Posting, Transaction, TransactionKind, transfer_transaction
 from mutual.core.units import PLEDGE
 
 POOL_OWNER: Final = "pledge_pool"
 _NAMESPACE: Final = uuid.UUID("5d1e6a1c-7c2b-4f57-9a53-706c65646765")
-_QUARTER: Final = re.compile(r"(\d{4})-Q([1-4])")
 
 
 class PledgeError(LedgerError):
     code = "pledge_error"
-
-
-class InvalidQuarter(PledgeError):
-    code = "invalid_quarter"
 
 
 class QuarterEnded(PledgeError):
@@ -67,42 +62,6 @@ class ExceedsHeld(PledgeError):
 
 class NothingToRelease(PledgeError):
     code = "nothing_to_release"
-
-
-@dataclass(frozen=True, slots=True, order=True)
-class Quarter:
-    year: int
-    number: int
-
-    def __str__(self) -> str:
-        return f"{self.year}-Q{self.number}"
-
-    @property
-    def starts_on(self) -> date:
-        return date(self.year, 3 * self.number - 2, 1)
-
-    @property
-    def next(self) -> Quarter:
-        return Quarter(self.year + self.number // 4, self.number % 4 + 1)
-
-    @property
-    def ends_on(self) -> date:
-        """The first day after the quarter."""
-        return self.next.starts_on
-
-    def ended(self, today: date) -> bool:
-        return today >= self.ends_on
-
-
-def quarter_of(day: date) -> Quarter:
-    return Quarter(day.year, (day.month - 1) // 3 + 1)
-
-
-def parse_quarter(text: str, *, field: str = "quarter") -> Quarter:
-    match = _QUARTER.fullmatch(text)
-    if match is None:
-        raise InvalidQuarter("a quarter is written like 2027-Q1", field=field)
-    return Quarter(int(match[1]), int(match[2]))
 
 
 class Role(StrEnum):

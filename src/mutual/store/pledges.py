@@ -18,7 +18,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.ids import PrincipalId
-from mutual.core.pledges import PledgeAccount, Quarter, Role
+from mutual.core.pledges import PledgeAccount, Role
+from mutual.core.quarters import Quarter
 from mutual.core.transactions import TransactionKind
 from mutual.store.tables import accounts, metadata, postings, transactions
 

@@ -18,7 +18,7 @@ from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
 from mutual.core.signing import Signature
 from mutual.store.outcomes import Outcome
-from mutual.usecases import goods
+from mutual.usecases import collection_points, goods
 from mutual.usecases.flows import sign_and_record_or_raise
 from mutual.usecases.runtime import Runtime
 
@@ -60,11 +60,11 @@ async def load_goods_demo(
 ) -> None:
     """Catalogue, points, deposits, a year of loans and returns, a transfer, gifts."""
     for slug, name, description in KINDS:
-        await goods.create_kind(rt, operator, slug, name, description)
+        await collection_points.create_kind(rt, operator, slug, name, description)
     keepers = [(members[10], members[11]), (members[12], members[13])]
     points: list[UUID] = []
     for n, ((name, neighbourhood), pair) in enumerate(zip(POINTS, keepers, strict=True)):
-        view = await goods.create_point(
+        view = await collection_points.create_point(
             rt, operator, _id(f"point/{n}"), name, neighbourhood, [k.id for k in pair]
         )
         points.append(view.record.id)

@@ -18,6 +18,7 @@ from mutual.core import pledges as core
 from mutual.core.authority import Principal
 from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
+from mutual.core.quarters import Quarter, quarter_of
 from mutual.core.signing import Signature
 from mutual.store.outcomes import Outcome
 from mutual.usecases import pledges
@@ -41,7 +42,7 @@ async def _pledge(
     rt: Runtime,
     member: Principal,
     tx_id: UUID,
-    quarter: core.Quarter,
+    quarter: Quarter,
     minutes: int,
     signatures: Sequence[Signature],
 ) -> Outcome:
@@ -60,7 +61,7 @@ async def _deliver(
     rt: Runtime,
     lead: Principal,
     tx_id: UUID,
-    quarter: core.Quarter,
+    quarter: Quarter,
     line: pledges.LineRequest,
     minutes: int,
     signatures: Sequence[Signature],
@@ -86,7 +87,7 @@ async def load_pledges_demo(
 ) -> None:
     """Pledges over two quarters, one allocation, partial deliveries (idempotent)."""
     rng = random.Random(2013)  # noqa: S311 - demo data, not secrets
-    this = core.quarter_of(rt.clock().date())
+    this = quarter_of(rt.clock().date())
     pledged: dict[PrincipalId, int] = {}
     for quarter, volunteers in ((this, members[20:80]), (this.next, members[60:100])):
         for member in volunteers:

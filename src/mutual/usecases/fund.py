@@ -16,6 +16,7 @@ from datetime import date, datetime
 from uuid import UUID
 
 from mutual.core import fund as core
+from mutual.core import fund_trace
 from mutual.core.accounts import Account
 from mutual.core.authority import Principal, Role
 from mutual.core.fund import ContributionKind, Deposit, PartnerKind
@@ -389,25 +390,27 @@ class PartnerTrace:
 def fund_events(
     fund_lines: Sequence[store.FundPosting],
     disbursements: Sequence[tuple[UUID, store.FundPosting]],
-) -> list[core.FundEvent]:
+) -> list[fund_trace.FundEvent]:
     """The fund's postings and the granted projects' payments, merged in log order."""
-    merged: list[tuple[int, core.FundEvent]] = []
+    merged: list[tuple[int, fund_trace.FundEvent]] = []
     for line in fund_lines:
         tx, refs, amount = line.transaction_id, line.references, line.amount
-        event: core.FundEvent
+        event: fund_trace.FundEvent
         if amount > 0:
             traced = line.kind in (TransactionKind.CONTRIBUTION, TransactionKind.DEPOSIT)
-            event = core.FundIn(tx, amount, tx if traced else None)
+            event = fund_trace.FundIn(tx, amount, tx if traced else None)
         elif line.kind is TransactionKind.REPAYMENT and "contribution" in refs:
-            event = core.Repaid(tx, UUID(refs["contribution"]), -amount)
+            event = fund_trace.Repaid(tx, UUID(refs["contribution"]), -amount)
         elif line.kind is TransactionKind.GRANT and "project" in refs:
-            event = core.Granted(tx, UUID(refs["project"]), -amount)
+            event = fund_trace.Granted(tx, UUID(refs["project"]), -amount)
         else:
-            event = core.FundOut(tx, -amount)
+            event = fund_trace.FundOut(tx, -amount)
         merged.append((line.log_index, event))
     for project_id, line in disbursements:
         paid = -line.amount
-        disbursed = core.Disbursed(line.transaction_id, project_id, paid, line.balance_after + paid)
+        disbursed = fund_trace.Disbursed(
+            line.transaction_id, project_id, paid, line.balance_after + paid
+        )
         merged.append((line.log_index, disbursed))
     return [event for _, event in sorted(merged, key=lambda item: item[0])]
 
@@ -431,7 +434,7 @@ async def partner_trace(rt: Runtime, caller: Principal, partner_id: UUID) -> Par
         )
         paid = [(by_account[AccountId(line.account_id)], line) for line in payments]
         mine = await store.contributions_of(conn, partner.id)
-        traced = core.trace(fund_events(fund_lines, paid))
+        traced = fund_trace.trace(fund_events(fund_lines, paid))
         decisions = await store.grant_decisions(conn, list(traced.grant_projects))
         receipts = await store.disbursement_rows(conn, list(traced.disbursement_projects))
         owed = {r.id: -r.balance for r in await store.deposits(conn)}
@@ -441,7 +444,7 @@ async def partner_trace(rt: Runtime, caller: Principal, partner_id: UUID) -> Par
         if share is None:  # recorded here but not yet in the ledger's view
             continue
         grants = [
-            GrantShare(g, traced.grant_projects[g], decisions.get(g), core.floor_cents(v))
+            GrantShare(g, traced.grant_projects[g], decisions.get(g), fund_trace.floor_cents(v))
             for g, v in share.grants.items()
         ]
         disbursed = [
@@ -450,12 +453,15 @@ async def partner_trace(rt: Runtime, caller: Principal, partner_id: UUID) -> Par
                 traced.disbursement_projects[d],
                 receipts.get(d, (None, None))[0],
                 receipts.get(d, (None, None))[1],
-                core.floor_cents(v),
+                fund_trace.floor_cents(v),
             )
             for d, v in share.disbursements.items()
         ]
-        repaid, other = core.floor_cents(share.repaid), core.floor_cents(share.other_out)
-        in_fund = core.floor_cents(share.in_fund)
+        repaid, other = (
+            fund_trace.floor_cents(share.repaid),
+            fund_trace.floor_cents(share.other_out),
+        )
+        in_fund = fund_trace.floor_cents(share.in_fund)
         rounding = record.amount - sum(g.amount for g in grants) - repaid - other - in_fund
         uses.append(
             ContributionUse(

@@ -1,5 +1,5 @@
-"""Shared goods: a catalogue of kinds, collection points kept by members, and the flows
-that move items (deposit, loan, return, transfer between points, gift).
+"""Shared goods: the flows that move items at collection points (deposit, loan, return,
+transfer between points, gift) and the reads of loans and history.
 
 Each flow composes one ledger transaction between the point's accounts (see
 ``mutual.core.goods``) and records it with the signature of one of the point's keepers
@@ -11,7 +11,6 @@ and gifts are noted in the flow's tables once the ledger accepted them.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -20,188 +19,17 @@ from uuid import UUID
 from mutual.core import goods as core
 from mutual.core.accounts import Account
 from mutual.core.authority import Principal
-from mutual.core.errors import InvalidUnit
-from mutual.core.ids import PrincipalId
-from mutual.core.registry import KeyAction, KeyEvent
 from mutual.core.signing import Signature
 from mutual.core.transactions import Transaction, TransactionKind, transfer_transaction
-from mutual.core.units import Unit, good_unit
+from mutual.core.units import good_unit
 from mutual.store import goods as store
-from mutual.store.goods import HistoryRow, KindRecord, LoanRecord, PointRecord
-from mutual.store.outcomes import Outcome, raise_refusal
+from mutual.store.goods import HistoryRow, LoanRecord
+from mutual.store.outcomes import Outcome
+from mutual.usecases.collection_points import point_record, read_kind, unit_of
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
 from mutual.usecases.flows import Composed, is_recorded, record_composed
-from mutual.usecases.keys import vouched_write
-from mutual.usecases.members import active_member, is_coordinator, require_coordinator
+from mutual.usecases.members import active_member, is_coordinator
 from mutual.usecases.runtime import Runtime, new_id
-
-# -- catalogue ---------------------------------------------------------------------------
-
-
-def unit_of(slug: str, *, field: str = "slug") -> Unit:
-    try:
-        return good_unit(slug)
-    except InvalidUnit as exc:
-        raise InvalidRequest(
-            "a slug is lowercase letters, digits, - and _, at most 63", field=field
-        ) from exc
-
-
-async def create_kind(
-    rt: Runtime, caller: Principal, slug: str, name: str, description: str
-) -> KindRecord:
-    """Add a kind of good to the catalogue (its unit is ``GOOD.<slug>``); a retry of the
-    same creation answers the kind."""
-    require_coordinator(caller)
-    unit_of(slug)
-    async with rt.db.writing() as conn:
-        existing = await store.get_kind(conn, slug)
-        if existing is None:
-            await store.insert_kind(
-                conn,
-                {"slug": slug, "name": name, "description": description, "created_at": rt.clock()},
-            )
-    if existing is not None and (existing.name, existing.description) != (name, description):
-        raise InvalidRequest("a different kind has this slug", field="slug")
-    return await read_kind(rt, slug)
-
-
-async def read_kind(rt: Runtime, slug: str, *, field: str = "slug") -> KindRecord:
-    async with rt.db.reading() as conn:
-        record = await store.get_kind(conn, slug)
-    if record is None:
-        raise NotFound("no such kind of good", field=field)
-    return record
-
-
-async def list_kinds(rt: Runtime) -> list[KindRecord]:
-    async with rt.db.reading() as conn:
-        return await store.list_kinds(conn)
-
-
-# -- collection points -------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class StockLine:
-    kind: str
-    on_shelf: int
-    on_loan: int
-
-
-@dataclass(frozen=True, slots=True)
-class PointView:
-    record: PointRecord
-    stock: list[StockLine]
-
-
-async def _check_keepers(rt: Runtime, keepers: Sequence[UUID]) -> list[UUID]:
-    if not keepers:
-        raise InvalidRequest("a collection point has at least one keeper", field="keepers")
-    for i, member in enumerate(keepers):
-        await active_member(rt, member, field=f"keepers[{i}]")
-    return sorted(set(keepers))
-
-
-def _custody(
-    event_id: UUID, action: KeyAction, point: UUID, caller: Principal, member: UUID
-) -> KeyEvent:
-    return KeyEvent(
-        event_id, action, PrincipalId(point), by=caller.id, custodian=PrincipalId(member)
-    )
-
-
-async def create_point(
-    rt: Runtime,
-    caller: Principal,
-    point_id: UUID | None,
-    name: str,
-    neighbourhood: str,
-    keepers: Sequence[UUID],
-) -> PointView:
-    """Appoint the keepers custodians of a new point, in one atomic ledger write."""
-    require_coordinator(caller)
-    chosen = await _check_keepers(rt, keepers)
-    pid = point_id or new_id()
-    async with rt.db.reading() as conn:
-        existing = await store.get_point(conn, pid)
-    if existing is not None:
-        if (existing.name, existing.neighbourhood) != (name, neighbourhood):
-            raise InvalidRequest("a different collection point has this id", field="id")
-        return await read_point(rt, pid)  # a retry of a creation that completed
-    events = [
-        _custody(uuid.uuid5(pid, f"keeper/{m}"), KeyAction.APPOINT_CUSTODIAN, pid, caller, m)
-        for m in chosen
-    ]
-    outcomes = await rt.journal.submit(
-        [vouched_write(rt, e) for e in events], atomic=True, recorded_at=rt.clock()
-    )
-    raise_refusal(outcomes)
-    async with rt.db.writing() as conn:
-        if await store.get_point(conn, pid) is None:
-            await store.insert_point(
-                conn,
-                {"id": pid, "name": name, "neighbourhood": neighbourhood, "created_at": rt.clock()},
-                chosen,
-            )
-    return await read_point(rt, pid)
-
-
-async def change_keepers(
-    rt: Runtime, caller: Principal, point_id: UUID, keepers: Sequence[UUID]
-) -> PointView:
-    """Those who stop keeping the point are removed and the new keepers appointed, at
-    one log index."""
-    require_coordinator(caller)
-    point = await _point(rt, point_id)
-    chosen = await _check_keepers(rt, keepers)
-    old, new = set(point.keepers), set(chosen)
-    events = [
-        _custody(new_id(), KeyAction.REMOVE_CUSTODIAN, point_id, caller, m)
-        for m in sorted(old - new)
-    ] + [
-        _custody(new_id(), KeyAction.APPOINT_CUSTODIAN, point_id, caller, m)
-        for m in sorted(new - old)
-    ]
-    if events:
-        outcomes = await rt.journal.submit(
-            [vouched_write(rt, e) for e in events], atomic=True, recorded_at=rt.clock()
-        )
-        raise_refusal(outcomes)
-        async with rt.db.writing() as conn:
-            await store.set_keepers(conn, point_id, chosen)
-    return await read_point(rt, point_id)
-
-
-async def _point(rt: Runtime, point_id: UUID, *, field: str = "id") -> PointRecord:
-    async with rt.db.reading() as conn:
-        record = await store.get_point(conn, point_id)
-    if record is None:
-        raise NotFound("no such collection point", field=field)
-    return record
-
-
-async def read_point(rt: Runtime, point_id: UUID) -> PointView:
-    record = await _point(rt, point_id)
-    async with rt.db.reading() as conn:
-        kinds = await store.list_kinds(conn)
-        shelves = await store.balances(conn, [core.stock_id(point_id, k.slug) for k in kinds])
-        out = await store.open_loans(conn, point_id=point_id)
-    lent: dict[str, int] = {}
-    for loan in out:
-        lent[loan.kind] = lent.get(loan.kind, 0) + loan.outstanding
-    stock = [
-        StockLine(k.slug, shelves.get(core.stock_id(point_id, k.slug), 0), lent.get(k.slug, 0))
-        for k in kinds
-        if core.stock_id(point_id, k.slug) in shelves or k.slug in lent
-    ]
-    return PointView(record, stock)
-
-
-async def list_points(rt: Runtime) -> list[PointRecord]:
-    async with rt.db.reading() as conn:
-        return await store.list_points(conn)
-
 
 # -- flows -------------------------------------------------------------------------------
 
@@ -240,7 +68,7 @@ async def deposit(
     signatures: Sequence[Signature],
 ) -> Outcome:
     """Items enter the territory at the point: intake → stock."""
-    await _point(rt, point_id)
+    await point_record(rt, point_id)
     unit = unit_of((await read_kind(rt, req.kind, field="kind")).slug, field="kind")
     if from_member is not None and not await is_recorded(rt, req.id):
         await active_member(rt, from_member, field="from_member")
@@ -271,7 +99,7 @@ async def lend(
     signatures: Sequence[Signature],
 ) -> Outcome:
     """Items leave the shelf for a member's hands until ``due_on``: stock → loan(m)."""
-    await _point(rt, point_id)
+    await point_record(rt, point_id)
     unit = unit_of((await read_kind(rt, req.kind, field="kind")).slug, field="kind")
     limit = rt.settings.open_loans_max
     if not await is_recorded(rt, req.id):
@@ -369,8 +197,8 @@ async def transfer(
 ) -> Outcome:
     """Items move from one point's shelf to another's: stock(A) → stock(B), signed by a
     keeper of A."""
-    await _point(rt, point_id)
-    await _point(rt, to_point, field="to_point")
+    await point_record(rt, point_id)
+    await point_record(rt, to_point, field="to_point")
     if to_point == point_id:
         raise InvalidRequest("a transfer goes to another collection point", field="to_point")
     unit = unit_of((await read_kind(rt, req.kind, field="kind")).slug, field="kind")
@@ -399,7 +227,7 @@ async def give(
 ) -> Outcome:
     """Items leave the territory's shared stock for good: stock → given. Who received
     them (a household, in free text) is noted in the gifts table only."""
-    await _point(rt, point_id)
+    await point_record(rt, point_id)
     unit = unit_of((await read_kind(rt, req.kind, field="kind")).slug, field="kind")
     if to_member is not None and not await is_recorded(rt, req.id):
         await active_member(rt, to_member, field="to_member")
@@ -459,7 +287,7 @@ async def point_loans(
     member_id: UUID | None,
 ) -> list[LoanView]:
     """The point's open loans, soonest due first; for its keepers and coordinators."""
-    point = await _point(rt, point_id)
+    point = await point_record(rt, point_id)
     if not is_coordinator(caller) and caller.id not in point.keepers:
         raise Forbidden("only the point's keepers and coordinators see its loans")
     async with rt.db.reading() as conn:

@@ -11,6 +11,7 @@ from uuid import UUID
 from mutual.core import pledges as core
 from mutual.core.authority import Principal, Role
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
+from mutual.core.quarters import parse_quarter
 from mutual.core.signing import Signature
 from mutual.core.timebank import check_duration
 from mutual.core.transactions import Posting, Transaction, TransactionKind
@@ -62,9 +63,7 @@ async def pledge_hours(
     await active_member(rt, member, field="member_id")
     check_duration(minutes, step=rt.settings.duration_step_minutes)
     pid = TransactionId(tx_id or new_id())
-    flow = core.pledge(
-        pid, member, core.parse_quarter(quarter), minutes, today=await _today(rt, pid)
-    )
+    flow = core.pledge(pid, member, parse_quarter(quarter), minutes, today=await _today(rt, pid))
     return await _record(rt, caller, flow, signatures)
 
 
@@ -88,7 +87,7 @@ async def allocate(
     """Allocate held pledges to projects, member by member, in one transaction signed by
     an operator key (the decision is the coordination group's)."""
     require_coordinator(caller)
-    q = core.parse_quarter(quarter)
+    q = parse_quarter(quarter)
     aid = TransactionId(tx_id or new_id())
     today = await _today(rt, aid)
     step = rt.settings.duration_step_minutes
@@ -147,7 +146,7 @@ async def deliver(
     project = await _project(rt, project_id)
     if not _leads(caller, project):
         raise Forbidden("only the project's lead confirms deliveries")
-    q = core.parse_quarter(quarter)
+    q = parse_quarter(quarter)
     check_duration(minutes, step=rt.settings.duration_step_minutes)
     member = PrincipalId(member_id)
     did = TransactionId(tx_id or new_id())
@@ -180,7 +179,7 @@ async def release(
 ) -> Outcome:
     """Release what is still held after the quarter, once, with an operator's signature."""
     require_coordinator(caller)
-    q = core.parse_quarter(quarter)
+    q = parse_quarter(quarter)
     tx_id = core.release_id(q)
     if given_id not in (None, tx_id):
         raise InvalidRequest(f"the release of {q} has the id {tx_id}", field="id")
@@ -229,7 +228,7 @@ async def member_pledges(
     member = member_id or caller.id
     if member != caller.id and not (is_coordinator(caller) or caller.has(Role.AUDITOR)):
         raise Forbidden("members read their own pledges", field="member_id")
-    q = None if quarter is None else core.parse_quarter(quarter)
+    q = None if quarter is None else parse_quarter(quarter)
     async with rt.db.reading() as conn:
         rows = await store.account_sums(conn, member_id=member, quarter=q)
     views: list[QuarterView] = []
@@ -261,7 +260,7 @@ async def project_volunteers(
     project = await _project(rt, project_id)
     if not (_leads(caller, project) or caller.has(Role.AUDITOR)):
         raise Forbidden("the project's lead and coordinators see its volunteers")
-    q = None if quarter is None else core.parse_quarter(quarter)
+    q = None if quarter is None else parse_quarter(quarter)
     async with rt.db.reading() as conn:
         rows = await store.account_sums(conn, project_id=project_id, quarter=q)
     return [
@@ -276,5 +275,5 @@ async def pool(rt: Runtime, caller: Principal, quarter: str) -> dict[PrincipalId
     if not (is_coordinator(caller) or caller.has(Role.AUDITOR)):
         raise Forbidden("coordinators see the pledge pool")
     async with rt.db.reading() as conn:
-        held = await store.held_balances(conn, core.parse_quarter(quarter))
+        held = await store.held_balances(conn, parse_quarter(quarter))
     return {m: n for m, n in held.items() if n > 0}

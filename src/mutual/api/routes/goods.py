@@ -33,6 +33,7 @@ from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import TransactionResultOut
 from mutual.core.units import good_unit
 from mutual.store.goods import KindRecord, PointRecord
+from mutual.usecases import collection_points as points
 from mutual.usecases import goods as usecase
 
 FLOW_PROBLEMS = problem_responses(403, 404, 409, 422)
@@ -58,7 +59,7 @@ def _summary(record: PointRecord) -> PointSummaryOut:
     )
 
 
-def _point_out(view: usecase.PointView) -> PointOut:
+def _point_out(view: points.PointView) -> PointOut:
     return PointOut(
         **_summary(view.record).model_dump(),
         stock=[StockOut(kind=s.kind, on_shelf=s.on_shelf, on_loan=s.on_loan) for s in view.stock],
@@ -90,7 +91,7 @@ def _loan_out(view: usecase.LoanView) -> LoanOut:
 )
 async def create_kind(data: JSONBody[KindIn], state: State, principal: CurrentPrincipal) -> KindOut:
     """Coordinators only; a retry with the same body answers the same kind."""
-    record = await usecase.create_kind(
+    record = await points.create_kind(
         runtime_of(state), principal, data.slug, data.name, data.description
     )
     return _kind_out(record)
@@ -98,7 +99,7 @@ async def create_kind(data: JSONBody[KindIn], state: State, principal: CurrentPr
 
 @get("/goods/kinds", operation_id="listGoodKinds", summary="The catalogue of shared goods")
 async def list_kinds(state: State, principal: CurrentPrincipal) -> list[KindOut]:
-    return [_kind_out(k) for k in await usecase.list_kinds(runtime_of(state))]
+    return [_kind_out(k) for k in await points.list_kinds(runtime_of(state))]
 
 
 @get(
@@ -108,7 +109,7 @@ async def list_kinds(state: State, principal: CurrentPrincipal) -> list[KindOut]
     summary="One kind of shared good",
 )
 async def get_kind(slug: FromPath[str], state: State, principal: CurrentPrincipal) -> KindOut:
-    return _kind_out(await usecase.read_kind(runtime_of(state), slug))
+    return _kind_out(await points.read_kind(runtime_of(state), slug))
 
 
 @get(
@@ -155,7 +156,7 @@ async def create_point(
 ) -> PointOut:
     """Coordinators only. The point is a principal without keys: its keepers, appointed
     its custodians in the log, sign every movement of its items on its behalf."""
-    view = await usecase.create_point(
+    view = await points.create_point(
         runtime_of(state), principal, data.id, data.name, data.neighbourhood, data.keepers
     )
     return _point_out(view)
@@ -163,7 +164,7 @@ async def create_point(
 
 @get("/collection-points", operation_id="listCollectionPoints", summary="Collection points")
 async def list_points(state: State, principal: CurrentPrincipal) -> list[PointSummaryOut]:
-    return [_summary(p) for p in await usecase.list_points(runtime_of(state))]
+    return [_summary(p) for p in await points.list_points(runtime_of(state))]
 
 
 @get(
@@ -175,7 +176,7 @@ async def list_points(state: State, principal: CurrentPrincipal) -> list[PointSu
 async def get_point(
     point_id: FromPath[UUID], state: State, principal: CurrentPrincipal
 ) -> PointOut:
-    return _point_out(await usecase.read_point(runtime_of(state), point_id))
+    return _point_out(await points.read_point(runtime_of(state), point_id))
 
 
 @put(
@@ -187,7 +188,7 @@ async def get_point(
 async def change_keepers(
     point_id: FromPath[UUID], data: JSONBody[KeepersIn], state: State, principal: CurrentPrincipal
 ) -> PointOut:
-    view = await usecase.change_keepers(runtime_of(state), principal, point_id, data.keepers)
+    view = await points.change_keepers(runtime_of(state), principal, point_id, data.keepers)
     return _point_out(view)
 
 
