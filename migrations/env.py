@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from mutual.store.tables import metadata
+from mutual.store.schema import metadata
 
 config = context.config
 

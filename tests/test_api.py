@@ -195,9 +195,14 @@ async def api(backend_settings: Settings) -> AsyncIterator[Api]:
 
 
 async def test_health_needs_no_token(api: Api) -> None:
-    """Health answers without a token and says the database is reachable."""
-    answer = await api.client.get(f"{API}/health")
-    assert (answer.status_code, answer.json()) == (200, {"status": "ok", "database": "ok"})
+    """Health and its probes answer without a token: ready says the database is reachable
+    and the writer runs; live only that the process answers."""
+    ready = {"status": "ok", "database": "ok", "writer": "ok"}
+    for path in ("/health", "/health/ready"):
+        answer = await api.client.get(f"{API}{path}")
+        assert (answer.status_code, answer.json()) == (200, ready)
+    live = await api.client.get(f"{API}/health/live")
+    assert (live.status_code, live.json()) == (200, {"status": "ok"})
 
 
 @pytest.mark.parametrize(

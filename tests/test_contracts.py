@@ -7,6 +7,7 @@ from pathlib import Path
 
 from mutual.api.openapi import CONTRACT, openapi_document, render
 from mutual.api.problems import STATUS_BY_CODE
+from mutual.settings import README_BEGIN, README_END, Settings, reference_table
 
 PROBLEMS = Path(__file__).resolve().parents[1] / "contracts" / "problems.md"
 
@@ -33,3 +34,16 @@ def test_every_problem_code_is_documented_with_its_status() -> None:
         code for code, status in STATUS_BY_CODE.items() if f"| `{code}` | {status} |" not in text
     ]
     assert missing == []
+
+
+def test_readme_settings_reference_is_generated_from_the_settings() -> None:
+    """README's configuration table is exactly what the settings object declares, so
+    every setting is documented with its variable, default and meaning."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    _, _, rest = readme.partition(README_BEGIN)
+    block, found, _ = rest.partition(README_END)
+    assert found, "README.md lost its settings reference markers"
+    assert block.strip() == reference_table(), (
+        "README.md's settings reference is stale: run `.venv/bin/python -m mutual.settings`"
+    )
+    assert reference_table().count("\n") == len(Settings.model_fields) + 1

@@ -27,8 +27,10 @@ async def test_unreachable_database_answers_503() -> None:
         app = create_app(UNREACHABLE, runtime=rt)
         async with AsyncTestClient(app) as client:
             tx_id = str(uuid.uuid4())
+            live = await client.get("/api/v1/health/live")
             answers = [
                 await client.get("/api/v1/health"),
+                await client.get("/api/v1/health/ready"),
                 await client.get("/api/v1/accounts", headers={"Authorization": "Bearer x"}),
                 await client.post(
                     "/api/v1/transactions",
@@ -36,10 +38,27 @@ async def test_unreachable_database_answers_503() -> None:
                     headers={"Authorization": "Bearer x", "Idempotency-Key": tx_id},
                 ),
             ]
+    assert live.status_code == 200, "the process itself is alive"
     for answer in answers:
         assert answer.status_code == 503, answer.text
         assert answer.headers["retry-after"] == "1"
         assert answer.json()["type"] == "service_unavailable"
+
+
+async def test_not_ready_once_the_writer_stopped(tmp_path: Path) -> None:
+    """With the database up but the ledger's writer stopped, readiness answers 503 (with
+    Retry-After) while liveness still answers 200."""
+    settings = Settings(data_dir=tmp_path)
+    async with open_runtime(settings) as rt:
+        app = create_app(settings, runtime=rt)
+        async with AsyncTestClient(app) as client:
+            assert (await client.get("/api/v1/health/ready")).status_code == 200
+            await rt.journal.stop()
+            ready = await client.get("/api/v1/health/ready")
+            live = await client.get("/api/v1/health/live")
+    assert (ready.status_code, ready.headers["retry-after"]) == (503, "1")
+    assert ready.json()["detail"] == "the ledger's writer is not running"
+    assert live.status_code == 200
 
 
 def test_several_workers_are_refused_on_sqlite(tmp_path: Path) -> None:

@@ -55,6 +55,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         path=API_PREFIX,
         route_handlers=[
             system.health,
+            system.ready,
+            system.live,
             system.create_token,
             accounts.create_account,
             accounts.get_account,

@@ -249,6 +249,11 @@ class TokenOut(_Out):
 class HealthOut(_Out):
     status: str
     database: str
+    writer: str
+
+
+class LiveOut(_Out):
+    status: str
 
 
 class KeyEventIn(_In):

@@ -113,6 +113,29 @@ def db_upgrade(lazy: _LazySettings) -> None:
     click.echo("database is at the newest schema")
 
 
+@db.command("check")
+@pass_settings
+def db_check(lazy: _LazySettings) -> None:
+    """Check that the database's schema is the one the code declares (exit 1 if not)."""
+    differences = asyncio.run(_drift(lazy.get()))
+    for line in differences:
+        click.echo(line)
+    if differences:
+        raise SystemExit(1)
+    click.echo("the database schema matches the code")
+
+
+async def _drift(settings: Settings) -> list[str]:
+    from mutual.store.database import open_database
+    from mutual.store.schema import schema_drift
+
+    database = open_database(settings)
+    try:
+        return await schema_drift(database)
+    finally:
+        await database.dispose()
+
+
 async def _upgrade(settings: Settings) -> None:
     from mutual.store.database import open_database
     from mutual.store.migrate import upgrade_database

@@ -91,6 +91,11 @@ class Journal:
         if self._batching and self._task is None:
             self._task = asyncio.create_task(self._run(), name="mutual-journal-writer")
 
+    @property
+    def accepting(self) -> bool:
+        """Whether writes can be committed: the writer task runs (or writes are unbatched)."""
+        return not self._batching or (self._task is not None and not self._task.done())
+
     async def stop(self) -> None:
         if self._task is not None:
             self._task.cancel()

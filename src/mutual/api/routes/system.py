@@ -1,4 +1,4 @@
-"""``/health`` and ``/tokens``."""
+"""``/health`` (with its liveness and readiness probes) and ``/tokens``."""
 
 from __future__ import annotations
 
@@ -11,27 +11,56 @@ from litestar.params import JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.problems import problem_document, problem_response, problem_responses
-from mutual.api.schemas import HealthOut, TokenIn, TokenOut
+from mutual.api.schemas import HealthOut, LiveOut, TokenIn, TokenOut
 from mutual.core.ids import PrincipalId
 from mutual.store import ledger_reads
 from mutual.store.errors import StoreUnavailable
 from mutual.usecases.access import issue_token_as
 
 
+async def _readiness(state: State) -> Response[Any]:
+    rt = runtime_of(state)
+    try:
+        await ledger_reads.ping(rt.db)
+    except Exception as exc:  # any failure to reach the database means not ready
+        unavailable = StoreUnavailable(f"database unreachable: {type(exc).__name__}")
+        return problem_response(problem_document(unavailable.code, str(unavailable)))
+    if not rt.journal.accepting:
+        stopped = StoreUnavailable("the ledger's writer is not running")
+        return problem_response(problem_document(stopped.code, str(stopped)))
+    return Response(HealthOut(status="ok", database="ok", writer="ok"))
+
+
 @get(
     "/health",
     operation_id="getHealth",
     responses=problem_responses(),
-    summary="Process up and database reachable",
+    summary="Ready: database reachable and the ledger's writer running",
     exclude_from_auth=True,
 )
 async def health(state: State) -> Response[Any]:
-    try:
-        await ledger_reads.ping(runtime_of(state).db)
-    except Exception as exc:  # any failure to reach the database means not healthy
-        unavailable = StoreUnavailable(f"database unreachable: {type(exc).__name__}")
-        return problem_response(problem_document(unavailable.code, str(unavailable)))
-    return Response(HealthOut(status="ok", database="ok"))
+    return await _readiness(state)
+
+
+@get(
+    "/health/ready",
+    operation_id="getReadiness",
+    responses=problem_responses(),
+    summary="Readiness probe (as /health): 503 with Retry-After until writes can commit",
+    exclude_from_auth=True,
+)
+async def ready(state: State) -> Response[Any]:
+    return await _readiness(state)
+
+
+@get(
+    "/health/live",
+    operation_id="getLiveness",
+    summary="Liveness probe: the process answers (no database call)",
+    exclude_from_auth=True,
+)
+async def live() -> LiveOut:
+    return LiveOut(status="ok")
 
 
 @post(
