@@ -62,7 +62,7 @@ def _check_demo_server(process: subprocess.Popen[str], port: int) -> tuple[str, 
             break
         except OSError:
             time.sleep(0.2)
-    assert health == {"status": "ok", "database": "ok"}
+    assert health == {"status": "ok", "database": "ok", "writer": "ok"}
     request = urllib.request.Request(
         f"{url}/accounts?unit=TIME&limit=500", headers={"Authorization": f"Bearer {token}"}
     )
