@@ -23,6 +23,9 @@ STDLIB_OK = {
     "functools",
     "json",
     "math",
+    # Pabulib files are CSV: parsed and written in memory (StringIO), never from a file.
+    "csv",
+    "io",
     # Exact proportions (tracing a fund contribution through grants): pure arithmetic.
     "fractions",
     # Times as values handed in (a proposal's expiry); reading the clock stays forbidden.

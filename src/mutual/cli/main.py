@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from mutual.cli.tally import tally_pb
 from mutual.cli.verify import verify, verify_inclusion
 from mutual.core.authority import Role
 
@@ -47,6 +48,7 @@ def cli() -> None:
 
 cli.add_command(verify)
 cli.add_command(verify_inclusion)
+cli.add_command(tally_pb)
 
 
 @cli.command()
