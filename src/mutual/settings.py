@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -96,6 +97,11 @@ class Settings(BaseSettings):
     )
     offer_expiry_days: float = Field(
         default=90, gt=0, description="Offers and requests expire after this delay unless renewed."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        default="info",
+        description="Least severe log lines written (JSON, one per line, to standard error; "
+        "`info` includes one access line per request).",
     )
     open_loans_max: int = Field(
         default=3,

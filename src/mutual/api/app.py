@@ -11,6 +11,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from mutual import __version__
 from mutual.api.dependencies import DEPENDENCIES
+from mutual.api.observability import request_id_middleware
 from mutual.api.problems import EXCEPTION_HANDLERS, language_middleware
 from mutual.api.routes import (
     accounts,
@@ -117,7 +118,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         route_handlers=[api],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
-        middleware=[language_middleware],
+        # The request id outermost, so that every line logged while serving carries it.
+        middleware=[request_id_middleware, language_middleware],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="mutual",

@@ -8,6 +8,7 @@ import gc
 from litestar import Litestar
 
 from mutual.api.app import create_app
+from mutual.api.observability import configure_logging
 from mutual.settings import Settings
 
 
@@ -24,4 +25,6 @@ def tune_collector() -> None:
 
 def app_from_environment() -> Litestar:
     tune_collector()
-    return create_app(Settings())
+    settings = Settings()
+    configure_logging(settings.log_level)
+    return create_app(settings)

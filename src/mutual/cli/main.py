@@ -72,6 +72,7 @@ def serve(
 
     from mutual.api.app import create_app
     from mutual.api.asgi import tune_collector
+    from mutual.api.observability import configure_logging
 
     if workers > 1 and settings.resolved_database_url().startswith("sqlite"):
         raise click.UsageError("SQLite has one writer: run one worker, or use PostgreSQL")
@@ -95,11 +96,13 @@ def serve(
             workers=workers,
             log_level="warning",
             access_log=False,
+            log_config=None,
         )
         return
     app = create_app(settings)
     tune_collector()
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    configure_logging(settings.log_level)
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, log_config=None)
 
 
 @cli.group()

@@ -1,0 +1,115 @@
+"""Request ids and structured logs: every log line is one JSON object, and every line
+written while a request is served carries that request's id.
+
+A caller may send its own ``X-Request-Id`` (a proxy's, a client's retry); otherwise one
+is drawn. It is echoed in the answer, so a resident's report of a failure can be found
+in the logs. The access line holds method, route path, status and duration; never a
+header, a body or a query string, which may carry tokens or personal data.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import logging.config
+import re
+import time
+import uuid
+from contextvars import ContextVar
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUEST_ID: ContextVar[str | None] = ContextVar("mutual_request_id", default=None)
+HEADER: Final = b"x-request-id"
+_ACCEPTED_ID: Final = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
+access_log = logging.getLogger("mutual.access")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, request id, and the
+    record's ``fields`` (structured values passed as ``extra={"fields": {...}}``)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        document: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        request_id = REQUEST_ID.get()
+        if request_id is not None:
+            document["request_id"] = request_id
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            document.update(fields)
+        if record.exc_info:
+            document["exception"] = self.formatException(record.exc_info)
+        return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def configure_logging(level: str) -> None:
+    """Send every logger's lines to standard error as JSON, from ``level`` up."""
+    logging.config.dictConfig(
+        {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "formatters": {"json": {"()": JsonFormatter}},
+            "handlers": {
+                "stderr": {
+                    "class": "logging.StreamHandler",
+                    "formatter": "json",
+                    "stream": "ext://sys.stderr",
+                }
+            },
+            "root": {"handlers": ["stderr"], "level": level.upper()},
+        }
+    )
+
+
+def _request_id(scope: Scope) -> str:
+    given = next((v for k, v in scope["headers"] if k == HEADER), None)
+    if given is not None and _ACCEPTED_ID.fullmatch(given):
+        return given.decode("ascii")
+    return uuid.uuid4().hex
+
+
+def request_id_middleware(app: ASGIApp) -> ASGIApp:
+    async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        request_id = _request_id(scope)
+        token = REQUEST_ID.set(request_id)
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), (HEADER, request_id.encode())]
+            await send(message)
+
+        try:
+            await app(scope, receive, send_with_id)
+        finally:
+            if access_log.isEnabledFor(logging.INFO):
+                # The route's template (/accounts/{account_id}), not the ids themselves.
+                path = scope.get("path_template") or scope["path"]
+                access_log.info(
+                    "request",
+                    extra={
+                        "fields": {
+                            "method": scope["method"],
+                            "path": path,
+                            "status": status,
+                            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                        }
+                    },
+                )
+            REQUEST_ID.reset(token)
+
+    return middleware
