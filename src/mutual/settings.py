@@ -109,6 +109,12 @@ class Settings(BaseSettings):
         description="Most items of shared goods (all points and kinds) a member holds on loan.",
     )
 
+    def sqlite_file(self) -> Path | None:
+        """The embedded database's file, or None when the database is PostgreSQL."""
+        url = self.resolved_database_url()
+        prefix = "sqlite+aiosqlite:///"
+        return Path(url[len(prefix) :]) if url.startswith(prefix) else None
+
     def resolved_database_url(self) -> str:
         """The async SQLAlchemy URL: the configured one, or the SQLite file in data_dir."""
         url = self.database_url

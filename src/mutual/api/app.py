@@ -11,6 +11,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 from mutual import __version__
 from mutual.api.dependencies import DEPENDENCIES
+from mutual.api.metrics import Metrics
 from mutual.api.observability import request_id_middleware
 from mutual.api.problems import EXCEPTION_HANDLERS, language_middleware
 from mutual.api.routes import (
@@ -40,16 +41,19 @@ API_PREFIX = "/api/v1"
 def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litestar:
     """The app; it opens (and migrates) the database on start-up unless given a runtime."""
 
+    def attach(app: Litestar, rt: Runtime) -> None:
+        app.state.runtime = rt
+        app.state.authenticator = Authenticator(rt)
+        app.state.metrics = Metrics(rt)
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if runtime is not None:
-            app.state.runtime = runtime
-            app.state.authenticator = Authenticator(runtime)
+            attach(app, runtime)
             yield
             return
         async with open_runtime(settings) as rt:
-            app.state.runtime = rt
-            app.state.authenticator = Authenticator(rt)
+            attach(app, rt)
             yield
 
     api = Router(
@@ -58,6 +62,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             system.health,
             system.ready,
             system.live,
+            system.metrics,
             system.create_token,
             accounts.create_account,
             accounts.get_account,

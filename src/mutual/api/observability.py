@@ -1,5 +1,6 @@
-"""Request ids and structured logs: every log line is one JSON object, and every line
-written while a request is served carries that request's id.
+"""Request ids, structured logs and request metrics: every log line is one JSON object,
+every line written while a request is served carries that request's id, and every
+answer is counted in the process's metrics.
 
 A caller may send its own ``X-Request-Id`` (a proxy's, a client's retry); otherwise one
 is drawn. It is echoed in the answer, so a resident's report of a failure can be found
@@ -96,9 +97,13 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
         try:
             await app(scope, receive, send_with_id)
         finally:
+            seconds = time.perf_counter() - started
+            # The route's template (/accounts/{account_id}), not the ids themselves.
+            path = scope.get("path_template") or scope["path"]
+            metrics = getattr(scope["app"].state, "metrics", None)
+            if metrics is not None:
+                metrics.observe_request(scope["method"], path, status, seconds)
             if access_log.isEnabledFor(logging.INFO):
-                # The route's template (/accounts/{account_id}), not the ids themselves.
-                path = scope.get("path_template") or scope["path"]
                 access_log.info(
                     "request",
                     extra={
@@ -106,7 +111,7 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
                             "method": scope["method"],
                             "path": path,
                             "status": status,
-                            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                            "duration_ms": round(seconds * 1000, 2),
                         }
                     },
                 )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
@@ -150,6 +151,46 @@ async def _upgrade(settings: Settings) -> None:
         await upgrade_database(database)
     finally:
         await database.dispose()
+
+
+@cli.command()
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+@pass_settings
+def backup(lazy: _LazySettings, target: Path) -> None:
+    """Write a consistent snapshot of the SQLite ledger to TARGET, even while serving."""
+    from mutual.store.backup import BackupError, backup_sqlite
+
+    database = _sqlite_file(lazy.get())
+    try:
+        backup_sqlite(database, target)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"backed up {database} to {target}")
+
+
+@cli.command()
+@click.argument("source", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@pass_settings
+def restore(lazy: _LazySettings, source: Path) -> None:
+    """Restore the SQLite ledger from a backup into an empty data directory."""
+    from mutual.store.backup import BackupError, restore_sqlite
+
+    database = _sqlite_file(lazy.get())
+    try:
+        restore_sqlite(source, database)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"restored {source} as {database}; `mutual serve` brings it to the newest schema")
+
+
+def _sqlite_file(settings: Settings) -> Path:
+    database = settings.sqlite_file()
+    if database is None:
+        raise click.UsageError(
+            "the ledger is in PostgreSQL: back it up with pg_dump or point-in-time recovery "
+            "(see README)"
+        )
+    return database
 
 
 @cli.group()

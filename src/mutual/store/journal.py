@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import text
@@ -84,12 +84,19 @@ class Journal:
         self._frontier: dict[NodeKey, bytes] = {}
         self._frontier_size = -1
         self._task: asyncio.Task[None] | None = None
-        # Recent batch sizes, for benchmarks and (later) metrics; bounded for long runs.
+        # Recent batch sizes, for benchmarks; bounded for long runs.
         self.batch_sizes: deque[int] = deque(maxlen=4096)
+        # Told of each committed batch (its size and every answer), e.g. by the metrics;
+        # called on the writer's task, so they must be quick and must not raise.
+        self.observers: list[Callable[[int, Sequence[Outcome]], None]] = []
 
     async def start(self) -> None:
         if self._batching and self._task is None:
             self._task = asyncio.create_task(self._run(), name="mutual-journal-writer")
+
+    @property
+    def queue_depth(self) -> int:
+        return self._queue.qsize()
 
     @property
     def accepting(self) -> bool:
@@ -166,10 +173,15 @@ class Journal:
                 log.exception("database error in the write path")
                 _fail(batch, LedgerInvariantViolated("the write path failed unexpectedly"))
             return
-        self.batch_sizes.append(sum(len(c.requests) for c in batch))
+        size = sum(len(c.requests) for c in batch)
+        self.batch_sizes.append(size)
         for command, outcomes in results:
             if not command.future.done():
                 command.future.set_result(outcomes)
+        if self.observers:
+            answered = [outcome for _, outcomes in results for outcome in outcomes]
+            for observer in self.observers:
+                observer(size, answered)
 
     async def _commit(self, batch: list[Command]) -> list[tuple[Command, list[Outcome]]]:
         async with self._db.write_engine.begin() as conn:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -99,6 +99,12 @@ async def read_checkpoints(
         StoredCheckpoint(r.tree_size, bytes(r.root_hash), r.note, tuple(lines.get(r.tree_size, ())))
         for r in rows
     ]
+
+
+async def newest_checkpoint_time(db: Database) -> datetime | None:
+    async with db.reading() as conn:
+        newest: datetime | None = await conn.scalar(select(func.max(checkpoints.c.created_at)))
+    return newest
 
 
 async def insert_checkpoint(

@@ -1,0 +1,87 @@
+"""Prometheus metrics of one serving process, at ``GET /api/v1/metrics``.
+
+Requests (count and latency per route template and status), the writer (batch sizes,
+queue depth, ledger writes answered by outcome and problem code), and the log (tree
+size, age of the newest signed checkpoint). Each process has its own registry: with
+several workers a scrape sees one of them (label them by instance, or run one worker
+per scrape target).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+from mutual.store import log_reads
+from mutual.store.outcomes import Outcome
+from mutual.usecases.runtime import Runtime
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class Metrics:
+    def __init__(self, rt: Runtime) -> None:
+        self._rt = rt
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "mutual_http_requests",
+            "HTTP requests answered, by method, route template and status.",
+            ["method", "path", "status"],
+            registry=self.registry,
+        )
+        self.latency = Histogram(
+            "mutual_http_request_duration_seconds",
+            "Time to answer an HTTP request, by method and route template.",
+            ["method", "path"],
+            buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+            registry=self.registry,
+        )
+        self.batch_size = Histogram(
+            "mutual_writer_batch_size",
+            "Requests committed by the ledger's writer in one database transaction.",
+            buckets=(1, 2, 5, 10, 20, 50, 100, 200, 500, 1000),
+            registry=self.registry,
+        )
+        self.writes = Counter(
+            "mutual_ledger_writes",
+            "Ledger writes answered (transactions, accounts, key events, bounds), by outcome "
+            "and problem code (replays included).",
+            ["outcome", "code"],
+            registry=self.registry,
+        )
+        queue = Gauge(
+            "mutual_writer_queue_depth",
+            "Commands waiting for the ledger's writer.",
+            registry=self.registry,
+        )
+        queue.set_function(lambda: rt.journal.queue_depth)
+        self.tree_size = Gauge(
+            "mutual_log_tree_size", "Leaves in the Merkle log.", registry=self.registry
+        )
+        self.checkpoint_age = Gauge(
+            "mutual_checkpoint_age_seconds",
+            "Seconds since the newest signed checkpoint (absent before the first).",
+            registry=self.registry,
+        )
+        rt.journal.observers.append(self.observe_batch)
+
+    def observe_request(self, method: str, path: str, status: int, seconds: float) -> None:
+        self.requests.labels(method, path, str(status)).inc()
+        self.latency.labels(method, path).observe(seconds)
+
+    def observe_batch(self, size: int, outcomes: Sequence[Outcome]) -> None:
+        self.batch_size.observe(size)
+        for outcome in outcomes:
+            if outcome.accepted:
+                self.writes.labels("accepted", "").inc()
+            else:
+                self.writes.labels("refused", str(outcome.body.get("code", ""))).inc()
+
+    async def render(self) -> bytes:
+        """The exposition text, with the log's figures read now."""
+        self.tree_size.set(await log_reads.read_tree_size(self._rt.db))
+        newest = await log_reads.newest_checkpoint_time(self._rt.db)
+        if newest is not None:
+            self.checkpoint_age.set((self._rt.clock() - newest).total_seconds())
+        return generate_latest(self.registry)
