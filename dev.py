@@ -51,7 +51,10 @@ def main() -> int:
     ensure_environment()
     python = str(BIN / "python")
     if command == "demo":
-        return subprocess.call([python, "-m", "mutual", "serve", "--demo", *extra], cwd=ROOT)
+        # Become the server, so that a signal to this process (Ctrl-C, a supervisor's
+        # SIGTERM) reaches it and no server outlives its launcher.
+        os.chdir(ROOT)
+        os.execv(python, [python, "-m", "mutual", "serve", "--demo", *extra])
     for step in (
         [python, "-m", "ruff", "check", "."],
         [python, "-m", "ruff", "format", "--check", "."],

@@ -68,3 +68,22 @@ def test_several_workers_are_refused_on_sqlite(tmp_path: Path) -> None:
     )
     assert result.exit_code == 2
     assert "SQLite has one writer" in result.output
+
+
+def test_production_refuses_unsafe_settings(tmp_path: Path) -> None:
+    """In production, `serve` refuses a log key made on the spot and the default origin,
+    naming both; with a key file and the territory's origin these settings may serve."""
+    production = {"MUTUAL_DATA_DIR": str(tmp_path), "MUTUAL_ENVIRONMENT": "production"}
+    result = CliRunner().invoke(cli, ["serve"], env=production)
+    assert result.exit_code == 2
+    assert "MUTUAL_LOG_SIGNING_KEY" in result.output
+    assert "MUTUAL_LOG_ORIGIN" in result.output
+    assert not (tmp_path / "mutual.sqlite3").exists()
+    safe = Settings(
+        data_dir=tmp_path,
+        environment="production",
+        log_signing_key_file=tmp_path / "log.key",
+        log_origin="mulhouse.example/mutual",
+    )
+    assert safe.unsafe_for(workers=1) == []
+    assert Settings(data_dir=tmp_path).unsafe_for(workers=1) == []

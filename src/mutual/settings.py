@@ -9,10 +9,17 @@ from typing import Literal
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+DEFAULT_LOG_ORIGIN = "mutual.localhost/ledger"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MUTUAL_", frozen=True, extra="ignore")
 
+    environment: Literal["development", "production"] = Field(
+        default="development",
+        description="`production` refuses to start on unsafe settings: a log signing key "
+        "generated on the spot, or the default log origin.",
+    )
     database_url: str | None = Field(
         default=None,
         description="SQLAlchemy URL of the ledger database; unset means SQLite in data_dir.",
@@ -46,7 +53,7 @@ class Settings(BaseSettings):
     )
 
     log_origin: str = Field(
-        default="mutual.localhost/ledger",
+        default=DEFAULT_LOG_ORIGIN,
         description=(
             "The log's origin line in checkpoints, and the name of its signing key; "
             "a territory uses its own domain, e.g. mulhouse.example/mutual."
@@ -108,6 +115,25 @@ class Settings(BaseSettings):
         ge=1,
         description="Most items of shared goods (all points and kinds) a member holds on loan.",
     )
+
+    def unsafe_for(self, *, workers: int) -> list[str]:
+        """Why these settings must not serve (empty when they may), all reasons at once."""
+        reasons = []
+        if workers > 1 and self.sqlite_file() is not None:
+            reasons.append("SQLite has one writer: run one worker, or use PostgreSQL")
+        if self.environment == "production":
+            if self.log_signing_key is None and self.log_signing_key_file is None:
+                reasons.append(
+                    "production needs the log's signing key from MUTUAL_LOG_SIGNING_KEY or "
+                    "MUTUAL_LOG_SIGNING_KEY_FILE: a key made on first start would be lost "
+                    "with the data directory, and every signed checkpoint with it"
+                )
+            if self.log_origin == DEFAULT_LOG_ORIGIN:
+                reasons.append(
+                    "production needs MUTUAL_LOG_ORIGIN naming the territory (e.g. "
+                    "mulhouse.example/mutual): checkpoints carry it"
+                )
+        return reasons
 
     def sqlite_file(self) -> Path | None:
         """The embedded database's file, or None when the database is PostgreSQL."""

@@ -27,4 +27,9 @@ def app_from_environment() -> Litestar:
     tune_collector()
     settings = Settings()
     configure_logging(settings.log_level)
+    # The workers' parent checked the combination of workers and database; these hold
+    # whatever the worker count.
+    unsafe = settings.unsafe_for(workers=1)
+    if unsafe:
+        raise RuntimeError("; ".join(unsafe))
     return create_app(settings)

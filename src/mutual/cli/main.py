@@ -75,8 +75,9 @@ def serve(
     from mutual.api.asgi import tune_collector
     from mutual.api.observability import configure_logging
 
-    if workers > 1 and settings.resolved_database_url().startswith("sqlite"):
-        raise click.UsageError("SQLite has one writer: run one worker, or use PostgreSQL")
+    unsafe = settings.unsafe_for(workers=workers)
+    if unsafe:
+        raise click.UsageError("; ".join(unsafe))
     host = host or settings.host
     port = port or settings.port
     if demo:
