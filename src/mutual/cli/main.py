@@ -194,6 +194,47 @@ def _sqlite_file(settings: Settings) -> Path:
     return database
 
 
+@cli.command("migrate-store")
+@click.option("--to", "target_url", required=True, help="The PostgreSQL database (empty).")
+@pass_settings
+def migrate_store(lazy: _LazySettings, target_url: str) -> None:
+    """Copy this SQLite ledger into an empty PostgreSQL database and check the copy: same
+    log size and root, same balances, same rows (exit 1 otherwise). Stop serving first."""
+    settings = lazy.get()
+    _sqlite_file(settings)
+    from mutual.settings import Settings
+
+    target = Settings(database_url=target_url, data_dir=settings.data_dir)
+    if target.sqlite_file() is not None:
+        raise click.UsageError("--to must name a PostgreSQL database")
+    counts, found = asyncio.run(_move(settings, target))
+    click.echo(f"copied {sum(counts.values())} rows ({counts.get('log_entries', 0)} log entries)")
+    for line in found:
+        click.echo(f"DIFFERS: {line}")
+    if found:
+        raise SystemExit(1)
+    click.echo("the PostgreSQL ledger has the same log root, balances and rows")
+
+
+async def _move(source: Settings, target: Settings) -> tuple[dict[str, int], list[str]]:
+    from mutual.store.database import open_database
+    from mutual.store.migrate import upgrade_database
+    from mutual.store.move import MoveError, copy_store, differences
+
+    old, new = open_database(source), open_database(target)
+    try:
+        await upgrade_database(old)
+        await upgrade_database(new)
+        try:
+            counts = await copy_store(old, new)
+        except MoveError as exc:
+            raise click.ClickException(str(exc)) from exc
+        return counts, await differences(old, new)
+    finally:
+        await old.dispose()
+        await new.dispose()
+
+
 @cli.group()
 def token() -> None:
     """Bearer tokens."""
