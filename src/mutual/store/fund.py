@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Uuid,
     select,
+    update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -232,3 +233,12 @@ async def grant_decisions(conn: AsyncConnection, ids: Sequence[UUID]) -> dict[UU
         return {}
     query = select(fund_grants.c.id, fund_grants.c.decision).where(fund_grants.c.id.in_(list(ids)))
     return {r.id: r.decision for r in await conn.execute(query)}
+
+
+async def erase_resident_partner(conn: AsyncConnection, member_id: UUID) -> None:
+    """GDPR erasure: a resident partner's name goes; their contributions stay (by id)."""
+    await conn.execute(
+        update(partners)
+        .where(partners.c.kind == "resident", partners.c.principal_id == member_id)
+        .values(name="")
+    )

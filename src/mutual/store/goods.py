@@ -324,3 +324,10 @@ async def unit_history(
         page = page.where(transactions.c.log_index > after)
     query = query.where(transactions.c.log_index.in_(page.scalar_subquery()))
     return [HistoryRow(**row._mapping) for row in await conn.execute(query)]
+
+
+async def erase_member_gifts(conn: AsyncConnection, member_id: UUID) -> None:
+    """GDPR erasure: the free text about a member's household goes; the gift stays."""
+    await conn.execute(
+        update(good_gifts).where(good_gifts.c.to_member == member_id).values(household=None)
+    )

@@ -15,6 +15,8 @@ from mutual.core.ids import AccountId, PrincipalId
 from mutual.core.timebank import LimitState, limit_state
 from mutual.core.units import TIME
 from mutual.store import accounts as account_store
+from mutual.store import fund as fund_store
+from mutual.store import goods as goods_store
 from mutual.store import ledger_reads
 from mutual.store import timebank as store
 from mutual.store.principals import ensure_principal
@@ -287,8 +289,9 @@ async def export_self(rt: Runtime, member: Principal) -> dict[str, Any]:
 
 
 async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
-    """GDPR erasure: profile, memos, offers' text and notifications go; the member's
-    pseudonymous id, account and signed entries stay, so the log still verifies."""
+    """GDPR erasure: profile, memos, offers' text, notifications, a gift's household
+    text and a resident partner's name go; the member's pseudonymous id, accounts and
+    signed entries stay, so the log still verifies."""
     if caller.id != member_id:
         require_coordinator(caller)
     record = await member_or_404(rt, member_id)
@@ -310,5 +313,7 @@ async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
         await store.erase_member_offers(conn, member_id, now)
         await store.erase_member_proposals(conn, member_id)
         await store.delete_notifications(conn, member_id)
+        await goods_store.erase_member_gifts(conn, member_id)
+        await fund_store.erase_resident_partner(conn, member_id)
     if record.account_id is not None:
         await ledger_reads.erase_memos(rt.db, str(member_id))

@@ -1,0 +1,40 @@
+"""A member's GDPR erasure reaches the pooling tools' tables too: the household text of
+goods given to them and their name as a resident partner go, the ledger stays and its
+export still verifies (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from mutual.store.goods import good_gifts
+from tests.test_api import API, Api
+from tests.test_fund import resident_partner
+from tests.test_goods import create_kind, create_point, flow
+from tests.test_projects import api
+from tests.test_timebank import join, verified_export
+
+__all__ = ["api"]
+
+
+async def test_erasure_reaches_the_pooling_tables(api: Api) -> None:
+    """After erasure the gift has no household text and the partner no name; the gift,
+    the contribution accounts and the log are untouched."""
+    amina, keeper = await join(api, "Amina"), await join(api, "Karim")
+    partner = await resident_partner(api, amina)
+    await create_kind(api, "perceuse", "Perceuse")
+    point = await create_point(api, "Magasin pour rien", keeper)
+    deposit = await flow(api, "deposits", {"kind": "perceuse", "count": 1}, keeper, point)
+    assert deposit.status_code == 201, deposit.text
+    gift = {"kind": "perceuse", "count": 1, "to_member": amina.id, "household": "Famille B."}
+    assert (await flow(api, "gifts", gift, keeper, point)).status_code == 201
+    size = await api.log_size()
+
+    erased = await api.client.delete(f"{API}/members/{amina.id}/profile", headers=amina.headers)
+    assert erased.status_code == 204, erased.text
+    shown = await api.client.get(f"{API}/partners/{partner.id}", headers=api.operator)
+    assert (shown.json()["name"], shown.json()["kind"]) == ("", "resident")
+    async with api.db.read_engine.connect() as conn:
+        gifts = (await conn.execute(select(good_gifts.c.to_member, good_gifts.c.household))).all()
+    assert [(str(m), h) for m, h in gifts] == [(amina.id, None)]
+    assert await api.log_size() == size
+    await verified_export(api)
