@@ -9,7 +9,6 @@ go to the fund's own tables after the ledger accepted the transaction.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,22 +33,6 @@ from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
 from mutual.usecases.flows import Composed, is_recorded, record_composed
 from mutual.usecases.members import active_member, is_coordinator, require_coordinator
 from mutual.usecases.runtime import Runtime, new_id
-
-# Grants and early repayments check the available balance and then write; the lock
-# makes the check and the write one step within this process. Several processes
-# writing to one database would need the ledger's own lock (the journal's writer) to
-# take the check inside it; the fund account's balance_min 0 still holds regardless.
-_LOCKS: dict[tuple[int, int], asyncio.Lock] = {}
-
-
-def _fund_lock(rt: Runtime) -> asyncio.Lock:
-    # Keyed by runtime and loop too: an asyncio lock belongs to one event loop.
-    key = (id(rt), id(asyncio.get_running_loop()))
-    lock = _LOCKS.get(key)
-    if lock is None:
-        lock = _LOCKS[key] = asyncio.Lock()
-    return lock
-
 
 # --- Partners ----------------------------------------------------------------------
 
@@ -216,7 +199,7 @@ async def record_repayment(
         raise core.NotADeposit("a gift belongs to the fund and is not repaid", field="id")
     rid = TransactionId(tx_id or new_id())
     tx = core.repayment_transaction(rid, caller.id, record.id, amount)
-    async with _fund_lock(rt):
+    async with rt.fund_lock:
         if not await is_recorded(rt, rid):
             balance, deposits = await _fund_state(rt)
             today = _today(rt)
@@ -248,7 +231,7 @@ async def record_grant(
     project = await _project(rt, project_id, "project_id")
     gid = TransactionId(tx_id or new_id())
     tx = core.grant_transaction(gid, caller.id, project.id, AccountId(project.eur_account), amount)
-    async with _fund_lock(rt):
+    async with rt.fund_lock:
         if not await is_recorded(rt, gid):
             balance, deposits = await _fund_state(rt)
             core.check_grant(amount, core.available(balance, deposits, _today(rt)))

@@ -45,6 +45,10 @@ class Runtime:
     verifiers: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="mutual-verify")
     )
+    # Grants and early repayments check the fund's available balance, then write: this
+    # makes the two one step within the process. Several processes writing one database
+    # would need the check inside the journal's fold; the fund's balance_min 0 holds anyway.
+    fund_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
 
 @asynccontextmanager
