@@ -28,6 +28,7 @@ from mutual.api.routes import (
     pledges,
     projects,
     reports,
+    rounds,
     system,
     transactions,
 )
@@ -102,6 +103,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             *pledges.ROUTES,
             *fund.ROUTES,
             *goods.ROUTES,
+            *rounds.ROUTES,
             offers.publish,
             offers.search,
             offers.get_offer,

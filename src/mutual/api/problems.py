@@ -90,6 +90,16 @@ STATUS_BY_CODE: dict[str, int] = {
     "key_not_valid": 422,
     "not_custodian": 403,
     "signature_required": 403,
+    "invalid_round": 422,
+    "round_exists": 409,
+    "round_moved": 409,
+    "round_phase": 409,
+    "not_on_roll": 403,
+    "deadline_passed": 409,
+    "manifest_changed": 409,
+    "infeasible_allocation": 422,
+    "amendments_exhausted": 409,
+    "round_outcome_mismatch": 422,
     "too_many_requests": 429,
     "internal_error": 500,
     "ledger_invariant_violated": 500,
@@ -169,7 +179,7 @@ def problem_response(
 
 
 def _ledger_error(_: Request[Any, Any, Any], exc: LedgerError) -> Response[dict[str, Any]]:
-    extra = {"signing_payload": exc.signing_payload} if isinstance(exc, Unsigned) else {}
+    extra = exc.extra() if isinstance(exc, Unsigned) else {}
     return problem_response(problem_document(exc.code, exc.detail, exc.field, **extra))
 
 

@@ -56,6 +56,33 @@ def authorise_signed(
     operator alone, which is how a coordinator fixes a mistake without the debited
     member's device.
     """
+    signers, operator = signers_of(signatures, registry, log_index=log_index)
+    correction = tx.kind is TransactionKind.CORRECTION
+    for i, posting in enumerate(tx.postings):
+        if posting.amount >= 0:
+            continue
+        account = accounts[posting.account_id]
+        if correction and operator:
+            continue
+        if account.owner_kind in PRINCIPAL_OWNED:
+            if account.owner_id not in signers:
+                raise SignatureRequired(
+                    "the account's owner (or their custodian) must sign to spend from it",
+                    field=f"postings[{i}].account_id",
+                )
+        elif not operator:
+            raise SignatureRequired(
+                "an operator must sign to spend from the service's accounts",
+                field=f"postings[{i}].account_id",
+            )
+
+
+def signers_of(
+    signatures: tuple[Signature, ...], registry: Registry, *, log_index: int
+) -> tuple[set[str], bool]:
+    """Whom the signatures speak for at ``log_index`` (a custodial one for the principal
+    it is made on behalf of), and whether an operator signed; refused when a key is not
+    valid there or a custodian is not appointed."""
     signers: set[str] = set()
     operator = False
     for i, sig in enumerate(signatures):
@@ -83,24 +110,19 @@ def authorise_signed(
             operator = True
         else:
             signers.add(str(record.principal))
-    correction = tx.kind is TransactionKind.CORRECTION
-    for i, posting in enumerate(tx.postings):
-        if posting.amount >= 0:
-            continue
-        account = accounts[posting.account_id]
-        if correction and operator:
-            continue
-        if account.owner_kind in PRINCIPAL_OWNED:
-            if account.owner_id not in signers:
-                raise SignatureRequired(
-                    "the account's owner (or their custodian) must sign to spend from it",
-                    field=f"postings[{i}].account_id",
-                )
-        elif not operator:
-            raise SignatureRequired(
-                "an operator must sign to spend from the service's accounts",
-                field=f"postings[{i}].account_id",
-            )
+    return signers, operator
+
+
+def authorise_ballot(
+    voter: PrincipalId, signatures: tuple[Signature, ...], registry: Registry, *, log_index: int
+) -> None:
+    """A ballot is cast by its voter's own key, or by a custodian on the voter's behalf."""
+    signers, _ = signers_of(signatures, registry, log_index=log_index)
+    if signers != {str(voter)}:
+        raise SignatureRequired(
+            "a ballot is signed by its voter (or a custodian for them), and only",
+            field="signatures",
+        )
 
 
 PRINCIPAL_OWNED = frozenset(

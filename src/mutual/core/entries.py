@@ -39,6 +39,8 @@ class EntryType(StrEnum):
     KEY_EVENT = "key_event"
     ACCOUNT = "account"
     BOUNDS = "bounds"
+    ROUND = "round"
+    BALLOT = "ballot"
 
 
 @dataclass(frozen=True, slots=True)

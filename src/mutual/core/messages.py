@@ -187,6 +187,28 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
         "en": "More than the fund has available",
         "fr": "Plus que le disponible du fonds",
     },
+    "invalid_round": {"en": "Invalid round step", "fr": "Étape de tournée invalide"},
+    "round_exists": {"en": "Round already drafted", "fr": "Tournée déjà rédigée"},
+    "round_moved": {
+        "en": "The round moved on: read it again",
+        "fr": "La tournée a avancé : relisez-la",
+    },
+    "round_phase": {
+        "en": "Not at this stage of the round",
+        "fr": "Pas à cette étape de la tournée",
+    },
+    "not_on_roll": {"en": "Not on the voter roll", "fr": "Absent de la liste des votants"},
+    "deadline_passed": {"en": "Deadline passed", "fr": "Échéance dépassée"},
+    "manifest_changed": {
+        "en": "The round's manifest differs",
+        "fr": "Le manifeste de la tournée diffère",
+    },
+    "infeasible_allocation": {"en": "Allocation not feasible", "fr": "Répartition impossible"},
+    "amendments_exhausted": {
+        "en": "No more amended versions",
+        "fr": "Plus de version amendée possible",
+    },
+    "round_outcome_mismatch": {"en": "Outcome does not follow", "fr": "Résultat incohérent"},
     "too_many_requests": {"en": "Too many requests", "fr": "Trop de requêtes"},
     "internal_error": {"en": "Internal error", "fr": "Erreur interne"},
     "ledger_invariant_violated": {

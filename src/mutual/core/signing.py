@@ -42,6 +42,7 @@ class Domain(Enum):
     ACCOUNT = b"mutual/account/v1\n"
     BOUNDS = b"mutual/bounds/v1\n"
     BALLOT = b"mutual/ballot/v1\n"
+    ROUND = b"mutual/round/v1\n"
 
 
 def canonical(document: Mapping[str, Any]) -> bytes:

@@ -19,6 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from mutual.core.accounts import Account
+from mutual.core.authority import authorise_ballot
 from mutual.core.bounds import BoundsChange, apply_bounds_change
 from mutual.core.entries import (
     EntryFormatError,
@@ -31,7 +32,7 @@ from mutual.core.entries import (
     parse_transaction_payload,
 )
 from mutual.core.errors import InvalidSignature, LedgerError
-from mutual.core.ids import AccountId, TransactionId
+from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.ledger import apply_transaction
 from mutual.core.merkle import CompactRange, leaf_hash
 from mutual.core.notes import (
@@ -44,6 +45,7 @@ from mutual.core.notes import (
     verify_cosignature,
 )
 from mutual.core.registry import Registry, apply_key_effect, apply_key_event
+from mutual.core.rounds import Kind, RoundError, RoundState, apply_entry, parse_entry_payload, start
 from mutual.core.signing import (
     INVALID_SIGNATURE_DETAIL,
     Domain,
@@ -121,6 +123,10 @@ class Verifier:
     counts: dict[str, int] = field(default_factory=dict)
     ended: bool = False
     transactions: int = 0
+    # Every round's state, folded from its entries (``mutual tally`` reads them).
+    rounds: dict[UUID, RoundState] = field(default_factory=dict)
+    # Each transaction's credits per (owner, unit), for checking a round's execution.
+    credits: dict[TransactionId, dict[tuple[str, str], int]] = field(default_factory=dict)
 
     def _find(self, line: int, kind: str, detail: str, index: int | None = None) -> None:
         self.findings.append(Finding(index, line, kind, detail))
@@ -227,6 +233,9 @@ class Verifier:
             elif entry_type is EntryType.BOUNDS:
                 assert payload_bytes is not None
                 self._bounds(line_no, index, payload, payload_bytes, sigs)
+            elif entry_type in (EntryType.ROUND, EntryType.BALLOT):
+                assert payload_bytes is not None
+                self._round(line_no, index, entry_type, payload, payload_bytes, sigs)
             else:
                 event = parse_key_event_payload(origin, payload)
                 effect = apply_key_event(
@@ -240,6 +249,8 @@ class Verifier:
                 apply_key_effect(self.registry, effect, log_index=index)
         except EntryFormatError as exc:
             self._find(line_no, "bad_entry", str(exc), index)
+        except RoundError as exc:
+            self._find(line_no, exc.code, f"{exc.detail} ({exc.field})", index)
         except LedgerError as exc:
             self._find(line_no, exc.code, exc.detail, index)
 
@@ -275,6 +286,68 @@ class Verifier:
             self.bounds_defaults[change.id] = change
         else:
             self.accounts[changed.id] = changed
+
+    def _round(
+        self,
+        line_no: int,
+        index: int,
+        entry_type: EntryType,
+        payload: dict[str, Any],
+        payload_bytes: bytes,
+        sigs: tuple[Signature, ...],
+    ) -> None:
+        """A round's step: signed by the log key (a ballot: by its voter, with a key
+        valid here), and allowed by the round's rules given every step before it; the
+        outcomes a closing step states are recomputed (consent, tally, decision), and an
+        execution's transactions must give each project exactly what was decided."""
+        step = parse_entry_payload(self.origin or self.log_key.name, payload)
+        if (entry_type is EntryType.BALLOT) != (step.kind is Kind.BALLOT):
+            raise EntryFormatError("a ballot, and only a ballot, is a ballot entry")
+        if entry_type is EntryType.BALLOT:
+            message = Domain.BALLOT.value + payload_bytes
+            known = self.registry.keys
+            check_signatures(
+                message,
+                sigs,
+                {s.key_id: known[s.key_id].public_key for s in sigs if s.key_id in known},
+            )
+            authorise_ballot(PrincipalId(step.by), sigs, self.registry, log_index=index)
+        elif not self._signed_by_log(line_no, index, Domain.ROUND, payload_bytes, sigs):
+            return
+        state = self.rounds.get(step.round_id)
+        if state is None:
+            self.rounds[step.round_id] = start(step)
+            return
+        after = apply_entry(state, step)
+        if step.kind is Kind.EXECUTED:
+            self._execution(line_no, index, after)
+        self.rounds[step.round_id] = after
+
+    def _execution(self, line_no: int, index: int, state: RoundState) -> None:
+        given: dict[tuple[str, str], int] = {}
+        for tx_id in state.executed:
+            credits = self.credits.get(TransactionId(tx_id))
+            if credits is None:
+                self._find(
+                    line_no, "execution_mismatch", f"transaction {tx_id} is not logged", index
+                )
+                return
+            for key, amount in credits.items():
+                given[key] = given.get(key, 0) + amount
+        decided: dict[tuple[str, str], int] = {}
+        for line in state.decision:
+            for unit, amount in (("EUR", line.eur), ("PLEDGE", line.hours)):
+                if amount:
+                    decided[str(line.project_id), unit] = amount
+        # Every credit goes to a decided project's account: nothing to anyone else.
+        if given != decided:
+            self._find(
+                line_no,
+                "execution_mismatch",
+                f"the round decided {sorted(decided.items())}, its transactions give "
+                f"{sorted(given.items())}",
+                index,
+            )
 
     def _signed_by_log(
         self,
@@ -323,6 +396,14 @@ class Verifier:
         )
         for account in applied.accounts:
             self.accounts[account.id] = account
+        if "round" in tx.references:
+            # Kept only for a round's execution, checked against its decision.
+            credits: dict[tuple[str, str], int] = {}
+            for posting in tx.postings:
+                if posting.amount > 0:
+                    key = (self.accounts[posting.account_id].owner_id, str(posting.unit))
+                    credits[key] = credits.get(key, 0) + posting.amount
+            self.credits[tx.id] = credits
         self.originals[tx.id] = tx.postings
         if tx.reverses is not None:
             self.reversed_ids.add(tx.reverses)

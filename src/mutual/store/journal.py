@@ -39,6 +39,7 @@ from mutual.store.journal_state import (
     KeyEventWrite,
     LogContext,
     PreRefused,
+    RoundWrite,
     TransactionWrite,
     WriteRequest,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "KeyEventWrite",
     "LogContext",
     "PreRefused",
+    "RoundWrite",
     "TransactionWrite",
     "WriteRequest",
 ]

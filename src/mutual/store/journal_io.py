@@ -23,6 +23,7 @@ from mutual.store.journal_state import (
     BoundsWrite,
     Command,
     KeyEventWrite,
+    RoundWrite,
     TransactionWrite,
 )
 from mutual.store.outcomes import decode_outcome, encode_outcome
@@ -35,6 +36,8 @@ from mutual.store.tables import (
     log_entries,
     merkle_nodes,
     postings,
+    round_entries,
+    round_heads,
     signing_keys,
     transaction_memos,
     transactions,
@@ -161,7 +164,10 @@ async def load_state(conn: AsyncConnection, batch: list[Command], *, lock_rows: 
     for e in events:
         key_ids.update(s.key_id for s in e.signatures)
         key_ids.update(k for k in (e.event.key_id, e.event.new_key_id) if k is not None)
-    behalf = {s.on_behalf_of for r in txs for s in r.signatures if s.on_behalf_of is not None}
+    steps = [r for r in requests if isinstance(r, RoundWrite)]
+    key_ids.update(s.key_id for r in steps for s in r.signatures)
+    signed = [s for r in txs for s in r.signatures] + [s for r in steps for s in r.signatures]
+    behalf = {s.on_behalf_of for s in signed if s.on_behalf_of is not None}
     registry = await load_registry(conn, key_ids, behalf | {e.event.principal for e in events})
     return BatchState(
         loaded,
@@ -171,7 +177,19 @@ async def load_state(conn: AsyncConnection, batch: list[Command], *, lock_rows: 
         registry,
         tree_size,
         await load_defaults(conn, {c.follows for c in bounds if c.follows is not None}),
+        await load_round_heads(conn, {r.round_entry.round_id for r in steps}, lock_rows=lock_rows),
     )
+
+
+async def load_round_heads(
+    conn: AsyncConnection, round_ids: set[UUID], *, lock_rows: bool
+) -> dict[UUID, tuple[UUID, int]]:
+    if not round_ids:
+        return {}
+    query = select(round_heads).where(round_heads.c.round_id.in_(round_ids))
+    if lock_rows:
+        query = query.with_for_update()
+    return {row.round_id: (row.head_id, row.acts) for row in await conn.execute(query)}
 
 
 async def load_defaults(conn: AsyncConnection, ids: set[UUID]) -> dict[UUID, BoundsChange]:
@@ -240,6 +258,8 @@ async def write_state(
     if state.applied:
         await _write_transactions(conn, state)
     await _write_registry(conn, state)
+    if state.round_entries:
+        await _write_rounds(conn, state)
     if new_nodes:
         await conn.execute(
             merkle_nodes.insert(),
@@ -394,4 +414,41 @@ async def _write_registry(conn: AsyncConnection, state: BatchState) -> None:
                 custodians.delete().where(
                     custodians.c.principal_id == principal, custodians.c.custodian_id == custodian
                 )
+            )
+
+
+async def _write_rounds(conn: AsyncConnection, state: BatchState) -> None:
+    await conn.execute(
+        round_entries.insert(),
+        [
+            {
+                "log_index": index,
+                "entry_id": e.id,
+                "round_id": e.round_id,
+                "kind": e.kind.value,
+                "by": e.by,
+                "recorded_at": at,
+            }
+            for e, index, at in state.round_entries
+        ],
+    )
+    touched = {e.round_id for e, _, _ in state.round_entries}
+    existing = set(
+        (
+            await conn.execute(
+                select(round_heads.c.round_id).where(round_heads.c.round_id.in_(touched))
+            )
+        ).scalars()
+    )
+    for round_id in sorted(touched):
+        head_id, acts = state.round_heads[round_id]
+        if round_id in existing:
+            await conn.execute(
+                update(round_heads)
+                .where(round_heads.c.round_id == round_id)
+                .values(head_id=head_id, acts=acts)
+            )
+        else:
+            await conn.execute(
+                round_heads.insert().values(round_id=round_id, head_id=head_id, acts=acts)
             )

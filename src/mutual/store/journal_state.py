@@ -13,6 +13,7 @@ from datetime import datetime
 from uuid import UUID
 
 from mutual.core.accounts import Account
+from mutual.core.authority import authorise_ballot
 from mutual.core.bounds import BoundsChange, apply_bounds_change
 from mutual.core.entries import EntryType, LogEntry
 from mutual.core.errors import AccountExists, IdempotencyKeyReused, LedgerError, SignatureError
@@ -25,6 +26,7 @@ from mutual.core.registry import (
     apply_key_effect,
     apply_key_event,
 )
+from mutual.core.rounds import RoundEntry, check_sequence
 from mutual.core.signing import Signature
 from mutual.core.transactions import Posting, Transaction
 from mutual.store.outcomes import (
@@ -34,6 +36,7 @@ from mutual.store.outcomes import (
     accepted_bounds_outcome,
     accepted_key_event_outcome,
     accepted_outcome,
+    accepted_round_outcome,
     rejected_outcome,
 )
 
@@ -86,6 +89,21 @@ class KeyEventWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class RoundWrite:
+    """A step of an allocation round: signed by the log key, or by its voter (a ballot)."""
+
+    round_entry: RoundEntry
+    entry_type: EntryType
+    signatures: tuple[Signature, ...]
+    digest: bytes
+    entry: LogEntry
+
+    @property
+    def key(self) -> UUID:
+        return self.round_entry.id
+
+
+@dataclass(frozen=True, slots=True)
 class PreRefused:
     """A request refused before the ledger was consulted (its shape or its signatures).
 
@@ -98,7 +116,7 @@ class PreRefused:
     outcome: Outcome
 
 
-LedgerWrite = TransactionWrite | AccountWrite | BoundsWrite | KeyEventWrite
+LedgerWrite = TransactionWrite | AccountWrite | BoundsWrite | KeyEventWrite | RoundWrite
 WriteRequest = LedgerWrite | PreRefused
 
 
@@ -145,12 +163,15 @@ class BatchState:
     # Default bounds changes an account change may follow: the ones it names, as stored,
     # and those of this batch.
     defaults: dict[UUID, BoundsChange] = field(default_factory=dict)
+    # Each round's head entry and the acts recorded under it, as stored and as changed.
+    round_heads: dict[UUID, tuple[UUID, int]] = field(default_factory=dict)
     appended: list[Appended] = field(default_factory=list)
     applied: list[tuple[Applied, TransactionWrite, datetime]] = field(default_factory=list)
     new_accounts: list[tuple[Account, datetime]] = field(default_factory=list)
     key_effects: list[tuple[KeyEffect, int]] = field(default_factory=list)
     bounds_changes: list[tuple[BoundsChange, int, datetime]] = field(default_factory=list)
     records: list[tuple[UUID, bytes, Outcome, datetime]] = field(default_factory=list)
+    round_entries: list[tuple[RoundEntry, int, datetime]] = field(default_factory=list)
 
     def fork(self) -> BatchState:
         return BatchState(
@@ -161,6 +182,7 @@ class BatchState:
             self.registry.copy(),
             self.tree_size,
             dict(self.defaults),
+            dict(self.round_heads),
         )
 
     def merge(self, draft: BatchState) -> None:
@@ -170,6 +192,8 @@ class BatchState:
         self.registry = draft.registry
         self.tree_size = draft.tree_size
         self.defaults = draft.defaults
+        self.round_heads = draft.round_heads
+        self.round_entries.extend(draft.round_entries)
         self.appended.extend(draft.appended)
         self.applied.extend(draft.applied)
         self.new_accounts.extend(draft.new_accounts)
@@ -275,6 +299,20 @@ class BatchState:
             index = self._append(EntryType.BOUNDS, change.id, request.entry, at)
             self.bounds_changes.append((change, index, at))
             return accepted_bounds_outcome(change, index, request.entry.leaf_hash)
+        if isinstance(request, RoundWrite):
+            step = request.round_entry
+            head = check_sequence(self.round_heads.get(step.round_id), step)
+            if request.entry_type is EntryType.BALLOT:
+                authorise_ballot(
+                    PrincipalId(step.by),
+                    request.signatures,
+                    self.registry,
+                    log_index=self.tree_size,
+                )
+            self.round_heads[step.round_id] = head
+            index = self._append(request.entry_type, step.id, request.entry, at)
+            self.round_entries.append((step, index, at))
+            return accepted_round_outcome(step, index, request.entry.leaf_hash)
         effect = apply_key_event(
             self.registry,
             request.event,

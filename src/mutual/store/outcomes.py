@@ -18,6 +18,7 @@ from mutual.core.bounds import BoundsChange
 from mutual.core.errors import LedgerError, error_from_code
 from mutual.core.ledger import Applied
 from mutual.core.registry import KeyEffect, KeyEvent
+from mutual.core.rounds import RoundEntry
 from mutual.core.signing import b64encode
 
 
@@ -112,6 +113,19 @@ def accepted_key_event_outcome(
             "key_id": None if effect.registered is None else effect.registered.key_id,
             "revoked_key_id": effect.revoked,
             "custodian": None if event.custodian is None else str(event.custodian),
+            "log_index": log_index,
+            "leaf_hash": b64encode(leaf_hash),
+        },
+    )
+
+
+def accepted_round_outcome(entry: RoundEntry, log_index: int, leaf_hash: bytes) -> Outcome:
+    return Outcome(
+        True,
+        {
+            "id": str(entry.id),
+            "round": str(entry.round_id),
+            "kind": entry.kind.value,
             "log_index": log_index,
             "leaf_hash": b64encode(leaf_hash),
         },

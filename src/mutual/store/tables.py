@@ -404,3 +404,27 @@ projects = Table(
         "group_kind IN ('thematic', 'resource', 'neighbourhood')", name="group_kind_known"
     ),
 )
+
+
+# Derived from the log's round and ballot entries in the writer's transaction: where
+# each entry of a round sits in the log (append-only), and each round's head, which the
+# writer compares an entry's ``after`` and ``acts`` with (``core.rounds.check_sequence``).
+round_entries = Table(
+    "round_entries",
+    metadata,
+    Column("log_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("entry_id", Uuid, nullable=False, unique=True),
+    Column("round_id", Uuid, nullable=False, index=True),
+    Column("kind", String(24), nullable=False),
+    Column("by", Uuid, nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+)
+
+round_heads = Table(
+    "round_heads",
+    metadata,
+    Column("round_id", Uuid, primary_key=True),
+    Column("head_id", Uuid, nullable=False),
+    Column("acts", BigInteger, nullable=False),
+    CheckConstraint("acts >= 0", name="acts_not_negative"),
+)

@@ -53,10 +53,25 @@ class Unsigned(UseCaseError):
 
     code = "unsigned"
 
-    def __init__(self, signing_payload: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        signing_payload: dict[str, Any],
+        *,
+        domain: str = "mutual/transaction/v1",
+        more: tuple[dict[str, Any], ...] = (),
+    ) -> None:
         super().__init__(
-            "sign signing_payload (domain mutual/transaction/v1) and send the same request "
-            "again with the signatures",
+            f"sign signing_payload (domain {domain}) and send the same request again with "
+            "the signatures" + (" (and each of signing_payloads, keyed by its id)" if more else ""),
             field="signatures",
         )
         self.signing_payload = signing_payload
+        self.domain = domain
+        # A write made of several transactions (a round's execution) signs each of them.
+        self.signing_payloads = (signing_payload, *more) if more else ()
+
+    def extra(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"signing_payload": self.signing_payload, "domain": self.domain}
+        if self.signing_payloads:
+            found["signing_payloads"] = list(self.signing_payloads)
+        return found

@@ -118,6 +118,12 @@ def _today(rt: Runtime) -> date:
     return rt.clock().date()
 
 
+async def available_now(rt: Runtime) -> int:
+    """The fund's available balance today (what a grant or a round may give)."""
+    balance, deposits = await _fund_state(rt)
+    return core.available(balance, deposits, _today(rt))
+
+
 @dataclass(frozen=True, slots=True)
 class NewContribution:
     partner_id: UUID
