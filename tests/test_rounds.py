@@ -16,7 +16,7 @@ from mutual.core.keypair import Keypair
 from mutual.core.signing import Domain
 from mutual.store import journal_io
 from tests.test_api import API, Api, assert_problem
-from tests.test_fund import give, org_partner
+from tests.test_fund import Partner, give, org_partner
 from tests.test_projects import api, project_body
 from tests.test_timebank import Member, join, verified_export
 
@@ -35,6 +35,7 @@ class Territory:
     members: list[Member]
     projects: list[str]
     facilitator: dict[str, str]
+    city: Partner
 
 
 async def territory(api: Api, *, voters: int = 4) -> Territory:
@@ -60,7 +61,7 @@ async def territory(api: Api, *, voters: int = 4) -> Territory:
         f"{API}/tokens", json={"roles": ["facilitator"]}, headers=api.operator
     )
     facilitator = {"Authorization": f"Bearer {issued.json()['token']}"}
-    return Territory(members, projects, facilitator)
+    return Territory(members, projects, facilitator, city)
 
 
 async def _signed(
@@ -181,6 +182,14 @@ async def test_round_adopted_by_consent(api: Api) -> None:
     assert await fund_balance(api) == fund_before - 90_000
     replay = await execute_again(api, rid)
     assert replay["phase"] == "executed"
+    # The city's money is followed into both projects the round funded.
+    traced = await api.client.get(f"{API}/partners/{t.city.id}/trace", headers=t.city.headers)
+    assert traced.status_code == 200, traced.text
+    [use] = traced.json()["contributions"]
+    assert sorted((g["project_id"], g["amount_cents"]) for g in use["grants"]) == sorted(
+        [(t.projects[0], 40_000), (t.projects[1], 50_000)]
+    )
+    assert {g["decision"] for g in use["grants"]} == {f"round {rid}"}
     await verified_export(api)
 
 
@@ -245,6 +254,8 @@ async def test_round_goes_to_ballot(api: Api) -> None:
         "reason": "Le jardin a besoin de bras ce trimestre.",
     }
     await post(api, f"/rounds/{rid}/stances", objection, t.members[3].headers)
+    shown = (await api.client.get(f"{API}/rounds/{rid}", headers=t.members[0].headers)).json()
+    assert [s["reason"] for s in shown["stances"]] == [objection["reason"]]
     for member in t.members[:2]:
         await post(api, f"/rounds/{rid}/stances", {"stance": "consent"}, member.headers)
     # Not yet: the poll closes at its deadline, or once everyone took a stance.
@@ -315,6 +326,14 @@ async def test_round_goes_to_ballot(api: Api) -> None:
     assert result["transcript"]["rule"] == "mes-add1-greedy"
     executed = await execute(api, rid)
     assert executed["phase"] == "executed"
+    # An erased member's reason goes; the log keeps its hash and still verifies.
+    erased = await api.client.delete(
+        f"{API}/members/{t.members[3].id}/profile", headers=t.members[3].headers
+    )
+    assert erased.status_code == 204, erased.text
+    shown = (await api.client.get(f"{API}/rounds/{rid}", headers=api.operator)).json()
+    assert shown["stances"]
+    assert all(s["reason"] is None for s in shown["stances"])
     await verified_export(api)
 
 

@@ -28,7 +28,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.ids import AccountId
 from mutual.core.transactions import TransactionKind
-from mutual.store.tables import UTCDateTime, accounts, metadata, postings, transactions
+from mutual.store.tables import (
+    UTCDateTime,
+    accounts,
+    metadata,
+    postings,
+    projects,
+    transactions,
+)
 
 partners = Table(
     "partners",
@@ -233,6 +240,25 @@ async def grant_decisions(conn: AsyncConnection, ids: Sequence[UUID]) -> dict[UU
         return {}
     query = select(fund_grants.c.id, fund_grants.c.decision).where(fund_grants.c.id.in_(list(ids)))
     return {r.id: r.decision for r in await conn.execute(query)}
+
+
+async def grant_splits(
+    conn: AsyncConnection, tx_ids: Sequence[UUID]
+) -> dict[UUID, list[tuple[UUID, int]]]:
+    """For grants to several projects at once (a round's execution): what each project's
+    EUR account received, by transaction, in posting order."""
+    if not tx_ids:
+        return {}
+    query = (
+        select(postings.c.transaction_id, projects.c.id, postings.c.amount)
+        .join(projects, projects.c.eur_account == postings.c.account_id)
+        .where(postings.c.transaction_id.in_(list(tx_ids)), postings.c.amount > 0)
+        .order_by(postings.c.transaction_id, postings.c.seq)
+    )
+    found: dict[UUID, list[tuple[UUID, int]]] = {}
+    for row in await conn.execute(query):
+        found.setdefault(row.transaction_id, []).append((row.id, row.amount))
+    return found
 
 
 async def erase_resident_partner(conn: AsyncConnection, member_id: UUID) -> None:

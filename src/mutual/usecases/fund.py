@@ -9,9 +9,11 @@ go to the fund's own tables after the ledger accepted the transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 from uuid import UUID
 
 from mutual.core import fund as core
@@ -376,11 +378,18 @@ class PartnerTrace:
     as_of: datetime
 
 
+def split_grant_id(tx_id: UUID, project_id: UUID) -> UUID:
+    """A name for one project's part of a grant to several (a round's execution)."""
+    return uuid.uuid5(tx_id, str(project_id))
+
+
 def fund_events(
     fund_lines: Sequence[store.FundPosting],
     disbursements: Sequence[tuple[UUID, store.FundPosting]],
+    splits: Mapping[UUID, Sequence[tuple[UUID, int]]] = MappingProxyType({}),
 ) -> list[fund_trace.FundEvent]:
-    """The fund's postings and the granted projects' payments, merged in log order."""
+    """The fund's postings and the granted projects' payments, merged in log order; a
+    grant to several projects (``splits``) is one grant per project."""
     merged: list[tuple[int, fund_trace.FundEvent]] = []
     for line in fund_lines:
         tx, refs, amount = line.transaction_id, line.references, line.amount
@@ -392,6 +401,12 @@ def fund_events(
             event = fund_trace.Repaid(tx, UUID(refs["contribution"]), -amount)
         elif line.kind is TransactionKind.GRANT and "project" in refs:
             event = fund_trace.Granted(tx, UUID(refs["project"]), -amount)
+        elif line.kind is TransactionKind.GRANT and tx in splits:
+            merged.extend(
+                (line.log_index, fund_trace.Granted(split_grant_id(tx, project), project, part))
+                for project, part in splits[tx]
+            )
+            continue
         else:
             event = fund_trace.FundOut(tx, -amount)
         merged.append((line.log_index, event))
@@ -411,20 +426,29 @@ async def partner_trace(rt: Runtime, caller: Principal, partner_id: UUID) -> Par
     async with rt.db.reading() as conn:
         fund_lines = await store.account_postings(conn, [core.fund_account_id()])
         projects: dict[UUID, ProjectRecord] = {}
-        for line in fund_lines:
-            project = line.references.get("project")
-            if line.kind is TransactionKind.GRANT and project and UUID(project) not in projects:
-                found = await project_store.get_project(conn, UUID(project))
-                if found is not None:
-                    projects[found.id] = found
+        grant_lines = [line for line in fund_lines if line.kind is TransactionKind.GRANT]
+        splits = await store.grant_splits(
+            conn, [g.transaction_id for g in grant_lines if "round" in g.references]
+        )
+        granted = {UUID(g.references["project"]) for g in grant_lines if "project" in g.references}
+        granted.update(project for parts in splits.values() for project, _ in parts)
+        for project_id in granted:
+            found = await project_store.get_project(conn, project_id)
+            if found is not None:
+                projects[found.id] = found
         by_account = {AccountId(p.eur_account): p.id for p in projects.values()}
         payments = await store.account_postings(
             conn, list(by_account), [TransactionKind.DISBURSEMENT]
         )
         paid = [(by_account[AccountId(line.account_id)], line) for line in payments]
         mine = await store.contributions_of(conn, partner.id)
-        traced = fund_trace.trace(fund_events(fund_lines, paid))
+        traced = fund_trace.trace(fund_events(fund_lines, paid, splits))
         decisions = await store.grant_decisions(conn, list(traced.grant_projects))
+        for line in grant_lines:
+            for project, _ in splits.get(line.transaction_id, ()):
+                decisions[split_grant_id(line.transaction_id, project)] = (
+                    f"round {line.references['round']}"
+                )
         receipts = await store.disbursement_rows(conn, list(traced.disbursement_projects))
         owed = {r.id: -r.balance for r in await store.deposits(conn)}
     uses = []

@@ -18,6 +18,7 @@ from mutual.store import accounts as account_store
 from mutual.store import fund as fund_store
 from mutual.store import goods as goods_store
 from mutual.store import ledger_reads
+from mutual.store import rounds as round_store
 from mutual.store import timebank as store
 from mutual.store.principals import ensure_principal
 from mutual.store.timebank import MemberRecord, OfferFilter
@@ -290,8 +291,8 @@ async def export_self(rt: Runtime, member: Principal) -> dict[str, Any]:
 
 async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
     """GDPR erasure: profile, memos, offers' text, notifications, a gift's household
-    text and a resident partner's name go; the member's pseudonymous id, accounts and
-    signed entries stay, so the log still verifies."""
+    text, a resident partner's name and the reasons given in rounds go; the member's
+    pseudonymous id, accounts and signed entries stay, so the log still verifies."""
     if caller.id != member_id:
         require_coordinator(caller)
     record = await member_or_404(rt, member_id)
@@ -315,5 +316,6 @@ async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
         await store.delete_notifications(conn, member_id)
         await goods_store.erase_member_gifts(conn, member_id)
         await fund_store.erase_resident_partner(conn, member_id)
+        await round_store.erase_texts_of(conn, member_id)
     if record.account_id is not None:
         await ledger_reads.erase_memos(rt.db, str(member_id))
