@@ -315,6 +315,9 @@ async def _run_configuration(
         "MUTUAL_DATA_DIR": tempfile.mkdtemp(prefix="mutual-bench-"),
         "MUTUAL_WRITER_BATCHING": "true" if batching else "false",
         "MUTUAL_DB_POOL_SIZE": "20",
+        # The benchmark measures throughput: the rate limits (a flood guard) stay off.
+        "MUTUAL_RATE_LIMIT_WRITES": "0",
+        "MUTUAL_RATE_LIMIT_ADDRESS_WRITES": "0",
     }
     mutual = [sys.executable, "-m", "mutual"]
     issuer = await asyncio.create_subprocess_exec(

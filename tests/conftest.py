@@ -33,6 +33,10 @@ PG_ADMIN_URL = os.environ.get(
     "MUTUAL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 REQUIRE_PG = os.environ.get("MUTUAL_REQUIRE_POSTGRES") == "1"
+# Tests write far faster than people do: rate limits stay off unless a test sets them
+# (tests/test_rate_limits.py), and servers the tests start inherit this.
+for _limit in ("WRITES", "ADDRESS_WRITES", "ANONYMOUS"):
+    os.environ.setdefault(f"MUTUAL_RATE_LIMIT_{_limit}", "0")
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 

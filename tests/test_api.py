@@ -618,9 +618,16 @@ async def test_log_endpoints_tie_answers_to_signed_checkpoints(api: Api) -> None
     refused = await api.client.post(
         f"{API}/log/checkpoints/{parse_checkpoint_body(body).size}/cosignatures",
         json={"cosignature": forged},
-        headers=alice,
+        headers={"Authorization": f"Bearer {auditor['token']}"},
     )
     assert_problem(refused, 422, "invalid_request", "cosignature")
+    # Residents do not cosign: the permission matrix refuses before the note is read.
+    resident = await api.client.post(
+        f"{API}/log/checkpoints/{parse_checkpoint_body(body).size}/cosignatures",
+        json={"cosignature": line},
+        headers=alice,
+    )
+    assert_problem(resident, 403, "not_authorised")
 
 
 async def test_a_revoked_key_signs_nothing_more(api: Api) -> None:

@@ -105,6 +105,24 @@ class Settings(BaseSettings):
     offer_expiry_days: float = Field(
         default=90, gt=0, description="Offers and requests expire after this delay unless renewed."
     )
+    rate_limit_writes: int = Field(
+        default=600,
+        ge=0,
+        description="Writes per minute one principal may make (429 with Retry-After past "
+        "it); 0: no limit.",
+    )
+    rate_limit_address_writes: int = Field(
+        default=6000,
+        ge=0,
+        description="Writes per minute from one client address, all principals together; "
+        "0: no limit.",
+    )
+    rate_limit_anonymous: int = Field(
+        default=20,
+        ge=0,
+        description="Calls per minute from one address to what needs no token (applying "
+        "to join, signing in); 0: no limit.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info",
         description="Least severe log lines written (JSON, one per line, to standard error; "

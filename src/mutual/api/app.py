@@ -10,11 +10,13 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 from mutual import __version__
-from mutual.api.dependencies import DEPENDENCIES
+from mutual.api.dependencies import DEPENDENCIES, permission_guard
 from mutual.api.metrics import Metrics
 from mutual.api.observability import request_id_middleware
 from mutual.api.problems import EXCEPTION_HANDLERS, language_middleware
+from mutual.api.rate_limits import RateLimits
 from mutual.api.routes import (
+    access,
     accounts,
     exchanges,
     fund,
@@ -46,6 +48,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         app.state.runtime = rt
         app.state.authenticator = Authenticator(rt)
         app.state.metrics = Metrics(rt)
+        app.state.rate_limits = RateLimits(settings)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -104,6 +107,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             *fund.ROUTES,
             *goods.ROUTES,
             *rounds.ROUTES,
+            *access.ROUTES,
             offers.publish,
             offers.search,
             offers.get_offer,
@@ -119,6 +123,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             reports.time_bank_csv,
         ],
         dependencies=DEPENDENCIES,
+        guards=[permission_guard],
         security=[{"bearer": []}],
     )
     return Litestar(

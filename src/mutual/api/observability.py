@@ -23,6 +23,8 @@ from typing import Any, Final
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from mutual.usecases import audit
+
 REQUEST_ID: ContextVar[str | None] = ContextVar("mutual_request_id", default=None)
 HEADER: Final = b"x-request-id"
 _ACCEPTED_ID: Final = re.compile(rb"[A-Za-z0-9._:-]{1,64}")
@@ -77,6 +79,22 @@ def _request_id(scope: Scope) -> str:
     return uuid.uuid4().hex
 
 
+async def _audit(scope: Scope, audited: tuple[str, Any], status: int, request_id: str) -> None:
+    """An administrative action succeeded: who, what, from where, into the audit trail."""
+    operation, actor_id = audited
+    client = scope.get("client")
+    await audit.record(
+        scope["app"].state.runtime,
+        actor_id=actor_id,
+        operation=operation,
+        method=str(scope.get("method", "")),
+        path=scope["path"],
+        status=status,
+        source_ip=None if client is None else str(client[0]),
+        request_id=request_id,
+    )
+
+
 def request_id_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
@@ -96,6 +114,9 @@ def request_id_middleware(app: ASGIApp) -> ASGIApp:
 
         try:
             await app(scope, receive, send_with_id)
+            audited = scope.get("state", {}).get("audit")
+            if audited is not None and status < 400:
+                await _audit(scope, audited, status, request_id)
         finally:
             seconds = time.perf_counter() - started
             # The route's template (/accounts/{account_id}), not the ids themselves.

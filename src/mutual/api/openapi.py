@@ -1,6 +1,6 @@
 """The OpenAPI document, generated from the app; ``contracts/openapi.json`` is its committed copy.
 
-.venv/bin/python -m mutual.api.openapi    # regenerate contracts/openapi.json
+.venv/bin/python -m mutual.api.openapi    # regenerate contracts/openapi.json and permissions.md
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ from typing import Any
 from litestar.serialization import encode_json
 
 from mutual.api.app import create_app
+from mutual.core.permissions import render_markdown
 from mutual.settings import Settings
 
-CONTRACT = Path(__file__).resolve().parents[3] / "contracts" / "openapi.json"
+CONTRACTS = Path(__file__).resolve().parents[3] / "contracts"
+CONTRACT = CONTRACTS / "openapi.json"
+PERMISSIONS = CONTRACTS / "permissions.md"
 
 
 def openapi_document() -> dict[str, Any]:
@@ -31,7 +34,8 @@ def render(document: dict[str, Any]) -> str:
 
 def main() -> None:
     CONTRACT.write_text(render(openapi_document()))
-    print(f"wrote {CONTRACT}")
+    PERMISSIONS.write_text(render_markdown())
+    print(f"wrote {CONTRACT} and {PERMISSIONS}")
 
 
 if __name__ == "__main__":

@@ -26,7 +26,7 @@ from mutual.api.schemas import BODY_SHAPE_TAGS, ProblemOut
 from mutual.core.errors import LedgerError
 from mutual.core.messages import choose_language, problem_title
 from mutual.store.errors import StoreError, StoreUnavailable
-from mutual.usecases.errors import Unsigned
+from mutual.usecases.errors import RateLimited, Unsigned
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,10 @@ def problem_response(
 
 def _ledger_error(_: Request[Any, Any, Any], exc: LedgerError) -> Response[dict[str, Any]]:
     extra = exc.extra() if isinstance(exc, Unsigned) else {}
-    return problem_response(problem_document(exc.code, exc.detail, exc.field, **extra))
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
+    return problem_response(
+        problem_document(exc.code, exc.detail, exc.field, **extra), headers=headers
+    )
 
 
 def _store_error(_: Request[Any, Any, Any], exc: StoreError) -> Response[dict[str, Any]]:

@@ -30,6 +30,8 @@ class Role(StrEnum):
 class Principal:
     id: PrincipalId
     roles: frozenset[Role]
+    # What a service client's token admits (``core.permissions.SCOPES``); people have none.
+    scopes: frozenset[str] = frozenset()
 
     def has(self, role: Role) -> bool:
         return role in self.roles

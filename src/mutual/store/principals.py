@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from mutual.core.authority import Principal, Role
 from mutual.core.ids import PrincipalId
@@ -52,6 +53,8 @@ async def insert_token(
     *,
     now: datetime,
     expires_at: datetime | None,
+    name: str | None = None,
+    scopes: Iterable[str] | None = None,
 ) -> None:
     async with db.writing() as conn:
         await conn.execute(
@@ -61,23 +64,88 @@ async def insert_token(
                 token_hash=token_hash,
                 created_at=now,
                 expires_at=expires_at,
+                name=name,
+                scopes=None if scopes is None else sorted(scopes),
             )
         )
+
+
+LAST_USED_STEP = timedelta(minutes=1)
 
 
 async def principal_for_token(
     db: Database, token_hash: bytes, *, now: datetime
 ) -> Principal | None:
-    """The principal a live token stands for, or None for an unknown or expired token."""
+    """The principal a live token stands for (with the token's scopes), or None for an
+    unknown, expired or revoked token; notes the token's use."""
     query = (
-        select(tokens.c.principal_id, principal_roles.c.role)
+        select(
+            tokens.c.id,
+            tokens.c.principal_id,
+            tokens.c.scopes,
+            tokens.c.last_used_at,
+            principal_roles.c.role,
+        )
         .outerjoin(principal_roles, principal_roles.c.principal_id == tokens.c.principal_id)
-        .where(tokens.c.token_hash == token_hash)
+        .where(tokens.c.token_hash == token_hash, tokens.c.revoked_at.is_(None))
         .where(or_(tokens.c.expires_at.is_(None), tokens.c.expires_at > now))
     )
     async with db.reading() as conn:
         rows = (await conn.execute(query)).all()
     if not rows:
         return None
+    async with db.writing() as conn:
+        await conn.execute(update(tokens).where(tokens.c.id == rows[0].id).values(last_used_at=now))
     roles = frozenset(Role(r.role) for r in rows if r.role is not None)
-    return Principal(PrincipalId(rows[0].principal_id), roles)
+    scopes = frozenset(rows[0].scopes or ())
+    return Principal(PrincipalId(rows[0].principal_id), roles, scopes)
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceToken:
+    id: UUID
+    principal_id: UUID
+    name: str | None
+    scopes: list[str]
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+async def service_tokens(db: Database) -> list[ServiceToken]:
+    """Every service client's token, newest first (never the token itself)."""
+    query = (
+        select(
+            tokens.c.id,
+            tokens.c.principal_id,
+            tokens.c.name,
+            tokens.c.scopes,
+            tokens.c.created_at,
+            tokens.c.expires_at,
+            tokens.c.last_used_at,
+            tokens.c.revoked_at,
+        )
+        .where(tokens.c.scopes.is_not(None))
+        .order_by(tokens.c.created_at.desc(), tokens.c.id)
+    )
+    async with db.reading() as conn:
+        rows = (await conn.execute(query)).all()
+    return [ServiceToken(**{**r._mapping, "scopes": list(r.scopes or [])}) for r in rows]
+
+
+async def revoke_token(db: Database, token_id: UUID, *, now: datetime) -> bool:
+    """Revoke a service client's token; False when there is no such token. Revoking
+    again keeps the first time."""
+    async with db.writing() as conn:
+        found = await conn.scalar(
+            select(tokens.c.id).where(tokens.c.id == token_id, tokens.c.scopes.is_not(None))
+        )
+        if found is None:
+            return False
+        await conn.execute(
+            update(tokens)
+            .where(tokens.c.id == token_id, tokens.c.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+    return True

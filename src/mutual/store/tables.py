@@ -99,6 +99,12 @@ tokens = Table(
     Column("token_hash", LargeBinary(32), nullable=False, unique=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=True),
+    # A service client's token: its name, the scopes it admits (JSON list), when it was
+    # last used (to within the authenticator's cache) and when it was revoked.
+    Column("name", String(200), nullable=True),
+    Column("scopes", JSON, nullable=True),
+    Column("last_used_at", UTCDateTime(), nullable=True),
+    Column("revoked_at", UTCDateTime(), nullable=True),
 )
 
 accounts = Table(

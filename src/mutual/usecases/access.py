@@ -7,11 +7,20 @@ import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from uuid import UUID
 
 from mutual.core.authority import Principal, Role
 from mutual.core.ids import PrincipalId
-from mutual.store.principals import ensure_principal, insert_token, principal_for_token
-from mutual.usecases.errors import Forbidden, NotAuthenticated
+from mutual.core.permissions import SCOPES
+from mutual.store.principals import (
+    ServiceToken,
+    ensure_principal,
+    insert_token,
+    principal_for_token,
+    revoke_token,
+    service_tokens,
+)
+from mutual.usecases.errors import Forbidden, InvalidRequest, NotAuthenticated, NotFound
 from mutual.usecases.runtime import Runtime, new_id
 
 TOKEN_PREFIX = "mutual_"  # noqa: S105 -- a public prefix that makes leaked tokens greppable
@@ -47,6 +56,46 @@ async def issue_token(
     return IssuedToken(pid, token, expires_at)
 
 
+async def create_service_client(
+    rt: Runtime, caller: Principal, *, name: str, scopes: Iterable[str], ttl: timedelta | None
+) -> IssuedToken:
+    """A tool of the territory (the pact's register, a survey tool, a mail gateway): a
+    principal with the ``service`` role and a token limited to ``scopes``, shown once."""
+    if not caller.has(Role.OPERATOR):
+        raise Forbidden("only an operator creates service clients")
+    wanted = set(scopes)
+    unknown = wanted - set(SCOPES)
+    if unknown or not wanted:
+        raise InvalidRequest(f"scopes are among {list(SCOPES)}", field="scopes")
+    now = rt.clock()
+    pid = PrincipalId(new_id())
+    await ensure_principal(rt.db, pid, [Role.SERVICE], now=now)
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires_at = None if ttl is None else now + ttl
+    await insert_token(
+        rt.db,
+        new_id(),
+        pid,
+        token_hash(token),
+        now=now,
+        expires_at=expires_at,
+        name=name,
+        scopes=wanted,
+    )
+    return IssuedToken(pid, token, expires_at)
+
+
+async def list_service_clients(rt: Runtime) -> list[ServiceToken]:
+    return await service_tokens(rt.db)
+
+
+async def revoke_service_token(rt: Runtime, authenticator: Authenticator, token_id: UUID) -> None:
+    """Revoke at once, in this process too (not only when its cache entry expires)."""
+    if not await revoke_token(rt.db, token_id, now=rt.clock()):
+        raise NotFound("no service client token with this id", field="token_id")
+    authenticator.forget_all()
+
+
 async def issue_token_as(
     rt: Runtime,
     caller: Principal,
@@ -57,6 +106,8 @@ async def issue_token_as(
 ) -> IssuedToken:
     if not caller.has(Role.OPERATOR):
         raise Forbidden("only an operator may create tokens")
+    if Role.SERVICE in set(roles):
+        raise InvalidRequest("service clients are created at /service-clients", field="roles")
     return await issue_token(rt, roles=roles, principal_id=principal_id, ttl=ttl)
 
 
@@ -71,6 +122,10 @@ class Authenticator:
         self._rt = rt
         self._ttl = timedelta(seconds=rt.settings.token_cache_seconds)
         self._cache: dict[bytes, tuple[Principal, datetime]] = {}
+
+    def forget_all(self) -> None:
+        """Drop every cached token, so a revocation holds from the next request."""
+        self._cache.clear()
 
     async def authenticate(self, authorization: str | None) -> Principal:
         if authorization is None or not authorization.startswith("Bearer "):

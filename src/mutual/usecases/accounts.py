@@ -10,6 +10,7 @@ from mutual.core.accounts import Account, OwnerKind, open_account
 from mutual.core.authority import Principal, Role
 from mutual.core.entries import EntryType, account_payload
 from mutual.core.ids import AccountId
+from mutual.core.permissions import reads_everything
 from mutual.core.signing import Domain
 from mutual.core.units import Unit, parse_unit
 from mutual.store import accounts as account_store
@@ -32,7 +33,7 @@ class Page(Generic[T]):
 
 def may_read(principal: Principal, account: Account) -> bool:
     """Members read their own accounts and the shared ones (pools, projects, points)."""
-    if principal.has(Role.OPERATOR) or principal.has(Role.AUDITOR):
+    if reads_everything(principal):
         return True
     return account.owner_kind is not OwnerKind.MEMBER or account.owned_by(principal.id)
 
@@ -114,7 +115,7 @@ async def list_accounts(
     cursor: str | None,
     limit: int,
 ) -> Page[Account]:
-    if not (principal.has(Role.OPERATOR) or principal.has(Role.AUDITOR)):
+    if not reads_everything(principal):
         if owner_id is None:
             owner_id = str(principal.id)
         elif owner_id != str(principal.id):

@@ -7,6 +7,7 @@ UseCaseError
  ├── IdempotencyKeyMismatch    idempotency_key_mismatch: header and id differ
  ├── InvalidCursor             invalid_cursor: a pagination cursor we did not issue
  ├── InvalidRequest            invalid_request: a parameter out of range, a bad proof request
+ ├── RateLimited               too_many_requests: past a rate limit; ``retry_after`` seconds
  └── Unsigned                  unsigned: a composed transaction sent without signatures; the
                                problem carries the ``signing_payload`` to sign and send back
 """
@@ -75,3 +76,13 @@ class Unsigned(UseCaseError):
         if self.signing_payloads:
             found["signing_payloads"] = list(self.signing_payloads)
         return found
+
+
+class RateLimited(UseCaseError):
+    """Past a rate limit (per principal, per address); answered 429 with Retry-After."""
+
+    code = "too_many_requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)

@@ -31,7 +31,7 @@ from mutual.core.transactions import MEMO_SALT_MIN_BYTES, transaction_payload
 from mutual.store import timebank as store
 from mutual.store.outcomes import Outcome
 from mutual.usecases.errors import IdempotencyKeyMismatch, InvalidRequest, NotFound
-from mutual.usecases.members import active_member, is_coordinator
+from mutual.usecases.members import active_member, is_coordinator, oversees
 from mutual.usecases.runtime import Runtime, new_id
 from mutual.usecases.transactions import SignedTransaction, record_transactions
 
@@ -108,7 +108,7 @@ async def read_proposal(rt: Runtime, reader: Principal, proposal_id: UUID) -> Pr
     async with rt.db.reading() as conn:
         proposal = await store.get_proposal(conn, proposal_id)
     if proposal is None or not (
-        reader.id in (proposal.provider, proposal.receiver) or is_coordinator(reader)
+        reader.id in (proposal.provider, proposal.receiver) or oversees(reader)
     ):
         raise NotFound("no such proposal", field="id")
     return proposal
@@ -200,7 +200,7 @@ async def list_proposals(
     limit: int,
 ) -> list[Proposal]:
     await expire_due(rt)
-    member = None if is_coordinator(caller) and role is None else caller.id
+    member = None if oversees(caller) and role is None else caller.id
     async with rt.db.reading() as conn:
         return await store.list_proposals(
             conn, member, role=role, status=status, after=after, limit=limit

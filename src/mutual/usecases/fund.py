@@ -19,7 +19,7 @@ from uuid import UUID
 from mutual.core import fund as core
 from mutual.core import fund_trace
 from mutual.core.accounts import Account
-from mutual.core.authority import Principal, Role
+from mutual.core.authority import Principal
 from mutual.core.fund import ContributionKind, Deposit, PartnerKind
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.signing import Signature
@@ -33,7 +33,7 @@ from mutual.store.principals import principal_exists
 from mutual.store.projects import ProjectRecord
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
 from mutual.usecases.flows import Composed, is_recorded, record_composed
-from mutual.usecases.members import active_member, is_coordinator, require_coordinator
+from mutual.usecases.members import active_member, is_coordinator, oversees, require_coordinator
 from mutual.usecases.runtime import Runtime, new_id
 
 # --- Partners ----------------------------------------------------------------------
@@ -84,7 +84,7 @@ async def create_partner(
 
 
 def _may_see_partner(caller: Principal, partner: PartnerRecord) -> bool:
-    return is_coordinator(caller) or caller.has(Role.AUDITOR) or caller.id == partner.principal_id
+    return oversees(caller) or caller.id == partner.principal_id
 
 
 async def read_partner(rt: Runtime, caller: Principal, partner_id: UUID) -> PartnerRecord:

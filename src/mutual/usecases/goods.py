@@ -28,7 +28,7 @@ from mutual.store.outcomes import Outcome
 from mutual.usecases.collection_points import point_record, read_kind, unit_of
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
 from mutual.usecases.flows import Composed, is_recorded, record_composed
-from mutual.usecases.members import active_member, is_coordinator
+from mutual.usecases.members import active_member, oversees
 from mutual.usecases.runtime import Runtime, new_id
 
 # -- flows -------------------------------------------------------------------------------
@@ -288,7 +288,7 @@ async def point_loans(
 ) -> list[LoanView]:
     """The point's open loans, soonest due first; for its keepers and coordinators."""
     point = await point_record(rt, point_id)
-    if not is_coordinator(caller) and caller.id not in point.keepers:
+    if not oversees(caller) and caller.id not in point.keepers:
         raise Forbidden("only the point's keepers and coordinators see its loans")
     async with rt.db.reading() as conn:
         loans = await store.open_loans(conn, point_id=point_id, member_id=member_id)

@@ -12,6 +12,7 @@ from mutual.core.accounts import Account, OwnerKind
 from mutual.core.authority import Principal, Role
 from mutual.core.bounds import BoundsDefault
 from mutual.core.ids import AccountId, PrincipalId
+from mutual.core.permissions import reads_everything
 from mutual.core.timebank import LimitState, limit_state
 from mutual.core.units import TIME
 from mutual.store import accounts as account_store
@@ -34,6 +35,12 @@ VISIBILITIES = ("members", "coordinators")
 
 def is_coordinator(principal: Principal) -> bool:
     return bool(principal.roles & COORDINATORS)
+
+
+def oversees(principal: Principal) -> bool:
+    """Reads what coordinators read: coordinators, auditors, and service clients (within
+    their token's scope, which the HTTP edge checked)."""
+    return is_coordinator(principal) or reads_everything(principal)
 
 
 def require_coordinator(principal: Principal) -> None:
@@ -214,7 +221,7 @@ async def update_profile(rt: Runtime, member: Principal, profile: Profile) -> di
 async def list_members(
     rt: Runtime, caller: Principal, *, status: str | None, after: UUID | None, limit: int
 ) -> list[dict[str, Any]]:
-    if status != "active":
+    if status != "active" and not oversees(caller):
         require_coordinator(caller)
     async with rt.db.reading() as conn:
         records = await store.list_members(conn, status=status, after=after, limit=limit)
@@ -230,7 +237,8 @@ class NearLimit:
 
 async def near_limits(rt: Runtime, caller: Principal) -> list[NearLimit]:
     """Members near (within the warning margin) or past a bound, for coordinators."""
-    require_coordinator(caller)
+    if not oversees(caller):
+        require_coordinator(caller)
     margin = rt.settings.limit_warning_minutes
     async with rt.db.reading() as conn:
         rows = await store.member_accounts_near(conn, margin=margin)

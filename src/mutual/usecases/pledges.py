@@ -9,7 +9,7 @@ from datetime import date
 from uuid import UUID
 
 from mutual.core import pledges as core
-from mutual.core.authority import Principal, Role
+from mutual.core.authority import Principal
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.quarters import parse_quarter
 from mutual.core.signing import Signature
@@ -25,7 +25,7 @@ from mutual.store.pledges import AccountSums
 from mutual.store.projects import ProjectRecord
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
 from mutual.usecases.flows import Composed, is_recorded, record_composed
-from mutual.usecases.members import active_member, is_coordinator, require_coordinator
+from mutual.usecases.members import active_member, is_coordinator, oversees, require_coordinator
 from mutual.usecases.runtime import Runtime, new_id
 
 
@@ -226,7 +226,7 @@ async def member_pledges(
 ) -> list[QuarterView]:
     """What a member pledged per quarter and what became of it (coordinators: anyone)."""
     member = member_id or caller.id
-    if member != caller.id and not (is_coordinator(caller) or caller.has(Role.AUDITOR)):
+    if member != caller.id and not oversees(caller):
         raise Forbidden("members read their own pledges", field="member_id")
     q = None if quarter is None else parse_quarter(quarter)
     async with rt.db.reading() as conn:
@@ -258,7 +258,7 @@ async def project_volunteers(
     """Who was allocated to the project and what they delivered (its lead, coordinators
     and auditors)."""
     project = await _project(rt, project_id)
-    if not (_leads(caller, project) or caller.has(Role.AUDITOR)):
+    if not (_leads(caller, project) or oversees(caller)):
         raise Forbidden("the project's lead and coordinators see its volunteers")
     q = None if quarter is None else parse_quarter(quarter)
     async with rt.db.reading() as conn:
@@ -272,7 +272,7 @@ async def project_volunteers(
 
 async def pool(rt: Runtime, caller: Principal, quarter: str) -> dict[PrincipalId, int]:
     """What the pledge pool holds of each member's pledge for a quarter (coordinators)."""
-    if not (is_coordinator(caller) or caller.has(Role.AUDITOR)):
+    if not oversees(caller):
         raise Forbidden("coordinators see the pledge pool")
     async with rt.db.reading() as conn:
         held = await store.held_balances(conn, parse_quarter(quarter))

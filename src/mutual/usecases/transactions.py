@@ -7,10 +7,11 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mutual.core.authority import Principal, Role
+from mutual.core.authority import Principal
 from mutual.core.entries import EntryType, signed_log_entry
 from mutual.core.errors import LedgerError
 from mutual.core.ids import TransactionId
+from mutual.core.permissions import reads_everything
 from mutual.core.signing import Domain, Signature, canonical, check_signatures
 from mutual.core.transactions import (
     Transaction,
@@ -116,7 +117,7 @@ async def read_transaction(
     record = await ledger_reads.get_transaction(rt.db, tx_id)
     if record is None:
         raise NotFound("no such transaction", field="id")
-    if not (principal.has(Role.OPERATOR) or principal.has(Role.AUDITOR)):
+    if not reads_everything(principal):
         owns = [await get_account(rt.db, p.account_id) for p in record.postings]
         mine = record.initiator == principal.id or any(
             a is not None and a.owned_by(principal.id) for a in owns

@@ -1,0 +1,256 @@
+"""Who may call what: the permission matrix, in one place.
+
+Each operation of the HTTP API (by its ``operationId``) names the roles that may call it
+for anything (``full``), the roles that may call it only for what is theirs (``own``: a
+member's own accounts, the project they lead, the point they keep, the partner they sign
+for; the use case narrows it), and the scope a service client's token needs (``None``:
+no service client may). ``public`` operations need no token at all. The HTTP edge
+refuses a call the matrix does not allow (401 without a token, 403 with one) before any
+handler runs; ``contracts/permissions.md`` is rendered from this table, and a test calls
+every operation as every role and checks each cell.
+
+Project leads and collection-point keepers are residents acting within their scope;
+an auditor reads everything and writes nothing but checkpoint cosignatures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from mutual.core.authority import Principal, Role
+
+
+class Cell(StrEnum):
+    YES = "yes"
+    OWN = "own"
+    NO = "—"
+
+
+@dataclass(frozen=True, slots=True)
+class Permission:
+    full: frozenset[Role] = frozenset()
+    own: frozenset[Role] = frozenset()
+    scope: str | None = None
+    public: bool = False
+    # An administrative action: each success goes to the audit trail.
+    audited: bool = False
+
+    def allows(self, principal: Principal | None) -> bool:
+        if self.public:
+            return True
+        if principal is None:
+            return False
+        if principal.has(Role.SERVICE):
+            return self.scope is not None and self.scope in principal.scopes
+        return bool(principal.roles & (self.full | self.own))
+
+    def cell(self, role: Role) -> Cell:
+        if self.public or role in self.full:
+            return Cell.YES
+        return Cell.OWN if role in self.own else Cell.NO
+
+
+R = Role.MEMBER
+C = Role.COORDINATION_MEMBER
+F = Role.FACILITATOR
+P = Role.PARTNER
+A = Role.AUDITOR
+O = Role.OPERATOR  # noqa: E741 -- the matrix reads as a table of role letters
+COORD = frozenset({C, O})
+PEOPLE = frozenset({R, C, F, P, A, O})
+
+# Roles the matrix shows as columns (service clients: a column per scope held or not).
+COLUMNS = (R, C, F, P, A, O)
+
+SCOPES = (
+    "ledger:read",
+    "ledger:write",
+    "members:read",
+    "offers:read",
+    "projects:read",
+    "rounds:read",
+    "fund:read",
+    "goods:read",
+    "pledges:read",
+    "reports:read",
+    "events:read",
+)
+
+
+def _read(
+    scope: str, *, own: frozenset[Role] = frozenset(), full: frozenset[Role] = PEOPLE
+) -> Permission:
+    """A read: everyone in ``full`` (auditors always), ``own`` for their own only."""
+    return Permission(full | {A}, own - full - {A}, scope)
+
+
+def _write(
+    full: frozenset[Role],
+    own: frozenset[Role] = frozenset(),
+    scope: str | None = None,
+    *,
+    audited: bool = False,
+) -> Permission:
+    return Permission(full - {A}, own - full - {A}, scope, audited=audited)
+
+
+def _admin(full: frozenset[Role], own: frozenset[Role] = frozenset()) -> Permission:
+    """An administrative action: each success goes to the audit trail."""
+    return _write(full, own, audited=True)
+
+
+PUBLIC = Permission(public=True)
+SELF = Permission(frozenset({R}))  # a member's own data: nobody else's
+
+MATRIX: dict[str, Permission] = {
+    # Health and the log's public face: anyone may watch the log and check a checkpoint.
+    "getHealth": PUBLIC,
+    "getReadiness": PUBLIC,
+    "getLiveness": PUBLIC,
+    "getLogInfo": PUBLIC,
+    "getLatestCheckpoint": PUBLIC,
+    "getCheckpoint": PUBLIC,
+    "applyToJoin": PUBLIC,
+    "getMetrics": _read("reports:read", full=frozenset({O})),
+    # The ledger.
+    "listAccounts": _read("ledger:read", own=PEOPLE, full=frozenset({O})),
+    "getAccount": _read("ledger:read", own=PEOPLE, full=frozenset({O})),
+    "getAccountStatement": _read("ledger:read", own=PEOPLE, full=frozenset({O})),
+    "createAccount": _admin(frozenset({O})),
+    "recordTransactions": _write(COORD, frozenset({R, F, P}), "ledger:write"),
+    "getTransaction": _read("ledger:read", own=PEOPLE, full=frozenset({O})),
+    "reverseTransaction": _admin(COORD, frozenset({R})),
+    "recordKeyEvent": _write(frozenset({O}), PEOPLE),
+    "listKeys": _read("ledger:read"),
+    "getKey": _read("ledger:read"),
+    "signCheckpoint": Permission(PEOPLE, scope="ledger:read"),  # a signed note, no entry
+    "addCosignature": Permission(frozenset({A, O, P})),
+    "getConsistencyProof": _read("ledger:read"),
+    "getInclusionProof": _read("ledger:read"),
+    "getMe": Permission(PEOPLE),
+    "createToken": _admin(frozenset({O})),
+    "createServiceClient": _admin(frozenset({O})),
+    "listServiceClients": _read("reports:read", full=frozenset({O})),
+    "revokeServiceClientToken": _admin(frozenset({O})),
+    "listAuditEvents": _read("reports:read", full=frozenset({O})),
+    # Members and the time bank.
+    "listMembers": _read("members:read", own=frozenset({R, F, P}), full=COORD),
+    "getMember": _read("members:read", own=frozenset({R, F, P}), full=COORD),
+    "acceptMember": _admin(COORD),
+    "refuseMember": _admin(COORD),
+    "eraseMember": _admin(COORD, frozenset({R})),
+    "setMemberLimits": _admin(COORD),
+    "membersNearLimits": _read("members:read", full=COORD),
+    "getTerritoryLimits": _read("members:read"),
+    "setTerritoryLimits": _admin(COORD),
+    "exportMyData": SELF,
+    "listMyLoans": SELF,
+    "updateMyProfile": SELF,
+    "myStatementCsv": SELF,
+    "myNotifications": Permission(frozenset(), PEOPLE),
+    "searchOffers": _read("offers:read"),
+    "getOffer": _read("offers:read"),
+    "publishOffer": _write(frozenset({R})),
+    "closeOffer": _write(COORD, frozenset({R})),
+    "renewOffer": _write(COORD, frozenset({R})),
+    "listProposals": _read("ledger:read", own=frozenset({R}), full=COORD),
+    "getProposal": _read("ledger:read", own=frozenset({R}), full=COORD),
+    "proposeExchange": _write(COORD, frozenset({R})),
+    "confirmProposal": _write(COORD, frozenset({R})),
+    "rejectProposal": _write(COORD, frozenset({R})),
+    "timeBankReport": _read("reports:read", full=COORD),
+    "timeBankReportCsv": _read("reports:read", full=COORD),
+    # Projects, pledges, the fund, shared goods.
+    "listProjects": _read("projects:read"),
+    "getProject": _read("projects:read"),
+    "createProject": _write(COORD),
+    "changeProjectLead": _admin(COORD),
+    "confirmDelivery": _write(COORD, frozenset({R})),
+    "recordDisbursement": _write(COORD, frozenset({R})),
+    "listProjectVolunteers": _read("pledges:read", own=frozenset({R}), full=COORD),
+    "listPledges": _read("pledges:read", own=frozenset({R}), full=COORD),
+    "pledgeHours": _write(COORD, frozenset({R})),
+    "allocatePledges": _write(COORD),
+    "getPledgePool": _read("pledges:read", full=COORD),
+    "releasePledges": _write(COORD),
+    "getFund": _read("fund:read"),
+    "listPartners": _read("fund:read", own=frozenset({R, P}), full=COORD),
+    "getPartner": _read("fund:read", own=frozenset({R, P}), full=COORD),
+    "tracePartner": _read("fund:read", own=frozenset({R, P}), full=COORD),
+    "createPartner": _admin(COORD),
+    "recordContribution": _write(COORD, frozenset({R, P})),
+    "recordRepayment": _write(COORD),
+    "recordGrant": _write(COORD),
+    "listGoodKinds": _read("goods:read"),
+    "getGoodKind": _read("goods:read"),
+    "getGoodKindHistory": _read("goods:read"),
+    "createGoodKind": _write(COORD),
+    "listCollectionPoints": _read("goods:read"),
+    "getCollectionPoint": _read("goods:read"),
+    "createCollectionPoint": _write(COORD),
+    "changeCollectionPointKeepers": _admin(COORD),
+    "listCollectionPointLoans": _read("goods:read", own=frozenset({R}), full=COORD),
+    "depositGoods": _write(COORD, frozenset({R})),
+    "lendGoods": _write(COORD, frozenset({R})),
+    "returnGoods": _write(COORD, frozenset({R})),
+    "transferGoods": _write(COORD, frozenset({R})),
+    "giveGoods": _write(COORD, frozenset({R})),
+    # Allocation rounds: the facilitator runs them, voters on the roll take part.
+    "listRounds": _read("rounds:read"),
+    "getRound": _read("rounds:read"),
+    "getRoundResult": _read("rounds:read"),
+    "createRound": _write(COORD | {F}),
+    "submitProject": _write(COORD, frozenset({R})),
+    "snapshotRound": _write(COORD | {F}),
+    "proposeAllocation": _write(COORD | {F}),
+    "takeStance": _write(frozenset(), frozenset({R})),
+    "closeConsent": _write(COORD | {F}),
+    "castBallot": _write(frozenset(), frozenset({R, C})),
+    "closeBallot": _write(COORD | {F}),
+    "executeRound": _write(COORD | {F}),
+    "cancelRound": _admin(COORD | {F}),
+}
+
+
+def reads_everything(principal: Principal) -> bool:
+    """Operators and auditors read every record; a service client every record its
+    token's scope admits (the HTTP edge checked the scope)."""
+    return (
+        principal.has(Role.OPERATOR) or principal.has(Role.AUDITOR) or principal.has(Role.SERVICE)
+    )
+
+
+def render_markdown() -> str:
+    """``contracts/permissions.md``: the matrix as a table, one row per operation."""
+    names = {
+        R: "resident",
+        C: "coordination group",
+        F: "facilitator",
+        P: "partner",
+        A: "auditor",
+        O: "operator",
+    }
+    header = ["operation", "anonymous", *(names[r] for r in COLUMNS), "service scope", "audited"]
+    lines = [
+        "# Permissions",
+        "",
+        "Generated from `src/mutual/core/permissions.py` by `python -m mutual.api.openapi`;",
+        "do not edit. `yes`: for anything; `own`: only for what is theirs (their accounts,",
+        "the project they lead, the point they keep, the partner they sign for, a round they",
+        "are on the roll of); `—`: refused (401 without a token, 403 with one) before anything",
+        "is read or written. A service client's token must hold the scope named; project",
+        "leads and keepers are residents acting within their scope. Each success of an",
+        "`audited` operation goes to the audit trail (`GET /audit`): who, when, the",
+        "operation and its path, the client's address and the request id.",
+        "",
+        "| " + " | ".join(header) + " |",
+        "| " + " | ".join("---" for _ in header) + " |",
+    ]
+    for operation in sorted(MATRIX):
+        perm = MATRIX[operation]
+        cells = ["yes" if perm.public else "—", *(perm.cell(r).value for r in COLUMNS)]
+        scope = "(public)" if perm.public else (f"`{perm.scope}`" if perm.scope else "—")
+        audited = "yes" if perm.audited else ""
+        lines.append(f"| `{operation}` | " + " | ".join(cells) + f" | {scope} | {audited} |")
+    return "\n".join(lines) + "\n"
