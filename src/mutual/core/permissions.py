@@ -210,6 +210,8 @@ MATRIX: dict[str, Permission] = {
     "closeBallot": _write(COORD | {F}),
     "executeRound": _write(COORD | {F}),
     "cancelRound": _admin(COORD | {F}),
+    # Sign-in for people (entries added with their routes).
+    # Events and webhooks (entries added with their routes).
 }
 
 
