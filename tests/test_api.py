@@ -681,3 +681,15 @@ def test_every_problem_type_has_a_title_in_french_and_english() -> None:
         titles = [PROBLEM_TITLES[code][language] for code in STATUS_BY_CODE]
         assert all(titles)
         assert len(set(titles)) == len(titles)
+
+
+async def test_nul_characters_are_refused_before_the_database(api: Api) -> None:
+    """PostgreSQL cannot store a NUL character: a body or a query holding one is refused
+    as invalid input (found by schemathesis as a 500 on PostgreSQL)."""
+    body = {"display_name": "Awa\x00", "neighbourhood": "Drouot", "languages": ["fr"]}
+    answer = await api.client.post(f"{API}/members/applications", json=body)
+    assert_problem(answer, 422, "invalid_request")
+    searched = await api.client.get(f"{API}/offers?q=jardin%00", headers=api.operator)
+    assert_problem(searched, 422, "invalid_request")
+    listed = await api.client.get(f"{API}/members?status=applied", headers=api.operator)
+    assert "Awa" not in listed.text

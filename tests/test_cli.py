@@ -86,12 +86,23 @@ def test_demo_loads_once(tmp_path: Path) -> None:
                     "SELECT count(DISTINCT category), count(*) FROM offers",
                     "SELECT count(*) FROM accounts WHERE owner_kind = 'member'"
                     " AND unit = 'TIME' AND balance BETWEEN -600 AND 600",
+                    "SELECT kind, count(*) FROM round_entries GROUP BY 1 ORDER BY 1",
                 )
             )
 
     assert "token" in _run(["demo"], env)
     first = snapshot()
-    accounts, kinds, [(total,)], _, people, proposals, [(categories, offers)], [(within,)] = first
+    (
+        accounts,
+        kinds,
+        [(total,)],
+        _,
+        people,
+        proposals,
+        [(categories, offers)],
+        [(within,)],
+        steps,
+    ) = first
     # Members: 300 TIME accounts, 100 pledge promises, a resident partner's EUR account.
     # Pools: the commons, 100 pledges held, the fund. Projects: 8 of their own, 10
     # volunteers' allocations. Points: the goods' shelves, intakes, gifts and loans.
@@ -115,6 +126,18 @@ def test_demo_loads_once(tmp_path: Path) -> None:
     assert dict(proposals).keys() == {"pending", "expired"}
     assert (categories, offers) == (15, 300)
     assert within > 200, "most balances end within ±10 h"
+    # Two rounds: last quarter's, executed after its ballot; this quarter's, still voting.
+    assert dict(steps) == {
+        "draft": 2,
+        "submission": 6,
+        "snapshot": 2,
+        "proposal": 2,
+        "stance": 75,
+        "consent_closed": 2,
+        "ballot": 51,
+        "ballot_closed": 1,
+        "executed": 1,
+    }
     _run(["demo"], env)
     assert snapshot() == first
 

@@ -44,6 +44,8 @@ async def test_every_export_line_matches_the_schema(runtime: Runtime) -> None:
         "key_event",
         "account",
         "bounds",
+        "round",
+        "ballot",
         "transaction",
         "checkpoint",
         "balance",

@@ -48,7 +48,7 @@ def test_serve_with_demo_answers_on_the_printed_url(tmp_path: Path) -> None:
 def _check_demo_server(process: subprocess.Popen[str], port: int) -> tuple[str, str]:
     assert process.stdout is not None
     lines: list[str] = []
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while not any("serving on" in line for line in lines) and time.monotonic() < deadline:
         lines.append(process.stdout.readline())
     token = next(line.split(": ", 1)[1].strip() for line in lines if "token" in line)

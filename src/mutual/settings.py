@@ -133,6 +133,59 @@ class Settings(BaseSettings):
         ge=1,
         description="Most items of shared goods (all points and kinds) a member holds on loan.",
     )
+    session_hours: float = Field(
+        default=8,
+        gt=0,
+        le=24 * 30,
+        description="How long a web sign-in session lasts (the `mutual_session` cookie's "
+        "Max-Age); it is not extended by use.",
+    )
+    sign_in_max_failures: int = Field(
+        default=5,
+        ge=1,
+        description="Wrong passwords in a row after which a login is locked.",
+    )
+    sign_in_lock_minutes: int = Field(
+        default=15,
+        ge=1,
+        description="How long a locked login refuses password sign-in (429 with Retry-After); "
+        "sign-in links still work.",
+    )
+    sign_in_link_minutes: int = Field(
+        default=15,
+        ge=1,
+        le=24 * 60,
+        description="How long a one-time sign-in link stays valid.",
+    )
+    events_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="How often event streams and the webhook deliverer look for log entries "
+        "written by other processes (this process's writes wake them at once).",
+    )
+    events_heartbeat_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="An event stream sends a keep-alive comment after this long without an "
+        "event, so that proxies keep the connection open.",
+    )
+    webhook_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="How long a webhook receiver has to answer a delivery before it counts "
+        "as failed.",
+    )
+    webhook_backoff_base_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="Wait before the first retry of a failed webhook delivery; each further "
+        "failure doubles it (with jitter).",
+    )
+    webhook_backoff_max_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="Longest wait between two attempts of a webhook delivery.",
+    )
 
     def unsafe_for(self, *, workers: int) -> list[str]:
         """Why these settings must not serve (empty when they may), all reasons at once."""

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from litestar import Litestar, Router
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
@@ -13,11 +14,12 @@ from mutual import __version__
 from mutual.api.dependencies import DEPENDENCIES, permission_guard
 from mutual.api.metrics import Metrics
 from mutual.api.observability import request_id_middleware
-from mutual.api.problems import EXCEPTION_HANDLERS, language_middleware
+from mutual.api.problems import EXCEPTION_HANDLERS, language_middleware, problem_responses
 from mutual.api.rate_limits import RateLimits
 from mutual.api.routes import (
     access,
     accounts,
+    events,
     exchanges,
     fund,
     goods,
@@ -31,14 +33,30 @@ from mutual.api.routes import (
     projects,
     reports,
     rounds,
+    sign_in,
     system,
     transactions,
 )
+from mutual.core.permissions import MATRIX
 from mutual.settings import Settings
 from mutual.usecases.access import Authenticator
 from mutual.usecases.runtime import Runtime, open_runtime
 
 API_PREFIX = "/api/v1"
+
+
+def with_refusals(handlers: list[HTTPRouteHandler]) -> list[HTTPRouteHandler]:
+    """Document on every route the refusals the edge may give before its handler runs:
+    401 and 403 (the permission matrix) unless public, 429 (rate limits) on writes and on
+    public routes, 422 for parameters out of their schema; a handler's own entries win."""
+    for handler in handlers:
+        permission = MATRIX[str(handler.operation_id)]
+        writes = not {"GET", "HEAD"} >= set(handler.http_methods)
+        statuses = ({401, 403, 422} if not permission.public else {422}) | (
+            {429} if writes or permission.public else set()
+        )
+        handler.responses = {**problem_responses(*statuses), **(handler.responses or {})}
+    return handlers
 
 
 def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litestar:
@@ -54,74 +72,80 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if runtime is not None:
             attach(app, runtime)
-            yield
+            async with events.serving(app, runtime):
+                yield
             return
         async with open_runtime(settings) as rt:
             attach(app, rt)
-            yield
+            async with events.serving(app, rt):
+                yield
 
     api = Router(
         path=API_PREFIX,
-        route_handlers=[
-            system.health,
-            system.ready,
-            system.live,
-            system.metrics,
-            system.create_token,
-            accounts.create_account,
-            accounts.get_account,
-            accounts.list_accounts,
-            accounts.get_statement,
-            transactions.record_transactions,
-            transactions.get_transaction,
-            transactions.reverse_transaction,
-            keys.record_key_event,
-            keys.list_keys,
-            keys.get_key,
-            keys.me,
-            log.log_info,
-            log.latest_checkpoint,
-            log.checkpoint_at,
-            log.sign_checkpoint,
-            log.add_cosignature,
-            log.inclusion_proof,
-            log.consistency_proof,
-            members.apply,
-            members.accept,
-            members.refuse,
-            members.list_members,
-            members.near_limits,
-            members.get_member,
-            members.update_profile,
-            members.export_me,
-            members.erase,
-            members.statement_csv,
-            limits.get_territory_limits,
-            limits.set_territory_limits,
-            limits.set_member_limits,
-            projects.create_project,
-            projects.list_projects,
-            projects.get_project,
-            projects.change_lead,
-            *pledges.ROUTES,
-            *fund.ROUTES,
-            *goods.ROUTES,
-            *rounds.ROUTES,
-            *access.ROUTES,
-            offers.publish,
-            offers.search,
-            offers.get_offer,
-            offers.renew,
-            offers.close,
-            exchanges.propose,
-            exchanges.list_proposals,
-            exchanges.get_proposal,
-            exchanges.confirm,
-            exchanges.reject,
-            notifications.notifications,
-            reports.time_bank,
-            reports.time_bank_csv,
-        ],
+        route_handlers=with_refusals(
+            [
+                system.health,
+                system.ready,
+                system.live,
+                system.metrics,
+                system.create_token,
+                accounts.create_account,
+                accounts.get_account,
+                accounts.list_accounts,
+                accounts.get_statement,
+                transactions.record_transactions,
+                transactions.get_transaction,
+                transactions.reverse_transaction,
+                keys.record_key_event,
+                keys.list_keys,
+                keys.get_key,
+                keys.me,
+                log.log_info,
+                log.latest_checkpoint,
+                log.checkpoint_at,
+                log.sign_checkpoint,
+                log.add_cosignature,
+                log.inclusion_proof,
+                log.consistency_proof,
+                members.apply,
+                members.accept,
+                members.refuse,
+                members.list_members,
+                members.near_limits,
+                members.get_member,
+                members.update_profile,
+                members.export_me,
+                members.erase,
+                members.statement_csv,
+                limits.get_territory_limits,
+                limits.set_territory_limits,
+                limits.set_member_limits,
+                projects.create_project,
+                projects.list_projects,
+                projects.get_project,
+                projects.change_lead,
+                *pledges.ROUTES,
+                *fund.ROUTES,
+                *goods.ROUTES,
+                *rounds.ROUTES,
+                *access.ROUTES,
+                *events.ROUTES,
+                *sign_in.ROUTES,
+                offers.publish,
+                offers.search,
+                offers.get_offer,
+                offers.renew,
+                offers.close,
+                exchanges.propose,
+                exchanges.list_proposals,
+                exchanges.get_proposal,
+                exchanges.confirm,
+                exchanges.reject,
+                notifications.notifications,
+                reports.time_bank,
+                reports.time_bank_csv,
+            ]
+        ),
         dependencies=DEPENDENCIES,
         guards=[permission_guard],
         security=[{"bearer": []}],

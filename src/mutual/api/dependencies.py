@@ -18,8 +18,8 @@ from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 from mutual.api.rate_limits import RateLimits
 from mutual.core.authority import Principal, Role
 from mutual.core.permissions import MATRIX
-from mutual.usecases.access import Authenticator
-from mutual.usecases.errors import Forbidden
+from mutual.usecases.access import SESSION_COOKIE, Authenticator
+from mutual.usecases.errors import Forbidden, InvalidRequest
 from mutual.usecases.runtime import Runtime
 
 
@@ -28,34 +28,58 @@ def runtime_of(state: State) -> Runtime:
     return runtime
 
 
+def _writes(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    return connection.scope.get("method") not in ("GET", "HEAD")
+
+
+async def authenticate(connection: ASGIConnection[Any, Any, Any, Any]) -> Principal:
+    """The caller, by bearer token, else by session cookie (a session's writes must carry
+    its CSRF token). A bearer token wins: that path, the hot one, reads no cookie."""
+    authenticator: Authenticator = connection.app.state.authenticator
+    authorization = connection.headers.get("authorization")
+    if authorization is None:
+        session_id = connection.cookies.get(SESSION_COOKIE)
+        if session_id:
+            session = await authenticator.session(
+                session_id,
+                csrf_token=connection.headers.get("x-csrf-token"),
+                writes=_writes(connection),
+            )
+            # Signing out, and a password change, act on the session the request came with.
+            connection.state.session = session
+            return session.principal
+    return await authenticator.authenticate(authorization)
+
+
 async def provide_principal(request: Request[Any, Any, State]) -> Principal:
     # The permission guard has already authenticated the caller of a non-public route.
     found: Principal | None = request.state.get("principal")
     if found is not None:
         return found
-    authenticator: Authenticator = request.app.state.authenticator
-    return await authenticator.authenticate(request.headers.get("authorization"))
+    return await authenticate(request)
 
 
 async def permission_guard(
     connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
 ) -> None:
     """The permission matrix, enforced once for every route before its handler runs:
-    401 without a valid token, 403 when the caller's roles (or a service client's
+    401 without a valid token or session, 403 when the caller's roles (or a service client's
     scopes) do not allow the operation. Use cases then narrow ``own`` cells."""
+    if b"%00" in connection.scope.get("query_string", b"") or "\x00" in connection.scope["path"]:
+        # PostgreSQL cannot store or compare a NUL character; it is never meaningful text.
+        raise InvalidRequest("the path and query may not contain the NUL character")
     operation = handler.operation_id if isinstance(handler, HTTPRouteHandler) else None
     permission = MATRIX.get(str(operation))
     if permission is None:
         raise Forbidden(f"operation {operation!r} is not in the permission matrix")
     limits: RateLimits = connection.app.state.rate_limits
     address = "" if connection.client is None else connection.client.host
-    writes = connection.scope.get("method") not in ("GET", "HEAD")
+    writes = _writes(connection)
     if permission.public:
         if writes:
             limits.anonymous(address)
         return
-    authenticator: Authenticator = connection.app.state.authenticator
-    principal = await authenticator.authenticate(connection.headers.get("authorization"))
+    principal = await authenticate(connection)
     if writes:
         limits.write(str(principal.id), address)
     if not permission.allows(principal):

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from mutual.store import log_reads
+from mutual.store import webhooks as webhook_store
 from mutual.store.outcomes import Outcome
 from mutual.usecases.runtime import Runtime
 
@@ -64,6 +65,12 @@ class Metrics:
             "Seconds since the newest signed checkpoint (absent before the first).",
             registry=self.registry,
         )
+        self.webhook_backlog = Gauge(
+            "mutual_webhook_backlog_events",
+            "Log entries past the cursors of enabled webhook subscriptions (not yet delivered, "
+            "or yet to be passed over by a filter), summed over subscriptions.",
+            registry=self.registry,
+        )
         rt.journal.observers.append(self.observe_batch)
 
     def observe_request(self, method: str, path: str, status: int, seconds: float) -> None:
@@ -84,4 +91,5 @@ class Metrics:
         newest = await log_reads.newest_checkpoint_time(self._rt.db)
         if newest is not None:
             self.checkpoint_age.set((self._rt.clock() - newest).total_seconds())
+        self.webhook_backlog.set(await webhook_store.backlog(self._rt.db))
         return generate_latest(self.registry)

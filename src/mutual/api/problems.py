@@ -11,9 +11,11 @@ from contextvars import ContextVar
 from typing import Any
 
 from litestar import Request, Response
+from litestar._signature.types import ExtendedMsgSpecValidationError
 from litestar.enums import ScopeType
 from litestar.exceptions import (
     HTTPException,
+    InternalServerException,
     NotFoundException,
     SerializationException,
     ValidationException,
@@ -100,6 +102,9 @@ STATUS_BY_CODE: dict[str, int] = {
     "infeasible_allocation": 422,
     "amendments_exhausted": 409,
     "round_outcome_mismatch": 422,
+    "sign_in_failed": 401,
+    "csrf_token_invalid": 403,
+    "login_taken": 409,
     "too_many_requests": 429,
     "internal_error": 500,
     "ledger_invariant_violated": 500,
@@ -245,7 +250,22 @@ def _undecodable_body(
     return problem_response(problem_document("malformed_request", f"the request body is {reason}"))
 
 
-def _unexpected(_: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    cause = exc.__cause__
+    if isinstance(exc, InternalServerException) and isinstance(
+        cause, ExtendedMsgSpecValidationError
+    ):
+        # Litestar takes a body field named like a dependency (a key event's `principal`)
+        # for a failed dependency and answers 500; it is the client's body.
+        return _validation_error(
+            request,
+            ValidationException(
+                extra=[
+                    {"key": ".".join(str(p) for p in e["loc"]), "message": e["msg"]}
+                    for e in cause.errors
+                ]
+            ),
+        )
     log.exception("unexpected error", exc_info=exc)
     return problem_response(problem_document("internal_error", "the service failed to answer"))
 

@@ -20,6 +20,7 @@ from pydantic import (
     StrictInt,
     StringConstraints,
     Tag,
+    model_validator,
 )
 
 from mutual.core.accounts import OwnerKind
@@ -39,6 +40,25 @@ Memo = Annotated[str, StringConstraints(max_length=2000)]
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, data: Any) -> Any:
+        # A NUL character is never meaningful text, and PostgreSQL cannot store it: refused
+        # here for every body, so that no write fails halfway in the database.
+        if _holds_nul(data):
+            raise ValueError("text may not contain the NUL character")
+        return data
+
+
+def _holds_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(v) for v in value)
+    return False
 
 
 class _Out(BaseModel):
@@ -65,6 +85,8 @@ class SignatureIn(_In):
 
 
 Signatures = Annotated[list[SignatureIn], Field(max_length=16)]
+# Log indexes, tree sizes and feed cursors: within JSON's exact integers (and any database's).
+MAX_INDEX = 2**53 - 1
 Salt = Annotated[str, StringConstraints(max_length=100)]
 
 

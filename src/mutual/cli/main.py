@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from mutual.cli.tally import tally_pb
+from mutual.cli.tally import tally_pb, tally_round
 from mutual.cli.verify import verify, verify_inclusion
 from mutual.core.authority import Role
 
@@ -50,6 +50,7 @@ def cli() -> None:
 cli.add_command(verify)
 cli.add_command(verify_inclusion)
 cli.add_command(tally_pb)
+cli.add_command(tally_round)
 
 
 @cli.command()
@@ -99,12 +100,26 @@ def serve(
             log_level="warning",
             access_log=False,
             log_config=None,
+            timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
         )
         return
     app = create_app(settings)
     tune_collector()
     configure_logging(settings.log_level)
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, log_config=None)
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        log_config=None,
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+    )
+
+
+# An event stream stays open until its client leaves: on a stop signal, open connections
+# get this long before the server closes them and shuts down anyway.
+SHUTDOWN_GRACE_SECONDS = 5
 
 
 @cli.group()

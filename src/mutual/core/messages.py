@@ -41,6 +41,10 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "fr": "Votre solde peut désormais aller de {min} à {max}.",
         "en": "Your balance may now range from {min} to {max}.",
     },
+    "sign_in_link": {
+        "fr": "Votre code de connexion, à usage unique et valable {duration} : {token}",
+        "en": "Your one-time sign-in code, valid for {duration}: {token}",
+    },
 }
 
 _UNBOUNDED = {"fr": "sans limite", "en": "no limit"}
@@ -209,6 +213,15 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
         "fr": "Plus de version amendée possible",
     },
     "round_outcome_mismatch": {"en": "Outcome does not follow", "fr": "Résultat incohérent"},
+    "sign_in_failed": {
+        "en": "Wrong login, password or link",
+        "fr": "Identifiant, mot de passe ou lien incorrect",
+    },
+    "csrf_token_invalid": {
+        "en": "Security check failed: reload the page",
+        "fr": "Contrôle de sécurité échoué : rechargez la page",
+    },
+    "login_taken": {"en": "Login already in use", "fr": "Identifiant de connexion déjà pris"},
     "too_many_requests": {"en": "Too many requests", "fr": "Trop de requêtes"},
     "internal_error": {"en": "Internal error", "fr": "Erreur interne"},
     "ledger_invariant_violated": {

@@ -75,6 +75,7 @@ SCOPES = (
     "pledges:read",
     "reports:read",
     "events:read",
+    "notifications:read",
 )
 
 
@@ -210,8 +211,24 @@ MATRIX: dict[str, Permission] = {
     "closeBallot": _write(COORD | {F}),
     "executeRound": _write(COORD | {F}),
     "cancelRound": _admin(COORD | {F}),
-    # Sign-in for people (entries added with their routes).
+    # Sign-in for people. Only the caller's own credentials and session, so every person
+    # may; the outbox carries live sign-in tokens, so only the gateway reads it.
+    "setMyCredentials": Permission(PEOPLE),
+    "setMemberLogin": _admin(COORD),
+    "signIn": PUBLIC,
+    "signOut": Permission(PEOPLE),
+    "requestSignInLink": PUBLIC,
+    "redeemSignInLink": PUBLIC,
+    "notificationOutbox": Permission(scope="notifications:read"),
     # Events and webhooks (entries added with their routes).
+    # The log as it grows, pseudonymous like the export; a client manages its own hooks.
+    "listEvents": _read("events:read", full=frozenset({O})),
+    "streamEvents": _read("events:read", full=frozenset({O})),
+    "listWebhooks": _read("events:read", full=frozenset({O})),
+    "listWebhookDeliveries": _read("events:read", full=frozenset({O})),
+    "createWebhook": _write(frozenset({O}), scope="events:read", audited=True),
+    "disableWebhook": _write(frozenset({O}), scope="events:read", audited=True),
+    "replayWebhook": _write(frozenset({O}), scope="events:read"),
 }
 
 

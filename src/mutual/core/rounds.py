@@ -22,6 +22,7 @@ entries name who did (``by``), and a ballot carries its voter's own signature.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -167,6 +168,18 @@ def parse_timestamp(text: object, field: str) -> datetime:
 
 def sha256_hex(document: Mapping[str, Any]) -> str:
     return hashlib.sha256(rfc8785.dumps(dict(document))).hexdigest()
+
+
+def _is_sha256_hex(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(c in HEX for c in value)
+
+
+HEX = frozenset("0123456789abcdef")
+
+
+def _same_json(given: Mapping[str, Any], expected: Mapping[str, Any]) -> bool:
+    """Equal as the log's bytes, not as Python values (where ``1 == True``)."""
+    return rfc8785.dumps(dict(given)) == rfc8785.dumps(dict(expected))
 
 
 def ballot_commitment(approvals: Sequence[str], salt: str) -> str:
@@ -564,6 +577,9 @@ class RoundState:
     acts: int = 0
     submissions: Mapping[UUID, Submission] = field(default_factory=dict)
     manifest: Manifest | None = None
+    # Kept from the snapshot: every ballot is checked against them.
+    manifest_sha256: str | None = None
+    roll: frozenset[UUID] = frozenset()
     proposal: tuple[Line, ...] = ()
     version: int = 0
     stances: Mapping[UUID, StanceAct] = field(default_factory=dict)
@@ -637,7 +653,13 @@ def _snapshot(state: RoundState, entry: RoundEntry) -> RoundState:
     submitted = tuple(state.submissions[k] for k in sorted(state.submissions))
     if manifest.projects != submitted:
         raise RoundError("the manifest lists exactly the projects submitted", field="manifest")
-    return replace(state, phase=Phase.SNAPSHOT, manifest=manifest)
+    return replace(
+        state,
+        phase=Phase.SNAPSHOT,
+        manifest=manifest,
+        manifest_sha256=body["manifest_sha256"],
+        roll=frozenset(manifest.voters),
+    )
 
 
 def _proposal(state: RoundState, entry: RoundEntry) -> RoundState:
@@ -660,8 +682,7 @@ def _proposal(state: RoundState, entry: RoundEntry) -> RoundState:
 
 
 def _on_roll(state: RoundState, voter: UUID) -> None:
-    assert state.manifest is not None
-    if voter not in state.manifest.voters:
+    if voter not in state.roll:
         raise NotOnRoll("not on this round's voter roll", field="by")
 
 
@@ -689,7 +710,7 @@ def _stance(state: RoundState, entry: RoundEntry) -> RoundState:
     if (stance is Stance.OBJECT) != (target is not None):
         raise RoundError("an objection, and only an objection, names its target", field="target")
     reason = body["reason_sha256"]
-    if reason is not None and (not isinstance(reason, str) or len(reason) != 64):
+    if reason is not None and not _is_sha256_hex(reason):
         raise RoundError("the reason's SHA-256 in hex", field="reason_sha256")
     if stance is Stance.OBJECT and reason is None:
         raise RoundError("an objection gives its reason", field="reason")
@@ -732,7 +753,7 @@ def consent_outcome(state: RoundState) -> ConsentOutcome:
 
 def _consent_closed(state: RoundState, entry: RoundEntry) -> RoundState:
     outcome = consent_outcome(state)
-    if dict(entry.body) != outcome.document():
+    if not _same_json(entry.body, outcome.document()):
         raise OutcomeMismatch("the outcome does not follow from the stances", field="body")
     if outcome.result == "undecided":
         return replace(state, phase=Phase.UNDECIDED, consent=outcome)
@@ -766,20 +787,29 @@ def _ballot(state: RoundState, entry: RoundEntry) -> RoundState:
     if entry.at > state.config.ballot_close:
         raise DeadlinePassed("the ballot has closed", field="at")
     body = _keys(dict(entry.body), {"manifest_sha256", "choice_sha256"}, "body")
-    if body["manifest_sha256"] != state.manifest.sha256:
+    if body["manifest_sha256"] != state.manifest_sha256:
         raise ManifestChanged("the ballot was cast on another manifest", field="manifest_sha256")
     choice = body["choice_sha256"]
-    if not isinstance(choice, str) or len(choice) != 64:
+    if not _is_sha256_hex(choice):
         raise RoundError("the choice's commitment, SHA-256 in hex", field="choice_sha256")
     return replace(state, ballots={**state.ballots, entry.by: (entry.id, choice)})
+
+
+@functools.lru_cache(maxsize=16)
+def _open_to_ballot_ids(projects: tuple[UUID, ...]) -> frozenset[str]:
+    return frozenset(str(p) for p in projects)
+
+
+def _open_to_ballot(state: RoundState) -> frozenset[str]:
+    assert state.consent is not None
+    return _open_to_ballot_ids(state.consent.ballot_projects)
 
 
 def check_approvals(state: RoundState, approvals: Sequence[str], field: str = "approvals") -> None:
     """A ballot approves projects open to the ballot, within the round's limits."""
     assert state.consent is not None
     config = state.config
-    allowed = {str(p) for p in state.consent.ballot_projects}
-    if len(set(approvals)) != len(approvals) or not set(approvals) <= allowed:
+    if len(set(approvals)) != len(approvals) or not set(approvals) <= _open_to_ballot(state):
         raise RoundError("approve distinct projects open to this ballot", field=field)
     if len(approvals) < config.approvals_min or (
         config.approvals_max is not None and len(approvals) > config.approvals_max
@@ -848,10 +878,14 @@ def decision_lines(state: RoundState, result: TallyResult) -> tuple[Line, ...]:
 def _reveals(state: RoundState, doc: object) -> tuple[Reveal, ...]:
     if not isinstance(doc, list):
         raise RoundError("a list of reveals", field="reveals")
-    reveals = []
+    reveals: list[Reveal] = []
+    revealed: set[UUID] = set()
     for i, r in enumerate(doc):
         d = _keys(r, {"ballot", "voter", "approvals", "salt"}, f"reveals[{i}]")
         voter = _uuid(d["voter"], f"reveals[{i}].voter")
+        if voter in revealed:
+            raise OutcomeMismatch("each voter's ballot is revealed once", field=f"reveals[{i}]")
+        revealed.add(voter)
         cast = state.ballots.get(voter)
         if cast is None or str(cast[0]) != d["ballot"]:
             raise OutcomeMismatch("a reveal is of each voter's last ballot", field=f"reveals[{i}]")
@@ -873,7 +907,7 @@ def _ballot_closed(state: RoundState, entry: RoundEntry) -> RoundState:
     body = _keys(dict(entry.body), {"reveals", "quorum_met", "tally_sha256", "decision"}, "body")
     reveals = _reveals(state, body["reveals"])
     expected, result = ballot_outcome(state, reveals)
-    if dict(entry.body) != expected:
+    if not _same_json(entry.body, expected):
         raise OutcomeMismatch("the outcome does not follow from the ballots", field="body")
     if result is None:
         return replace(state, phase=Phase.UNDECIDED, reveals=reveals)
@@ -897,7 +931,7 @@ def _executed(state: RoundState, entry: RoundEntry) -> RoundState:
 def _cancelled(state: RoundState, entry: RoundEntry) -> RoundState:
     body = _keys(dict(entry.body), {"reason_sha256"}, "body")
     reason = body["reason_sha256"]
-    if not isinstance(reason, str) or len(reason) != 64:
+    if not _is_sha256_hex(reason):
         raise RoundError("a cancellation gives its reason", field="reason")
     return replace(state, phase=Phase.CANCELLED)
 
@@ -913,6 +947,13 @@ _STEPS: dict[Kind, tuple[frozenset[Phase], Callable[[RoundState, RoundEntry], Ro
     Kind.EXECUTED: (frozenset({Phase.DECIDED}), _executed),
     Kind.CANCELLED: (frozenset(Phase) - TERMINAL, _cancelled),
 }
+
+
+def require_phase(state: RoundState, kind: Kind) -> None:
+    """Refuse a step the round's phase does not allow, before composing it."""
+    step = _STEPS.get(kind)
+    if step is None or state.phase not in step[0]:
+        raise WrongPhase(f"no {kind.value} while the round is {state.phase.value}", field="kind")
 
 
 def fold(entries: Sequence[RoundEntry]) -> RoundState:

@@ -78,18 +78,20 @@ async def erase_texts_of(conn: AsyncConnection, author_id: UUID) -> None:
     )
 
 
-async def entries_of(conn: AsyncConnection, origin: str, round_id: UUID) -> list[RoundEntry]:
-    """The round's entries in log order, read from the leaves themselves."""
+async def entries_of(
+    conn: AsyncConnection, origin: str, round_id: UUID, *, after: int = -1
+) -> list[tuple[int, RoundEntry]]:
+    """The round's entries after a log index, in log order, read from the leaves."""
     rows = await conn.execute(
-        select(log_entries.c.leaf_input)
+        select(log_entries.c.log_index, log_entries.c.leaf_input)
         .join(round_entries, round_entries.c.log_index == log_entries.c.log_index)
-        .where(round_entries.c.round_id == round_id)
+        .where(round_entries.c.round_id == round_id, round_entries.c.log_index > after)
         .order_by(round_entries.c.log_index)
     )
     found = []
     for row in rows:
         _, payload, _ = parse_entry(json.loads(bytes(row.leaf_input)))
-        found.append(parse_entry_payload(origin, payload))
+        found.append((int(row.log_index), parse_entry_payload(origin, payload)))
     return found
 
 

@@ -3,20 +3,32 @@ log of every delivery attempt."""
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
+    Row,
     String,
     Table,
     Uuid,
+    and_,
+    func,
+    or_,
+    select,
 )
 
-from mutual.store.tables import UTCDateTime, metadata
+from mutual.store.database import Database
+from mutual.store.tables import UTCDateTime, ledger_head, metadata
 
 webhook_subscriptions = Table(
     "webhook_subscriptions",
@@ -49,3 +61,221 @@ webhook_deliveries = Table(
     Column("replay", Boolean, nullable=False),
     Index("ix_webhook_deliveries_subscription_id", "subscription_id"),
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    id: UUID
+    owner_id: UUID
+    url: str
+    secret: str
+    # None: every event; else the exact event types delivered (a filter's expansion).
+    event_types: list[str] | None
+    # The last log index delivered (or passed over by the filter); -1 before the first.
+    cursor: int
+    failures: int
+    next_attempt_at: datetime | None
+    created_at: datetime
+    disabled_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    id: UUID
+    subscription_id: UUID
+    event_id: str
+    log_index: int
+    attempt: int
+    attempted_at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+    replay: bool
+
+
+def _subscription(row: Row[Any]) -> Subscription:
+    return Subscription(**row._mapping)
+
+
+async def insert_subscription(db: Database, subscription: Subscription) -> None:
+    async with db.writing() as conn:
+        await conn.execute(webhook_subscriptions.insert().values(**asdict(subscription)))
+
+
+async def subscriptions(db: Database, *, owner_id: UUID | None) -> list[Subscription]:
+    """Oldest first; one owner's, or everyone's."""
+    query = select(webhook_subscriptions).order_by(
+        webhook_subscriptions.c.created_at, webhook_subscriptions.c.id
+    )
+    if owner_id is not None:
+        query = query.where(webhook_subscriptions.c.owner_id == owner_id)
+    async with db.reading() as conn:
+        return [_subscription(r) for r in await conn.execute(query)]
+
+
+async def subscription(db: Database, subscription_id: UUID) -> Subscription | None:
+    async with db.reading() as conn:
+        row = (
+            await conn.execute(
+                select(webhook_subscriptions).where(webhook_subscriptions.c.id == subscription_id)
+            )
+        ).first()
+    return None if row is None else _subscription(row)
+
+
+async def disable(db: Database, subscription_id: UUID, at: datetime) -> None:
+    """Disable once: a second call keeps the first time."""
+    async with db.writing() as conn:
+        await conn.execute(
+            webhook_subscriptions.update()
+            .where(
+                webhook_subscriptions.c.id == subscription_id,
+                webhook_subscriptions.c.disabled_at.is_(None),
+            )
+            .values(disabled_at=at, next_attempt_at=None)
+        )
+
+
+async def rewind(db: Database, subscription_id: UUID, cursor: int) -> None:
+    """Deliver again from ``cursor + 1`` at once, whatever a delivery in flight does: its
+    next step compares the cursor it started from and stops."""
+    async with db.writing() as conn:
+        await conn.execute(
+            webhook_subscriptions.update()
+            .where(webhook_subscriptions.c.id == subscription_id)
+            .values(cursor=cursor, failures=0, next_attempt_at=None)
+        )
+
+
+async def pending(db: Database) -> list[Subscription]:
+    """Enabled subscriptions with log entries past their cursor, due or not."""
+    async with db.reading() as conn:
+        size = select(ledger_head.c.tree_size).where(ledger_head.c.id == 1).scalar_subquery()
+        query = select(webhook_subscriptions).where(
+            webhook_subscriptions.c.disabled_at.is_(None),
+            webhook_subscriptions.c.cursor < size - 1,
+        )
+        return [_subscription(r) for r in await conn.execute(query)]
+
+
+async def claim(
+    db: Database, subscription_id: UUID, *, now: datetime, until: datetime
+) -> Subscription | None:
+    """Take a due subscription for delivery until ``until``, or None when another
+    process (or task) took it first, or it is not due, or it was disabled.
+
+    The due test is in the update itself, so of two processes racing for one
+    subscription exactly one changes the row."""
+    async with db.writing() as conn:
+        taken = await conn.execute(
+            webhook_subscriptions.update()
+            .where(
+                webhook_subscriptions.c.id == subscription_id,
+                webhook_subscriptions.c.disabled_at.is_(None),
+                or_(
+                    webhook_subscriptions.c.next_attempt_at.is_(None),
+                    webhook_subscriptions.c.next_attempt_at <= now,
+                ),
+            )
+            .values(next_attempt_at=until)
+        )
+        if taken.rowcount != 1:
+            return None
+        row = (
+            await conn.execute(
+                select(webhook_subscriptions).where(webhook_subscriptions.c.id == subscription_id)
+            )
+        ).one()
+    return _subscription(row)
+
+
+async def delivered_through(db: Database, subscription_id: UUID) -> int:
+    """The highest log index a receiver acknowledged (-1: none): anything delivered
+    again up to it is a replay."""
+    async with db.reading() as conn:
+        found = await conn.scalar(
+            select(func.max(webhook_deliveries.c.log_index)).where(
+                webhook_deliveries.c.subscription_id == subscription_id,
+                webhook_deliveries.c.status_code >= 200,
+                webhook_deliveries.c.status_code < 300,
+            )
+        )
+    return -1 if found is None else int(found)
+
+
+def _held(subscription_id: UUID, cursor: int) -> ColumnElement[bool]:
+    """The subscription is still as the delivery left it: enabled, cursor unmoved."""
+    return and_(
+        webhook_subscriptions.c.id == subscription_id,
+        webhook_subscriptions.c.cursor == cursor,
+        webhook_subscriptions.c.disabled_at.is_(None),
+    )
+
+
+async def record_attempt(
+    db: Database,
+    delivery: Delivery,
+    *,
+    cursor: int,
+    new_cursor: int,
+    failures: int,
+    next_attempt_at: datetime | None,
+) -> bool:
+    """Log an attempt and, in the same transaction, move the subscription on (or back
+    off); False when it was disabled or rewound meanwhile (the attempt is logged all the
+    same: it happened)."""
+    async with db.writing() as conn:
+        await conn.execute(webhook_deliveries.insert().values(**asdict(delivery)))
+        moved = await conn.execute(
+            webhook_subscriptions.update()
+            .where(_held(delivery.subscription_id, cursor))
+            .values(cursor=new_cursor, failures=failures, next_attempt_at=next_attempt_at)
+        )
+    return moved.rowcount == 1
+
+
+async def move_on(
+    db: Database,
+    subscription_id: UUID,
+    *,
+    cursor: int,
+    new_cursor: int,
+    next_attempt_at: datetime | None,
+) -> bool:
+    """Pass entries the filter leaves out, or (``next_attempt_at`` None, cursor kept)
+    release a subscription whose delivery caught up."""
+    async with db.writing() as conn:
+        moved = await conn.execute(
+            webhook_subscriptions.update()
+            .where(_held(subscription_id, cursor))
+            .values(cursor=new_cursor, next_attempt_at=next_attempt_at)
+        )
+    return moved.rowcount == 1
+
+
+async def deliveries(
+    db: Database, subscription_id: UUID, *, after: UUID | None, limit: int
+) -> list[Delivery]:
+    """Oldest first (ids are UUIDv7, so they sort by time), after a cursor."""
+    query = (
+        select(webhook_deliveries)
+        .where(webhook_deliveries.c.subscription_id == subscription_id)
+        .order_by(webhook_deliveries.c.id)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(webhook_deliveries.c.id > after)
+    async with db.reading() as conn:
+        return [Delivery(**r._mapping) for r in await conn.execute(query)]
+
+
+async def backlog(db: Database) -> int:
+    """Log entries past the cursors of enabled subscriptions, summed."""
+    async with db.reading() as conn:
+        size = select(ledger_head.c.tree_size).where(ledger_head.c.id == 1).scalar_subquery()
+        found = await conn.scalar(
+            select(func.coalesce(func.sum(size - 1 - webhook_subscriptions.c.cursor), 0)).where(
+                webhook_subscriptions.c.disabled_at.is_(None)
+            )
+        )
+    return int(found or 0)

@@ -1,4 +1,5 @@
-"""Bearer tokens: issuing them and finding the principal a request comes from."""
+"""Bearer tokens: issuing them, and finding the principal a request comes from (by its
+bearer token or its sign-in session's cookie)."""
 
 from __future__ import annotations
 
@@ -20,9 +21,12 @@ from mutual.store.principals import (
     revoke_token,
     service_tokens,
 )
+from mutual.store.sign_in import OpenSession, session_for
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotAuthenticated, NotFound
 from mutual.usecases.runtime import Runtime, new_id
 
+# The cookie that carries a web sign-in session's id (see usecases.sign_in).
+SESSION_COOKIE = "mutual_session"
 TOKEN_PREFIX = "mutual_"  # noqa: S105 -- a public prefix that makes leaked tokens greppable
 
 
@@ -111,25 +115,39 @@ async def issue_token_as(
     return await issue_token(rt, roles=roles, principal_id=principal_id, ttl=ttl)
 
 
+class CsrfTokenInvalid(Forbidden):
+    code = "csrf_token_invalid"
+
+
 class Authenticator:
-    """Maps bearer tokens to principals, trusting a verified token for a few seconds.
+    """Maps bearer tokens and session cookies to principals, trusting a verified one for
+    a few seconds.
 
     The short cache keeps a database read off every request on the hot write path;
-    its length bounds how long an expired token may still be honoured.
+    its length bounds how long an expired token or a session ended in another process
+    may still be honoured.
     """
 
     def __init__(self, rt: Runtime) -> None:
         self._rt = rt
         self._ttl = timedelta(seconds=rt.settings.token_cache_seconds)
         self._cache: dict[bytes, tuple[Principal, datetime]] = {}
+        self._sessions: dict[bytes, tuple[OpenSession, datetime]] = {}
 
     def forget_all(self) -> None:
-        """Drop every cached token, so a revocation holds from the next request."""
+        """Drop every cached token and session, so a revocation holds from the next request."""
         self._cache.clear()
+        self._sessions.clear()
+
+    def forget_session(self, id_hash: bytes) -> None:
+        self._sessions.pop(id_hash, None)
 
     async def authenticate(self, authorization: str | None) -> Principal:
         if authorization is None or not authorization.startswith("Bearer "):
-            raise NotAuthenticated("send Authorization: Bearer <token>", field="Authorization")
+            raise NotAuthenticated(
+                "send Authorization: Bearer <token>, or sign in for a session cookie",
+                field="Authorization",
+            )
         digest = token_hash(authorization.removeprefix("Bearer ").strip())
         now = self._rt.clock()
         cached = self._cache.get(digest)
@@ -143,3 +161,34 @@ class Authenticator:
             self._cache.clear()
         self._cache[digest] = (principal, now + self._ttl)
         return principal
+
+    async def session(
+        self, session_id: str, *, csrf_token: str | None, writes: bool
+    ) -> OpenSession:
+        """The live session a ``mutual_session`` cookie names. A write must echo the
+        session's CSRF token: a browser sends the cookie with a request another site
+        forged, but that site cannot read the token to send it along."""
+        digest = token_hash(session_id)
+        now = self._rt.clock()
+        cached = self._sessions.get(digest)
+        if cached is not None and cached[1] > now:
+            found = cached[0]
+        else:
+            async with self._rt.db.reading() as conn:
+                looked_up = await session_for(conn, digest, now=now)
+            if looked_up is None:
+                self._sessions.pop(digest, None)
+                raise NotAuthenticated("unknown, expired or ended session", field=SESSION_COOKIE)
+            found = looked_up
+            if len(self._sessions) > 10_000:
+                self._sessions.clear()
+            self._sessions[digest] = (found, min(now + self._ttl, found.expires_at))
+        if writes and not (
+            csrf_token is not None
+            and secrets.compare_digest(csrf_token.encode(), found.csrf_token.encode())
+        ):
+            raise CsrfTokenInvalid(
+                "a write with a session cookie needs the session's X-CSRF-Token header",
+                field="X-CSRF-Token",
+            )
+        return found

@@ -31,6 +31,7 @@ from mutual.usecases.accounts import open_account_entry
 from mutual.usecases.demo_fund import load_fund_demo
 from mutual.usecases.demo_goods import load_goods_demo
 from mutual.usecases.demo_pledges import load_pledges_demo
+from mutual.usecases.demo_rounds import load_rounds_demo
 from mutual.usecases.keys import submit_key_event
 from mutual.usecases.notifications import catch_up
 from mutual.usecases.runtime import Runtime
@@ -344,6 +345,7 @@ async def load_demo_territory(rt: Runtime) -> str:
     await load_pledges_demo(rt, *pooling)
     await load_fund_demo(rt, *pooling)
     await load_goods_demo(rt, *pooling)
+    await load_rounds_demo(rt, *pooling)
     recorded = _exchanges(territory)
     await asyncio.gather(
         *(

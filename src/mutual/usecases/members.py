@@ -20,6 +20,7 @@ from mutual.store import fund as fund_store
 from mutual.store import goods as goods_store
 from mutual.store import ledger_reads
 from mutual.store import rounds as round_store
+from mutual.store import sign_in as sign_in_store
 from mutual.store import timebank as store
 from mutual.store.principals import ensure_principal
 from mutual.store.timebank import MemberRecord, OfferFilter
@@ -299,7 +300,8 @@ async def export_self(rt: Runtime, member: Principal) -> dict[str, Any]:
 
 async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
     """GDPR erasure: profile, memos, offers' text, notifications, a gift's household
-    text, a resident partner's name and the reasons given in rounds go; the member's
+    text, a resident partner's name, the reasons given in rounds and their sign-in
+    (login, password hash, open sessions and links) go; the member's
     pseudonymous id, accounts and signed entries stay, so the log still verifies."""
     if caller.id != member_id:
         require_coordinator(caller)
@@ -325,5 +327,6 @@ async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
         await goods_store.erase_member_gifts(conn, member_id)
         await fund_store.erase_resident_partner(conn, member_id)
         await round_store.erase_texts_of(conn, member_id)
+        await sign_in_store.forget_principal(conn, member_id, now=now)
     if record.account_id is not None:
         await ledger_reads.erase_memos(rt.db, str(member_id))

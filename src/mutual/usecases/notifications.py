@@ -9,8 +9,10 @@ where it stopped, and a notification is never lost or doubled.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
 from uuid import UUID
 
 from sqlalchemy import select
@@ -95,16 +97,29 @@ async def _names(conn: AsyncConnection, ids: set[str]) -> dict[str, str | None]:
     return {str(row.id): row.display_name for row in await conn.execute(query)}
 
 
-async def feed(
-    rt: Runtime, member: Principal, *, after: int, limit: int, language: str
+class Readable(Protocol):
+    """A stored notification, whoever's feed it is read from."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def data(self) -> dict[str, Any]: ...
+    @property
+    def created_at(self) -> datetime: ...
+
+
+R = TypeVar("R", bound=Readable)
+
+
+async def rendered(
+    conn: AsyncConnection, records: Sequence[R], language_of: Callable[[R], str]
 ) -> list[Notification]:
-    """The member's notifications after cursor ``after``, oldest first, in ``language``."""
-    await catch_up(rt)
-    await expire_due(rt)
-    async with rt.db.reading() as conn:
-        records = await store.read_notifications(conn, member.id, after=after, limit=limit)
-        people = {str(r.data[k]) for r in records for k in ("provider", "receiver") if k in r.data}
-        names = await _names(conn, people)
+    """The records with their text, naming the people an exchange involves, each in the
+    language ``language_of`` gives for it."""
+    people = {str(r.data[k]) for r in records for k in ("provider", "receiver") if k in r.data}
+    names = await _names(conn, people)
     out = []
     for record in records:
         data = dict(record.data)
@@ -116,8 +131,19 @@ async def feed(
                 record.seq,
                 record.kind,
                 record.data,
-                render(record.kind, data, language),
+                render(record.kind, data, language_of(record)),
                 record.created_at.isoformat(),
             )
         )
     return out
+
+
+async def feed(
+    rt: Runtime, member: Principal, *, after: int, limit: int, language: str
+) -> list[Notification]:
+    """The member's notifications after cursor ``after``, oldest first, in ``language``."""
+    await catch_up(rt)
+    await expire_due(rt)
+    async with rt.db.reading() as conn:
+        records = await store.read_notifications(conn, member.id, after=after, limit=limit)
+        return await rendered(conn, records, lambda _: language)

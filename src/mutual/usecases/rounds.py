@@ -58,11 +58,22 @@ def require_facilitator(caller: Principal) -> None:
 
 
 async def load(rt: Runtime, round_id: UUID) -> RoundState:
+    """The round as its entries leave it. The folded state is kept per round with the
+    log index it reached, and only the entries after it are read and folded: a round with
+    a thousand ballots is not re-folded for each new one. The log is append-only, so what
+    was folded never changes (another process's entries are simply read as new ones)."""
+    cached = rt.rounds.get(round_id)
+    after = -1 if cached is None else cached[0]
     async with rt.db.reading() as conn:
-        entries = await store.entries_of(conn, rt.log.origin, round_id)
-    if not entries:
+        entries = await store.entries_of(conn, rt.log.origin, round_id, after=after)
+    if cached is None and not entries:
         raise NotFound("no such round", field="round_id")
-    return core.fold(entries)
+    state = core.start(entries[0][1]) if cached is None else cached[1]
+    for _, entry in entries[1:] if cached is None else entries:
+        state = core.apply_entry(state, entry)
+    if entries:
+        rt.rounds[round_id] = (entries[-1][0], state)
+    return state
 
 
 async def find(rt: Runtime, key: str) -> RoundState:
@@ -121,6 +132,7 @@ async def _step(
     eid = entry_id or new_id()
     for attempt in range(RETRIES):
         state = await load(rt, round_id)
+        core.require_phase(state, kind)
         body, with_it = await compose(state)
         entry = RoundEntry(
             eid,
@@ -339,7 +351,7 @@ async def cast_ballot(
     now = rt.clock()
     if now > state.config.ballot_close:
         raise core.DeadlinePassed("the ballot has closed", field="at")
-    if voter_id not in state.manifest.voters:
+    if voter_id not in state.roll:
         raise core.NotOnRoll("not on this round's voter roll", field="voter")
     if kept is None or kept["approvals"] != choice or kept["after"] != str(state.head):
         kept = {
@@ -359,7 +371,7 @@ async def cast_ballot(
         None,
         core.parse_timestamp(kept["at"], "at"),
         {
-            "manifest_sha256": state.manifest.sha256,
+            "manifest_sha256": state.manifest_sha256,
             "choice_sha256": core.ballot_commitment(choice, kept["salt"]),
         },
     )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
 
+from mutual.core.rounds import RoundState
 from mutual.core.signing import KeyId
 from mutual.settings import Settings
 from mutual.store.database import Database, open_database
@@ -49,6 +50,8 @@ class Runtime:
     # makes the two one step within the process. Several processes writing one database
     # would need the check inside the journal's fold; the fund's balance_min 0 holds anyway.
     fund_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Each round's folded state and the log index it reached (``usecases.rounds.load``).
+    rounds: dict[UUID, tuple[int, RoundState]] = field(default_factory=dict)
 
 
 @asynccontextmanager

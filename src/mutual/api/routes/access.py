@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Response, delete, get, post
+from litestar import delete, get, post
 from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody, QueryParameter
@@ -102,11 +102,8 @@ async def list_service_clients(state: State, principal: CurrentPrincipal) -> lis
     summary="Revoke a service client's token, from the next request on",
     status_code=204,
 )
-async def revoke_token(
-    token_id: FromPath[UUID], state: State, principal: CurrentPrincipal
-) -> Response[None]:
+async def revoke_token(token_id: FromPath[UUID], state: State, principal: CurrentPrincipal) -> None:
     await usecase.revoke_service_token(runtime_of(state), state.authenticator, token_id)
-    return Response(None, status_code=204)
 
 
 @get(

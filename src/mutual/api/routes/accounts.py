@@ -7,6 +7,7 @@ from uuid import UUID
 
 from litestar import Response, get, post
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
@@ -43,7 +44,10 @@ def account_out(account: Account) -> AccountOut:
 @post(
     "/accounts",
     operation_id="createAccount",
-    responses=problem_responses(403, 413, 422),
+    responses={
+        **problem_responses(403, 413, 422),
+        200: ResponseSpec(AccountCreatedOut, description="A replay: the account opened before"),
+    },
     summary="Open an account",
     status_code=201,
 )

@@ -30,7 +30,7 @@ from mutual.api.goods_schemas import (
 )
 from mutual.api.problems import problem_responses
 from mutual.api.routes.transactions import outcome_response, to_signatures
-from mutual.api.schemas import TransactionResultOut
+from mutual.api.schemas import MAX_INDEX, TransactionResultOut
 from mutual.core.units import good_unit
 from mutual.store.goods import KindRecord, PointRecord
 from mutual.usecases import collection_points as points
@@ -122,7 +122,9 @@ async def kind_history(
     slug: FromPath[str],
     state: State,
     principal: CurrentPrincipal,
-    after: Annotated[int | None, QueryParameter(ge=0, description="A log index.")] = None,
+    after: Annotated[
+        int | None, QueryParameter(ge=0, le=MAX_INDEX, description="A log index.")
+    ] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=1000, description="Transactions.")] = 200,
 ) -> list[HistoryItemOut]:
     """Each posting of the unit ``GOOD.<slug>``: its transaction's kind, the point whose

@@ -12,11 +12,12 @@ from uuid import UUID
 
 from litestar import Response, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.problems import problem_responses
 from mutual.api.schemas import (
+    MAX_INDEX,
     ConsistencyProofOut,
     CosignatureIn,
     InclusionProofOut,
@@ -72,7 +73,9 @@ async def latest_checkpoint(state: State) -> Response[str]:
     media_type=NOTE_MEDIA_TYPE,
     exclude_from_auth=True,
 )
-async def checkpoint_at(tree_size: FromPath[int], state: State) -> Response[str]:
+async def checkpoint_at(
+    tree_size: Annotated[int, PathParameter(ge=0, le=MAX_INDEX)], state: State
+) -> Response[str]:
     return _note(await usecase.checkpoint(runtime_of(state), tree_size))
 
 
@@ -97,7 +100,7 @@ async def sign_checkpoint(state: State, principal: CurrentPrincipal) -> Response
     status_code=201,
 )
 async def add_cosignature(
-    tree_size: FromPath[int],
+    tree_size: Annotated[int, PathParameter(ge=0, le=MAX_INDEX)],
     data: JSONBody[CosignatureIn],
     state: State,
     principal: CurrentPrincipal,
@@ -119,7 +122,7 @@ async def inclusion_proof(
     state: State,
     principal: CurrentPrincipal,
     entry_id: Annotated[UUID, QueryParameter(name="id")],
-    tree_size: Annotated[int | None, QueryParameter(ge=0)] = None,
+    tree_size: Annotated[int | None, QueryParameter(ge=0, le=MAX_INDEX)] = None,
 ) -> InclusionProofOut:
     found = await usecase.inclusion_proof(runtime_of(state), entry_id, tree_size)
     entry: dict[str, Any] = json.loads(found.entry.leaf_input)
@@ -141,8 +144,8 @@ async def inclusion_proof(
 async def consistency_proof(
     state: State,
     principal: CurrentPrincipal,
-    from_size: Annotated[int, QueryParameter(name="from", ge=0)],
-    to_size: Annotated[int, QueryParameter(name="to", ge=0)],
+    from_size: Annotated[int, QueryParameter(name="from", ge=0, le=MAX_INDEX)],
+    to_size: Annotated[int, QueryParameter(name="to", ge=0, le=MAX_INDEX)],
 ) -> ConsistencyProofOut:
     proof = await usecase.consistency_proof(runtime_of(state), from_size, to_size)
     return ConsistencyProofOut(

@@ -10,6 +10,7 @@ from litestar.params import HeaderParameter, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.problems import problem_responses
+from mutual.api.schemas import MAX_INDEX
 from mutual.api.timebank_schemas import NotificationOut, NotificationPage
 from mutual.core.messages import choose_language
 from mutual.usecases.notifications import feed
@@ -24,7 +25,9 @@ from mutual.usecases.notifications import feed
 async def notifications(
     state: State,
     principal: CurrentPrincipal,
-    after: Annotated[int, QueryParameter(ge=0, description="The last seq already read.")] = 0,
+    after: Annotated[
+        int, QueryParameter(ge=0, le=MAX_INDEX, description="The last seq already read.")
+    ] = 0,
     limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
     accept_language: Annotated[
         str | None, HeaderParameter(name="Accept-Language", required=False)

@@ -1,0 +1,242 @@
+"""``/events`` and ``/webhooks``: every log entry as a typed event, read by cursor, followed
+as server-sent events, or pushed to the territory's tools (contracts/events.md)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from typing import Annotated
+from uuid import UUID
+
+from litestar import Litestar, Response, delete, get, post
+from litestar.datastructures import State
+from litestar.handlers import HTTPRouteHandler
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.response import ServerSentEvent, ServerSentEventMessage
+
+from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.event_schemas import (
+    DeliveryOut,
+    EventOut,
+    EventPageOut,
+    ReplayIn,
+    WebhookCreatedOut,
+    WebhookIn,
+    WebhookOut,
+)
+from mutual.api.problems import problem_responses
+from mutual.api.schemas import MAX_INDEX
+from mutual.store.webhooks import Subscription
+from mutual.usecases import events as usecase
+from mutual.usecases import webhooks
+from mutual.usecases.errors import InvalidRequest
+from mutual.usecases.events import Event, LogWatch
+from mutual.usecases.runtime import Runtime
+
+Types = Annotated[
+    list[str] | None,
+    QueryParameter(
+        description="Only these event types or families (repeated, or comma-separated)."
+    ),
+]
+
+
+@asynccontextmanager
+async def serving(app: Litestar, rt: Runtime) -> AsyncIterator[None]:
+    """What the event stream and webhooks need while the app serves: the watch that wakes
+    streams when the log grows, and the webhook deliverer (stopped on shutdown)."""
+    watch = LogWatch(rt.journal)
+    app.state.event_watch = watch
+    try:
+        async with webhooks.delivering(rt) as deliverer:
+            app.state.webhooks = deliverer
+            yield
+    finally:
+        watch.close()
+
+
+def _event_out(event: Event) -> EventOut:
+    return EventOut.model_validate(event.document())
+
+
+@get(
+    "/events",
+    operation_id="listEvents",
+    responses=problem_responses(403, 422),
+    summary="Log entries as typed events, in log order, after a cursor (the log index)",
+)
+async def list_events(
+    state: State,
+    principal: CurrentPrincipal,
+    types: Types = None,
+    after: Annotated[
+        int,
+        QueryParameter(
+            ge=-1, le=MAX_INDEX, description="The last index seen (-1: from the first)."
+        ),
+    ] = -1,
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+) -> EventPageOut:
+    page = await usecase.read_page(
+        runtime_of(state), after=after, limit=limit, types=usecase.parse_types(types)
+    )
+    return EventPageOut(
+        items=[_event_out(e) for e in page.items],
+        next_after=page.next_after,
+        caught_up=page.caught_up,
+    )
+
+
+@get(
+    "/events/stream",
+    operation_id="streamEvents",
+    responses=problem_responses(403, 422),
+    summary="Follow the events as server-sent events: each one's SSE id is its log index",
+    media_type="text/event-stream",
+)
+async def stream_events(
+    state: State,
+    principal: CurrentPrincipal,
+    after: Annotated[
+        int,
+        QueryParameter(
+            ge=-1,
+            le=MAX_INDEX,
+            description="The last index seen (-1: from the first; the log's size − 1: only "
+            "new events). A reconnecting client's Last-Event-ID takes precedence.",
+        ),
+    ],
+    types: Types = None,
+    last_event_id: Annotated[
+        str | None, HeaderParameter(name="Last-Event-ID", max_length=20)
+    ] = None,
+) -> ServerSentEvent:
+    rt = runtime_of(state)
+    start = after if last_event_id is None else _resume_index(last_event_id)
+    # Checked before the stream starts: a refusal after the 200 would be invisible.
+    admitted = usecase.parse_types(types)
+    watch: LogWatch = state.event_watch
+
+    async def messages() -> AsyncIterator[ServerSentEventMessage]:
+        async for event in usecase.follow(
+            rt,
+            watch,
+            after=start,
+            types=admitted,
+            heartbeat=rt.settings.events_heartbeat_seconds,
+        ):
+            if event is None:
+                yield ServerSentEventMessage(data=None, comment="keep-alive")
+            else:
+                yield ServerSentEventMessage(data=event.body().decode(), id=event.index)
+
+    return ServerSentEvent(messages())
+
+
+def _resume_index(last_event_id: str) -> int:
+    try:
+        index = int(last_event_id)
+    except ValueError:
+        index = -2
+    if not -1 <= index <= MAX_INDEX:
+        raise InvalidRequest("Last-Event-ID is the log index of an event", field="Last-Event-ID")
+    return index
+
+
+def _webhook_out(subscription: Subscription) -> WebhookOut:
+    # WebhookOut has no secret field: the secret is left out, never shown again.
+    return WebhookOut(**asdict(subscription))
+
+
+@post(
+    "/webhooks",
+    operation_id="createWebhook",
+    responses=problem_responses(403, 413, 422),
+    summary="Subscribe a URL to the events; the signing secret is shown once",
+    status_code=201,
+)
+async def create_webhook(
+    data: JSONBody[WebhookIn], state: State, principal: CurrentPrincipal
+) -> WebhookCreatedOut:
+    created = await webhooks.create(
+        runtime_of(state),
+        principal,
+        url=data.url,
+        event_types=data.event_types,
+        after=data.after,
+    )
+    state.webhooks.kick()
+    return WebhookCreatedOut(**asdict(created))
+
+
+@get(
+    "/webhooks",
+    operation_id="listWebhooks",
+    responses=problem_responses(403),
+    summary="Webhook subscriptions: a service client's own, every one for operators",
+)
+async def list_webhooks(state: State, principal: CurrentPrincipal) -> list[WebhookOut]:
+    return [_webhook_out(s) for s in await webhooks.visible(runtime_of(state), principal)]
+
+
+@delete(
+    "/webhooks/{webhook_id:uuid}",
+    operation_id="disableWebhook",
+    responses=problem_responses(403, 404),
+    summary="Disable a webhook subscription: nothing more is delivered to it",
+    status_code=204,
+)
+async def disable_webhook(
+    webhook_id: FromPath[UUID], state: State, principal: CurrentPrincipal
+) -> Response[None]:
+    await webhooks.disable(runtime_of(state), principal, webhook_id)
+    return Response(None, status_code=204)
+
+
+@get(
+    "/webhooks/{webhook_id:uuid}/deliveries",
+    operation_id="listWebhookDeliveries",
+    responses=problem_responses(403, 404, 422),
+    summary="Every delivery attempt of a webhook, oldest first",
+)
+async def list_deliveries(
+    webhook_id: FromPath[UUID],
+    state: State,
+    principal: CurrentPrincipal,
+    after: Annotated[UUID | None, QueryParameter(description="The last id seen.")] = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+) -> list[DeliveryOut]:
+    found = await webhooks.deliveries(
+        runtime_of(state), principal, webhook_id, after=after, limit=limit
+    )
+    return [DeliveryOut(**asdict(d)) for d in found]
+
+
+@post(
+    "/webhooks/{webhook_id:uuid}/replay",
+    operation_id="replayWebhook",
+    responses=problem_responses(403, 404, 413, 422),
+    summary="Deliver a webhook's events again from a log index on",
+    status_code=202,
+)
+async def replay_webhook(
+    webhook_id: FromPath[UUID],
+    data: JSONBody[ReplayIn],
+    state: State,
+    principal: CurrentPrincipal,
+) -> WebhookOut:
+    rewound = await webhooks.replay(runtime_of(state), principal, webhook_id, data.from_index)
+    state.webhooks.kick()
+    return _webhook_out(rewound)
+
+
+ROUTES: list[HTTPRouteHandler] = [
+    list_events,
+    stream_events,
+    create_webhook,
+    list_webhooks,
+    disable_webhook,
+    list_deliveries,
+    replay_webhook,
+]

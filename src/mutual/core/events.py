@@ -1,0 +1,70 @@
+"""Events: the log's entries named for the people and tools that follow them.
+
+Event i is log entry i; its type is the entry's type followed by what the payload says
+happened (a transaction's kind, a key event's action, a round step's kind), so that a
+consumer can pick the events it cares for without parsing payloads. A filter names exact
+types (``transaction.grant``) or whole families (``transaction``: every kind of it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from mutual.core.entries import EntryType
+from mutual.core.registry import KeyAction
+from mutual.core.rounds import Kind
+from mutual.core.transactions import TransactionKind
+
+# Entries whose payload does not say more than their type: one event type each.
+_FIXED = {
+    EntryType.ACCOUNT: "opened",
+    EntryType.BOUNDS: "changed",
+    EntryType.BALLOT: "cast",
+}
+# Where the payload says what happened, for the other entry types.
+_FIELD = {
+    EntryType.TRANSACTION: "kind",
+    EntryType.KEY_EVENT: "action",
+    EntryType.ROUND: "kind",
+}
+
+FAMILIES: dict[str, tuple[str, ...]] = {
+    EntryType.TRANSACTION.value: tuple(f"transaction.{k.value}" for k in TransactionKind),
+    EntryType.ACCOUNT.value: ("account.opened",),
+    EntryType.KEY_EVENT.value: tuple(f"key_event.{a.value}" for a in KeyAction),
+    EntryType.BOUNDS.value: ("bounds.changed",),
+    # A ballot is an entry of its own type (signed by its voter), not a round step.
+    EntryType.ROUND.value: tuple(f"round.{k.value}" for k in Kind if k is not Kind.BALLOT),
+    EntryType.BALLOT.value: ("ballot.cast",),
+}
+EVENT_TYPES: tuple[str, ...] = tuple(t for types in FAMILIES.values() for t in types)
+
+
+def event_type(entry_type: EntryType, payload: Mapping[str, Any]) -> str:
+    fixed = _FIXED.get(entry_type)
+    if fixed is not None:
+        return f"{entry_type.value}.{fixed}"
+    return f"{entry_type.value}.{payload[_FIELD[entry_type]]}"
+
+
+class UnknownEventType(ValueError):
+    """A filter naming neither an event type nor a family of them."""
+
+
+def type_filter(names: Iterable[str]) -> frozenset[str]:
+    """The exact event types a filter admits; families stand for all their types."""
+    admitted: set[str] = set()
+    for name in names:
+        if name in FAMILIES:
+            admitted.update(FAMILIES[name])
+        elif name in EVENT_TYPES:
+            admitted.add(name)
+        else:
+            raise UnknownEventType(name)
+    return frozenset(admitted)
+
+
+def entry_types_of(types: frozenset[str]) -> frozenset[str]:
+    """The entry types (log_entries.entry_type) that can hold events of ``types``."""
+    return frozenset(t.partition(".")[0] for t in types)

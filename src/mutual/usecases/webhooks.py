@@ -1,0 +1,358 @@
+"""Webhooks: the event stream pushed to the territory's tools, at least once and in order.
+
+Each subscription has a cursor (the last log index delivered); a background deliverer
+posts the next event past it, one event per request, and moves the cursor only once the
+receiver answered 2xx. A failed attempt (no answer, a timeout, any other status) is
+retried after an exponential back-off with jitter; every attempt is in the delivery log.
+A receiver may thus see an event twice (an answer lost on the way back, a replay): it
+deduplicates by the event's id.
+
+Several serving processes may run a deliverer each: a subscription is claimed by an
+update that only one of them can win, and every later step checks that the cursor is
+still where the claim found it, so a replay or a disable stops a delivery in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import logging
+import random
+import secrets
+import time
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from functools import partial
+from urllib.parse import urlsplit
+from uuid import UUID
+
+import httpx
+
+from mutual import __version__
+from mutual.core.authority import Principal, Role
+from mutual.store import log_reads
+from mutual.store import webhooks as store
+from mutual.store.webhooks import Delivery, Subscription
+from mutual.usecases.errors import InvalidRequest, NotFound
+from mutual.usecases.events import Event, LogWatch, parse_types, read_page
+from mutual.usecases.runtime import Runtime, new_id
+
+log = logging.getLogger(__name__)
+
+SECRET_PREFIX = "whsec_"  # noqa: S105 -- a public prefix that makes leaked secrets greppable
+# Events read past a subscription's cursor at a time (each is still posted on its own).
+BATCH = 100
+# A claimed subscription is its deliverer's for one attempt's timeout and this margin,
+# renewed at each attempt: if the process dies, another one resumes after it.
+LEASE_MARGIN_SECONDS = 30.0
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    """``Mutual-Signature``'s value: HMAC-SHA256 keyed by the secret over
+    ``<timestamp>.<body>`` (contracts/events.md)."""
+    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    return "v1=" + mac.hexdigest()
+
+
+def _reads_all(principal: Principal) -> bool:
+    # Service clients see their own subscriptions only, whatever their scopes.
+    return principal.has(Role.OPERATOR) or principal.has(Role.AUDITOR)
+
+
+def _check_url(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises on a port that is not a number in range
+    except ValueError as exc:
+        raise InvalidRequest(f"not a URL: {exc}", field="url") from exc
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidRequest("a webhook URL is http:// or https:// with a host", field="url")
+    if parts.username is not None or parts.password is not None:
+        raise InvalidRequest(
+            "no credentials in the URL (they would show in every listing): the receiver "
+            "authenticates deliveries by their signature",
+            field="url",
+        )
+    return url
+
+
+async def create(
+    rt: Runtime,
+    owner: Principal,
+    *,
+    url: str,
+    event_types: Iterable[str] | None,
+    after: int | None,
+) -> Subscription:
+    """A subscription delivering the events past ``after`` (default: from now on); its
+    secret is in the answer and never shown again."""
+    types = parse_types(event_types, field="event_types")
+    last = await log_reads.read_tree_size(rt.db) - 1
+    if after is not None and after > last:
+        raise InvalidRequest(f"after is at most the last log index ({last})", field="after")
+    subscription = Subscription(
+        id=new_id(),
+        owner_id=owner.id,
+        url=_check_url(url),
+        secret=SECRET_PREFIX + secrets.token_urlsafe(32),
+        event_types=None if types is None else sorted(types),
+        cursor=last if after is None else after,
+        failures=0,
+        next_attempt_at=None,
+        created_at=rt.clock(),
+        disabled_at=None,
+    )
+    await store.insert_subscription(rt.db, subscription)
+    return subscription
+
+
+async def visible(rt: Runtime, principal: Principal) -> list[Subscription]:
+    """Operators and auditors see every subscription; a service client its own."""
+    return await store.subscriptions(
+        rt.db, owner_id=None if _reads_all(principal) else principal.id
+    )
+
+
+async def find(rt: Runtime, principal: Principal, subscription_id: UUID) -> Subscription:
+    found = await store.subscription(rt.db, subscription_id)
+    # Another client's subscription is answered as missing: its existence is not theirs.
+    if found is None or not (_reads_all(principal) or found.owner_id == principal.id):
+        raise NotFound("no such webhook", field="webhook_id")
+    return found
+
+
+async def disable(rt: Runtime, principal: Principal, subscription_id: UUID) -> None:
+    await find(rt, principal, subscription_id)
+    await store.disable(rt.db, subscription_id, rt.clock())
+
+
+async def replay(
+    rt: Runtime, principal: Principal, subscription_id: UUID, from_index: int
+) -> Subscription:
+    """Deliver again from ``from_index`` on; what the receiver had acknowledged is
+    marked as a replay in the delivery log."""
+    found = await find(rt, principal, subscription_id)
+    if found.disabled_at is not None:
+        raise InvalidRequest("this webhook is disabled", field="webhook_id")
+    if from_index > found.cursor + 1:
+        raise InvalidRequest(
+            f"a replay goes back: from_index is at most {found.cursor + 1}, the next "
+            "index to deliver",
+            field="from_index",
+        )
+    await store.rewind(rt.db, subscription_id, from_index - 1)
+    return replace(found, cursor=from_index - 1, failures=0, next_attempt_at=None)
+
+
+async def deliveries(
+    rt: Runtime, principal: Principal, subscription_id: UUID, *, after: UUID | None, limit: int
+) -> list[Delivery]:
+    await find(rt, principal, subscription_id)
+    return await store.deliveries(rt.db, subscription_id, after=after, limit=limit)
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+@dataclass(slots=True)
+class _Progress:
+    # The subscription's cursor as this delivery last stored it.
+    cursor: int
+
+
+class Deliverer:
+    """The background task that posts events to subscriptions: it wakes when this
+    process's writer commits, when a subscription is created or replayed, when a retry
+    falls due, and every ``events_poll_seconds`` (writes of other processes)."""
+
+    def __init__(self, rt: Runtime, *, client: httpx.AsyncClient | None = None) -> None:
+        self._rt = rt
+        self._watch = LogWatch(rt.journal)
+        self._client = client or httpx.AsyncClient(
+            timeout=rt.settings.webhook_timeout_seconds,
+            follow_redirects=False,
+            headers={"User-Agent": f"mutual/{__version__} webhooks"},
+        )
+        self._lease = timedelta(seconds=rt.settings.webhook_timeout_seconds + LEASE_MARGIN_SECONDS)
+        self._running: dict[UUID, asyncio.Task[None]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        if self._task is None:
+            self._task = asyncio.create_task(self._run(), name="mutual-webhooks")
+
+    async def stop(self) -> None:
+        tasks = [t for t in (self._task, *self._running.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._task = None
+        self._watch.close()
+        await self._client.aclose()
+
+    def kick(self) -> None:
+        """Look for work now (a subscription was created or rewound)."""
+        self._watch.wake()
+
+    def backoff(self, failures: int) -> timedelta:
+        """The wait after ``failures`` failed attempts in a row: base · 2^(failures - 1),
+        capped, times a random factor between 0.5 and 1 so that receivers coming back up
+        are not hit by every retry at once."""
+        settings = self._rt.settings
+        delay = min(
+            settings.webhook_backoff_max_seconds,
+            settings.webhook_backoff_base_seconds * 2.0 ** min(failures - 1, 64),
+        )
+        return timedelta(seconds=delay * random.uniform(0.5, 1.0))  # noqa: S311 -- not a secret
+
+    async def _run(self) -> None:
+        while True:
+            ticket = self._watch.ticket()
+            wait = self._rt.settings.events_poll_seconds
+            try:
+                wait = min(wait, await self._start_due())
+            except Exception:  # the deliverer must outlive a database outage
+                log.exception("webhook deliveries not scheduled")
+            await self._watch.wait(ticket, wait)
+
+    async def _start_due(self) -> float:
+        """Start a delivery for each subscription due with entries to deliver; the
+        seconds until the next one falls due (at most the poll interval)."""
+        now = self._rt.clock()
+        soonest = self._rt.settings.events_poll_seconds
+        for subscription in await store.pending(self._rt.db):
+            if subscription.id in self._running:
+                continue
+            due = subscription.next_attempt_at
+            if due is not None and due > now:
+                soonest = min(soonest, (due - now).total_seconds())
+                continue
+            task = asyncio.create_task(
+                self._deliver(subscription.id), name=f"mutual-webhook-{subscription.id}"
+            )
+            self._running[subscription.id] = task
+            task.add_done_callback(partial(self._finished, subscription.id))
+        return soonest
+
+    def _finished(self, subscription_id: UUID, task: asyncio.Task[None]) -> None:
+        self._running.pop(subscription_id, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("webhook delivery failed", exc_info=task.exception())
+        # Entries may have been committed while it ran: look again now.
+        self._watch.wake()
+
+    async def _deliver(self, subscription_id: UUID) -> None:
+        rt = self._rt
+        now = rt.clock()
+        claimed = await store.claim(rt.db, subscription_id, now=now, until=now + self._lease)
+        if claimed is None:
+            return
+        progress = _Progress(claimed.cursor)
+        try:
+            await self._deliver_claimed(claimed, progress)
+        except asyncio.CancelledError:
+            # Shutting down: hand the subscription back now rather than at the lease's end.
+            with contextlib.suppress(Exception):
+                await store.move_on(
+                    rt.db,
+                    subscription_id,
+                    cursor=progress.cursor,
+                    new_cursor=progress.cursor,
+                    next_attempt_at=None,
+                )
+            raise
+
+    async def _deliver_claimed(self, subscription: Subscription, progress: _Progress) -> None:
+        """Post events one by one until caught up or refused."""
+        rt = self._rt
+        acknowledged = await store.delivered_through(rt.db, subscription.id)
+        types = None if subscription.event_types is None else frozenset(subscription.event_types)
+        failures = subscription.failures
+        while True:
+            page = await read_page(rt, after=progress.cursor, limit=BATCH, types=types)
+            for event in page.items:
+                attempted_at = rt.clock()
+                answer = await self._post(subscription, event)
+                attempt = failures + 1
+                failures = 0 if answer.ok else attempt
+                now = rt.clock()
+                held = await store.record_attempt(
+                    rt.db,
+                    Delivery(
+                        id=new_id(),
+                        subscription_id=subscription.id,
+                        event_id=event.id,
+                        log_index=event.index,
+                        attempt=attempt,
+                        attempted_at=attempted_at,
+                        status_code=answer.status_code,
+                        error=answer.error,
+                        duration_ms=answer.duration_ms,
+                        replay=event.index <= acknowledged,
+                    ),
+                    cursor=progress.cursor,
+                    new_cursor=event.index if answer.ok else progress.cursor,
+                    failures=failures,
+                    next_attempt_at=now + (self._lease if answer.ok else self.backoff(failures)),
+                )
+                if not held or not answer.ok:
+                    return
+                progress.cursor = event.index
+            done = page.caught_up
+            if page.next_after != progress.cursor or done:
+                moved = await store.move_on(
+                    rt.db,
+                    subscription.id,
+                    cursor=progress.cursor,
+                    new_cursor=page.next_after,
+                    next_attempt_at=None if done else rt.clock() + self._lease,
+                )
+                if not moved:
+                    return
+                progress.cursor = page.next_after
+            if done:
+                return
+
+    async def _post(self, subscription: Subscription, event: Event) -> _Answer:
+        body = event.body()
+        timestamp = str(int(self._rt.clock().timestamp()))
+        headers = {
+            "Content-Type": "application/json",
+            "Mutual-Event-Id": event.id,
+            "Mutual-Timestamp": timestamp,
+            "Mutual-Signature": signature(subscription.secret, timestamp, body),
+        }
+        started = time.monotonic()
+        try:
+            # Streamed so that a receiver's answer body is never read: only its status.
+            async with self._client.stream(
+                "POST", subscription.url, content=body, headers=headers
+            ) as response:
+                status: int | None = response.status_code
+            error = None
+        except Exception as exc:  # whatever failed, it is this attempt's failure, retried
+            status, error = None, f"{type(exc).__name__}: {exc}"[:400]
+        return _Answer(status, error, int((time.monotonic() - started) * 1000))
+
+
+@asynccontextmanager
+async def delivering(rt: Runtime) -> AsyncIterator[Deliverer]:
+    """A running deliverer, stopped (and its claims handed back) on exit."""
+    deliverer = Deliverer(rt)
+    deliverer.start()
+    try:
+        yield deliverer
+    finally:
+        await deliverer.stop()
