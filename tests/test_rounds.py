@@ -11,10 +11,9 @@ from typing import Any
 
 import pytest
 
-from mutual.core.ids import PrincipalId
-from mutual.core.keypair import Keypair
 from mutual.core.signing import Domain
 from mutual.store import journal_io
+from tests.flow_client import signed_post
 from tests.test_api import API, Api, assert_problem
 from tests.test_fund import Partner, give, org_partner
 from tests.test_projects import api, project_body
@@ -51,7 +50,7 @@ async def territory(api: Api, *, voters: int = 4) -> Territory:
         assert created.status_code == 201, created.text
         projects.append(created.json()["id"])
     for member in members:
-        pledged = await _signed(
+        pledged = await signed_post(
             api, "/pledges", {"quarter": "2027-Q1", "minutes": 600}, member.headers, member.key
         )
         assert pledged.status_code == 201, pledged.text
@@ -62,14 +61,6 @@ async def territory(api: Api, *, voters: int = 4) -> Territory:
     )
     facilitator = {"Authorization": f"Bearer {issued.json()['token']}"}
     return Territory(members, projects, facilitator, city)
-
-
-async def _signed(
-    api: Api, path: str, body: dict[str, Any], headers: dict[str, str], key: Keypair
-) -> Any:
-    from tests.flow_client import signed_post
-
-    return await signed_post(api, path, body, headers, key)
 
 
 def round_body(**extra: Any) -> dict[str, Any]:
@@ -391,7 +382,3 @@ async def test_execution_is_all_or_nothing(api: Api, monkeypatch: pytest.MonkeyP
     assert done["phase"] == "executed"
     assert await fund_balance(api) == fund_before - 50_000
     await verified_export(api)
-
-
-def voter(member: Member) -> PrincipalId:
-    return PrincipalId(uuid.UUID(member.id))

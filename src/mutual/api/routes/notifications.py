@@ -15,6 +15,13 @@ from mutual.api.timebank_schemas import NotificationOut, NotificationPage
 from mutual.core.messages import choose_language
 from mutual.usecases.notifications import feed
 
+# A notification feed's cursor and page, shared with the gateway's outbox (sign_in).
+FeedAfter = Annotated[
+    int, QueryParameter(ge=0, le=MAX_INDEX, description="The last seq already read.")
+]
+FeedLimit = Annotated[int, QueryParameter(ge=1, le=500)]
+AcceptLanguage = Annotated[str | None, HeaderParameter(name="Accept-Language", required=False)]
+
 
 @get(
     "/notifications",
@@ -25,13 +32,9 @@ from mutual.usecases.notifications import feed
 async def notifications(
     state: State,
     principal: CurrentPrincipal,
-    after: Annotated[
-        int, QueryParameter(ge=0, le=MAX_INDEX, description="The last seq already read.")
-    ] = 0,
-    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-    accept_language: Annotated[
-        str | None, HeaderParameter(name="Accept-Language", required=False)
-    ] = None,
+    after: FeedAfter = 0,
+    limit: FeedLimit = 100,
+    accept_language: AcceptLanguage = None,
 ) -> NotificationPage:
     items = await feed(
         runtime_of(state),

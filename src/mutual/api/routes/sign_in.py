@@ -4,7 +4,7 @@ territory's gateway delivers the links (and every other notification)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 from uuid import UUID
 
 from litestar import Request, Response, get, post, put
@@ -13,11 +13,11 @@ from litestar.datastructures import Cookie, State
 from litestar.enums import MediaType
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.problems import problem_responses
-from mutual.api.schemas import MAX_INDEX
+from mutual.api.routes.notifications import AcceptLanguage, FeedAfter, FeedLimit
 from mutual.api.sign_in_schemas import (
     CredentialsIn,
     CredentialsOut,
@@ -188,13 +188,9 @@ async def redeem_link(
 async def notification_outbox(
     state: State,
     principal: CurrentPrincipal,
-    after: Annotated[
-        int, QueryParameter(ge=0, le=MAX_INDEX, description="The last seq already read.")
-    ] = 0,
-    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
-    accept_language: Annotated[
-        str | None, HeaderParameter(name="Accept-Language", required=False)
-    ] = None,
+    after: FeedAfter = 0,
+    limit: FeedLimit = 100,
+    accept_language: AcceptLanguage = None,
 ) -> OutboxPage:
     """A service client holding `notifications:read` (the mail/SMS gateway) keeps its
     cursor and delivers each item; sign-in links carry a live token, so no person reads
