@@ -259,7 +259,9 @@ class StatementPage(_Out):
 class TokenIn(_In):
     roles: list[Role] = Field(min_length=1)
     principal_id: UUID | None = None
-    expires_in_seconds: StrictInt | None = Field(default=None, gt=0)
+    # Ten years at most, as for service clients: beyond it a token is a password, and a
+    # far larger figure overflows the expiry date.
+    expires_in_seconds: StrictInt | None = Field(default=None, gt=0, le=3660 * 86400)
 
 
 class TokenOut(_Out):
