@@ -20,32 +20,26 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import random
-import socket
-import sys
-import tempfile
 import time
-import uuid
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
 
 import aiohttp
-import asyncpg
 
-from mutual.core.ids import AccountId, PrincipalId, TransactionId
-from mutual.core.keypair import Keypair
-from mutual.core.registry import Capacity, KeyAction, KeyEvent
-from mutual.core.signing import b64encode
-from mutual.core.transactions import Posting, Transaction, TransactionKind
-from mutual.core.units import TIME
-
-ROOT = Path(__file__).resolve().parents[1]
-PG_ADMIN = os.environ.get(
-    "MUTUAL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+from load_tests.harness import (
+    ROOT,
+    Territory,
+    check_ledger,
+    new_server,
+    open_territory,
+    operator_token,
+    percentile_ms,
+    signed_transfer,
+    wait_healthy,
 )
+
 MEMBERS = 200
 WARM_UP_SECONDS = 2.0
 MAX_REQUESTS = 200_000
@@ -65,149 +59,14 @@ class CaseResult:
     invariant: str = ""
 
 
-@dataclass
-class Territory:
-    members: list[tuple[str, str]]  # (token, account id)
-    pool: str
-    operator: dict[str, str]
-    keys: list[Keypair] = field(default_factory=list)
-    origin: str = ""
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
-def _percentile(sorted_values: list[float], q: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    return sorted_values[min(len(sorted_values) - 1, int(len(sorted_values) * q))] * 1000
-
-
-async def _wait_healthy(session: aiohttp.ClientSession, base: str) -> None:
-    for _ in range(300):
-        try:
-            async with session.get(f"{base}/health") as answer:
-                if answer.status == 200:
-                    return
-        except aiohttp.ClientError:
-            pass
-        await asyncio.sleep(0.1)
-    raise RuntimeError("the server did not become healthy")
-
-
-async def _post(
-    session: aiohttp.ClientSession, url: str, body: dict[str, Any], headers: dict[str, str]
-) -> dict[str, Any]:
-    async with session.post(url, json=body, headers=headers) as answer:
-        data: dict[str, Any] = await answer.json(content_type=None)
-        if answer.status >= 300:
-            raise RuntimeError(f"{url} answered {answer.status}: {data}")
-        return data
-
-
-async def _register_key(
-    session: aiohttp.ClientSession, base: str, origin: str, token: str, principal: str
-) -> Keypair:
-    """The member registers their own key (signed by it; the log key vouches)."""
-    key = Keypair(os.urandom(32))
-    event = KeyEvent(
-        uuid.uuid4(),
-        KeyAction.REGISTER,
-        PrincipalId(uuid.UUID(principal)),
-        by=PrincipalId(uuid.UUID(principal)),
-        public_key=key.public_key,
-        capacity=Capacity.MEMBER,
-    )
-    body = {
-        "id": str(event.id),
-        "action": "register",
-        "principal": principal,
-        "by": principal,
-        "public_key": b64encode(key.public_key),
-        "capacity": "member",
-        "signatures": [key.sign_key_event(origin, event).document()],
-    }
-    await _post(session, f"{base}/key-events", body, {"Authorization": f"Bearer {token}"})
-    return key
-
-
-async def _open_territory(session: aiohttp.ClientSession, base: str, token: str) -> Territory:
-    operator = {"Authorization": f"Bearer {token}"}
-    async with session.get(f"{base}/log") as answer:
-        origin = (await answer.json())["origin"]
-    members = []
-    keys = []
-    for _ in range(MEMBERS):
-        issued = await _post(session, f"{base}/tokens", {"roles": ["member"]}, operator)
-        keys.append(
-            await _register_key(session, base, origin, issued["token"], issued["principal_id"])
-        )
-        account = await _post(
-            session,
-            f"{base}/accounts",
-            {
-                "unit": "TIME",
-                "owner_kind": "member",
-                "owner_id": issued["principal_id"],
-                "balance_min": -100_000_000,
-                "balance_max": 100_000_000,
-            },
-            operator,
-        )
-        members.append((issued["token"], account["id"]))
-    pool = await _post(
-        session,
-        f"{base}/accounts",
-        {"unit": "TIME", "owner_kind": "commons_pool", "owner_id": "commons"},
-        operator,
-    )
-    return Territory(members, pool["id"], operator, keys, origin)
-
-
 def _signed_bodies(territory: Territory, case: str, count: int) -> list[tuple[int, str, bytes]]:
     """``count`` signed requests (payer index, id, body), as residents' devices send them."""
     rng = random.Random(7)
-    out = []
-    for _ in range(count):
-        payer = rng.randrange(MEMBERS)
-        if case == "b":
-            payee, kind = territory.pool, TransactionKind.COMMONS_GIFT
-        else:
-            payee = territory.members[(payer + 1 + rng.randrange(MEMBERS - 1)) % MEMBERS][1]
-            kind = TransactionKind.EXCHANGE
-        tx = Transaction(
-            TransactionId(uuid.uuid4()),
-            kind,
-            (
-                Posting(AccountId(uuid.UUID(territory.members[payer][1])), TIME, -1),
-                Posting(AccountId(uuid.UUID(payee)), TIME, 1),
-            ),
-            PrincipalId(uuid.UUID(int=0)),
-        )
-        signature = territory.keys[payer].sign_transaction(territory.origin, tx)
-        body = {
-            "id": str(tx.id),
-            "kind": kind.value,
-            "postings": [
-                {"account_id": str(p.account_id), "unit": p.unit, "amount": p.amount}
-                for p in tx.postings
-            ],
-            "signatures": [signature.document()],
-        }
-        out.append((payer, str(tx.id), json.dumps(body).encode()))
-    return out
+    writes = (
+        signed_transfer(territory, rng.randrange(MEMBERS), to_pool=case == "b", rng=rng)
+        for _ in range(count)
+    )
+    return [(w.payer, w.tx_id, w.body) for w in writes]
 
 
 async def _drive(
@@ -277,80 +136,21 @@ async def _clients(
     return accepted, accepted_overall, latencies, statuses, measured
 
 
-async def _check(
-    session: aiohttp.ClientSession, base: str, territory: Territory, *, case: str, gifts: int
-) -> str:
-    """Read back the ledger: the pool holds every accepted gift; member balances sum to 0."""
-    total = 0
-    pool_balance = 0
-    cursor: str | None = None
-    while True:
-        url = f"{base}/accounts?unit=TIME&limit=500" + (f"&cursor={cursor}" if cursor else "")
-        async with session.get(url, headers=territory.operator) as answer:
-            page = await answer.json()
-        for account in page["items"]:
-            total += account["balance"]
-            if account["id"] == territory.pool:
-                pool_balance = account["balance"]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
-    if total != 0:
-        return f"FAILED: balances sum to {total}"
-    if pool_balance != gifts:
-        return f"FAILED: the pool holds {pool_balance}, {gifts} gifts were acknowledged"
-    return f"ok (sum 0, pool = {gifts} acknowledged gifts)"
-
-
 async def _run_configuration(
     batching: bool, cases: list[str], clients: int, seconds: float
 ) -> list[CaseResult]:
-    database = f"mutual_bench_{uuid.uuid4().hex[:12]}"
-    await _admin(f"CREATE DATABASE {database}")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "MUTUAL_DATABASE_URL": PG_ADMIN.rsplit("/", 1)[0] + "/" + database,
-        # The log signing key is created there on first start.
-        "MUTUAL_DATA_DIR": tempfile.mkdtemp(prefix="mutual-bench-"),
-        "MUTUAL_WRITER_BATCHING": "true" if batching else "false",
-        "MUTUAL_DB_POOL_SIZE": "20",
-        # The benchmark measures throughput: the rate limits (a flood guard) stay off.
-        "MUTUAL_RATE_LIMIT_WRITES": "0",
-        "MUTUAL_RATE_LIMIT_ADDRESS_WRITES": "0",
-    }
-    mutual = [sys.executable, "-m", "mutual"]
-    issuer = await asyncio.create_subprocess_exec(
-        *mutual,
-        "token",
-        "create",
-        "--role",
-        "operator",
-        env=env,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.PIPE,
+    server = await new_server(
+        "postgres", {"MUTUAL_WRITER_BATCHING": "true" if batching else "false"}
     )
-    output, _ = await issuer.communicate()
-    token = output.decode().split()[0]
-    server = await asyncio.create_subprocess_exec(
-        *mutual,
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        env=env,
-        cwd=ROOT,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    token = operator_token(server)
+    server.start()
     results = []
     try:
-        base = f"http://127.0.0.1:{port}/api/v1"
+        base = server.base
         connector = aiohttp.TCPConnector(limit=clients + 8)
         async with aiohttp.ClientSession(connector=connector) as session:
-            await _wait_healthy(session, base)
-            territory = await _open_territory(session, base, token)
+            await wait_healthy(session, base)
+            territory = await open_territory(session, base, token, MEMBERS)
             gifts = 0
             for case in cases:
                 accepted, overall, latencies, statuses, measured = await _drive(
@@ -365,21 +165,15 @@ async def _run_configuration(
                         seconds=round(measured, 2),
                         accepted=accepted,
                         tps=round(accepted / measured, 1),
-                        p50_ms=round(_percentile(latencies, 0.50), 1),
-                        p95_ms=round(_percentile(latencies, 0.95), 1),
-                        p99_ms=round(_percentile(latencies, 0.99), 1),
+                        p50_ms=percentile_ms(latencies, 0.50),
+                        p95_ms=percentile_ms(latencies, 0.95),
+                        p99_ms=percentile_ms(latencies, 0.99),
                         errors={k: v for k, v in statuses.items() if k != "201"},
-                        invariant=await _check(session, base, territory, case=case, gifts=gifts),
+                        invariant=await check_ledger(session, base, territory, gifts=gifts),
                     )
                 )
     finally:
-        server.terminate()
-        try:
-            await asyncio.wait_for(server.wait(), 20)
-        except TimeoutError:
-            server.kill()
-            await server.wait()
-        await _admin(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+        await server.drop()
     return results
 
 

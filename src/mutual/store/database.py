@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from asyncpg.exceptions import InternalClientError
 from sqlalchemy import event
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -24,6 +25,31 @@ from mutual.store.errors import StoreUnavailable
 
 # Failures that mean "the database cannot answer now", as opposed to a refused statement.
 UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError)
+# SQLSTATEs of a server that is going away or not there yet (class 08: connection
+# exception; 57P01-57P03: shutting down, crashed, starting up; 53300: too many
+# connections): asyncpg raises them as plain DBAPIErrors while PostgreSQL restarts.
+_UNAVAILABLE_SQLSTATE_PREFIXES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` means the database cannot answer now (retry later), rather than
+    that it refused a statement."""
+    if isinstance(exc, UNAVAILABLE_ERRORS):
+        return True
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    cause: BaseException | None = exc.orig
+    while cause is not None:
+        sqlstate = getattr(cause, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(_UNAVAILABLE_SQLSTATE_PREFIXES):
+            return True
+        # asyncpg's client state machine breaks this way on a connection cut mid-query.
+        if isinstance(cause, InternalClientError):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 @asynccontextmanager
@@ -33,8 +59,10 @@ async def _available(
     try:
         async with connection as conn:
             yield conn
-    except UNAVAILABLE_ERRORS as exc:
-        raise StoreUnavailable("the ledger database is unavailable") from exc
+    except Exception as exc:
+        if is_unavailable(exc):
+            raise StoreUnavailable("the ledger database is unavailable") from exc
+        raise
 
 
 @dataclass(frozen=True, slots=True)

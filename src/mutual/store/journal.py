@@ -25,10 +25,10 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from mutual.core.merkle import NodeKey, append_nodes, perfect_nodes
-from mutual.store.database import UNAVAILABLE_ERRORS, Database
+from mutual.store.database import Database, is_unavailable
 from mutual.store.errors import LedgerInvariantViolated, StoreUnavailable
 from mutual.store.journal_io import load_nodes, load_state, write_state
 from mutual.store.journal_state import (
@@ -163,13 +163,9 @@ class Journal:
             log.error("database refused a command the core accepted: %s", exc)
             _fail(batch, LedgerInvariantViolated(_trigger_code(exc)))
             return
-        except UNAVAILABLE_ERRORS as exc:
-            log.warning("ledger database unavailable: %s", exc)
-            _fail(batch, StoreUnavailable("the ledger database is unavailable"))
-            return
-        except DBAPIError as exc:
-            if exc.connection_invalidated:
-                log.warning("ledger database connection lost: %s", exc)
+        except Exception as exc:
+            if is_unavailable(exc):
+                log.warning("ledger database unavailable: %s", exc)
                 _fail(batch, StoreUnavailable("the ledger database is unavailable"))
             else:
                 log.exception("database error in the write path")

@@ -36,6 +36,7 @@ from mutual import __version__
 from mutual.core.authority import Principal, Role
 from mutual.store import log_reads
 from mutual.store import webhooks as store
+from mutual.store.errors import StoreUnavailable
 from mutual.store.webhooks import Delivery, Subscription
 from mutual.usecases.errors import InvalidRequest, NotFound
 from mutual.usecases.events import Event, LogWatch, parse_types, read_page
@@ -223,7 +224,9 @@ class Deliverer:
             wait = self._rt.settings.events_poll_seconds
             try:
                 wait = min(wait, await self._start_due())
-            except Exception:  # the deliverer must outlive a database outage
+            except StoreUnavailable:  # an outage is expected now and then: try again later
+                log.warning("webhook deliveries not scheduled: the database is unavailable")
+            except Exception:  # the deliverer must outlive anything else too
                 log.exception("webhook deliveries not scheduled")
             await self._watch.wait(ticket, wait)
 
