@@ -36,6 +36,7 @@ from mutual.api.routes import (
     sign_in,
     system,
     transactions,
+    web,
 )
 from mutual.core.permissions import MATRIX
 from mutual.settings import Settings
@@ -151,7 +152,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         security=[{"bearer": []}],
     )
     return Litestar(
-        route_handlers=[api],
+        route_handlers=[api, web.web_router()],
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
         # The request id outermost, so that every line logged while serving carries it.

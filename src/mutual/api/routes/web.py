@@ -1,0 +1,56 @@
+"""The web page people use: static HTML, CSS and ES modules from ``mutual/web``, served
+by the same process as the API and calling it with the signed-in session.
+
+Nothing here is part of the API: the routes sit outside ``/api/v1``, so neither the
+permission guard nor the OpenAPI document sees them. The page holds no secret; what it
+may do is decided by the API it calls.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from litestar import Response, Router, get
+from litestar.datastructures import CacheControlHeader
+from litestar.response import Redirect
+from litestar.static_files import create_static_files_router
+
+WEB_DIR = Path(__file__).resolve().parents[2] / "web"
+APP_PATH = "/app"
+
+# The page loads only its own files and talks only to its own origin: an injected
+# script could otherwise use the session and the resident's signing key.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+        "frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+
+async def _secure(response: Response[object]) -> Response[object]:
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+@get("/", include_in_schema=False, name="web-home")
+async def home() -> Redirect:
+    return Redirect(f"{APP_PATH}/")
+
+
+def web_router() -> Router:
+    """``/`` and ``/app/...``; ``no-cache`` makes a browser revalidate after an upgrade,
+    so a page and the modules it imports never come from two versions."""
+    files = create_static_files_router(
+        path=APP_PATH,
+        directories=[WEB_DIR],
+        html_mode=True,
+        name="web",
+        cache_control=CacheControlHeader(no_cache=True),
+        after_request=_secure,
+        include_in_schema=False,
+    )
+    return Router(path="/", route_handlers=[home, files], include_in_schema=False)

@@ -1,0 +1,94 @@
+// The service's HTTP API, called with the signed-in session: the cookie goes by itself
+// (HttpOnly, the page never sees it), and every write carries the session's CSRF token.
+
+import { has, language, t } from "./i18n.js";
+
+const BASE = "/api/v1";
+const SESSION_KEY = "mutual.session";
+
+export class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail ?? `HTTP ${status}`);
+    this.status = status;
+    this.code = problem?.type ?? null;
+    this.problem = problem;
+  }
+
+  // What to tell the person: our own words for the codes we expect, else the service's
+  // title (already in their language, from Accept-Language) and its detail.
+  describe() {
+    if (this.code && has(`problem.${this.code}`)) return t(`problem.${this.code}`);
+    if (this.problem?.title) return `${this.problem.title}${this.problem.detail ? ` (${this.problem.detail})` : ""}`;
+    return t("error.generic");
+  }
+}
+
+export function session() {
+  const stored = localStorage.getItem(SESSION_KEY);
+  return stored ? JSON.parse(stored) : null;
+}
+
+function keepSession(value) {
+  if (value === null) localStorage.removeItem(SESSION_KEY);
+  else localStorage.setItem(SESSION_KEY, JSON.stringify(value));
+}
+
+let onSignedOut = () => {};
+export function whenSignedOut(handler) {
+  onSignedOut = handler;
+}
+
+export async function call(method, path, body) {
+  const headers = { Accept: "application/json", "Accept-Language": language() };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const current = session();
+  if (method !== "GET" && current) headers["X-CSRF-Token"] = current.csrf_token;
+  let answer;
+  try {
+    answer = await fetch(BASE + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: "same-origin",
+    });
+  } catch {
+    throw new ApiError(0, { title: t("error.network") });
+  }
+  const type = answer.headers.get("content-type") ?? "";
+  const data = type.includes("json") ? await answer.json() : null;
+  if (!answer.ok) {
+    const error = new ApiError(answer.status, data);
+    if (answer.status === 401 || error.code === "csrf_token_invalid") {
+      keepSession(null);
+      onSignedOut(error);
+    }
+    throw error;
+  }
+  return data;
+}
+
+export const get = (path) => call("GET", path);
+export const post = (path, body) => call("POST", path, body ?? {});
+
+export async function signIn(login, password) {
+  const opened = await post("/sign-in", { login, password });
+  keepSession(opened);
+  return opened;
+}
+
+export async function signOut() {
+  try {
+    await post("/sign-out");
+  } finally {
+    keepSession(null);
+  }
+}
+
+export function query(params) {
+  const search = new URLSearchParams();
+  for (const [name, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") search.set(name, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}

@@ -1,0 +1,58 @@
+// Elements are built from data, never from HTML strings: memos, names and offers are
+// other people's free text, and must stay text.
+
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) {
+    if (value === false || value === null || value === undefined) continue;
+    if (name.startsWith("on")) element.addEventListener(name.slice(2), value);
+    else if (name === "class") element.className = value;
+    else element.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    element.append(child instanceof Node ? child : String(child));
+  }
+  return element;
+}
+
+let fieldCount = 0;
+
+// A labelled control: every input has a visible label tied to it by id.
+export function field(labelText, control, hint) {
+  fieldCount += 1;
+  const id = control.id || `field-${fieldCount}`;
+  control.id = id;
+  const children = [h("label", { for: id }, labelText)];
+  if (hint) {
+    const hintId = `${id}-hint`;
+    control.setAttribute("aria-describedby", hintId);
+    children.push(h("span", { id: hintId, class: "muted" }, hint));
+  }
+  children.push(control);
+  return h("div", { class: "field" }, ...children);
+}
+
+// An error is an alert, read out at once; other notices are announced by the action that
+// made them (announce below), so a screen reader does not hear them twice.
+export function notice(text, kind = "") {
+  return h("p", { class: `notice ${kind}`.trim(), role: kind === "error" ? "alert" : null }, text);
+}
+
+// Tells a screen reader what just happened without moving its focus.
+export function announce(text) {
+  const status = document.getElementById("status");
+  status.textContent = "";
+  requestAnimationFrame(() => {
+    status.textContent = text;
+  });
+}
+
+export async function busy(button, work) {
+  button.disabled = true;
+  try {
+    return await work();
+  } finally {
+    button.disabled = false;
+  }
+}

@@ -1,0 +1,156 @@
+// The shell: the session, the language, and which view the address shows. Views are
+// loaded on demand, one module each, and addressed by the fragment (#/record), so the
+// server only ever serves files.
+
+import * as api from "./api.js";
+import { h, notice } from "./dom.js";
+import { language, setLanguage, t } from "./i18n.js";
+
+const VIEWS = {
+  "/": () => import("./views/home.js"),
+  "/record": () => import("./views/record.js"),
+  "/confirm": () => import("./views/confirm.js"),
+  "/offers": () => import("./views/offers.js"),
+  "/key": () => import("./views/key.js"),
+};
+
+let context = null;
+let firstRender = true;
+
+// Who is signed in, read once per session; members' names are read when a view needs them.
+async function loadContext() {
+  if (context) return context;
+  const me = await api.get("/me");
+  const member = await api.get(`/members/${me.principal_id}`);
+  let members = null;
+  context = {
+    me,
+    member,
+    async members() {
+      if (members) return members;
+      const found = new Map();
+      let cursor = null;
+      do {
+        const page = await api.get(`/members${api.query({ status: "active", limit: 500, cursor })}`);
+        for (const m of page.items) found.set(m.id, m);
+        cursor = page.next_cursor;
+      } while (cursor);
+      members = found;
+      return members;
+    },
+    async nameOf(id) {
+      return (await this.members()).get(id)?.display_name ?? id.slice(0, 8);
+    },
+  };
+  return context;
+}
+
+function translateShell() {
+  document.documentElement.lang = language();
+  for (const element of document.querySelectorAll("[data-i18n]")) {
+    element.textContent = t(element.dataset.i18n);
+  }
+  for (const element of document.querySelectorAll("[data-i18n-label]")) {
+    element.setAttribute("aria-label", t(element.dataset.i18nLabel));
+  }
+  const switcher = document.getElementById("language");
+  const other = language() === "fr" ? "en" : "fr";
+  switcher.textContent = t("language.switch");
+  switcher.lang = other;
+  switcher.dataset.language = other;
+}
+
+function currentPath() {
+  const path = location.hash.replace(/^#/, "") || "/";
+  return path in VIEWS ? path : "/";
+}
+
+// Each view renders into its own element, swapped in only if no later navigation began
+// meanwhile: two quick clicks never leave two views interleaved in the page.
+let generation = 0;
+
+async function show(render) {
+  const mine = ++generation;
+  const main = document.getElementById("main");
+  const view = document.createElement("div");
+  try {
+    await render(view);
+  } catch (error) {
+    if (error instanceof api.ApiError && !api.session()) {
+      if (mine === generation) renderSignIn();
+      return;
+    }
+    view.append(notice(error instanceof api.ApiError ? error.describe() : t("error.generic"), "error"));
+    console.error(error);
+  }
+  if (mine !== generation) return;
+  main.replaceChildren(view);
+  const heading = view.querySelector("h1");
+  document.title = heading ? `${heading.textContent} · mutual` : "mutual";
+  // After a change of view, a screen reader starts from the new heading; on first load
+  // the browser's own start is kept.
+  if (!firstRender && heading) {
+    heading.tabIndex = -1;
+    heading.focus();
+  }
+  firstRender = false;
+}
+
+async function renderSignIn() {
+  context = null;
+  document.getElementById("nav").hidden = true;
+  document.getElementById("sign-out").hidden = true;
+  const { render } = await import("./views/signin.js");
+  await show((view) =>
+    render(view, async () => {
+      if (location.hash === "#/" || location.hash === "") await route();
+      else location.hash = "#/";
+    }),
+  );
+}
+
+async function route() {
+  translateShell();
+  if (!api.session()) return renderSignIn();
+  let ctx;
+  try {
+    ctx = await loadContext();
+  } catch (error) {
+    if (!api.session()) return renderSignIn();
+    document.getElementById("main").replaceChildren(notice(error instanceof api.ApiError ? error.describe() : t("error.generic"), "error"));
+    return undefined;
+  }
+  const path = currentPath();
+  document.getElementById("nav").hidden = false;
+  document.getElementById("sign-out").hidden = false;
+  for (const link of document.querySelectorAll("nav a")) {
+    if (link.getAttribute("href") === `#${path}`) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  const view = await VIEWS[path]();
+  await show((element) => view.render(element, ctx));
+  return undefined;
+}
+
+function start() {
+  api.whenSignedOut(() => {
+    context = null;
+  });
+  document.getElementById("language").addEventListener("click", (event) => {
+    setLanguage(event.currentTarget.dataset.language);
+    route();
+  });
+  document.getElementById("sign-out").addEventListener("click", async () => {
+    await api.signOut().catch(() => {});
+    context = null;
+    location.hash = "#/";
+    renderSignIn();
+  });
+  window.addEventListener("hashchange", () => {
+    if (!location.hash.startsWith("#/")) return;
+    route();
+  });
+  route();
+}
+
+start();

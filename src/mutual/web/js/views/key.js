@@ -1,0 +1,95 @@
+import { ApiError, get, query } from "../api.js";
+import { announce, busy, h, notice } from "../dom.js";
+import { t } from "../i18n.js";
+import { createDeviceKey, deviceKey, registerDeviceKey, revokeKey, supported } from "../keys.js";
+
+export async function render(main, ctx) {
+  const principalId = ctx.me.principal_id;
+  const [here, registry, canSign] = await Promise.all([
+    deviceKey(principalId),
+    get(`/keys${query({ principal_id: principalId })}`),
+    supported(),
+  ]);
+  const messages = h("div");
+  const rerender = async (text) => {
+    main.replaceChildren();
+    await render(main, ctx);
+    if (text) {
+      main.querySelector("h1").after(notice(text));
+      announce(text);
+    }
+  };
+  const fail = (error) => messages.replaceChildren(notice(error instanceof ApiError ? error.describe() : t("error.generic"), "error"));
+  const act = (button, work, done) =>
+    busy(button, async () => {
+      try {
+        await work();
+      } catch (error) {
+        return fail(error);
+      }
+      return rerender(done);
+    });
+
+  main.append(h("h1", {}, t("key.title")), h("p", {}, t("key.intro")), messages);
+  const device = h("section", { class: "card", "aria-labelledby": "device-title" }, h("h2", { id: "device-title" }, t("nav.key")));
+  if (!canSign) {
+    device.append(notice(t("key.unsupported"), "warning"));
+  } else if (!here) {
+    const create = h("button", { type: "button" }, t("key.create"));
+    create.addEventListener("click", () => act(create, () => createDeviceKey(principalId), t("key.created")));
+    device.append(h("p", {}, t("key.none")), h("div", { class: "actions" }, create));
+  } else {
+    device.append(
+      h(
+        "p",
+        {},
+        t("key.here"),
+        " ",
+        h("code", { class: "key-id", "data-testid": "device-key" }, here.key_id.slice(0, 16)),
+        " ",
+        h("span", { class: "tag" }, here.registered ? t("key.registered") : t("key.unregistered")),
+      ),
+    );
+    if (!here.registered) {
+      const finish = h("button", { type: "button" }, t("key.register"));
+      finish.addEventListener("click", () => act(finish, () => registerDeviceKey(here), t("key.created")));
+      device.append(h("div", { class: "actions" }, finish));
+    }
+  }
+  main.append(device);
+
+  const keys = registry.items.filter((k) => k.capacity === "member");
+  const list = h("section", { "aria-labelledby": "keys-title" }, h("h2", { id: "keys-title" }, t("key.listTitle")));
+  if (keys.length === 0) list.append(h("p", { class: "muted" }, t("key.listNone")));
+  else {
+    list.append(
+      h(
+        "ul",
+        { class: "list" },
+        keys.map((k) => {
+          const active = k.revoked_at === null;
+          const mine = here?.key_id === k.key_id;
+          const item = h(
+            "li",
+            { class: "card", "data-key": k.key_id },
+            h("code", { class: "key-id" }, k.key_id.slice(0, 16)),
+            " ",
+            h("span", { class: "tag" }, active ? t("key.active") : t("key.revoked")),
+            " ",
+            h("span", { class: "muted" }, mine ? t("key.thisDevice") : t("key.otherDevice")),
+          );
+          if (active) {
+            const revoke = h("button", { type: "button", class: "danger" }, mine ? t("key.replace") : t("key.lost"));
+            revoke.addEventListener("click", () => {
+              if (!window.confirm(t("key.revokeConfirm"))) return;
+              act(revoke, () => revokeKey(principalId, k.key_id), t("key.revokedDone"));
+            });
+            item.append(h("div", { class: "actions" }, revoke));
+          }
+          return item;
+        }),
+      ),
+    );
+  }
+  main.append(list);
+}

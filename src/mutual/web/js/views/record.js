@@ -1,0 +1,63 @@
+import { ApiError, post } from "../api.js";
+import { announce, busy, field, h, notice } from "../dom.js";
+import { formatDuration, t } from "../i18n.js";
+
+const MINUTE_STEPS = [0, 15, 30, 45];
+
+export async function render(main, ctx) {
+  const members = [...(await ctx.members()).values()]
+    .filter((m) => m.id !== ctx.me.principal_id)
+    .sort((a, b) => (a.display_name ?? "").localeCompare(b.display_name ?? ""));
+  const receiver = h(
+    "select",
+    { name: "receiver", required: true },
+    h("option", { value: "" }, t("record.choose")),
+    members.map((m) => h("option", { value: m.id }, m.neighbourhood ? `${m.display_name} (${m.neighbourhood})` : m.display_name)),
+  );
+  const hours = h("input", { name: "hours", type: "number", min: 0, max: 24, step: 1, value: 1, inputmode: "numeric" });
+  const minutes = h("select", { name: "minutes" }, MINUTE_STEPS.map((m) => h("option", { value: m }, String(m).padStart(2, "0"))));
+  const memo = h("textarea", { name: "memo", maxlength: 2000, rows: 3 });
+  const submit = h("button", { type: "submit" }, t("record.submit"));
+  const messages = h("div");
+  // One id per exchange being written: pressing twice, or again after a lost answer,
+  // replays the same proposal instead of making a second one.
+  let proposalId = crypto.randomUUID();
+
+  const form = h(
+    "form",
+    {
+      onsubmit: async (event) => {
+        event.preventDefault();
+        messages.replaceChildren();
+        const total = Number(hours.value || 0) * 60 + Number(minutes.value);
+        if (total <= 0) {
+          messages.append(notice(t("record.needDuration"), "error"));
+          hours.focus();
+          return;
+        }
+        try {
+          await busy(submit, () => post("/proposals", { id: proposalId, receiver: receiver.value, minutes: total, memo: memo.value }));
+        } catch (error) {
+          messages.append(notice(error instanceof ApiError ? error.describe() : t("error.generic"), "error"));
+          return;
+        }
+        const name = receiver.selectedOptions[0].textContent;
+        const done = t("record.done", { duration: formatDuration(total), name });
+        messages.append(notice(done));
+        announce(done);
+        proposalId = crypto.randomUUID();
+        form.reset();
+      },
+    },
+    field(t("record.receiver"), receiver),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, t("record.duration")),
+      h("div", { class: "field-row" }, field(t("record.hours"), hours), field(t("record.minutes"), minutes)),
+    ),
+    field(t("record.memo"), memo),
+    h("div", { class: "actions" }, submit),
+  );
+  main.append(h("h1", {}, t("record.title")), h("p", {}, t("record.intro")), messages, h("div", { class: "card" }, form));
+}

@@ -1,0 +1,143 @@
+"""The resident's pages as people meet them: screenshots at a phone's size (390 x 844) and
+a desktop's (1280 x 800) saved under ``artifacts/screenshots/``, and axe-core finding no
+serious or critical accessibility violation on any of them, in French and in English.
+
+SQLite only: the pages are the same whatever the database; tests/browser/test_resident.py
+runs the path on both."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
+from playwright.sync_api import BrowserContext, Page, expect
+
+from mutual.core.ids import PrincipalId
+from mutual.core.keypair import Keypair
+from mutual.core.registry import Capacity, KeyAction, KeyEvent
+from mutual.core.signing import Domain
+from tests.browser.conftest import ARTIFACTS, DESKTOP, PASSWORD, PHONE, Live, Resident
+from tests.browser.test_resident import create_key
+
+SCREENSHOTS = ARTIFACTS / "screenshots"
+BLOCKING = {"serious", "critical"}
+
+
+def register_key(live: Live, resident: Resident) -> Keypair:
+    """A key registered through the API, as another client of the service would."""
+    key = Keypair(uuid.UUID(resident.id).bytes * 2)
+    origin = live.call("GET", "/log")["origin"]
+    principal = PrincipalId(uuid.UUID(resident.id))
+    event = KeyEvent(
+        uuid.uuid4(),
+        KeyAction.REGISTER,
+        principal,
+        by=principal,
+        public_key=key.public_key,
+        capacity=Capacity.MEMBER,
+    )
+    body = {
+        "id": str(event.id),
+        "action": "register",
+        "principal": resident.id,
+        "by": resident.id,
+        "public_key": base64.b64encode(key.public_key).decode(),
+        "capacity": "member",
+        "signatures": [key.sign_key_event(origin, event).document()],
+    }
+    live.call("POST", "/key-events", body, resident.token)
+    return key
+
+
+def propose(live: Live, provider: Resident, receiver: Resident, minutes: int, memo: str) -> Any:
+    body = {"receiver": receiver.id, "minutes": minutes, "memo": memo, "category": "time"}
+    return live.call("POST", "/proposals", body, provider.token)
+
+
+def territory(live: Live) -> Resident:
+    """Awa, with a confirmed exchange in her statement, one to confirm, and offers around."""
+    awa = live.resident("Awa Diallo", "awa", "Drouot")
+    bruno = live.resident("Bruno Keller", "bruno", "Bourtzwiller")
+    key = register_key(live, bruno)
+    given = propose(live, awa, bruno, 120, "Cours de guitare")
+    signature = key.sign_payload(Domain.TRANSACTION, given["signing_payload"]).document()
+    live.call("POST", f"/proposals/{given['id']}/confirm", {"signatures": [signature]}, bruno.token)
+    propose(live, bruno, awa, 45, "Aide aux courses du samedi")
+    offers = [
+        (awa, "offer", "Cours de guitare pour débutants", "culture_sport", 60),
+        (bruno, "offer", "Petites réparations de vélo", "time", 90),
+        (bruno, "request", "Quelqu’un pour arroser mes plantes en août", "family", None),
+    ]
+    for who, direction, title, category, minutes in offers:
+        body: dict[str, Any] = {"direction": direction, "title": title, "category": category}
+        if minutes:
+            body["estimated_minutes"] = minutes
+        live.call("POST", "/offers", body, who.token)
+    return awa
+
+
+def check(page: Page, name: str) -> list[str]:
+    """Save the page at both sizes; the serious or critical violations axe finds there."""
+    found: list[str] = []
+    for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(viewport)
+        page.screenshot(path=SCREENSHOTS / f"{name}-{size}.png", full_page=True)
+        results = Axe().run(page)
+        found += [
+            f"{name} at {size}: {v['id']} ({v['impact']}) on "
+            + ", ".join(str(n["target"]) for n in v["nodes"])
+            for v in results.response["violations"]
+            if v["impact"] in BLOCKING
+        ]
+    return found
+
+
+def test_resident_pages_at_phone_and_desktop_sizes_pass_axe(
+    serve: Callable[[str], Live], new_context: Callable[..., BrowserContext]
+) -> None:
+    """Every resident page, signed out and in, in French and English, is saved at both
+    sizes and has no serious or critical axe-core violation."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    live = serve("sqlite")
+    awa = territory(live)
+    page = new_context().new_page()
+    page.goto(f"{live.url}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Connexion")
+    violations = check(page, "sign-in")
+
+    page.get_by_label("Identifiant").fill(awa.login)
+    page.get_by_label("Mot de passe").fill(PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_test_id("balance")).to_have_text("2\u00a0h")
+    create_key(page)
+    violations += check(page, "key")
+    pages = [
+        ("Mon solde", "home", "Échange"),
+        ("Enregistrer un échange", "record", "Bruno Keller"),
+        ("À confirmer", "confirm", "Bruno Keller vous a rendu 45"),
+        ("Offres et demandes", "offers", "Petites réparations de vélo"),
+    ]
+    for link, name, shown in pages:
+        page.get_by_role("link", name=link).click()
+        expect(page.get_by_role("main")).to_contain_text(shown)
+        violations += check(page, name)
+    # Rejecting asks for a reason only once the resident chose to reject.
+    page.get_by_role("link", name="À confirmer").click()
+    reason = page.get_by_label("Motif du refus")
+    expect(page.get_by_role("button", name="Refuser")).to_have_attribute("aria-expanded", "false")
+    expect(reason).to_be_hidden()
+    page.get_by_role("button", name="Refuser").click()
+    expect(reason).to_be_focused()
+    violations += check(page, "confirm-reject")
+    page.get_by_role("link", name="Offres et demandes").click()
+
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Offers and requests")
+    violations += check(page, "offers-en")
+    page.get_by_role("link", name="My balance").click()
+    expect(page.get_by_role("main")).to_contain_text("Exchange")
+    violations += check(page, "home-en")
+    assert violations == [], "\n".join(violations)

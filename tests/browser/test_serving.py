@@ -1,0 +1,63 @@
+"""The web page is served by the service itself, public and outside the API: its files
+need no token, carry a policy that keeps other origins' scripts out, and appear in
+neither the OpenAPI document nor the permission matrix, while the API stays guarded."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+
+from mutual.api.openapi import openapi_document, render
+from mutual.api.routes.web import WEB_DIR
+from tests.browser.conftest import Live
+
+CONTRACT = Path(__file__).resolve().parents[2] / "contracts" / "openapi.json"
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def fetch(url: str) -> tuple[int, dict[str, str], bytes]:
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(url, timeout=10) as answer:
+            return answer.status, dict(answer.headers), answer.read()
+    except urllib.error.HTTPError as refused:
+        return refused.code, dict(refused.headers), refused.read()
+
+
+def test_the_page_and_its_modules_are_served_without_a_token(
+    serve: Callable[[str], Live],
+) -> None:
+    """``/`` leads to ``/app/``; every file under ``web/`` is served as itself with the
+    content security policy, and the API next to it still refuses a caller without one."""
+    live = serve("sqlite")
+    status, headers, _ = fetch(f"{live.url}/")
+    assert (status, headers["location"]) == (302, "/app/")
+    status, headers, body = fetch(f"{live.url}/app/")
+    assert status == 200
+    assert headers["content-type"].startswith("text/html")
+    assert "script-src 'self'" in headers["content-security-policy"]
+    assert b'<html lang="fr">' in body
+    files = sorted(p for p in WEB_DIR.rglob("*") if p.is_file())
+    assert len(files) >= 10
+    for path in files:
+        status, headers, body = fetch(f"{live.url}/app/{path.relative_to(WEB_DIR).as_posix()}")
+        assert (status, body) == (200, path.read_bytes()), path
+        assert headers["x-content-type-options"] == "nosniff"
+    status, _, _ = fetch(f"{live.url}/app/../../settings.py")
+    assert status == 404
+    status, _, _ = fetch(f"{live.url}/api/v1/me")
+    assert status == 401
+
+
+def test_the_page_is_not_part_of_the_api_contract() -> None:
+    """The OpenAPI document, regenerated from the app, describes the API alone."""
+    document = openapi_document()
+    assert [p for p in document["paths"] if not p.startswith("/api/v1/")] == []
+    assert json.loads(CONTRACT.read_text()) == json.loads(render(document))
