@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -614,6 +615,17 @@ async def test_log_endpoints_tie_answers_to_signed_checkpoints(api: Api) -> None
     )
     assert cosigned.status_code == 201, cosigned.text
     assert cosigned.text == latest.text + line
+    size = parse_checkpoint_body(body).size
+    ahead = int(time.time()) + 86_400
+    skewed = format_signature_line(sign_cosignature(body, ahead, signer))
+    refused_skew = await api.client.post(
+        f"{API}/log/checkpoints/{size}/cosignatures",
+        json={"cosignature": skewed},
+        headers={"Authorization": f"Bearer {auditor['token']}"},
+    )
+    assert_problem(refused_skew, 422, "invalid_request", "cosignature")
+    assert "ahead" in refused_skew.json()["detail"]
+    assert skewed not in (await api.client.get(f"{API}/log/checkpoints/{size}")).text
     forged = line.replace(line[-10:-2], "AAAAAAAA")
     refused = await api.client.post(
         f"{API}/log/checkpoints/{parse_checkpoint_body(body).size}/cosignatures",

@@ -106,6 +106,10 @@ async def consistency_proof(rt: Runtime, old_size: int, new_size: int) -> list[b
     return proof_hashes(ranges, nodes)
 
 
+COSIGNATURE_CLOCK_SKEW_SECONDS = 300
+"""How far ahead of the service's clock a witness's clock may run."""
+
+
 async def add_cosignature(rt: Runtime, tree_size: int, line: str) -> StoredCheckpoint:
     """Verify a witness's C2SP cosignature line on a checkpoint and keep it."""
     stored = await checkpoint(rt, tree_size)
@@ -128,6 +132,14 @@ async def add_cosignature(rt: Runtime, tree_size: int, line: str) -> StoredCheck
         raise InvalidRequest(
             f"the cosignature does not verify: {exc}", field="cosignature"
         ) from exc
+    ahead = timestamp - rt.clock().timestamp()
+    if ahead > COSIGNATURE_CLOCK_SKEW_SECONDS:
+        # A cosignature vouches that the witness saw the checkpoint at its time: one
+        # dated in the future vouches for nothing yet (the witness's clock is wrong).
+        raise InvalidRequest(
+            f"the cosignature is dated {int(ahead)} s ahead of the service's clock",
+            field="cosignature",
+        )
     line_text = format_signature_line(sig)
     await log_reads.insert_cosignature(
         rt.db,
