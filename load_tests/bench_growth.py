@@ -4,8 +4,9 @@ A real `mutual serve` on a fresh database (SQLite or PostgreSQL) is filled throu
 API with signed transactions (members' exchanges and gifts to the commons pool, posted
 by each payer in batches of 500, as a device that was offline would). At each size the
 filling stops and one client measures, one request at a time so that only the
-operation's own cost shows: a member's statement page, a member's balance, an inclusion
-proof for a random earlier transaction, and the log's latest checkpoint. Then the
+operation's own cost shows: a member's statement page (the newest 50 lines), a member's
+balance, an inclusion proof for a random earlier transaction, and the log's latest
+checkpoint. Then the
 ledger is exported and verified offline (up to ``--export-up-to`` transactions, since
 both are linear). Database size per transaction is reported too.
 
@@ -151,7 +152,8 @@ async def _measure(
 
     async def statement() -> None:
         account, auth = member()
-        await _get(session, f"{base}/accounts/{account}/postings?limit=50", auth)
+        url = f"{base}/accounts/{account}/postings?limit=50&order=newest_first"
+        await _get(session, url, auth)
 
     async def balance() -> None:
         account, auth = member()

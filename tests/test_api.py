@@ -404,22 +404,40 @@ async def test_reversal(api: Api) -> None:
 
 
 async def test_statement_pages_cover_every_posting_once(api: Api) -> None:
-    """Following next_cursor yields each posting once, in order, with running balances."""
+    """Following next_cursor yields each posting once, in order (oldest or newest first),
+    with running balances."""
     alice, a = await api.member()
     _, b = await api.member()
     for amount in range(1, 8):
         assert (await api.pay(alice, a, b, amount)).status_code == 201
-    seen: list[tuple[int, int]] = []
-    cursor: str | None = None
-    while True:
-        query = "?limit=3" + (f"&cursor={cursor}" if cursor else "")
-        page = (await api.client.get(f"{API}/accounts/{a}/postings{query}", headers=alice)).json()
-        seen += [(line["amount"], line["balance_after"]) for line in page["items"]]
-        cursor = page["next_cursor"]
-        if cursor is None:
-            break
+
+    async def read_all(order: str) -> tuple[list[tuple[int, int]], str]:
+        seen: list[tuple[int, int]] = []
+        cursor: str | None = None
+        first_cursor = ""
+        while True:
+            query = f"?limit=3&order={order}" + (f"&cursor={cursor}" if cursor else "")
+            url = f"{API}/accounts/{a}/postings{query}"
+            answer = await api.client.get(url, headers=alice)
+            assert answer.status_code == 200, answer.text
+            page = answer.json()
+            seen += [(line["amount"], line["balance_after"]) for line in page["items"]]
+            cursor = page["next_cursor"]
+            first_cursor = first_cursor or cursor or ""
+            if cursor is None:
+                return seen, first_cursor
+
     running = [-sum(range(1, n + 1)) for n in range(1, 8)]
-    assert seen == [(-n, running[n - 1]) for n in range(1, 8)]
+    oldest, oldest_cursor = await read_all("oldest_first")
+    assert oldest == [(-n, running[n - 1]) for n in range(1, 8)]
+    newest, newest_cursor = await read_all("newest_first")
+    assert newest == oldest[::-1]
+    # A cursor belongs to its order: the other order refuses it rather than skip lines.
+    mixed = await api.client.get(
+        f"{API}/accounts/{a}/postings?order=newest_first&cursor={oldest_cursor}", headers=alice
+    )
+    assert_problem(mixed, 422, "invalid_cursor", "cursor")
+    assert newest_cursor != oldest_cursor
     garbage = await api.client.get(f"{API}/accounts/{a}/postings?cursor=zzz", headers=alice)
     assert_problem(garbage, 422, "invalid_cursor", "cursor")
 

@@ -105,9 +105,16 @@ async def original_postings(db: Database, tx_id: TransactionId) -> tuple[Posting
 
 
 async def statement(
-    db: Database, account_id: AccountId, *, after_version: int, limit: int
+    db: Database,
+    account_id: AccountId,
+    *,
+    past_version: int | None,
+    limit: int,
+    newest_first: bool = False,
 ) -> list[StatementLine]:
-    """The account's postings in order, each with the running balance right after it."""
+    """The account's postings in order (or newest first), each with the running balance
+    right after it, starting past ``past_version`` in that order (None: from the start)."""
+    version = postings.c.account_version
     query = (
         select(
             postings.c.transaction_id,
@@ -119,10 +126,12 @@ async def statement(
             transactions.c.recorded_at,
         )
         .join(transactions, transactions.c.id == postings.c.transaction_id)
-        .where(postings.c.account_id == account_id, postings.c.account_version > after_version)
-        .order_by(postings.c.account_version)
+        .where(postings.c.account_id == account_id)
+        .order_by(version.desc() if newest_first else version.asc())
         .limit(limit)
     )
+    if past_version is not None:
+        query = query.where(version < past_version if newest_first else version > past_version)
     async with db.reading() as conn:
         return [
             StatementLine(

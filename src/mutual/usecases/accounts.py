@@ -137,20 +137,29 @@ async def list_accounts(
 
 
 async def account_statement(
-    rt: Runtime, principal: Principal, account_id: AccountId, *, cursor: str | None, limit: int
+    rt: Runtime,
+    principal: Principal,
+    account_id: AccountId,
+    *,
+    cursor: str | None,
+    limit: int,
+    newest_first: bool = False,
 ) -> Page[StatementLine]:
     await read_account(rt, principal, account_id)
-    after = 0
+    # The order is part of the cursor's scope: a cursor from one order is refused by the
+    # other instead of silently skipping or repeating lines.
+    scope = f"postings:{account_id}" + (":newest" if newest_first else "")
+    past = None
     if cursor is not None:
-        key = decode_cursor(f"postings:{account_id}", cursor)
+        key = decode_cursor(scope, cursor)
         if not key.isdigit():
             raise InvalidCursor("malformed cursor", field="cursor")
-        after = int(key)
-    lines = await ledger_reads.statement(rt.db, account_id, after_version=after, limit=limit + 1)
+        past = int(key)
+    lines = await ledger_reads.statement(
+        rt.db, account_id, past_version=past, limit=limit + 1, newest_first=newest_first
+    )
     next_cursor = (
-        encode_cursor(f"postings:{account_id}", str(lines[limit - 1].account_version))
-        if len(lines) > limit
-        else None
+        encode_cursor(scope, str(lines[limit - 1].account_version)) if len(lines) > limit else None
     )
     return Page(lines[:limit], next_cursor)
 
@@ -166,8 +175,8 @@ async def whole_statement(rt: Runtime, account_id: AccountId) -> list[StatementL
     """Every posting of the account, oldest first (for exports)."""
     lines: list[StatementLine] = []
     while True:
-        after = lines[-1].account_version if lines else 0
-        page = await ledger_reads.statement(rt.db, account_id, after_version=after, limit=1000)
+        past = lines[-1].account_version if lines else None
+        page = await ledger_reads.statement(rt.db, account_id, past_version=past, limit=1000)
         lines.extend(page)
         if len(page) < 1000:
             return lines

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from litestar import Response, get, post
@@ -122,10 +122,19 @@ async def get_statement(
     principal: CurrentPrincipal,
     cursor: Cursor = None,
     limit: Limit = 100,
+    order: Annotated[
+        Literal["oldest_first", "newest_first"],
+        QueryParameter(description="newest_first: the latest lines first (a resident's view)."),
+    ] = "oldest_first",
 ) -> StatementPage:
     rt = runtime_of(state)
     page = await usecase.account_statement(
-        rt, principal, AccountId(account_id), cursor=cursor, limit=limit
+        rt,
+        principal,
+        AccountId(account_id),
+        cursor=cursor,
+        limit=limit,
+        newest_first=order == "newest_first",
     )
     return StatementPage(
         items=[
