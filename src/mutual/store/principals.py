@@ -73,6 +73,9 @@ async def insert_token(
 LAST_USED_STEP = timedelta(minutes=1)
 
 
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
 async def principal_for_token(
     db: Database, token_hash: bytes, *, now: datetime
 ) -> Principal | None:
@@ -94,8 +97,14 @@ async def principal_for_token(
         rows = (await conn.execute(query)).all()
     if not rows:
         return None
-    async with db.writing() as conn:
-        await conn.execute(update(tokens).where(tokens.c.id == rows[0].id).values(last_used_at=now))
+    last_used = rows[0].last_used_at
+    # A minute is precise enough for "last used", and sparing the write transaction
+    # (a commit, on SQLite the writer's lock) on most lookups keeps it off the hot path.
+    if last_used is None or now - last_used >= LAST_USED_PRECISION:
+        async with db.writing() as conn:
+            await conn.execute(
+                update(tokens).where(tokens.c.id == rows[0].id).values(last_used_at=now)
+            )
     roles = frozenset(Role(r.role) for r in rows if r.role is not None)
     scopes = frozenset(rows[0].scopes or ())
     return Principal(PrincipalId(rows[0].principal_id), roles, scopes)
