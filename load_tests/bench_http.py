@@ -1,4 +1,4 @@
-"""HTTP write-path benchmark on PostgreSQL: transactions/s and latency at 64 clients.
+"""HTTP write-path benchmark: transactions/s and latency at 64 clients.
 
 Every transaction is signed by its payer's registered Ed25519 key and verified by the
 service (canonical JSON, signature, key validity, authority) before it is recorded and
@@ -13,6 +13,10 @@ a bounded number of requests. Afterwards the ledger is checked through the API: 
 pool's balance equals the number of accepted gifts, and member balances sum to zero.
 
     .venv/bin/python -m load_tests.bench_http [--seconds 20] [--clients 64]
+        [--store postgres|sqlite] [--workers N] [--batching-only]
+
+PostgreSQL by default; ``--workers 2`` runs two server processes behind one port
+(each with its own batching writer, serialised by the ledger-wide advisory lock).
 """
 
 from __future__ import annotations
@@ -137,13 +141,14 @@ async def _clients(
 
 
 async def _run_configuration(
-    batching: bool, cases: list[str], clients: int, seconds: float
+    batching: bool, cases: list[str], args: argparse.Namespace
 ) -> list[CaseResult]:
+    clients, seconds = args.clients, args.seconds
     server = await new_server(
-        "postgres", {"MUTUAL_WRITER_BATCHING": "true" if batching else "false"}
+        args.store, {"MUTUAL_WRITER_BATCHING": "true" if batching else "false"}
     )
     token = operator_token(server)
-    server.start()
+    server.start(workers=args.workers)
     results = []
     try:
         base = server.base
@@ -177,8 +182,11 @@ async def _run_configuration(
     return results
 
 
-def _markdown(results: list[CaseResult], clients: int) -> str:
+def _markdown(results: list[CaseResult], args: argparse.Namespace) -> str:
+    clients = args.clients
     lines = [
+        f"{args.store}, {args.workers} server process(es):",
+        "",
         "| batching | case | clients | tx/s | p50 ms | p95 ms | p99 ms | errors | ledger check |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
@@ -194,7 +202,7 @@ def _markdown(results: list[CaseResult], clients: int) -> str:
 async def main_async(args: argparse.Namespace) -> list[CaseResult]:
     results = []
     for batching in (True, False) if not args.batching_only else (True,):
-        results.extend(await _run_configuration(batching, ["a", "b"], args.clients, args.seconds))
+        results.extend(await _run_configuration(batching, ["a", "b"], args))
     return results
 
 
@@ -207,14 +215,17 @@ def main() -> None:
     parser.add_argument(
         "--batching-only", action="store_true", help="skip the runs with batching off"
     )
+    parser.add_argument("--store", choices=["sqlite", "postgres"], default="postgres")
+    parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL only)")
     parser.add_argument(
         "--output", type=Path, default=ROOT / "load_tests" / "results" / "bench_http"
     )
     args = parser.parse_args()
     results = asyncio.run(main_async(args))
-    table = _markdown(results, args.clients)
+    table = _markdown(results, args)
     print(table)
     args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output = args.output.with_name(f"{args.output.name}-{args.store}-w{args.workers}")
     args.output.with_suffix(".json").write_text(json.dumps([asdict(r) for r in results], indent=2))
     args.output.with_suffix(".md").write_text(table)
 

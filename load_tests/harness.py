@@ -29,7 +29,7 @@ import asyncpg
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.keypair import Keypair
 from mutual.core.registry import Capacity, KeyAction, KeyEvent
-from mutual.core.signing import b64encode
+from mutual.core.signing import Domain, b64encode
 from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
 
@@ -90,13 +90,14 @@ class Server:
             raise RuntimeError(f"mutual {' '.join(args)} failed: {done.stderr[-2000:]}")
         return done.stdout
 
-    def start(self, *, quiet: bool = False) -> None:
+    def start(self, *, quiet: bool = False, workers: int = 1) -> None:
         """Serve; its log goes to ``log_path``, or nowhere when ``quiet`` (a process whose
         file writes are capped must not need to grow a log file)."""
         assert self.log_path is not None
         log = open(os.devnull, "wb") if quiet else self.log_path.open("ab")  # noqa: SIM115
+        serve = ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
         self.process = subprocess.Popen(
-            [*MUTUAL, "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [*MUTUAL, *serve, "--workers", str(workers)],
             env=self.env,
             cwd=ROOT,
             stdout=log,
@@ -276,6 +277,50 @@ async def open_territory(
 
 
 @dataclass(frozen=True)
+class Resident:
+    """A member who joined as people do: applied, accepted, and registered a device key."""
+
+    id: str
+    token: str
+    account: str  # their TIME account, opened by the acceptance at the default bounds
+    key: Keypair
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"}
+
+
+async def join_member(
+    session: aiohttp.ClientSession,
+    base: str,
+    operator: Mapping[str, str],
+    origin: str,
+    profile: Mapping[str, Any],
+) -> Resident:
+    """Apply with ``profile`` (no token), be accepted by a coordinator, register a key."""
+    applied = await post_json(session, f"{base}/members/applications", dict(profile), {})
+    accepted = await post_json(session, f"{base}/members/{applied['id']}/accept", {}, operator)
+    token = accepted["token"]["token"]
+    key = await register_key(session, base, origin, token, applied["id"])
+    return Resident(applied["id"], token, accepted["member"]["account_id"], key)
+
+
+def sign_composed(
+    key: Keypair,
+    payload: Mapping[str, Any],
+    *,
+    domain: Domain = Domain.TRANSACTION,
+    on_behalf_of: str | None = None,
+) -> dict[str, Any]:
+    """The signature document over what a flow's ``unsigned`` answer composed."""
+    behalf = None if on_behalf_of is None else PrincipalId(uuid.UUID(on_behalf_of))
+    document: dict[str, Any] = key.sign_payload(
+        domain, dict(payload), on_behalf_of=behalf
+    ).document()
+    return document
+
+
+@dataclass(frozen=True)
 class SignedWrite:
     """One signed transaction as a device sends it: who sends it and the exact body."""
 
@@ -321,10 +366,17 @@ async def time_balances(
     session: aiohttp.ClientSession, base: str, operator: Mapping[str, str]
 ) -> dict[str, int]:
     """Every TIME account's balance, read through the API."""
+    return await unit_balances(session, base, operator, "TIME")
+
+
+async def unit_balances(
+    session: aiohttp.ClientSession, base: str, operator: Mapping[str, str], unit: str
+) -> dict[str, int]:
+    """Every balance of one unit's accounts, read through the API."""
     balances: dict[str, int] = {}
     cursor: str | None = None
     while True:
-        url = f"{base}/accounts?unit=TIME&limit=500" + (f"&cursor={cursor}" if cursor else "")
+        url = f"{base}/accounts?unit={unit}&limit=500" + (f"&cursor={cursor}" if cursor else "")
         async with session.get(url, headers=dict(operator)) as answer:
             if answer.status == 503:  # a pool kept small on purpose: ask again
                 await asyncio.sleep(0.1)
@@ -347,6 +399,17 @@ async def check_ledger(
         return f"FAILED: balances sum to {total}"
     if balances.get(territory.pool) != gifts:
         return f"FAILED: the pool holds {balances.get(territory.pool)}, expected {gifts}"
+    return "ok"
+
+
+async def units_balance(
+    session: aiohttp.ClientSession, base: str, operator: Mapping[str, str], units: list[str]
+) -> str:
+    """Each unit's balances sum to zero (double entry); "ok" or the first that does not."""
+    for unit in units:
+        total = sum((await unit_balances(session, base, operator, unit)).values())
+        if total != 0:
+            return f"FAILED: {unit} balances sum to {total}"
     return "ok"
 
 

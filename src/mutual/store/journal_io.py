@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterable
 from uuid import UUID
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.accounts import Account, OwnerKind
@@ -83,22 +83,16 @@ async def load_registry(
 
 
 async def load_nodes(conn: AsyncConnection, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
-    """Stored Merkle nodes by (level, idx), in one query."""
-    wanted = set(keys)
+    """Stored Merkle nodes by (level, idx), in one query: a proof needs one node per
+    level, and a query per level cost a round trip each (twenty at a million leaves)."""
+    wanted = sorted(set(keys))
     if not wanted:
         return {}
-    by_level: dict[int, set[int]] = {}
-    for level, idx in wanted:
-        by_level.setdefault(level, set()).add(idx)
-    found: dict[NodeKey, bytes] = {}
-    for level, idxs in by_level.items():
-        for row in await conn.execute(
-            select(merkle_nodes.c.idx, merkle_nodes.c.hash).where(
-                merkle_nodes.c.level == level, merkle_nodes.c.idx.in_(idxs)
-            )
-        ):
-            found[(level, row.idx)] = bytes(row.hash)
-    return found
+    key = tuple_(merkle_nodes.c.level, merkle_nodes.c.idx)
+    rows = await conn.execute(
+        select(merkle_nodes.c.level, merkle_nodes.c.idx, merkle_nodes.c.hash).where(key.in_(wanted))
+    )
+    return {(row.level, row.idx): bytes(row.hash) for row in rows}
 
 
 async def load_state(conn: AsyncConnection, batch: list[Command], *, lock_rows: bool) -> BatchState:
@@ -146,7 +140,10 @@ async def load_state(conn: AsyncConnection, batch: list[Command], *, lock_rows: 
     )
     query = select(accounts).where(accounts.c.id.in_(account_ids)).order_by(accounts.c.id)
     if lock_rows:
-        query = query.with_for_update()
+        # FOR NO KEY UPDATE, not FOR UPDATE: a row inserted elsewhere that refers to an
+        # account (a pledge's account link, say) takes KEY SHARE on it, which FOR UPDATE
+        # conflicts with; in opposite orders the two deadlocked under load.
+        query = query.with_for_update(key_share=True)
     loaded = {
         AccountId(row.id): Account(
             AccountId(row.id),
@@ -188,7 +185,7 @@ async def load_round_heads(
         return {}
     query = select(round_heads).where(round_heads.c.round_id.in_(round_ids))
     if lock_rows:
-        query = query.with_for_update()
+        query = query.with_for_update(key_share=True)
     return {row.round_id: (row.head_id, row.acts) for row in await conn.execute(query)}
 
 

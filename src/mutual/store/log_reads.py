@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from mutual.core.merkle import NodeKey
+from mutual.core.merkle import NodeKey, inclusion_ranges, proof_node_keys
 from mutual.store.database import Database
 from mutual.store.journal_io import load_nodes
 from mutual.store.tables import checkpoints, cosignatures, ledger_head, log_entries
@@ -68,6 +68,35 @@ async def entry_by_entity(db: Database, entity_id: UUID) -> StoredEntry | None:
             await conn.execute(select(log_entries).where(log_entries.c.entity_id == entity_id))
         ).first()
     return None if row is None else _entry(row)
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPathRead:
+    entry: StoredEntry | None
+    log_size: int
+    nodes: dict[NodeKey, bytes]
+
+
+async def audit_path_read(db: Database, entity_id: UUID, tree_size: int | None) -> AuditPathRead:
+    """In one read transaction (a consistent snapshot, a single connection): the entry
+    recording ``entity_id``, the log's size, and the stored nodes of the entry's audit
+    path in the tree of ``tree_size`` (default: the log's size) when that path exists."""
+    async with db.reading() as conn:
+        row = (
+            await conn.execute(select(log_entries).where(log_entries.c.entity_id == entity_id))
+        ).first()
+        size = int(
+            (
+                await conn.execute(select(ledger_head.c.tree_size).where(ledger_head.c.id == 1))
+            ).scalar_one()
+        )
+        entry = None if row is None else _entry(row)
+        nodes: dict[NodeKey, bytes] = {}
+        wanted = size if tree_size is None else tree_size
+        if entry is not None and entry.log_index < wanted <= size:
+            keys = proof_node_keys(inclusion_ranges(entry.log_index, wanted))
+            nodes = await load_nodes(conn, keys)
+    return AuditPathRead(entry, size, nodes)
 
 
 async def _cosignature_lines(conn: AsyncConnection, sizes: list[int]) -> dict[int, list[str]]:

@@ -42,10 +42,14 @@ async def root_at(rt: Runtime, size: int) -> bytes:
     return root_from_nodes(size, nodes)
 
 
-async def _check_size(rt: Runtime, size: int, *, field: str) -> int:
-    current = await log_reads.read_tree_size(rt.db)
+def _require_size(size: int, current: int, *, field: str) -> None:
     if size < 0 or size > current:
         raise InvalidRequest(f"tree size must be between 0 and {current}", field=field)
+
+
+async def _check_size(rt: Runtime, size: int, *, field: str) -> int:
+    current = await log_reads.read_tree_size(rt.db)
+    _require_size(size, current, field=field)
     return current
 
 
@@ -81,20 +85,19 @@ class InclusionProof:
 
 async def inclusion_proof(rt: Runtime, entity_id: UUID, tree_size: int | None) -> InclusionProof:
     """The audit path of the leaf recording ``entity_id`` in the tree of ``tree_size``."""
-    entry = await log_reads.entry_by_entity(rt.db, entity_id)
+    read = await log_reads.audit_path_read(rt.db, entity_id, tree_size)
+    entry = read.entry
     if entry is None:
         raise NotFound("no log entry records this id", field="id")
-    if tree_size is None:
-        tree_size = await log_reads.read_tree_size(rt.db)
-    await _check_size(rt, tree_size, field="tree_size")
-    if entry.log_index >= tree_size:
+    size = read.log_size if tree_size is None else tree_size
+    _require_size(size, read.log_size, field="tree_size")
+    if entry.log_index >= size:
         raise InvalidRequest(
-            f"the entry is at log index {entry.log_index}, outside a tree of {tree_size}",
+            f"the entry is at log index {entry.log_index}, outside a tree of {size}",
             field="tree_size",
         )
-    ranges = inclusion_ranges(entry.log_index, tree_size)
-    nodes = await log_reads.read_nodes(rt.db, proof_node_keys(ranges))
-    return InclusionProof(entry, tree_size, proof_hashes(ranges, nodes))
+    ranges = inclusion_ranges(entry.log_index, size)
+    return InclusionProof(entry, size, proof_hashes(ranges, read.nodes))
 
 
 async def consistency_proof(rt: Runtime, old_size: int, new_size: int) -> list[bytes]:
