@@ -4,6 +4,7 @@ batches, reversals, pagination, and hostile input that must write nothing."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import time
 import uuid
@@ -590,12 +591,13 @@ async def test_log_endpoints_tie_answers_to_signed_checkpoints(api: Api) -> None
         f"{API}/log/proofs/consistency", params={"from": 0, "to": new.size + 5}, headers=alice
     )
     assert_problem(too_far, 422, "invalid_request", "to")
-    # An auditor registers a witness key (operator) and cosigns the newest checkpoint.
+    # An auditor registers its own witness key and cosigns the newest checkpoint.
     auditor = (
         await api.client.post(f"{API}/tokens", json={"roles": ["auditor"]}, headers=api.operator)
     ).json()
+    auditor_headers = {"Authorization": f"Bearer {auditor['token']}"}
     witness = keypair_for(uuid.UUID(auditor["principal_id"]), Capacity.WITNESS)
-    me = (await api.client.get(f"{API}/me", headers=api.operator)).json()["principal_id"]
+    me = auditor["principal_id"]
     event = KeyEvent(
         uuid.uuid4(),
         KeyAction.REGISTER,
@@ -617,9 +619,36 @@ async def test_log_endpoints_tie_answers_to_signed_checkpoints(api: Api) -> None
             "name": "auditor.example/w1",
             "signatures": [witness.sign_key_event(api.origin, event).document()],
         },
-        headers=api.operator,
+        headers=auditor_headers,
     )
     assert registered.status_code == 201, registered.text
+    # A resident is no witness: registering a witness key for oneself is refused.
+    alice_id = (await api.client.get(f"{API}/me", headers=alice)).json()["principal_id"]
+    posing = Keypair(hashlib.sha256(b"posing witness").digest())
+    posing_event = KeyEvent(
+        uuid.uuid4(),
+        KeyAction.REGISTER,
+        PrincipalId(uuid.UUID(alice_id)),
+        by=PrincipalId(uuid.UUID(alice_id)),
+        public_key=posing.public_key,
+        capacity=Capacity.WITNESS,
+        name="alice.example/w",
+    )
+    posed = await api.client.post(
+        f"{API}/key-events",
+        json={
+            "id": str(posing_event.id),
+            "action": "register",
+            "principal": alice_id,
+            "by": alice_id,
+            "public_key": base64.b64encode(posing.public_key).decode(),
+            "capacity": "witness",
+            "name": "alice.example/w",
+            "signatures": [posing.sign_key_event(api.origin, posing_event).document()],
+        },
+        headers=alice,
+    )
+    assert_problem(posed, 403, "not_authorised")
     key = (await api.client.get(f"{API}/keys/{witness.key_id}", headers=alice)).json()
     assert key["verifier_key"].startswith("auditor.example/w1+")
     latest = await api.client.post(f"{API}/log/checkpoints", headers=alice)

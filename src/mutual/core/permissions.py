@@ -122,7 +122,8 @@ MATRIX: dict[str, Permission] = {
     "recordTransactions": _write(COORD, frozenset({R, F, P}), "ledger:write"),
     "getTransaction": _read("ledger:read", own=PEOPLE, full=frozenset({O})),
     "reverseTransaction": _admin(COORD, frozenset({R})),
-    "recordKeyEvent": _write(frozenset({O}), PEOPLE),
+    # Auditors too, for their own keys: a witness registers the key it cosigns with.
+    "recordKeyEvent": Permission(frozenset({O}), PEOPLE - {O}),
     "listKeys": _read("ledger:read"),
     "getKey": _read("ledger:read"),
     "signCheckpoint": Permission(PEOPLE, scope="ledger:read"),  # a signed note, no entry

@@ -36,7 +36,12 @@ def _may_vouch(principal: Principal, event: KeyEvent) -> bool:
         return True
     own = event.principal == principal.id
     if event.action is KeyAction.REGISTER:
-        return own and event.capacity is Capacity.MEMBER
+        # A witness (an auditor or a partner) registers the key it cosigns with itself,
+        # so that no operator stands between an auditor and its own key.
+        witness = event.capacity is Capacity.WITNESS and (
+            principal.has(Role.AUDITOR) or principal.has(Role.PARTNER)
+        )
+        return own and (event.capacity is Capacity.MEMBER or witness)
     return own and event.action is KeyAction.REVOKE
 
 
