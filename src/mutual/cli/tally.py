@@ -59,7 +59,7 @@ def tally_pb(pb_file: Path, rule: str, seed: str) -> None:
     voter's share by one currency unit per step, as pabutools' increment of 1.
     """
     try:
-        pb = parse_pb(pb_file.read_bytes().decode("utf-8-sig"))
+        pb = parse_pb(pb_file.read_bytes())
         data, scale = tally_input(pb, Rule(rule), seed=seed.encode())
         result = tally(data)
     except (PbFormatError, TallyError) as exc:
@@ -268,7 +268,7 @@ def money_side(state: RoundState) -> PbFile:
 def _header_key(first: bytes) -> str:
     try:
         key = json.loads(first)["log_key"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, RecursionError, KeyError, TypeError):
         key = None
     if not isinstance(key, str):
         raise click.UsageError("the export's first line names no log key: give --log-key")

@@ -75,7 +75,7 @@ def verify(export: str, log_key: str, jobs: int, quiet: bool) -> None:
         click.echo(str(finding))
     if not quiet:
         click.echo(
-            f"{verifier.tree.size} entries ({verifier.transactions} transactions), "
+            f"{verifier.size} entries ({verifier.transactions} transactions), "
             f"{len(verifier.checkpoint_roots)} checkpoints, {len(verifier.accounts)} accounts: "
             + (f"{len(findings)} findings" if findings else "verified"),
             err=True,

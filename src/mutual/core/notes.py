@@ -44,7 +44,9 @@ _SUPPORTED_TYPES = (ED25519, COSIGNATURE_V1)
 _SIGNATURE_PREFIX = "\u2014 "  # EM DASH, space
 _PRIVATE_PREFIX = "PRIVATE+KEY+"
 _KEY_ID_HEX = re.compile(r"[0-9a-f]{8}")
-_DECIMAL = re.compile(r"0|[1-9][0-9]*")
+# At most 20 digits, the length of 2**64 - 1: int() refuses longer text with its own
+# ValueError, and a size past the bound is malformed anyway.
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,19}")
 _COSIGNATURE_HEADER = "cosignature/v1\n"
 
 NoteErrorKind = Literal["malformed", "invalid_signature", "no_verifiable_signatures"]

@@ -18,12 +18,16 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 
 from mutual.core.tally import Rule, TallyInput, TallyParameters, TallyProject
 
 SECTIONS = ("META", "PROJECTS", "VOTES")
+# A cost or budget as pabulib writes one: decimal digits, a decimal point or comma. An
+# exponent ("1e999999999") would make Fraction build a number of a billion digits.
+_DECIMAL = re.compile(r"[0-9]{1,18}(?:[.,][0-9]{0,12})?")
 
 
 class PbFormatError(ValueError):
@@ -63,8 +67,14 @@ class PbFile:
         return None
 
 
-def parse_pb(text: str) -> PbFile:
-    """Read a ``.pb`` file's text (CRLF or LF, quoted or not, extra columns kept)."""
+def parse_pb(text: str | bytes) -> PbFile:
+    """Read a ``.pb`` file (UTF-8, with or without a BOM, when given bytes; CRLF or LF,
+    quoted or not, extra columns kept)."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise PbFormatError("invalid_utf8", f"not UTF-8: {exc}") from None
     newline = "\r\n" if "\r\n" in text else "\n"
     reader = _rows(text)
     found: dict[str, tuple[tuple[str, ...], list[tuple[str, ...]]]] = {}
@@ -105,14 +115,18 @@ def format_pb(pb: PbFile) -> str:
 
 def _rows(text: str) -> list[list[str]]:
     # newline="" keeps quoted line breaks inside their field, as the csv module asks.
-    return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+    except csv.Error as exc:  # a field past the csv module's limit, an unclosed quote
+        raise PbFormatError("invalid_csv", str(exc)) from None
 
 
 def _number(text: str, what: str) -> Fraction:
-    try:
-        return Fraction(text.strip().replace(",", "."))
-    except (ValueError, ZeroDivisionError) as exc:
-        raise PbFormatError("invalid_number", f"{what}: {text!r} is not a number") from exc
+    """A non-negative decimal: costs and budgets are amounts of money."""
+    value = text.strip()
+    if _DECIMAL.fullmatch(value) is None:
+        raise PbFormatError("invalid_number", f"{what}: {text[:40]!r} is not a decimal amount")
+    return Fraction(value.replace(",", "."))
 
 
 def tally_input(pb: PbFile, rule: Rule, *, seed: bytes = b"") -> tuple[TallyInput, int]:

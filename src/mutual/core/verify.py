@@ -8,11 +8,16 @@ rules (balances recomputed from zero, every posting within the bound in force), 
 balances the server recorded; for each checkpoint its log signature, its root against
 the leaves so far, its witnesses' cosignatures, and that no two checkpoints of one size
 disagree (a split view). Findings are collected, never raised.
+
+The export is hostile input: whatever its bytes, ``feed`` and ``finish`` only ever
+add findings. Work and memory stay proportional to the bytes read, never to a number
+the export states (a gap of 10**30 missing entries is two integers, not a loop).
 """
 
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -62,6 +67,16 @@ from mutual.core.transactions import Posting
 
 EXPORT_FORMAT = "mutual-export/v1"
 ENTRY_KEYS = {"type", "payload", "signatures"}
+# Each line type's fields: required, then optional (contracts/schemas/export-line).
+FRAMES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
+    "header": (frozenset({"type", "format", "origin", "tree_size", "log_key"}), frozenset()),
+    "entry": (frozenset({"type", "index", "entry"}), frozenset({"recorded"})),
+    "checkpoint": (frozenset({"type", "note"}), frozenset()),
+    "balance": (frozenset({"type", "account_id", "balance", "version"}), frozenset()),
+    "end": (frozenset({"type", "entries", "checkpoints", "balances"}), frozenset()),
+}
+# The file's sections in order; entries and checkpoints interleave.
+SECTION = {"header": 0, "entry": 1, "checkpoint": 1, "balance": 2, "end": 3}
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -86,6 +101,51 @@ class PendingSignatures:
     log_index: int
     message: bytes
     checks: tuple[SignatureCheck, ...]
+
+
+def _count(doc: dict[str, Any], key: str) -> int:
+    """A non-negative integer field (a JSON ``true`` or ``1.0`` is not one)."""
+    value = doc[key]
+    if type(value) is not int or value < 0:
+        raise ValueError(f"{key} is a non-negative integer")
+    return value
+
+
+def _account_id(value: object) -> AccountId:
+    """A lowercase canonical UUID, the only spelling the export writes: another spelling
+    of the same id would be a change the balance check could not see."""
+    if not isinstance(value, str):
+        raise ValueError("account_id is a string")
+    parsed = UUID(value)
+    if str(parsed) != value:
+        raise ValueError("account_id is a lowercase canonical UUID")
+    return AccountId(parsed)
+
+
+@dataclass(slots=True)
+class Gaps:
+    """Entry indexes skipped so far, as sorted disjoint half-open ranges, so that a
+    hostile jump in the index costs two integers, not one per missing entry."""
+
+    starts: list[int] = field(default_factory=list)
+    stops: list[int] = field(default_factory=list)
+
+    def add(self, start: int, stop: int) -> None:
+        self.starts.append(start)
+        self.stops.append(stop)
+
+    def take(self, index: int) -> bool:
+        """Whether ``index`` was skipped; it no longer is afterwards."""
+        at = bisect_right(self.starts, index) - 1
+        if at < 0 or index >= self.stops[at]:
+            return False
+        start, stop = self.starts[at], self.stops[at]
+        del self.starts[at], self.stops[at]
+        for piece in ((index + 1, stop), (start, index)):
+            if piece[0] < piece[1]:
+                self.starts.insert(at, piece[0])
+                self.stops.insert(at, piece[1])
+        return True
 
 
 def check_pending(batch: Iterable[PendingSignatures]) -> list[Finding]:
@@ -116,8 +176,13 @@ class Verifier:
     originals: dict[TransactionId, tuple[Posting, ...]] = field(default_factory=dict)
     reversed_ids: set[TransactionId] = field(default_factory=set)
     bounds_defaults: dict[UUID, BoundsChange] = field(default_factory=dict)
+    # The leaves while the entries are dense; after a gap the roots can no longer be
+    # compared (the missing entries are the finding), so only ``size`` goes on.
     tree: CompactRange = field(default_factory=CompactRange)
-    skipped: set[int] = field(default_factory=set)
+    size: int = 0
+    skipped: Gaps = field(default_factory=Gaps)
+    section: int = 0
+    last_balance: str | None = None
     cosignatures: list[tuple[int, str, NoteSignature, int | None]] = field(default_factory=list)
     checkpoint_roots: dict[int, bytes] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
@@ -133,7 +198,9 @@ class Verifier:
 
     def feed(self, line_no: int, text: str | bytes) -> None:
         try:
-            doc = json.loads(text)
+            # Strict UTF-8: json.loads would take a BOM or UTF-16 bytes, which an export
+            # never holds and another verifier might read differently.
+            doc = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
         except (ValueError, RecursionError) as exc:
             self._find(line_no, "malformed_line", f"not JSON: {exc}")
             return
@@ -157,13 +224,24 @@ class Verifier:
         if handler is None:
             self._find(line_no, "malformed_line", f"unknown line type {kind!r}")
             return
+        required, optional = FRAMES[kind]
+        unknown = doc.keys() - required - optional
+        if unknown:
+            # Reported, then read all the same: the fields it needs may all be there.
+            self._find(line_no, "malformed_line", f"{kind} line: unknown fields {sorted(unknown)}")
+        # A late header and a line after the end have findings of their own.
+        if SECTION[kind] < self.section and kind != "header" and not self.ended:
+            self._find(line_no, "out_of_order", f"a {kind} line after the section it precedes")
+        self.section = max(self.section, SECTION[kind])
         try:
             handler(line_no, doc)
-        except (KeyError, TypeError, ValueError) as exc:
-            self._find(line_no, "malformed_line", f"{kind} line: {exc!r}")
+        # A value nested deeper than the interpreter's stack can walk (canonical JSON and
+        # repr recurse) is as malformed as one of the wrong type.
+        except (KeyError, TypeError, ValueError, RecursionError) as exc:
+            self._find(line_no, "malformed_line", f"{kind} line: {type(exc).__name__}: {exc}")
 
     def _header(self, line_no: int, doc: dict[str, Any]) -> None:
-        if self.counts["header"] > 1 or self.tree.size:
+        if self.counts["header"] > 1 or self.size:
             self._find(line_no, "malformed_line", "a second header, or a header after entries")
             return
         if doc.get("format") != EXPORT_FORMAT:
@@ -180,16 +258,26 @@ class Verifier:
             # to come from a log other than the one the auditor trusts.
             self._find(line_no, "wrong_log_key", "the header names another log key")
         self.origin = self.log_key.name
-        self.header_size = int(doc["tree_size"])
+        self.header_size = _count(doc, "tree_size")
 
     def _entry(self, line_no: int, doc: dict[str, Any]) -> None:
-        index = doc["index"]
-        if type(index) is not int:
-            raise ValueError("index is an integer")
-        expected = self.tree.size
+        index = _count(doc, "index")
+        recorded = doc.get("recorded")
+        entry = doc["entry"]
+        if "recorded" in doc and (
+            not isinstance(recorded, dict)
+            or recorded.keys() != {"balances_after"}
+            or not isinstance(entry, dict)
+            or entry.get("type") != EntryType.TRANSACTION.value
+        ):
+            # Unsigned and read only for a transaction: reported, and the entry still
+            # folded, so that what follows is checked as usual.
+            self._find(
+                line_no, "malformed_line", "recorded is a transaction's {balances_after}", index
+            )
+        expected = self.size
         if index < expected:
-            if index in self.skipped:
-                self.skipped.discard(index)
+            if self.skipped.take(index):
                 self._find(line_no, "out_of_order", f"entry {index} after {expected - 1}", index)
             else:
                 self._find(line_no, "duplicate_entry", f"entry {index} appears again", index)
@@ -202,10 +290,7 @@ class Verifier:
                 expected,
             )
             # Keep counting from here so later entries are still checked in place.
-            while self.tree.size < index:
-                self.skipped.add(self.tree.size)
-                self.tree.append(b"\x00" * 32)
-        entry = doc["entry"]
+            self.skipped.add(expected, index)
         payload_bytes: bytes | None = None
         if isinstance(entry, dict) and entry.keys() == ENTRY_KEYS:
             # The payload's canonical bytes serve both the leaf and the signed message.
@@ -213,7 +298,9 @@ class Verifier:
             data = compose_entry(payload_bytes, canonical(entry["signatures"]), entry["type"])
         else:
             data = canonical(entry)
-        self.tree.append(leaf_hash(data))
+        if self.tree.size == index:
+            self.tree.append(leaf_hash(data))
+        self.size = index + 1
         self._check_entry(line_no, index, doc, payload_bytes)
 
     def _check_entry(
@@ -441,14 +528,14 @@ class Verifier:
                 line_no, "split_view", f"two signed checkpoints of size {cp.size} differ", at
             )
         self.checkpoint_roots.setdefault(cp.size, cp.root)
-        if cp.size != self.tree.size:
+        if cp.size != self.size:
             self._find(
                 line_no,
                 "checkpoint_misplaced",
-                f"checkpoint of size {cp.size} after {self.tree.size} entries",
+                f"checkpoint of size {cp.size} after {self.size} entries",
                 at,
             )
-        elif cp.root != self.tree.root():
+        elif self.tree.size == cp.size and cp.root != self.tree.root():
             # The log key signed a tree of this size that is not the one exported: either
             # the export's entries were changed, or the log showed someone another history.
             self._find(
@@ -474,25 +561,31 @@ class Verifier:
         self._find(line_no, "bad_cosignature", f"{sig.name} is not a registered witness", at)
 
     def _balance(self, line_no: int, doc: dict[str, Any]) -> None:
-        account_id = AccountId(UUID(doc["account_id"]))
+        account_id = _account_id(doc["account_id"])
+        balance, version = doc["balance"], _count(doc, "version")
+        if type(balance) is not int:
+            raise ValueError("balance is an integer")
+        if self.last_balance is not None and doc["account_id"] <= self.last_balance:
+            self._find(line_no, "out_of_order", "balance lines are sorted by account id, once")
+        self.last_balance = doc["account_id"]
         account = self.accounts.get(account_id)
         if account is None:
             self._find(line_no, "balance_mismatch", f"no account {account_id} was opened")
-        elif (account.balance, account.version) != (doc["balance"], doc["version"]):
+        elif (account.balance, account.version) != (balance, version):
             self._find(
                 line_no,
                 "balance_mismatch",
-                f"account {account_id}: the server holds {doc['balance']} "
-                f"(version {doc['version']}), recomputed {account.balance} "
+                f"account {account_id}: the server holds {balance} "
+                f"(version {version}), recomputed {account.balance} "
                 f"(version {account.version})",
             )
 
     def _end(self, line_no: int, doc: dict[str, Any]) -> None:
         self.ended = True
         claimed = {
-            "entry": doc["entries"],
-            "checkpoint": doc["checkpoints"],
-            "balance": doc["balances"],
+            "entry": _count(doc, "entries"),
+            "checkpoint": _count(doc, "checkpoints"),
+            "balance": _count(doc, "balances"),
         }
         for kind, count in claimed.items():
             if self.counts.get(kind, 0) != count:
@@ -507,20 +600,27 @@ class Verifier:
         """The findings once the export is read; adds those only the whole can show."""
         if self.counts.get("header") is None:
             self._find(line_no, "missing_header", "the export has no header")
-        if self.header_size is not None and self.tree.size < self.header_size:
+        if self.header_size is not None and self.size < self.header_size:
             self._find(
                 line_no,
                 "missing_entry",
-                f"the header announces {self.header_size} entries, the export has {self.tree.size}",
-                self.tree.size,
+                f"the header announces {self.header_size} entries, the export has {self.size}",
+                self.size,
             )
-        truncated = self.header_size is not None and self.tree.size < self.header_size
-        if self.tree.size and self.tree.size not in self.checkpoint_roots and not truncated:
+        elif self.header_size is not None and self.size > self.header_size:
+            self._find(
+                line_no,
+                "count_mismatch",
+                f"the header announces {self.header_size} entries, the export has {self.size}",
+                self.header_size,
+            )
+        truncated = self.header_size is not None and self.size < self.header_size
+        if self.size and self.size not in self.checkpoint_roots and not truncated:
             self._find(
                 line_no,
                 "missing_checkpoint",
-                f"no signed checkpoint covers all {self.tree.size} entries",
-                self.tree.size - 1,
+                f"no signed checkpoint covers all {self.size} entries",
+                self.size - 1,
             )
         for pending in self.cosignatures:
             self._cosignature(*pending)
