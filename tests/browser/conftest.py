@@ -8,6 +8,7 @@ Outside CI a machine without Chromium (and no way to install it) skips these tes
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.request
 import uuid
@@ -28,6 +29,9 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from mutual.core.ids import PrincipalId
+from mutual.core.keypair import Keypair
+from mutual.core.registry import Capacity, KeyAction, KeyEvent
 from tests.browser.chromium import CHROMIUM_ARGS, ensure_chromium
 from tests.conftest import REQUIRE_PG, Templates, _fresh
 from tests.test_schemathesis import live_server, token
@@ -154,3 +158,28 @@ def sign_in(page: Page, live: Live, resident: Resident) -> None:
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_role("heading", name="Mon solde", level=1).wait_for()
+
+
+def register_key(live: Live, principal_id: str, bearer: str) -> Keypair:
+    """A member key registered through the API, signed by itself (as another client's)."""
+    key = Keypair(uuid.UUID(principal_id).bytes * 2)
+    principal = PrincipalId(uuid.UUID(principal_id))
+    event = KeyEvent(
+        uuid.uuid4(),
+        KeyAction.REGISTER,
+        principal,
+        by=principal,
+        public_key=key.public_key,
+        capacity=Capacity.MEMBER,
+    )
+    body = {
+        "id": str(event.id),
+        "action": "register",
+        "principal": principal_id,
+        "by": principal_id,
+        "public_key": base64.b64encode(key.public_key).decode(),
+        "capacity": "member",
+        "signatures": [key.sign_key_event(live.call("GET", "/log")["origin"], event).document()],
+    }
+    live.call("POST", "/key-events", body, bearer)
+    return key

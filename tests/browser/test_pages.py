@@ -7,49 +7,26 @@ runs the path on both."""
 
 from __future__ import annotations
 
-import base64
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import BrowserContext, Page, expect
 
-from mutual.core.ids import PrincipalId
-from mutual.core.keypair import Keypair
-from mutual.core.registry import Capacity, KeyAction, KeyEvent
 from mutual.core.signing import Domain
-from tests.browser.conftest import ARTIFACTS, DESKTOP, PASSWORD, PHONE, Live, Resident
+from tests.browser.conftest import (
+    ARTIFACTS,
+    DESKTOP,
+    PASSWORD,
+    PHONE,
+    Live,
+    Resident,
+    register_key,
+)
 from tests.browser.test_resident import create_key
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
 BLOCKING = {"serious", "critical"}
-
-
-def register_key(live: Live, resident: Resident) -> Keypair:
-    """A key registered through the API, as another client of the service would."""
-    key = Keypair(uuid.UUID(resident.id).bytes * 2)
-    origin = live.call("GET", "/log")["origin"]
-    principal = PrincipalId(uuid.UUID(resident.id))
-    event = KeyEvent(
-        uuid.uuid4(),
-        KeyAction.REGISTER,
-        principal,
-        by=principal,
-        public_key=key.public_key,
-        capacity=Capacity.MEMBER,
-    )
-    body = {
-        "id": str(event.id),
-        "action": "register",
-        "principal": resident.id,
-        "by": resident.id,
-        "public_key": base64.b64encode(key.public_key).decode(),
-        "capacity": "member",
-        "signatures": [key.sign_key_event(origin, event).document()],
-    }
-    live.call("POST", "/key-events", body, resident.token)
-    return key
 
 
 def propose(live: Live, provider: Resident, receiver: Resident, minutes: int, memo: str) -> Any:
@@ -61,7 +38,7 @@ def territory(live: Live) -> Resident:
     """Awa, with a confirmed exchange in her statement, one to confirm, and offers around."""
     awa = live.resident("Awa Diallo", "awa", "Drouot")
     bruno = live.resident("Bruno Keller", "bruno", "Bourtzwiller")
-    key = register_key(live, bruno)
+    key = register_key(live, bruno.id, bruno.token)
     given = propose(live, awa, bruno, 120, "Cours de guitare")
     signature = key.sign_payload(Domain.TRANSACTION, given["signing_payload"]).document()
     live.call("POST", f"/proposals/{given['id']}/confirm", {"signatures": [signature]}, bruno.token)

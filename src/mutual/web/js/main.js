@@ -12,7 +12,14 @@ const VIEWS = {
   "/confirm": () => import("./views/confirm.js"),
   "/offers": () => import("./views/offers.js"),
   "/key": () => import("./views/key.js"),
+  "/pledges": () => import("./views/pledges.js"),
+  "/goods": () => import("./views/goods.js"),
+  "/keeper": () => import("./views/keeper.js"),
+  "/round": () => import("./views/round.js"),
+  "/audit": () => import("./views/audit.js"),
 };
+// What someone who is not a member (an auditor) may open; they land on the audit page.
+const WITHOUT_ACCOUNT = new Set(["/audit"]);
 
 let context = null;
 let firstRender = true;
@@ -21,7 +28,11 @@ let firstRender = true;
 async function loadContext() {
   if (context) return context;
   const me = await api.get("/me");
-  const member = await api.get(`/members/${me.principal_id}`);
+  // An auditor (or another principal who is not a member) has no member record.
+  const member = await api.get(`/members/${me.principal_id}`).catch((error) => {
+    if (error instanceof api.ApiError && error.status === 404) return null;
+    throw error;
+  });
   let members = null;
   context = {
     me,
@@ -120,10 +131,12 @@ async function route() {
     document.getElementById("main").replaceChildren(notice(error instanceof api.ApiError ? error.describe() : t("error.generic"), "error"));
     return undefined;
   }
-  const path = currentPath();
+  const wanted = currentPath();
+  const path = ctx.member || WITHOUT_ACCOUNT.has(wanted) ? wanted : "/audit";
   document.getElementById("nav").hidden = false;
   document.getElementById("sign-out").hidden = false;
   for (const link of document.querySelectorAll("nav a")) {
+    link.parentElement.hidden = !ctx.member && !WITHOUT_ACCOUNT.has(link.getAttribute("href").slice(1));
     if (link.getAttribute("href") === `#${path}`) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }

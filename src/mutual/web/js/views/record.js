@@ -1,8 +1,7 @@
 import { ApiError, post } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
+import { durationInput } from "../duration.js";
 import { formatDuration, t } from "../i18n.js";
-
-const MINUTE_STEPS = [0, 15, 30, 45];
 
 export async function render(main, ctx) {
   const members = [...(await ctx.members()).values()]
@@ -14,8 +13,7 @@ export async function render(main, ctx) {
     h("option", { value: "" }, t("record.choose")),
     members.map((m) => h("option", { value: m.id }, m.neighbourhood ? `${m.display_name} (${m.neighbourhood})` : m.display_name)),
   );
-  const hours = h("input", { name: "hours", type: "number", min: 0, max: 24, step: 1, value: 1, inputmode: "numeric" });
-  const minutes = h("select", { name: "minutes" }, MINUTE_STEPS.map((m) => h("option", { value: m }, String(m).padStart(2, "0"))));
+  const duration = durationInput({ hours: 1, maxHours: 24 });
   const memo = h("textarea", { name: "memo", maxlength: 2000, rows: 3 });
   const submit = h("button", { type: "submit" }, t("record.submit"));
   const messages = h("div");
@@ -29,12 +27,8 @@ export async function render(main, ctx) {
       onsubmit: async (event) => {
         event.preventDefault();
         messages.replaceChildren();
-        const total = Number(hours.value || 0) * 60 + Number(minutes.value);
-        if (total <= 0) {
-          messages.append(notice(t("record.needDuration"), "error"));
-          hours.focus();
-          return;
-        }
+        const total = duration.read(messages);
+        if (total === null) return;
         try {
           await busy(submit, () => post("/proposals", { id: proposalId, receiver: receiver.value, minutes: total, memo: memo.value }));
         } catch (error) {
@@ -54,7 +48,7 @@ export async function render(main, ctx) {
       "fieldset",
       {},
       h("legend", {}, t("record.duration")),
-      h("div", { class: "field-row" }, field(t("record.hours"), hours), field(t("record.minutes"), minutes)),
+      duration.row(),
     ),
     field(t("record.memo"), memo),
     h("div", { class: "actions" }, submit),
