@@ -54,14 +54,17 @@ def chromium_path() -> str:
     return found
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in this
+# thread while it is started, and every asyncio test after the browser tests would then
+# fail ("Runner.run() cannot be called from a running event loop").
+@pytest.fixture(scope="package")
 def playwright(chromium_path: str, templates: Templates) -> Iterator[Playwright]:
     # The database templates are made (and later dropped) outside Playwright's event loop.
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright, chromium_path: str) -> Iterator[Browser]:
     launched = playwright.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
     yield launched
