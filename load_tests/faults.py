@@ -16,7 +16,8 @@ service recovered, it reads every write back and checks:
 Scenarios (`--fault`): sigkill (the service killed with SIGKILL mid-load, then started
 again), postgres-restart (the PostgreSQL server restarted mid-load), disk-full (the
 SQLite file cannot grow for a while, then can again: the service must recover by
-itself), pool-exhausted (one database connection for 64 clients and a short wait),
+itself), pool-exhausted (one database connection, held by a query waiting on a lock
+another client holds for 3 s, and a short wait for it),
 slow-clients (200 connections trickling their headers while the load runs).
 
     .venv/bin/python -m load_tests.faults [--fault F ...] [--store sqlite|postgres ...]
@@ -40,6 +41,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import aiohttp
+import asyncpg
 
 from load_tests.harness import (
     ROOT,
@@ -291,11 +293,25 @@ async def _slow_clients(server: Server, session: aiohttp.ClientSession) -> float
     return 0.0
 
 
+async def _hold_the_pool(server: Server, session: aiohttp.ClientSession) -> float:
+    """For 3 s another client holds a lock every request needs (the accounts table), so
+    the service's one connection stays taken by a waiting query and the requests behind
+    it find the pool exhausted; then the lock goes and the service must recover."""
+    holder = await asyncpg.connect(server.env["MUTUAL_DATABASE_URL"])
+    try:
+        async with holder.transaction():
+            await holder.execute("LOCK TABLE accounts IN ACCESS EXCLUSIVE MODE")
+            await asyncio.sleep(3)
+    finally:
+        await holder.close()
+    return await wait_healthy(session, server.base)
+
+
 STRIKES: dict[str, Callable[[Server, aiohttp.ClientSession], Awaitable[float]]] = {
     "sigkill": _restart_after_kill,
     "postgres-restart": _restart_postgres,
     "disk-full": _fill_disk,
-    "pool-exhausted": lambda server, session: asyncio.sleep(0, 0.0),
+    "pool-exhausted": _hold_the_pool,
     "slow-clients": _slow_clients,
 }
 
