@@ -199,7 +199,11 @@ async def run(store: Store, sizes: list[int], samples: int, export_up_to: int) -
     server.start()
     results = []
     try:
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=600)) as session:
+        # The server closes connections idle for 5 s (between phases they are): the
+        # client lets them go first, rather than reuse one the server just closed.
+        connector = aiohttp.TCPConnector(keepalive_timeout=2)
+        timeout = aiohttp.ClientTimeout(total=600)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
             await wait_healthy(session, server.base)
             territory = await open_territory(session, server.base, token, MEMBERS)
             filler = Filler(server, territory)

@@ -202,7 +202,7 @@ def _markdown(results: list[CaseResult], args: argparse.Namespace) -> str:
 async def main_async(args: argparse.Namespace) -> list[CaseResult]:
     results = []
     for batching in (True, False) if not args.batching_only else (True,):
-        results.extend(await _run_configuration(batching, ["a", "b"], args))
+        results.extend(await _run_configuration(batching, list(args.cases), args))
     return results
 
 
@@ -216,6 +216,7 @@ def main() -> None:
         "--batching-only", action="store_true", help="skip the runs with batching off"
     )
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="postgres")
+    parser.add_argument("--cases", default="ab", help="a: random members, b: hot pool")
     parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL only)")
     parser.add_argument(
         "--output", type=Path, default=ROOT / "load_tests" / "results" / "bench_http"
