@@ -65,8 +65,8 @@ from mutual.usecases.runtime import open_runtime
 from tests.conftest import Templates
 from tests.test_api import open_api
 from tests.test_pabulib import INSTANCES
-from tests.test_round_cli import to_ballot
-from tests.test_rounds import START, cast, execute, post, prepared_round, set_now, territory
+from tests.test_round_cli import voted_round
+from tests.test_rounds import START, execute, post, set_now, territory
 from tests.test_tampering import build
 from tests.test_timebank import verified_export
 
@@ -150,18 +150,7 @@ def round_ledger(templates: Templates, tmp_path_factory: pytest.TempPathFactory)
         settings_ = _settings(templates, tmp_path_factory.mktemp("round"))
         async with open_api(settings_) as api:
             t = await territory(api)
-            rid = await prepared_round(api, t)
-            lines = [{"project_id": t.projects[1], "eur": 50_000, "hours": 0}]
-            await post(api, f"/rounds/{rid}/proposals", {"lines": lines}, t.facilitator)
-            omission = {
-                "stance": "object",
-                "target": {"kind": "omission", "project_id": t.projects[2]},
-                "reason": "Le jardin a besoin de bras ce trimestre.",
-            }
-            await to_ballot(api, t, rid, omission)
-            p0, p2 = t.projects[0], t.projects[2]
-            for member, approvals in zip(t.members, [[p0], [p0, p2], [p2], [p2]], strict=True):
-                assert (await cast(api, rid, member, approvals)).status_code == 201
+            rid = await voted_round(api, t)
             set_now(api, START + timedelta(days=16))
             await post(api, f"/rounds/{rid}/ballot/close", {}, t.facilitator)
             await execute(api, rid)

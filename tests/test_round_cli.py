@@ -83,12 +83,9 @@ async def to_ballot(api: Api, t: Territory, rid: str, objection: dict[str, Any])
     assert closed["phase"] == "ballot"
 
 
-async def test_tally_recounts_a_round_and_catches_a_changed_reveal(
-    api: Api, tmp_path: Path
-) -> None:
-    """Open, then decided and executed: by label or id the recount matches and prints
-    the decision; once a published reveal is changed, verify and tally both fail."""
-    t = await territory(api)
+async def voted_round(api: Api, t: Territory) -> str:
+    """A round taken to a ballot (one funded line; an objection to an omitted project),
+    every member's approvals cast; the ballot still open."""
     rid = await prepared_round(api, t)
     lines = [{"project_id": t.projects[1], "eur": 50_000, "hours": 0}]
     await post(api, f"/rounds/{rid}/proposals", {"lines": lines}, t.facilitator)
@@ -101,6 +98,17 @@ async def test_tally_recounts_a_round_and_catches_a_changed_reveal(
     p0, p2 = t.projects[0], t.projects[2]
     for member, approvals in zip(t.members, [[p0], [p0, p2], [p2], [p2]], strict=True):
         assert (await cast(api, rid, member, approvals)).status_code == 201
+    return rid
+
+
+async def test_tally_recounts_a_round_and_catches_a_changed_reveal(
+    api: Api, tmp_path: Path
+) -> None:
+    """Open, then decided and executed: by label or id the recount matches and prints
+    the decision; once a published reveal is changed, verify and tally both fail."""
+    t = await territory(api)
+    rid = await voted_round(api, t)
+    p0, p2 = t.projects[0], t.projects[2]
     key = log_key(api)
     # While the ballot is open: the consent outcome recounts, the ballots stay hidden,
     # and there is no money side to write yet.
