@@ -39,6 +39,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import asyncpg
@@ -125,23 +126,38 @@ class Load:
     async def _reader(self, session: aiohttp.ClientSession, stop: float) -> None:
         while time.perf_counter() < stop:
             token, account = self.territory.members[self.rng.randrange(len(self.territory.members))]
-            try:
-                async with session.get(
-                    f"{self.server.base}/accounts/{account}/postings?limit=50",
-                    headers={"Authorization": f"Bearer {token}"},
-                    timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS),
-                ) as answer:
-                    await answer.read()
-                    status = answer.status
-                    if status == 503 and "Retry-After" not in answer.headers:
-                        self.result.missing_retry_after += 1
-            except TimeoutError:
-                self.result.hangs += 1
-                status = 0
-            except aiohttp.ClientError:
+            status = await self._request(
+                session,
+                "GET",
+                f"{self.server.base}/accounts/{account}/postings?limit=50",
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            if status is None:
                 await asyncio.sleep(0.2)
                 continue
             self.reads[str(status or "timeout")] += 1
+
+    async def _request(
+        self, session: aiohttp.ClientSession, method: str, url: str, **kwargs: Any
+    ) -> int | None:
+        """The answer's status; 0 when none came in time (a hang, counted), None when
+        the connection failed (the service is down)."""
+        try:
+            async with session.request(
+                method,
+                url,
+                timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS),
+                **kwargs,
+            ) as answer:
+                await answer.read()
+                if answer.status == 503 and "Retry-After" not in answer.headers:
+                    self.result.missing_retry_after += 1
+                return answer.status
+        except TimeoutError:
+            self.result.hangs += 1
+            return 0
+        except aiohttp.ClientError:
+            return None
 
     async def _client(self, session: aiohttp.ClientSession, stop: float) -> None:
         members = len(self.territory.members)
@@ -174,23 +190,11 @@ class Load:
             "Idempotency-Key": write.tx_id,
         }
         began = time.perf_counter()
-        try:
-            async with session.post(
-                f"{self.server.base}/transactions",
-                data=write.body,
-                headers=headers,
-                timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS),
-            ) as answer:
-                await answer.read()
-                status = answer.status
-                if status == 503 and "Retry-After" not in answer.headers:
-                    self.result.missing_retry_after += 1
-        except TimeoutError:
-            self.result.hangs += 1
-            self.answers["timeout"] += 1
-            return False
-        except aiohttp.ClientError:
-            self.answers["no answer"] += 1
+        status = await self._request(
+            session, "POST", f"{self.server.base}/transactions", data=write.body, headers=headers
+        )
+        if not status:
+            self.answers["no answer" if status is None else "timeout"] += 1
             return False
         took = time.perf_counter() - began
         self.result.slowest_answer_s = max(self.result.slowest_answer_s, round(took, 2))
