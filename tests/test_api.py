@@ -597,57 +597,40 @@ async def test_log_endpoints_tie_answers_to_signed_checkpoints(api: Api) -> None
     ).json()
     auditor_headers = {"Authorization": f"Bearer {auditor['token']}"}
     witness = keypair_for(uuid.UUID(auditor["principal_id"]), Capacity.WITNESS)
-    me = auditor["principal_id"]
-    event = KeyEvent(
-        uuid.uuid4(),
-        KeyAction.REGISTER,
-        PrincipalId(uuid.UUID(auditor["principal_id"])),
-        by=PrincipalId(uuid.UUID(me)),
-        public_key=witness.public_key,
-        capacity=Capacity.WITNESS,
-        name="auditor.example/w1",
-    )
-    registered = await api.client.post(
-        f"{API}/key-events",
-        json={
+
+    async def register_witness(
+        owner: str, key: Keypair, name: str, headers: dict[str, str]
+    ) -> httpx.Response:
+        """``owner`` registers ``key`` as its own witness key, signed by the key itself."""
+        event = KeyEvent(
+            uuid.uuid4(),
+            KeyAction.REGISTER,
+            PrincipalId(uuid.UUID(owner)),
+            by=PrincipalId(uuid.UUID(owner)),
+            public_key=key.public_key,
+            capacity=Capacity.WITNESS,
+            name=name,
+        )
+        body = {
             "id": str(event.id),
             "action": "register",
-            "principal": auditor["principal_id"],
-            "by": me,
-            "public_key": base64.b64encode(witness.public_key).decode(),
+            "principal": owner,
+            "by": owner,
+            "public_key": base64.b64encode(key.public_key).decode(),
             "capacity": "witness",
-            "name": "auditor.example/w1",
-            "signatures": [witness.sign_key_event(api.origin, event).document()],
-        },
-        headers=auditor_headers,
+            "name": name,
+            "signatures": [key.sign_key_event(api.origin, event).document()],
+        }
+        return await api.client.post(f"{API}/key-events", json=body, headers=headers)
+
+    registered = await register_witness(
+        auditor["principal_id"], witness, "auditor.example/w1", auditor_headers
     )
     assert registered.status_code == 201, registered.text
     # A resident is no witness: registering a witness key for oneself is refused.
     alice_id = (await api.client.get(f"{API}/me", headers=alice)).json()["principal_id"]
     posing = Keypair(hashlib.sha256(b"posing witness").digest())
-    posing_event = KeyEvent(
-        uuid.uuid4(),
-        KeyAction.REGISTER,
-        PrincipalId(uuid.UUID(alice_id)),
-        by=PrincipalId(uuid.UUID(alice_id)),
-        public_key=posing.public_key,
-        capacity=Capacity.WITNESS,
-        name="alice.example/w",
-    )
-    posed = await api.client.post(
-        f"{API}/key-events",
-        json={
-            "id": str(posing_event.id),
-            "action": "register",
-            "principal": alice_id,
-            "by": alice_id,
-            "public_key": base64.b64encode(posing.public_key).decode(),
-            "capacity": "witness",
-            "name": "alice.example/w",
-            "signatures": [posing.sign_key_event(api.origin, posing_event).document()],
-        },
-        headers=alice,
-    )
+    posed = await register_witness(alice_id, posing, "alice.example/w", alice)
     assert_problem(posed, 403, "not_authorised")
     key = (await api.client.get(f"{API}/keys/{witness.key_id}", headers=alice)).json()
     assert key["verifier_key"].startswith("auditor.example/w1+")
