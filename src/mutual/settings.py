@@ -41,9 +41,12 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="How long a request waits for the database before a 503."
     )
     token_cache_seconds: float = Field(
-        default=5.0,
+        default=30.0,
         ge=0,
-        description="How long a verified bearer token is trusted without a database read.",
+        description=(
+            "How long a verified bearer token is trusted without a database read (how long"
+            " a revocation made in another process may take to reach this one)."
+        ),
     )
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest request body accepted."

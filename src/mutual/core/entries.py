@@ -15,10 +15,9 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
-import rfc8785
-
 from mutual.core.accounts import Account, OwnerKind, open_account
 from mutual.core.bounds import BoundsChange, BoundsDefault, check_change
+from mutual.core.canonical import canonical_json
 from mutual.core.errors import LedgerError
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.merkle import leaf_hash
@@ -79,7 +78,7 @@ def signed_log_entry(
     A test checks the equality on every kind of entry.
     """
     data = compose_entry(
-        canonical_payload, rfc8785.dumps([s.document() for s in signatures]), entry_type.value
+        canonical_payload, canonical_json([s.document() for s in signatures]), entry_type.value
     )
     return LogEntry(data, leaf_hash(data))
 
@@ -93,7 +92,7 @@ def compose_entry(canonical_payload: bytes, canonical_signatures: bytes, entry_t
             b',"signatures":',
             canonical_signatures,
             b',"type":',
-            rfc8785.dumps(entry_type),
+            canonical_json(entry_type),
             b"}",
         )
     )

@@ -32,8 +32,7 @@ from fractions import Fraction
 from typing import Any
 from uuid import UUID
 
-import rfc8785
-
+from mutual.core.canonical import canonical_json
 from mutual.core.errors import LedgerError
 from mutual.core.quarters import Quarter, parse_quarter
 from mutual.core.tally import Rule, TallyError, TallyInput, TallyParameters, TallyProject, tally
@@ -167,7 +166,7 @@ def parse_timestamp(text: object, field: str) -> datetime:
 
 
 def sha256_hex(document: Mapping[str, Any]) -> str:
-    return hashlib.sha256(rfc8785.dumps(dict(document))).hexdigest()
+    return hashlib.sha256(canonical_json(dict(document))).hexdigest()
 
 
 def _is_sha256_hex(value: object) -> bool:
@@ -179,7 +178,7 @@ HEX = frozenset("0123456789abcdef")
 
 def _same_json(given: Mapping[str, Any], expected: Mapping[str, Any]) -> bool:
     """Equal as the log's bytes, not as Python values (where ``1 == True``)."""
-    return rfc8785.dumps(dict(given)) == rfc8785.dumps(dict(expected))
+    return canonical_json(dict(given)) == canonical_json(dict(expected))
 
 
 def ballot_commitment(approvals: Sequence[str], salt: str) -> str:

@@ -17,13 +17,13 @@ from enum import Enum
 from typing import Any, NewType
 from uuid import UUID
 
-import rfc8785
 from cryptography.exceptions import InvalidSignature as _CryptoInvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
 
+from mutual.core.canonical import canonical_json
 from mutual.core.errors import InvalidSignature, MalformedSignature, UnknownKey
 from mutual.core.ids import PrincipalId
 
@@ -47,7 +47,7 @@ class Domain(Enum):
 
 def canonical(document: Mapping[str, Any]) -> bytes:
     """RFC 8785 canonical JSON of ``document``."""
-    return rfc8785.dumps(document)
+    return canonical_json(document)
 
 
 def signed_message(domain: Domain, payload: Mapping[str, Any]) -> bytes:

@@ -23,8 +23,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-import rfc8785
-
+from mutual.core.canonical import canonical_json
 from mutual.core.tally_mes import PART_CORE, PART_EXTENSION, Item, MesRun, MesStep, VoterGroup
 
 
@@ -342,4 +341,4 @@ def transcript_document(result: TallyResult) -> dict[str, Any]:
 
 def transcript_bytes(result: TallyResult) -> bytes:
     """RFC 8785 canonical JSON of ``transcript_document``."""
-    return rfc8785.dumps(transcript_document(result))
+    return canonical_json(transcript_document(result))

@@ -85,7 +85,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.write_engine.dispose()
-        if self.read_engine is not self.write_engine:
+        if self.read_engine.sync_engine.pool is not self.write_engine.sync_engine.pool:
             await self.read_engine.dispose()
 
 
@@ -124,13 +124,27 @@ def open_database(settings: Settings) -> Database:
             _sqlite_engine(url, timeout=timeout, immediate=True),
             _sqlite_engine(url, timeout=timeout, immediate=False),
         )
+    # No pre-ping: it costs a round trip on every checkout. A connection that died with
+    # a server restart fails its first statement instead; SQLAlchemy then invalidates
+    # the whole pool and the request is answered 503 (is_unavailable), so clients retry
+    # onto fresh connections.
     engine = create_async_engine(
         url,
         pool_size=settings.db_pool_size,
         max_overflow=0,
         pool_timeout=timeout,
-        pool_pre_ping=True,
         isolation_level="READ COMMITTED",
-        connect_args={"timeout": timeout, "command_timeout": timeout},
+        connect_args={
+            "timeout": timeout,
+            "command_timeout": timeout,
+            # IN lists of every length up to a batch's are distinct statements: keep
+            # them all prepared rather than re-preparing as a small cache churns.
+            "prepared_statement_cache_size": 1000,
+        },
     )
-    return Database(url, engine, engine)
+    # Reads run without BEGIN and ROLLBACK (two round trips each): under READ COMMITTED
+    # every statement takes its own snapshot anyway, so a read outside a transaction
+    # sees exactly what it saw inside one. A reader that needs one snapshot for several
+    # statements (the export, a move) asks for REPEATABLE READ and begins explicitly.
+    reads = engine.execution_options(isolation_level="AUTOCOMMIT")
+    return Database(url, engine, reads)

@@ -99,6 +99,8 @@ async def copy_store(source: Database, target: Database) -> dict[str, int]:
     counts: dict[str, int] = {}
     order = _copy_order()
     async with source.read_engine.connect() as src, target.write_engine.begin() as dst:
+        if source.is_postgres:
+            src = await src.execution_options(isolation_level="REPEATABLE READ")
         async with src.begin():  # one read transaction: one state of the source
             for table in order:
                 counts[table.name] = await _copy_table(src, dst, table)

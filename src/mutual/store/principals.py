@@ -78,15 +78,16 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 
 async def principal_for_token(
     db: Database, token_hash: bytes, *, now: datetime
-) -> Principal | None:
-    """The principal a live token stands for (with the token's scopes), or None for an
-    unknown, expired or revoked token; notes the token's use."""
+) -> tuple[Principal, datetime | None] | None:
+    """The principal a live token stands for (with the token's scopes) and when the
+    token expires, or None for an unknown, expired or revoked token; notes its use."""
     query = (
         select(
             tokens.c.id,
             tokens.c.principal_id,
             tokens.c.scopes,
             tokens.c.last_used_at,
+            tokens.c.expires_at,
             principal_roles.c.role,
         )
         .outerjoin(principal_roles, principal_roles.c.principal_id == tokens.c.principal_id)
@@ -107,7 +108,7 @@ async def principal_for_token(
             )
     roles = frozenset(Role(r.role) for r in rows if r.role is not None)
     scopes = frozenset(rows[0].scopes or ())
-    return Principal(PrincipalId(rows[0].principal_id), roles, scopes)
+    return Principal(PrincipalId(rows[0].principal_id), roles, scopes), rows[0].expires_at
 
 
 @dataclass(frozen=True, slots=True)

@@ -123,9 +123,10 @@ class Authenticator:
     """Maps bearer tokens and session cookies to principals, trusting a verified one for
     a few seconds.
 
-    The short cache keeps a database read off every request on the hot write path;
-    its length bounds how long an expired token or a session ended in another process
-    may still be honoured.
+    The cache keeps a database read off every request on the hot write path; its
+    length bounds how long a token revoked or a session ended in another process may
+    still be honoured (in this process a revocation drops the cache at once, and an
+    expiry is always exact).
     """
 
     def __init__(self, rt: Runtime) -> None:
@@ -153,13 +154,16 @@ class Authenticator:
         cached = self._cache.get(digest)
         if cached is not None and cached[1] > now:
             return cached[0]
-        principal = await principal_for_token(self._rt.db, digest, now=now)
-        if principal is None:
+        found = await principal_for_token(self._rt.db, digest, now=now)
+        if found is None:
             self._cache.pop(digest, None)
             raise NotAuthenticated("unknown or expired token", field="Authorization")
+        principal, expires_at = found
         if len(self._cache) > 10_000:
             self._cache.clear()
-        self._cache[digest] = (principal, now + self._ttl)
+        # Never trusted past its own expiry, however long the cache keeps entries.
+        until = now + self._ttl
+        self._cache[digest] = (principal, until if expires_at is None else min(until, expires_at))
         return principal
 
     async def session(

@@ -173,6 +173,11 @@ class _Progress:
     cursor: int
 
 
+# The shortest time between two looks for due subscriptions: what a delivery may wait
+# beyond its entry's commit.
+POLL_GAP_SECONDS = 0.2
+
+
 class Deliverer:
     """The background task that posts events to subscriptions: it wakes when this
     process's writer commits, when a subscription is created or replayed, when a retry
@@ -228,6 +233,10 @@ class Deliverer:
                 log.warning("webhook deliveries not scheduled: the database is unavailable")
             except Exception:  # the deliverer must outlive anything else too
                 log.exception("webhook deliveries not scheduled")
+            # Under load the writer commits many times a second; looking for due
+            # subscriptions after each commit would be a query per batch. Commits made
+            # during this pause still wake the wait below: the ticket predates them.
+            await asyncio.sleep(min(wait, POLL_GAP_SECONDS))
             await self._watch.wait(ticket, wait)
 
     async def _start_due(self) -> float:
