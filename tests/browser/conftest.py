@@ -12,7 +12,7 @@ import base64
 import json
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -186,3 +186,18 @@ def register_key(live: Live, principal_id: str, bearer: str) -> Keypair:
     }
     live.call("POST", "/key-events", body, bearer)
     return key
+
+
+def put_forward(live: Live, leads: Iterable[tuple[str, Resident]]) -> dict[str, str]:
+    """Projects (name, lead) as a coordinator records them; their ids by name."""
+    projects: dict[str, str] = {}
+    for name, lead in leads:
+        body = {
+            "name": name,
+            "category": "land_buildings",
+            "group": {"kind": "neighbourhood", "name": f"Groupe {name}"},
+            "lead": lead.id,
+            "pays_time": True,
+        }
+        projects[name] = live.call("POST", "/projects", body)["id"]
+    return projects

@@ -38,7 +38,7 @@ from mutual.core.notes import (
     verifier_key_of,
 )
 from mutual.core.signing import Domain
-from tests.browser.conftest import PASSWORD, Live, Resident, register_key, sign_in
+from tests.browser.conftest import PASSWORD, Live, Resident, put_forward, register_key, sign_in
 from tests.browser.test_pages import SCREENSHOTS, check
 from tests.browser.test_resident import create_key
 from tests.conftest import BACKENDS
@@ -104,20 +104,10 @@ def round_to_ballot(live: Live) -> Round:
     )
     gift = {"partner_id": partner["id"], "kind": "gift", "amount_cents": 100_000}
     signed(live, "/fund/contributions", gift, city["token"], city_key)
-    projects: dict[str, str] = {}
-    for name, lead in (
-        ("Jardin partagé", voters[0]),
-        ("Repair café", voters[1]),
-        ("Atelier vélo", voters[2]),
-    ):
-        body = {
-            "name": name,
-            "category": "land_buildings",
-            "group": {"kind": "neighbourhood", "name": f"Groupe {name}"},
-            "lead": lead.id,
-            "pays_time": True,
-        }
-        projects[name] = live.call("POST", "/projects", body)["id"]
+    projects = put_forward(
+        live,
+        [("Jardin partagé", voters[0]), ("Repair café", voters[1]), ("Atelier vélo", voters[2])],
+    )
     facilitator = live.call("POST", "/tokens", {"roles": ["facilitator"]})["token"]
     now = datetime.now(UTC)
     drafted = live.call(

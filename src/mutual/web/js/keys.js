@@ -2,7 +2,7 @@
 // non-extractable, so not even this page's own script can read the private half. The
 // CryptoKey objects survive structured cloning, which is how IndexedDB keeps them.
 
-import { get, post } from "./api.js";
+import { ApiError, get, post } from "./api.js";
 import { DOMAIN, signedMessage } from "./canonical.js";
 
 const DB_NAME = "mutual";
@@ -22,12 +22,20 @@ async function store(mode) {
   return db.transaction(STORE, mode).objectStore(STORE);
 }
 
-export async function deviceKey(principalId) {
-  return (await request((await store("readonly")).get(principalId))) ?? null;
+// Every key this browser holds lives in one store, each under its slot (the
+// "principal_id" field): a device key under its principal's id, a witness key under a
+// slot of its own (see the audit view).
+export async function storedKey(slot) {
+  return (await request((await store("readonly")).get(slot))) ?? null;
 }
 
-async function keep(record) {
+export async function keepKey(record) {
   await request((await store("readwrite")).put(record));
+  return record;
+}
+
+export async function deviceKey(principalId) {
+  return storedKey(principalId);
 }
 
 export function base64(bytes) {
@@ -38,6 +46,14 @@ export function base64(bytes) {
 
 function hex(bytes) {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+// A new non-extractable Ed25519 pair, its raw public half and its key id (hex SHA-256).
+export async function newKeyPair() {
+  const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
+  const publicRaw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+  const keyId = hex(new Uint8Array(await crypto.subtle.digest("SHA-256", publicRaw)));
+  return { pair, publicRaw, keyId };
 }
 
 export async function supported() {
@@ -59,20 +75,21 @@ async function origin() {
 }
 
 // The key is kept before it is registered, with the event's id: if the answer is lost,
-// sending the same event again is answered as a replay instead of a second key.
-export async function createDeviceKey(principalId) {
-  const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
-  const publicRaw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
-  const keyId = hex(new Uint8Array(await crypto.subtle.digest("SHA-256", publicRaw)));
+// sending the same event again is answered as a replay instead of a second key. A
+// resident's key is a member key; an operator makes an operator key the same way (the
+// service vouches only for an operator asking for itself).
+export async function createDeviceKey(principalId, capacity = "member") {
+  const { pair, publicRaw, keyId } = await newKeyPair();
   const record = {
     principal_id: principalId,
     key_id: keyId,
     public_key: base64(publicRaw),
     private_key: pair.privateKey,
+    capacity,
     event_id: crypto.randomUUID(),
     registered: false,
   };
-  await keep(record);
+  await keepKey(record);
   return registerDeviceKey(record);
 }
 
@@ -83,14 +100,23 @@ export async function registerDeviceKey(record) {
     principal: record.principal_id,
     by: record.principal_id,
     public_key: record.public_key,
-    capacity: "member",
+    capacity: record.capacity ?? "member",
   };
   const payload = { log: await origin(), ...event };
   const signature = await sign(record.private_key, DOMAIN.keyEvent, payload);
   await post("/key-events", { ...event, signatures: [{ key_id: record.key_id, signature }] });
-  const registered = { ...record, registered: true };
-  await keep(registered);
-  return registered;
+  return keepKey({ ...record, registered: true });
+}
+
+// The key's capacity as the registry holds it (null when it is not registered).
+export async function capacityOf(key) {
+  if (!key?.registered) return null;
+  try {
+    return (await get(`/keys/${key.key_id}`)).capacity;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 404) return null;
+    throw error;
+  }
 }
 
 // A lost device cannot sign its own revocation: the service's log key vouches for it,

@@ -17,9 +17,25 @@ const VIEWS = {
   "/keeper": () => import("./views/keeper.js"),
   "/round": () => import("./views/round.js"),
   "/audit": () => import("./views/audit.js"),
+  "/coordinator": () => import("./views/coordinator.js"),
+  "/coordinator/report": () => import("./views/coordinator_report.js"),
+  "/coordinator/ledger": () => import("./views/coordinator_ledger.js"),
+  "/facilitator": () => import("./views/facilitator.js"),
+  "/partner": () => import("./views/partner.js"),
 };
 // What someone who is not a member (an auditor) may open; they land on the audit page.
-const WITHOUT_ACCOUNT = new Set(["/audit"]);
+// A facilitator, an operator or a partner may hold no member record either.
+const WITHOUT_ACCOUNT = new Set(["/audit", "/facilitator", "/partner"]);
+// Views only some roles may open (any one of those listed); their nav links are hidden
+// from everyone else, and their address leads others to the home page.
+const ROLE_VIEWS = {
+  "/coordinator": ["coordination_member", "operator"],
+  "/coordinator/report": ["coordination_member", "operator"],
+  "/coordinator/ledger": ["coordination_member", "operator"],
+  "/facilitator": ["facilitator", "coordination_member", "operator"],
+  "/partner": ["partner", "coordination_member", "operator"],
+};
+const mayOpen = (path, ctx) => !(path in ROLE_VIEWS) || ROLE_VIEWS[path].some((role) => ctx.me.roles.includes(role));
 
 let context = null;
 let firstRender = true;
@@ -131,12 +147,13 @@ async function route() {
     document.getElementById("main").replaceChildren(notice(error instanceof api.ApiError ? error.describe() : t("error.generic"), "error"));
     return undefined;
   }
-  const wanted = currentPath();
+  const wanted = mayOpen(currentPath(), ctx) ? currentPath() : "/";
   const path = ctx.member || WITHOUT_ACCOUNT.has(wanted) ? wanted : "/audit";
   document.getElementById("nav").hidden = false;
   document.getElementById("sign-out").hidden = false;
   for (const link of document.querySelectorAll("nav a")) {
-    link.parentElement.hidden = !ctx.member && !WITHOUT_ACCOUNT.has(link.getAttribute("href").slice(1));
+    link.parentElement.hidden =
+      (!ctx.member && !WITHOUT_ACCOUNT.has(link.getAttribute("href").slice(1))) || !mayOpen(link.getAttribute("href").slice(1), ctx);
     if (link.getAttribute("href") === `#${path}`) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }

@@ -2,7 +2,7 @@ import { ApiError, get, post, session } from "../api.js";
 import { DOMAIN } from "../canonical.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { formatDate, formatNumber, language, t } from "../i18n.js";
-import { base64, sign } from "../keys.js";
+import { base64, keepKey, newKeyPair, sign, storedKey } from "../keys.js";
 
 // The auditor's witness key: Ed25519, made by WebCrypto in this browser and marked
 // non-extractable, kept in the same IndexedDB store as a resident's device key under a
@@ -16,29 +16,10 @@ const COSIGNATURE_V1 = 0x04;
 const PREFIX = "\u2014 "; // an em dash and a space start every signature line
 const encoder = new TextEncoder();
 
-function request(req) {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error);
-  });
-}
-
-async function store(mode) {
-  const open = indexedDB.open("mutual", 1);
-  open.onupgradeneeded = () => open.result.createObjectStore("keys", { keyPath: "principal_id" });
-  const db = await request(open);
-  return db.transaction("keys", mode).objectStore("keys");
-}
-
 const slot = (principalId) => `witness:${principalId}`;
 
 export async function witnessKey(principalId) {
-  return (await request((await store("readonly")).get(slot(principalId)))) ?? null;
-}
-
-async function keep(record) {
-  await request((await store("readwrite")).put(record));
-  return record;
+  return storedKey(slot(principalId));
 }
 
 function fromBase64(text) {
@@ -171,8 +152,7 @@ async function noteCall(method, path, body) {
 // The key is kept before it is registered, with its signed event: if the answer is lost,
 // sending the same event again is answered as a replay instead of a second key.
 async function createWitnessKey(principalId, name, origin) {
-  const pair = await crypto.subtle.generateKey({ name: "Ed25519" }, false, ["sign", "verify"]);
-  const publicRaw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+  const { pair, publicRaw, keyId } = await newKeyPair();
   const event = {
     id: crypto.randomUUID(),
     action: "register",
@@ -182,9 +162,8 @@ async function createWitnessKey(principalId, name, origin) {
     capacity: "witness",
     name,
   };
-  const keyId = hex(await sha256(publicRaw));
   const signature = await sign(pair.privateKey, DOMAIN.keyEvent, { log: origin, ...event });
-  return keep({
+  return keepKey({
     principal_id: slot(principalId),
     name,
     key_id: keyId,
@@ -222,7 +201,7 @@ async function cosign(record, log) {
   const keyId = Uint8Array.from(record.note_key_id.match(/../g), (b) => parseInt(b, 16));
   const line = `${PREFIX}${record.name} ${base64(concat(keyId, stamp, signature))}\n`;
   await noteCall("POST", `/log/checkpoints/${note.size}/cosignatures`, { cosignature: line });
-  await keep({ ...record, last: { size: note.size, root: note.root } });
+  await keepKey({ ...record, last: { size: note.size, root: note.root } });
   return { size: note.size, consistent: record.last !== null };
 }
 

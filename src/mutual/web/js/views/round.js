@@ -1,25 +1,9 @@
-import { ApiError, get, post, query } from "../api.js";
+import { ApiError, get, post } from "../api.js";
 import { DOMAIN } from "../canonical.js";
 import { announce, busy, h, notice } from "../dom.js";
-import { formatDate, formatDuration, formatNumber, has, language, t } from "../i18n.js";
+import { formatDate, formatDuration, formatNumber, t } from "../i18n.js";
 import { deviceKey, sign } from "../keys.js";
-
-// Euros are kept in cents and time in minutes, as the service counts them.
-function euros(cents) {
-  const whole = cents % 100 === 0;
-  return new Intl.NumberFormat(language() === "fr" ? "fr-FR" : "en-GB", {
-    style: "currency",
-    currency: "EUR",
-    minimumFractionDigits: whole ? 0 : 2,
-    maximumFractionDigits: whole ? 0 : 2,
-  }).format(cents / 100);
-}
-
-function amounts(eur, minutes) {
-  if (eur && minutes) return t("round.both", { eur: euros(eur), hours: formatDuration(minutes) });
-  if (minutes) return formatDuration(minutes);
-  return euros(eur);
-}
+import { amounts, euros, projectNames, resultList } from "../tally_chart.js";
 
 // The page signs only the ballot it shows: this round, this voter, this ballot id, on the
 // manifest the round froze, following the round's current step. The choice itself is
@@ -105,57 +89,6 @@ function ballotForm(round, names, ctx, key, origin, rerender) {
   return form;
 }
 
-function reasonText(item) {
-  const key = `round.reason.${item.reason}`;
-  const numbers = {
-    cost: amounts(item.cost_eur, item.cost_hours),
-    left: amounts(item.left_eur, item.left_hours),
-  };
-  return has(key) ? t(key, numbers) : item.reason;
-}
-
-// One line per project: a bar for the share of voters who approved it, and the outcome
-// in words. The bar is decoration; the words say the same to a screen reader.
-function resultList(round, names, transcript) {
-  const voters = round.manifest.voters.length;
-  const approvals = new Map();
-  for (const reveal of round.reveals) {
-    for (const id of reveal.approvals) approvals.set(id, (approvals.get(id) ?? 0) + 1);
-  }
-  const kept = new Map(round.consent.kept.map((line) => [line.project_id, line]));
-  const funded = new Map((transcript?.selected ?? []).map((p) => [p.project, p]));
-  const unfunded = new Map((transcript?.unfunded ?? []).map((u) => [u.project, u]));
-  const ids = [...kept.keys(), ...round.consent.ballot_projects];
-  const items = ids.map((id) => {
-    const count = approvals.get(id) ?? 0;
-    let outcome;
-    let state;
-    if (kept.has(id)) {
-      const line = kept.get(id);
-      outcome = t("round.keptByConsent", { amount: amounts(line.eur, line.hours) });
-      state = "funded";
-    } else if (funded.has(id)) {
-      const p = funded.get(id);
-      outcome = t("round.funded", { amount: amounts(p.eur, p.hours) });
-      state = "funded";
-    } else {
-      outcome = t("round.notFunded", { reason: unfunded.has(id) ? reasonText(unfunded.get(id)) : "" });
-      state = "unfunded";
-    }
-    const fill = h("span", { class: `bar-fill ${state}` });
-    fill.style.width = `${voters ? Math.round((100 * count) / voters) : 0}%`;
-    return h(
-      "li",
-      { class: `card result ${state}`, "data-project": id },
-      h("p", { class: "item-title" }, names.get(id) ?? id.slice(0, 8)),
-      kept.has(id) ? null : h("span", { class: "bar", "aria-hidden": "true" }, fill),
-      kept.has(id) ? null : h("p", { class: "muted" }, t("round.approvals", { count, voters })),
-      h("p", { class: `outcome ${state}` }, outcome),
-    );
-  });
-  return h("ul", { class: "list", "aria-label": t("round.resultTitle") }, items);
-}
-
 async function resultSection(round, names) {
   const section = h("section", { "aria-labelledby": "result-title" }, h("h2", { id: "result-title" }, t("round.resultTitle")));
   const consent = round.consent;
@@ -192,17 +125,6 @@ async function resultSection(round, names) {
     resultList(round, names, transcript),
   );
   return section;
-}
-
-async function projectNames() {
-  const names = new Map();
-  let cursor = null;
-  do {
-    const page = await get(`/projects${query({ limit: 500, cursor })}`);
-    for (const p of page.items) names.set(p.id, p.name);
-    cursor = page.next_cursor;
-  } while (cursor);
-  return names;
 }
 
 export async function render(main, ctx, done = null) {
