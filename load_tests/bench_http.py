@@ -13,7 +13,12 @@ a bounded number of requests. Afterwards the ledger is checked through the API: 
 pool's balance equals the number of accepted gifts, and member balances sum to zero.
 
     .venv/bin/python -m load_tests.bench_http [--seconds 20] [--clients 64]
-        [--store postgres|sqlite] [--workers N] [--batching-only]
+        [--store postgres|sqlite] [--workers N] [--batching-only] [--client wrk|aiohttp]
+
+The clients are wrk's (C, with a Lua script sending the pre-signed bodies, each once:
+load_tests/signed_posts.lua), installed from Debian when missing: a Python client on
+this machine takes most of a core from the server it measures. ``--client aiohttp``
+keeps the Python client.
 
 PostgreSQL by default; ``--workers 2`` runs two server processes behind one port
 (each with its own batching writer, serialised by the ledger-wide advisory lock).
@@ -25,6 +30,8 @@ import argparse
 import asyncio
 import json
 import random
+import subprocess
+import tempfile
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -43,10 +50,12 @@ from load_tests.harness import (
     signed_transfer,
     wait_healthy,
 )
+from load_tests.system_packages import ensure_package
 
 MEMBERS = 200
 WARM_UP_SECONDS = 2.0
 MAX_REQUESTS = 200_000
+LUA = Path(__file__).with_name("signed_posts.lua")
 
 
 @dataclass
@@ -73,6 +82,17 @@ def _signed_bodies(territory: Territory, case: str, count: int) -> list[tuple[in
     return [(w.payer, w.tx_id, w.body) for w in writes]
 
 
+@dataclass
+class Measured:
+    accepted: int  # created while measuring
+    overall: int  # created in all, warm-up included (for the ledger check)
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    statuses: Counter[str]
+    seconds: float
+
+
 async def _drive(
     base: str,
     territory: Territory,
@@ -80,23 +100,103 @@ async def _drive(
     case: str,
     clients: int,
     seconds: float,
-) -> tuple[int, int, list[float], Counter[str], float]:
-    """Closed-loop clients; only requests started after the warm-up are timed.
-
-    Returns the accepted count while measuring, the accepted count overall (for the
-    ledger check), latencies, statuses and the measured seconds.
-    """
+    client: str,
+) -> Measured:
+    bodies = _signed_bodies(territory, case, int((seconds + WARM_UP_SECONDS) * 2500))
+    if client == "wrk":
+        return await asyncio.to_thread(_wrk, base, territory, bodies, clients, seconds)
     # Pre-built per-member headers keep the client's own CPU cost low.
     auth = [
         {"Authorization": f"Bearer {t}", "Content-Type": "application/json"}
         for t, _ in territory.members
     ]
-    bodies = _signed_bodies(territory, case, int((seconds + WARM_UP_SECONDS) * 2500))
     # A session of its own, opened after the signing: the server drops connections left
     # idle for five seconds, and the signing takes longer than that.
     connector = aiohttp.TCPConnector(limit=clients + 8)
     async with aiohttp.ClientSession(connector=connector) as session:
         return await _clients(session, base, auth, bodies, clients=clients, seconds=seconds)
+
+
+def _wrk(
+    base: str,
+    territory: Territory,
+    bodies: list[tuple[int, str, bytes]],
+    clients: int,
+    seconds: float,
+) -> Measured:
+    """The same closed loop driven by wrk: C and Lua cost the machine a fraction of
+    what a Python client does, leaving the server and PostgreSQL the CPU they would
+    have on their own host. A first short run warms up; the second is measured."""
+    wrk = ensure_package(Path("/usr/bin/wrk"), "wrk")
+    if wrk is None:
+        raise SystemExit("wrk is missing and could not be installed: use --client aiohttp")
+    threads = 2
+    warm_count = int(WARM_UP_SECONDS * 2500)
+    origin, path = base.split("/api/v1", 1)[0], "/api/v1/transactions"
+    statuses: Counter[str] = Counter()
+    overall = 0
+    with tempfile.TemporaryDirectory(prefix="mutual-wrk-") as folder:
+        runs = [
+            ("warm", bodies[:warm_count], WARM_UP_SECONDS),
+            ("run", bodies[warm_count:], seconds),
+        ]
+        for name, part, duration in runs:
+            prefix = Path(folder) / name
+            files = [open(f"{prefix}.{i}", "w") for i in range(threads)]  # noqa: SIM115
+            for n, (payer, tx_id, body) in enumerate(part):
+                files[n % threads].write(
+                    f"{territory.members[payer][0]}\t{tx_id}\t{body.decode()}\n"
+                )
+            for file in files:
+                file.close()
+            command = [
+                wrk, "-t", str(threads), "-c", str(clients), "-d", f"{duration:.0f}s",
+                "--timeout", "30s", "-s", str(LUA), origin, "--", str(prefix), path,
+            ]  # fmt: skip
+            done = subprocess.run(command, capture_output=True, text=True, check=True)
+            result = json.loads(done.stdout.split("RESULT ", 1)[1])
+            created = int(result["statuses"].get("201", 0))
+            # wrk stops with requests in flight and never reads their answers; the
+            # server may still record them. What the ledger holds is read back by id.
+            sent = [
+                tx_id for i, n in enumerate(result["sent"]) for _, tx_id, _ in part[i::threads][:n]
+            ]
+            present = asyncio.run(_present(base, territory, sent))
+            if present < created:
+                statuses["lost acknowledged writes"] += created - present
+            overall += present
+            if name == "run":
+                statuses.update({k: int(v) for k, v in result["statuses"].items()})
+                statuses.update({f"wrk {k}": v for k, v in result["errors"].items() if v})
+                return Measured(
+                    created,
+                    overall,
+                    round(result["p50_us"] / 1000, 1),
+                    round(result["p95_us"] / 1000, 1),
+                    round(result["p99_us"] / 1000, 1),
+                    statuses,
+                    result["duration_us"] / 1e6,
+                )
+    raise AssertionError("unreachable")
+
+
+async def _present(base: str, territory: Territory, ids: list[str]) -> int:
+    """How many of ``ids`` the ledger holds."""
+    found = 0
+    todo = iter(ids)
+
+    async def reader(session: aiohttp.ClientSession) -> None:
+        nonlocal found
+        for tx_id in todo:
+            async with session.get(f"{base}/transactions/{tx_id}", headers=territory.operator) as r:
+                await r.read()
+                if r.status not in (200, 404):
+                    raise RuntimeError(f"reading transaction {tx_id} answered {r.status}")
+                found += r.status == 200
+
+    async with aiohttp.ClientSession() as session:
+        await asyncio.gather(*(reader(session) for _ in range(16)))
+    return found
 
 
 async def _clients(
@@ -107,7 +207,8 @@ async def _clients(
     *,
     clients: int,
     seconds: float,
-) -> tuple[int, int, list[float], Counter[str], float]:
+) -> Measured:
+    """Closed-loop Python clients; only requests started after the warm-up are timed."""
     latencies: list[float] = []
     statuses: Counter[str] = Counter()
     accepted = 0
@@ -137,7 +238,16 @@ async def _clients(
 
     await asyncio.gather(*(client() for _ in range(clients)))
     measured = time.perf_counter() - counted_from
-    return accepted, accepted_overall, latencies, statuses, measured
+    latencies.sort()
+    return Measured(
+        accepted,
+        accepted_overall,
+        percentile_ms(latencies, 0.50),
+        percentile_ms(latencies, 0.95),
+        percentile_ms(latencies, 0.99),
+        statuses,
+        measured,
+    )
 
 
 async def _run_configuration(
@@ -158,22 +268,26 @@ async def _run_configuration(
             territory = await open_territory(session, base, token, MEMBERS)
             gifts = 0
             for case in cases:
-                accepted, overall, latencies, statuses, measured = await _drive(
-                    base, territory, case=case, clients=clients, seconds=seconds
+                m = await _drive(
+                    base,
+                    territory,
+                    case=case,
+                    clients=clients,
+                    seconds=seconds,
+                    client=args.client,
                 )
-                latencies.sort()
-                gifts += overall * (case == "b")
+                gifts += m.overall * (case == "b")
                 results.append(
                     CaseResult(
                         batching=batching,
                         case=case,
-                        seconds=round(measured, 2),
-                        accepted=accepted,
-                        tps=round(accepted / measured, 1),
-                        p50_ms=percentile_ms(latencies, 0.50),
-                        p95_ms=percentile_ms(latencies, 0.95),
-                        p99_ms=percentile_ms(latencies, 0.99),
-                        errors={k: v for k, v in statuses.items() if k != "201"},
+                        seconds=round(m.seconds, 2),
+                        accepted=m.accepted,
+                        tps=round(m.accepted / m.seconds, 1),
+                        p50_ms=m.p50_ms,
+                        p95_ms=m.p95_ms,
+                        p99_ms=m.p99_ms,
+                        errors={k: v for k, v in m.statuses.items() if k != "201"},
                         invariant=await check_ledger(session, base, territory, gifts=gifts),
                     )
                 )
@@ -185,7 +299,7 @@ async def _run_configuration(
 def _markdown(results: list[CaseResult], args: argparse.Namespace) -> str:
     clients = args.clients
     lines = [
-        f"{args.store}, {args.workers} server process(es):",
+        f"{args.store}, {args.workers} server process(es), {args.client} client:",
         "",
         "| batching | case | clients | tx/s | p50 ms | p95 ms | p99 ms | errors | ledger check |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
@@ -218,6 +332,12 @@ def main() -> None:
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--cases", default="ab", help="a: random members, b: hot pool")
     parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL only)")
+    parser.add_argument(
+        "--client",
+        choices=["wrk", "aiohttp"],
+        default="wrk",
+        help="wrk (C, installed from Debian when missing) or the Python client",
+    )
     parser.add_argument(
         "--output", type=Path, default=ROOT / "load_tests" / "results" / "bench_http"
     )
