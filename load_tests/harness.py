@@ -212,9 +212,16 @@ class Territory:
 
 
 async def register_key(
-    session: aiohttp.ClientSession, base: str, origin: str, token: str, principal: str
+    session: aiohttp.ClientSession,
+    base: str,
+    origin: str,
+    token: str,
+    principal: str,
+    capacity: Capacity = Capacity.MEMBER,
 ) -> Keypair:
-    """The member registers their own key (signed by it; the log key vouches)."""
+    """The principal registers their own key (signed by it; the log key vouches): a
+    member's, or an operator's that signs the service's own flows (grants, a round's
+    execution)."""
     key = Keypair(os.urandom(32))
     event = KeyEvent(
         uuid.uuid4(),
@@ -222,7 +229,7 @@ async def register_key(
         PrincipalId(uuid.UUID(principal)),
         by=PrincipalId(uuid.UUID(principal)),
         public_key=key.public_key,
-        capacity=Capacity.MEMBER,
+        capacity=capacity,
     )
     body = {
         "id": str(event.id),
@@ -230,7 +237,7 @@ async def register_key(
         "principal": principal,
         "by": principal,
         "public_key": b64encode(key.public_key),
-        "capacity": "member",
+        "capacity": capacity.value,
         "signatures": [key.sign_key_event(origin, event).document()],
     }
     await post_json(session, f"{base}/key-events", body, {"Authorization": f"Bearer {token}"})

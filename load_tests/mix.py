@@ -4,36 +4,51 @@ For each store (`--store`, SQLite and PostgreSQL by default) it starts `mutual s
 fresh database and sets up a territory through the API, as people would: members apply,
 are accepted (a TIME account at the default bounds) and register their own Ed25519 key;
 each posts an offer and pledges an hour for this quarter; a coordinator opens the commons
-pool, three projects and a collection point whose keeper deposits two kinds of goods; an
-allocation round is drafted, the projects submit, the roll is frozen, everyone takes a
-stance (one objection), so the round goes to a ballot that stays open.
+pool, three projects and a collection point whose keeper deposits two kinds of goods, and
+registers an operator key; two partners (a city, a foundation) are named and the city
+gives the fund 5,000 euros; an allocation round is drafted, the projects submit (euros
+and hours), the roll and both budgets are frozen, everyone takes a stance (one
+objection), so the round goes to a ballot whose deadline falls inside the run.
 
 Then closed-loop clients (aiohttp) run a weighted mix for `--seconds` or `--requests`,
-whichever ends first: exchanges (the provider proposes, the receiver signs the
-confirmation), statements, offer searches, new offers, pledges (composed by the service,
-signed by the member), loans and returns (signed by a keeper on the point's behalf),
-inclusion proofs of acknowledged writes, and gifts to the commons pool. Two bursts
-arrive on top: a third of the way in, gifts from every member at once; at four fifths,
-every voter's signed ballot together, before the ballot's deadline.
+whichever ends first (and at least until the round is executed): exchanges (the provider
+proposes, the receiver signs the confirmation), statements, offer searches, new offers,
+pledges (composed by the service, signed by the member), loans and returns (signed by a
+keeper on the point's behalf), inclusion proofs of acknowledged writes, gifts to the
+commons pool, the partners' gifts to the fund, grants to projects and the coordinators'
+allocations of pledged minutes (both signed by the operator key), and the leads'
+deliveries (signed on the project's behalf). On top: a third of the way in, gifts from
+every member at once; `--ballot-lead` seconds before the ballot's deadline, every voter's
+signed ballot together; just after the deadline a few voters' second ballots, composed
+before it and signed, which the service must refuse (`deadline_passed`, counted as
+refused, not as errors); then the ballot is closed, the round's result read and the
+decision executed (a grant from the fund and an allocation of pledged minutes, signed by
+the operator key).
 
 Each write acknowledged is kept with what it should have changed: the postings its
-signer signed, a proposal's status, an offer, a ballot's log index. Afterwards every one
-is read back, every balance of every unit is compared with the sum of the acknowledged
-postings (so a lost, duplicated or unacknowledged effect shows), each unit sums to zero,
-the pool holds exactly the acknowledged gifts, and the export verifies offline.
+signer signed, a proposal's status, an offer, a ballot's choice and log index. Afterwards
+every one is read back, every balance of every unit is compared with the sum of the
+acknowledged postings (so a lost, duplicated or unacknowledged effect shows), each unit
+sums to zero, the pool holds exactly the acknowledged gifts, the fund exactly the
+acknowledged contributions less the grants, each member's pledge shows what was
+acknowledged (delivered within allocated within pledged), the tally counted exactly the
+acknowledged ballots and none refused, the execution is there as decided, and the export
+verifies offline.
 
     .venv/bin/python -m load_tests.mix [--store sqlite|postgres ...] [--seconds 20]
-        [--requests 200000] [--clients 32] [--members 60]
+        [--requests 200000] [--clients 32] [--members 60] [--ballot-lead 3]
 
 Writes the report to stdout and to load_tests/results/mix-<store>.{md,json}; exits 1
-when anything acknowledged is missing or wrong, an invariant fails, the export does not
-verify, or the service answered a 5xx or not at all.
+when anything acknowledged is missing or wrong, an invariant fails, a ballot was taken
+after its deadline, the export does not verify, or the service answered a 5xx or not at
+all.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import random
 import time
@@ -59,6 +74,7 @@ from load_tests.harness import (
     operator_token,
     percentile_ms,
     post_json,
+    register_key,
     sign_composed,
     signed_transfer,
     unit_balances,
@@ -66,6 +82,11 @@ from load_tests.harness import (
     verify_export,
     wait_healthy,
 )
+from mutual.core.ids import PrincipalId
+from mutual.core.keypair import Keypair
+from mutual.core.pledges import allocated_account
+from mutual.core.quarters import parse_quarter
+from mutual.core.registry import Capacity
 from mutual.core.signing import Domain
 from mutual.core.timebank import CATEGORIES
 
@@ -75,6 +96,13 @@ WORDS = ("vélo", "jardin", "devoirs", "cuisine", "couture", "informatique")
 GOODS = {"perceuse": 40, "escabeau": 40}  # kinds of goods and how many the keeper deposits
 OPEN_LOANS_MAX = 3  # the service's default MUTUAL_OPEN_LOANS_MAX
 SETUP_PLEDGE = 60
+SETUP_FUND = 500_000  # cents the city gives before the round's snapshot
+PARTNERS = (("Ville de Mulhouse", "city"), ("Fondation du Haut-Rhin", "foundation"))
+# Each project's ask (euro cents, minutes); the second is the proposal's one line.
+ASKS = ((100_000, 300), (80_000, 240), (0, 300))
+LATE_BALLOTS = 3
+LATE_AFTER_SECONDS = 0.3  # past the deadline by more than the clocks could disagree
+EXECUTION_ATTEMPTS = 5
 WEIGHTS = {
     "exchange": 30,
     "statement": 20,
@@ -84,8 +112,13 @@ WEIGHTS = {
     "pledge": 6,
     "gift": 5,
     "offer": 4,
+    "deliver": 3,
+    "allocate": 2,
+    "contribution": 2,
+    "grant": 1,
 }
 Posted = tuple[tuple[str, str, int], ...]  # (account, unit, amount), sorted
+Pair = tuple[str, str]  # (member id, project id): one allocation of pledged minutes
 
 
 def current_quarter(today: date) -> str:
@@ -96,24 +129,52 @@ def _postings(postings: Sequence[Mapping[str, Any]]) -> Posted:
     return tuple(sorted((str(p["account_id"]), str(p["unit"]), int(p["amount"])) for p in postings))
 
 
+def seconds_before(moment: datetime) -> float:
+    return (moment - datetime.now(UTC)).total_seconds()
+
+
+async def until(moment: datetime) -> None:
+    await asyncio.sleep(max(0.0, seconds_before(moment)))
+
+
 @dataclass
 class OpStats:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
 
 
+@dataclass(frozen=True)
+class Ballot:
+    voter: str
+    approvals: tuple[str, ...]  # sorted
+    log_index: int
+
+
 @dataclass
 class Record:
-    """Every acknowledged write and what it should have changed."""
+    """Every acknowledged write and what it should have changed, and the reservations
+    that keep concurrent clients from asking for more than there is."""
 
     transactions: dict[str, tuple[str, Posted]] = field(default_factory=dict)
     proposals: dict[str, str] = field(default_factory=dict)  # id -> status expected
     offers: list[str] = field(default_factory=list)
-    ballots: dict[str, int] = field(default_factory=dict)  # ballot id -> log index
+    ballots: dict[str, Ballot] = field(default_factory=dict)
+    refused_ballots: dict[str, str] = field(default_factory=dict)  # id -> voter
+    late_accepted: int = 0
     gifts: int = 0
     open_loans: dict[str, tuple[str, str]] = field(default_factory=dict)  # id -> member, kind
     held: Counter[str] = field(default_factory=Counter)  # items on loan or being lent, by member
     lending: Counter[str] = field(default_factory=Counter)  # loans in flight, by kind
+    pledged: Counter[str] = field(default_factory=Counter)  # minutes, by member
+    allocated: Counter[Pair] = field(default_factory=Counter)
+    delivered: Counter[Pair] = field(default_factory=Counter)
+    allocating: Counter[str] = field(default_factory=Counter)  # minutes in flight, by member
+    delivering: Counter[Pair] = field(default_factory=Counter)
+    contributed: int = 0  # cents
+    granted: int = 0  # cents, the execution's included
+    granting: int = 0  # cents in flight
+    execution: list[str] = field(default_factory=list)  # its transactions' ids
+    executed: bool = False
 
     def expected_balances(self) -> dict[str, int]:
         balances: Counter[str] = Counter()
@@ -121,6 +182,28 @@ class Record:
             for account, _, amount in postings:
                 balances[account] += amount
         return dict(balances)
+
+    def allocated_to(self, member: str) -> int:
+        return sum(n for (m, _), n in self.allocated.items() if m == member)
+
+    def spare_minutes(self, member: str) -> int:
+        """What the mix may still allocate of a member's pledge: until the round is
+        executed, the hour pledged at the setup stays for it (its budget was frozen on
+        them), so the execution never finds the pool short."""
+        reserved = 0 if self.executed else SETUP_PLEDGE
+        return self.pledged[member] - self.allocated_to(member) - self.allocating[member] - reserved
+
+    def spare_cents(self) -> int:
+        """What grants may still take: the setup's gift stays for the round's euros."""
+        reserved = 0 if self.executed else SETUP_FUND
+        return self.contributed - self.granted - self.granting - reserved
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: str
+    headers: dict[str, str]
+    key: Keypair
 
 
 @dataclass
@@ -130,13 +213,49 @@ class Setup:
     quarter: str
     projects: dict[str, str]  # project id -> its lead's member id
     point: str
+    operator_key: Keypair
+    partners: list[Partner] = field(default_factory=list)
     round_id: str = ""
     ballot_projects: list[str] = field(default_factory=list)
-    ballot_close: datetime | None = None
+    ballot_close: datetime = field(default_factory=lambda: datetime.now(UTC))
 
     @property
     def keepers(self) -> list[Resident]:
         return self.residents[:2]
+
+    @property
+    def operator(self) -> dict[str, str]:
+        return self.territory.operator
+
+    def lead(self, project: str) -> Resident:
+        return next(r for r in self.residents if r.id == self.projects[project])
+
+    def allocation_accounts(self) -> dict[str, Pair]:
+        """Each (member, project) allocation's PLEDGE account, derived as the service
+        derives it: how the execution's postings are read back as allocations."""
+        quarter = parse_quarter(self.quarter)
+        return {
+            str(
+                allocated_account(PrincipalId(uuid.UUID(r.id)), uuid.UUID(p), quarter).account.id
+            ): (r.id, p)
+            for r in self.residents
+            for p in self.projects
+        }
+
+
+@dataclass
+class RoundStats:
+    """How the ballots met their deadline."""
+
+    voters: int = 0
+    deadline_into_run_s: float = 0.0
+    burst_lead_s: float = 0.0  # how long before the deadline the burst was sent
+    last_acknowledged_before_s: float | None = None  # the burst's last receipt
+    burst_acknowledged: int = 0
+    burst_refused: int = 0  # taken after the deadline although sent before it
+    late: int = 0
+    late_refused: int = 0
+    phase: str = ""
 
 
 @dataclass
@@ -151,8 +270,9 @@ class MixResult:
     writes_per_s: float = 0.0
     operations: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    refused: dict[str, int] = field(default_factory=dict)
     gift_burst: int = 0
-    ballots_before_deadline_s: float = 0.0
+    ballots: dict[str, Any] = field(default_factory=dict)
     peak_rss_mib: float = 0.0
     log_entries: int = 0
     database_bytes: int = 0
@@ -160,6 +280,7 @@ class MixResult:
     acknowledged: dict[str, int] = field(default_factory=dict)
     lost: dict[str, int] = field(default_factory=dict)
     balance_mismatches: int = 0
+    checks: dict[str, str] = field(default_factory=dict)
     invariants: str = ""
     verify: str = ""
 
@@ -193,9 +314,19 @@ class Mix:
         self.setup = setup
         self.rng = random.Random(seed)
         self.record = Record()
+        self.round = RoundStats()
         self.stats: defaultdict[str, OpStats] = defaultdict(OpStats)
         self.errors: Counter[str] = Counter()
+        self.refused: Counter[str] = Counter()
         self.sent = 0
+        # Set while the round is executed: its allocation is composed from the pool as it
+        # stands, and its grant from the fund, so neither an allocation nor a grant of the
+        # mix may land in between; the execution waits for those in flight to settle.
+        self.executing = False
+        self.in_flight = 0
+        self.settled = asyncio.Event()
+        self.settled.set()
+        self.decisions = itertools.count(1)
 
     async def call(
         self,
@@ -206,9 +337,13 @@ class Mix:
         body: Mapping[str, Any] | bytes | None = None,
         *,
         expect: int = 200,
+        problem: str | None = None,
+        refusal: str | None = None,
     ) -> tuple[int, dict[str, Any]]:
-        """One request; an answer other than ``expect`` is counted under its status and
-        problem type. The composing step of a flow expects ``unsigned`` (422)."""
+        """One request; an answer other than ``expect`` (with the ``problem`` type, which
+        for 422 is ``unsigned``: the composing step of a flow) is counted as an error
+        under its status and type, unless it is the 409 ``refusal`` the caller allows
+        (a ballot the service took after its deadline), counted as refused."""
         self.sent += 1
         data: dict[str, Any] = {}
         began = time.perf_counter()
@@ -234,8 +369,12 @@ class Mix:
         stats = self.stats[op]
         stats.latencies.append(time.perf_counter() - began)
         stats.statuses[str(status)] += 1
-        wanted = status == expect and (expect != 422 or data.get("type") == "unsigned")
-        if not wanted:
+        wanted_type = problem or ("unsigned" if expect == 422 else None)
+        if status == expect and (wanted_type is None or data.get("type") == wanted_type):
+            return status, data
+        if refusal is not None and status == 409 and data.get("type") == refusal:
+            self.refused[f"{op}: {status} {refusal}"] += 1
+        else:
             self.errors[f"{op}: {status} {data.get('type', '')}".strip()] += 1
         return status, data
 
@@ -245,7 +384,7 @@ class Mix:
         path: str,
         body: Mapping[str, Any],
         headers: Mapping[str, str],
-        signer: Resident,
+        key: Keypair,
         *,
         on_behalf_of: str | None = None,
     ) -> dict[str, Any] | None:
@@ -255,7 +394,7 @@ class Mix:
         if first.get("type") != "unsigned":
             return None
         payload = first["signing_payload"]
-        signature = sign_composed(signer.key, payload, on_behalf_of=on_behalf_of)
+        signature = sign_composed(key, payload, on_behalf_of=on_behalf_of)
         signed = {**body, "id": payload["id"], "signatures": [signature]}
         status, answer = await self.call(op, "POST", path, headers, signed, expect=201)
         if status != 201:
@@ -267,10 +406,22 @@ class Mix:
         """Forget the setup's requests: the report is about the load alone."""
         self.stats.clear()
         self.errors.clear()
+        self.refused.clear()
         self.sent = 0
 
     def resident(self) -> Resident:
         return self.rng.choice(self.setup.residents)
+
+    async def pooled(self, write: Awaitable[dict[str, Any] | None]) -> dict[str, Any] | None:
+        """An allocation or a grant, which the round's execution waits for."""
+        self.in_flight += 1
+        self.settled.clear()
+        try:
+            return await write
+        finally:
+            self.in_flight -= 1
+            if not self.in_flight:
+                self.settled.set()
 
     # The operations of the mix.
 
@@ -332,8 +483,10 @@ class Mix:
 
     async def pledge(self, who: Resident | None = None, minutes: int | None = None) -> None:
         who = who or self.resident()
-        body = {"quarter": self.setup.quarter, "minutes": minutes or self.rng.choice((15, 30, 60))}
-        await self.flow("pledge", "/pledges", body, who.headers, who)
+        minutes = minutes or self.rng.choice((15, 30, 60))
+        body = {"quarter": self.setup.quarter, "minutes": minutes}
+        if await self.flow("pledge", "/pledges", body, who.headers, who.key) is not None:
+            self.record.pledged[who.id] += minutes
 
     async def gift(self, op: str = "gift") -> None:
         payer = self.rng.randrange(len(self.setup.residents))
@@ -372,7 +525,7 @@ class Mix:
             member, kind = record.open_loans.pop(loan_id)
             path = f"/collection-points/{point}/loans/{loan_id}/returns"
             done = await self.flow(
-                "return", path, {"count": 1}, keeper.headers, keeper, on_behalf_of=point
+                "return", path, {"count": 1}, keeper.headers, keeper.key, on_behalf_of=point
             )
             if done is None:
                 record.open_loans[loan_id] = (member, kind)
@@ -395,7 +548,9 @@ class Mix:
         }
         path = f"/collection-points/{point}/loans"
         try:
-            answer = await self.flow("lend", path, body, keeper.headers, keeper, on_behalf_of=point)
+            answer = await self.flow(
+                "lend", path, body, keeper.headers, keeper.key, on_behalf_of=point
+            )
         finally:
             record.lending[kind] -= 1
         if answer is None:
@@ -403,27 +558,244 @@ class Mix:
         else:
             record.open_loans[answer["id"]] = (borrower.id, kind)
 
-    async def ballot(self, voter: Resident) -> None:
+    async def allocate(self) -> None:
+        """The coordinators allocate a member's pledged minutes to a project, an operator
+        key signing; reserved before sending, like the goods, and only out of what the
+        round does not need. Without any to allocate, a member pledges instead."""
+        record, setup = self.record, self.setup
+        members = [r for r in setup.residents if record.spare_minutes(r.id) >= 15]
+        if self.executing or not members:
+            return await self.pledge()
+        member = self.rng.choice(members)
+        minutes = min(record.spare_minutes(member.id), self.rng.choice((15, 30, 60)))
+        project = self.rng.choice(list(setup.projects))
+        body = {
+            "quarter": setup.quarter,
+            "decision": f"CCG n°{next(self.decisions)}",
+            "lines": [{"member_id": member.id, "project_id": project, "minutes": minutes}],
+        }
+        record.allocating[member.id] += minutes
+        try:
+            done = await self.pooled(
+                self.flow(
+                    "allocate", "/pledges/allocations", body, setup.operator, setup.operator_key
+                )
+            )
+        finally:
+            record.allocating[member.id] -= minutes
+        if done is not None:
+            record.allocated[(member.id, project)] += minutes
+        return None
+
+    async def deliver(self) -> None:
+        """A project's lead confirms minutes a volunteer gave, within what was allocated
+        and not yet delivered (reserved before sending); with nothing to confirm, the
+        coordinators allocate instead."""
+        record = self.record
+        open_pairs = [
+            pair
+            for pair, n in record.allocated.items()
+            if n - record.delivered[pair] - record.delivering[pair] >= 15
+        ]
+        if not open_pairs:
+            return await self.allocate()
+        pair = self.rng.choice(open_pairs)
+        member, project = pair
+        left = record.allocated[pair] - record.delivered[pair] - record.delivering[pair]
+        minutes = min(left, self.rng.choice((15, 30)))
+        lead = self.setup.lead(project)
+        body = {"quarter": self.setup.quarter, "member_id": member, "minutes": minutes}
+        path = f"/projects/{project}/deliveries"
+        record.delivering[pair] += minutes
+        try:
+            done = await self.flow(
+                "deliver", path, body, lead.headers, lead.key, on_behalf_of=project
+            )
+        finally:
+            record.delivering[pair] -= minutes
+        if done is not None:
+            record.delivered[pair] += minutes
+        return None
+
+    async def contribution(self, partner: Partner | None = None, cents: int = 0) -> None:
+        """A partner's gift to the fund, signed by the partner."""
+        partner = partner or self.rng.choice(self.setup.partners)
+        cents = cents or self.rng.choice((500, 1_000, 2_500, 10_000))
+        body = {"partner_id": partner.id, "kind": "gift", "amount_cents": cents}
+        path = "/fund/contributions"
+        if await self.flow("contribution", path, body, partner.headers, partner.key) is not None:
+            self.record.contributed += cents
+
+    async def grant(self) -> None:
+        """A grant to a project by a recorded decision, signed by the operator key, within
+        what the fund has (reserved before sending); short of it, a partner gives."""
+        record, setup = self.record, self.setup
+        cents = self.rng.choice((500, 1_000, 2_000))
+        if self.executing or record.spare_cents() < cents:
+            return await self.contribution()
+        body = {
+            "project_id": self.rng.choice(list(setup.projects)),
+            "amount_cents": cents,
+            "decision": f"CA n°{next(self.decisions)}",
+        }
+        record.granting += cents
+        try:
+            done = await self.pooled(
+                self.flow("grant", "/fund/grants", body, setup.operator, setup.operator_key)
+            )
+        finally:
+            record.granting -= cents
+        if done is not None:
+            record.granted += cents
+        return None
+
+    # The round.
+
+    def approvals(self, voter: Resident, other_than: tuple[str, ...] = ()) -> list[str]:
+        """Some of the projects open to the ballot, never the voter's own; another choice
+        than ``other_than`` when there is one, so a second ballot counted would show."""
         choices = [p for p in self.setup.ballot_projects if self.setup.projects[p] != voter.id]
-        approvals = self.rng.sample(choices, self.rng.randint(1, len(choices)))
-        body = {"id": str(uuid.uuid4()), "approvals": approvals}
+        options = [
+            sorted(c)
+            for n in range(1, len(choices) + 1)
+            for c in itertools.combinations(choices, n)
+            if tuple(sorted(c)) != other_than
+        ]
+        return self.rng.choice(options) if options else sorted(choices)
+
+    async def ballot(
+        self, voter: Resident, approvals: list[str], *, send_at: datetime | None = None
+    ) -> None:
+        """A voter's ballot: composed, signed with the ballot domain, sent (at ``send_at``,
+        past the deadline, for a late one, which must be refused). A ballot the service
+        takes after its deadline is refused as ``deadline_passed``: kept as refused."""
+        late = send_at is not None
+        op = "ballot (late)" if late else "ballot"
+        ballot_id = str(uuid.uuid4())
+        body = {"id": ballot_id, "approvals": approvals}
         path = f"/rounds/{self.setup.round_id}/ballots"
-        status, first = await self.call(
-            "ballot (compose)", "POST", path, voter.headers, body, expect=422
+        status, answer = await self.call(
+            f"{op} (compose)",
+            "POST",
+            path,
+            voter.headers,
+            body,
+            expect=422,
+            refusal="deadline_passed",
         )
-        if first.get("type") != "unsigned":
-            return
-        signature = sign_composed(voter.key, first["signing_payload"], domain=Domain.BALLOT)
-        signed = {**body, "signatures": [signature]}
-        status, receipt = await self.call("ballot", "POST", path, voter.headers, signed, expect=201)
+        if answer.get("type") == "unsigned":
+            signature = sign_composed(voter.key, answer["signing_payload"], domain=Domain.BALLOT)
+            if send_at is not None:
+                await until(send_at)
+            status, answer = await self.call(
+                op,
+                "POST",
+                path,
+                voter.headers,
+                {**body, "signatures": [signature]},
+                expect=409 if late else 201,
+                problem="deadline_passed" if late else None,
+                refusal=None if late else "deadline_passed",
+            )
+        stats, record = self.round, self.record
         if status == 201:
-            self.record.ballots[receipt["ballot_id"]] = receipt["log_index"]
+            record.ballots[ballot_id] = Ballot(
+                voter.id, tuple(sorted(approvals)), answer["log_index"]
+            )
+            if late:
+                record.late_accepted += 1
+            else:
+                stats.burst_acknowledged += 1
+                left = seconds_before(self.setup.ballot_close)
+                last = stats.last_acknowledged_before_s
+                stats.last_acknowledged_before_s = left if last is None else min(last, left)
+        elif status == 409 and answer.get("type") == "deadline_passed":
+            record.refused_ballots[ballot_id] = voter.id
+            if late:
+                stats.late_refused += 1
+            else:
+                stats.burst_refused += 1
+
+    async def decide(self, lead: float) -> None:
+        """The round's end inside the load: every voter's ballot in the last ``lead``
+        seconds before the deadline, a few second ballots just after it, then the close,
+        the result and the execution."""
+        setup, stats = self.setup, self.round
+        close = setup.ballot_close
+        await until(close - timedelta(seconds=lead))
+        stats.voters = len(setup.residents)
+        stats.burst_lead_s = round(seconds_before(close), 2)
+        burst = [self.approvals(v) for v in setup.residents]
+        late = setup.residents[:LATE_BALLOTS]
+        after = close + timedelta(seconds=LATE_AFTER_SECONDS)
+        stats.late = len(late)
+        # The late voters' devices compose and sign their second ballot with the rest of
+        # the burst; the network delivers it just after the deadline.
+        await asyncio.gather(
+            *(self.ballot(v, a) for v, a in zip(setup.residents, burst, strict=True)),
+            *(
+                self.ballot(v, self.approvals(v, tuple(a)), send_at=after)
+                for v, a in zip(late, burst, strict=False)
+            ),
+        )
+        await until(after)
+        rid, operator = setup.round_id, setup.operator
+        path = f"/rounds/{rid}"
+        await self.call("close ballot", "POST", f"{path}/ballot/close", operator, {}, expect=201)
+        await self.call("round result", "GET", f"{path}/result", operator)
+        await self.execute()
+        _, shown = await self.call("round", "GET", path, operator)
+        stats.phase = str(shown.get("phase", ""))
+
+    async def execute(self) -> None:
+        """The decision carried out, its transactions signed by the operator key; no
+        allocation or grant of the mix is in flight meanwhile (see ``executing``)."""
+        setup, record = self.setup, self.record
+        self.executing = True
+        try:
+            await self.settled.wait()
+            path = f"/rounds/{setup.round_id}/execution"
+            for _ in range(EXECUTION_ATTEMPTS):
+                _, first = await self.call(
+                    "execute (compose)", "POST", path, setup.operator, {}, expect=422
+                )
+                if first.get("type") != "unsigned":
+                    return
+                payloads = first.get("signing_payloads") or [first["signing_payload"]]
+                signatures = {p["id"]: [sign_composed(setup.operator_key, p)] for p in payloads}
+                body = {"signatures": signatures}
+                status, answer = await self.call(
+                    "execute", "POST", path, setup.operator, body, expect=201
+                )
+                # The service composes the allocation from the pool as it stands when the
+                # signed request arrives: a pledge landing in between changes it, and the
+                # signatures, made over the first composition, are refused as invalid. A
+                # facilitator's device composes and signs again (counted as an error).
+                if status == 201 or answer.get("type") != "invalid_signature":
+                    break
+            if status != 201:
+                return
+            accounts = setup.allocation_accounts()
+            for payload in payloads:
+                posted = _postings(payload["postings"])
+                record.transactions[payload["id"]] = (payload["kind"], posted)
+                record.execution.append(payload["id"])
+                for account, unit, amount in posted:
+                    if unit == "EUR" and amount < 0:
+                        record.granted -= amount
+                    elif unit == "PLEDGE" and account in accounts:
+                        record.allocated[accounts[account]] += amount
+            record.executed = True
+        finally:
+            self.executing = False
 
     # The run.
 
-    async def run(self, clients: int, seconds: float, requests: int, burst: int) -> float:
-        """The mix for ``seconds`` or ``requests``; the gift burst a third of the way in and
-        the ballots at four fifths. Seconds the ballots arrived before their deadline."""
+    async def run(
+        self, clients: int, seconds: float, requests: int, burst: int, lead: float
+    ) -> None:
+        """The mix for ``seconds`` (and until the round is executed) or ``requests``; the
+        gift burst a third of the way in, the ballots at their deadline."""
         operations: dict[str, Callable[[], Awaitable[None]]] = {
             "exchange": self.exchange,
             "statement": self.statement,
@@ -433,29 +805,32 @@ class Mix:
             "pledge": self.pledge,
             "gift": self.gift,
             "offer": self.offer,
+            "deliver": self.deliver,
+            "allocate": self.allocate,
+            "contribution": self.contribution,
+            "grant": self.grant,
         }
         names, weights = list(WEIGHTS), list(WEIGHTS.values())
         began = time.perf_counter()
         stop = began + seconds
+        self.round.deadline_into_run_s = round(seconds_before(self.setup.ballot_close), 2)
+        decided = asyncio.Event()
 
         async def client() -> None:
-            while time.perf_counter() < stop and self.sent < requests:
+            while (time.perf_counter() < stop or not decided.is_set()) and self.sent < requests:
                 await operations[self.rng.choices(names, weights)[0]]()
 
         async def gift_burst() -> None:
             await asyncio.sleep(seconds / 3)
             await asyncio.gather(*(self.gift("gift (burst)") for _ in range(burst)))
 
-        async def ballots() -> float:
-            await asyncio.sleep(seconds * 4 / 5)
-            assert self.setup.ballot_close is not None
-            left = (self.setup.ballot_close - datetime.now(UTC)).total_seconds()
-            await asyncio.gather(*(self.ballot(voter) for voter in self.setup.residents))
-            return left
+        async def round_end() -> None:
+            try:
+                await self.decide(lead)
+            finally:
+                decided.set()
 
-        voting = asyncio.create_task(ballots())
-        await asyncio.gather(*(client() for _ in range(clients)), gift_burst())
-        return await voting
+        await asyncio.gather(*(client() for _ in range(clients)), gift_burst(), round_end())
 
 
 def _signed(body: bytes) -> tuple[str, Posted]:
@@ -464,10 +839,32 @@ def _signed(body: bytes) -> tuple[str, Posted]:
     return document["kind"], _postings(document["postings"])
 
 
+async def name_partner(
+    session: aiohttp.ClientSession,
+    base: str,
+    operator: Mapping[str, str],
+    origin: str,
+    name: str,
+    kind: str,
+) -> Partner:
+    """An organisation: a principal with the partner role and its own key, named."""
+    issued = await post_json(session, f"{base}/tokens", {"roles": ["partner"]}, operator)
+    principal = issued["principal_id"]
+    key = await register_key(session, base, origin, issued["token"], principal)
+    body = {"name": name, "kind": kind, "principal_id": principal}
+    named = await post_json(session, f"{base}/partners", body, operator)
+    return Partner(named["id"], {"Authorization": f"Bearer {issued['token']}"}, key)
+
+
 async def set_up(
-    session: aiohttp.ClientSession, server: Server, token: str, members: int, seconds: float
+    session: aiohttp.ClientSession,
+    server: Server,
+    token: str,
+    members: int,
+    ballot_after: float,
 ) -> Mix:
-    """The territory, through the API; its writes are kept like the load's."""
+    """The territory, through the API; its writes are kept like the load's. The ballot
+    closes ``ballot_after`` seconds after the consent poll's deadline."""
     base, operator = server.base, {"Authorization": f"Bearer {token}"}
     async with session.get(f"{base}/log") as answer:
         origin = (await answer.json())["origin"]
@@ -498,6 +895,9 @@ async def set_up(
         [r.key for r in residents],
         origin,
     )
+    async with session.get(f"{base}/me", headers=operator) as answer:
+        me = (await answer.json())["principal_id"]
+    operator_key = await register_key(session, base, origin, token, me, Capacity.OPERATOR)
     projects = {}
     for i, lead in enumerate(residents[2:5]):
         body = {
@@ -515,25 +915,33 @@ async def set_up(
         "keepers": [r.id for r in residents[:2]],
     }
     point = (await post_json(session, f"{base}/collection-points", point_body, operator))["id"]
-    setup = Setup(residents, territory, current_quarter(date.today()), projects, point)
+    partners = [await name_partner(session, base, operator, origin, *p) for p in PARTNERS]
+    quarter = current_quarter(date.today())
+    setup = Setup(residents, territory, quarter, projects, point, operator_key, partners)
     mix = Mix(session, base, setup, seed=11)
     keeper = residents[0]
     for slug, count in GOODS.items():
         deposit = {"kind": slug, "count": count}
         path = f"/collection-points/{point}/deposits"
-        if (
-            await mix.flow("deposit", path, deposit, keeper.headers, keeper, on_behalf_of=point)
-            is None
-        ):
+        done = await mix.flow(
+            "deposit", path, deposit, keeper.headers, keeper.key, on_behalf_of=point
+        )
+        if done is None:
             raise RuntimeError(f"the deposit was refused: {dict(mix.errors)}")
+    await mix.contribution(partners[0], SETUP_FUND)
 
     async def settle(resident: Resident) -> None:
         async with gate:
             await mix.offer(resident)
             await mix.pledge(resident, SETUP_PLEDGE)
 
+    began = time.perf_counter()
     await asyncio.gather(*(settle(r) for r in residents))
-    await open_round(session, base, operator, setup, seconds)
+    # The stances are one write per member where settling was three: the time settling
+    # took leaves them room on a busy machine, and the round's other steps are a few
+    # writes. What is left of it when the poll closes is spent under load, not idle.
+    slack = 1.5 + (time.perf_counter() - began)
+    await open_round(session, base, setup, slack, ballot_after)
     if mix.errors:
         raise RuntimeError(f"the setup was refused: {dict(mix.errors)}")
     return mix
@@ -542,16 +950,16 @@ async def set_up(
 async def open_round(
     session: aiohttp.ClientSession,
     base: str,
-    operator: Mapping[str, str],
     setup: Setup,
-    seconds: float,
+    slack: float,
+    ballot_after: float,
 ) -> None:
-    """A round in its ballot: the stances must all be in before the consent deadline
-    (then the poll closes at once), and the ballot closes only after the load."""
-    now = datetime.now(UTC)
-    # Room for every stance (a few per second on a busy machine), then the load.
-    consent_close = now + timedelta(seconds=10 + len(setup.residents) / 4)
-    setup.ballot_close = consent_close + timedelta(seconds=seconds + 5)
+    """A round in its ballot: the stances must all be in before the consent deadline,
+    ``slack`` seconds away (then the poll closes at once); the ballot's deadline is
+    ``ballot_after`` seconds later, inside the load."""
+    now, operator = datetime.now(UTC), setup.operator
+    consent_close = now + timedelta(seconds=slack)
+    setup.ballot_close = consent_close + timedelta(seconds=ballot_after)
     body = {
         "label": f"mix {setup.quarter}",
         "quarter": setup.quarter,
@@ -562,18 +970,14 @@ async def open_round(
     }
     setup.round_id = rid = (await post_json(session, f"{base}/rounds", body, operator))["id"]
     ids = list(setup.projects)
-    leads = {r.id: r for r in setup.residents}
-    for project, hours in zip(ids, (300, 240, 300), strict=True):
-        submission = {"project_id": project, "ask_eur": 0, "ask_hours": hours}
+    for project, (eur, minutes) in zip(ids, ASKS, strict=True):
+        submission = {"project_id": project, "ask_eur": eur, "ask_hours": minutes}
         await post_json(
-            session,
-            f"{base}/rounds/{rid}/submissions",
-            submission,
-            leads[setup.projects[project]].headers,
+            session, f"{base}/rounds/{rid}/submissions", submission, setup.lead(project).headers
         )
     await post_json(session, f"{base}/rounds/{rid}/snapshot", {}, operator)
-    lines = {"lines": [{"project_id": ids[1], "eur": 0, "hours": 240}]}
-    await post_json(session, f"{base}/rounds/{rid}/proposals", lines, operator)
+    line = {"project_id": ids[1], "eur": ASKS[1][0], "hours": ASKS[1][1]}
+    await post_json(session, f"{base}/rounds/{rid}/proposals", {"lines": [line]}, operator)
     objection = {
         "stance": "object",
         "target": {"kind": "omission", "project_id": ids[2]},
@@ -606,9 +1010,134 @@ async def _get(
         return answer.status, await answer.json(content_type=None)
 
 
+def _verdict(failures: Sequence[str]) -> str:
+    """ "ok", or the first failure and how many more."""
+    if not failures:
+        return "ok"
+    more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+    return f"FAILED: {failures[0]}{more}"
+
+
+async def check_fund(session: aiohttp.ClientSession, mix: Mix) -> str:
+    """The fund holds the acknowledged contributions less the acknowledged grants."""
+    record = mix.record
+    _, fund = await _get(session, f"{mix.base}/fund", mix.setup.operator)
+    expected = (record.contributed, record.granted, record.contributed - record.granted)
+    found = (fund.get("received"), fund.get("granted"), fund.get("balance"))
+    if found != expected:
+        return f"FAILED: the fund shows received, granted, balance {found}, acknowledged {expected}"
+    return "ok"
+
+
+async def check_pledges(session: aiohttp.ClientSession, mix: Mix) -> str:
+    """Each member's pledge as the service shows it is what was acknowledged: pledged,
+    allocated and delivered per project (the execution's allocation included), delivered
+    within allocated within pledged, and nothing unaccounted for."""
+    setup, record = mix.setup, mix.record
+    failures = []
+    for r in setup.residents:
+        url = f"{mix.base}/pledges?member_id={r.id}&quarter={setup.quarter}"
+        _, shown = await _get(session, url, setup.operator)
+        if len(shown.get("quarters", [])) != 1:
+            failures.append(f"{r.id} shows no pledge for {setup.quarter}: {shown}")
+            continue
+        [view] = shown["quarters"]
+        projects = {
+            p["project_id"]: (p["allocated"], p["delivered"])
+            for p in view["projects"]
+            if p["allocated"] or p["delivered"]
+        }
+        expected = {
+            p: (record.allocated[(r.id, p)], record.delivered[(r.id, p)])
+            for p in setup.projects
+            if record.allocated[(r.id, p)]
+        }
+        totals = (view["pledged"], view["allocated"], view["delivered"])
+        acknowledged = (
+            record.pledged[r.id],
+            record.allocated_to(r.id),
+            sum(record.delivered[(r.id, p)] for p in setup.projects),
+        )
+        if totals != acknowledged or projects != expected:
+            failures.append(
+                f"{r.id} shows pledged, allocated, delivered {totals} {projects}, "
+                f"acknowledged {acknowledged} {expected}"
+            )
+        if not all(d <= a for a, d in projects.values()) or not (
+            view["delivered"] <= view["allocated"] <= view["pledged"]
+            and view["pledged"] == view["allocated"] + view["released"] + view["held"]
+        ):
+            failures.append(f"{r.id}'s pledge does not add up: {view}")
+    return _verdict(failures)
+
+
+async def check_round(session: aiohttp.ClientSession, mix: Mix, result: MixResult) -> str:
+    """The tally counted exactly each voter's last acknowledged ballot, with the choice
+    acknowledged, and nothing refused; the result read back is the round's decision over
+    those voters; the execution is recorded and carries out that decision."""
+    setup, record = mix.setup, mix.record
+    base, operator = mix.base, setup.operator
+    _, shown = await _get(session, f"{base}/rounds/{setup.round_id}", operator)
+    _, outcome = await _get(session, f"{base}/rounds/{setup.round_id}/result", operator)
+    last: dict[str, str] = {}
+    for ballot_id, b in sorted(record.ballots.items(), key=lambda kv: kv[1].log_index):
+        last[b.voter] = ballot_id
+    expected = {i: (record.ballots[i].voter, record.ballots[i].approvals) for i in last.values()}
+    counted = {
+        str(r["ballot_id"]): (str(r["voter_id"]), tuple(sorted(r["approvals"])))
+        for r in shown["reveals"]
+    }
+    # Counted either way: a ballot the round holds that no voter saw acknowledged is as
+    # wrong as one missing.
+    result.lost["ballots counted"] = len(expected.keys() ^ counted.keys())
+    failures = []
+    if record.late_accepted:
+        failures.append(f"{record.late_accepted} ballots accepted after the deadline")
+    if refused := counted.keys() & record.refused_ballots.keys():
+        failures.append(f"{len(refused)} refused ballots counted")
+    if differ := [i for i in expected.keys() & counted.keys() if expected[i] != counted[i]]:
+        failures.append(f"{len(differ)} ballots counted with another voter or choice")
+    transcript = outcome.get("transcript") or {}
+    voters = {str(v["voter"]) for v in transcript.get("voters", [])}
+    if voters != {voter for voter, _ in expected.values()}:
+        failures.append(f"the tally's voters are {len(voters)}, {len(expected)} acknowledged")
+    if outcome.get("decision") != shown["decision"]:
+        failures.append("the result's decision is not the round's")
+    if shown["phase"] != "executed" or sorted(map(str, shown["transactions"])) != sorted(
+        record.execution
+    ):
+        failures.append(f"the round is {shown['phase']}, its execution not as acknowledged")
+    else:
+        failures += _execution_failures(setup, record, shown["decision"])
+    return _verdict(failures)
+
+
+def _execution_failures(
+    setup: Setup, record: Record, decision: Sequence[Mapping[str, Any]]
+) -> list[str]:
+    """The execution's signed postings carry out the decision: its euros leave the fund,
+    its minutes go to each project's allocations."""
+    accounts = setup.allocation_accounts()
+    euros = 0
+    minutes: Counter[str] = Counter()
+    for tx_id in record.execution:
+        for account, unit, amount in record.transactions[tx_id][1]:
+            if unit == "EUR" and amount < 0:
+                euros -= amount
+            elif unit == "PLEDGE" and account in accounts:
+                minutes[accounts[account][1]] += amount
+    decided = Counter({str(ln["project_id"]): int(ln["hours"]) for ln in decision if ln["hours"]})
+    failures = []
+    if euros != sum(int(ln["eur"]) for ln in decision):
+        failures.append(f"the execution granted {euros} cents, not the decision's")
+    if minutes != decided:
+        failures.append(f"the execution allocated {dict(minutes)}, decided {dict(decided)}")
+    return failures
+
+
 async def read_back(session: aiohttp.ClientSession, mix: Mix, result: MixResult) -> None:
     """Every acknowledged write, read back and compared with what it should be."""
-    base, record, operator = mix.base, mix.record, mix.setup.territory.operator
+    base, record, operator = mix.base, mix.record, mix.setup.operator
 
     async def transaction(tx_id: str, expected: tuple[str, Posted]) -> bool:
         status, tx = await _get(session, f"{base}/transactions/{tx_id}", operator)
@@ -631,7 +1160,7 @@ async def read_back(session: aiohttp.ClientSession, mix: Mix, result: MixResult)
         "transactions": [transaction(i, e) for i, e in record.transactions.items()],
         "proposals": [proposal(i, s) for i, s in record.proposals.items()],
         "offers": [offer(i) for i in record.offers],
-        "ballots": [ballot(i, n) for i, n in record.ballots.items()],
+        "ballots": [ballot(i, b.log_index) for i, b in record.ballots.items()],
     }
     for name, pending in checks.items():
         found = 0
@@ -639,12 +1168,8 @@ async def read_back(session: aiohttp.ClientSession, mix: Mix, result: MixResult)
             found += sum(await asyncio.gather(*pending[start : start + 50]))
         result.acknowledged[name] = len(pending)
         result.lost[name] = len(pending) - found
-    _, shown = await _get(session, f"{base}/rounds/{mix.setup.round_id}", operator)
-    # Counted either way: a ballot the round holds that no voter saw acknowledged is as
-    # wrong as one missing.
-    result.lost["ballots counted"] = abs(len(record.ballots) - shown["ballots_cast"])
 
-    units = ["TIME", "PLEDGE", *(f"GOOD.{slug}" for slug in GOODS)]
+    units = ["TIME", "PLEDGE", "EUR", *(f"GOOD.{slug}" for slug in GOODS)]
     expected = record.expected_balances()
     actual: dict[str, int] = {}
     for unit in units:
@@ -655,11 +1180,14 @@ async def read_back(session: aiohttp.ClientSession, mix: Mix, result: MixResult)
         if actual.get(account, 0) != expected.get(account, 0)
     )
     territory = mix.setup.territory
-    invariants = [
-        await units_balance(session, base, operator, units),
-        await check_ledger(session, base, territory, gifts=record.gifts),
-    ]
-    result.invariants = next((i for i in invariants if i != "ok"), "ok")
+    result.checks = {
+        "units sum to zero": await units_balance(session, base, operator, units),
+        "commons pool": await check_ledger(session, base, territory, gifts=record.gifts),
+        "fund": await check_fund(session, mix),
+        "pledges": await check_pledges(session, mix),
+        "round": await check_round(session, mix, result),
+    }
+    result.invariants = next((c for c in result.checks.values() if c != "ok"), "ok")
 
 
 def _summary(mix: Mix, result: MixResult, seconds: float) -> None:
@@ -686,6 +1214,8 @@ def _summary(mix: Mix, result: MixResult, seconds: float) -> None:
             "statuses": dict(s.statuses),
         }
     result.errors = dict(mix.errors)
+    result.refused = dict(mix.refused)
+    result.ballots = asdict(mix.round)
 
 
 async def run_mix(
@@ -696,6 +1226,7 @@ async def run_mix(
     clients: int,
     members: int,
     burst: int | None = None,
+    ballot_lead: float = 3.0,
 ) -> MixResult:
     if members < 8:
         raise ValueError("the round needs keepers, three leads and other voters: 8 members")
@@ -707,7 +1238,9 @@ async def run_mix(
         connector = aiohttp.TCPConnector(limit=clients + members + 16)
         async with aiohttp.ClientSession(connector=connector) as session:
             await wait_healthy(session, server.base)
-            mix = await set_up(session, server, token, members, seconds)
+            # The deadline falls after most of the load, and late enough for the burst.
+            ballot_after = max(ballot_lead + 0.5, seconds * 0.6)
+            mix = await set_up(session, server, token, members, ballot_after)
             mix.reset()
             size_before, bytes_before = (
                 await log_size(session, server.base),
@@ -715,9 +1248,8 @@ async def run_mix(
             )
             result.gift_burst = members * 3 if burst is None else burst
             began = time.perf_counter()
-            left = await mix.run(clients, seconds, requests, result.gift_burst)
+            await mix.run(clients, seconds, requests, result.gift_burst, ballot_lead)
             _summary(mix, result, time.perf_counter() - began)
-            result.ballots_before_deadline_s = round(left, 1)
             result.peak_rss_mib = server.peak_rss_mib()
             result.log_entries = await log_size(session, server.base)
             result.database_bytes = await server.database_bytes()
@@ -734,13 +1266,27 @@ async def run_mix(
 
 
 def markdown(r: MixResult) -> str:
+    b = r.ballots
+    last = b.get("last_acknowledged_before_s")
+    # Taken before the deadline, a receipt can still reach its voter after it.
+    last_text = (
+        "none"
+        if last is None
+        else f"{last:.2f} s before it"
+        if last >= 0
+        else f"{-last:.2f} s after it"
+    )
     lines = [
         f"## Mixed load on {r.store}",
         "",
         f"{r.members} members, {r.clients} clients, {r.seconds} s: {r.requests} requests "
         f"({r.requests_per_s}/s), {r.writes_acknowledged} writes acknowledged "
-        f"({r.writes_per_s}/s); a burst of {r.gift_burst} gifts; the ballots arrived "
-        f"{r.ballots_before_deadline_s} s before their deadline.",
+        f"({r.writes_per_s}/s); a burst of {r.gift_burst} gifts. The ballot's deadline came "
+        f"{b.get('deadline_into_run_s')} s into the run: {b.get('voters')} voters' ballots "
+        f"sent {b.get('burst_lead_s')} s before it, {b.get('burst_acknowledged')} "
+        f"acknowledged (the last receipt {last_text}), "
+        f"{b.get('burst_refused')} refused as taken after it; {b.get('late_refused')} of "
+        f"{b.get('late')} late ballots refused; the round ended {b.get('phase')}.",
         "",
         "| operation | requests | per s | p50 ms | p95 ms | p99 ms | answers |",
         "| --- | --- | --- | --- | --- | --- | --- |",
@@ -752,17 +1298,20 @@ def markdown(r: MixResult) -> str:
             f"| {o['p99_ms']} | {answers} |"
         )
     errors = ", ".join(f"{k}: {v}" for k, v in sorted(r.errors.items())) or "none"
+    refused = ", ".join(f"{k}: {v}" for k, v in sorted(r.refused.items())) or "none"
     acknowledged = ", ".join(f"{k} {v}" for k, v in r.acknowledged.items())
     lost = ", ".join(f"{k} {v}" for k, v in r.lost.items())
+    checks = "; ".join(f"{k}: {v}" for k, v in r.checks.items())
     lines += [
         "",
         f"- errors: {errors}",
+        f"- refused as the rules say (ballots past their deadline): {refused}",
         f"- server peak RSS: {r.peak_rss_mib} MiB",
         f"- database: {r.database_bytes:,} bytes for {r.log_entries:,} log entries; "
         f"{r.bytes_per_entry_during_load:,} bytes per entry written during the load",
         f"- acknowledged writes read back: {acknowledged}; lost: {lost}",
         f"- balances differing from the acknowledged postings: {r.balance_mismatches}",
-        f"- invariants: {r.invariants}; export verify: {r.verify}",
+        f"- checks: {checks}; export verify: {r.verify}",
         f"- **{'passed' if r.passed else 'FAILED'}**",
     ]
     return "\n".join(lines) + "\n"
@@ -777,6 +1326,7 @@ async def main_async(args: argparse.Namespace) -> list[MixResult]:
             requests=args.requests,
             clients=args.clients,
             members=args.members,
+            ballot_lead=args.ballot_lead,
         )
         report = markdown(result)
         print(report, flush=True)
@@ -799,6 +1349,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200_000, help="at most this many")
     parser.add_argument("--clients", type=int, default=32, help="closed-loop clients")
     parser.add_argument("--members", type=int, default=60)
+    parser.add_argument(
+        "--ballot-lead",
+        type=float,
+        default=3.0,
+        help="seconds before the ballot's deadline that every voter's ballot is sent",
+    )
     parser.add_argument("--output", type=Path, default=ROOT / "load_tests" / "results")
     args = parser.parse_args()
     results = asyncio.run(main_async(args))
