@@ -102,7 +102,6 @@ PARTNERS = (("Ville de Mulhouse", "city"), ("Fondation du Haut-Rhin", "foundatio
 ASKS = ((100_000, 300), (80_000, 240), (0, 300))
 LATE_BALLOTS = 3
 LATE_AFTER_SECONDS = 0.3  # past the deadline by more than the clocks could disagree
-EXECUTION_ATTEMPTS = 5
 WEIGHTS = {
     "exchange": 30,
     "statement": 20,
@@ -755,24 +754,18 @@ class Mix:
         try:
             await self.settled.wait()
             path = f"/rounds/{setup.round_id}/execution"
-            for _ in range(EXECUTION_ATTEMPTS):
-                _, first = await self.call(
-                    "execute (compose)", "POST", path, setup.operator, {}, expect=422
-                )
-                if first.get("type") != "unsigned":
-                    return
-                payloads = first.get("signing_payloads") or [first["signing_payload"]]
-                signatures = {p["id"]: [sign_composed(setup.operator_key, p)] for p in payloads}
-                body = {"signatures": signatures}
-                status, answer = await self.call(
-                    "execute", "POST", path, setup.operator, body, expect=201
-                )
-                # The service composes the allocation from the pool as it stands when the
-                # signed request arrives: a pledge landing in between changes it, and the
-                # signatures, made over the first composition, are refused as invalid. A
-                # facilitator's device composes and signs again (counted as an error).
-                if status == 201 or answer.get("type") != "invalid_signature":
-                    break
+            _, first = await self.call(
+                "execute (compose)", "POST", path, setup.operator, {}, expect=422
+            )
+            if first.get("type") != "unsigned":
+                return
+            payloads = first.get("signing_payloads") or [first["signing_payload"]]
+            signatures = {p["id"]: [sign_composed(setup.operator_key, p)] for p in payloads}
+            # Pledges keep landing between the two steps; the service composes the
+            # execution from pledges held at the decision, so the signatures still hold.
+            status, _ = await self.call(
+                "execute", "POST", path, setup.operator, {"signatures": signatures}, expect=201
+            )
             if status != 201:
                 return
             accounts = setup.allocation_accounts()

@@ -348,6 +348,38 @@ async def test_round_fails_quorum(api: Api) -> None:
     await verified_export(api)
 
 
+async def test_pledges_made_after_the_decision_do_not_change_the_execution(api: Api) -> None:
+    """The operator signs what the first, unsigned request composed; a resident pledging
+    before the signed request arrives leaves that composition as it was, so the
+    signatures still hold, and the new pledge stays in the pool."""
+    t = await territory(api)
+    rid = await prepared_round(api, t)
+    lines = [{"project_id": t.projects[0], "eur": 40_000, "hours": 600}]
+    await post(api, f"/rounds/{rid}/proposals", {"lines": lines}, t.facilitator)
+    for member in t.members:
+        await post(api, f"/rounds/{rid}/stances", {"stance": "consent"}, member.headers)
+    await post(api, f"/rounds/{rid}/consent/close", {}, t.facilitator)
+    first = await api.client.post(f"{API}/rounds/{rid}/execution", json={}, headers=api.operator)
+    assert_problem(first, 422, "unsigned", "signatures")
+    payloads = first.json().get("signing_payloads") or [first.json()["signing_payload"]]
+    assert api.operator_key is not None
+    signatures = {
+        p["id"]: [api.operator_key.sign_payload(Domain.TRANSACTION, p).document()] for p in payloads
+    }
+    # Without the rule, the member now holding the most would be taken from first.
+    late = t.members[-1]
+    body = {"quarter": "2027-Q1", "minutes": 300}
+    pledged = await signed_post(api, "/pledges", body, late.headers, late.key)
+    assert pledged.status_code == 201, pledged.text
+    done = await post(api, f"/rounds/{rid}/execution", {"signatures": signatures}, api.operator)
+    assert done["phase"] == "executed"
+    pool = await api.client.get(f"{API}/pledges/quarters/2027-Q1/pool", headers=api.operator)
+    assert pool.json()["held"] == 600 * len(t.members) + 300 - 600
+    shares = {m["member_id"]: m["held"] for m in pool.json()["members"]}
+    assert shares[late.id] >= 300
+    await verified_export(api)
+
+
 async def test_execution_is_all_or_nothing(api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     """The write dies after the transactions' rows and before the round's: nothing of
     it is in the ledger; done again, all of it is."""

@@ -118,3 +118,26 @@ async def held_balances(conn: AsyncConnection, quarter: Quarter) -> dict[Princip
         .where(pledge_accounts.c.quarter == str(quarter), pledge_accounts.c.role == Role.HELD)
     )
     return {PrincipalId(m): int(b) for m, b in await conn.execute(query)}
+
+
+async def held_balances_at(
+    conn: AsyncConnection, quarter: Quarter, log_index: int
+) -> dict[PrincipalId, int]:
+    """What the pool held of each member's pledge for ``quarter`` once the log entry at
+    ``log_index`` was written: each held account's balance after its last posting at or
+    before that index (accounts untouched by then held nothing)."""
+    held = pledge_accounts.c.role == Role.HELD
+    last = (
+        select(func.max(postings.c.account_version))
+        .select_from(postings.join(transactions, transactions.c.id == postings.c.transaction_id))
+        .where(postings.c.account_id == pledge_accounts.c.account_id)
+        .where(transactions.c.log_index <= log_index)
+        .scalar_subquery()
+    )
+    query = (
+        select(pledge_accounts.c.member_id, postings.c.balance_after)
+        .join(postings, postings.c.account_id == pledge_accounts.c.account_id)
+        .where(pledge_accounts.c.quarter == str(quarter), held)
+        .where(postings.c.account_version == last)
+    )
+    return {PrincipalId(m): int(b) for m, b in await conn.execute(query)}

@@ -473,7 +473,16 @@ async def _execution(
     if hour_lines:
         quarter = state.config.quarter
         async with rt.db.reading() as conn:
-            held = await pledge_store.held_balances(conn, quarter)
+            now = await pledge_store.held_balances(conn, quarter)
+            # In the decided phase the head is the decision's own entry.
+            decided = await store.entry_index(conn, state.head)
+            assert decided is not None
+            then = await pledge_store.held_balances_at(conn, quarter, decided)
+        # The hours come from pledges held when the decision was taken, and still held:
+        # pledges made since (residents pledge all the time) do not change what the
+        # execution takes, so the transaction the operator signed after the first,
+        # unsigned request is the one composed again when the signed one arrives.
+        held = {m: min(n, then.get(m, 0)) for m, n in now.items()}
         flow = pledge_core.allocation(
             hours_id,
             quarter,
