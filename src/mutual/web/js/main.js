@@ -10,6 +10,7 @@ const VIEWS = {
   "/": () => import("./views/home.js"),
   "/record": () => import("./views/record.js"),
   "/confirm": () => import("./views/confirm.js"),
+  "/notifications": () => import("./views/notifications.js"),
   "/offers": () => import("./views/offers.js"),
   "/key": () => import("./views/key.js"),
   "/pledges": () => import("./views/pledges.js"),

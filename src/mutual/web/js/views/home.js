@@ -2,6 +2,7 @@ import { get, query } from "../api.js";
 import { h } from "../dom.js";
 import { formatDate, formatDuration, formatSignedDuration, label, t } from "../i18n.js";
 import { deviceKey } from "../keys.js";
+import { unseenLine } from "./notifications.js";
 
 const SHOWN = 20;
 
@@ -82,6 +83,8 @@ export async function render(main, ctx) {
       ),
     );
   }
+  const unseen = await unseenLine(ctx);
+  if (unseen) main.append(unseen);
   if (!key?.registered) {
     main.append(h("p", { class: "notice" }, t("home.noKey"), " ", h("a", { href: "#/key" }, t("home.noKeyLink"))));
   }
