@@ -21,7 +21,7 @@ this machine takes most of a core from the server it measures. ``--client aiohtt
 keeps the Python client.
 
 PostgreSQL by default; ``--workers 2`` runs two server processes behind one port
-(each with its own batching writer, serialised by the ledger-wide advisory lock).
+(each with its own batching writer, serialised by the ledger-wide lock on the log head).
 """
 
 from __future__ import annotations

@@ -24,7 +24,6 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from mutual.core.merkle import NodeKey, append_nodes, perfect_nodes
@@ -59,8 +58,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-# Arbitrary but fixed: every process writing this database takes the same advisory lock.
-LEDGER_LOCK_KEY = 0x6D757475616C  # "mutual"
 
 
 class Journal:
@@ -183,10 +180,6 @@ class Journal:
 
     async def _commit(self, batch: list[Command]) -> list[tuple[Command, list[Outcome]]]:
         async with self._db.write_engine.begin() as conn:
-            if self._db.is_postgres:
-                await conn.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": LEDGER_LOCK_KEY}
-                )
             state = await load_state(conn, batch, lock_rows=self._db.is_postgres)
             if self._frontier_size != state.tree_size:
                 self._frontier = await load_nodes(conn, _frontier_keys(state.tree_size))

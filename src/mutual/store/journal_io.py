@@ -97,9 +97,13 @@ async def load_nodes(conn: AsyncConnection, keys: Iterable[NodeKey]) -> dict[Nod
 
 async def load_state(conn: AsyncConnection, batch: list[Command], *, lock_rows: bool) -> BatchState:
     requests = [r for c in batch for r in c.requests]
-    tree_size = (
-        await conn.execute(select(ledger_head.c.tree_size).where(ledger_head.c.id == 1))
-    ).scalar_one()
+    head = select(ledger_head.c.tree_size).where(ledger_head.c.id == 1)
+    if lock_rows:
+        # The ledger-wide lock: every batch of every process appends to the log, so
+        # locking the head first serialises the writers (and, under READ COMMITTED, a
+        # locked row is read as its newest version, so the size read is current).
+        head = head.with_for_update()
+    tree_size = (await conn.execute(head)).scalar_one()
     keys = {r.key for r in requests if r.key is not None}
     idempotent = {
         UUID(str(row.key)): (bytes(row.request_hash), decode_outcome(row.outcome))
