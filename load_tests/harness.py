@@ -29,7 +29,7 @@ import asyncpg
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.keypair import Keypair
 from mutual.core.registry import Capacity, KeyAction, KeyEvent
-from mutual.core.signing import Domain, b64encode
+from mutual.core.signing import Domain
 from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
 
@@ -231,15 +231,7 @@ async def register_key(
         public_key=key.public_key,
         capacity=capacity,
     )
-    body = {
-        "id": str(event.id),
-        "action": "register",
-        "principal": principal,
-        "by": principal,
-        "public_key": b64encode(key.public_key),
-        "capacity": capacity.value,
-        "signatures": [key.sign_key_event(origin, event).document()],
-    }
+    body = key.key_event_request(origin, event)
     await post_json(session, f"{base}/key-events", body, {"Authorization": f"Bearer {token}"})
     return key
 

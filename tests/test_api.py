@@ -80,15 +80,7 @@ class Api:
             public_key=key.public_key,
             capacity=Capacity(capacity),
         )
-        body = {
-            "id": str(event.id),
-            "action": "register",
-            "principal": principal_id,
-            "by": me,
-            "public_key": base64.b64encode(key.public_key).decode(),
-            "capacity": capacity,
-            "signatures": [key.sign_key_event(self.origin, event).document()],
-        }
+        body = key.key_event_request(self.origin, event)
         answer = await self.client.post(f"{API}/key-events", json=body, headers=headers)
         assert answer.status_code == 201, answer.text
         assert answer.json()["key_id"] == key.key_id
@@ -611,16 +603,7 @@ async def test_log_endpoints_tie_answers_to_signed_checkpoints(api: Api) -> None
             capacity=Capacity.WITNESS,
             name=name,
         )
-        body = {
-            "id": str(event.id),
-            "action": "register",
-            "principal": owner,
-            "by": owner,
-            "public_key": base64.b64encode(key.public_key).decode(),
-            "capacity": "witness",
-            "name": name,
-            "signatures": [key.sign_key_event(api.origin, event).document()],
-        }
+        body = key.key_event_request(api.origin, event)
         return await api.client.post(f"{API}/key-events", json=body, headers=headers)
 
     registered = await register_witness(

@@ -8,7 +8,6 @@ Outside CI a machine without Chromium (and no way to install it) skips these tes
 
 from __future__ import annotations
 
-import base64
 import json
 import urllib.request
 import uuid
@@ -175,15 +174,7 @@ def register_key(live: Live, principal_id: str, bearer: str) -> Keypair:
         public_key=key.public_key,
         capacity=Capacity.MEMBER,
     )
-    body = {
-        "id": str(event.id),
-        "action": "register",
-        "principal": principal_id,
-        "by": principal_id,
-        "public_key": base64.b64encode(key.public_key).decode(),
-        "capacity": "member",
-        "signatures": [key.sign_key_event(live.call("GET", "/log")["origin"], event).document()],
-    }
+    body = key.key_event_request(live.call("GET", "/log")["origin"], event)
     live.call("POST", "/key-events", body, bearer)
     return key
 

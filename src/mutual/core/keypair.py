@@ -50,3 +50,9 @@ class Keypair:
 
     def sign_key_event(self, origin: str, event: KeyEvent) -> Signature:
         return self.sign_payload(Domain.KEY_EVENT, key_event_payload(origin, event))
+
+    def key_event_request(self, origin: str, event: KeyEvent) -> dict[str, Any]:
+        """The body a client sends to ``POST /key-events`` for ``event``, signed by this
+        key: the signed document's fields (the log's origin aside) and the signature."""
+        fields = {k: v for k, v in key_event_payload(origin, event).items() if k != "log"}
+        return {**fields, "signatures": [self.sign_key_event(origin, event).document()]}
