@@ -59,7 +59,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-
 class Journal:
     """The one way transactions enter the ledger. ``start`` before use, ``stop`` after."""
 
