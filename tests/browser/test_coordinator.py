@@ -20,8 +20,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from mutual.core.signing import Domain
 from tests.browser.conftest import Live, Resident, register_key, sign_in
-from tests.browser.test_pages import SCREENSHOTS, check
-from tests.browser.test_resident import create_key
+from tests.browser.helpers import SCREENSHOTS, check, create_key
 from tests.conftest import BACKENDS
 
 NBSP = "\u00a0"

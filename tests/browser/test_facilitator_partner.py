@@ -24,8 +24,7 @@ from playwright.sync_api import BrowserContext, Page, Route, expect
 from mutual.core.keypair import Keypair
 from mutual.core.signing import Domain
 from tests.browser.conftest import PASSWORD, Live, Resident, put_forward, register_key, sign_in
-from tests.browser.test_pages import SCREENSHOTS, check
-from tests.browser.test_rounds_audit import QUARTER, send, signed
+from tests.browser.helpers import QUARTER, SCREENSHOTS, check, send, signed
 from tests.conftest import BACKENDS
 
 NBSP = "\u00a0"

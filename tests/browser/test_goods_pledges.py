@@ -21,8 +21,7 @@ from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
 from mutual.core.signing import Domain
 from tests.browser.conftest import Live, Resident, register_key, sign_in
-from tests.browser.test_pages import SCREENSHOTS, check
-from tests.browser.test_resident import create_key
+from tests.browser.helpers import SCREENSHOTS, check, create_key
 from tests.conftest import BACKENDS
 
 NBSP = "\u00a0"

@@ -15,7 +15,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from tests.browser.conftest import PASSWORD, Live, Resident, sign_in
-from tests.browser.test_pages import SCREENSHOTS, check, propose
+from tests.browser.helpers import SCREENSHOTS, check, propose
 from tests.conftest import BACKENDS
 
 

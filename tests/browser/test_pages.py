@@ -10,28 +10,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, expect
 
 from mutual.core.signing import Domain
 from tests.browser.conftest import (
-    ARTIFACTS,
-    DESKTOP,
     PASSWORD,
-    PHONE,
     Live,
     Resident,
     register_key,
 )
-from tests.browser.test_resident import create_key
-
-SCREENSHOTS = ARTIFACTS / "screenshots"
-BLOCKING = {"serious", "critical"}
-
-
-def propose(live: Live, provider: Resident, receiver: Resident, minutes: int, memo: str) -> Any:
-    body = {"receiver": receiver.id, "minutes": minutes, "memo": memo, "category": "time"}
-    return live.call("POST", "/proposals", body, provider.token)
+from tests.browser.helpers import SCREENSHOTS, check, create_key, propose
 
 
 def territory(live: Live) -> Resident:
@@ -54,22 +42,6 @@ def territory(live: Live) -> Resident:
             body["estimated_minutes"] = minutes
         live.call("POST", "/offers", body, who.token)
     return awa
-
-
-def check(page: Page, name: str) -> list[str]:
-    """Save the page at both sizes; the serious or critical violations axe finds there."""
-    found: list[str] = []
-    for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-        page.set_viewport_size(viewport)
-        page.screenshot(path=SCREENSHOTS / f"{name}-{size}.png", full_page=True)
-        results = Axe().run(page)
-        found += [
-            f"{name} at {size}: {v['id']} ({v['impact']}) on "
-            + ", ".join(str(n["target"]) for n in v["nodes"])
-            for v in results.response["violations"]
-            if v["impact"] in BLOCKING
-        ]
-    return found
 
 
 def test_resident_pages_at_phone_and_desktop_sizes_pass_axe(

@@ -12,19 +12,10 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import Live, Resident, sign_in
+from tests.browser.helpers import create_key
 from tests.conftest import BACKENDS
 
 NBSP = "\u00a0"
-
-
-def create_key(page: Page) -> str:
-    """Make and register this device's key from the page; its key id as the page shows it."""
-    page.get_by_role("link", name="Mon appareil").click()
-    page.get_by_role("button", name="Créer et enregistrer la clé de cet appareil").click()
-    expect(page.get_by_role("main")).to_contain_text("Clé créée et enregistrée.")
-    shown = page.get_by_test_id("device-key").inner_text()
-    assert len(shown) == 16
-    return shown
 
 
 def record_exchange(page: Page, receiver: Resident, hours: int, minutes: int, memo: str) -> None:

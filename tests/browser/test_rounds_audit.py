@@ -14,10 +14,7 @@ then serves. Screenshots at both sizes and axe-core on every new page.
 from __future__ import annotations
 
 import base64
-import json
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,7 +24,6 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from mutual.core import merkle
-from mutual.core.keypair import Keypair
 from mutual.core.notes import (
     Note,
     format_note,
@@ -37,42 +33,13 @@ from mutual.core.notes import (
     signer_key_from_seed,
     verifier_key_of,
 )
-from mutual.core.signing import Domain
 from tests.browser.conftest import PASSWORD, Live, Resident, put_forward, register_key, sign_in
-from tests.browser.test_pages import SCREENSHOTS, check
-from tests.browser.test_resident import create_key
+from tests.browser.helpers import QUARTER, SCREENSHOTS, check, create_key, send, signed
 from tests.conftest import BACKENDS
 
 NBSP = "\u00a0"
 NNBSP = "\u202f"
-QUARTER = "2027-Q1"
 WITNESS = "audit.mulhouse.example/w1"
-
-
-def send(
-    live: Live, method: str, path: str, body: Any = None, bearer: str | None = None
-) -> tuple[int, bytes]:
-    """A call whose answer may be a refusal or a signed note: its status and raw body."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{live.url}/api/v1{path}", data=data, method=method)
-    request.add_header("Authorization", f"Bearer {bearer or live.operator}")
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, timeout=30) as answer:
-            return answer.status, answer.read()
-    except urllib.error.HTTPError as refused:
-        return refused.code, refused.read()
-
-
-def signed(live: Live, path: str, body: dict[str, Any], bearer: str, key: Keypair) -> Any:
-    """Send unsigned, sign the transaction the service composed, send it again."""
-    status, raw = send(live, "POST", path, body, bearer)
-    problem = json.loads(raw)
-    assert (status, problem["type"]) == (422, "unsigned"), raw
-    payload = problem["signing_payload"]
-    signature = key.sign_payload(Domain.TRANSACTION, payload).document()
-    return live.call("POST", path, {**body, "id": payload["id"], "signatures": [signature]}, bearer)
 
 
 @dataclass(frozen=True)
