@@ -76,6 +76,18 @@ export async function signIn(login, password) {
   return opened;
 }
 
+// A one-time code from a sign-in link (delivered by the territory's gateway, by text
+// or mail): a session as for a password, for members who have none or forgot it.
+export async function requestCode(login) {
+  await post("/sign-in/links", { login });
+}
+
+export async function signInWithCode(token) {
+  const opened = await post("/sign-in/links/redeem", { token });
+  keepSession(opened);
+  return opened;
+}
+
 export async function signOut() {
   try {
     await post("/sign-out");
