@@ -2,54 +2,65 @@ import { ApiError, requestCode, signIn, signInWithCode } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { t } from "../i18n.js";
 
-function passwordForm(signedIn) {
-  const login = h("input", { name: "login", autocomplete: "username", required: true, autocapitalize: "none", spellcheck: "false" });
-  const password = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
-  const submit = h("button", { type: "submit" }, t("signIn.submit"));
-  const errors = h("div");
-  const form = h(
-    "form",
-    {
-      onsubmit: async (event) => {
-        event.preventDefault();
-        errors.replaceChildren();
-        try {
-          await busy(submit, () => signIn(login.value.trim(), password.value));
-        } catch (error) {
-          errors.append(notice(error instanceof ApiError ? error.describe() : t("error.generic"), "error"));
-          password.select();
-          return;
-        }
-        await signedIn();
-      },
-    },
-    field(t("signIn.login"), login),
-    field(t("signIn.password"), password),
-    h("div", { class: "actions" }, submit),
-  );
-  return h("div", { class: "card" }, h("p", {}, t("signIn.intro")), errors, form);
-}
+const textInput = (name, autocomplete) =>
+  h("input", { name, autocomplete, required: true, autocapitalize: "none", spellcheck: "false" });
 
-// Without a password: ask for a one-time code (the service answers the same whatever the
-// login, so the page cannot tell who is a member either), then type the code received.
-function codeForm(signedIn) {
-  const login = h("input", { name: "code-login", autocomplete: "username", required: true, autocapitalize: "none", spellcheck: "false" });
-  const ask = h("button", { type: "submit", class: "secondary" }, t("signIn.askCode"));
-  const code = h("input", { name: "code", autocomplete: "one-time-code", required: true, autocapitalize: "none", spellcheck: "false" });
-  const use = h("button", { type: "submit" }, t("signIn.useCode"));
-  const messages = h("div");
-  const askForm = h(
+// A form whose submission runs ``work`` with its button busy; a refusal is told in
+// ``messages`` (in ``refusal``'s words when it has some) and handed to ``failed``.
+function form({ button, messages, work, done, failed = () => {}, refusal = () => null }, ...fields) {
+  return h(
     "form",
     {
       onsubmit: async (event) => {
         event.preventDefault();
         messages.replaceChildren();
         try {
-          await busy(ask, () => requestCode(login.value.trim()));
+          await busy(button, work);
         } catch (error) {
-          messages.append(notice(error instanceof ApiError ? error.describe() : t("error.generic"), "error"));
+          const words = refusal(error) ?? (error instanceof ApiError ? error.describe() : t("error.generic"));
+          messages.append(notice(words, "error"));
+          failed();
           return;
         }
+        await done();
+      },
+    },
+    ...fields,
+    h("div", { class: "actions" }, button),
+  );
+}
+
+function passwordForm(signedIn) {
+  const login = textInput("login", "username");
+  const password = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
+  const errors = h("div");
+  const submit = h("button", { type: "submit" }, t("signIn.submit"));
+  const fields = [field(t("signIn.login"), login), field(t("signIn.password"), password)];
+  const signing = form(
+    {
+      button: submit,
+      messages: errors,
+      work: () => signIn(login.value.trim(), password.value),
+      done: signedIn,
+      failed: () => password.select(),
+    },
+    ...fields,
+  );
+  return h("div", { class: "card" }, h("p", {}, t("signIn.intro")), errors, signing);
+}
+
+// Without a password: ask for a one-time code (the service answers the same whatever the
+// login, so the page cannot tell who is a member either), then type the code received.
+function codeForm(signedIn) {
+  const login = textInput("code-login", "username");
+  const code = textInput("code", "one-time-code");
+  const messages = h("div");
+  const askForm = form(
+    {
+      button: h("button", { type: "submit", class: "secondary" }, t("signIn.askCode")),
+      messages,
+      work: () => requestCode(login.value.trim()),
+      done: () => {
         messages.append(notice(t("signIn.codeSent"), "success"));
         announce(t("signIn.codeSent"));
         useForm.hidden = false;
@@ -57,30 +68,20 @@ function codeForm(signedIn) {
       },
     },
     field(t("signIn.login"), login),
-    h("div", { class: "actions" }, ask),
   );
-  const useForm = h(
-    "form",
+  const useForm = form(
     {
-      hidden: true,
-      onsubmit: async (event) => {
-        event.preventDefault();
-        messages.replaceChildren();
-        try {
-          await busy(use, () => signInWithCode(code.value.trim()));
-        } catch (error) {
-          // The service's "wrong login or password" would mislead here.
-          const refused = error instanceof ApiError && error.code === "sign_in_failed";
-          messages.append(notice(refused ? t("signIn.codeFailed") : error instanceof ApiError ? error.describe() : t("error.generic"), "error"));
-          code.select();
-          return;
-        }
-        await signedIn();
-      },
+      button: h("button", { type: "submit" }, t("signIn.useCode")),
+      messages,
+      work: () => signInWithCode(code.value.trim()),
+      done: signedIn,
+      failed: () => code.select(),
+      // The service's "wrong login or password" would mislead here.
+      refusal: (error) => (error instanceof ApiError && error.code === "sign_in_failed" ? t("signIn.codeFailed") : null),
     },
     field(t("signIn.code"), code),
-    h("div", { class: "actions" }, use),
   );
+  useForm.hidden = true;
   // The forms appear on demand: the password form stays the page's only login field
   // until the person chooses this way.
   const open = h("button", { type: "button", class: "secondary" }, t("signIn.withCode"));
