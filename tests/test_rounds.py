@@ -107,6 +107,15 @@ async def prepared_round(api: Api, t: Territory, **extra: Any) -> str:
     return rid
 
 
+async def decided_by_consent(api: Api, t: Territory, rid: str, lines: list[dict[str, Any]]) -> None:
+    """The facilitator proposes ``lines``, every voter consents, consent is closed: the
+    round is decided without a ballot."""
+    await post(api, f"/rounds/{rid}/proposals", {"lines": lines}, t.facilitator)
+    for member in t.members:
+        await post(api, f"/rounds/{rid}/stances", {"stance": "consent"}, member.headers)
+    await post(api, f"/rounds/{rid}/consent/close", {}, t.facilitator)
+
+
 async def execute(api: Api, rid: str) -> Any:
     first = await api.client.post(f"{API}/rounds/{rid}/execution", json={}, headers=api.operator)
     assert_problem(first, 422, "unsigned", "signatures")
@@ -354,11 +363,9 @@ async def test_pledges_made_after_the_decision_do_not_change_the_execution(api: 
     signatures still hold, and the new pledge stays in the pool."""
     t = await territory(api)
     rid = await prepared_round(api, t)
-    lines = [{"project_id": t.projects[0], "eur": 40_000, "hours": 600}]
-    await post(api, f"/rounds/{rid}/proposals", {"lines": lines}, t.facilitator)
-    for member in t.members:
-        await post(api, f"/rounds/{rid}/stances", {"stance": "consent"}, member.headers)
-    await post(api, f"/rounds/{rid}/consent/close", {}, t.facilitator)
+    await decided_by_consent(
+        api, t, rid, [{"project_id": t.projects[0], "eur": 40_000, "hours": 600}]
+    )
     first = await api.client.post(f"{API}/rounds/{rid}/execution", json={}, headers=api.operator)
     assert_problem(first, 422, "unsigned", "signatures")
     payloads = first.json().get("signing_payloads") or [first.json()["signing_payload"]]
@@ -385,11 +392,9 @@ async def test_execution_is_all_or_nothing(api: Api, monkeypatch: pytest.MonkeyP
     it is in the ledger; done again, all of it is."""
     t = await territory(api, voters=3)
     rid = await prepared_round(api, t)
-    lines = [{"project_id": t.projects[1], "eur": 50_000, "hours": 0}]
-    await post(api, f"/rounds/{rid}/proposals", {"lines": lines}, t.facilitator)
-    for member in t.members:
-        await post(api, f"/rounds/{rid}/stances", {"stance": "consent"}, member.headers)
-    await post(api, f"/rounds/{rid}/consent/close", {}, t.facilitator)
+    await decided_by_consent(
+        api, t, rid, [{"project_id": t.projects[1], "eur": 50_000, "hours": 0}]
+    )
     fund_before, size = await fund_balance(api), await api.log_size()
 
     async def crash(*_: Any) -> None:
