@@ -35,7 +35,9 @@ import tempfile
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 
@@ -130,54 +132,60 @@ def _wrk(
     wrk = ensure_package(Path("/usr/bin/wrk"), "wrk")
     if wrk is None:
         raise SystemExit("wrk is missing and could not be installed: use --client aiohttp")
-    threads = 2
     warm_count = int(WARM_UP_SECONDS * 2500)
-    origin, path = base.split("/api/v1", 1)[0], "/api/v1/transactions"
     statuses: Counter[str] = Counter()
-    overall = 0
     with tempfile.TemporaryDirectory(prefix="mutual-wrk-") as folder:
-        runs = [
-            ("warm", bodies[:warm_count], WARM_UP_SECONDS),
-            ("run", bodies[warm_count:], seconds),
-        ]
-        for name, part, duration in runs:
-            prefix = Path(folder) / name
-            files = [open(f"{prefix}.{i}", "w") for i in range(threads)]  # noqa: SIM115
-            for n, (payer, tx_id, body) in enumerate(part):
-                files[n % threads].write(
-                    f"{territory.members[payer][0]}\t{tx_id}\t{body.decode()}\n"
-                )
-            for file in files:
-                file.close()
-            command = [
-                wrk, "-t", str(threads), "-c", str(clients), "-d", f"{duration:.0f}s",
-                "--timeout", "30s", "-s", str(LUA), origin, "--", str(prefix), path,
-            ]  # fmt: skip
-            done = subprocess.run(command, capture_output=True, text=True, check=True)
-            result = json.loads(done.stdout.split("RESULT ", 1)[1])
-            created = int(result["statuses"].get("201", 0))
-            # wrk stops with requests in flight and never reads their answers; the
-            # server may still record them. What the ledger holds is read back by id.
-            sent = [
-                tx_id for i, n in enumerate(result["sent"]) for _, tx_id, _ in part[i::threads][:n]
-            ]
-            present = asyncio.run(_present(base, territory, sent))
-            if present < created:
-                statuses["lost acknowledged writes"] += created - present
-            overall += present
-            if name == "run":
-                statuses.update({k: int(v) for k, v in result["statuses"].items()})
-                statuses.update({f"wrk {k}": v for k, v in result["errors"].items() if v})
-                return Measured(
-                    created,
-                    overall,
-                    round(result["p50_us"] / 1000, 1),
-                    round(result["p95_us"] / 1000, 1),
-                    round(result["p99_us"] / 1000, 1),
-                    statuses,
-                    result["duration_us"] / 1e6,
-                )
-    raise AssertionError("unreachable")
+        run = partial(_wrk_once, wrk, Path(folder), base, territory, clients, statuses)
+        _, warm_present = run("warm", bodies[:warm_count], WARM_UP_SECONDS)
+        result, present = run("run", bodies[warm_count:], seconds)
+    statuses.update({k: int(v) for k, v in result["statuses"].items()})
+    statuses.update({f"wrk {k}": v for k, v in result["errors"].items() if v})
+    return Measured(
+        int(result["statuses"].get("201", 0)),
+        warm_present + present,
+        round(result["p50_us"] / 1000, 1),
+        round(result["p95_us"] / 1000, 1),
+        round(result["p99_us"] / 1000, 1),
+        statuses,
+        result["duration_us"] / 1e6,
+    )
+
+
+def _wrk_once(
+    wrk: str,
+    folder: Path,
+    base: str,
+    territory: Territory,
+    clients: int,
+    statuses: Counter[str],
+    name: str,
+    part: list[tuple[int, str, bytes]],
+    duration: float,
+) -> tuple[dict[str, Any], int]:
+    """One wrk run over ``part``: wrk's RESULT line, and how many of the bodies it sent
+    the ledger holds (an acknowledged one missing is counted in ``statuses``)."""
+    threads = 2
+    prefix = folder / name
+    files = [open(f"{prefix}.{i}", "w") for i in range(threads)]  # noqa: SIM115
+    for n, (payer, tx_id, body) in enumerate(part):
+        files[n % threads].write(f"{territory.members[payer][0]}\t{tx_id}\t{body.decode()}\n")
+    for file in files:
+        file.close()
+    origin, path = base.split("/api/v1", 1)[0], "/api/v1/transactions"
+    command = [
+        wrk, "-t", str(threads), "-c", str(clients), "-d", f"{duration:.0f}s",
+        "--timeout", "30s", "-s", str(LUA), origin, "--", str(prefix), path,
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    result: dict[str, Any] = json.loads(done.stdout.split("RESULT ", 1)[1])
+    created = int(result["statuses"].get("201", 0))
+    # wrk stops with requests in flight and never reads their answers; the server may
+    # still record them. What the ledger holds is read back by id.
+    sent = [tx_id for i, n in enumerate(result["sent"]) for _, tx_id, _ in part[i::threads][:n]]
+    present = asyncio.run(_present(base, territory, sent))
+    if present < created:
+        statuses["lost acknowledged writes"] += created - present
+    return result, present
 
 
 async def _present(base: str, territory: Territory, ids: list[str]) -> int:
