@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import bindparam, select, tuple_, update
+import msgspec
+from sqlalchemy import Column, Table, bindparam, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.accounts import Account, OwnerKind
@@ -44,42 +46,34 @@ from mutual.store.tables import (
 )
 
 
-def key_record(row: object) -> KeyRecord:
-    m = row._mapping  # type: ignore[attr-defined]
+def key_record(row: Any) -> KeyRecord:
+    """A stored signing key, from a ``signing_keys`` row or ``mutual_lock_batch``'s answer."""
     return KeyRecord(
-        KeyId(m["key_id"]),
-        PrincipalId(m["principal_id"]),
-        bytes(m["public_key"]),
-        Capacity(m["capacity"]),
-        m["name"],
-        m["registered_at"],
-        m["revoked_at"],
+        KeyId(row.key_id),
+        PrincipalId(row.principal_id),
+        bytes(row.public_key),
+        Capacity(row.capacity),
+        row.name,
+        row.registered_at,
+        row.revoked_at,
     )
 
 
-async def load_registry(
-    conn: AsyncConnection, key_ids: Iterable[KeyId], principals: Iterable[PrincipalId]
-) -> Registry:
-    """The keys named and the custodians of the principals named, as stored now."""
-    registry = Registry()
-    wanted_keys = set(key_ids)
-    if wanted_keys:
-        for row in await conn.execute(
-            select(signing_keys).where(signing_keys.c.key_id.in_(wanted_keys))
-        ):
-            record = key_record(row)
-            registry.keys[record.key_id] = record
-    wanted_principals = set(principals)
-    if wanted_principals:
+async def _load_custodians(
+    conn: AsyncConnection, principals: set[PrincipalId]
+) -> dict[PrincipalId, set[PrincipalId]]:
+    """The custodians of the principals named, as stored now."""
+    found: dict[PrincipalId, set[PrincipalId]] = {}
+    if principals:
         for row in await conn.execute(
             select(custodians.c.principal_id, custodians.c.custodian_id).where(
-                custodians.c.principal_id.in_(wanted_principals)
+                custodians.c.principal_id.in_(principals)
             )
         ):
-            registry.custodians.setdefault(PrincipalId(row.principal_id), set()).add(
+            found.setdefault(PrincipalId(row.principal_id), set()).add(
                 PrincipalId(row.custodian_id)
             )
-    return registry
+    return found
 
 
 async def load_nodes(conn: AsyncConnection, keys: Iterable[NodeKey]) -> dict[NodeKey, bytes]:
@@ -95,91 +89,186 @@ async def load_nodes(conn: AsyncConnection, keys: Iterable[NodeKey]) -> dict[Nod
     return {(row.level, row.idx): bytes(row.hash) for row in rows}
 
 
-async def load_state(conn: AsyncConnection, batch: list[Command], *, lock_rows: bool) -> BatchState:
-    requests = [r for c in batch for r in c.requests]
-    head = select(ledger_head.c.tree_size).where(ledger_head.c.id == 1)
+class _IdempotencyRow(msgspec.Struct):
+    key: UUID
+    request_hash: bytes
+    outcome: str
+
+
+class _AccountRow(msgspec.Struct):
+    id: UUID
+    unit: str
+    owner_kind: str
+    owner_id: str
+    balance_min: int | None
+    balance_max: int | None
+    balance: int
+    version: int
+
+
+class _KeyRow(msgspec.Struct):
+    key_id: str
+    principal_id: UUID
+    public_key: bytes
+    capacity: str
+    name: str | None
+    registered_at: int
+    revoked_at: int | None
+
+
+class _Locked(msgspec.Struct):
+    """What ``mutual_lock_batch`` (PostgreSQL, migration 0012) answers, in one round trip."""
+
+    tree_size: int
+    idempotency: list[_IdempotencyRow]
+    accounts: list[_AccountRow]
+    keys: list[_KeyRow]
+
+
+# As text: msgspec reads it straight into typed rows (the driver would parse JSON to dicts).
+LOCK_BATCH = text(
+    "SELECT CAST(mutual_lock_batch(CAST(:keys AS uuid[]), CAST(:accounts AS uuid[]),"
+    " CAST(:key_ids AS text[])) AS text)"
+)
+
+
+async def _lock_and_read(
+    conn: AsyncConnection,
+    keys: set[UUID],
+    account_ids: set[AccountId],
+    key_ids: set[KeyId],
+    *,
+    lock_rows: bool,
+) -> _Locked:
+    """The log head (locked first: the ledger-wide lock), the idempotency records, the
+    accounts (locked, in id order) and the signing keys the batch names. PostgreSQL locks
+    and reads them in one call; SQLite's writer is alone and reads them one by one."""
     if lock_rows:
-        # The ledger-wide lock: every batch of every process appends to the log, so
-        # locking the head first serialises the writers (and, under READ COMMITTED, a
-        # locked row is read as its newest version, so the size read is current).
-        head = head.with_for_update()
-    tree_size = (await conn.execute(head)).scalar_one()
-    keys = {r.key for r in requests if r.key is not None}
-    idempotent = {
-        UUID(str(row.key)): (bytes(row.request_hash), decode_outcome(row.outcome))
-        for row in await conn.execute(
-            select(idempotency_records).where(idempotency_records.c.key.in_(keys))
+        answer = await conn.execute(
+            LOCK_BATCH,
+            {"keys": list(keys), "accounts": list(account_ids), "key_ids": list(key_ids)},
         )
-    }
+        return msgspec.json.decode(answer.scalar_one(), type=_Locked)
+    head = await conn.execute(select(ledger_head.c.tree_size).where(ledger_head.c.id == 1))
+    records = await conn.execute(
+        select(*_columns(idempotency_records, _IdempotencyRow)).where(
+            idempotency_records.c.key.in_(keys)
+        )
+    )
+    found = await conn.execute(
+        select(*_columns(accounts, _AccountRow))
+        .where(accounts.c.id.in_(account_ids))
+        .order_by(accounts.c.id)
+    )
+    registered = await conn.execute(
+        select(*_columns(signing_keys, _KeyRow)).where(signing_keys.c.key_id.in_(key_ids))
+    )
+    return _Locked(
+        head.scalar_one(),
+        [_IdempotencyRow(r.key, bytes(r.request_hash), r.outcome) for r in records],
+        [_AccountRow(*r) for r in found],
+        [
+            _KeyRow(
+                r.key_id,
+                r.principal_id,
+                bytes(r.public_key),
+                r.capacity,
+                r.name,
+                r.registered_at,
+                r.revoked_at,
+            )
+            for r in registered
+        ],
+    )
+
+
+def _columns(table: Table, row: type[msgspec.Struct]) -> list[Column[Any]]:
+    return [table.c[name] for name in row.__struct_fields__]
+
+
+async def load_state(conn: AsyncConnection, batch: list[Command], *, lock_rows: bool) -> BatchState:
+    """What the batch's commands touch, as stored; ``lock_rows`` (PostgreSQL) locks the
+    log head, the ledger-wide lock, and the accounts for the rest of the transaction."""
+    requests = [r for c in batch for r in c.requests]
     txs = [r for r in requests if isinstance(r, TransactionWrite)]
     events = [r for r in requests if isinstance(r, KeyEventWrite)]
-    reverses = {r.transaction.reverses for r in txs if r.transaction.reverses is not None}
-    originals: dict[TransactionId, list[Posting]] = {}
-    reversed_ids: set[TransactionId] = set()
-    if reverses:
-        rows = await conn.execute(
-            select(
-                postings.c.transaction_id, postings.c.account_id, postings.c.unit, postings.c.amount
-            )
-            .where(postings.c.transaction_id.in_(reverses))
-            .order_by(postings.c.transaction_id, postings.c.seq)
-        )
-        for row in rows:
-            originals.setdefault(TransactionId(row.transaction_id), []).append(
-                Posting(AccountId(row.account_id), Unit(row.unit), row.amount)
-            )
-        reversed_ids = {
-            TransactionId(r)
-            for r in (
-                await conn.execute(
-                    select(transactions.c.reverses).where(transactions.c.reverses.in_(reverses))
-                )
-            ).scalars()
-        }
+    steps = [r for r in requests if isinstance(r, RoundWrite)]
     bounds = [r.change for r in requests if isinstance(r, BoundsWrite)]
     account_ids = (
         {p.account_id for r in txs for p in r.transaction.postings}
         | {r.account.id for r in requests if isinstance(r, AccountWrite)}
         | {c.account_id for c in bounds if c.account_id is not None}
     )
-    query = select(accounts).where(accounts.c.id.in_(account_ids)).order_by(accounts.c.id)
-    if lock_rows:
-        # FOR NO KEY UPDATE, not FOR UPDATE: a row inserted elsewhere that refers to an
-        # account (a pledge's account link, say) takes KEY SHARE on it, which FOR UPDATE
-        # conflicts with; in opposite orders the two deadlocked under load.
-        query = query.with_for_update(key_share=True)
-    loaded = {
-        AccountId(row.id): Account(
-            AccountId(row.id),
-            Unit(row.unit),
-            OwnerKind(row.owner_kind),
-            row.owner_id,
-            row.balance_min,
-            row.balance_max,
-            row.balance,
-            row.version,
-        )
-        for row in await conn.execute(query)
-    }
     key_ids: set[KeyId] = {s.key_id for r in txs for s in r.signatures}
     for e in events:
         key_ids.update(s.key_id for s in e.signatures)
         key_ids.update(k for k in (e.event.key_id, e.event.new_key_id) if k is not None)
-    steps = [r for r in requests if isinstance(r, RoundWrite)]
     key_ids.update(s.key_id for r in steps for s in r.signatures)
+    locked = await _lock_and_read(
+        conn,
+        {r.key for r in requests if r.key is not None},
+        account_ids,
+        key_ids,
+        lock_rows=lock_rows,
+    )
+    reverses = {r.transaction.reverses for r in txs if r.transaction.reverses is not None}
+    originals, reversed_ids = await _load_reversed(conn, reverses)
     signed = [s for r in txs for s in r.signatures] + [s for r in steps for s in r.signatures]
     behalf = {s.on_behalf_of for s in signed if s.on_behalf_of is not None}
-    registry = await load_registry(conn, key_ids, behalf | {e.event.principal for e in events})
+    registry = Registry(
+        {KeyId(k.key_id): key_record(k) for k in locked.keys},
+        await _load_custodians(conn, behalf | {e.event.principal for e in events}),
+    )
     return BatchState(
-        loaded,
-        {k: tuple(v) for k, v in originals.items()},
+        {
+            AccountId(a.id): Account(
+                AccountId(a.id),
+                Unit(a.unit),
+                OwnerKind(a.owner_kind),
+                a.owner_id,
+                a.balance_min,
+                a.balance_max,
+                a.balance,
+                a.version,
+            )
+            for a in locked.accounts
+        },
+        originals,
         reversed_ids,
-        idempotent,
+        {r.key: (r.request_hash, decode_outcome(r.outcome)) for r in locked.idempotency},
         registry,
-        tree_size,
+        locked.tree_size,
         await load_defaults(conn, {c.follows for c in bounds if c.follows is not None}),
         await load_round_heads(conn, {r.round_entry.round_id for r in steps}, lock_rows=lock_rows),
     )
+
+
+async def _load_reversed(
+    conn: AsyncConnection, reverses: set[TransactionId]
+) -> tuple[dict[TransactionId, tuple[Posting, ...]], set[TransactionId]]:
+    """The postings of the transactions the batch's corrections undo, and which of them
+    a stored correction undoes already."""
+    if not reverses:
+        return {}, set()
+    rows = await conn.execute(
+        select(postings.c.transaction_id, postings.c.account_id, postings.c.unit, postings.c.amount)
+        .where(postings.c.transaction_id.in_(reverses))
+        .order_by(postings.c.transaction_id, postings.c.seq)
+    )
+    originals: dict[TransactionId, list[Posting]] = {}
+    for row in rows:
+        originals.setdefault(TransactionId(row.transaction_id), []).append(
+            Posting(AccountId(row.account_id), Unit(row.unit), row.amount)
+        )
+    reversed_ids = {
+        TransactionId(r)
+        for r in (
+            await conn.execute(
+                select(transactions.c.reverses).where(transactions.c.reverses.in_(reverses))
+            )
+        ).scalars()
+    }
+    return {k: tuple(v) for k, v in originals.items()}, reversed_ids
 
 
 async def load_round_heads(
@@ -217,9 +306,10 @@ async def load_defaults(conn: AsyncConnection, ids: set[UUID]) -> dict[UUID, Bou
 async def write_state(
     conn: AsyncConnection, state: BatchState, new_nodes: list[tuple[NodeKey, bytes]]
 ) -> None:
-    """Insert the batch's rows in the order the SQLite triggers need: accounts, leaves,
-    postings, then their transaction (whose trigger checks the leaf and the balance),
-    and the head last (whose trigger checks the log stayed dense)."""
+    """Insert the batch's rows in the order the triggers need: accounts and bounds before
+    the balances they allow, leaves, postings, then their transaction (whose trigger
+    checks the leaf and the balance), the head last of the log (whose trigger checks the
+    log stayed dense), then the key registry's and rounds' rows."""
     if state.new_accounts:
         await conn.execute(
             accounts.insert(),
@@ -238,57 +328,63 @@ async def write_state(
                 for a, at in state.new_accounts
             ],
         )
-    if state.appended:
-        await conn.execute(
-            log_entries.insert(),
-            [
-                {
-                    "log_index": a.log_index,
-                    "entry_type": a.entry_type.value,
-                    "entity_id": a.entity_id,
-                    "leaf_input": a.entry.leaf_input,
-                    "leaf_hash": a.entry.leaf_hash,
-                    "recorded_at": a.recorded_at,
-                }
-                for a in state.appended
-            ],
-        )
     if state.bounds_changes:
-        # Before the balances: a batch may widen a bound and then use the room.
         await _write_bounds(conn, state)
-    if state.applied:
-        await _write_transactions(conn, state)
+    rows = _appended_rows(state, new_nodes)
+    if conn.dialect.name == "postgresql":
+        if any(rows.values()):
+            await conn.execute(APPEND_BATCH, {"batch": msgspec.json.encode(rows).decode()})
+    else:
+        await _append_by_statements(conn, rows)
     await _write_registry(conn, state)
     if state.round_entries:
         await _write_rounds(conn, state)
-    if new_nodes:
-        await conn.execute(
-            merkle_nodes.insert(),
-            [{"level": k[0], "idx": k[1], "hash": h} for k, h in new_nodes],
-        )
-    if state.appended:
-        await conn.execute(
-            update(ledger_head).where(ledger_head.c.id == 1).values(tree_size=state.tree_size)
-        )
-    if state.records:
-        await conn.execute(
-            idempotency_records.insert(),
-            [
-                {
-                    "key": key,
-                    "request_hash": digest,
-                    "outcome": encode_outcome(outcome),
-                    "created_at": recorded_at,
-                }
-                for key, digest, outcome, recorded_at in state.records
-            ],
-        )
 
 
-async def _write_transactions(conn: AsyncConnection, state: BatchState) -> None:
-    await conn.execute(
-        postings.insert(),
-        [
+# PostgreSQL writes the appended rows in one round trip (migration 0012): the writer holds
+# the ledger-wide lock meanwhile, and each statement's round trip waits for the event loop.
+APPEND_BATCH = text("SELECT mutual_append_batch(CAST(:batch AS jsonb))")
+
+_STATEMENTS = {
+    "log_entries": log_entries.insert(),
+    "postings": postings.insert(),
+    "transactions": transactions.insert(),
+    "memos": transaction_memos.insert(),
+    "balances": update(accounts)
+    .where(accounts.c.id == bindparam("account_id"))
+    .values(balance=bindparam("new_balance"), version=bindparam("new_version")),
+    "merkle_nodes": merkle_nodes.insert(),
+    "head": update(ledger_head).where(ledger_head.c.id == 1),
+    "idempotency_records": idempotency_records.insert(),
+}
+
+
+async def _append_by_statements(conn: AsyncConnection, rows: dict[str, Any]) -> None:
+    """The same rows as ``mutual_append_batch``, in its order, one statement per table."""
+    for name, statement in _STATEMENTS.items():
+        if rows[name]:
+            await conn.execute(statement, rows[name])
+
+
+def _appended_rows(state: BatchState, new_nodes: list[tuple[NodeKey, bytes]]) -> dict[str, Any]:
+    """Every row the batch appends to the log and the ledger, by table, in write order."""
+    final: dict[AccountId, Account] = {}
+    for applied, _, _ in state.applied:
+        for account in applied.accounts:
+            final[account.id] = state.accounts[account.id]
+    return {
+        "log_entries": [
+            {
+                "log_index": a.log_index,
+                "entry_type": a.entry_type.value,
+                "entity_id": a.entity_id,
+                "leaf_input": a.entry.leaf_input,
+                "leaf_hash": a.entry.leaf_hash,
+                "recorded_at": a.recorded_at,
+            }
+            for a in state.appended
+        ],
+        "postings": [
             {
                 "transaction_id": applied.transaction.id,
                 "seq": seq,
@@ -303,10 +399,7 @@ async def _write_transactions(conn: AsyncConnection, state: BatchState) -> None:
             for applied, _, _ in state.applied
             for seq, p in enumerate(applied.postings)
         ],
-    )
-    await conn.execute(
-        transactions.insert(),
-        [
+        "transactions": [
             {
                 "id": applied.transaction.id,
                 "log_index": applied.log_index,
@@ -318,31 +411,33 @@ async def _write_transactions(conn: AsyncConnection, state: BatchState) -> None:
             }
             for applied, request, recorded_at in state.applied
         ],
-    )
-    memos = [
-        {
-            "transaction_id": a.transaction.id,
-            "memo": a.transaction.memo,
-            "salt": a.transaction.memo_salt,
-        }
-        for a, _, _ in state.applied
-        if a.transaction.memo
-    ]
-    if memos:
-        await conn.execute(transaction_memos.insert(), memos)
-    final: dict[AccountId, Account] = {}
-    for applied, _, _ in state.applied:
-        for account in applied.accounts:
-            final[account.id] = state.accounts[account.id]
-    await conn.execute(
-        update(accounts)
-        .where(accounts.c.id == bindparam("account_id"))
-        .values(balance=bindparam("new_balance"), version=bindparam("new_version")),
-        [
+        "memos": [
+            {
+                "transaction_id": a.transaction.id,
+                "memo": a.transaction.memo,
+                "salt": a.transaction.memo_salt,
+            }
+            for a, _, _ in state.applied
+            if a.transaction.memo
+        ],
+        # In id order: the same lock order in every batch (they are locked already, but
+        # SQLite's statements and any future unlocked path stay deadlock-free).
+        "balances": [
             {"account_id": a.id, "new_balance": a.balance, "new_version": a.version}
             for a in sorted(final.values(), key=lambda a: a.id)
         ],
-    )
+        "merkle_nodes": [{"level": k[0], "idx": k[1], "hash": h} for k, h in new_nodes],
+        "head": [{"tree_size": state.tree_size}] if state.appended else [],
+        "idempotency_records": [
+            {
+                "key": key,
+                "request_hash": digest,
+                "outcome": encode_outcome(outcome),
+                "created_at": recorded_at,
+            }
+            for key, digest, outcome, recorded_at in state.records
+        ],
+    }
 
 
 async def _write_bounds(conn: AsyncConnection, state: BatchState) -> None:
