@@ -332,8 +332,7 @@ async def write_state(
         await _write_bounds(conn, state)
     rows = _appended_rows(state, new_nodes)
     if conn.dialect.name == "postgresql":
-        if any(rows.values()):
-            await conn.execute(APPEND_BATCH, {"batch": msgspec.json.encode(rows).decode()})
+        await _append_in_one_call(conn, rows)
     else:
         await _append_by_statements(conn, rows)
     await _write_registry(conn, state)
@@ -357,6 +356,11 @@ _STATEMENTS = {
     "head": update(ledger_head).where(ledger_head.c.id == 1),
     "idempotency_records": idempotency_records.insert(),
 }
+
+
+async def _append_in_one_call(conn: AsyncConnection, rows: dict[str, Any]) -> None:
+    if any(rows.values()):
+        await conn.execute(APPEND_BATCH, {"batch": msgspec.json.encode(rows).decode()})
 
 
 async def _append_by_statements(conn: AsyncConnection, rows: dict[str, Any]) -> None:
