@@ -159,13 +159,9 @@ async def _read_both_ways(settings: Settings) -> None:
         keys.add(uuid.uuid4())
         key_ids.add("0" * 64)
         answers = []
-        for lock_rows in (True, False):
+        for reader in (journal_io._lock_in_one_call, journal_io._read_by_statements):
             async with rt.db.write_engine.begin() as conn:
-                answers.append(
-                    await journal_io._lock_and_read(
-                        conn, keys, accounts, key_ids, lock_rows=lock_rows
-                    )
-                )
+                answers.append(await reader(conn, keys, accounts, key_ids))
     locked, read = answers
     assert locked == read
     assert locked.tree_size > 0

@@ -6,8 +6,8 @@ statement it sends is a round trip that also waits for the service's busy event 
 and under load those waits, not the database's work, set how long the lock is held. The
 functions run the same statements in the same order, inside the caller's transaction,
 so every lock, trigger and constraint is the same; only the round trips go (a batch of
-transfers took thirteen, now four with BEGIN and COMMIT). SQLite has no round trips and keeps the
-statements.
+transfers took thirteen, now four with BEGIN and COMMIT). SQLite has no round trips and
+keeps the statements.
 
 Revision ID: 0012
 Revises: 0011

@@ -132,23 +132,27 @@ LOCK_BATCH = text(
 )
 
 
-async def _lock_and_read(
-    conn: AsyncConnection,
-    keys: set[UUID],
-    account_ids: set[AccountId],
-    key_ids: set[KeyId],
-    *,
-    lock_rows: bool,
+def _on_postgres(conn: AsyncConnection) -> bool:
+    """Whether the batch functions of migration 0012 are there: PostgreSQL locks, reads
+    and appends a batch in one call each; SQLite's writer is alone and uses statements."""
+    return conn.dialect.name == "postgresql"
+
+
+async def _lock_in_one_call(
+    conn: AsyncConnection, keys: set[UUID], account_ids: set[AccountId], key_ids: set[KeyId]
 ) -> _Locked:
-    """The log head (locked first: the ledger-wide lock), the idempotency records, the
-    accounts (locked, in id order) and the signing keys the batch names. PostgreSQL locks
-    and reads them in one call; SQLite's writer is alone and reads them one by one."""
-    if lock_rows:
-        answer = await conn.execute(
-            LOCK_BATCH,
-            {"keys": list(keys), "accounts": list(account_ids), "key_ids": list(key_ids)},
-        )
-        return msgspec.json.decode(answer.scalar_one(), type=_Locked)
+    """The log head locked first (the ledger-wide lock), the idempotency records, the
+    accounts locked in id order and the signing keys the batch names."""
+    answer = await conn.execute(
+        LOCK_BATCH, {"keys": list(keys), "accounts": list(account_ids), "key_ids": list(key_ids)}
+    )
+    return msgspec.json.decode(answer.scalar_one(), type=_Locked)
+
+
+async def _read_by_statements(
+    conn: AsyncConnection, keys: set[UUID], account_ids: set[AccountId], key_ids: set[KeyId]
+) -> _Locked:
+    """The same rows as ``mutual_lock_batch``, one statement each, locking nothing."""
     head = await conn.execute(select(ledger_head.c.tree_size).where(ledger_head.c.id == 1))
     records = await conn.execute(
         select(*_columns(idempotency_records, _IdempotencyRow)).where(
@@ -165,20 +169,9 @@ async def _lock_and_read(
     )
     return _Locked(
         head.scalar_one(),
-        [_IdempotencyRow(r.key, bytes(r.request_hash), r.outcome) for r in records],
+        [_IdempotencyRow(*r) for r in records],
         [_AccountRow(*r) for r in found],
-        [
-            _KeyRow(
-                r.key_id,
-                r.principal_id,
-                bytes(r.public_key),
-                r.capacity,
-                r.name,
-                r.registered_at,
-                r.revoked_at,
-            )
-            for r in registered
-        ],
+        [_KeyRow(*r) for r in registered],
     )
 
 
@@ -186,9 +179,9 @@ def _columns(table: Table, row: type[msgspec.Struct]) -> list[Column[Any]]:
     return [table.c[name] for name in row.__struct_fields__]
 
 
-async def load_state(conn: AsyncConnection, batch: list[Command], *, lock_rows: bool) -> BatchState:
-    """What the batch's commands touch, as stored; ``lock_rows`` (PostgreSQL) locks the
-    log head, the ledger-wide lock, and the accounts for the rest of the transaction."""
+async def load_state(conn: AsyncConnection, batch: list[Command]) -> BatchState:
+    """What the batch's commands touch, as stored; on PostgreSQL the log head (the
+    ledger-wide lock), the accounts and the rounds' heads stay locked until the commit."""
     requests = [r for c in batch for r in c.requests]
     txs = [r for r in requests if isinstance(r, TransactionWrite)]
     events = [r for r in requests if isinstance(r, KeyEventWrite)]
@@ -204,13 +197,8 @@ async def load_state(conn: AsyncConnection, batch: list[Command], *, lock_rows: 
         key_ids.update(s.key_id for s in e.signatures)
         key_ids.update(k for k in (e.event.key_id, e.event.new_key_id) if k is not None)
     key_ids.update(s.key_id for r in steps for s in r.signatures)
-    locked = await _lock_and_read(
-        conn,
-        {r.key for r in requests if r.key is not None},
-        account_ids,
-        key_ids,
-        lock_rows=lock_rows,
-    )
+    read = _lock_in_one_call if _on_postgres(conn) else _read_by_statements
+    locked = await read(conn, {r.key for r in requests if r.key is not None}, account_ids, key_ids)
     reverses = {r.transaction.reverses for r in txs if r.transaction.reverses is not None}
     originals, reversed_ids = await _load_reversed(conn, reverses)
     signed = [s for r in txs for s in r.signatures] + [s for r in steps for s in r.signatures]
@@ -239,7 +227,7 @@ async def load_state(conn: AsyncConnection, batch: list[Command], *, lock_rows: 
         registry,
         locked.tree_size,
         await load_defaults(conn, {c.follows for c in bounds if c.follows is not None}),
-        await load_round_heads(conn, {r.round_entry.round_id for r in steps}, lock_rows=lock_rows),
+        await load_round_heads(conn, {r.round_entry.round_id for r in steps}),
     )
 
 
@@ -272,12 +260,12 @@ async def _load_reversed(
 
 
 async def load_round_heads(
-    conn: AsyncConnection, round_ids: set[UUID], *, lock_rows: bool
+    conn: AsyncConnection, round_ids: set[UUID]
 ) -> dict[UUID, tuple[UUID, int]]:
     if not round_ids:
         return {}
     query = select(round_heads).where(round_heads.c.round_id.in_(round_ids))
-    if lock_rows:
+    if _on_postgres(conn):
         query = query.with_for_update(key_share=True)
     return {row.round_id: (row.head_id, row.acts) for row in await conn.execute(query)}
 
@@ -330,11 +318,8 @@ async def write_state(
         )
     if state.bounds_changes:
         await _write_bounds(conn, state)
-    rows = _appended_rows(state, new_nodes)
-    if conn.dialect.name == "postgresql":
-        await _append_in_one_call(conn, rows)
-    else:
-        await _append_by_statements(conn, rows)
+    append = _append_in_one_call if _on_postgres(conn) else _append_by_statements
+    await append(conn, _appended_rows(state, new_nodes))
     await _write_registry(conn, state)
     if state.round_entries:
         await _write_rounds(conn, state)
