@@ -38,6 +38,7 @@ from typing import Any, TypeVar
 import rfc8785
 
 from load_tests.bench_tally import make_input
+from mutual.core.derived import named_client_id
 from mutual.core.rounds import (
     ACTS,
     CONFIG_FIELDS,
@@ -63,7 +64,7 @@ T = TypeVar("T")
 
 
 def _id(name: str) -> uuid.UUID:
-    return uuid.uuid5(NAMESPACE, name)
+    return named_client_id(f"{NAMESPACE}/{name}")
 
 
 class _Chain:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from mutual.core.accounts import OwnerKind, open_account
+from mutual.core.derived import named_client_id
 from mutual.core.entries import EntryType, account_payload, entry_document, signed_log_entry
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.keypair import Keypair
@@ -46,7 +47,7 @@ NS = uuid.UUID("0b6b6b6b-0000-4000-8000-000000000000")
 
 
 def _id(name: str) -> uuid.UUID:
-    return uuid.uuid5(NS, name)
+    return named_client_id(f"{NS}/{name}")
 
 
 def main() -> None:

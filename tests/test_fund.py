@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from mutual.core.authority import Principal, Role
+from mutual.core.derived import named_client_id
 from mutual.core.errors import LedgerError
 from mutual.core.fund import ContributionKind, PartnerKind
 from mutual.core.ids import PrincipalId
@@ -237,11 +238,12 @@ async def test_gifts_deposits_and_repayments(api: Api) -> None:
     }
     assert (await repay(api, deposit, 30_000)).status_code == 201
     assert (await fund(api))["owed"] == 0
-    # The ledger holds the same rule on its own: the deposit's account never rises above 0.
+    # The ledger holds the same rule on its own: a raw repayment gets the flow's answer.
     recorded = (await api.client.get(f"{API}/transactions/{deposit}", headers=api.operator)).json()
     owed_account, fund_account = (p["account_id"] for p in recorded["postings"])
     refund = sign_body(
-        transfer(str(uuid.uuid4()), fund_account, owed_account, 1, "EUR") | {"kind": "repayment"},
+        transfer(str(uuid.uuid4()), fund_account, owed_account, 1, "EUR")
+        | {"kind": "repayment", "references": {"contribution": deposit}},
         api.origin,
         api.operator_key,
     )
@@ -250,7 +252,7 @@ async def test_gifts_deposits_and_repayments(api: Api) -> None:
         json=refund,
         headers={**api.operator, "Idempotency-Key": refund["id"]},
     )
-    assert_problem(beyond, 409, "exceeds_balance_max")
+    assert_problem(beyond, 409, "exceeds_owed")
     await verified_export(api)
 
 
@@ -462,7 +464,7 @@ async def test_the_demo_fund_loads_twice_and_verifies(runtime: Runtime) -> None:
         people.append(Principal(applied.id, frozenset({Role.MEMBER})))
         keys[applied.id] = await ensure_key(rt, applied.id)
     for n in range(3):
-        project_id = uuid.uuid5(uuid.NAMESPACE_URL, f"https://mutual.invalid/demo/project/{n}")
+        project_id = named_client_id(f"https://mutual.invalid/demo/project/{n}")
         new = projects.NewProject(f"P{n}", "energy", "resource", "G", people[3 + n].id, False)
         await projects.create_project(rt, OPERATOR, project_id, new)
     await load_fund_demo(rt, OPERATOR, operator_key, people, keys)

@@ -11,11 +11,11 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from uuid import NAMESPACE_URL, uuid5
 
 from click.testing import CliRunner
 
 from mutual.cli.main import cli
+from mutual.core.derived import named_client_id
 
 
 def _free_port() -> int:
@@ -91,7 +91,7 @@ def _check_inclusion_of_a_demo_exchange(url: str, token: str, tmp_path: Path) ->
     assert note == _call(f"{url}/log/checkpoint", token), "the latest checkpoint is served"
     checkpoint = tmp_path / "checkpoint.txt"
     checkpoint.write_bytes(note)
-    exchange = str(uuid5(NAMESPACE_URL, "https://mutual.invalid/demo/exchange/7"))
+    exchange = str(named_client_id("https://mutual.invalid/demo/exchange/7"))
     args = ["verify-inclusion", "--url", url, "--token", token, "--id", exchange]
     args += ["--checkpoint", str(checkpoint), "--log-key", log_key]
     result = CliRunner().invoke(cli, args)

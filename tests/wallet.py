@@ -15,6 +15,7 @@ from typing import Any
 
 from mutual.core.accounts import OwnerKind
 from mutual.core.authority import Principal
+from mutual.core.derived import named_client_id
 from mutual.core.errors import LedgerError
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.keypair import Keypair
@@ -41,7 +42,7 @@ def register_event(
     key = keypair_for(principal_id, capacity)
     name = f"witness-{str(principal_id)[:8]}" if capacity is Capacity.WITNESS else None
     return KeyEvent(
-        uuid.uuid5(KEY_EVENTS, f"{principal_id}/{capacity}"),
+        named_client_id(f"{KEY_EVENTS}/{principal_id}/{capacity}"),
         KeyAction.REGISTER,
         principal_id,
         by=by,

@@ -25,6 +25,7 @@ from mutual.core.units import Unit
 from tests.browser.conftest import Live
 
 VECTORS = Path(__file__).resolve().parents[3] / "shared" / "vectors" / "rfc8785"
+CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 ORIGIN = "mulhouse.example/mutual"
 MAX_AMOUNT = 2**53 - 1
 DOMAINS = {"transaction": Domain.TRANSACTION, "keyEvent": Domain.KEY_EVENT}
@@ -227,3 +228,17 @@ def test_a_signature_made_in_the_page_verifies_in_python(page: Page) -> None:
         "postings": [{**p, "amount": p["amount"] * 2} for p in payload["postings"]],
     }
     assert not verify(public_key, signed_message(Domain.TRANSACTION, tampered), signature)
+
+
+def test_the_page_derives_the_published_vectors(page: Page) -> None:
+    """The page's derivations (``web/js/flows.js``, from the table the service serves)
+    give every id of contracts/derived-ids.json, as the core does."""
+    published = json.loads((CONTRACTS / "derived-ids.json").read_text())
+    found = page.evaluate(
+        """async (vectors) => {
+      const flows = await import("/app/js/flows.js");
+      return Promise.all(vectors.map((v) => flows.derive(v.derivation, v.values)));
+    }""",
+        published["vectors"],
+    )
+    assert found == [v["id"] for v in published["vectors"]]

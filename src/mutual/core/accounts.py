@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from mutual.core.errors import InvalidBounds
 from mutual.core.ids import AccountId, PrincipalId
+from mutual.core.roles import AccountRole
 from mutual.core.units import Unit, check_bound
 
 
@@ -35,6 +36,8 @@ class Account:
     balance_max: int | None
     balance: int = 0
     version: int = 0
+    # What the account is for (core.roles), signed in its opening; None for a plain one.
+    role: AccountRole | None = None
 
     def owned_by(self, principal_id: PrincipalId) -> bool:
         return self.owner_kind is OwnerKind.MEMBER and self.owner_id == str(principal_id)
@@ -50,10 +53,11 @@ def open_account(
     owner_id: str,
     balance_min: int | None,
     balance_max: int | None,
+    role: AccountRole | None = None,
 ) -> Account:
     """A new account at balance zero, after checking its bounds make sense."""
     check_bounds(balance_min, balance_max)
-    return Account(account_id, unit, owner_kind, owner_id, balance_min, balance_max)
+    return Account(account_id, unit, owner_kind, owner_id, balance_min, balance_max, role=role)
 
 
 def check_bounds(balance_min: int | None, balance_max: int | None) -> None:

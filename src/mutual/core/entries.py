@@ -22,6 +22,7 @@ from mutual.core.errors import LedgerError
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.merkle import leaf_hash
 from mutual.core.registry import Capacity, KeyAction, KeyEvent, key_event_payload
+from mutual.core.roles import parse_role
 from mutual.core.signing import (
     Signature,
     b64decode,
@@ -99,8 +100,10 @@ def compose_entry(canonical_payload: bytes, canonical_signatures: bytes, entry_t
 
 
 def account_payload(origin: str, account: Account) -> dict[str, Any]:
-    """The signed document of an account opening: unit, owner and bounds."""
-    return {
+    """The signed document of an account opening: unit, owner, bounds and, for the
+    pooling tools' accounts, its role (absent for a plain account, so openings made
+    before roles existed keep their bytes)."""
+    doc: dict[str, Any] = {
         "log": origin,
         "id": str(account.id),
         "unit": account.unit,
@@ -109,6 +112,9 @@ def account_payload(origin: str, account: Account) -> dict[str, Any]:
         "balance_min": account.balance_min,
         "balance_max": account.balance_max,
     }
+    if account.role is not None:
+        doc["role"] = account.role.document()
+    return doc
 
 
 def bounds_payload(origin: str, change: BoundsChange) -> dict[str, Any]:
@@ -224,7 +230,9 @@ def _memo_hash_ok(value: object) -> bool:
 
 def parse_account_payload(origin: str, payload: dict[str, Any]) -> Account:
     doc = _keys(
-        payload, {"log", "id", "unit", "owner_kind", "owner_id", "balance_min", "balance_max"}
+        payload,
+        {"log", "id", "unit", "owner_kind", "owner_id", "balance_min", "balance_max"},
+        {"role"},
     )
     try:
         account = open_account(
@@ -234,6 +242,7 @@ def parse_account_payload(origin: str, payload: dict[str, Any]) -> Account:
             doc["owner_id"],
             _bound(doc["balance_min"]),
             _bound(doc["balance_max"]),
+            None if "role" not in doc else parse_role(doc["role"]),
         )
     except (TypeError, ValueError, LedgerError) as exc:
         raise EntryFormatError(f"malformed account payload: {exc}") from exc

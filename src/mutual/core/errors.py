@@ -190,3 +190,88 @@ def error_from_code(code: str, detail: str, field: str | None) -> LedgerError:
             return cls(detail, field=field)
         pending.extend(cls.__subclasses__())
     return LedgerError(detail, field=field)
+
+
+class ReservedId(LedgerError):
+    """A client chose an id in the namespace of the ids the service derives (UUIDv5).
+
+    Never kept for replay: the id stays free for the derivation it belongs to.
+    """
+
+    code = "reserved_id"
+
+
+class KindRuleBroken(LedgerError):
+    """A transaction whose accounts or references are not what its kind means."""
+
+    code = "kind_rule_broken"
+
+
+class InvalidExchange(KindRuleBroken):
+    code = "invalid_exchange"
+
+
+class InvalidCommonsGift(KindRuleBroken):
+    code = "invalid_commons_gift"
+
+
+class InvalidPledge(KindRuleBroken):
+    code = "invalid_pledge"
+
+
+class InvalidAllocation(KindRuleBroken):
+    code = "invalid_allocation"
+
+
+class InvalidDelivery(KindRuleBroken):
+    code = "invalid_delivery"
+
+
+class InvalidRelease(KindRuleBroken):
+    code = "invalid_release"
+
+
+class InvalidContribution(KindRuleBroken):
+    code = "invalid_contribution"
+
+
+class InvalidDeposit(KindRuleBroken):
+    code = "invalid_deposit"
+
+
+class InvalidRepayment(KindRuleBroken):
+    code = "invalid_repayment"
+
+
+class InvalidGrant(KindRuleBroken):
+    code = "invalid_grant"
+
+
+class InvalidDisbursement(KindRuleBroken):
+    code = "invalid_disbursement"
+
+
+class InvalidGoodDeposit(KindRuleBroken):
+    code = "invalid_good_deposit"
+
+
+class InvalidLoan(KindRuleBroken):
+    code = "invalid_loan"
+
+
+class InvalidReturn(KindRuleBroken):
+    code = "invalid_return"
+
+
+class InvalidGive(KindRuleBroken):
+    code = "invalid_give"
+
+
+class InvalidGoodTransfer(KindRuleBroken):
+    code = "invalid_good_transfer"
+
+
+class ExecutionMismatch(KindRuleBroken):
+    """A transaction naming a round that is not exactly that round's recorded decision."""
+
+    code = "execution_mismatch"

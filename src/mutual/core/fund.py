@@ -23,7 +23,6 @@ disbursements in proportion, with exact fractions.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -31,16 +30,17 @@ from enum import StrEnum
 from typing import Final
 from uuid import UUID
 
+from mutual.core import derived
 from mutual.core.accounts import Account, OwnerKind, open_account
 from mutual.core.errors import LedgerError
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.quarters import quarter_of
+from mutual.core.roles import AccountRole, RoleName
 from mutual.core.transactions import Transaction, TransactionKind, transfer_transaction
 from mutual.core.units import EUR
 
 FUND_OWNER: Final = "fund"
 PAYEES_OWNER: Final = "payees"
-_NAMESPACE: Final = uuid.UUID("6a0c1f5e-2b44-4d0b-8f6e-66756e640001")
 
 
 class FundError(LedgerError):
@@ -79,45 +79,76 @@ class ContributionKind(StrEnum):
     DEPOSIT = "deposit"
 
 
-# Account ids are derived from what the account is for, so a resent request composes
-# the same openings and an opening already done is an identical replay.
-def fund_account_id() -> AccountId:
-    return AccountId(uuid.uuid5(_NAMESPACE, "fund"))
-
-
-def payees_account_id() -> AccountId:
-    return AccountId(uuid.uuid5(_NAMESPACE, "payees"))
-
-
-def partner_account_id(partner_id: UUID) -> AccountId:
-    return AccountId(uuid.uuid5(_NAMESPACE, f"partner/{partner_id}"))
-
-
-def deposit_account_id(contribution_id: UUID) -> AccountId:
-    return AccountId(uuid.uuid5(_NAMESPACE, f"deposit/{contribution_id}"))
+# Account ids are derived from what the account is for (core.derived), so a resent
+# request composes the same openings and an opening already done is an identical replay.
+fund_account_id = derived.fund_account_id
+payees_account_id = derived.payees_account_id
+partner_account_id = derived.partner_account_id
+deposit_account_id = derived.deposit_account_id
 
 
 def fund_account() -> Account:
-    return open_account(fund_account_id(), EUR, OwnerKind.COMMONS_POOL, FUND_OWNER, 0, None)
+    return open_account(
+        fund_account_id(),
+        EUR,
+        OwnerKind.COMMONS_POOL,
+        FUND_OWNER,
+        0,
+        None,
+        AccountRole(RoleName.FUND),
+    )
 
 
 def payees_account() -> Account:
-    return open_account(payees_account_id(), EUR, OwnerKind.OUTSIDE_WORLD, PAYEES_OWNER, None, None)
+    return open_account(
+        payees_account_id(),
+        EUR,
+        OwnerKind.OUTSIDE_WORLD,
+        PAYEES_OWNER,
+        None,
+        None,
+        AccountRole(RoleName.PAYEES),
+    )
 
 
 def partner_account(partner_id: UUID, kind: PartnerKind, principal_id: PrincipalId) -> Account:
     """What the partner gave: only ever debited, so its balance is minus its gifts."""
     return open_account(
-        partner_account_id(partner_id), EUR, kind.owner_kind, str(principal_id), None, 0
+        partner_account_id(partner_id),
+        EUR,
+        kind.owner_kind,
+        str(principal_id),
+        None,
+        0,
+        AccountRole(RoleName.PARTNER, partner=partner_id),
     )
 
 
 def deposit_account(
-    contribution_id: UUID, kind: PartnerKind, principal_id: PrincipalId, amount: int
+    contribution_id: UUID,
+    kind: PartnerKind,
+    principal_id: PrincipalId,
+    amount: int,
+    repayment_due: date | None,
+    partner_id: UUID,
 ) -> Account:
-    """One deposit's debt: from -amount (all owed) up to 0 (repaid), never beyond."""
+    """One deposit's debt: from -amount (all owed) up to 0 (repaid), never beyond. Its
+    repayment date is part of its role, so the fund's available balance can be folded
+    from the log alone."""
+    role = AccountRole(
+        RoleName.DEPOSIT,
+        partner=partner_id,
+        contribution=contribution_id,
+        repayment_due=repayment_due,
+    )
     return open_account(
-        deposit_account_id(contribution_id), EUR, kind.owner_kind, str(principal_id), -amount, 0
+        deposit_account_id(contribution_id),
+        EUR,
+        kind.owner_kind,
+        str(principal_id),
+        -amount,
+        0,
+        role,
     )
 
 

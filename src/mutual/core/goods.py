@@ -18,18 +18,16 @@ flow's own tables.
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 from enum import StrEnum
-from typing import Final
 from uuid import UUID
 
+from mutual.core import derived
 from mutual.core.accounts import Account, OwnerKind, open_account
 from mutual.core.errors import LedgerError
 from mutual.core.ids import AccountId
+from mutual.core.roles import AccountRole, RoleName
 from mutual.core.units import good_unit
-
-GOODS_NAMESPACE: Final = uuid.UUID("6d757475-616c-4000-8000-00000000900d")
 
 
 class LoanLimitReached(LedgerError):
@@ -52,7 +50,7 @@ class Role(StrEnum):
 
 
 def _point_account_id(role: Role, point: UUID, slug: str) -> AccountId:
-    return AccountId(uuid.uuid5(GOODS_NAMESPACE, f"{role}/{point}/{slug}"))
+    return derived.point_account_id(role.value, point, slug)
 
 
 def stock_id(point: UUID, slug: str) -> AccountId:
@@ -68,7 +66,7 @@ def given_id(point: UUID, slug: str) -> AccountId:
 
 
 def loan_account_id(member: UUID, point: UUID, slug: str) -> AccountId:
-    return AccountId(uuid.uuid5(GOODS_NAMESPACE, f"{Role.LOAN}/{member}/{point}/{slug}"))
+    return derived.loan_account_id(member, point, slug)
 
 
 def point_role(account_id: UUID, point: UUID, slug: str) -> Role:
@@ -80,27 +78,38 @@ def point_role(account_id: UUID, point: UUID, slug: str) -> Role:
 
 
 def _owned(
-    account_id: AccountId, point: UUID, slug: str, low: int | None, high: int | None
+    account_id: AccountId,
+    point: UUID,
+    slug: str,
+    low: int | None,
+    high: int | None,
+    role: AccountRole,
 ) -> Account:
     return open_account(
-        account_id, good_unit(slug), OwnerKind.COLLECTION_POINT, str(point), low, high
+        account_id, good_unit(slug), OwnerKind.COLLECTION_POINT, str(point), low, high, role
     )
 
 
 def stock_account(point: UUID, slug: str) -> Account:
-    return _owned(stock_id(point, slug), point, slug, 0, None)
+    role = AccountRole(RoleName.STOCK, point=point)
+    return _owned(stock_id(point, slug), point, slug, 0, None, role)
 
 
 def intake_account(point: UUID, slug: str) -> Account:
-    return _owned(intake_id(point, slug), point, slug, None, None)
+    role = AccountRole(RoleName.INTAKE, point=point)
+    return _owned(intake_id(point, slug), point, slug, None, None, role)
 
 
 def given_account(point: UUID, slug: str) -> Account:
-    return _owned(given_id(point, slug), point, slug, None, None)
+    role = AccountRole(RoleName.GIVEN, point=point)
+    return _owned(given_id(point, slug), point, slug, None, None, role)
 
 
 def loan_account(member: UUID, point: UUID, slug: str, open_loans_max: int) -> Account:
-    return _owned(loan_account_id(member, point, slug), point, slug, 0, open_loans_max)
+    """What the member holds from the point; its upper bound is the open-loan limit in
+    force when it opened, which the fold also applies to all their loans together."""
+    role = AccountRole(RoleName.LOAN, member=member, point=point)
+    return _owned(loan_account_id(member, point, slug), point, slug, 0, open_loans_max, role)
 
 
 def is_overdue(due_on: date, outstanding: int, today: date) -> bool:

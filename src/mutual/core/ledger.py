@@ -7,7 +7,7 @@ transaction breaks, in the precedence documented in ``mutual.core.errors``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Set
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
 
 from mutual.core.accounts import Account
@@ -102,11 +102,13 @@ def apply_transaction(
     originals: Mapping[TransactionId, tuple[Posting, ...]],
     reversed_ids: Set[TransactionId],
     log_index: int,
+    kind_rule: Callable[[], None] | None = None,
 ) -> Applied:
     """Check ``tx`` against the ledger state and return its effect, or raise a LedgerError.
 
     The signatures must already verify over the payload; here they are checked against
-    the registry as it stands at ``log_index``.
+    the registry as it stands at ``log_index``. ``kind_rule`` (the fold's check of what
+    the transaction's kind means) runs after the reversal check, before the bounds.
     """
     check_shape(tx)
     for i, posting in enumerate(tx.postings):
@@ -120,6 +122,8 @@ def apply_transaction(
             )
     authorise_signed(tx, accounts, signatures, registry, log_index=log_index)
     check_reversal(tx, originals, reversed_ids)
+    if kind_rule is not None:
+        kind_rule()
     recorded: list[RecordedPosting] = []
     updated: list[Account] = []
     for i, posting in enumerate(tx.postings):

@@ -187,6 +187,78 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
         "en": "More than the deposit still owed",
         "fr": "Plus que le reste dû sur ce dépôt",
     },
+    "reserved_id": {
+        "en": "The id is reserved for ids the service derives",
+        "fr": "Cet identifiant est réservé à ceux que le service calcule",
+    },
+    "invalid_exchange": {
+        "en": "Not an exchange",
+        "fr": "Ce n’est pas un échange",
+    },
+    "invalid_commons_gift": {
+        "en": "Not a gift to the commons",
+        "fr": "Ce n’est pas un don au commun",
+    },
+    "invalid_pledge": {
+        "en": "Not a pledge",
+        "fr": "Ce n’est pas une promesse d’heures",
+    },
+    "invalid_allocation": {
+        "en": "Not an allocation",
+        "fr": "Ce n’est pas une affectation",
+    },
+    "invalid_delivery": {
+        "en": "Not a delivery",
+        "fr": "Ce n’est pas une livraison d’heures",
+    },
+    "invalid_release": {
+        "en": "Not a quarter’s release",
+        "fr": "Ce n’est pas la libération d’un trimestre",
+    },
+    "invalid_contribution": {
+        "en": "Not a gift to the fund",
+        "fr": "Ce n’est pas un don au fonds",
+    },
+    "invalid_deposit": {
+        "en": "Not a deposit",
+        "fr": "Ce n’est pas un dépôt",
+    },
+    "invalid_repayment": {
+        "en": "Not a repayment",
+        "fr": "Ce n’est pas un remboursement",
+    },
+    "invalid_grant": {
+        "en": "Not a grant",
+        "fr": "Ce n’est pas une attribution",
+    },
+    "invalid_disbursement": {
+        "en": "Not a project’s payment",
+        "fr": "Ce n’est pas un paiement de projet",
+    },
+    "invalid_good_deposit": {
+        "en": "Not a deposit of goods",
+        "fr": "Ce n’est pas un dépôt d’objets",
+    },
+    "invalid_loan": {
+        "en": "Not a loan",
+        "fr": "Ce n’est pas un prêt",
+    },
+    "invalid_return": {
+        "en": "Not a return",
+        "fr": "Ce n’est pas un retour",
+    },
+    "invalid_give": {
+        "en": "Not a gift of goods",
+        "fr": "Ce n’est pas un don d’objets",
+    },
+    "invalid_good_transfer": {
+        "en": "Not a transfer between points",
+        "fr": "Ce n’est pas un transfert entre points",
+    },
+    "execution_mismatch": {
+        "en": "Not the round’s decision",
+        "fr": "Ce n’est pas la décision de la tournée",
+    },
     "exceeds_available": {
         "en": "More than the fund has available",
         "fr": "Plus que le disponible du fonds",

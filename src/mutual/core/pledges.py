@@ -29,15 +29,16 @@ from datetime import date
 from enum import StrEnum
 from typing import Final
 
+from mutual.core import derived
 from mutual.core.accounts import Account, OwnerKind, open_account
 from mutual.core.errors import LedgerError, TooFewPostings
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.quarters import Quarter
+from mutual.core.roles import AccountRole, RoleName
 from mutual.core.transactions import Posting, Transaction, TransactionKind, transfer_transaction
 from mutual.core.units import PLEDGE
 
 POOL_OWNER: Final = "pledge_pool"
-_NAMESPACE: Final = uuid.UUID("5d1e6a1c-7c2b-4f57-9a53-706c65646765")
 
 
 class PledgeError(LedgerError):
@@ -81,21 +82,34 @@ class PledgeAccount:
     project_id: uuid.UUID | None = None
 
 
-def _id(*parts: object) -> AccountId:
-    # Derived from what the account is for, so composing a flow twice opens the same one.
-    return AccountId(uuid.uuid5(_NAMESPACE, "/".join(str(p) for p in parts)))
+# Ids are derived from what the account is for (core.derived), so composing a flow twice
+# opens the same one; the role names the member, quarter and project for the fold.
 
 
 def promise_account(member: PrincipalId, quarter: Quarter) -> PledgeAccount:
+    role = AccountRole(RoleName.PROMISE, member=member, quarter=str(quarter))
     account = open_account(
-        _id("promise", member, quarter), PLEDGE, OwnerKind.MEMBER, str(member), None, 0
+        derived.promise_account_id(member, quarter),
+        PLEDGE,
+        OwnerKind.MEMBER,
+        str(member),
+        None,
+        0,
+        role,
     )
     return PledgeAccount(account, Role.PROMISE, member, quarter)
 
 
 def held_account(member: PrincipalId, quarter: Quarter) -> PledgeAccount:
+    role = AccountRole(RoleName.HELD, member=member, quarter=str(quarter))
     account = open_account(
-        _id("held", member, quarter), PLEDGE, OwnerKind.COMMONS_POOL, POOL_OWNER, 0, None
+        derived.held_account_id(member, quarter),
+        PLEDGE,
+        OwnerKind.COMMONS_POOL,
+        POOL_OWNER,
+        0,
+        None,
+        role,
     )
     return PledgeAccount(account, Role.HELD, member, quarter)
 
@@ -103,13 +117,15 @@ def held_account(member: PrincipalId, quarter: Quarter) -> PledgeAccount:
 def allocated_account(
     member: PrincipalId, project_id: uuid.UUID, quarter: Quarter
 ) -> PledgeAccount:
+    role = AccountRole(RoleName.ALLOCATED, member=member, project=project_id, quarter=str(quarter))
     account = open_account(
-        _id("allocated", member, project_id, quarter),
+        derived.allocated_account_id(member, project_id, quarter),
         PLEDGE,
         OwnerKind.PROJECT,
         str(project_id),
         0,
         None,
+        role,
     )
     return PledgeAccount(account, Role.ALLOCATED, member, quarter, project_id)
 
@@ -283,7 +299,7 @@ def release(
 
 def release_id(quarter: Quarter) -> TransactionId:
     """A quarter is released once: its release has an id of its own."""
-    return TransactionId(uuid.uuid5(_NAMESPACE, f"release/{quarter}"))
+    return derived.release_id(quarter)
 
 
 @dataclass(frozen=True, slots=True)

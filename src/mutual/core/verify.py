@@ -20,12 +20,11 @@ import json
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 from uuid import UUID
 
 from mutual.core.accounts import Account
-from mutual.core.authority import authorise_ballot
-from mutual.core.bounds import BoundsChange, apply_bounds_change
 from mutual.core.entries import (
     EntryFormatError,
     EntryType,
@@ -37,8 +36,19 @@ from mutual.core.entries import (
     parse_transaction_payload,
 )
 from mutual.core.errors import InvalidSignature, LedgerError
-from mutual.core.ids import AccountId, PrincipalId, TransactionId
-from mutual.core.ledger import apply_transaction
+from mutual.core.fold import (
+    AccountEntry,
+    BoundsEntry,
+    Entry,
+    KeyEventEntry,
+    LedgerState,
+    LogKey,
+    RoundStepEntry,
+    TransactionEntry,
+    apply_entry,
+)
+from mutual.core.ids import AccountId
+from mutual.core.ledger import Applied
 from mutual.core.merkle import CompactRange, leaf_hash
 from mutual.core.notes import (
     NoteError,
@@ -49,11 +59,12 @@ from mutual.core.notes import (
     parse_checkpoint_body,
     verify_cosignature,
 )
-from mutual.core.registry import Registry, apply_key_effect, apply_key_event
-from mutual.core.rounds import Kind, RoundError, RoundState, apply_entry, parse_entry_payload, start
+from mutual.core.registry import Registry
+from mutual.core.rounds import Kind, RoundError, RoundState, parse_entry_payload
 from mutual.core.signing import (
     INVALID_SIGNATURE_DETAIL,
     Domain,
+    KeyId,
     Signature,
     SignatureCheck,
     canonical,
@@ -63,7 +74,6 @@ from mutual.core.signing import (
     signature_checks,
     verify,
 )
-from mutual.core.transactions import Posting
 
 EXPORT_FORMAT = "mutual-export/v1"
 ENTRY_KEYS = {"type", "payload", "signatures"}
@@ -171,11 +181,8 @@ class Verifier:
     findings: list[Finding] = field(default_factory=list)
     origin: str | None = None
     header_size: int | None = None
-    registry: Registry = field(default_factory=Registry)
-    accounts: dict[AccountId, Account] = field(default_factory=dict)
-    originals: dict[TransactionId, tuple[Posting, ...]] = field(default_factory=dict)
-    reversed_ids: set[TransactionId] = field(default_factory=set)
-    bounds_defaults: dict[UUID, BoundsChange] = field(default_factory=dict)
+    # The ledger as the one fold (core.fold, the writer's too) leaves it.
+    ledger: LedgerState = field(default_factory=LedgerState)
     # The leaves while the entries are dense; after a gap the roots can no longer be
     # compared (the missing entries are the finding), so only ``size`` goes on.
     tree: CompactRange = field(default_factory=CompactRange)
@@ -188,10 +195,19 @@ class Verifier:
     counts: dict[str, int] = field(default_factory=dict)
     ended: bool = False
     transactions: int = 0
-    # Every round's state, folded from its entries (``mutual tally`` reads them).
-    rounds: dict[UUID, RoundState] = field(default_factory=dict)
-    # Each transaction's credits per (owner, unit), for checking a round's execution.
-    credits: dict[TransactionId, dict[tuple[str, str], int]] = field(default_factory=dict)
+
+    @property
+    def accounts(self) -> dict[AccountId, Account]:
+        return self.ledger.accounts
+
+    @property
+    def rounds(self) -> dict[UUID, RoundState]:
+        """Every round's state, folded from its entries (``mutual tally`` reads them)."""
+        return self.ledger.rounds
+
+    @property
+    def registry(self) -> Registry:
+        return self.ledger.registry
 
     def _find(self, line: int, kind: str, detail: str, index: int | None = None) -> None:
         self.findings.append(Finding(index, line, kind, detail))
@@ -266,14 +282,14 @@ class Verifier:
         entry = doc["entry"]
         if "recorded" in doc and (
             not isinstance(recorded, dict)
-            or recorded.keys() != {"balances_after"}
+            or not {"balances_after"} <= recorded.keys() <= {"balances_after", "on"}
             or not isinstance(entry, dict)
             or entry.get("type") != EntryType.TRANSACTION.value
         ):
             # Unsigned and read only for a transaction: reported, and the entry still
             # folded, so that what follows is checked as usual.
             self._find(
-                line_no, "malformed_line", "recorded is a transaction's {balances_after}", index
+                line_no, "malformed_line", "recorded is a transaction's {balances_after, on}", index
             )
         expected = self.size
         if index < expected:
@@ -306,34 +322,27 @@ class Verifier:
     def _check_entry(
         self, line_no: int, index: int, doc: dict[str, Any], payload_bytes: bytes | None
     ) -> None:
+        """Check the entry's form and signatures, then fold it with the writer's fold."""
         origin = self.origin or self.log_key.name
         try:
             entry_type, payload, sigs = parse_entry(doc["entry"])
             if payload.get("log") != origin:
                 raise EntryFormatError(f"the payload names log {payload.get('log')!r}")
-            if entry_type is EntryType.TRANSACTION:
-                assert payload_bytes is not None  # parse_entry checked the keys
-                self._transaction(line_no, index, payload, payload_bytes, sigs, doc.get("recorded"))
-            elif entry_type is EntryType.ACCOUNT:
-                assert payload_bytes is not None
-                self._account(line_no, index, payload, payload_bytes, sigs)
-            elif entry_type is EntryType.BOUNDS:
-                assert payload_bytes is not None
-                self._bounds(line_no, index, payload, payload_bytes, sigs)
-            elif entry_type in (EntryType.ROUND, EntryType.BALLOT):
-                assert payload_bytes is not None
-                self._round(line_no, index, entry_type, payload, payload_bytes, sigs)
-            else:
-                event = parse_key_event_payload(origin, payload)
-                effect = apply_key_event(
-                    self.registry,
-                    event,
-                    sigs,
-                    origin=origin,
-                    log_public_key=self.log_key.public_key,
-                    log_index=index,
-                )
-                apply_key_effect(self.registry, effect, log_index=index)
+            assert payload_bytes is not None  # parse_entry checked the keys
+            entry = self._signed_entry(line_no, index, entry_type, payload, payload_bytes, sigs)
+            if entry is None:
+                return
+            recorded = doc.get("recorded")
+            on = self._on(line_no, index, recorded)
+            applied = apply_entry(
+                self.ledger,
+                entry,
+                log_index=index,
+                on=on,
+                log_key=LogKey(origin, self.log_key.public_key),
+            )
+            if isinstance(applied, Applied):
+                self._balances(line_no, index, applied, recorded)
         except EntryFormatError as exc:
             self._find(line_no, "bad_entry", str(exc), index)
         except RoundError as exc:
@@ -341,40 +350,7 @@ class Verifier:
         except LedgerError as exc:
             self._find(line_no, exc.code, exc.detail, index)
 
-    def _account(
-        self,
-        line_no: int,
-        index: int,
-        payload: dict[str, Any],
-        payload_bytes: bytes,
-        sigs: tuple[Signature, ...],
-    ) -> None:
-        account = parse_account_payload(self.origin or self.log_key.name, payload)
-        if not self._signed_by_log(line_no, index, Domain.ACCOUNT, payload_bytes, sigs):
-            return
-        if account.id in self.accounts:
-            self._find(line_no, "account_exists", "this account was opened before", index)
-            return
-        self.accounts[account.id] = account
-
-    def _bounds(
-        self,
-        line_no: int,
-        index: int,
-        payload: dict[str, Any],
-        payload_bytes: bytes,
-        sigs: tuple[Signature, ...],
-    ) -> None:
-        change = parse_bounds_payload(self.origin or self.log_key.name, payload)
-        if not self._signed_by_log(line_no, index, Domain.BOUNDS, payload_bytes, sigs):
-            return
-        changed = apply_bounds_change(change, self.accounts, self.bounds_defaults)
-        if changed is None:
-            self.bounds_defaults[change.id] = change
-        else:
-            self.accounts[changed.id] = changed
-
-    def _round(
+    def _signed_entry(
         self,
         line_no: int,
         index: int,
@@ -382,59 +358,56 @@ class Verifier:
         payload: dict[str, Any],
         payload_bytes: bytes,
         sigs: tuple[Signature, ...],
-    ) -> None:
-        """A round's step: signed by the log key (a ballot: by its voter, with a key
-        valid here), and allowed by the round's rules given every step before it; the
-        outcomes a closing step states are recomputed (consent, tally, decision), and an
-        execution's transactions must give each project exactly what was decided."""
-        step = parse_entry_payload(self.origin or self.log_key.name, payload)
-        if (entry_type is EntryType.BALLOT) != (step.kind is Kind.BALLOT):
-            raise EntryFormatError("a ballot, and only a ballot, is a ballot entry")
-        if entry_type is EntryType.BALLOT:
-            message = Domain.BALLOT.value + payload_bytes
-            known = self.registry.keys
-            check_signatures(
-                message,
-                sigs,
-                {s.key_id: known[s.key_id].public_key for s in sigs if s.key_id in known},
-            )
-            authorise_ballot(PrincipalId(step.by), sigs, self.registry, log_index=index)
-        elif not self._signed_by_log(line_no, index, Domain.ROUND, payload_bytes, sigs):
-            return
-        state = self.rounds.get(step.round_id)
-        if state is None:
-            self.rounds[step.round_id] = start(step)
-            return
-        after = apply_entry(state, step)
-        if step.kind is Kind.EXECUTED:
-            self._execution(line_no, index, after)
-        self.rounds[step.round_id] = after
+    ) -> Entry | None:
+        """The entry to fold, once its signatures are checked over its bytes (None, with
+        a finding, when the log key did not sign an entry it must sign)."""
+        origin = self.origin or self.log_key.name
+        if entry_type is EntryType.TRANSACTION:
+            tx = parse_transaction_payload(origin, payload)
+            message = Domain.TRANSACTION.value + payload_bytes
+            keys = self._known_keys(sigs)
+            if self.defer is None:
+                check_signatures(message, sigs, keys)
+            else:
+                self.defer(PendingSignatures(line_no, index, message, signature_checks(sigs, keys)))
+            return TransactionEntry(tx, sigs)
+        if entry_type is EntryType.ACCOUNT:
+            account = parse_account_payload(origin, payload)
+            ok = self._signed_by_log(line_no, index, Domain.ACCOUNT, payload_bytes, sigs)
+            return AccountEntry(account) if ok else None
+        if entry_type is EntryType.BOUNDS:
+            change = parse_bounds_payload(origin, payload)
+            ok = self._signed_by_log(line_no, index, Domain.BOUNDS, payload_bytes, sigs)
+            return BoundsEntry(change) if ok else None
+        if entry_type in (EntryType.ROUND, EntryType.BALLOT):
+            step = parse_entry_payload(origin, payload)
+            if (entry_type is EntryType.BALLOT) != (step.kind is Kind.BALLOT):
+                raise EntryFormatError("a ballot, and only a ballot, is a ballot entry")
+            if entry_type is EntryType.BALLOT:
+                message = Domain.BALLOT.value + payload_bytes
+                check_signatures(message, sigs, self._known_keys(sigs))
+            elif not self._signed_by_log(line_no, index, Domain.ROUND, payload_bytes, sigs):
+                return None
+            return RoundStepEntry(step, entry_type is EntryType.BALLOT, sigs)
+        return KeyEventEntry(parse_key_event_payload(origin, payload), sigs)
 
-    def _execution(self, line_no: int, index: int, state: RoundState) -> None:
-        given: dict[tuple[str, str], int] = {}
-        for tx_id in state.executed:
-            credits = self.credits.get(TransactionId(tx_id))
-            if credits is None:
-                self._find(
-                    line_no, "execution_mismatch", f"transaction {tx_id} is not logged", index
-                )
-                return
-            for key, amount in credits.items():
-                given[key] = given.get(key, 0) + amount
-        decided: dict[tuple[str, str], int] = {}
-        for line in state.decision:
-            for unit, amount in (("EUR", line.eur), ("PLEDGE", line.hours)):
-                if amount:
-                    decided[str(line.project_id), unit] = amount
-        # Every credit goes to a decided project's account: nothing to anyone else.
-        if given != decided:
-            self._find(
-                line_no,
-                "execution_mismatch",
-                f"the round decided {sorted(decided.items())}, its transactions give "
-                f"{sorted(given.items())}",
-                index,
-            )
+    def _known_keys(self, sigs: tuple[Signature, ...]) -> dict[KeyId, bytes]:
+        known = self.registry.keys
+        return {s.key_id: known[s.key_id].public_key for s in sigs if s.key_id in known}
+
+    def _on(self, line_no: int, index: int, recorded: object) -> date | None:
+        """The day the server says it wrote the entry (unsigned, like every recorded
+        field: the rules of time are checked against it; it may go back, since a
+        territory may load its earlier history with the days it happened)."""
+        text = recorded.get("on") if isinstance(recorded, dict) else None
+        if text is None:
+            return None
+        try:
+            on = date.fromisoformat(text)
+        except (TypeError, ValueError):
+            self._find(line_no, "malformed_line", "recorded.on is a date (YYYY-MM-DD)", index)
+            return None
+        return on
 
     def _signed_by_log(
         self,
@@ -455,45 +428,8 @@ class Verifier:
         self._find(line_no, "invalid_signature", "this entry is signed by the log key", index)
         return False
 
-    def _transaction(
-        self,
-        line_no: int,
-        index: int,
-        payload: dict[str, Any],
-        payload_bytes: bytes,
-        sigs: tuple[Signature, ...],
-        recorded: object,
-    ) -> None:
-        tx = parse_transaction_payload(self.origin or self.log_key.name, payload)
-        message = Domain.TRANSACTION.value + payload_bytes
-        known = self.registry.keys
-        keys = {s.key_id: known[s.key_id].public_key for s in sigs if s.key_id in known}
-        if self.defer is None:
-            check_signatures(message, sigs, keys)
-        else:
-            self.defer(PendingSignatures(line_no, index, message, signature_checks(sigs, keys)))
-        applied = apply_transaction(
-            tx,
-            sigs,
-            registry=self.registry,
-            accounts=self.accounts,
-            originals=self.originals,
-            reversed_ids=self.reversed_ids,
-            log_index=index,
-        )
-        for account in applied.accounts:
-            self.accounts[account.id] = account
-        if "round" in tx.references:
-            # Kept only for a round's execution, checked against its decision.
-            credits: dict[tuple[str, str], int] = {}
-            for posting in tx.postings:
-                if posting.amount > 0:
-                    key = (self.accounts[posting.account_id].owner_id, str(posting.unit))
-                    credits[key] = credits.get(key, 0) + posting.amount
-            self.credits[tx.id] = credits
-        self.originals[tx.id] = tx.postings
-        if tx.reverses is not None:
-            self.reversed_ids.add(tx.reverses)
+    def _balances(self, line_no: int, index: int, applied: Applied, recorded: object) -> None:
+        """The balances the server recorded after a transaction are the recomputed ones."""
         self.transactions += 1
         claimed = recorded.get("balances_after") if isinstance(recorded, dict) else None
         actual = [p.balance_after for p in applied.postings]

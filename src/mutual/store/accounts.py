@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.accounts import Account, OwnerKind
 from mutual.core.ids import AccountId
+from mutual.core.roles import parse_role
 from mutual.core.units import Unit
 from mutual.store.database import Database
 from mutual.store.tables import accounts, bounds_changes
@@ -23,6 +26,7 @@ def account_of_row(row: Row[tuple[object, ...]]) -> Account:
         m["balance_max"],
         m["balance"],
         m["version"],
+        None if m["role"] is None else parse_role(json.loads(m["role"])),
     )
 
 

@@ -13,12 +13,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.accounts import Account, OwnerKind
 from mutual.core.bounds import BoundsChange, BoundsDefault
+from mutual.core.canonical import canonical_json
+from mutual.core.fold import LedgerState
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.merkle import NodeKey
 from mutual.core.registry import Capacity, KeyRecord, Registry
+from mutual.core.roles import DEPOSITS_SCOPE, parse_role
+from mutual.core.roles import loans_scope as loans_scope_of
+from mutual.core.rounds import Kind, RoundState
+from mutual.core.rounds import fold as fold_round
 from mutual.core.signing import KeyId
-from mutual.core.transactions import Posting
+from mutual.core.transactions import Posting, TransactionKind
 from mutual.core.units import Unit
+from mutual.store import rounds as rounds_store
 from mutual.store.journal_state import (
     AccountWrite,
     BatchState,
@@ -104,6 +111,7 @@ class _AccountRow(msgspec.Struct):
     balance_max: int | None
     balance: int
     version: int
+    role: str | None
 
 
 class _KeyRow(msgspec.Struct):
@@ -179,9 +187,13 @@ def _columns(table: Table, row: type[msgspec.Struct]) -> list[Column[Any]]:
     return [table.c[name] for name in row.__struct_fields__]
 
 
-async def load_state(conn: AsyncConnection, batch: list[Command]) -> BatchState:
+async def load_state(conn: AsyncConnection, batch: list[Command], origin: str) -> BatchState:
     """What the batch's commands touch, as stored; on PostgreSQL the log head (the
-    ledger-wide lock), the accounts and the rounds' heads stay locked until the commit."""
+    ledger-wide lock), the accounts and the rounds' heads stay locked until the commit.
+    Plus what the kinds' rules read beyond the accounts touched (``core.kinds.Facts``):
+    every deposit for a grant or a repayment, the member's loans for a loan, the round's
+    state for its execution; read under the same lock, so a rule that holds across
+    requests holds across processes."""
     requests = [r for c in batch for r in c.requests]
     txs = [r for r in requests if isinstance(r, TransactionWrite)]
     events = [r for r in requests if isinstance(r, KeyEventWrite)]
@@ -207,28 +219,81 @@ async def load_state(conn: AsyncConnection, batch: list[Command]) -> BatchState:
         {KeyId(k.key_id): key_record(k) for k in locked.keys},
         await _load_custodians(conn, behalf | {e.event.principal for e in events}),
     )
-    return BatchState(
-        {
-            AccountId(a.id): Account(
-                AccountId(a.id),
-                Unit(a.unit),
-                OwnerKind(a.owner_kind),
-                a.owner_id,
-                a.balance_min,
-                a.balance_max,
-                a.balance,
-                a.version,
-            )
-            for a in locked.accounts
-        },
+    rows = [*locked.accounts, *await _rule_accounts(conn, txs, account_ids)]
+    ledger = LedgerState(
+        {AccountId(a.id): _account(a) for a in rows},
         originals,
         reversed_ids,
-        {r.key: (r.request_hash, decode_outcome(r.outcome)) for r in locked.idempotency},
         registry,
-        locked.tree_size,
         await load_defaults(conn, {c.follows for c in bounds if c.follows is not None}),
         await load_round_heads(conn, {r.round_entry.round_id for r in steps}),
+        await _executed_rounds(conn, origin, txs, steps),
     )
+    for account in ledger.accounts.values():
+        ledger.facts.opened(account)
+    return BatchState(
+        ledger,
+        {r.key: (r.request_hash, decode_outcome(r.outcome)) for r in locked.idempotency},
+        locked.tree_size,
+    )
+
+
+def _account(row: _AccountRow) -> Account:
+    return Account(
+        AccountId(row.id),
+        Unit(row.unit),
+        OwnerKind(row.owner_kind),
+        row.owner_id,
+        row.balance_min,
+        row.balance_max,
+        row.balance,
+        row.version,
+        None if row.role is None else parse_role(json.loads(row.role)),
+    )
+
+
+_FUND_KINDS = frozenset({TransactionKind.GRANT, TransactionKind.REPAYMENT})
+
+
+async def _rule_accounts(
+    conn: AsyncConnection, txs: list[TransactionWrite], touched: set[AccountId]
+) -> list[_AccountRow]:
+    """The accounts the kinds' rules read beyond those the batch touches (read, not
+    locked: the ledger-wide lock is held, so no other writer changes them meanwhile)."""
+    scopes: set[str] = set()
+    for r in txs:
+        tx = r.transaction
+        if tx.kind in _FUND_KINDS:
+            scopes.add(DEPOSITS_SCOPE)
+        if tx.kind is TransactionKind.LOAN and "member" in tx.references:
+            scopes.add(loans_scope_of(tx.references["member"]))
+    if not scopes:
+        return []
+    found = await conn.execute(
+        select(*_columns(accounts, _AccountRow)).where(
+            accounts.c.role_scope.in_(scopes), accounts.c.id.not_in(touched)
+        )
+    )
+    return [_AccountRow(*r) for r in found]
+
+
+async def _executed_rounds(
+    conn: AsyncConnection, origin: str, txs: list[TransactionWrite], steps: list[RoundWrite]
+) -> dict[UUID, RoundState]:
+    """The state of every round the batch executes, folded from its stored entries."""
+    round_ids: set[UUID] = set()
+    for r in txs:
+        try:
+            round_ids.add(UUID(r.transaction.references["round"]))
+        except (KeyError, ValueError):
+            continue
+    round_ids.update(s.round_entry.round_id for s in steps if s.round_entry.kind is Kind.EXECUTED)
+    states: dict[UUID, RoundState] = {}
+    for round_id in round_ids:
+        entries = await rounds_store.entries_of(conn, origin, round_id, after=-1)
+        if entries:
+            states[round_id] = fold_round([e for _, e in entries])
+    return states
 
 
 async def _load_reversed(
@@ -312,6 +377,8 @@ async def write_state(
                     "balance": 0,
                     "version": 0,
                     "created_at": at,
+                    "role": None if a.role is None else canonical_json(a.role.document()).decode(),
+                    "role_scope": None if a.role is None else a.role.scope,
                 }
                 for a, at in state.new_accounts
             ],

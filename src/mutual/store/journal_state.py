@@ -9,26 +9,32 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from uuid import UUID
 
 from mutual.core.accounts import Account
-from mutual.core.authority import authorise_ballot
-from mutual.core.bounds import BoundsChange, apply_bounds_change
+from mutual.core.bounds import BoundsChange
+from mutual.core.derived import is_derived
 from mutual.core.entries import EntryType, LogEntry
-from mutual.core.errors import AccountExists, IdempotencyKeyReused, LedgerError, SignatureError
-from mutual.core.ids import AccountId, PrincipalId, TransactionId
-from mutual.core.ledger import Applied, apply_transaction
-from mutual.core.registry import (
-    KeyEffect,
-    KeyEvent,
-    Registry,
-    apply_key_effect,
-    apply_key_event,
+from mutual.core.errors import IdempotencyKeyReused, LedgerError, ReservedId, SignatureError
+from mutual.core.fold import (
+    AccountEntry,
+    BoundsEntry,
+    Entry,
+    KeyApplied,
+    KeyEventEntry,
+    LedgerState,
+    LogKey,
+    RoundStepEntry,
+    TransactionEntry,
+    apply_entry,
 )
-from mutual.core.rounds import RoundEntry, check_sequence
+from mutual.core.ids import AccountId, PrincipalId
+from mutual.core.ledger import Applied
+from mutual.core.registry import KeyEffect, KeyEvent
+from mutual.core.rounds import RoundEntry
 from mutual.core.signing import Signature
-from mutual.core.transactions import Posting, Transaction
+from mutual.core.transactions import Transaction
 from mutual.store.outcomes import (
     BATCH_ABORTED,
     Outcome,
@@ -152,19 +158,13 @@ class _Refused(Exception):
 
 @dataclass(slots=True)
 class BatchState:
-    """The ledger as the batch has changed it so far; ``fork`` gives an atomic group a draft."""
+    """The ledger as the batch has changed it so far (``ledger``, what the one fold of
+    ``core.fold`` reads and changes) and the rows to write; ``fork`` gives an atomic
+    group a draft."""
 
-    accounts: dict[AccountId, Account]
-    originals: dict[TransactionId, tuple[Posting, ...]]
-    reversed_ids: set[TransactionId]
+    ledger: LedgerState
     idempotent: dict[UUID, tuple[bytes, Outcome]]
-    registry: Registry
     tree_size: int
-    # Default bounds changes an account change may follow: the ones it names, as stored,
-    # and those of this batch.
-    defaults: dict[UUID, BoundsChange] = field(default_factory=dict)
-    # Each round's head entry and the acts recorded under it, as stored and as changed.
-    round_heads: dict[UUID, tuple[UUID, int]] = field(default_factory=dict)
     appended: list[Appended] = field(default_factory=list)
     applied: list[tuple[Applied, TransactionWrite, datetime]] = field(default_factory=list)
     new_accounts: list[tuple[Account, datetime]] = field(default_factory=list)
@@ -173,26 +173,21 @@ class BatchState:
     records: list[tuple[UUID, bytes, Outcome, datetime]] = field(default_factory=list)
     round_entries: list[tuple[RoundEntry, int, datetime]] = field(default_factory=list)
 
+    @property
+    def accounts(self) -> dict[AccountId, Account]:
+        return self.ledger.accounts
+
+    @property
+    def round_heads(self) -> dict[UUID, tuple[UUID, int]]:
+        return self.ledger.round_heads
+
     def fork(self) -> BatchState:
-        return BatchState(
-            dict(self.accounts),
-            self.originals,
-            set(self.reversed_ids),
-            dict(self.idempotent),
-            self.registry.copy(),
-            self.tree_size,
-            dict(self.defaults),
-            dict(self.round_heads),
-        )
+        return BatchState(self.ledger.copy(), dict(self.idempotent), self.tree_size)
 
     def merge(self, draft: BatchState) -> None:
-        self.accounts = draft.accounts
-        self.reversed_ids = draft.reversed_ids
+        self.ledger = draft.ledger
         self.idempotent = draft.idempotent
-        self.registry = draft.registry
         self.tree_size = draft.tree_size
-        self.defaults = draft.defaults
-        self.round_heads = draft.round_heads
         self.round_entries.extend(draft.round_entries)
         self.appended.extend(draft.appended)
         self.applied.extend(draft.applied)
@@ -230,14 +225,7 @@ class BatchState:
                         outcome if i == failing else BATCH_ABORTED
                         for i in range(len(command.requests))
                     ], False
-                # A refusal caused by the payload or the ledger state is kept, so a replay
-                # answers the same; a reused key keeps the first answer; a refusal about
-                # signatures is not kept, so the same payload may be signed again properly.
-                if (
-                    prior is None
-                    and isinstance(exc, LedgerError)
-                    and not isinstance(exc, SignatureError)
-                ):
+                if prior is None and isinstance(exc, LedgerError) and _kept(request, exc):
                     self._record(request, outcome, command.recorded_at)
                 outcomes.append(outcome)
                 continue
@@ -257,71 +245,60 @@ class BatchState:
         self.tree_size += 1
         return index
 
-    def _apply(
-        self,
-        request: LedgerWrite,
-        log: LogContext,
-        at: datetime,
-    ) -> Outcome:
-        if isinstance(request, TransactionWrite):
-            tx = request.transaction
-            applied = apply_transaction(
-                tx,
-                request.signatures,
-                registry=self.registry,
-                accounts=self.accounts,
-                originals=self.originals,
-                reversed_ids=self.reversed_ids,
-                log_index=self.tree_size,
-            )
-            for account in applied.accounts:
-                self.accounts[account.id] = account
-            if tx.reverses is not None:
-                self.reversed_ids.add(tx.reverses)
-            self._append(EntryType.TRANSACTION, tx.id, request.entry, at)
-            self.applied.append((applied, request, at))
-            return accepted_outcome(applied, request.entry.leaf_hash)
-        if isinstance(request, AccountWrite):
-            account = request.account
-            if account.id in self.accounts:
-                raise AccountExists("an account with this id exists", field="id")
-            self.accounts[account.id] = account
-            self.new_accounts.append((account, at))
-            index = self._append(EntryType.ACCOUNT, account.id, request.entry, at)
-            return accepted_account_outcome(account, index, request.entry.leaf_hash)
-        if isinstance(request, BoundsWrite):
-            change = request.change
-            changed = apply_bounds_change(change, self.accounts, self.defaults)
-            if changed is None:
-                self.defaults[change.id] = change
-            else:
-                self.accounts[changed.id] = changed
-            index = self._append(EntryType.BOUNDS, change.id, request.entry, at)
-            self.bounds_changes.append((change, index, at))
-            return accepted_bounds_outcome(change, index, request.entry.leaf_hash)
-        if isinstance(request, RoundWrite):
-            step = request.round_entry
-            head = check_sequence(self.round_heads.get(step.round_id), step)
-            if request.entry_type is EntryType.BALLOT:
-                authorise_ballot(
-                    PrincipalId(step.by),
-                    request.signatures,
-                    self.registry,
-                    log_index=self.tree_size,
-                )
-            self.round_heads[step.round_id] = head
-            index = self._append(request.entry_type, step.id, request.entry, at)
-            self.round_entries.append((step, index, at))
-            return accepted_round_outcome(step, index, request.entry.leaf_hash)
-        effect = apply_key_event(
-            self.registry,
-            request.event,
-            request.signatures,
-            origin=log.origin,
-            log_public_key=log.log_public_key,
-            log_index=self.tree_size,
+    def _apply(self, request: LedgerWrite, log: LogContext, at: datetime) -> Outcome:
+        """Fold the request with ``core.fold`` (the verifier's fold), then note its rows."""
+        index = self.tree_size
+        effect = apply_entry(
+            self.ledger,
+            _fold_entry(request),
+            log_index=index,
+            on=at.astimezone(UTC).date(),
+            log_key=LogKey(log.origin, log.log_public_key),
         )
-        index = self._append(EntryType.KEY_EVENT, request.event.id, request.entry, at)
-        apply_key_effect(self.registry, effect, log_index=index)
-        self.key_effects.append((effect, index))
-        return accepted_key_event_outcome(request.event, effect, index, request.entry.leaf_hash)
+        if isinstance(request, TransactionWrite):
+            assert isinstance(effect, Applied)
+            self._append(EntryType.TRANSACTION, request.transaction.id, request.entry, at)
+            self.applied.append((effect, request, at))
+            return accepted_outcome(effect, request.entry.leaf_hash)
+        if isinstance(request, AccountWrite):
+            self.new_accounts.append((request.account, at))
+            self._append(EntryType.ACCOUNT, request.account.id, request.entry, at)
+            return accepted_account_outcome(request.account, index, request.entry.leaf_hash)
+        if isinstance(request, BoundsWrite):
+            self._append(EntryType.BOUNDS, request.change.id, request.entry, at)
+            self.bounds_changes.append((request.change, index, at))
+            return accepted_bounds_outcome(request.change, index, request.entry.leaf_hash)
+        if isinstance(request, RoundWrite):
+            self._append(request.entry_type, request.round_entry.id, request.entry, at)
+            self.round_entries.append((request.round_entry, index, at))
+            return accepted_round_outcome(request.round_entry, index, request.entry.leaf_hash)
+        assert isinstance(effect, KeyApplied)
+        self._append(EntryType.KEY_EVENT, request.event.id, request.entry, at)
+        self.key_effects.append((effect.effect, index))
+        return accepted_key_event_outcome(
+            request.event, effect.effect, index, request.entry.leaf_hash
+        )
+
+
+def _fold_entry(request: LedgerWrite) -> Entry:
+    if isinstance(request, TransactionWrite):
+        return TransactionEntry(request.transaction, request.signatures)
+    if isinstance(request, AccountWrite):
+        return AccountEntry(request.account)
+    if isinstance(request, BoundsWrite):
+        return BoundsEntry(request.change)
+    if isinstance(request, RoundWrite):
+        return RoundStepEntry(
+            request.round_entry, request.entry_type is EntryType.BALLOT, request.signatures
+        )
+    return KeyEventEntry(request.event, request.signatures)
+
+
+def _kept(request: WriteRequest, exc: LedgerError) -> bool:
+    """Whether a refusal is kept, so that a replay answers the same. A refusal caused by
+    the payload or the ledger's state is; one about signatures is not (the same payload
+    may be signed again properly), nor one of an id in the derived namespace (the id
+    stays free for the derivation it belongs to: nobody can squat it)."""
+    if isinstance(exc, SignatureError | ReservedId):
+        return False
+    return not (isinstance(request, TransactionWrite) and is_derived(request.transaction.id))

@@ -119,6 +119,10 @@ accounts = Table(
     Column("balance", BigInteger, nullable=False),
     Column("version", BigInteger, nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # The role signed in the opening (core.roles), as canonical JSON; and the scope the
+    # writer finds the accounts a kind's rule reads by (every deposit, a member's loans).
+    Column("role", Text, nullable=True),
+    Column("role_scope", String(80), nullable=True),
     CheckConstraint(
         "balance_min IS NULL OR balance_max IS NULL OR balance_min <= balance_max",
         name="bounds_ordered",
@@ -126,6 +130,7 @@ accounts = Table(
     CheckConstraint("version >= 0", name="version_non_negative"),
     Index("ix_accounts_owner_id_unit_id", "owner_id", "unit", "id"),
     Index("ix_accounts_unit_id", "unit", "id"),
+    Index("ix_accounts_role_scope", "role_scope"),
 )
 
 transactions = Table(

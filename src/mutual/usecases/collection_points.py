@@ -4,11 +4,11 @@ keepers is one atomic write, removals and appointments at one log index."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
+from mutual.core import derived
 from mutual.core import goods as core
 from mutual.core.authority import Principal
 from mutual.core.errors import InvalidUnit
@@ -118,7 +118,7 @@ async def create_point(
             raise InvalidRequest("a different collection point has this id", field="id")
         return await read_point(rt, pid)  # a retry of a creation that completed
     events = [
-        _custody(uuid.uuid5(pid, f"keeper/{m}"), KeyAction.APPOINT_CUSTODIAN, pid, caller, m)
+        _custody(derived.keeper_appointment_id(pid, m), KeyAction.APPOINT_CUSTODIAN, pid, caller, m)
         for m in chosen
     ]
     outcomes = await rt.journal.submit(

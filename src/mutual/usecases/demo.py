@@ -14,10 +14,11 @@ import hashlib
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from mutual.core.accounts import OwnerKind
 from mutual.core.authority import Principal, Role
+from mutual.core.derived import named_client_id
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.keypair import Keypair
 from mutual.core.registry import Capacity, KeyAction, KeyEvent
@@ -95,7 +96,7 @@ DURATIONS = [30, 45, 60, 60, 90, 120, 180]
 
 
 def _demo_id(name: str) -> UUID:
-    return uuid5(NAMESPACE_URL, f"https://mutual.invalid/demo/{name}")
+    return named_client_id(f"https://mutual.invalid/demo/{name}")
 
 
 def demo_keypair(name: str) -> Keypair:

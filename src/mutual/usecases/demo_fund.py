@@ -15,9 +15,10 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from functools import partial
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from mutual.core.authority import Principal, Role
+from mutual.core.derived import named_client_id
 from mutual.core.fund import ContributionKind, PartnerKind
 from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
@@ -51,11 +52,11 @@ PAYMENTS = (
 
 
 def _demo_id(name: str) -> UUID:
-    return uuid5(NAMESPACE_URL, f"https://mutual.invalid/demo/fund/{name}")
+    return named_client_id(f"https://mutual.invalid/demo/fund/{name}")
 
 
 def _project_id(n: int) -> UUID:
-    return uuid5(NAMESPACE_URL, f"https://mutual.invalid/demo/project/{n}")
+    return named_client_id(f"https://mutual.invalid/demo/project/{n}")
 
 
 def partner_keypair(slug: str) -> Keypair:

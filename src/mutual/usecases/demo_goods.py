@@ -3,17 +3,18 @@ keepers each, deposits, a year of loans (most returned, a few overdue, a few cur
 a transfer between the points and a few gifts.
 
 Everything goes through the use cases with the keepers' real signatures on the points'
-behalf. Ids and dates are fixed (uuid5 of names), so a reload replays and changes
-nothing.
+behalf. Ids and dates are fixed (SHA-256 of names, outside the derived namespace), so
+a reload replays and changes nothing.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, timedelta
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from mutual.core.authority import Principal
+from mutual.core.derived import named_client_id
 from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
 from mutual.core.signing import Signature
@@ -41,7 +42,7 @@ Flow = Callable[[UUID, Sequence[Signature]], Awaitable[Outcome]]
 
 
 def _id(name: str) -> UUID:
-    return uuid5(NAMESPACE_URL, f"https://mutual.invalid/demo/goods/{name}")
+    return named_client_id(f"https://mutual.invalid/demo/goods/{name}")
 
 
 async def _signed(rt: Runtime, point: UUID, key: Keypair, tx_id: UUID, flow: Flow) -> None:

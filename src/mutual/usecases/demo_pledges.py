@@ -12,10 +12,11 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 from functools import partial
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from mutual.core import pledges as core
 from mutual.core.authority import Principal
+from mutual.core.derived import named_client_id
 from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
 from mutual.core.quarters import Quarter, quarter_of
@@ -31,11 +32,11 @@ WANTED = (40, 25, 30)
 
 
 def _demo_id(name: str) -> UUID:
-    return uuid5(NAMESPACE_URL, f"https://mutual.invalid/demo/pledges/{name}")
+    return named_client_id(f"https://mutual.invalid/demo/pledges/{name}")
 
 
 def _project_id(n: int) -> UUID:
-    return uuid5(NAMESPACE_URL, f"https://mutual.invalid/demo/project/{n}")
+    return named_client_id(f"https://mutual.invalid/demo/project/{n}")
 
 
 async def _pledge(

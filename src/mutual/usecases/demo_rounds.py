@@ -19,9 +19,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from fractions import Fraction
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from mutual.core.authority import Principal
+from mutual.core.derived import named_client_id
 from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
 from mutual.core.quarters import Quarter, quarter_of
@@ -41,7 +42,7 @@ QUORUM = 30  # for the consent poll and the ballot alike
 
 
 def _demo_id(name: str) -> UUID:
-    return uuid5(NAMESPACE_URL, f"https://mutual.invalid/demo/rounds/{name}")
+    return named_client_id(f"https://mutual.invalid/demo/rounds/{name}")
 
 
 @contextmanager

@@ -9,15 +9,14 @@ go to the fund's own tables after the ledger accepted the transaction.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import MappingProxyType
 from uuid import UUID
 
+from mutual.core import derived, fund_trace
 from mutual.core import fund as core
-from mutual.core import fund_trace
 from mutual.core.accounts import Account
 from mutual.core.authority import Principal
 from mutual.core.fund import ContributionKind, Deposit, PartnerKind
@@ -32,7 +31,7 @@ from mutual.store.outcomes import Outcome
 from mutual.store.principals import principal_exists
 from mutual.store.projects import ProjectRecord
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
-from mutual.usecases.flows import Composed, is_recorded, record_composed
+from mutual.usecases.flows import Composed, record_composed
 from mutual.usecases.members import active_member, is_coordinator, oversees, require_coordinator
 from mutual.usecases.runtime import Runtime, new_id
 
@@ -159,7 +158,9 @@ async def record_contribution(
     opening: Account = (
         core.partner_account(partner.id, kind, principal_id)
         if new.kind is ContributionKind.GIFT
-        else core.deposit_account(cid, kind, principal_id, new.amount)
+        else core.deposit_account(
+            cid, kind, principal_id, new.amount, new.repayment_due, partner.id
+        )
     )
     outcome = await record_composed(
         rt, caller, Composed(tx, (core.fund_account(), opening)), signatures
@@ -207,13 +208,9 @@ async def record_repayment(
         raise core.NotADeposit("a gift belongs to the fund and is not repaid", field="id")
     rid = TransactionId(tx_id or new_id())
     tx = core.repayment_transaction(rid, caller.id, record.id, amount)
-    async with rt.fund_lock:
-        if not await is_recorded(rt, rid):
-            balance, deposits = await _fund_state(rt)
-            today = _today(rt)
-            deposit = next(d for d in deposits if d.contribution_id == record.id)
-            core.check_repayment(amount, deposit, core.available(balance, deposits, today), today)
-        return await record_composed(rt, caller, Composed(tx), signatures)
+    # Within what is owed and, early, within what is available: the ledger's fold decides
+    # (core.kinds), under the writer's lock, so two processes cannot both take the same.
+    return await record_composed(rt, caller, Composed(tx), signatures)
 
 
 async def _project(rt: Runtime, project_id: UUID, field: str) -> ProjectRecord:
@@ -239,11 +236,8 @@ async def record_grant(
     project = await _project(rt, project_id, "project_id")
     gid = TransactionId(tx_id or new_id())
     tx = core.grant_transaction(gid, caller.id, project.id, AccountId(project.eur_account), amount)
-    async with rt.fund_lock:
-        if not await is_recorded(rt, gid):
-            balance, deposits = await _fund_state(rt)
-            core.check_grant(amount, core.available(balance, deposits, _today(rt)))
-        outcome = await record_composed(rt, caller, Composed(tx), signatures)
+    # Within the available balance: decided by the ledger's fold under the writer's lock.
+    outcome = await record_composed(rt, caller, Composed(tx), signatures)
     if outcome.accepted:
         async with rt.db.writing() as conn:
             await store.insert_if_absent(
@@ -378,9 +372,7 @@ class PartnerTrace:
     as_of: datetime
 
 
-def split_grant_id(tx_id: UUID, project_id: UUID) -> UUID:
-    """A name for one project's part of a grant to several (a round's execution)."""
-    return uuid.uuid5(tx_id, str(project_id))
+split_grant_id = derived.split_grant_id
 
 
 def fund_events(

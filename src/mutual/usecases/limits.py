@@ -8,9 +8,9 @@ member account that has no bounds of its own: either all of them move, or none.
 
 from __future__ import annotations
 
-import uuid
 from uuid import UUID
 
+from mutual.core import derived
 from mutual.core.accounts import Account
 from mutual.core.authority import Principal
 from mutual.core.bounds import BoundsChange, check_change
@@ -97,7 +97,7 @@ async def set_territory_limits(
     # Ids derived from the default's, so a retried request replays instead of doubling.
     changes = [default] + [
         BoundsChange(
-            uuid.uuid5(default.id, str(account_id)),
+            derived.default_follow_id(default.id, account_id),
             caller.id,
             balance_min,
             balance_max,

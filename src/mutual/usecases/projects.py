@@ -8,14 +8,15 @@ change of lead is one atomic write: the old lead removed, the new one appointed.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from uuid import UUID
 
+from mutual.core import derived
 from mutual.core.accounts import Account, OwnerKind, open_account
 from mutual.core.authority import Principal
 from mutual.core.ids import AccountId, PrincipalId
 from mutual.core.registry import KeyAction, KeyEvent
+from mutual.core.roles import AccountRole, RoleName
 from mutual.core.units import EUR, PLEDGE, TIME, Unit
 from mutual.store import accounts as account_store
 from mutual.store import projects as store
@@ -50,7 +51,7 @@ class ProjectView:
 
 def project_account_id(project_id: UUID, unit: Unit) -> AccountId:
     # Derived from the project, so a retried creation opens the same accounts.
-    return AccountId(uuid.uuid5(project_id, f"account/{unit}"))
+    return derived.project_account_id(project_id, unit)
 
 
 async def _submit(rt: Runtime, writes: list[WriteRequest]) -> list[Outcome]:
@@ -79,11 +80,19 @@ async def create_project(
     units = [EUR, PLEDGE, *([TIME] if new.pays_time else [])]
     # A project's accounts never go below zero: it spends what it was given.
     accounts = [
-        open_account(project_account_id(pid, u), u, OwnerKind.PROJECT, str(pid), 0, None)
+        open_account(
+            project_account_id(pid, u),
+            u,
+            OwnerKind.PROJECT,
+            str(pid),
+            0,
+            None,
+            AccountRole(RoleName.PROJECT, project=pid),
+        )
         for u in units
     ]
     appoint = KeyEvent(
-        uuid.uuid5(pid, f"lead/{new.lead_id}"),
+        derived.lead_appointment_id(pid, new.lead_id),
         KeyAction.APPOINT_CUSTODIAN,
         PrincipalId(pid),
         by=caller.id,

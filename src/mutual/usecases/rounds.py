@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from mutual.core import derived
 from mutual.core import fund as fund_core
 from mutual.core import pledges as pledge_core
 from mutual.core import rounds as core
@@ -446,8 +446,8 @@ def execution_ids(state: RoundState) -> tuple[TransactionId, TransactionId]:
     """The execution's two transactions have ids fixed by the round, so a retry or a
     second facilitator can only replay them."""
     return (
-        TransactionId(uuid.uuid5(state.round_id, "execution/eur")),
-        TransactionId(uuid.uuid5(state.round_id, "execution/hours")),
+        derived.execution_id(state.round_id, "eur"),
+        derived.execution_id(state.round_id, "hours"),
     )
 
 
@@ -513,38 +513,37 @@ async def execute(
     happens entirely or not at all. An operator's key signs the transactions."""
     if not (caller.has(Role.OPERATOR) or _facilitates(caller)):
         raise Forbidden("the facilitator or an operator executes a round")
-    async with rt.fund_lock:
-        state = await load(rt, round_id)
-        if state.phase is core.Phase.EXECUTED:
-            return state
-        if state.phase is not core.Phase.DECIDED:
-            raise core.WrongPhase(
-                f"the round is {state.phase.value}, not decided", field="round_id"
-            )
-        txs, openings, named = await _execution(rt, caller, state)
-        payloads = [transaction_payload(rt.log.origin, tx) for tx in txs]
-        if txs and not signatures:
-            raise Unsigned(payloads[0], more=tuple(payloads[1:]))
-        eur = sum(ln.eur for ln in state.decision)
-        if eur and eur > await available_now(rt):
-            raise fund_core.ExceedsAvailable(
-                f"the fund has less than the {eur} cents decided available", field="round_id"
-            )
-        writes: list[WriteRequest] = [account_write(rt, a) for a in openings]
-        for tx in txs:
-            sigs = tuple(signatures.get(tx.id, ()))
-            if not sigs:
-                raise InvalidRequest(f"no signatures for transaction {tx.id}", field="signatures")
-            writes.append(await prepare(rt, caller, SignedTransaction(tx, sigs)))
-        if named:
-            async with rt.db.writing() as conn:
-                await pledge_store.name_accounts(conn, named)
-        body = {"decision_sha256": state.decision_sha256, "transactions": [str(t.id) for t in txs]}
+    state = await load(rt, round_id)
+    if state.phase is core.Phase.EXECUTED:
+        return state
+    if state.phase is not core.Phase.DECIDED:
+        raise core.WrongPhase(f"the round is {state.phase.value}, not decided", field="round_id")
+    txs, openings, named = await _execution(rt, caller, state)
+    payloads = [transaction_payload(rt.log.origin, tx) for tx in txs]
+    if txs and not signatures:
+        raise Unsigned(payloads[0], more=tuple(payloads[1:]))
+    # Told early, in the round's words; the ledger's fold decides it again under the
+    # writer's lock (core.kinds), so a grant racing in from another process cannot pass.
+    eur = sum(ln.eur for ln in state.decision)
+    if eur and eur > await available_now(rt):
+        raise fund_core.ExceedsAvailable(
+            f"the fund has less than the {eur} cents decided available", field="round_id"
+        )
+    writes: list[WriteRequest] = [account_write(rt, a) for a in openings]
+    for tx in txs:
+        sigs = tuple(signatures.get(tx.id, ()))
+        if not sigs:
+            raise InvalidRequest(f"no signatures for transaction {tx.id}", field="signatures")
+        writes.append(await prepare(rt, caller, SignedTransaction(tx, sigs)))
+    if named:
+        async with rt.db.writing() as conn:
+            await pledge_store.name_accounts(conn, named)
+    body = {"decision_sha256": state.decision_sha256, "transactions": [str(t.id) for t in txs]}
 
-        async def compose(_: RoundState) -> tuple[Mapping[str, Any], Sequence[WriteRequest]]:
-            return body, writes
+    async def compose(_: RoundState) -> tuple[Mapping[str, Any], Sequence[WriteRequest]]:
+        return body, writes
 
-        return await _step(rt, caller, round_id, Kind.EXECUTED, compose, entry_id=entry_id)
+    return await _step(rt, caller, round_id, Kind.EXECUTED, compose, entry_id=entry_id)
 
 
 async def cancel(

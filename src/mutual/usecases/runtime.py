@@ -49,7 +49,6 @@ class Runtime:
     # Grants and early repayments check the fund's available balance, then write: this
     # makes the two one step within the process. Several processes writing one database
     # would need the check inside the journal's fold; the fund's balance_min 0 holds anyway.
-    fund_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     # Each round's folded state and the log index it reached (``usecases.rounds.load``).
     rounds: dict[UUID, tuple[int, RoundState]] = field(default_factory=dict)
 

@@ -9,11 +9,14 @@ may do is decided by the API it calls.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from litestar import Response, Router, get
 from litestar.datastructures import CacheControlHeader
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
+
+from mutual.core.derived import contract_document
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 APP_PATH = "/app"
@@ -41,6 +44,14 @@ async def home() -> Redirect:
     return Redirect(f"{APP_PATH}/")
 
 
+@get(f"{APP_PATH}/derived-ids.json", include_in_schema=False, name="web-derived-ids")
+async def derived_ids() -> dict[str, Any]:
+    """The derivations the page recomputes account ids with, from the service's own
+    table (contracts/derived-ids.json is the same document), so the page holds no
+    namespace of its own."""
+    return contract_document()
+
+
 def web_router() -> Router:
     """``/`` and ``/app/...``; ``no-cache`` makes a browser revalidate after an upgrade,
     so a page and the modules it imports never come from two versions."""
@@ -53,4 +64,4 @@ def web_router() -> Router:
         after_request=_secure,
         include_in_schema=False,
     )
-    return Router(path="/", route_handlers=[home, files], include_in_schema=False)
+    return Router(path="/", route_handlers=[home, derived_ids, files], include_in_schema=False)

@@ -1,14 +1,25 @@
 // The pooling flows (a pledge, a loan, a return) are composed by the service: sent
 // unsigned, the answer is the `unsigned` problem carrying the transaction to sign. The
 // page signs it only if it is exactly the movement it shows: the accounts are derived
-// from what they are for (UUIDv5, as mutual.core.pledges and mutual.core.goods derive
-// them), so the page recomputes them rather than trusting the ids it was sent.
+// from what they are for (UUIDv5), so the page recomputes them rather than trusting the
+// ids it was sent. The derivations come from the service's own table (mutual.core.derived,
+// published as contracts/derived-ids.json), so the page writes no namespace of its own.
 
 import { ApiError, post } from "./api.js";
 import { signTransaction } from "./keys.js";
 
-const PLEDGE_NAMESPACE = "5d1e6a1c-7c2b-4f57-9a53-706c65646765";
-const GOODS_NAMESPACE = "6d757475-616c-4000-8000-00000000900d";
+let derivations = null;
+
+async function table() {
+  if (derivations === null) {
+    const answer = await fetch(new URL("../derived-ids.json", import.meta.url));
+    if (!answer.ok) throw new Error(`derived-ids.json: ${answer.status}`);
+    derivations = await answer.json();
+  }
+  return derivations;
+}
+
+const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_, key) => String(values[key]));
 
 function uuidBytes(text) {
   const hex = text.replace(/-/g, "");
@@ -28,11 +39,18 @@ export async function uuid5(namespace, name) {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-export const promiseAccount = (member, quarter) => uuid5(PLEDGE_NAMESPACE, `promise/${member}/${quarter}`);
-export const heldAccount = (member, quarter) => uuid5(PLEDGE_NAMESPACE, `held/${member}/${quarter}`);
-export const stockAccount = (point, slug) => uuid5(GOODS_NAMESPACE, `stock/${point}/${slug}`);
-export const intakeAccount = (point, slug) => uuid5(GOODS_NAMESPACE, `intake/${point}/${slug}`);
-export const loanAccount = (member, point, slug) => uuid5(GOODS_NAMESPACE, `loan/${member}/${point}/${slug}`);
+// The id the service derives for `name` from `values`, as mutual.core.derived.derive.
+export async function derive(name, values) {
+  const { families, templates } = await table();
+  const { namespace, name: template } = templates[name];
+  return uuid5(families[namespace] ?? fill(namespace, values), fill(template, values));
+}
+
+export const promiseAccount = (member, quarter) => derive("promise_account", { member, quarter });
+export const heldAccount = (member, quarter) => derive("held_account", { member, quarter });
+export const stockAccount = (point, slug) => derive("point_account", { role: "stock", point, slug });
+export const intakeAccount = (point, slug) => derive("point_account", { role: "intake", point, slug });
+export const loanAccount = (member, point, slug) => derive("loan_account", { member, point, slug });
 
 function sameObject(a, b) {
   const keys = Object.keys(b);
