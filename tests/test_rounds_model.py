@@ -27,37 +27,31 @@ import rfc8785
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from mutual.core.rounds import (
+from mutual.core.round_documents import CONFIG_FIELDS, Line, Manifest, Submission
+from mutual.core.round_entries import (
     ACTS,
-    CONFIG_FIELDS,
+    Kind,
+    RoundEntry,
+    RoundError,
+    ballot_commitment,
+    entry_payload,
+    parse_entry_payload,
+    timestamp,
+)
+from mutual.core.round_outcomes import ballot_outcome, consent_outcome, decision_sha256
+from mutual.core.round_state import (
     DeadlinePassed,
     Infeasible,
-    Kind,
-    Line,
-    Manifest,
     ManifestChanged,
     NotOnRoll,
     OutcomeMismatch,
     Phase,
     Reveal,
-    RoundEntry,
-    RoundError,
     RoundExists,
     RoundMoved,
     RoundState,
-    Submission,
-    apply_entry,
-    ballot_commitment,
-    ballot_outcome,
-    check_feasible,
-    check_sequence,
-    consent_outcome,
-    decision_sha256,
-    entry_payload,
-    fold,
-    parse_entry_payload,
-    timestamp,
 )
+from mutual.core.rounds import apply_entry, check_feasible, check_sequence, fold
 from mutual.core.tally import Rule
 from mutual.core.tally_result import transcript_bytes
 

@@ -50,7 +50,9 @@ from mutual.core.notes import (
     verify_cosignature,
 )
 from mutual.core.registry import Registry, apply_key_effect, apply_key_event
-from mutual.core.rounds import Kind, RoundError, RoundState, apply_entry, parse_entry_payload, start
+from mutual.core.round_entries import Kind, RoundError, parse_entry_payload
+from mutual.core.round_state import RoundState
+from mutual.core.rounds import apply_entry, start
 from mutual.core.signing import (
     INVALID_SIGNATURE_DETAIL,
     Domain,

@@ -26,7 +26,8 @@ from mutual.core.registry import (
     apply_key_effect,
     apply_key_event,
 )
-from mutual.core.rounds import RoundEntry, check_sequence
+from mutual.core.round_entries import RoundEntry
+from mutual.core.rounds import check_sequence
 from mutual.core.signing import Signature
 from mutual.core.transactions import Posting, Transaction
 from mutual.store.outcomes import (

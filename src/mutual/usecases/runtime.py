@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
 
-from mutual.core.rounds import RoundState
+from mutual.core.round_state import RoundState
 from mutual.core.signing import KeyId
 from mutual.settings import Settings
 from mutual.store.database import Database
