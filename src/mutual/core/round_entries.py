@@ -26,6 +26,8 @@ from mutual.core.errors import LedgerError
 
 
 class RoundError(LedgerError):
+    """An entry not in its form; the base of every round rule's error (``round_state``)."""
+
     code = "invalid_round"
 
 
@@ -109,6 +111,9 @@ def same_json(given: Mapping[str, Any], expected: Mapping[str, Any]) -> bool:
 def ballot_commitment(approvals: Sequence[str], salt: str) -> str:
     """What a ballot entry shows of its choice until the ballot closes."""
     return sha256_hex({"approvals": sorted(approvals), "salt": salt})
+
+
+# --- Fields, as every round document parses them -------------------------------------
 
 
 def parse_int(value: object, field: str, *, minimum: int = 0) -> int:
