@@ -4,7 +4,7 @@
         [--rules mes-add1-greedy,mes,greedy]
 
 The projects, asks, budgets and approvals are ``bench_tally``'s (``make_input``), made
-into a round of ``core/rounds.py`` entries: the draft, one submission per project (leads
+into a round of ``core/round_entries.py`` entries: the draft, one submission per project (leads
 off the roll, so no conflicts, as in ``bench_tally``), the snapshot, an empty proposal, a
 stance from every voter (one objects to an omission, so every project goes to the
 ballot with the whole budgets), the consent poll's close, a ballot from every voter (a
@@ -39,22 +39,20 @@ import rfc8785
 
 from load_tests.bench_tally import make_input
 from mutual.core.derived import named_client_id
-from mutual.core.rounds import (
+from mutual.core.round_documents import CONFIG_FIELDS
+from mutual.core.round_entries import (
     ACTS,
-    CONFIG_FIELDS,
     Kind,
-    Reveal,
     RoundEntry,
     ballot_commitment,
-    ballot_outcome,
-    consent_outcome,
     entry_payload,
-    fold,
     parse_entry_payload,
     sha256_hex,
-    tally_input,
     timestamp,
 )
+from mutual.core.round_outcomes import ballot_outcome, consent_outcome, tally_input
+from mutual.core.round_state import Reveal
+from mutual.core.rounds import fold
 from mutual.core.tally import Rule, TallyInput, tally
 
 NAMESPACE = uuid.UUID("6f1d3c2a-0b5e-4c71-9a43-2d8e5f7b1c90")

@@ -27,7 +27,8 @@ from mutual.store.database import open_database
 from mutual.store.migrate import upgrade_database
 from mutual.store.principals import ensure_principal
 from mutual.usecases.accounts import create_account
-from mutual.usecases.runtime import Runtime, new_id, open_runtime
+from mutual.usecases.runtime import Runtime, new_id
+from mutual.usecases.startup import open_runtime
 
 PG_ADMIN_URL = os.environ.get(
     "MUTUAL_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, settings
 from hypothesis.stateful import RuleBasedStateMachine
 
 from mutual.settings import Settings
-from mutual.usecases.runtime import Runtime, open_runtime
+from mutual.usecases.runtime import Runtime
+from mutual.usecases.startup import open_runtime
 from tests.ledger_checks import check_ledger
 
 # How the machine under test finds its database: set by ``run_machine`` for one backend.

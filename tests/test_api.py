@@ -46,7 +46,8 @@ from mutual.store import ledger_reads
 from mutual.store.database import Database
 from mutual.store.tables import transactions
 from mutual.usecases.access import issue_token
-from mutual.usecases.runtime import Runtime, open_runtime
+from mutual.usecases.runtime import Runtime
+from mutual.usecases.startup import open_runtime
 from tests.ledger_checks import check_ledger
 from tests.wallet import keypair_for, sign_body
 

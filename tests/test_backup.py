@@ -20,7 +20,7 @@ from mutual.store import ledger_reads, log_reads
 from mutual.store.backup import BackupError, backup_sqlite, restore_sqlite
 from mutual.usecases.export import export_lines
 from mutual.usecases.log import sign_checkpoint
-from mutual.usecases.runtime import open_runtime
+from mutual.usecases.startup import open_runtime
 from tests.conftest import member, open_member_account, open_pool
 from tests.wallet import record
 

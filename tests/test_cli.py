@@ -17,7 +17,7 @@ from mutual.cli.main import cli
 from mutual.settings import Settings
 from mutual.store.migrate import migrations_dir
 from mutual.usecases.access import Authenticator
-from mutual.usecases.runtime import open_runtime
+from mutual.usecases.startup import open_runtime
 
 
 def _run(args: list[str], env: dict[str, str]) -> str:

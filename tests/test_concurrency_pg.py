@@ -18,7 +18,8 @@ from mutual.core.units import TIME
 from mutual.settings import Settings
 from mutual.store.errors import StoreUnavailable
 from mutual.store.outcomes import Outcome
-from mutual.usecases.runtime import Runtime, new_id, open_runtime
+from mutual.usecases.runtime import Runtime, new_id
+from mutual.usecases.startup import open_runtime
 from tests.conftest import OPERATOR, member, open_member_account, open_pool
 from tests.ledger_checks import check_ledger
 from tests.wallet import ensure_key, record, reverse

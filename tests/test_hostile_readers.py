@@ -61,7 +61,7 @@ from mutual.core.tally import Rule, TallyError, tally
 from mutual.core.verify import Finding, Verifier
 from mutual.settings import Settings
 from mutual.usecases.log_key import LogSigner
-from mutual.usecases.runtime import open_runtime
+from mutual.usecases.startup import open_runtime
 from tests.conftest import Templates
 from tests.test_api import open_api
 from tests.test_pabulib import INSTANCES

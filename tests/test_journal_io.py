@@ -22,7 +22,8 @@ from mutual.settings import Settings
 from mutual.store import journal_io
 from mutual.store.principals import ensure_principal
 from mutual.usecases.accounts import create_account
-from mutual.usecases.runtime import Runtime, open_runtime
+from mutual.usecases.runtime import Runtime
+from mutual.usecases.startup import open_runtime
 from tests.conftest import OPERATOR
 from tests.wallet import ensure_key, record
 

@@ -37,7 +37,8 @@ from mutual.store import ledger_reads
 from mutual.store.outcomes import Outcome
 from mutual.store.principals import ensure_principal
 from mutual.usecases.accounts import create_account
-from mutual.usecases.runtime import Runtime, open_runtime
+from mutual.usecases.runtime import Runtime
+from mutual.usecases.startup import open_runtime
 from mutual.usecases.transactions import SignedTransaction, record_transactions
 from tests.conftest import BACKENDS, OPERATOR
 from tests.ledger_checks import check_ledger

@@ -29,7 +29,8 @@ from mutual.usecases import exchanges, members, pledges
 from mutual.usecases.export import export_lines
 from mutual.usecases.flows import sign_and_record
 from mutual.usecases.log import sign_checkpoint
-from mutual.usecases.runtime import Runtime, open_runtime
+from mutual.usecases.runtime import Runtime
+from mutual.usecases.startup import open_runtime
 from tests.conftest import OPERATOR, open_pool
 from tests.wallet import ensure_key, record
 

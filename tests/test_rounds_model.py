@@ -27,37 +27,32 @@ import rfc8785
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from mutual.core.rounds import (
+from mutual.core.round_documents import CONFIG_FIELDS, Line, Manifest, Submission
+from mutual.core.round_entries import (
     ACTS,
-    CONFIG_FIELDS,
+    Kind,
+    RoundEntry,
+    RoundError,
+    ballot_commitment,
+    entry_payload,
+    parse_entry_payload,
+    timestamp,
+)
+from mutual.core.round_outcomes import ballot_outcome, consent_outcome, decision_sha256
+from mutual.core.round_state import (
     DeadlinePassed,
     Infeasible,
-    Kind,
-    Line,
-    Manifest,
     ManifestChanged,
     NotOnRoll,
     OutcomeMismatch,
     Phase,
     Reveal,
-    RoundEntry,
-    RoundError,
     RoundExists,
     RoundMoved,
     RoundState,
-    Submission,
-    apply_entry,
-    ballot_commitment,
-    ballot_outcome,
-    check_feasible,
-    check_sequence,
-    consent_outcome,
-    decision_sha256,
-    entry_payload,
-    fold,
-    parse_entry_payload,
-    timestamp,
+    WrongPhase,
 )
+from mutual.core.rounds import apply_entry, check_feasible, check_sequence, fold
 from mutual.core.tally import Rule
 from mutual.core.tally_result import transcript_bytes
 
@@ -1080,3 +1075,39 @@ def test_closing_bodies_are_compared_as_json_not_as_python_values() -> None:
     assert rfc8785.dumps(forged) != rfc8785.dumps(honest)
     with pytest.raises(OutcomeMismatch):
         apply_entry(state, _closing(state, facilitator, Kind.BALLOT_CLOSED, forged))
+
+
+# --- Typed phase states ------------------------------------------------------------------
+
+# The data each phase carries: what its accessor must return there.
+CARRIES = {
+    "manifest": {Phase.SNAPSHOT, Phase.CONSENT, Phase.BALLOT, Phase.DECIDED, Phase.EXECUTED},
+    "consent": {Phase.BALLOT, Phase.DECIDED, Phase.EXECUTED},
+    "decision_sha256": {Phase.DECIDED, Phase.EXECUTED},
+}
+
+
+@given(st.one_of(rounds(), rounds(to_ballot=True)))
+@settings(max_examples=40, deadline=None)
+def test_each_phase_carries_its_data_and_an_accessor_refuses_it_elsewhere(
+    rnd: GeneratedRound,
+) -> None:
+    """After every entry of a round, each accessor returns its field in the phases that
+    carry it, and otherwise returns the field if already there or refuses with
+    round_phase; never an assertion."""
+    accessors = {
+        "manifest": RoundState.require_manifest,
+        "consent": RoundState.require_consent,
+        "decision_sha256": RoundState.require_decision_sha256,
+    }
+    for n in range(1, len(rnd.entries) + 1):
+        state = fold(rnd.entries[:n])
+        for name, accessor in accessors.items():
+            held = getattr(state, name)
+            if state.phase in CARRIES[name]:
+                assert held is not None
+            if held is None:
+                with pytest.raises(WrongPhase):
+                    accessor(state)
+            else:
+                assert accessor(state) == held

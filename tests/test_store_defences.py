@@ -15,7 +15,8 @@ from mutual.core.ids import TransactionId
 from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
 from mutual.settings import Settings
-from mutual.usecases.runtime import Runtime, new_id, open_runtime
+from mutual.usecases.runtime import Runtime, new_id
+from mutual.usecases.startup import open_runtime
 from tests.conftest import OPERATOR, member, open_member_account, open_pool
 from tests.ledger_checks import check_ledger
 from tests.wallet import record

@@ -11,7 +11,7 @@ from litestar.testing import AsyncTestClient
 from mutual.api.app import create_app
 from mutual.cli.main import cli
 from mutual.settings import Settings
-from mutual.usecases.runtime import open_runtime
+from mutual.usecases.startup import open_runtime
 
 # Port 9 (discard) on loopback: nothing listens there, so connections are refused at once.
 UNREACHABLE = Settings(

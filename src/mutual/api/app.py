@@ -41,7 +41,8 @@ from mutual.api.routes import (
 from mutual.core.permissions import MATRIX
 from mutual.settings import Settings
 from mutual.usecases.access import Authenticator
-from mutual.usecases.runtime import Runtime, open_runtime
+from mutual.usecases.runtime import Runtime
+from mutual.usecases.startup import open_runtime
 
 API_PREFIX = "/api/v1"
 

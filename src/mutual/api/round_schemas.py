@@ -9,7 +9,8 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StrictInt, StringConstraints
 
 from mutual.api.schemas import SignatureIn, Signatures, _In, _Out
-from mutual.core.rounds import Phase, Stance
+from mutual.core.round_documents import Stance
+from mutual.core.round_state import Phase
 from mutual.core.tally import Rule
 
 Cents = Annotated[StrictInt, Field(ge=0, le=10**12)]

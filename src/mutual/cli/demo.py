@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from mutual.settings import Settings
 from mutual.usecases.demo import load_demo_territory
-from mutual.usecases.runtime import open_runtime
+from mutual.usecases.startup import open_runtime
 
 
 async def load_demo(settings: Settings) -> str:

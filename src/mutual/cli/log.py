@@ -9,7 +9,7 @@ from typing import TextIO
 from mutual.settings import Settings
 from mutual.usecases.export import export_lines
 from mutual.usecases.log import sign_checkpoint
-from mutual.usecases.runtime import open_runtime
+from mutual.usecases.startup import open_runtime
 
 
 def _quiet(settings: Settings) -> Settings:

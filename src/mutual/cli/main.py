@@ -275,7 +275,7 @@ def token_create(
 
     from mutual.core.ids import PrincipalId
     from mutual.usecases.access import issue_token
-    from mutual.usecases.runtime import open_runtime
+    from mutual.usecases.startup import open_runtime
 
     async def run() -> str:
         async with open_runtime(lazy.get()) as rt:

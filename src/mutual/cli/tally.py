@@ -22,7 +22,7 @@ import click
 
 from mutual.cli.signature_pool import default_jobs
 from mutual.cli.verify import _log_key, run_verifier
-from mutual.core import rounds
+from mutual.core import round_outcomes
 from mutual.core.pabulib import (
     PbFile,
     PbFormatError,
@@ -31,7 +31,11 @@ from mutual.core.pabulib import (
     pb_from_tally_input,
     tally_input,
 )
-from mutual.core.rounds import Phase, RoundError, RoundState
+from mutual.core.round_documents import lines_document
+from mutual.core.round_entries import Kind, RoundError, parse_entry_payload, timestamp
+from mutual.core.round_outcomes import ballot_outcome, consent_outcome, decision_sha256
+from mutual.core.round_state import Phase, RoundState
+from mutual.core.rounds import apply_entry
 from mutual.core.tally import Rule, TallyError, TallyInput, TallyProject, tally
 from mutual.core.verify import Finding, Verifier
 
@@ -131,7 +135,7 @@ class RoundLines:
         if not isinstance(round_id, str):
             return
         self.round_of_line[line_no] = round_id
-        if is_step and payload.get("kind") == rounds.Kind.BALLOT_CLOSED.value:
+        if is_step and payload.get("kind") == Kind.BALLOT_CLOSED.value:
             self.closes.setdefault(round_id, []).append(payload)
 
     def lines_of(self, round_id: UUID) -> set[int]:
@@ -178,7 +182,7 @@ def describe(state: RoundState) -> list[str]:
             )
     if state.phase is Phase.BALLOT:
         out.append(
-            f"ballot open until {rounds.timestamp(config.ballot_close)}: "
+            f"ballot open until {timestamp(config.ballot_close)}: "
             f"{len(state.ballots)} ballots cast, hidden until it closes"
         )
     if state.decision_sha256 is not None:
@@ -194,12 +198,12 @@ def recount(state: RoundState) -> tuple[list[str], list[str]]:
     differs: list[str] = []
     if state.consent is not None:
         done.append(f"the consent outcome from {len(state.stances)} stances")
-        if rounds.consent_outcome(state).document() != state.consent.document():
+        if consent_outcome(state).document() != state.consent.document():
             differs.append("the consent outcome does not follow from the stances")
     closed = state.consent is not None and state.consent.result == "ballot"
     if closed and state.phase in BALLOT_CLOSED:
         try:
-            body, _ = rounds.ballot_outcome(state, state.reveals)
+            body, _ = ballot_outcome(state, state.reveals)
         except RoundError as exc:
             differs.append(f"the revealed ballots cannot be tallied: {exc.detail}")
         else:
@@ -207,13 +211,11 @@ def recount(state: RoundState) -> tuple[list[str], list[str]]:
             done.append(f"the tally of {len(state.reveals)} revealed ballots: {again}")
             if again != state.tally_sha256:
                 differs.append(f"tally_sha256: stated {state.tally_sha256}, recomputed {again}")
-            stated = (
-                None if state.phase is Phase.UNDECIDED else rounds.lines_document(state.decision)
-            )
+            stated = None if state.phase is Phase.UNDECIDED else lines_document(state.decision)
             if body["decision"] != stated:
                 differs.append(f"decision: stated {stated}, recomputed {body['decision']}")
     if state.decision_sha256 is not None:
-        again = rounds.decision_sha256(state.round_id, state.decision, state.tally_sha256)
+        again = decision_sha256(state.round_id, state.decision, state.tally_sha256)
         done.append(f"decision_sha256 {again}")
         if again != state.decision_sha256:
             differs.append(f"decision_sha256: stated {state.decision_sha256}, recomputed {again}")
@@ -228,7 +230,7 @@ def refused_close(
     if state.phase is not Phase.BALLOT or not published:
         return None
     try:
-        rounds.apply_entry(state, rounds.parse_entry_payload(origin, published[-1]))
+        apply_entry(state, parse_entry_payload(origin, published[-1]))
     except RoundError as exc:
         return (
             "the export's ballot close does not follow from the ballots: "
@@ -241,7 +243,7 @@ def money_side(state: RoundState) -> PbFile:
     """The ballot's euros as a Pabulib file: projects asking euros at their asks, every
     revealed ballot (empty when it approved hours only), the euros left; hours, minimums
     and conflicts of interest are not in the format."""
-    data = rounds.tally_input(state, state.reveals)
+    data = round_outcomes.tally_input(state, state.reveals)
     projects = tuple(TallyProject(p.project_id, p.cost_eur, 0) for p in data.projects if p.cost_eur)
     euros = {p.project_id for p in projects}
     money = TallyInput(

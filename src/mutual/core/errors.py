@@ -1,7 +1,7 @@
 """Typed ledger errors, each with a stable snake_case ``code`` and the ``field`` at fault.
 
-    LedgerError
-     ├── InvalidTransaction           the request itself is wrong, whatever the ledger holds
+    LedgerError                       ledger_error
+     ├── InvalidTransaction           invalid_transaction
      │    ├── InvalidUnit             invalid_unit
      │    ├── InvalidBounds           invalid_bounds
      │    ├── AmountZero              amount_zero
@@ -15,7 +15,7 @@
      ├── AccountNotFound              account_not_found
      ├── UnitMismatch                 unit_mismatch
      ├── NotAuthorised                not_authorised
-     ├── SignatureError               (never stored for replay: re-sign and resend)
+     ├── SignatureError               signature_error
      │    ├── MalformedSignature      malformed_signature
      │    ├── UnknownKey              unknown_key
      │    ├── InvalidSignature        invalid_signature
@@ -31,11 +31,71 @@
      ├── AlreadyReversed              already_reversed
      ├── ExceedsBalanceMin            exceeds_balance_min
      ├── ExceedsBalanceMax            exceeds_balance_max
-     └── IdempotencyKeyReused         idempotency_key_reused
+     ├── IdempotencyKeyReused         idempotency_key_reused
+     ├── ReservedId                   reserved_id
+     ├── KindRuleBroken               kind_rule_broken
+     │    ├── InvalidExchange        invalid_exchange
+     │    ├── InvalidCommonsGift     invalid_commons_gift
+     │    ├── InvalidPledge          invalid_pledge
+     │    ├── InvalidAllocation      invalid_allocation
+     │    ├── InvalidDelivery        invalid_delivery
+     │    ├── InvalidRelease         invalid_release
+     │    ├── InvalidContribution    invalid_contribution
+     │    ├── InvalidDeposit         invalid_deposit
+     │    ├── InvalidRepayment       invalid_repayment
+     │    ├── InvalidGrant           invalid_grant
+     │    ├── InvalidDisbursement    invalid_disbursement
+     │    ├── InvalidGoodDeposit     invalid_good_deposit
+     │    ├── InvalidLoan            invalid_loan
+     │    ├── InvalidReturn          invalid_return
+     │    ├── InvalidGive            invalid_give
+     │    ├── InvalidGoodTransfer    invalid_good_transfer
+     │    └── ExecutionMismatch      execution_mismatch
+     ├── InvalidQuarter               invalid_quarter           core.quarters
+     ├── ProposalNotYours             proposal_not_yours        core.timebank
+     ├── ProposalNotPending           proposal_not_pending      core.timebank
+     ├── ProposalExpired              proposal_expired          core.timebank
+     ├── InvalidDuration              invalid_duration          core.timebank
+     ├── SelfExchange                 self_exchange             core.timebank
+     ├── LoanLimitReached             loan_limit_reached        core.goods
+     ├── NotBorrowed                  not_borrowed              core.goods
+     ├── PledgeError                  pledge_error              core.pledges
+     │    ├── QuarterEnded            quarter_ended
+     │    ├── QuarterNotEnded         quarter_not_ended
+     │    ├── ExceedsAllocation       exceeds_allocation
+     │    ├── ExceedsHeld             exceeds_held
+     │    └── NothingToRelease        nothing_to_release
+     ├── FundError                    fund_error                core.fund
+     │    ├── NotADeposit             not_a_deposit
+     │    ├── ExceedsOwed             exceeds_owed
+     │    └── ExceedsAvailable        exceeds_available
+     └── RoundError                   invalid_round             core.round_entries
+          ├── RoundExists             round_exists              core.round_state
+          ├── RoundMoved              round_moved
+          ├── WrongPhase              round_phase
+          ├── NotOnRoll               not_on_roll
+          ├── DeadlinePassed          deadline_passed
+          ├── ManifestChanged         manifest_changed
+          ├── Infeasible              infeasible_allocation
+          ├── AmendmentsExhausted     amendments_exhausted
+          └── OutcomeMismatch         round_outcome_mismatch
+
+An error defined outside this module names its module on the right; the errors after
+it in its subtree (its children, its later siblings) live there too, until one names
+another. ``InvalidTransaction``: the request itself
+is wrong, whatever the ledger holds. ``SignatureError`` is about who signed, not about
+the payload: it is never stored for replay (re-sign and resend). The tree is complete:
+``tests/test_error_tree.py`` fails when an error of ``mutual.core`` is missing from it,
+with its code or under its parent.
+
+``ReservedId``, like ``SignatureError``, is never stored for replay: the id stays free
+for the derivation it belongs to. ``KindRuleBroken``: the transaction's accounts or
+references are not what its kind means (``core.kinds``).
 
 When several apply, the first in this order wins (the rules run in this order):
-shape of the transaction, signatures over the payload, accounts and units, authority
-(keys valid at this log index and signed by whom the rule requires), reversal, bounds.
+shape of the transaction, signatures over the payload, an id in the derived namespace,
+accounts and units, authority (keys valid at this log index and signed by whom the
+rule requires), reversal, the kind's rule, bounds.
 Only ``api/problems.py`` knows which HTTP status each code gets.
 """
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from mutual.core.entries import EntryType
 from mutual.core.registry import KeyAction
-from mutual.core.rounds import Kind
+from mutual.core.round_entries import Kind
 from mutual.core.transactions import TransactionKind
 
 # Entries whose payload does not say more than their type: one event type each.

@@ -32,15 +32,10 @@ from mutual.core.errors import AccountExists
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.ledger import Applied, apply_transaction
 from mutual.core.registry import KeyEffect, KeyEvent, Registry, apply_key_effect, apply_key_event
-from mutual.core.rounds import (
-    Kind,
-    RoundEntry,
-    RoundState,
-    WrongPhase,
-    check_sequence,
-    start,
-)
+from mutual.core.round_entries import Kind, RoundEntry
+from mutual.core.round_state import RoundState, WrongPhase
 from mutual.core.rounds import apply_entry as apply_round_entry
+from mutual.core.rounds import check_sequence, start
 from mutual.core.signing import Signature
 from mutual.core.transactions import Posting, Transaction
 

@@ -58,7 +58,7 @@ from mutual.core.ids import AccountId, TransactionId
 from mutual.core.pledges import QuarterEnded, QuarterNotEnded
 from mutual.core.quarters import InvalidQuarter, Quarter, parse_quarter
 from mutual.core.roles import AccountRole, RoleName
-from mutual.core.rounds import Phase, RoundState
+from mutual.core.round_state import Phase, RoundState
 from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import EUR, PLEDGE, TIME
 

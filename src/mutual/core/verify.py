@@ -60,7 +60,8 @@ from mutual.core.notes import (
     verify_cosignature,
 )
 from mutual.core.registry import Registry
-from mutual.core.rounds import Kind, RoundError, RoundState, parse_entry_payload
+from mutual.core.round_entries import Kind, RoundError, parse_entry_payload
+from mutual.core.round_state import RoundState
 from mutual.core.signing import (
     INVALID_SIGNATURE_DETAIL,
     Domain,

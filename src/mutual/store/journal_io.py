@@ -20,7 +20,8 @@ from mutual.core.merkle import NodeKey
 from mutual.core.registry import Capacity, KeyRecord, Registry
 from mutual.core.roles import DEPOSITS_SCOPE, parse_role
 from mutual.core.roles import loans_scope as loans_scope_of
-from mutual.core.rounds import Kind, RoundState
+from mutual.core.round_entries import Kind
+from mutual.core.round_state import RoundState
 from mutual.core.rounds import fold as fold_round
 from mutual.core.signing import KeyId
 from mutual.core.transactions import Posting, TransactionKind

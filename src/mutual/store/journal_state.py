@@ -32,7 +32,7 @@ from mutual.core.fold import (
 from mutual.core.ids import AccountId, PrincipalId
 from mutual.core.ledger import Applied
 from mutual.core.registry import KeyEffect, KeyEvent
-from mutual.core.rounds import RoundEntry
+from mutual.core.round_entries import RoundEntry
 from mutual.core.signing import Signature
 from mutual.core.transactions import Transaction
 from mutual.store.outcomes import (

@@ -18,7 +18,7 @@ from mutual.core.bounds import BoundsChange
 from mutual.core.errors import LedgerError, error_from_code
 from mutual.core.ledger import Applied
 from mutual.core.registry import KeyEffect, KeyEvent
-from mutual.core.rounds import RoundEntry
+from mutual.core.round_entries import RoundEntry
 from mutual.core.signing import b64encode
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import Column, String, Table, Text, Uuid, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.entries import parse_entry
-from mutual.core.rounds import Kind, RoundEntry, parse_entry_payload
+from mutual.core.round_entries import Kind, RoundEntry, parse_entry_payload
 from mutual.store.tables import UTCDateTime, log_entries, metadata, round_entries
 
 round_texts = Table(

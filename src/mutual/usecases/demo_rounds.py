@@ -26,7 +26,8 @@ from mutual.core.derived import named_client_id
 from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
 from mutual.core.quarters import Quarter, quarter_of
-from mutual.core.rounds import Line, RoundConfig, RoundState, Stance
+from mutual.core.round_documents import Line, RoundConfig, Stance
+from mutual.core.round_state import RoundState
 from mutual.core.signing import Domain
 from mutual.core.tally import Rule
 from mutual.usecases import rounds
@@ -167,8 +168,8 @@ async def _until_ballot(
 def _within_budgets(planned: Sequence[Line], state: RoundState) -> list[Line]:
     """The planned lines the snapshot's budgets hold, in order. A reload in a later
     quarter meets a fund the earlier loads' rounds drew on, and other pledges."""
-    assert state.manifest is not None
-    eur, hours = state.manifest.budget_eur, state.manifest.budget_hours
+    manifest = state.require_manifest()
+    eur, hours = manifest.budget_eur, manifest.budget_hours
     kept = []
     for line in planned:
         if line.eur <= eur and line.hours <= hours:

@@ -20,11 +20,30 @@ from uuid import UUID
 from mutual.core import derived
 from mutual.core import fund as fund_core
 from mutual.core import pledges as pledge_core
-from mutual.core import rounds as core
 from mutual.core.authority import Principal, Role
 from mutual.core.entries import EntryType, signed_log_entry
 from mutual.core.ids import AccountId, TransactionId
-from mutual.core.rounds import Kind, Line, RoundEntry, RoundState
+from mutual.core.round_documents import Line, Manifest, Stance, Submission, lines_document
+from mutual.core.round_entries import (
+    ACTS,
+    Kind,
+    RoundEntry,
+    ballot_commitment,
+    entry_payload,
+    parse_timestamp,
+    timestamp,
+)
+from mutual.core.round_outcomes import ballot_outcome, check_approvals, consent_outcome
+from mutual.core.round_state import (
+    DeadlinePassed,
+    NotOnRoll,
+    Phase,
+    Reveal,
+    RoundMoved,
+    RoundState,
+    WrongPhase,
+)
+from mutual.core.rounds import apply_entry, require_phase, start
 from mutual.core.signing import Domain, Signature, b64encode, canonical, check_signatures
 from mutual.core.tally_result import TallyResult
 from mutual.core.transactions import Posting, Transaction, TransactionKind, transaction_payload
@@ -68,9 +87,9 @@ async def load(rt: Runtime, round_id: UUID) -> RoundState:
         entries = await store.entries_of(conn, rt.log.origin, round_id, after=after)
     if cached is None and not entries:
         raise NotFound("no such round", field="round_id")
-    state = core.start(entries[0][1]) if cached is None else cached[1]
+    state = start(entries[0][1]) if cached is None else cached[1]
     for _, entry in entries[1:] if cached is None else entries:
-        state = core.apply_entry(state, entry)
+        state = apply_entry(state, entry)
     if entries:
         rt.rounds[round_id] = (entries[-1][0], state)
     return state
@@ -101,7 +120,7 @@ async def list_rounds(rt: Runtime) -> list[RoundState]:
 
 
 def _log_write(rt: Runtime, entry: RoundEntry) -> RoundWrite:
-    payload = core.entry_payload(rt.log.origin, entry)
+    payload = entry_payload(rt.log.origin, entry)
     log_entry, digest = rt.log.sign_entry(Domain.ROUND, EntryType.ROUND, payload)
     return RoundWrite(entry, EntryType.ROUND, (), digest, log_entry)
 
@@ -132,7 +151,7 @@ async def _step(
     eid = entry_id or new_id()
     for attempt in range(RETRIES):
         state = await load(rt, round_id)
-        core.require_phase(state, kind)
+        require_phase(state, kind)
         body, with_it = await compose(state)
         entry = RoundEntry(
             eid,
@@ -140,18 +159,18 @@ async def _step(
             kind,
             caller.id,
             state.head,
-            None if kind in core.ACTS else state.acts,
+            None if kind in ACTS else state.acts,
             rt.clock(),
             body,
         )
-        after = core.apply_entry(state, entry)
+        after = apply_entry(state, entry)
         outcomes = await rt.journal.submit(
             [*with_it, _log_write(rt, entry)], atomic=True, recorded_at=rt.clock()
         )
         refused = next((o for o in outcomes if not o.accepted), None)
         if refused is None:
             return after
-        if refused.body["code"] != core.RoundMoved.code or attempt == RETRIES - 1:
+        if refused.body["code"] != RoundMoved.code or attempt == RETRIES - 1:
             raise_refusal(outcomes)
     raise AssertionError("unreachable")
 
@@ -169,7 +188,7 @@ async def create_round(
         if await store.entry_index(conn, rid) is not None:
             return await load(rt, rid)
     entry = RoundEntry(rid, rid, Kind.DRAFT, caller.id, None, 0, rt.clock(), dict(config))
-    state = core.start(entry)
+    state = start(entry)
     for other in await list_rounds(rt):
         if other.config.label == state.config.label:
             raise InvalidRequest("another round has this label", field="label")
@@ -201,7 +220,7 @@ async def submit_project(
         raise NotFound("no such project", field="project_id")
     if not (is_coordinator(caller) or caller.id == project.lead_id):
         raise Forbidden("the project's lead or a coordinator submits it")
-    submission = core.Submission(
+    submission = Submission(
         project.id,
         project.group_name,
         project.lead_id,
@@ -230,7 +249,7 @@ async def snapshot(
             active = await member_store.list_members(conn, status="active", after=None, limit=10**6)
             held = await pledge_store.held_balances(conn, state.config.quarter)
         checkpoint = await sign_checkpoint(rt)
-        manifest = core.Manifest(
+        manifest = Manifest(
             tuple(sorted(UUID(str(m.id)) for m in active)),
             max(0, await available_now(rt)),
             sum(n for n in held.values() if n > 0),
@@ -250,7 +269,7 @@ async def propose(
     require_facilitator(caller)
 
     async def compose(state: RoundState) -> tuple[Mapping[str, Any], Sequence[WriteRequest]]:
-        return {"version": state.version + 1, "lines": core.lines_document(lines)}, ()
+        return {"version": state.version + 1, "lines": lines_document(lines)}, ()
 
     return await _step(rt, caller, round_id, Kind.PROPOSAL, compose, entry_id=entry_id)
 
@@ -263,7 +282,7 @@ async def take_stance(
     rt: Runtime,
     caller: Principal,
     round_id: UUID,
-    stance: core.Stance,
+    stance: Stance,
     target: tuple[str, UUID] | None,
     reason: str | None,
     *,
@@ -302,10 +321,9 @@ async def close_consent(
     require_facilitator(caller)
 
     async def compose(state: RoundState) -> tuple[Mapping[str, Any], Sequence[WriteRequest]]:
-        assert state.manifest is not None
-        everyone = len(state.stances) == len(state.manifest.voters)
+        everyone = len(state.stances) == len(state.require_manifest().voters)
         _closable(state.config.consent_close, rt.clock(), everyone, "consent poll")
-        return core.consent_outcome(state).document(), ()
+        return consent_outcome(state).document(), ()
 
     return await _step(rt, caller, round_id, Kind.CONSENT_CLOSED, compose, entry_id=entry_id)
 
@@ -343,21 +361,20 @@ async def cast_ballot(
     if index is not None:
         return await _receipt(rt, ballot_id)
     state = await load(rt, round_id)
-    if state.phase is not core.Phase.BALLOT:
-        raise core.WrongPhase(f"the round is {state.phase.value}, not voting", field="round_id")
-    assert state.manifest is not None
+    if state.phase is not Phase.BALLOT:
+        raise WrongPhase(f"the round is {state.phase.value}, not voting", field="round_id")
     choice = sorted(str(p) for p in approvals)
-    core.check_approvals(state, choice)
+    check_approvals(state, choice)
     now = rt.clock()
     if now > state.config.ballot_close:
-        raise core.DeadlinePassed("the ballot has closed", field="at")
+        raise DeadlinePassed("the ballot has closed", field="at")
     if voter_id not in state.roll:
-        raise core.NotOnRoll("not on this round's voter roll", field="voter")
+        raise NotOnRoll("not on this round's voter roll", field="voter")
     if kept is None or kept["approvals"] != choice or kept["after"] != str(state.head):
         kept = {
             "approvals": choice,
             "salt": b64encode(os.urandom(16)),
-            "at": core.timestamp(now),
+            "at": timestamp(now),
             "after": str(state.head),
         }
         async with rt.db.writing() as conn:
@@ -369,14 +386,14 @@ async def cast_ballot(
         voter_id,
         state.head,
         None,
-        core.parse_timestamp(kept["at"], "at"),
+        parse_timestamp(kept["at"], "at"),
         {
             "manifest_sha256": state.manifest_sha256,
-            "choice_sha256": core.ballot_commitment(choice, kept["salt"]),
+            "choice_sha256": ballot_commitment(choice, kept["salt"]),
         },
     )
-    core.apply_entry(state, entry)
-    payload = core.entry_payload(rt.log.origin, entry)
+    apply_entry(state, entry)
+    payload = entry_payload(rt.log.origin, entry)
     if not signatures:
         raise Unsigned(payload, domain=Domain.BALLOT.value.decode().strip())
     body = canonical(payload)
@@ -408,24 +425,21 @@ async def close_ballot(
     require_facilitator(caller)
 
     async def compose(state: RoundState) -> tuple[Mapping[str, Any], Sequence[WriteRequest]]:
-        assert state.manifest is not None
-        everyone = len(state.ballots) == len(state.manifest.voters)
+        everyone = len(state.ballots) == len(state.require_manifest().voters)
         _closable(state.config.ballot_close, rt.clock(), everyone, "ballot")
         reveals = await _reveals(rt, state)
-        body, _ = core.ballot_outcome(state, reveals)
+        body, _ = ballot_outcome(state, reveals)
         return body, ()
 
     return await _step(rt, caller, round_id, Kind.BALLOT_CLOSED, compose, entry_id=entry_id)
 
 
-async def _reveals(rt: Runtime, state: RoundState) -> list[core.Reveal]:
+async def _reveals(rt: Runtime, state: RoundState) -> list[Reveal]:
     counted = {ballot_id: voter for voter, (ballot_id, _) in state.ballots.items()}
     async with rt.db.reading() as conn:
         found = await store.texts(conn, counted)
     return [
-        core.Reveal(
-            ballot_id, voter, tuple(found[ballot_id]["approvals"]), found[ballot_id]["salt"]
-        )
+        Reveal(ballot_id, voter, tuple(found[ballot_id]["approvals"]), found[ballot_id]["salt"])
         for ballot_id, voter in counted.items()
     ]
 
@@ -435,7 +449,7 @@ def tally_of(state: RoundState) -> TallyResult | None:
     the round needed no ballot or failed its quorum)."""
     if state.consent is None or state.consent.result != "ballot" or not state.reveals:
         return None
-    _, result = core.ballot_outcome(state, state.reveals)
+    _, result = ballot_outcome(state, state.reveals)
     return result
 
 
@@ -454,9 +468,9 @@ def execution_ids(state: RoundState) -> tuple[TransactionId, TransactionId]:
 async def _execution(
     rt: Runtime, caller: Principal, state: RoundState
 ) -> tuple[list[Transaction], list[Any], list[pledge_core.PledgeAccount]]:
-    assert state.decision_sha256 is not None
+    decision_digest = state.require_decision_sha256()
     eur_id, hours_id = execution_ids(state)
-    refs = {"round": str(state.round_id), "decision": state.decision_sha256}
+    refs = {"round": str(state.round_id), "decision": decision_digest}
     txs: list[Transaction] = []
     openings: list[Any] = []
     named: list[pledge_core.PledgeAccount] = []
@@ -488,7 +502,7 @@ async def _execution(
             quarter,
             pledge_core.distribute(held, hour_lines),
             initiator=caller.id,
-            decision=state.decision_sha256,
+            decision=decision_digest,
             today=None,
         )
         tx = flow.transaction
@@ -514,10 +528,10 @@ async def execute(
     if not (caller.has(Role.OPERATOR) or _facilitates(caller)):
         raise Forbidden("the facilitator or an operator executes a round")
     state = await load(rt, round_id)
-    if state.phase is core.Phase.EXECUTED:
+    if state.phase is Phase.EXECUTED:
         return state
-    if state.phase is not core.Phase.DECIDED:
-        raise core.WrongPhase(f"the round is {state.phase.value}, not decided", field="round_id")
+    if state.phase is not Phase.DECIDED:
+        raise WrongPhase(f"the round is {state.phase.value}, not decided", field="round_id")
     txs, openings, named = await _execution(rt, caller, state)
     payloads = [transaction_payload(rt.log.origin, tx) for tx in txs]
     if txs and not signatures:

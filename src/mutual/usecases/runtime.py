@@ -1,25 +1,25 @@
-"""What every use case needs: settings, the database, the journal, the log key and a clock."""
+"""What every use case needs: settings, the database, the journal, the log key and a clock.
+
+Every use case module imports this one, so it imports none of them: opening a runtime
+(which starts the checkpoint timer of ``usecases.log``) is ``usecases.startup``'s.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
 
-from mutual.core.rounds import RoundState
+from mutual.core.round_state import RoundState
 from mutual.core.signing import KeyId
 from mutual.settings import Settings
-from mutual.store.database import Database, open_database
-from mutual.store.journal import Journal, LogContext
-from mutual.store.migrate import upgrade_database
-from mutual.usecases.log_key import LogSigner, load_log_signer
+from mutual.store.database import Database
+from mutual.store.journal import Journal
+from mutual.usecases.log_key import LogSigner
 
 
 def utc_now() -> datetime:
@@ -51,41 +51,3 @@ class Runtime:
     # would need the check inside the journal's fold; the fund's balance_min 0 holds anyway.
     # Each round's folded state and the log index it reached (``usecases.rounds.load``).
     rounds: dict[UUID, tuple[int, RoundState]] = field(default_factory=dict)
-
-
-@asynccontextmanager
-async def open_runtime(settings: Settings, *, migrate: bool = True) -> AsyncIterator[Runtime]:
-    """Open the database (migrated to the newest schema) and start the journal's writer."""
-    db = open_database(settings)
-    try:
-        if migrate:
-            await upgrade_database(db)
-        signer = load_log_signer(settings)
-        journal = Journal(
-            db,
-            LogContext(signer.origin, signer.public_key),
-            batching=settings.writer_batching,
-            batch_max=settings.writer_batch_max,
-            timeout=settings.db_timeout_seconds,
-        )
-        await journal.start()
-        runtime = Runtime(settings, db, journal, signer)
-        timer: asyncio.Task[None] | None = None
-        if settings.checkpoint_interval_seconds > 0:
-            from mutual.usecases.log import checkpoint_timer
-
-            timer = asyncio.create_task(
-                checkpoint_timer(runtime, settings.checkpoint_interval_seconds),
-                name="mutual-checkpoint-timer",
-            )
-        try:
-            yield runtime
-        finally:
-            if timer is not None:
-                timer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await timer
-            await journal.stop()
-            runtime.verifiers.shutdown(wait=True)
-    finally:
-        await db.dispose()

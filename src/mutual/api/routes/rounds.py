@@ -38,8 +38,9 @@ from mutual.api.round_schemas import (
     TargetIn,
 )
 from mutual.api.routes.transactions import to_signatures
-from mutual.core import rounds as core
-from mutual.core.rounds import Line, RoundState
+from mutual.core.round_documents import Line
+from mutual.core.round_entries import timestamp
+from mutual.core.round_state import RoundState
 from mutual.core.tally import Rule
 from mutual.core.tally_result import transcript_document
 from mutual.usecases import rounds as usecase
@@ -169,9 +170,9 @@ async def create_round(
         "seed": data.seed or os.urandom(32).hex(),
         "share_step": step,
         "quorum": data.quorum,
-        "proposals_close": core.timestamp(data.proposals_close),
-        "consent_close": core.timestamp(data.consent_close),
-        "ballot_close": core.timestamp(data.ballot_close),
+        "proposals_close": timestamp(data.proposals_close),
+        "consent_close": timestamp(data.consent_close),
+        "ballot_close": timestamp(data.ballot_close),
         "max_amendments": data.max_amendments,
         "approvals_min": data.approvals_min,
         "approvals_max": data.approvals_max,
