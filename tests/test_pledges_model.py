@@ -124,7 +124,7 @@ class PledgeMachine(LedgerMachine):
                     OPERATOR,
                     tx_id=tx_id,
                     quarter=str(quarter),
-                    decision="",
+                    decision="CCG n°1",
                     lines=[line],
                     signatures=sigs,
                 ),

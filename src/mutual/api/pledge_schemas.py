@@ -36,9 +36,9 @@ class AllocationLineIn(_In):
 class AllocationIn(_In):
     id: UUID | None = Field(default=None, description="The transaction's id: choose it.")
     quarter: QuarterCode
-    decision: Annotated[str, StringConstraints(max_length=200)] = Field(
-        default="",
-        description="Reference of the coordination group's decision (signed: no names).",
+    decision: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="Reference of the coordination group's decision (signed: no names); "
+        "an allocation is made only by a recorded decision.",
     )
     lines: Annotated[list[AllocationLineIn], Field(min_length=1, max_length=1000)]
     signatures: Signatures = Field(default_factory=list, description=SIGN_FIRST)

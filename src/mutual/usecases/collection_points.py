@@ -21,7 +21,7 @@ from mutual.store.outcomes import raise_refusal
 from mutual.usecases.errors import InvalidRequest, NotFound
 from mutual.usecases.keys import vouched_write
 from mutual.usecases.members import active_member, require_coordinator
-from mutual.usecases.runtime import Runtime, new_id
+from mutual.usecases.runtime import Runtime, chosen_id, new_id
 
 # -- catalogue ---------------------------------------------------------------------------
 
@@ -110,7 +110,7 @@ async def create_point(
     """Appoint the keepers custodians of a new point, in one atomic ledger write."""
     require_coordinator(caller)
     chosen = await _check_keepers(rt, keepers)
-    pid = point_id or new_id()
+    pid = chosen_id(point_id)
     async with rt.db.reading() as conn:
         existing = await store.get_point(conn, pid)
     if existing is not None:

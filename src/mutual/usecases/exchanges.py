@@ -32,7 +32,7 @@ from mutual.store import timebank as store
 from mutual.store.outcomes import Outcome
 from mutual.usecases.errors import IdempotencyKeyMismatch, InvalidRequest, NotFound
 from mutual.usecases.members import active_member, is_coordinator, oversees
-from mutual.usecases.runtime import Runtime, new_id
+from mutual.usecases.runtime import Runtime, chosen_id
 from mutual.usecases.transactions import SignedTransaction, record_transactions
 
 
@@ -65,7 +65,7 @@ async def propose(
     assert mine.account_id is not None
     assert theirs.account_id is not None
     proposal = Proposal(
-        TransactionId(proposal_id or new_id()),
+        TransactionId(chosen_id(proposal_id)),
         provider.id,
         PrincipalId(receiver),
         mine.account_id,

@@ -33,7 +33,7 @@ from mutual.store.projects import ProjectRecord
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
 from mutual.usecases.flows import Composed, record_composed
 from mutual.usecases.members import active_member, is_coordinator, oversees, require_coordinator
-from mutual.usecases.runtime import Runtime, new_id
+from mutual.usecases.runtime import Runtime, chosen_id
 
 # --- Partners ----------------------------------------------------------------------
 
@@ -56,7 +56,7 @@ async def create_partner(
     else:
         if not await principal_exists(rt.db, new.principal_id):
             raise NotFound("no such principal", field="principal_id")
-    pid = partner_id or new_id()
+    pid = chosen_id(partner_id)
     async with rt.db.writing() as conn:
         existing = await store.get_partner(conn, pid)
         if existing is None:
@@ -150,7 +150,7 @@ async def record_contribution(
         raise Forbidden("only the partner or a coordinator records its contributions")
     if new.kind is ContributionKind.GIFT and new.repayment_due is not None:
         raise InvalidRequest("a gift is not repaid", field="repayment_due")
-    cid = TransactionId(tx_id or new_id())
+    cid = TransactionId(chosen_id(tx_id))
     kind, principal_id = PartnerKind(partner.kind), PrincipalId(partner.principal_id)
     tx = core.contribution_transaction(
         cid, caller.id, partner.id, new.kind, new.amount, new.repayment_due
@@ -206,7 +206,7 @@ async def record_repayment(
     record = await _contribution(rt, contribution_id)
     if record.kind != ContributionKind.DEPOSIT:
         raise core.NotADeposit("a gift belongs to the fund and is not repaid", field="id")
-    rid = TransactionId(tx_id or new_id())
+    rid = TransactionId(chosen_id(tx_id))
     tx = core.repayment_transaction(rid, caller.id, record.id, amount)
     # Within what is owed and, early, within what is available: the ledger's fold decides
     # (core.kinds), under the writer's lock, so two processes cannot both take the same.
@@ -234,7 +234,7 @@ async def record_grant(
     available balance (an operator's key signs)."""
     require_coordinator(caller)
     project = await _project(rt, project_id, "project_id")
-    gid = TransactionId(tx_id or new_id())
+    gid = TransactionId(chosen_id(tx_id))
     tx = core.grant_transaction(gid, caller.id, project.id, AccountId(project.eur_account), amount)
     # Within the available balance: decided by the ledger's fold under the writer's lock.
     outcome = await record_composed(rt, caller, Composed(tx), signatures)
@@ -273,7 +273,7 @@ async def record_disbursement(
     project = await _project(rt, project_id, "id")
     if not (is_coordinator(caller) or caller.id == project.lead_id):
         raise Forbidden("only the project's lead or a coordinator records its disbursements")
-    did = TransactionId(tx_id or new_id())
+    did = TransactionId(chosen_id(tx_id))
     tx = core.disbursement_transaction(
         did, caller.id, project.id, AccountId(project.eur_account), new.amount
     )

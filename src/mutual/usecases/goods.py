@@ -29,7 +29,7 @@ from mutual.usecases.collection_points import point_record, read_kind, unit_of
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
 from mutual.usecases.flows import Composed, is_recorded, record_composed
 from mutual.usecases.members import active_member, oversees
-from mutual.usecases.runtime import Runtime, new_id
+from mutual.usecases.runtime import Runtime, chosen_id
 
 # -- flows -------------------------------------------------------------------------------
 
@@ -76,7 +76,7 @@ async def deposit(
     if from_member is not None:
         refs["from_member"] = str(from_member)
     tx = transfer_transaction(
-        req.id or new_id(),
+        chosen_id(req.id),
         TransactionKind.GOOD_DEPOSIT,
         unit,
         core.intake_id(point_id, req.kind),
@@ -111,7 +111,7 @@ async def lend(
                 f"the member holds {held} item(s) on loan; at most {limit} at once",
                 field="count",
             )
-    tx_id = req.id or new_id()
+    tx_id = chosen_id(req.id)
     tx = transfer_transaction(
         tx_id,
         TransactionKind.LOAN,
@@ -163,7 +163,7 @@ async def give_back(
         raise core.NotBorrowed(
             f"the loan has {loan.outstanding} item(s) out, not {count}", field="count"
         )
-    tx_id = return_id or new_id()
+    tx_id = chosen_id(return_id)
     tx = transfer_transaction(
         tx_id,
         TransactionKind.RETURN,
@@ -203,7 +203,7 @@ async def transfer(
         raise InvalidRequest("a transfer goes to another collection point", field="to_point")
     unit = unit_of((await read_kind(rt, req.kind, field="kind")).slug, field="kind")
     tx = transfer_transaction(
-        req.id or new_id(),
+        chosen_id(req.id),
         TransactionKind.GOOD_TRANSFER,
         unit,
         core.stock_id(point_id, req.kind),
@@ -234,7 +234,7 @@ async def give(
     refs = {"point": str(point_id)}
     if to_member is not None:
         refs["to_member"] = str(to_member)
-    tx_id = req.id or new_id()
+    tx_id = chosen_id(req.id)
     tx = transfer_transaction(
         tx_id,
         TransactionKind.GIVE,

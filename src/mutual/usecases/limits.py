@@ -27,7 +27,7 @@ from mutual.usecases.members import (
     active_member,
     require_coordinator,
 )
-from mutual.usecases.runtime import Runtime, new_id
+from mutual.usecases.runtime import Runtime, chosen_id
 
 
 def _write(rt: Runtime, change: BoundsChange) -> BoundsWrite:
@@ -63,7 +63,7 @@ async def set_member_limits(
     assert member.account_id is not None  # active members have their account
     account_id = AccountId(member.account_id)
     change = BoundsChange(
-        change_id or new_id(), caller.id, balance_min, balance_max, account_id=account_id
+        chosen_id(change_id), caller.id, balance_min, balance_max, account_id=account_id
     )
     check_change(change)
     [outcome] = await rt.journal.submit([_write(rt, change)], atomic=True, recorded_at=rt.clock())
@@ -87,7 +87,7 @@ async def set_territory_limits(
     how many accounts moved with it. Refused as a whole when a balance would lie outside."""
     require_coordinator(caller)
     default = BoundsChange(
-        change_id or new_id(), caller.id, balance_min, balance_max, default_for=MEMBER_TIME
+        chosen_id(change_id), caller.id, balance_min, balance_max, default_for=MEMBER_TIME
     )
     check_change(default)
     async with rt.db.reading() as conn:

@@ -26,7 +26,7 @@ from mutual.store.projects import ProjectRecord
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
 from mutual.usecases.flows import Composed, is_recorded, record_composed
 from mutual.usecases.members import active_member, is_coordinator, oversees, require_coordinator
-from mutual.usecases.runtime import Runtime, new_id
+from mutual.usecases.runtime import Runtime, chosen_id
 
 
 async def _record(
@@ -62,7 +62,7 @@ async def pledge_hours(
         require_coordinator(caller)
     await active_member(rt, member, field="member_id")
     check_duration(minutes, step=rt.settings.duration_step_minutes)
-    pid = TransactionId(tx_id or new_id())
+    pid = TransactionId(chosen_id(tx_id))
     flow = core.pledge(pid, member, parse_quarter(quarter), minutes, today=await _today(rt, pid))
     return await _record(rt, caller, flow, signatures)
 
@@ -88,7 +88,7 @@ async def allocate(
     an operator key (the decision is the coordination group's)."""
     require_coordinator(caller)
     q = parse_quarter(quarter)
-    aid = TransactionId(tx_id or new_id())
+    aid = TransactionId(chosen_id(tx_id))
     today = await _today(rt, aid)
     step = rt.settings.duration_step_minutes
     async with rt.db.reading() as conn:
@@ -149,7 +149,7 @@ async def deliver(
     q = parse_quarter(quarter)
     check_duration(minutes, step=rt.settings.duration_step_minutes)
     member = PrincipalId(member_id)
-    did = TransactionId(tx_id or new_id())
+    did = TransactionId(chosen_id(tx_id))
     allocated = core.allocated_account(member, project_id, q).account.id
     account = await account_store.get_account(rt.db, allocated)
     remaining = 0 if account is None else account.balance

@@ -28,7 +28,7 @@ from mutual.usecases.errors import InvalidRequest, NotFound
 from mutual.usecases.keys import vouched_write
 from mutual.usecases.members import active_member, require_coordinator
 from mutual.usecases.offers import check_category
-from mutual.usecases.runtime import Runtime, new_id
+from mutual.usecases.runtime import Runtime, chosen_id, new_id
 
 GROUP_KINDS = ("thematic", "resource", "neighbourhood")
 
@@ -69,7 +69,7 @@ async def create_project(
     if new.group_kind not in GROUP_KINDS:
         raise InvalidRequest(f"group kind is one of {', '.join(GROUP_KINDS)}", field="group.kind")
     await active_member(rt, new.lead_id, field="lead")
-    pid = project_id or new_id()
+    pid = chosen_id(project_id)
     async with rt.db.reading() as conn:
         existing = await store.get_project(conn, pid)
     if existing is not None:

@@ -61,7 +61,7 @@ from mutual.usecases.fund import available_now
 from mutual.usecases.keys import public_keys
 from mutual.usecases.log import sign_checkpoint
 from mutual.usecases.members import is_coordinator
-from mutual.usecases.runtime import Runtime, new_id
+from mutual.usecases.runtime import Runtime, chosen_id
 from mutual.usecases.transactions import SignedTransaction, prepare
 
 RETRIES = 4  # a phase step recomposed after round_moved, at most
@@ -148,7 +148,7 @@ async def _step(
     (with any writes that must land with it, atomically) and return the round after it."""
     if await _recorded(rt, entry_id):
         return await load(rt, round_id)
-    eid = entry_id or new_id()
+    eid = chosen_id(entry_id)
     for attempt in range(RETRIES):
         state = await load(rt, round_id)
         require_phase(state, kind)
@@ -183,7 +183,7 @@ async def create_round(
 ) -> RoundState:
     """Draft a round: its label, quarter, rule and parameters, quorum and deadlines."""
     require_facilitator(caller)
-    rid = round_id or new_id()
+    rid = chosen_id(round_id)
     async with rt.db.reading() as conn:
         if await store.entry_index(conn, rid) is not None:
             return await load(rt, rid)
@@ -291,7 +291,7 @@ async def take_stance(
     """A voter's stance on the current proposal; a later stance replaces it."""
     if await _recorded(rt, entry_id):
         return await load(rt, round_id)
-    eid = entry_id or new_id()
+    eid = chosen_id(entry_id)
     if reason is not None:
         async with rt.db.writing() as conn:
             await store.put_text(
@@ -566,7 +566,7 @@ async def cancel(
     """Cancel a round that is not over (a changed manifest means cancelling and
     starting again); its resources stay where they are."""
     require_facilitator(caller)
-    eid = entry_id or new_id()
+    eid = chosen_id(entry_id)
     async with rt.db.writing() as conn:
         await store.put_text(
             conn, eid, round_id, caller.id, "reason", {"reason": reason}, now=rt.clock()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
 
+from mutual.core.derived import check_client_id
 from mutual.core.round_state import RoundState
 from mutual.core.signing import KeyId
 from mutual.settings import Settings
@@ -24,6 +25,13 @@ from mutual.usecases.log_key import LogSigner
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def chosen_id(value: UUID | None, *, field: str = "id") -> UUID:
+    """The id a client chose, never one in the namespace of derived ids (refused
+    ``reserved_id`` before anything is stored), or a new UUIDv7 when it chose none."""
+    check_client_id(value, field=field)
+    return value if value is not None else new_id()
 
 
 def new_id() -> UUID:
