@@ -15,6 +15,7 @@ from mutual.api.routes.web import WEB_DIR
 from tests.browser.conftest import Live
 
 CONTRACT = Path(__file__).resolve().parents[2] / "contracts" / "openapi.json"
+DERIVED_IDS = CONTRACT.with_name("derived-ids.json")
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -50,6 +51,10 @@ def test_the_page_and_its_modules_are_served_without_a_token(
         status, headers, body = fetch(f"{live.url}/app/{path.relative_to(WEB_DIR).as_posix()}")
         assert (status, body) == (200, path.read_bytes()), path
         assert headers["x-content-type-options"] == "nosniff"
+    # The derivations the page recomputes account ids with: the published contract.
+    status, headers, body = fetch(f"{live.url}/app/derived-ids.json")
+    assert (status, json.loads(body)) == (200, json.loads(DERIVED_IDS.read_text()))
+    assert "script-src 'self'" in headers["content-security-policy"]
     status, _, _ = fetch(f"{live.url}/app/../../settings.py")
     assert status == 404
     status, _, _ = fetch(f"{live.url}/api/v1/me")

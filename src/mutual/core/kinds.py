@@ -131,6 +131,7 @@ def _role(ctx: Context, posting: Posting) -> AccountRole | None:
 
 def _require(
     ctx: Context,
+    tx: Transaction,
     posting: Posting,
     name: RoleName,
     error: type[KindRuleBroken],
@@ -138,13 +139,12 @@ def _require(
 ) -> AccountRole:
     role = _role(ctx, posting)
     if role is None or role.name is not name:
-        raise error(f"a {what} is expected here", field=_field(posting, ctx))
+        raise error(f"a {what} is expected here", field=_field(tx, posting))
     return role
 
 
-def _field(posting: Posting, ctx: Context) -> str:
-    del ctx
-    return f"postings[account_id={posting.account_id}]"
+def _field(tx: Transaction, posting: Posting) -> str:
+    return f"postings[{tx.postings.index(posting)}]"
 
 
 def _ref_quarter(tx: Transaction, error: type[KindRuleBroken]) -> Quarter:
@@ -168,8 +168,8 @@ def _only_plain(tx: Transaction, ctx: Context, error: type[KindRuleBroken]) -> N
         if role is not None and not (role.name is RoleName.PROJECT and p.unit == TIME):
             raise error(
                 f"a {tx.kind.value} does not touch the pooling tools' accounts (this one is "
-                f"a {_role(ctx, p).name.value} account)",  # type: ignore[union-attr]
-                field=_field(p, ctx),
+                f"a {role.name.value} account)",
+                field=_field(tx, p),
             )
 
 
@@ -190,8 +190,8 @@ def _commons_gift(tx: Transaction, ctx: Context) -> None:
 def _pledge(tx: Transaction, ctx: Context) -> None:
     debit, credit = _transfer(tx, InvalidPledge)
     quarter = _ref_quarter(tx, InvalidPledge)
-    promise = _require(ctx, debit, RoleName.PROMISE, InvalidPledge, "member's promise")
-    held = _require(ctx, credit, RoleName.HELD, InvalidPledge, "held share")
+    promise = _require(ctx, tx, debit, RoleName.PROMISE, InvalidPledge, "member's promise")
+    held = _require(ctx, tx, credit, RoleName.HELD, InvalidPledge, "held share")
     if (promise.member, promise.quarter) != (held.member, str(quarter)) or (
         held.member,
         held.quarter,
@@ -204,17 +204,32 @@ def _pledge(tx: Transaction, ctx: Context) -> None:
     _open_quarter(quarter, ctx)
 
 
+def _per_member(
+    tx: Transaction,
+    ctx: Context,
+    quarter: Quarter,
+    source: RoleName,
+    target: RoleName,
+    error: type[KindRuleBroken],
+) -> dict[UUID | None, int]:
+    """Per member, what the transaction moves (debits from their ``source`` account,
+    credits to their ``target`` accounts, all of the quarter named): zero for each member
+    when it only moves a member's minutes between their own accounts."""
+    net: dict[UUID | None, int] = {}
+    for p in tx.postings:
+        name = source if p.amount < 0 else target
+        role = _require(ctx, tx, p, name, error, f"{name.value} account")
+        if role.quarter != str(quarter):
+            raise error("every account is of the quarter named", field=_field(tx, p))
+        net[role.member] = net.get(role.member, 0) + p.amount
+    return net
+
+
 def _allocation(tx: Transaction, ctx: Context) -> None:
     quarter = _ref_quarter(tx, InvalidAllocation)
     if not tx.references.get("decision"):
         raise InvalidAllocation("an allocation names its decision", field="references.decision")
-    balance: dict[UUID | None, int] = {}
-    for p in tx.postings:
-        name = RoleName.HELD if p.amount < 0 else RoleName.ALLOCATED
-        role = _require(ctx, p, name, InvalidAllocation, f"{name.value} account")
-        if role.quarter != str(quarter):
-            raise InvalidAllocation("every account is of the quarter named", field=_field(p, ctx))
-        balance[role.member] = balance.get(role.member, 0) + p.amount
+    balance = _per_member(tx, ctx, quarter, RoleName.HELD, RoleName.ALLOCATED, InvalidAllocation)
     if any(balance.values()):
         raise InvalidAllocation(
             "an allocation gives each member's projects exactly what it takes from their "
@@ -228,8 +243,8 @@ def _allocation(tx: Transaction, ctx: Context) -> None:
 def _delivery(tx: Transaction, ctx: Context) -> None:
     debit, credit = _transfer(tx, InvalidDelivery)
     quarter = _ref_quarter(tx, InvalidDelivery)
-    allocated = _require(ctx, debit, RoleName.ALLOCATED, InvalidDelivery, "member's allocation")
-    project = _require(ctx, credit, RoleName.PROJECT, InvalidDelivery, "project's account")
+    allocated = _require(ctx, tx, debit, RoleName.ALLOCATED, InvalidDelivery, "member's allocation")
+    project = _require(ctx, tx, credit, RoleName.PROJECT, InvalidDelivery, "project's account")
     if (
         allocated.project != project.project
         or credit.unit != PLEDGE
@@ -247,20 +262,13 @@ def _release(tx: Transaction, ctx: Context) -> None:
     quarter = _ref_quarter(tx, InvalidRelease)
     if tx.id != derived.release_id(quarter):
         raise InvalidRelease("a quarter's release has the id derived from it", field="id")
-    debits: dict[UUID | None, int] = {}
-    credits: dict[UUID | None, int] = {}
-    for p in tx.postings:
-        name = RoleName.HELD if p.amount < 0 else RoleName.PROMISE
-        role = _require(ctx, p, name, InvalidRelease, f"{name.value} account")
-        if role.quarter != str(quarter):
-            raise InvalidRelease("every account is of the quarter named", field=_field(p, ctx))
-        side = debits if p.amount < 0 else credits
-        side[role.member] = side.get(role.member, 0) + abs(p.amount)
-        if p.amount < 0 and ctx.accounts[p.account_id].balance != -p.amount:
+    balance = _per_member(tx, ctx, quarter, RoleName.HELD, RoleName.PROMISE, InvalidRelease)
+    for p in _debits(tx):
+        if ctx.accounts[p.account_id].balance != -p.amount:
             raise InvalidRelease(
-                "a release gives back all a held share still holds", field=_field(p, ctx)
+                "a release gives back all a held share still holds", field=_field(tx, p)
             )
-    if debits != credits:
+    if any(balance.values()):
         raise InvalidRelease(
             "a release gives each member's held minutes back to their own promise",
             field="postings",
@@ -287,22 +295,24 @@ def _deposits(ctx: Context) -> list[Deposit]:
     return found
 
 
-def _fund_side(ctx: Context, posting: Posting, error: type[KindRuleBroken]) -> None:
-    _require(ctx, posting, RoleName.FUND, error, "the fund")
+def _fund_side(
+    ctx: Context, tx: Transaction, posting: Posting, error: type[KindRuleBroken]
+) -> None:
+    _require(ctx, tx, posting, RoleName.FUND, error, "the fund")
 
 
 def _contribution(tx: Transaction, ctx: Context) -> None:
     debit, credit = _transfer(tx, InvalidContribution)
-    partner = _require(ctx, debit, RoleName.PARTNER, InvalidContribution, "partner's account")
-    _fund_side(ctx, credit, InvalidContribution)
+    partner = _require(ctx, tx, debit, RoleName.PARTNER, InvalidContribution, "partner's account")
+    _fund_side(ctx, tx, credit, InvalidContribution)
     if tx.references.get("partner") != str(partner.partner):
         raise InvalidContribution("a gift names its partner", field="references.partner")
 
 
 def _deposit(tx: Transaction, ctx: Context) -> None:
     debit, credit = _transfer(tx, InvalidDeposit)
-    deposit = _require(ctx, debit, RoleName.DEPOSIT, InvalidDeposit, "deposit account")
-    _fund_side(ctx, credit, InvalidDeposit)
+    deposit = _require(ctx, tx, debit, RoleName.DEPOSIT, InvalidDeposit, "deposit account")
+    _fund_side(ctx, tx, credit, InvalidDeposit)
     if deposit.contribution != tx.id or tx.references.get("partner") != str(deposit.partner):
         raise InvalidDeposit(
             "a deposit is lent from its own deposit account, by its partner", field="postings"
@@ -311,8 +321,8 @@ def _deposit(tx: Transaction, ctx: Context) -> None:
 
 def _repayment(tx: Transaction, ctx: Context) -> None:
     debit, credit = _transfer(tx, InvalidRepayment)
-    _fund_side(ctx, debit, InvalidRepayment)
-    deposit = _require(ctx, credit, RoleName.DEPOSIT, InvalidRepayment, "deposit account")
+    _fund_side(ctx, tx, debit, InvalidRepayment)
+    deposit = _require(ctx, tx, credit, RoleName.DEPOSIT, InvalidRepayment, "deposit account")
     if tx.references.get("contribution") != str(deposit.contribution):
         raise InvalidRepayment(
             "a repayment names the deposit it repays", field="references.contribution"
@@ -337,9 +347,9 @@ def _grant(tx: Transaction, ctx: Context) -> None:
     debits = _debits(tx)
     if len(debits) != 1:
         raise InvalidGrant("a grant is paid from the fund alone", field="postings")
-    _fund_side(ctx, debits[0], InvalidGrant)
+    _fund_side(ctx, tx, debits[0], InvalidGrant)
     for p in _credits(tx):
-        project = _require(ctx, p, RoleName.PROJECT, InvalidGrant, "project's account")
+        project = _require(ctx, tx, p, RoleName.PROJECT, InvalidGrant, "project's account")
         if p.unit != EUR or (
             "project" in tx.references and tx.references["project"] != str(project.project)
         ):
@@ -357,8 +367,8 @@ def _grant(tx: Transaction, ctx: Context) -> None:
 
 def _disbursement(tx: Transaction, ctx: Context) -> None:
     debit, credit = _transfer(tx, InvalidDisbursement)
-    project = _require(ctx, debit, RoleName.PROJECT, InvalidDisbursement, "project's account")
-    _require(ctx, credit, RoleName.PAYEES, InvalidDisbursement, "payees' account")
+    project = _require(ctx, tx, debit, RoleName.PROJECT, InvalidDisbursement, "project's account")
+    _require(ctx, tx, credit, RoleName.PAYEES, InvalidDisbursement, "payees' account")
     if tx.references.get("project") != str(project.project):
         raise InvalidDisbursement("a payment names its project", field="references.project")
 
@@ -378,8 +388,8 @@ def _goods(
     debit, credit = _transfer(tx, error)
     if not debit.unit.startswith("GOOD."):
         raise error("goods move in a GOOD.<kind> unit", field="postings")
-    a = _require(ctx, debit, source, error, f"{source.value} account")
-    b = _require(ctx, credit, target, error, f"{target.value} account")
+    a = _require(ctx, tx, debit, source, error, f"{source.value} account")
+    b = _require(ctx, tx, credit, target, error, f"{target.value} account")
     if same_point != (a.point == b.point) or tx.references.get("point") != str(a.point):
         raise error(
             f"a {tx.kind.value} moves items between the accounts of the point it names",
@@ -419,8 +429,8 @@ def _give(tx: Transaction, ctx: Context) -> None:
 
 def _good_transfer(tx: Transaction, ctx: Context) -> None:
     debit, credit = _transfer(tx, InvalidGoodTransfer)
-    a = _require(ctx, debit, RoleName.STOCK, InvalidGoodTransfer, "stock account")
-    b = _require(ctx, credit, RoleName.STOCK, InvalidGoodTransfer, "stock account")
+    a = _require(ctx, tx, debit, RoleName.STOCK, InvalidGoodTransfer, "stock account")
+    b = _require(ctx, tx, credit, RoleName.STOCK, InvalidGoodTransfer, "stock account")
     if a.point == b.point or tx.references.get("point") != str(a.point):
         raise InvalidGoodTransfer(
             "a transfer moves items from the stock of the point it names to another point's",

@@ -44,7 +44,13 @@ async def home() -> Redirect:
     return Redirect(f"{APP_PATH}/")
 
 
-@get(f"{APP_PATH}/derived-ids.json", include_in_schema=False, name="web-derived-ids")
+@get(
+    f"{APP_PATH}/derived-ids.json",
+    include_in_schema=False,
+    name="web-derived-ids",
+    after_request=_secure,
+    cache_control=CacheControlHeader(no_cache=True),
+)
 async def derived_ids() -> dict[str, Any]:
     """The derivations the page recomputes account ids with, from the service's own
     table (contracts/derived-ids.json is the same document), so the page holds no
