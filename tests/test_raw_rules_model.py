@@ -47,11 +47,11 @@ from mutual.store import ledger_reads
 from mutual.store import pledges as pledge_store
 from mutual.store.outcomes import Outcome
 from mutual.store.principals import ensure_principal
-from mutual.store.tables import accounts
+from mutual.store.tables import accounts, transactions
 from mutual.usecases import collection_points, fund, goods, members, pledges, projects
 from mutual.usecases.accounts import create_account
 from mutual.usecases.flows import FlowCall, sign_and_record
-from mutual.usecases.transactions import SignedTransaction, record_transactions
+from mutual.usecases.transactions import SignedTransaction, record_transactions, reversal_of
 from tests.conftest import BACKENDS, OPERATOR, open_pool
 from tests.ledger_checks import check_ledger
 from tests.machines import LedgerMachine, run_machine
@@ -628,6 +628,38 @@ class RawRulesMachine(LedgerMachine):
     @rule(data=st.data())
     def raw_goods(self, data: st.DataObject) -> None:
         self.raw(data, lambda unit: unit.startswith("GOOD."))
+
+    @rule(data=st.data())
+    def raw_correction(self, data: st.DataObject) -> None:
+        """An operator alone reverses any recorded transaction, as a coordinator corrects
+        a mistake: the pooling tools' movements are not undone this way."""
+        recorded = self.run(self._recorded_ids())
+        original = data.draw(st.sampled_from(recorded), label="reversed")
+        tx = self.run(
+            reversal_of(
+                self.rt,
+                TransactionId(original),
+                reversal_id=TransactionId(self.new_id()),
+                memo="",
+                memo_salt=b"",
+                initiator=OPERATOR,
+            )
+        )
+        signed = SignedTransaction(
+            tx, (self.operator.key.sign_transaction(self.rt.log.origin, tx),)
+        )
+
+        async def send() -> Outcome:
+            [outcome] = await record_transactions(self.rt, OPERATOR, [signed], atomic=False)
+            return outcome
+
+        code = self.attempt(send())
+        note(f"{self.today} raw correction of {original} by the operator -> {code or 'ACCEPTED'}")
+
+    async def _recorded_ids(self) -> list[uuid.UUID]:
+        async with self.rt.db.reading() as conn:
+            rows = await conn.execute(select(transactions.c.id).order_by(transactions.c.log_index))
+            return [row.id for row in rows]
 
     # --- Invariants: each flow's, read back through the service --------------------------
 

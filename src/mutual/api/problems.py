@@ -83,6 +83,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "invalid_return": 422,
     "invalid_give": 422,
     "invalid_good_transfer": 422,
+    "invalid_correction": 422,
     "execution_mismatch": 422,
     "invalid_duration": 422,
     "self_exchange": 422,

@@ -50,6 +50,7 @@
      │    ├── InvalidReturn          invalid_return
      │    ├── InvalidGive            invalid_give
      │    ├── InvalidGoodTransfer    invalid_good_transfer
+     │    ├── InvalidCorrection      invalid_correction
      │    └── ExecutionMismatch      execution_mismatch
      ├── InvalidQuarter               invalid_quarter           core.quarters
      ├── ProposalNotYours             proposal_not_yours        core.timebank
@@ -329,6 +330,10 @@ class InvalidGive(KindRuleBroken):
 
 class InvalidGoodTransfer(KindRuleBroken):
     code = "invalid_good_transfer"
+
+
+class InvalidCorrection(KindRuleBroken):
+    code = "invalid_correction"
 
 
 class ExecutionMismatch(KindRuleBroken):

@@ -37,6 +37,7 @@ from mutual.core.errors import (
     InvalidAllocation,
     InvalidCommonsGift,
     InvalidContribution,
+    InvalidCorrection,
     InvalidDelivery,
     InvalidDeposit,
     InvalidDisbursement,
@@ -182,6 +183,13 @@ def _exchange(tx: Transaction, ctx: Context) -> None:
 
 def _commons_gift(tx: Transaction, ctx: Context) -> None:
     _only_plain(tx, ctx, InvalidCommonsGift)
+
+
+def _correction(tx: Transaction, ctx: Context) -> None:
+    """A correction (an operator may sign one alone) undoes a time-bank mistake; the
+    pooling tools' movements are undone by their own flows (a release, a repayment, a
+    return), whose rules keep the fund, the pledges and the goods whole."""
+    _only_plain(tx, ctx, InvalidCorrection)
 
 
 # --- Volunteer time ------------------------------------------------------------------------
@@ -512,9 +520,10 @@ CHECKS: dict[TransactionKind, Callable[[Transaction, Context], None]] = {
     TransactionKind.RETURN: _return,
     TransactionKind.GIVE: _give,
     TransactionKind.GOOD_TRANSFER: _good_transfer,
+    TransactionKind.CORRECTION: _correction,
 }
-"""Every kind but ``correction``, whose rule (the exact inverse of a transaction not yet
-reversed) is ``core.ledger.check_reversal``."""
+"""Every kind's rule; a correction is also the exact inverse of a transaction not yet
+reversed (``core.ledger.check_reversal``, which runs before)."""
 
 
 def check_kind(tx: Transaction, ctx: Context) -> None:

@@ -255,6 +255,10 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
         "en": "Not a transfer between points",
         "fr": "Ce n’est pas un transfert entre points",
     },
+    "invalid_correction": {
+        "en": "Not a correction the ledger allows",
+        "fr": "Ce n’est pas une correction que le registre permet",
+    },
     "execution_mismatch": {
         "en": "Not the round’s decision",
         "fr": "Ce n’est pas la décision de la tournée",
