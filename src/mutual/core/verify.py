@@ -94,8 +94,9 @@ FRAMES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 }
 # The file's sections in order; entries and checkpoints interleave.
 SECTION = {"header": 0, "entry": 1, "checkpoint": 1, "balance": 2, "end": 3}
-# Findings about a line's form, made before its signatures are read: kept beside an
-# invalid signature on the same entry (every other finding there follows from it).
+# What an invalid signature does not hide on its entry: itself, and what is wrong with
+# the line's form (found before its signatures are read). Every other finding on that
+# entry follows from the signature.
 LINE_FORM_KINDS = frozenset({InvalidSignature.code, "malformed_line", "duplicate_field"})
 
 
