@@ -66,3 +66,12 @@ def test_the_page_is_not_part_of_the_api_contract() -> None:
     document = openapi_document()
     assert [p for p in document["paths"] if not p.startswith("/api/v1/")] == []
     assert json.loads(CONTRACT.read_text()) == json.loads(render(document))
+
+
+def test_an_invalid_static_path_is_not_found(serve: Callable[[str], Live]) -> None:
+    """A static path the file system cannot even look up (a NUL byte, a name longer than
+    the system allows, an undecodable byte) answers 404 like any missing file, never 500."""
+    live = serve("sqlite")
+    for path in ("%00", "js/%00.js", "a%00b.js", "a" * 5000, "js/" + "b" * 300 + ".js", "%ff"):
+        status, _, body = fetch(f"{live.url}/app/{path}")
+        assert (status, json.loads(body)["type"]) == (404, "not_found"), path
