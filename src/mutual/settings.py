@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_LOG_ORIGIN = "mutual.localhost/ledger"
@@ -125,6 +125,13 @@ class Settings(BaseSettings):
         ge=0,
         description="Calls per minute from one address to what needs no token (applying "
         "to join, signing in); 0: no limit.",
+    )
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default=[],
+        description="Addresses (or networks, as a JSON list) of the reverse proxies in front "
+        "of the service: only a request from one of them has its client address (for rate "
+        "limits and the audit trail) read from `X-Forwarded-For`. Empty: the peer's own "
+        "address, whatever the request claims.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info",
