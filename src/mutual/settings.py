@@ -185,6 +185,13 @@ class Settings(BaseSettings):
         description="How long a webhook receiver has to answer a delivery before it counts "
         "as failed.",
     )
+    webhook_allowed_hosts: list[str] = Field(
+        default=[],
+        description="Host names (or literal addresses) a webhook may be delivered to even "
+        "though they resolve to a loopback, private, link-local or otherwise non-public "
+        "address (a receiver on the territory's own network), as a JSON list. Any other URL "
+        "resolving there is refused, at subscription and at each delivery.",
+    )
     webhook_backoff_base_seconds: float = Field(
         default=1.0,
         gt=0,
