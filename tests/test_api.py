@@ -543,6 +543,30 @@ async def test_arbitrary_input_never_fails_the_service(api: Api, body: bytes, pa
     assert await api.tree_size() == before
 
 
+async def test_a_replay_is_answered_only_to_who_sent_it_first(api: Api) -> None:
+    """The same signed transaction sent again under its id answers the recorded outcome
+    to its first sender (and to an operator); another member who copied it gets
+    replay_not_yours, without the balances or even whether it was accepted."""
+    alice, a = await api.member()
+    _, b = await api.member()
+    carol, _ = await api.member()
+    body = api.signed(transfer(str(uuid.uuid4()), a, b, 30))
+
+    async def send(headers: dict[str, str]) -> httpx.Response:
+        return await api.client.post(
+            f"{API}/transactions", json=body, headers={**headers, "Idempotency-Key": body["id"]}
+        )
+
+    first = await send(alice)
+    assert first.status_code == 201, first.text
+    for sender in (alice, api.operator):
+        again = await send(sender)
+        assert (again.status_code, again.json()) == (first.status_code, first.json())
+    copied = await send(carol)
+    assert_problem(copied, 409, "replay_not_yours", "id")
+    assert "balance" not in copied.text
+
+
 async def test_an_inclusion_proof_shows_the_entry_only_to_its_parties(api: Api) -> None:
     """Anyone may check that a transaction is in the log, but only its parties, auditors
     and operators see the entry: another member gets the audit path and the leaf hash,
