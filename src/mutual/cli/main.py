@@ -100,6 +100,9 @@ def serve(
             log_level="warning",
             access_log=False,
             log_config=None,
+            # The app reads X-Forwarded-For itself, from trusted_proxies only (uvicorn
+            # would trust any peer on 127.0.0.1 by default).
+            proxy_headers=False,
             timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
         )
         return
@@ -113,6 +116,7 @@ def serve(
         log_level="warning",
         access_log=False,
         log_config=None,
+        proxy_headers=False,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
 

@@ -412,6 +412,28 @@ async def delete_notifications(conn: AsyncConnection, member_id: UUID) -> None:
     await conn.execute(notifications.delete().where(notifications.c.member_id == member_id))
 
 
+# Notifications to one member that quote text another member wrote: by kind, the data
+# key naming the author and the keys holding their words.
+_QUOTED_TEXT = {"proposal_rejected": ("receiver", ("reason",))}
+
+
+async def erase_quoted_text(conn: AsyncConnection, author_id: UUID) -> None:
+    """Remove the words ``author_id`` wrote from other members' notifications (which the
+    gateway's outbox also reads); the notifications themselves stay."""
+    query = select(notifications.c.seq, notifications.c.kind, notifications.c.data).where(
+        notifications.c.kind.in_(_QUOTED_TEXT), notifications.c.member_id != author_id
+    )
+    for row in (await conn.execute(query)).all():
+        author_key, text_keys = _QUOTED_TEXT[row.kind]
+        data = dict(row.data)
+        if data.get(author_key) != str(author_id):
+            continue
+        kept = {k: v for k, v in data.items() if k not in text_keys}
+        await conn.execute(
+            update(notifications).where(notifications.c.seq == row.seq).values(data=kept)
+        )
+
+
 @dataclass(frozen=True, slots=True)
 class MemberPosting:
     log_index: int
