@@ -24,6 +24,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from mutual.settings import Settings
 from mutual.store import webhooks as webhooks_store
 from mutual.usecases import webhooks
+from mutual.usecases.errors import InvalidRequest
 from mutual.usecases.runtime import Runtime
 from tests.conftest import OPERATOR, member, open_member_account
 from tests.test_api import API, Api, assert_problem, open_api
@@ -390,11 +391,11 @@ async def test_the_address_check_refuses_internal_addresses() -> None:
     url = "https://hooks.example.org/in"
     for address in INTERNAL:
         for answer in ((address,), ("203.0.114.7", address)):
-            with pytest.raises(webhooks.InvalidRequest):
+            with pytest.raises(InvalidRequest):
                 await webhooks.destination(url, frozenset(), stub(*answer))
         assert await webhooks.destination(url, {"hooks.example.org"}, stub(address)) is None
     assert await webhooks.destination(url, frozenset(), stub("8.8.8.8")) == "8.8.8.8"
-    with pytest.raises(webhooks.InvalidRequest):
+    with pytest.raises(InvalidRequest):
         await webhooks.destination(url, frozenset(), stub())
 
 
