@@ -394,7 +394,10 @@ async def notify(
 
 
 async def notify_many(
-    conn: AsyncConnection, items: Sequence[tuple[UUID, str, Mapping[str, Any], str]], *, now: datetime
+    conn: AsyncConnection,
+    items: Sequence[tuple[UUID, str, Mapping[str, Any], str]],
+    *,
+    now: datetime,
 ) -> None:
     """``notify`` for each (member, kind, data, source), in order, in one statement."""
     if not items:

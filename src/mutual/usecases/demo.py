@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -30,8 +32,9 @@ from mutual.store.timebank import MemberRecord, OfferFilter
 from mutual.usecases import exchanges, limits, members, offers, projects
 from mutual.usecases.access import issue_token
 from mutual.usecases.accounts import open_account_entry
-from mutual.usecases.demo_fund import load_fund_demo
-from mutual.usecases.demo_goods import load_goods_demo
+from mutual.usecases.demo_fund import GRANTS, ORGANISATIONS, PAYMENTS, load_fund_demo
+from mutual.usecases.demo_goods import KINDS, POINTS, load_goods_demo
+from mutual.usecases.demo_logins import DemoLogin, load_logins
 from mutual.usecases.demo_pledges import load_pledges_demo
 from mutual.usecases.demo_rounds import load_rounds_demo
 from mutual.usecases.keys import public_keys, submit_key_event
@@ -358,25 +361,51 @@ async def _corrections(
         )
 
 
-async def load_demo_territory(rt: Runtime) -> str:
-    """Load the demo (idempotently) and return a new operator token for it."""
+@dataclass(frozen=True, slots=True)
+class DemoLoaded:
+    token: str  # a new operator token, for the API
+    logins: list[DemoLogin]
+
+
+def _quiet(_line: str) -> None:
+    pass
+
+
+async def load_demo_territory(rt: Runtime, progress: Callable[[str], None] = _quiet) -> DemoLoaded:
+    """Load the demo (idempotently), telling ``progress`` of each part as it is loaded,
+    and return a new operator token and the demo's logins."""
+    started = time.monotonic()
+
+    def done(line: str) -> None:
+        progress(f"[{time.monotonic() - started:5.1f} s] {line}")
+
     issued = await issue_token(
         rt, roles=[Role.OPERATOR], principal_id=PrincipalId(_demo_id("operator"))
     )
     operator = Principal(issued.principal_id, frozenset({Role.OPERATOR}))
     territory = await _open_territory(rt, operator)
+    done(f"residents: {len(territory.members)} accepted, each with a TIME account and a key")
     await _limits(rt, operator, territory)
+    done("limits: the territory's bounds, and 3 residents' own")
     await _projects(rt, operator, territory)
+    done(f"projects: {len(DEMO_PROJECTS)}, each led by a resident")
     pooling = (operator, demo_keypair("operator"), territory.members, territory.keys)
     await load_pledges_demo(rt, *pooling)
+    done("volunteer time: 100 pledges over two quarters, an allocation, deliveries")
     await load_fund_demo(rt, *pooling)
+    done(
+        f"fund: {len(ORGANISATIONS) + 1} partners, their gifts and deposits, "
+        f"{len(GRANTS)} grants, {len(PAYMENTS)} payments"
+    )
     await load_goods_demo(rt, *pooling)
+    done(f"shared goods: {len(KINDS)} kinds at {len(POINTS)} points, a year of loans")
     await load_rounds_demo(rt, *pooling)
+    done("rounds: last quarter's executed, this quarter's open for voting")
     recorded = _exchanges(territory)
     # Read the signers' keys once, before thousands of concurrent checks all miss the
     # cache together and each read them.
     await public_keys(rt, (key.key_id for key in territory.keys.values()))
-    await asyncio.gather(
+    outcomes = await asyncio.gather(
         *(
             record_transactions(
                 rt,
@@ -392,9 +421,15 @@ async def load_demo_territory(rt: Runtime) -> str:
             for principal, tx in recorded
         )
     )
+    accepted = sum(outcome.accepted for answers in outcomes for outcome in answers)
+    done(f"exchanges: {accepted} recorded (gifts to the commons among them)")
     exchanges_only = [tx for _, tx in recorded if tx.kind is TransactionKind.EXCHANGE]
     await _corrections(rt, operator, demo_keypair("operator"), exchanges_only)
     await _offers(rt, territory)
+    done(f"offers and requests: {len(territory.members)}, a few corrections")
     await _proposals(rt, territory)
     await catch_up(rt)
-    return issued.token
+    done("proposals waiting or expired; every resident's notifications")
+    logins = await load_logins(rt, operator, territory.members)
+    done(f"logins: {len(logins)}, one per role")
+    return DemoLoaded(issued.token, logins)
