@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import time
+import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -86,6 +87,15 @@ def demo(tmp_path: Path) -> Iterator[Printed]:
         try:
             printed = _read_way_in(process)
             assert printed.page == f"http://127.0.0.1:{port}/app/"
+            # Printed as the server starts: it listens a moment later.
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2)
+                    break
+                except OSError:
+                    assert time.monotonic() < deadline, "the demo server did not start"
+                    time.sleep(0.3)
             yield printed
         finally:
             # dev.py became the server (exec): the signal reaches it.
