@@ -7,7 +7,7 @@ source), so deriving them again after a crash adds nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -391,6 +391,23 @@ async def notify(
     }
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     await conn.execute(dialect.insert(notifications).values(**values).on_conflict_do_nothing())
+
+
+async def notify_many(
+    conn: AsyncConnection,
+    items: Sequence[tuple[UUID, str, Mapping[str, Any], str]],
+    *,
+    now: datetime,
+) -> None:
+    """``notify`` for each (member, kind, data, source), in order, in one statement."""
+    if not items:
+        return
+    rows = [
+        {"member_id": m, "kind": k, "data": dict(d), "source": s, "created_at": now}
+        for m, k, d, s in items
+    ]
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    await conn.execute(dialect.insert(notifications).on_conflict_do_nothing(), rows)
 
 
 async def read_notifications(
