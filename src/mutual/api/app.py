@@ -17,6 +17,7 @@ from mutual.api.metrics import Metrics
 from mutual.api.observability import request_id_middleware
 from mutual.api.problems import EXCEPTION_HANDLERS, language_middleware, problem_responses
 from mutual.api.rate_limits import RateLimits
+from mutual.api.request_shape import request_shape_guard
 from mutual.api.root_models import RootModelSchemaPlugin
 from mutual.api.routes import (
     access,
@@ -157,7 +158,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             ]
         ),
         dependencies=DEPENDENCIES,
-        guards=[permission_guard],
+        guards=[request_shape_guard, permission_guard],
     )
     return Litestar(
         route_handlers=[api, web.web_router()],
