@@ -110,8 +110,12 @@ async def test_a_body_that_is_not_json_gets_415(api: Api) -> None:
 
 
 async def test_the_openapi_document_is_where_the_readme_says(api: Api) -> None:
-    """The README names /api/v1/schema/openapi.json, which serves the committed contract."""
-    assert "`/api/v1/schema/openapi.json`" in README.read_text()
+    """The README names /api/v1/schema/openapi.json, which serves the committed contract,
+    and its YAML twin, which is served too."""
+    readme = README.read_text()
+    assert "`/api/v1/schema/openapi.json`" in readme
+    assert "`/api/v1/schema/openapi.yaml`" in readme
+    assert (await api.client.get(f"{API}/schema/openapi.yaml")).status_code == 200
     answer = await api.client.get(f"{API}/schema/openapi.json")
     assert answer.status_code == 200
     assert answer.json()["paths"] == json.loads(CONTRACT.read_text())["paths"]
