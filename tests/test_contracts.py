@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from mutual.api.openapi import CONTRACT, openapi_document, render
 from mutual.api.problems import STATUS_BY_CODE
+from mutual.core.permissions import MATRIX
 from mutual.settings import README_BEGIN, README_END, Settings, reference_table
 
 PROBLEMS = Path(__file__).resolve().parents[1] / "contracts" / "problems.md"
@@ -47,3 +49,39 @@ def test_readme_settings_reference_is_generated_from_the_settings() -> None:
         "README.md's settings reference is stale: run `.venv/bin/python -m mutual.settings`"
     )
     assert reference_table().count("\n") == len(Settings.model_fields) + 1
+
+
+def _operations() -> list[dict[str, Any]]:
+    document = json.loads(CONTRACT.read_text())
+    return [op for path in document["paths"].values() for op in path.values()]
+
+
+def test_the_contract_is_one_generators_can_use() -> None:
+    """What client generators need: every operation tagged with a declared tag; security
+    on exactly the operations the permission matrix does not make public; every schema
+    title unique and no framework ``root`` wrapper; every 2xx with a body has a schema."""
+    document = json.loads(CONTRACT.read_text())
+    declared_tags = {t["name"] for t in document["tags"]}
+    schemas = document["components"]["schemas"]
+    titles = [s.get("title", name) for name, s in schemas.items()]
+    assert sorted(t for t in titles if titles.count(t) > 1) == []
+    assert [n for n, s in schemas.items() if "root" in s.get("properties", {})] == []
+    for op in _operations():
+        [tag] = op["tags"]
+        assert tag in declared_tags, op["operationId"]
+        public = MATRIX[op["operationId"]].public
+        assert ("security" not in op) == public, op["operationId"]
+        for status, answer in op["responses"].items():
+            if status.startswith("2") and status not in ("202", "204"):
+                assert all(c.get("schema") for c in answer["content"].values()), (
+                    op["operationId"],
+                    status,
+                )
+
+
+def test_a_header_the_server_requires_is_required() -> None:
+    """A reversal is refused without its Idempotency-Key, so the contract requires it."""
+    document = json.loads(CONTRACT.read_text())
+    reversal = document["paths"]["/api/v1/transactions/{tx_id}/reversal"]["post"]
+    [key] = [p for p in reversal["parameters"] if p["name"] == "Idempotency-Key"]
+    assert key["required"] is True

@@ -34,7 +34,8 @@ async def test_metrics_follow_requests_writes_and_the_log(api: Api) -> None:
 
     answer = await api.client.get(f"{API}/metrics", headers=api.operator)
     assert answer.status_code == 200, answer.text
-    assert answer.headers["content-type"].startswith("text/plain; version=0.0.4")
+    # The exposition format's own media type, with one charset (litestar adds it).
+    assert answer.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
     got = samples(answer.text)
     health = (("method", "GET"), ("path", "/api/v1/health"), ("status", "200"))
     assert got["mutual_http_requests_total", health] >= 1

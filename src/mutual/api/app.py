@@ -17,6 +17,8 @@ from mutual.api.metrics import Metrics
 from mutual.api.observability import request_id_middleware
 from mutual.api.problems import EXCEPTION_HANDLERS, language_middleware, problem_responses
 from mutual.api.rate_limits import RateLimits
+from mutual.api.request_shape import request_shape_guard
+from mutual.api.root_models import RootModelSchemaPlugin
 from mutual.api.routes import (
     access,
     accounts,
@@ -39,6 +41,7 @@ from mutual.api.routes import (
     transactions,
     web,
 )
+from mutual.api.tags import openapi_tags, tag_of
 from mutual.core.permissions import MATRIX
 from mutual.settings import Settings
 from mutual.usecases.access import Authenticator
@@ -46,14 +49,19 @@ from mutual.usecases.runtime import Runtime
 from mutual.usecases.startup import open_runtime
 
 API_PREFIX = "/api/v1"
+BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
 def with_refusals(handlers: list[HTTPRouteHandler]) -> list[HTTPRouteHandler]:
     """Document on every route the refusals the edge may give before its handler runs:
     401 and 403 (the permission matrix) unless public, 429 (rate limits) on writes and on
-    public routes, 422 for parameters out of their schema; a handler's own entries win."""
+    public routes, 422 for parameters out of their schema; a handler's own entries win.
+    Each also gets its resource's tag, and the bearer security unless public (a layer's
+    security cannot be lifted by a handler, so it is set here, route by route)."""
     for handler in handlers:
         permission = MATRIX[str(handler.operation_id)]
+        handler.tags = [tag_of(min(handler.paths), "")]
+        handler.security = None if permission.public else BEARER
         writes = not {"GET", "HEAD"} >= set(handler.http_methods)
         statuses = ({401, 403, 422} if not permission.public else {422}) | (
             {429} if writes or permission.public else set()
@@ -150,8 +158,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             ]
         ),
         dependencies=DEPENDENCIES,
-        guards=[permission_guard],
-        security=[{"bearer": []}],
+        guards=[request_shape_guard, permission_guard],
     )
     return Litestar(
         route_handlers=[api, web.web_router()],
@@ -160,6 +167,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         # The request id outermost, so that every line logged while serving carries it.
         middleware=[request_id_middleware, language_middleware],
         request_max_body_size=settings.max_body_bytes,
+        plugins=[RootModelSchemaPlugin()],
         openapi_config=OpenAPIConfig(
             title="mutual",
             version=__version__,
@@ -176,6 +184,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
                 JsonRenderPlugin(path=["/", "/openapi.json"]),
                 YamlRenderPlugin(),
             ],
+            tags=openapi_tags(),
         ),
         debug=False,
     )

@@ -75,7 +75,7 @@ class ReplayIn(_In):
     )
 
 
-class DeliveryOut(_Out):
+class WebhookDeliveryOut(_Out):
     id: UUID
     event_id: str
     log_index: int

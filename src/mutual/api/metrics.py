@@ -18,7 +18,8 @@ from mutual.store import webhooks as webhook_store
 from mutual.store.outcomes import Outcome
 from mutual.usecases.runtime import Runtime
 
-CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+# Litestar adds "; charset=utf-8" to a text media type: written here, it came twice.
+CONTENT_TYPE = "text/plain; version=0.0.4"
 
 
 class Metrics:

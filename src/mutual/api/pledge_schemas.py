@@ -44,7 +44,7 @@ class AllocationIn(_In):
     signatures: Signatures = Field(default_factory=list, description=SIGN_FIRST)
 
 
-class DeliveryIn(_In):
+class VolunteerDeliveryIn(_In):
     id: UUID | None = Field(default=None, description="The transaction's id: choose it.")
     quarter: QuarterCode
     member_id: UUID = Field(description="The volunteer.")

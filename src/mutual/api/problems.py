@@ -7,6 +7,7 @@ first rule that fails is the one reported.
 from __future__ import annotations
 
 import logging
+import re
 from contextvars import ContextVar
 from typing import Any
 
@@ -229,9 +230,20 @@ def _field_path(key: object) -> str:
     return path
 
 
+# Litestar's words for a required query parameter or header left out (its message goes on
+# with the request's URL, query string included, which the answer does not repeat).
+_MISSING_PARAMETER = re.compile(r"Missing required (\w+) parameter '([^']+)'")
+
+
 def _validation_error(
     _: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[dict[str, Any]]:
+    missing = _MISSING_PARAMETER.match(str(exc.detail))
+    if missing is not None:
+        where, name = missing.groups()
+        return problem_response(
+            problem_document("invalid_request", f"the {where} parameter {name} is required", name)
+        )
     errors = [
         {"field": _field_path(e.get("key")), "message": str(e.get("message", ""))[:300]}
         for e in (exc.extra if isinstance(exc.extra, list) else [])

@@ -72,7 +72,7 @@ class LineIn(_In):
     hours: Minutes
 
 
-class ProposalIn(_In):
+class RoundProposalIn(_In):
     id: UUID | None = StepId
     lines: Annotated[list[LineIn], Field(max_length=500)]
 

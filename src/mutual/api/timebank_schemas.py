@@ -98,7 +98,7 @@ class OfferPage(_Out):
     next_cursor: str | None
 
 
-class ProposalIn(_In):
+class ExchangeProposalIn(_In):
     id: UUID | None = Field(
         default=None, description="The proposed transaction's id; resend with it to retry."
     )

@@ -12,16 +12,17 @@ from uuid import UUID
 from litestar import Litestar, Response, delete, get, post
 from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.event_schemas import (
-    DeliveryOut,
     EventOut,
     EventPageOut,
     ReplayIn,
     WebhookCreatedOut,
+    WebhookDeliveryOut,
     WebhookIn,
     WebhookOut,
 )
@@ -91,7 +92,16 @@ async def list_events(
 @get(
     "/events/stream",
     operation_id="streamEvents",
-    responses=problem_responses(403, 422),
+    responses={
+        **problem_responses(403, 422),
+        200: ResponseSpec(
+            str,
+            generate_examples=False,
+            media_type="text/event-stream",
+            description="Server-sent events: each message's data is an event as listEvents "
+            "gives it, its id the event's log index",
+        ),
+    },
     summary="Follow the events as server-sent events: each one's SSE id is its log index",
     media_type="text/event-stream",
 )
@@ -206,11 +216,11 @@ async def list_deliveries(
     principal: CurrentPrincipal,
     after: Annotated[UUID | None, QueryParameter(description="The last id seen.")] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-) -> list[DeliveryOut]:
+) -> list[WebhookDeliveryOut]:
     found = await webhooks.deliveries(
         runtime_of(state), principal, webhook_id, after=after, limit=limit
     )
-    return [DeliveryOut(**asdict(d)) for d in found]
+    return [WebhookDeliveryOut(**asdict(d)) for d in found]
 
 
 @post(

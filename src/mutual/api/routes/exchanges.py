@@ -15,7 +15,7 @@ from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import TransactionResultOut
 from mutual.api.timebank_schemas import (
     ConfirmIn,
-    ProposalIn,
+    ExchangeProposalIn,
     ProposalOut,
     ProposalPage,
     RejectIn,
@@ -52,7 +52,7 @@ def proposal_out(rt: Runtime, proposal: Proposal) -> ProposalOut:
     status_code=201,
 )
 async def propose(
-    data: JSONBody[ProposalIn], state: State, principal: CurrentPrincipal
+    data: JSONBody[ExchangeProposalIn], state: State, principal: CurrentPrincipal
 ) -> Response[ProposalOut]:
     """No balance changes until the receiver signs; resending with the same id answers
     the recorded proposal (200)."""

@@ -13,7 +13,6 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pledge_schemas import (
     AllocationIn,
-    DeliveryIn,
     MemberPledgesOut,
     PledgeIn,
     PoolOut,
@@ -22,6 +21,7 @@ from mutual.api.pledge_schemas import (
     ProjectVolunteersOut,
     QuarterPledgeOut,
     ReleaseIn,
+    VolunteerDeliveryIn,
     VolunteerOut,
 )
 from mutual.api.problems import problem_responses
@@ -157,7 +157,7 @@ async def release(
 )
 async def deliver(
     project_id: FromPath[UUID],
-    data: JSONBody[DeliveryIn],
+    data: JSONBody[VolunteerDeliveryIn],
     state: State,
     principal: CurrentPrincipal,
 ) -> Response[TransactionResultOut]:

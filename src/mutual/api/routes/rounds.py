@@ -24,12 +24,12 @@ from mutual.api.round_schemas import (
     ExecutionIn,
     LineOut,
     ManifestOut,
-    ProposalIn,
     ReceiptOut,
     ResultOut,
     RevealOut,
     RoundIn,
     RoundOut,
+    RoundProposalIn,
     StanceIn,
     StanceOut,
     StepIn,
@@ -271,7 +271,10 @@ async def snapshot(
     status_code=201,
 )
 async def propose(
-    round_id: FromPath[UUID], data: JSONBody[ProposalIn], state: State, principal: CurrentPrincipal
+    round_id: FromPath[UUID],
+    data: JSONBody[RoundProposalIn],
+    state: State,
+    principal: CurrentPrincipal,
 ) -> Response[RoundOut]:
     lines = [Line(ln.project_id, ln.eur, ln.hours) for ln in data.lines]
     after = await usecase.propose(runtime_of(state), principal, round_id, lines, entry_id=data.id)

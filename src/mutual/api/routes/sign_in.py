@@ -52,7 +52,9 @@ def _session_cookie(request: Request[Any, Any, Any], value: str, max_age: int) -
     )
 
 
-def _signed_in(request: Request[Any, Any, Any], issued: usecase.IssuedSession) -> Response[Any]:
+def _signed_in(
+    request: Request[Any, Any, Any], issued: usecase.IssuedSession
+) -> Response[SessionOut]:
     body = SessionOut(
         principal_id=issued.principal.id,
         roles=sorted(r.value for r in issued.principal.roles),
@@ -126,7 +128,7 @@ async def set_member_login(
 )
 async def sign_in(
     request: Request[Any, Any, State], data: JSONBody[SignInIn], state: State
-) -> Response[Any]:
+) -> Response[SessionOut]:
     """A wrong password and an unknown login answer the same `sign_in_failed`; a login
     locked after too many failures answers `too_many_requests` with `Retry-After`."""
     issued = await usecase.sign_in(runtime_of(state), login=data.login, password=data.password)
@@ -174,7 +176,7 @@ async def request_link(data: JSONBody[LinkRequestIn], state: State) -> Response[
 )
 async def redeem_link(
     request: Request[Any, Any, State], data: JSONBody[LinkRedeemIn], state: State
-) -> Response[Any]:
+) -> Response[SessionOut]:
     issued = await usecase.redeem_link(runtime_of(state), token=data.token)
     return _signed_in(request, issued)
 

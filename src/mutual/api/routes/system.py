@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from litestar import Response, get, post
 from litestar.datastructures import State
@@ -19,7 +18,7 @@ from mutual.store.errors import StoreUnavailable
 from mutual.usecases.access import issue_token_as
 
 
-async def _readiness(state: State) -> Response[Any]:
+async def _readiness(state: State) -> Response[HealthOut]:
     rt = runtime_of(state)
     try:
         await ledger_reads.ping(rt.db)
@@ -39,7 +38,7 @@ async def _readiness(state: State) -> Response[Any]:
     summary="Ready: database reachable and the ledger's writer running",
     exclude_from_auth=True,
 )
-async def health(state: State) -> Response[Any]:
+async def health(state: State) -> Response[HealthOut]:
     return await _readiness(state)
 
 
@@ -50,7 +49,7 @@ async def health(state: State) -> Response[Any]:
     summary="Readiness probe (as /health): 503 with Retry-After until writes can commit",
     exclude_from_auth=True,
 )
-async def ready(state: State) -> Response[Any]:
+async def ready(state: State) -> Response[HealthOut]:
     return await _readiness(state)
 
 

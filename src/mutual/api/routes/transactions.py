@@ -7,6 +7,7 @@ from uuid import UUID
 
 from litestar import Response, get, post
 from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
@@ -38,12 +39,20 @@ from mutual.usecases import transactions as usecase
 from mutual.usecases.errors import IdempotencyKeyMismatch
 from mutual.usecases.transactions import SignedTransaction
 
+# Required where the server requires it (a reversal, a single transaction): without it a
+# request is refused naming the header, with another value than the id it is refused
+# ``idempotency_key_mismatch``. A batch's items are their own keys, so there it is optional.
 IdempotencyKey = Annotated[
+    str,
+    HeaderParameter(name="Idempotency-Key", description="Equal to the reversal's id."),
+]
+OptionalIdempotencyKey = Annotated[
     str | None,
     HeaderParameter(
         name="Idempotency-Key",
         required=False,
-        description="Equal to the transaction id (the reversal's id for a reversal).",
+        description="Required with a single transaction, equal to its id; not read for a "
+        "batch, whose items' ids are their keys.",
     ),
 ]
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -125,7 +134,18 @@ def _item(index: int, outcome: Outcome) -> BatchItemOut:
 @post(
     "/transactions",
     operation_id="recordTransactions",
-    responses=problem_responses(403, 409, 413, 422),
+    responses={
+        **problem_responses(403, 409, 413, 422),
+        # Declared one by one: the return type, either, would document a union for both.
+        201: ResponseSpec(
+            TransactionResultOut,
+            generate_examples=False,
+            description="One transaction recorded (or its replay)",
+        ),
+        200: ResponseSpec(
+            BatchOut, generate_examples=False, description="A batch, answered item by item"
+        ),
+    },
     summary="Record one transaction, or a batch",
     status_code=201,
 )
@@ -133,8 +153,8 @@ async def record_transactions(
     data: JSONBody[TransactionsIn],
     state: State,
     principal: CurrentPrincipal,
-    idempotency_key: IdempotencyKey = None,
-) -> Response[TransactionResultOut | BatchOut]:
+    idempotency_key: OptionalIdempotencyKey = None,
+) -> Response[Any]:
     """One transaction (201, or a problem), or a batch answered item by item (200).
 
     A replay of an earlier request with the same id and body returns the first answer
@@ -218,7 +238,7 @@ async def reverse_transaction(
     data: JSONBody[ReversalIn],
     state: State,
     principal: CurrentPrincipal,
-    idempotency_key: IdempotencyKey = None,
+    idempotency_key: IdempotencyKey,
 ) -> Response[TransactionResultOut]:
     """The client signs the correction's payload: the original's postings negated, in
     the original's order, kind ``correction`` and ``reverses`` set to the original."""
