@@ -172,8 +172,8 @@ async def test_custodial_signature_is_allowed_only_for_an_appointed_custodian(
 
 
 async def test_a_signed_payload_is_applied_once(runtime: Runtime) -> None:
-    """Replaying an accepted payload, even signed again by another valid key, answers the
-    first result and appends nothing."""
+    """Replaying an accepted payload, even signed again by another valid key, answers its
+    sender the first result, anyone else ``replay_not_yours``, and appends nothing."""
     alice, bob = member(), member()
     a = await open_member_account(runtime, alice)
     b = await open_member_account(runtime, bob)
@@ -184,8 +184,10 @@ async def test_a_signed_payload_is_applied_once(runtime: Runtime) -> None:
     size = await log_reads.read_tree_size(runtime.db)
     both = await sign(runtime, tx, alice_key, bob_key)
     for item in (signed, both):
-        [again] = await record_transactions(runtime, bob, [item], atomic=False)
+        [again] = await record_transactions(runtime, alice, [item], atomic=False)
         assert (again.replayed, again.body) == (True, first.body)
+        [other] = await record_transactions(runtime, bob, [item], atomic=False)
+        assert (other.accepted, other.body["code"]) == (False, "replay_not_yours")
     assert await log_reads.read_tree_size(runtime.db) == size
     forged = SignedTransaction(tx, (Signature(alice_key.key_id, bytes(64)),))
     [bad] = await record_transactions(runtime, bob, [forged], atomic=False)
