@@ -22,6 +22,7 @@ from uuid import UUID
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from prometheus_client.parser import text_string_to_metric_families
 
 from mutual.core.mail import next_digest_at, recipient_address
 from mutual.core.messages import _TEMPLATES, LANGUAGES, MAIL_SUBJECTS
@@ -160,7 +161,7 @@ async def choose(api: Api, member: Member, notices: str) -> dict[str, Any]:
 def body(message: EmailMessage) -> str:
     part = message.get_body(("plain",))
     assert part is not None
-    text: str = part.get_content()  # type: ignore[attr-defined]
+    text: str = part.get_content()
     return text.replace("\r\n", "\n")  # as SMTP carried it
 
 
@@ -319,6 +320,7 @@ async def test_a_mail_server_stopped_and_restarted_loses_nothing_and_sends_nothi
     )
     assert [r.state for r in waiting] == ["sent", "queued", "queued", "queued"]
     assert all("Connect" in (r.last_error or "") for r in waiting[1:])
+    assert await backlog(api) == 3
     assert len(mailbox.to("awa@example.org")) == 1
 
     mailbox.refusals = 1
@@ -337,6 +339,17 @@ async def test_a_mail_server_stopped_and_restarted_loses_nothing_and_sends_nothi
         await feed_messages(api, awa, "fr")
     )
     assert mailbox.refusals == 0  # the 451 was given, and its e-mail came later
+    assert await backlog(api) == 0
+
+
+async def backlog(api: Api) -> float:
+    text = (await api.client.get(f"{API}/metrics", headers=api.operator)).text
+    return next(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == "mutual_mail_backlog_notices"
+    )
 
 
 async def _when(rows: Any, ready: Callable[[list[OutboxRow]], bool]) -> list[OutboxRow] | None:
