@@ -273,7 +273,7 @@ async def test_a_daily_digest_groups_the_days_notices(api: Api, mailbox: MailSer
 async def test_never_sends_none(api: Api, mailbox: MailServer) -> None:
     """A member who chose "never" gets no e-mail for their notices, while another member's
     notice of the same moment is delivered; switching to "never" also sets aside what
-    waited for a digest."""
+    waited for a digest; erasing the member erases the trace of their e-mails."""
     awa = await join(api, "Awa", **contact("awa@example.org"))
     ben = await join(api, "Ben", **contact("ben@example.org"))
     await choose(api, awa, "digest")
@@ -295,6 +295,10 @@ async def test_never_sends_none(api: Api, mailbox: MailServer) -> None:
     ]
     assert mailbox.to("awa@example.org") == []
     assert len(await feed_messages(api, awa, "fr")) == 2
+
+    erased = await api.client.delete(f"{API}/members/{awa.id}/profile", headers=api.operator)
+    assert erased.status_code == 204, erased.text
+    assert await outbox(api, awa) == []
 
 
 async def test_a_mail_server_stopped_and_restarted_loses_nothing_and_sends_nothing_twice(
