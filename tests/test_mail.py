@@ -24,7 +24,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from prometheus_client.parser import text_string_to_metric_families
 
-from mutual.core.mail import next_digest_at, recipient_address
+from mutual.core.mail import Notice, Recipient, compose, next_digest_at, recipient_address
 from mutual.core.messages import _TEMPLATES, LANGUAGES, MAIL_SUBJECTS
 from mutual.settings import Settings
 from mutual.store import mail as mail_store
@@ -385,6 +385,24 @@ def test_the_address_is_the_contact_e_mail_else_an_e_mail_login() -> None:
     assert recipient_address(phone, "awa") is None
     injected = {"email": {"value": "a@example.org\r\nBcc: b@example.org", "visibility": "members"}}
     assert recipient_address(injected, None) is None
+
+
+def test_a_name_cannot_add_a_header() -> None:
+    """A profile name with line breaks stays inside the To header and the greeting."""
+    address = recipient_address({}, "awa@example.org")
+    assert address is not None
+    message = compose(
+        sender=SENDER,
+        recipient=Recipient(address, "Awa\r\nBcc: eve@example.org", "fr"),
+        notices=[Notice(7, "hours_received", "Vous avez reçu 1 h.")],
+        digest=False,
+        now=START,
+    )
+    parsed = email.message_from_bytes(message.as_bytes(), policy=email.policy.default)
+    assert parsed["Bcc"] is None
+    assert parsed["To"] == '"Awa Bcc: eve@example.org" <awa@example.org>'
+    assert parsed["Message-ID"] == "<notice-7@mulhouse.example>"
+    assert body(parsed).startswith("Bonjour Awa Bcc: eve@example.org,\n\nVous avez reçu 1 h.\n")
 
 
 def test_a_mail_host_without_a_sender_is_refused() -> None:

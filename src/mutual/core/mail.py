@@ -101,6 +101,9 @@ def compose(
     that died between the server's acceptance and recording it) is recognisable as the
     same message by the receiving side."""
     language = recipient.language
+    # A profile's name may hold any whitespace; a line break in a header would be refused
+    # (or, with a laxer library, start a header of its own).
+    name = " ".join((recipient.name or "").split()) or None
     first = notices[0]
     if digest:
         subject = digest_subject(len(notices), language)
@@ -114,7 +117,7 @@ def compose(
         ident = f"notice-{first.seq}"
     body = "\n".join(
         [
-            mail_greeting(recipient.name, language),
+            mail_greeting(name, language),
             "",
             *lines,
             "",
@@ -125,7 +128,7 @@ def compose(
     )
     message = EmailMessage()
     message["From"] = sender
-    message["To"] = Address(recipient.name or "", addr_spec=recipient.address.addr_spec)
+    message["To"] = Address(name or "", addr_spec=recipient.address.addr_spec)
     message["Subject"] = subject
     message["Date"] = format_datetime(now)
     domain = sender_domain(sender)

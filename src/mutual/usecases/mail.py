@@ -282,13 +282,14 @@ class Mailer:
                 await self._close(seqs, "expired", attempts - 1, error="the code expired first")
                 continue
             recipient = Recipient(address, contact.name, languages[member_id])
-            message = compose(
-                sender=sender,
-                recipient=recipient,
-                notices=kept,
-                digest=single is None,
-                now=now,
-            )
+            try:
+                message = compose(
+                    sender=sender, recipient=recipient, notices=kept, digest=single is None, now=now
+                )
+            except (ValueError, TypeError) as exc:  # e.g. a sender the e-mail library refuses
+                # Kept as failed with the reason, rather than blocking every round after it.
+                await self._close(seqs, "failed", attempts, error=_describe(exc))
+                continue
             mails.append(_Mail(seqs, attempts, message))
         return mails
 
@@ -308,6 +309,7 @@ class Mailer:
         try:
             await client.connect()
         except Exception as exc:  # whatever failed, the round failed: every e-mail waits
+            log.warning("mail server unavailable, %d e-mails wait: %s", len(mails), _describe(exc))
             for mail in mails:
                 await self._retry(mail, exc)
             return
@@ -319,8 +321,14 @@ class Mailer:
                     if _refused_for_good(exc):
                         await self._close(mail.seqs, "failed", mail.attempts, error=_describe(exc))
                     elif _about_this_mail(exc):
+                        log.warning("an e-mail refused for now: %s", _describe(exc))
                         await self._retry(mail, exc)
                     else:
+                        log.warning(
+                            "mail server lost, %d e-mails wait: %s",
+                            len(mails) - index,
+                            _describe(exc),
+                        )
                         for rest in mails[index:]:
                             await self._retry(rest, exc)
                         return
@@ -340,7 +348,6 @@ class Mailer:
         self._held -= set(seqs)
 
     async def _retry(self, mail: _Mail, exc: Exception) -> None:
-        log.warning("e-mail not taken by the mail server, tried again later: %s", _describe(exc))
         until = self._rt.clock() + self.backoff(mail.attempts)
         async with self._rt.db.writing() as conn:
             await store.back_off(
