@@ -28,7 +28,12 @@ from mutual.core.mail import Notice, Recipient, compose, next_digest_at, recipie
 from mutual.core.messages import _TEMPLATES, LANGUAGES, MAIL_SUBJECTS
 from mutual.settings import Settings
 from mutual.store import mail as mail_store
+from mutual.store import timebank as timebank_store
 from mutual.store.mail import OutboxRow
+from mutual.usecases.mail import Mailer
+from mutual.usecases.members import Profile, accept, apply
+from mutual.usecases.startup import open_runtime
+from tests.conftest import OPERATOR
 from tests.test_api import API, Api, open_api
 from tests.test_timebank import Member, join, propose
 
@@ -344,6 +349,47 @@ async def test_a_mail_server_stopped_and_restarted_loses_nothing_and_sends_nothi
     )
     assert mailbox.refusals == 0  # the 451 was given, and its e-mail came later
     assert await backlog(api) == 0
+
+
+async def test_two_mailers_on_one_database_send_each_notice_once(
+    backend_settings: Settings, mailbox: MailServer
+) -> None:
+    """The mailers of two service processes (two runtimes on one database), racing each
+    other while notices are written, send each notice exactly once."""
+    settings = mailed(backend_settings, mailbox.port)
+    async with (
+        open_runtime(settings, migrate=False) as first,
+        open_runtime(settings, migrate=False) as second,
+    ):
+        profile = Profile("Awa", None, contact("awa@example.org")["contact"], ["fr"], None)
+        applied = await apply(first, profile)
+        await accept(first, OPERATOR, applied.id)
+        mailers = [Mailer(first), Mailer(second)]
+
+        async def write(n: int) -> None:
+            async with first.db.writing() as conn:
+                data = {"transaction_id": f"t{n}", "minutes": 15 * (n + 1), "kind": "exchange"}
+                await timebank_store.notify(
+                    conn, applied.id, "hours_received", data, source=f"t{n}", now=first.clock()
+                )
+
+        async def rounds(mailer: Mailer) -> None:
+            for _ in range(8):
+                await mailer.run_once()
+
+        try:
+            await asyncio.gather(*(write(n) for n in range(20)), *map(rounds, mailers))
+            for mailer in mailers:
+                await mailer.run_once()
+        finally:
+            for mailer in mailers:
+                await mailer.stop()
+    delivered = await eventually(
+        lambda: len(mailbox.to("awa@example.org")) >= 20 and mailbox.to("awa@example.org"),
+        "twenty e-mails",
+    )
+    ids = [m["Message-ID"] for m in delivered]
+    assert len(ids) == len(set(ids)) == 20
 
 
 async def backlog(api: Api) -> float:
