@@ -253,6 +253,8 @@ class Mailer:
         """The e-mails the claimed rows make: one per immediate row, one per member for
         the digest rows; rows that cannot or need not go are closed here."""
         rt = self._rt
+        # `mutual serve` refuses a mail host without a sender; a runtime opened another way
+        # (a tool, a test) still sends from a name at the mail server's host.
         sender = rt.settings.smtp_sender or f"mutual@{rt.settings.smtp_host}"
         async with rt.db.reading() as conn:
             contacts = await store.contacts(conn, {r.member_id for r in rows})
