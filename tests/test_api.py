@@ -543,6 +543,61 @@ async def test_arbitrary_input_never_fails_the_service(api: Api, body: bytes, pa
     assert await api.tree_size() == before
 
 
+async def test_a_replay_is_answered_only_to_who_sent_it_first(api: Api) -> None:
+    """The same signed transaction sent again under its id answers the recorded outcome
+    to its first sender (and to an operator); another member who copied it gets
+    replay_not_yours, without the balances or even whether it was accepted."""
+    alice, a = await api.member()
+    _, b = await api.member()
+    carol, _ = await api.member()
+    body = api.signed(transfer(str(uuid.uuid4()), a, b, 30))
+
+    async def send(headers: dict[str, str]) -> httpx.Response:
+        return await api.client.post(
+            f"{API}/transactions", json=body, headers={**headers, "Idempotency-Key": body["id"]}
+        )
+
+    first = await send(alice)
+    assert first.status_code == 201, first.text
+    for sender in (alice, api.operator):
+        again = await send(sender)
+        assert (again.status_code, again.json()) == (first.status_code, first.json())
+    copied = await send(carol)
+    assert_problem(copied, 409, "replay_not_yours", "id")
+    assert "balance" not in copied.text
+
+
+async def test_an_inclusion_proof_shows_the_entry_only_to_its_parties(api: Api) -> None:
+    """Anyone may check that a transaction is in the log, but only its parties, auditors
+    and operators see the entry: another member gets the audit path and the leaf hash,
+    which verify, and not the accounts and amounts."""
+    alice, a = await api.member()
+    _, b = await api.member()
+    carol, _ = await api.member()
+    paid = (await api.pay(alice, a, b, 30)).json()
+    auditor = (
+        await api.client.post(f"{API}/tokens", json={"roles": ["auditor"]}, headers=api.operator)
+    ).json()
+
+    async def proof(headers: dict[str, str]) -> dict[str, Any]:
+        answer = await api.client.get(
+            f"{API}/log/proofs/inclusion", params={"id": paid["id"]}, headers=headers
+        )
+        assert answer.status_code == 200, answer.text
+        found: dict[str, Any] = answer.json()
+        return found
+
+    full = await proof(alice)
+    assert full["entry"]["payload"]["id"] == paid["id"]
+    for reader in (api.operator, {"Authorization": f"Bearer {auditor['token']}"}):
+        assert await proof(reader) == full
+    outsider = await proof(carol)
+    assert outsider == full | {"entry": None}
+    assert not {a, b} & set(json.dumps(outsider).split('"'))
+    # The same path and leaf hash as the party's (whose proof the next test verifies).
+    assert base64.b64decode(outsider["leaf_hash"]) == merkle.leaf_hash(canonical(full["entry"]))
+
+
 async def test_log_endpoints_tie_answers_to_signed_checkpoints(api: Api) -> None:
     """Over HTTP: the log key and checkpoints are public; an inclusion proof of a paid
     transaction and a consistency proof verify against signed checkpoints; a witness

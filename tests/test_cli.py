@@ -14,10 +14,13 @@ import pytest
 from click.testing import CliRunner
 
 from mutual.cli.main import cli
+from mutual.core.notes import format_verifier_key, verifier_key_of
 from mutual.settings import Settings
 from mutual.store.migrate import migrations_dir
 from mutual.usecases.access import Authenticator
+from mutual.usecases.runtime import Runtime
 from mutual.usecases.startup import open_runtime
+from tests.test_tampering import entry_of, loosened, rewrite, witnessed
 
 
 def _run(args: list[str], env: dict[str, str]) -> str:
@@ -229,3 +232,46 @@ def test_upgrading_a_first_release_ledger_with_unsigned_history_is_refused(
         else:
             assert result.exit_code == 0, result.output
             assert version == [(NEWEST_SCHEMA,)]
+
+
+async def test_verify_asks_the_witnesses_given(runtime: Runtime, tmp_path: Path) -> None:
+    """`mutual verify --witness KEY --witnesses-min 1` passes a cosigned export and says
+    how many cosignatures it checked; it names the history re-signed under the log key
+    that `--log-key` alone passes; asking more cosignatures than witnesses is refused."""
+    lines, witness = await witnessed(runtime)
+    index, _ = entry_of(lines, lambda e: e["payload"].get("balance_min") == -1200)
+    log_key = runtime.log.verifier_key_text()
+    options = ["--log-key", log_key, "--jobs", "0"]
+    witnessed_by = ["--witness", format_verifier_key(verifier_key_of(witness))]
+    honest, forged = tmp_path / "honest.ndjson", tmp_path / "forged.ndjson"
+    honest.write_text("".join(lines))
+    forged.write_text("".join(rewrite(runtime, lines, index, loosened)))
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["verify", str(honest), *options, *witnessed_by])
+    assert ok.exit_code == 0, ok.output
+    assert "1 cosignatures checked (1 by the 1 witnesses given)" in ok.output
+    assert ok.output.rstrip().endswith("verified")
+    fooled = runner.invoke(cli, ["verify", str(forged), *options])
+    assert fooled.exit_code == 0, fooled.output
+    for jobs in ("0", "2"):
+        caught = runner.invoke(
+            cli,
+            [
+                "verify",
+                str(forged),
+                *options,
+                *witnessed_by,
+                "--witnesses-min",
+                "1",
+                "--jobs",
+                jobs,
+            ],
+        )
+        assert caught.exit_code == 1, caught.output
+        assert caught.output.startswith("log index 0 "), caught.output
+        assert "missing_cosignatures" in caught.output
+    refused = runner.invoke(
+        cli, ["verify", str(honest), *options, *witnessed_by, "--witnesses-min", "2"]
+    )
+    assert refused.exit_code == 2
+    assert "--witnesses-min" in refused.output

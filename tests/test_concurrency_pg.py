@@ -55,7 +55,7 @@ async def _fund(rt: Runtime, account: AccountId, amount: int) -> None:
     world = await open_pool(rt, owner_kind=OwnerKind.OUTSIDE_WORLD, owner_id="world")
     tx = Transaction(
         TransactionId(new_id()),
-        TransactionKind.CONTRIBUTION,
+        TransactionKind.EXCHANGE,
         (Posting(world, TIME, -amount), Posting(account, TIME, amount)),
         OPERATOR.id,
     )

@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 
-from mutual.core import ledger
+from mutual.core import fold, ledger
 from mutual.core.ids import TransactionId
 from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
-from mutual.store import journal_state as journal
 from mutual.store.errors import LedgerInvariantViolated
 from mutual.usecases.runtime import Runtime, new_id
 from mutual.usecases.transactions import prepare
@@ -58,7 +57,8 @@ async def test_a_refused_batch_is_isolated_to_its_culprit(
         await prepare(runtime, g, await sign(runtime, tx))
         for g, tx in zip(givers, txs, strict=True)
     ]
-    monkeypatch.setattr(journal, "apply_transaction", buggy)
+    # The writer applies transactions through the one fold of the log (core.fold).
+    monkeypatch.setattr(fold, "apply_transaction", buggy)
     results = await asyncio.gather(
         *(
             runtime.journal.submit([write], atomic=False, recorded_at=runtime.clock())
@@ -71,7 +71,7 @@ async def test_a_refused_batch_is_isolated_to_its_culprit(
     assert failures == [3]
     assert isinstance(results[3], LedgerInvariantViolated)
     assert all(r[0].accepted for i, r in enumerate(results) if i != 3 and isinstance(r, list))
-    monkeypatch.setattr(journal, "apply_transaction", honest)
+    monkeypatch.setattr(fold, "apply_transaction", honest)
     balances = await check_ledger(runtime.db)
     assert balances[pool] == 70
     # The culprit left no trace, so sending it again (now honestly) lands.

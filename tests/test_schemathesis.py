@@ -56,9 +56,12 @@ def _env(settings: Settings) -> dict[str, str]:
 
 
 @contextmanager
-def live_server(settings: Settings) -> Iterator[tuple[str, dict[str, str]]]:
+def live_server(
+    settings: Settings, extra: dict[str, str] | None = None
+) -> Iterator[tuple[str, dict[str, str]]]:
+    """``mutual serve`` on ``settings``' database, with ``extra`` environment variables."""
     port = _free_port()
-    env = _env(settings)
+    env = {**_env(settings), **(extra or {})}
     with subprocess.Popen(
         [sys.executable, "-m", "mutual", "serve", "--port", str(port)],
         stdout=subprocess.DEVNULL,

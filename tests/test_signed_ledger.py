@@ -209,7 +209,8 @@ async def test_write_answers_carry_leaves_that_proofs_tie_to_checkpoints(runtime
     second_cp = await log_usecase.sign_checkpoint(runtime)
     cp, _ = open_checkpoint(second_cp.note, runtime.log.origin, runtime.log.verifier_key)
     for body in answers:
-        proof = await log_usecase.inclusion_proof(runtime, uuid.UUID(body["id"]), cp.size)
+        proof = await log_usecase.inclusion_proof(runtime, alice, uuid.UUID(body["id"]), cp.size)
+        assert proof.entry_shown
         assert proof.entry.log_index == body["log_index"]
         leaf = merkle.leaf_hash(proof.entry.leaf_input)
         assert leaf == b64decode(body["leaf_hash"], field="leaf_hash")

@@ -15,12 +15,18 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
 from mutual.settings import Settings
+from mutual.store import webhooks as webhooks_store
+from mutual.usecases import webhooks
+from mutual.usecases.errors import InvalidRequest
+from mutual.usecases.runtime import Runtime
+from tests.conftest import OPERATOR, member, open_member_account
 from tests.test_api import API, Api, assert_problem, open_api
 from tests.test_events import free_socket, page_all, some_entries
 from tests.test_permissions import service, token
@@ -36,6 +42,8 @@ async def api(backend_settings: Settings) -> AsyncIterator[Api]:
             "webhook_backoff_base_seconds": BACKOFF,
             "webhook_timeout_seconds": 5.0,
             "events_poll_seconds": 0.05,
+            # The receivers of these tests listen on loopback, refused unless allowed.
+            "webhook_allowed_hosts": ["127.0.0.1"],
         }
     )
     async with open_api(fast) as api:
@@ -357,3 +365,82 @@ async def test_subscriptions_are_checked_and_kept_to_their_owner(
         assert_problem(answer, 403, "not_authorised")
     trail = (await api.client.get(f"{API}/audit", headers=api.operator)).json()
     assert [e["operation"] for e in trail].count("createWebhook") == 2
+
+
+INTERNAL = [
+    "127.0.0.1", "127.8.9.10", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254",
+    "100.64.0.1", "192.0.2.1", "224.0.0.1", "::1", "fe80::1", "fc00::1",
+    "0.0.0.0",  # noqa: S104 -- checked, never bound
+    "::ffff:10.0.0.1", "::ffff:127.0.0.1", "::",
+]  # fmt: skip
+
+
+def stub(*addresses: str) -> webhooks.Resolver:
+    """A resolver answering ``addresses`` for any name, without asking any DNS."""
+
+    async def resolve(host: str, port: int) -> list[str]:
+        return list(addresses)
+
+    return resolve
+
+
+async def test_the_address_check_refuses_internal_addresses() -> None:
+    """A URL whose host resolves to any loopback, private, link-local, shared, reserved,
+    multicast or unspecified address (alone or among public ones) is refused, unless the
+    operator allowed that host; a public one is what the delivery connects to."""
+    url = "https://hooks.example.org/in"
+    for address in INTERNAL:
+        for answer in ((address,), ("203.0.114.7", address)):
+            with pytest.raises(InvalidRequest):
+                await webhooks.destination(url, frozenset(), stub(*answer))
+        assert await webhooks.destination(url, {"hooks.example.org"}, stub(address)) is None
+    assert await webhooks.destination(url, frozenset(), stub("8.8.8.8")) == "8.8.8.8"
+    with pytest.raises(InvalidRequest):
+        await webhooks.destination(url, frozenset(), stub())
+
+
+async def test_a_subscription_to_an_internal_address_is_refused(
+    backend_settings: Settings,
+) -> None:
+    """Without the operator's leave, loopback receivers (by address or by a name that
+    resolves there) are refused when subscribing, and nothing is kept."""
+    async with open_api(backend_settings) as api:
+        for url in ("http://127.0.0.1:9/hook", "http://localhost:9/hook", "http://[::1]:9/"):
+            refused = await api.client.post(
+                f"{API}/webhooks", json={"url": url}, headers=api.operator
+            )
+            assert_problem(refused, 422, "invalid_request", "url")
+        assert (await api.client.get(f"{API}/webhooks", headers=api.operator)).json() == []
+
+
+async def test_a_name_rebound_to_an_internal_address_is_not_delivered(
+    runtime: Runtime, receiver: Receiver
+) -> None:
+    """A name that resolved to a public address when subscribed and to loopback when
+    delivering (DNS rebinding) gets no request: the attempt is logged as refused. Both
+    answers come from stub resolvers, so no name is ever looked up."""
+    await open_member_account(runtime, member())
+    port = urlsplit(receiver.url).port
+    subscription = await webhooks.create(
+        runtime,
+        OPERATOR,
+        url=f"http://rebound.example:{port}/hook",
+        event_types=None,
+        after=-1,
+        resolve=stub("8.8.8.8"),
+    )
+    deliverer = webhooks.Deliverer(runtime, resolve=stub("127.0.0.1"))
+    deliverer.start()
+    try:
+        async with asyncio.timeout(15):
+            while not (  # noqa: ASYNC110 -- the attempt is written to the database
+                attempts := await webhooks_store.deliveries(
+                    runtime.db, subscription.id, after=None, limit=10
+                )
+            ):
+                await asyncio.sleep(0.05)
+    finally:
+        await deliverer.stop()
+    assert attempts[0].status_code is None
+    assert (attempts[0].error or "").startswith("refused:")
+    assert receiver.received == []

@@ -6,7 +6,7 @@ import sys
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, IPvAnyNetwork, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_LOG_ORIGIN = "mutual.localhost/ledger"
@@ -126,6 +126,13 @@ class Settings(BaseSettings):
         description="Calls per minute from one address to what needs no token (applying "
         "to join, signing in); 0: no limit.",
     )
+    trusted_proxies: list[IPvAnyNetwork] = Field(
+        default=[],
+        description="Addresses (or networks, as a JSON list) of the reverse proxies in front "
+        "of the service: only a request from one of them has its client address (for rate "
+        "limits and the audit trail) read from `X-Forwarded-For`. Empty: the peer's own "
+        "address, whatever the request claims.",
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         default="info",
         description="Least severe log lines written (JSON, one per line, to standard error; "
@@ -177,6 +184,13 @@ class Settings(BaseSettings):
         gt=0,
         description="How long a webhook receiver has to answer a delivery before it counts "
         "as failed.",
+    )
+    webhook_allowed_hosts: list[str] = Field(
+        default=[],
+        description="Host names (or literal addresses) a webhook may be delivered to even "
+        "though they resolve to a loopback, private, link-local or otherwise non-public "
+        "address (a receiver on the territory's own network), as a JSON list. Any other URL "
+        "resolving there is refused, at subscription and at each delivery.",
     )
     webhook_backoff_base_seconds: float = Field(
         default=1.0,

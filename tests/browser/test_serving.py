@@ -10,9 +10,11 @@ import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
+from playwright.sync_api import BrowserContext
+
 from mutual.api.openapi import openapi_document, render
 from mutual.api.routes.web import WEB_DIR
-from tests.browser.conftest import Live
+from tests.browser.conftest import Live, sign_in
 
 CONTRACT = Path(__file__).resolve().parents[2] / "contracts" / "openapi.json"
 DERIVED_IDS = CONTRACT.with_name("derived-ids.json")
@@ -66,3 +68,41 @@ def test_the_page_is_not_part_of_the_api_contract() -> None:
     document = openapi_document()
     assert [p for p in document["paths"] if not p.startswith("/api/v1/")] == []
     assert json.loads(CONTRACT.read_text()) == json.loads(render(document))
+
+
+def test_an_invalid_static_path_is_not_found(serve: Callable[[str], Live]) -> None:
+    """A static path the file system cannot even look up (a NUL byte, a name longer than
+    the system allows, an undecodable byte) answers 404 like any missing file, never 500."""
+    live = serve("sqlite")
+    for path in ("%00", "js/%00.js", "a%00b.js", "a" * 5000, "js/" + "b" * 300 + ".js", "%ff"):
+        status, _, body = fetch(f"{live.url}/app/{path}")
+        assert (status, json.loads(body)["type"]) == (404, "not_found"), path
+
+
+def test_the_api_schema_pages_load_no_third_party_script(serve: Callable[[str], Live]) -> None:
+    """No page under ``/api/v1/schema`` pulls a script from another origin (a CDN's
+    script there would run on the page's origin, next to its session): the schema is
+    served as JSON and YAML, and the HTML viewers are gone."""
+    live = serve("sqlite")
+    status, _, body = fetch(f"{live.url}/api/v1/schema/openapi.json")
+    assert (status, json.loads(body)["info"]["title"]) == (200, "mutual")
+    status, _, body = fetch(f"{live.url}/api/v1/schema")
+    assert (status, json.loads(body)["info"]["title"]) == (200, "mutual")
+    for viewer in ("/swagger", "/redoc", "/elements", "/rapidoc", "/scalar"):
+        status, _, body = fetch(f"{live.url}/api/v1/schema{viewer}")
+        assert (status, b"<script" in body) == (404, False), viewer
+
+
+def test_the_csrf_token_is_not_kept_in_local_storage(
+    serve: Callable[[str], Live], new_context: Callable[..., BrowserContext]
+) -> None:
+    """After signing in, the page's CSRF token is in no storage shared by the origin's
+    other pages and kept after the tab closes (localStorage); the page still writes."""
+    live = serve("sqlite")
+    awa = live.resident("Awa Diallo", "awa")
+    page = new_context().new_page()
+    sign_in(page, live, awa)
+    kept = page.evaluate("() => JSON.stringify(Object.entries(localStorage))")
+    assert "csrf" not in kept.lower()
+    page.reload()
+    page.get_by_role("heading", name="Mon solde", level=1).wait_for()

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from litestar import Litestar, Router
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from mutual import __version__
@@ -179,6 +180,12 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
                 }
             ),
             path="/api/v1/schema",
+            # The document only, no HTML viewer: litestar's load their scripts from CDNs,
+            # which would run on this origin, next to the page's session.
+            render_plugins=[
+                JsonRenderPlugin(path=["/", "/openapi.json"]),
+                YamlRenderPlugin(),
+            ],
         ),
         debug=False,
     )

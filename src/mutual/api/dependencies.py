@@ -73,7 +73,7 @@ async def permission_guard(
     if permission is None:
         raise Forbidden(f"operation {operation!r} is not in the permission matrix")
     limits: RateLimits = connection.app.state.rate_limits
-    address = "" if connection.client is None else connection.client.host
+    address = limits.address_of(connection.scope)
     writes = _writes(connection)
     if permission.public:
         if writes:

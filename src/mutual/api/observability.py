@@ -99,15 +99,15 @@ def _request_id(scope: Scope) -> str:
 async def _audit(scope: Scope, audited: tuple[str, Any], status: int, request_id: str) -> None:
     """An administrative action succeeded: who, what, from where, into the audit trail."""
     operation, actor_id = audited
-    client = scope.get("client")
+    state = scope["app"].state
     await audit.record(
-        scope["app"].state.runtime,
+        state.runtime,
         actor_id=actor_id,
         operation=operation,
         method=str(scope.get("method", "")),
         path=scope["path"],
         status=status,
-        source_ip=None if client is None else str(client[0]),
+        source_ip=state.rate_limits.address_of(scope) or None,
         request_id=request_id,
     )
 

@@ -100,6 +100,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "transaction_not_found": 422,
     "reversal_not_inverse": 422,
     "idempotency_key_reused": 422,
+    "replay_not_yours": 409,
     "idempotency_key_mismatch": 422,
     "invalid_cursor": 422,
     "batch_aborted": 422,

@@ -347,7 +347,10 @@ class InclusionProofOut(_Out):
     log_index: int
     tree_size: int
     leaf_hash: str
-    entry: dict[str, Any]
+    entry: dict[str, Any] | None = Field(
+        description="The leaf's entry; null for a reader who is not a party to it (nor an "
+        "auditor or operator): the leaf hash and the path still prove it is in the log."
+    )
     proof: list[str] = Field(description="Base64 hashes, RFC 9162 audit path order.")
 
 

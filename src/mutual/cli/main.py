@@ -81,13 +81,18 @@ def serve(
         raise click.UsageError("; ".join(unsafe))
     host = host or settings.host
     port = port or settings.port
-    if demo:
-        from mutual.cli.demo import load_demo
-
-        token = asyncio.run(load_demo(settings))
-        click.echo(f"demo operator token: {token}")
     url = f"http://{host}:{port}/api/v1"
-    click.echo(f"mutual is serving on {url} (health: {url}/health, schema: {url}/schema)")
+    if demo:
+        from mutual.cli.demo import load_demo, way_in
+
+        click.echo("loading the demo territory ...")
+        loaded = asyncio.run(load_demo(settings, _echo))
+        click.echo(f"demo operator token (for the API): {loaded.token}")
+        click.echo(f"mutual is serving on {url} (health: {url}/health, schema: {url}/schema)")
+        for line in way_in(loaded, _page(host, port)):
+            click.echo(line)
+    else:
+        click.echo(f"mutual is serving on {url} (health: {url}/health, schema: {url}/schema)")
     if workers > 1:
         # Migrate once here, so the workers do not race to apply the same revisions.
         asyncio.run(_upgrade(settings))
@@ -100,6 +105,9 @@ def serve(
             log_level="warning",
             access_log=False,
             log_config=None,
+            # The app reads X-Forwarded-For itself, from trusted_proxies only (uvicorn
+            # would trust any peer on 127.0.0.1 by default).
+            proxy_headers=False,
             timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
         )
         return
@@ -113,8 +121,19 @@ def serve(
         log_level="warning",
         access_log=False,
         log_config=None,
+        proxy_headers=False,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
+
+
+def _echo(line: str) -> None:
+    click.echo(line)
+
+
+def _page(host: str, port: int) -> str:
+    """The page's address (what a person opens), reachable from this machine."""
+    shown = "127.0.0.1" if host in {"0.0.0.0", "::", ""} else host  # noqa: S104
+    return f"http://{f'[{shown}]' if ':' in shown else shown}:{port}/app/"
 
 
 # An event stream stays open until its client leaves: on a stop signal, open connections
@@ -293,10 +312,14 @@ def token_create(
 @cli.command()
 @pass_settings
 def demo(lazy: _LazySettings) -> None:
-    """Load the demo territory (once) and print an operator token."""
-    from mutual.cli.demo import load_demo
+    """Load the demo territory (once) and print an operator token and its logins."""
+    from mutual.cli.demo import load_demo, way_in
 
-    click.echo(f"demo operator token: {asyncio.run(load_demo(lazy.get()))}")
+    settings = lazy.get()
+    loaded = asyncio.run(load_demo(settings, _echo))
+    click.echo(f"demo operator token (for the API): {loaded.token}")
+    for line in way_in(loaded, _page(settings.host, settings.port)):
+        click.echo(line)
 
 
 @cli.command("export")

@@ -33,11 +33,15 @@ from mutual.core.notes import (
 from mutual.core.verify import Finding, Verifier
 
 
-def _log_key(text: str) -> VerifierKey:
+def _key(text: str, option: str) -> VerifierKey:
     try:
         return parse_verifier_key(text.strip())
     except NoteKeyError as exc:
-        raise click.BadParameter(f"not a C2SP verifier key: {exc}") from exc
+        raise click.BadParameter(f"not a C2SP verifier key: {exc}", param_hint=option) from exc
+
+
+def _log_key(text: str) -> VerifierKey:
+    return _key(text, "--log-key")
 
 
 def run_verifier(verifier: Verifier, lines: Iterable[bytes], *, jobs: int) -> list[Finding]:
@@ -65,18 +69,52 @@ def run_verifier(verifier: Verifier, lines: Iterable[bytes], *, jobs: int) -> li
     show_default="the number of cores minus one",
     help="Processes checking signatures beside the ledger fold; 0 checks them inline.",
 )
+@click.option(
+    "--witness",
+    "witnesses",
+    multiple=True,
+    help="A witness's verifier key (C2SP vkey) the auditor trusts; repeatable.",
+)
+@click.option(
+    "--witnesses-min",
+    type=click.IntRange(min=0),
+    default=None,
+    show_default="1 when a witness is given, else 0",
+    help="Cosignatures by distinct given witnesses that must cover every entry.",
+)
 @click.option("--quiet", is_flag=True, help="Print only the findings.")
-def verify(export: str, log_key: str, jobs: int, quiet: bool) -> None:
+def verify(
+    export: str,
+    log_key: str,
+    jobs: int,
+    witnesses: tuple[str, ...],
+    witnesses_min: int | None,
+    quiet: bool,
+) -> None:
     """Verify an export offline; print every finding; exit 1 if there is any."""
-    verifier = Verifier(_log_key(log_key))
+    keys = tuple(_key(text, "--witness") for text in witnesses)
+    needed = (1 if keys else 0) if witnesses_min is None else witnesses_min
+    if needed > len({(k.name, k.public_key) for k in keys}):
+        raise click.BadParameter(
+            f"{needed} cosignatures cannot come from {len(keys)} distinct witnesses given",
+            param_hint="--witnesses-min",
+        )
+    verifier = Verifier(_log_key(log_key), witnesses=keys, witnesses_min=needed)
     with nullcontext(sys.stdin.buffer) if export == "-" else Path(export).open("rb") as stream:
         findings = run_verifier(verifier, stream, jobs=jobs)
     for finding in findings:
         click.echo(str(finding))
     if not quiet:
+        witnessed = (
+            f" ({verifier.witness_cosignatures} by the {len(verifier.witnesses)} witnesses given)"
+            if verifier.witnesses
+            else ""
+        )
         click.echo(
             f"{verifier.size} entries ({verifier.transactions} transactions), "
-            f"{len(verifier.checkpoint_roots)} checkpoints, {len(verifier.accounts)} accounts: "
+            f"{len(verifier.checkpoint_roots)} checkpoints, "
+            f"{verifier.cosignatures_checked} cosignatures checked{witnessed}, "
+            f"{len(verifier.accounts)} accounts: "
             + (f"{len(findings)} findings" if findings else "verified"),
             err=True,
         )

@@ -32,6 +32,7 @@
      ├── ExceedsBalanceMin            exceeds_balance_min
      ├── ExceedsBalanceMax            exceeds_balance_max
      ├── IdempotencyKeyReused         idempotency_key_reused
+     ├── ReplayNotYours               replay_not_yours
      ├── ReservedId                   reserved_id
      ├── KindRuleBroken               kind_rule_broken
      │    ├── InvalidExchange        invalid_exchange
@@ -186,6 +187,13 @@ class ExceedsBalanceMax(LedgerError):
 
 class IdempotencyKeyReused(LedgerError):
     code = "idempotency_key_reused"
+
+
+class ReplayNotYours(LedgerError):
+    """The same request again, from a principal who did not make it first: its answer
+    (the balances after it, or why it was refused) is not theirs to read."""
+
+    code = "replay_not_yours"
 
 
 class MemoSaltRequired(InvalidTransaction):

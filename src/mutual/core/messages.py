@@ -222,6 +222,10 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
         "fr": "Une correction annule exactement",
     },
     "idempotency_key_reused": {"en": "Identifier already used", "fr": "Identifiant déjà utilisé"},
+    "replay_not_yours": {
+        "en": "Already sent by someone else",
+        "fr": "Déjà envoyé par quelqu'un d'autre",
+    },
     "idempotency_key_mismatch": {
         "en": "Idempotency-Key differs from the id",
         "fr": "Idempotency-Key différent de l'identifiant",

@@ -7,7 +7,11 @@ its signatures and the key's validity at that index, the authority rule, the led
 rules (balances recomputed from zero, every posting within the bound in force), and the
 balances the server recorded; for each checkpoint its log signature, its root against
 the leaves so far, its witnesses' cosignatures, and that no two checkpoints of one size
-disagree (a split view). Findings are collected, never raised.
+disagree (a split view); for each round's snapshot, that the checkpoint its manifest
+names (which the voters' ballots commit to) is the tree recomputed here. Given the
+witnesses the auditor trusts, it also asks that a checkpoint they cosigned covers every
+entry, so that whoever holds the log key cannot re-sign another history unseen.
+Findings are collected, never raised.
 
 The export is hostile input: whatever its bytes, ``feed`` and ``finish`` only ever
 add findings. Work and memory stay proportional to the bytes read, never to a number
@@ -54,13 +58,14 @@ from mutual.core.notes import (
     NoteError,
     NoteSignature,
     VerifierKey,
+    cosignature_key,
     format_verifier_key,
     open_note,
     parse_checkpoint_body,
     verify_cosignature,
 )
 from mutual.core.registry import Registry
-from mutual.core.round_entries import Kind, RoundError, parse_entry_payload
+from mutual.core.round_entries import Kind, RoundEntry, RoundError, parse_entry_payload
 from mutual.core.round_state import RoundState
 from mutual.core.signing import (
     INVALID_SIGNATURE_DETAIL,
@@ -68,6 +73,7 @@ from mutual.core.signing import (
     KeyId,
     Signature,
     SignatureCheck,
+    b64encode,
     canonical,
     check_signatures,
     first_failing,
@@ -88,6 +94,10 @@ FRAMES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 }
 # The file's sections in order; entries and checkpoints interleave.
 SECTION = {"header": 0, "entry": 1, "checkpoint": 1, "balance": 2, "end": 3}
+# What an invalid signature does not hide on its entry: itself, and what is wrong with
+# the line's form (found before its signatures are read). Every other finding on that
+# entry follows from the signature.
+LINE_FORM_KINDS = frozenset({InvalidSignature.code, "malformed_line", "duplicate_field"})
 
 
 @dataclass(frozen=True, slots=True, order=True)
@@ -159,6 +169,45 @@ class Gaps:
         return True
 
 
+class _RepeatedName(Exception):
+    """Raised from the JSON parse at the first object that names a field twice."""
+
+
+def _strict_object(items: list[tuple[str, Any]]) -> dict[str, Any]:
+    doc = dict(items)
+    if len(doc) < len(items):
+        raise _RepeatedName
+    return doc
+
+
+# Built once: json.loads with a hook would build a decoder per line, twice the parse.
+_STRICT = json.JSONDecoder(object_pairs_hook=_strict_object)
+
+
+def _loads(text: str) -> tuple[Any, list[str]]:
+    """The line's JSON, and the names some object in it (at any depth) holds twice.
+
+    ``json.loads`` keeps the last of two equal names silently, another reader may keep
+    the first: a line that means two things to two verifiers is a finding of its own.
+    Such a line is rare, so it alone is parsed a second time to name them all.
+    """
+    try:
+        return _STRICT.decode(text), []
+    except _RepeatedName:
+        pass
+    repeated: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for name, _ in items:
+            if name in seen:
+                repeated.append(name)
+            seen.add(name)
+        return dict(items)
+
+    return json.loads(text, object_pairs_hook=pairs), repeated
+
+
 def check_pending(batch: Iterable[PendingSignatures]) -> list[Finding]:
     """The findings for a batch of deferred checks (run in another process by the CLI)."""
     return [
@@ -168,17 +217,37 @@ def check_pending(batch: Iterable[PendingSignatures]) -> list[Finding]:
     ]
 
 
+def _cosigned(body: str, sig: NoteSignature, witness: VerifierKey) -> bool:
+    """Whether ``sig`` is ``witness``'s valid cosignature/v1 on checkpoint ``body``."""
+    if (sig.name, sig.key_id) != (witness.name, witness.key_id):
+        return False
+    try:
+        verify_cosignature(body, sig, witness)
+    except NoteError:
+        return False
+    return True
+
+
 @dataclass(slots=True)
 class Verifier:
     """``defer``, when given, receives each transaction's Ed25519 checks instead of their
     being made inline; the ledger fold then goes on as if they passed, and whoever runs
     them adds their findings (``check_pending``) before ``finish``. A bad signature is
-    still reported at its index; only what is found after it may differ from an inline
-    run, which does not fold a transaction whose signature fails.
+    still reported at its index, and what the fold found on that entry is not reported
+    beside it; only what is found at later entries may differ from an inline run, which
+    does not fold a transaction whose signature fails.
+
+    ``witnesses`` are the witnesses' keys the auditor trusts (C2SP vkeys, of type 0x01 or
+    0x04); with ``witnesses_min`` N > 0, every entry must lie under a checkpoint that N
+    of them validly cosigned (``missing_cosignatures`` otherwise). A cosigned root
+    commits to every leaf before it, and every checkpoint is held to the tree recomputed
+    here, so the largest such checkpoint vouches for the whole export up to its size.
     """
 
     log_key: VerifierKey
     defer: Callable[[PendingSignatures], None] | None = None
+    witnesses: tuple[VerifierKey, ...] = ()
+    witnesses_min: int = 0
     findings: list[Finding] = field(default_factory=list)
     origin: str | None = None
     header_size: int | None = None
@@ -193,9 +262,34 @@ class Verifier:
     last_balance: str | None = None
     cosignatures: list[tuple[int, str, NoteSignature, int | None]] = field(default_factory=list)
     checkpoint_roots: dict[int, bytes] = field(default_factory=dict)
+    # The recomputed root at each size a checkpoint line stands at, while the entries
+    # were dense there: what a round's manifest checkpoint is held to.
+    tree_roots: dict[int, bytes] = field(default_factory=dict)
+    # Per checkpoint size, how many of ``witnesses`` validly cosigned it (the most on
+    # any one line of that size).
+    witnessed: dict[int, int] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
     ended: bool = False
     transactions: int = 0
+
+    def __post_init__(self) -> None:
+        # A witness publishes its key as type 0x01 or 0x04; its cosignatures are checked
+        # under the 0x04 form (its own key id), one witness counted once.
+        self.witnesses = tuple(dict.fromkeys(cosignature_key(w) for w in self.witnesses))
+        if not 0 <= self.witnesses_min <= len(self.witnesses):
+            raise ValueError(
+                f"witnesses_min is between 0 and the {len(self.witnesses)} witnesses given"
+            )
+
+    @property
+    def cosignatures_checked(self) -> int:
+        """The cosignature lines checked (each against the registry's witness keys)."""
+        return len(self.cosignatures)
+
+    @property
+    def witness_cosignatures(self) -> int:
+        """The valid cosignatures by the witnesses given, counted once per checkpoint size."""
+        return sum(self.witnessed.values())
 
     @property
     def accounts(self) -> dict[AccountId, Account]:
@@ -217,10 +311,20 @@ class Verifier:
         try:
             # Strict UTF-8: json.loads would take a BOM or UTF-16 bytes, which an export
             # never holds and another verifier might read differently.
-            doc = json.loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+            doc, repeated = _loads(text.decode("utf-8") if isinstance(text, bytes) else text)
         except (ValueError, RecursionError) as exc:
             self._find(line_no, "malformed_line", f"not JSON: {exc}")
             return
+        if repeated:
+            # Reported, then read as json.loads left it (the last value), so that the
+            # rest of the export is still checked in place.
+            index = doc.get("index") if isinstance(doc, dict) else None
+            self._find(
+                line_no,
+                "duplicate_field",
+                f"an object names {sorted(set(repeated))} more than once",
+                index if type(index) is int and index >= 0 else None,
+            )
         if not isinstance(doc, dict) or not isinstance(doc.get("type"), str):
             self._find(line_no, "malformed_line", "a line is an object with a type")
             return
@@ -344,6 +448,8 @@ class Verifier:
             )
             if isinstance(applied, Applied):
                 self._balances(line_no, index, applied, recorded)
+            elif isinstance(applied, RoundEntry) and applied.kind is Kind.SNAPSHOT:
+                self._manifest_checkpoint(line_no, index, applied.round_id)
         except EntryFormatError as exc:
             self._find(line_no, "bad_entry", str(exc), index)
         except RoundError as exc:
@@ -395,6 +501,43 @@ class Verifier:
     def _known_keys(self, sigs: tuple[Signature, ...]) -> dict[KeyId, bytes]:
         known = self.registry.keys
         return {s.key_id: known[s.key_id].public_key for s in sigs if s.key_id in known}
+
+    def _manifest_checkpoint(self, line_no: int, index: int, round_id: UUID) -> None:
+        """The checkpoint a round's manifest names (tree size and root, under the voters'
+        ballots through ``manifest_sha256``) is the tree of the exported entries: whoever
+        re-signs earlier history under the log key contradicts the voters here."""
+        state = self.rounds.get(round_id)
+        manifest = state.manifest if state is not None else None
+        if manifest is None:
+            return
+        size = manifest.tree_size
+        if size > index:
+            self._find(
+                line_no,
+                "manifest_checkpoint_mismatch",
+                f"the manifest names a tree of {size} entries, from its own log index",
+                index,
+            )
+            return
+        root = self.tree_roots.get(size)
+        if root is None:
+            # After a gap the root cannot be recomputed (the missing entries are the
+            # finding); otherwise the log signed this checkpoint, and the export holds
+            # every checkpoint signed up to its size.
+            if self.tree.size == self.size:
+                self._find(
+                    line_no,
+                    "manifest_checkpoint_mismatch",
+                    f"the manifest names a checkpoint of size {size} the export does not hold",
+                    index,
+                )
+        elif b64encode(root) != manifest.root:
+            self._find(
+                line_no,
+                "manifest_checkpoint_mismatch",
+                f"the manifest's root of size {size} is not the exported entries' root",
+                index,
+            )
 
     def _on(self, line_no: int, index: int, recorded: object) -> date | None:
         """The day the server says it wrote the entry (unsigned, like every recorded
@@ -472,15 +615,23 @@ class Verifier:
                 f"checkpoint of size {cp.size} after {self.size} entries",
                 at,
             )
-        elif self.tree.size == cp.size and cp.root != self.tree.root():
-            # The log key signed a tree of this size that is not the one exported: either
-            # the export's entries were changed, or the log showed someone another history.
-            self._find(
-                line_no,
-                "split_view",
-                f"the signed root of size {cp.size} differs from the exported entries' root",
-                at,
+        elif self.tree.size == cp.size:
+            root = self.tree_roots.setdefault(cp.size, self.tree.root())
+            if cp.root != root:
+                # The log key signed a tree of this size that is not the one exported:
+                # either the export's entries were changed, or the log showed someone
+                # another history.
+                self._find(
+                    line_no,
+                    "split_view",
+                    f"the signed root of size {cp.size} differs from the exported entries' root",
+                    at,
+                )
+        if self.witnesses:
+            vouching = sum(
+                any(_cosigned(note.text, sig, w) for sig in unverified) for w in self.witnesses
             )
+            self.witnessed[cp.size] = max(self.witnessed.get(cp.size, 0), vouching)
         # A witness may register its key after cosigning an older checkpoint: cosignatures
         # are checked at the end, against the whole registry.
         self.cosignatures.extend((line_no, note.text, sig, at) for sig in unverified)
@@ -561,6 +712,8 @@ class Verifier:
             )
         for pending in self.cosignatures:
             self._cosignature(*pending)
+        if self.witnesses_min and self.size:
+            self._witnessed(line_no)
         if not self.ended:
             self._find(line_no, "missing_end", "the export has no end line (truncated?)")
         if self.counts.get("balance", 0) != len(self.accounts) and self.ended:
@@ -570,10 +723,21 @@ class Verifier:
                 f"{len(self.accounts)} accounts recomputed, {self.counts.get('balance', 0)} "
                 "balance lines",
             )
-        # Within one entry a failed signature comes first: it is the cause of whatever
-        # else the entry shows, and a deferred check reports it after the fold did.
+        # A failed signature is the cause of whatever the fold then found on its entry
+        # (a deferred check reports it after the fold went on as if it held): those are
+        # not separate faults. What is wrong with the line's form stays.
+        unsigned = {
+            (f.log_index, f.line)
+            for f in self.findings
+            if f.kind == InvalidSignature.code and f.log_index is not None
+        }
+        kept = [
+            f
+            for f in self.findings
+            if f.kind in LINE_FORM_KINDS or (f.log_index, f.line) not in unsigned
+        ]
         return sorted(
-            self.findings,
+            kept,
             key=lambda f: (
                 f.log_index is None,
                 f.log_index or 0,
@@ -581,3 +745,22 @@ class Verifier:
                 f.kind != InvalidSignature.code,
             ),
         )
+
+    def _witnessed(self, line_no: int) -> None:
+        """Every entry lies under a checkpoint ``witnesses_min`` of the witnesses cosigned."""
+        covered = max(
+            (
+                size
+                for size, count in self.witnessed.items()
+                if count >= self.witnesses_min and size <= self.size
+            ),
+            default=0,
+        )
+        if covered < self.size:
+            self._find(
+                line_no,
+                "missing_cosignatures",
+                f"entries {covered}..{self.size - 1} are under no checkpoint cosigned by "
+                f"{self.witnesses_min} of the {len(self.witnesses)} witnesses given",
+                covered,
+            )

@@ -16,7 +16,13 @@ from mutual.core.accounts import Account
 from mutual.core.bounds import BoundsChange
 from mutual.core.derived import is_derived
 from mutual.core.entries import EntryType, LogEntry
-from mutual.core.errors import IdempotencyKeyReused, LedgerError, ReservedId, SignatureError
+from mutual.core.errors import (
+    IdempotencyKeyReused,
+    LedgerError,
+    ReplayNotYours,
+    ReservedId,
+    SignatureError,
+)
 from mutual.core.fold import (
     AccountEntry,
     BoundsEntry,
@@ -54,6 +60,8 @@ class TransactionWrite:
     digest: bytes
     entry: LogEntry
     initiator: PrincipalId
+    # The initiator reads every transaction anyway: a replay of another's is answered.
+    reads_all: bool = False
 
     @property
     def key(self) -> UUID:
@@ -207,7 +215,7 @@ class BatchState:
         for request in command.requests:
             prior = None if request.key is None else self.idempotent.get(request.key)
             if prior is not None and prior[0] == request.digest:
-                outcomes.append(prior[1].as_replay())
+                outcomes.append(_replay(prior[1], request))
                 continue
             try:
                 if prior is not None:
@@ -236,6 +244,8 @@ class BatchState:
     def _record(self, request: WriteRequest, outcome: Outcome, at: datetime) -> None:
         if request.key is None or request.digest is None:
             return
+        if isinstance(request, TransactionWrite):
+            outcome = outcome.sent_by(str(request.initiator))
         self.idempotent[request.key] = (request.digest, outcome)
         self.records.append((request.key, request.digest, outcome, at))
 
@@ -302,3 +312,18 @@ def _kept(request: WriteRequest, exc: LedgerError) -> bool:
     if isinstance(exc, SignatureError | ReservedId):
         return False
     return not (isinstance(request, TransactionWrite) and is_derived(request.transaction.id))
+
+
+def _replay(recorded: Outcome, request: WriteRequest) -> Outcome:
+    """The recorded answer again, for whoever sent the transaction first or reads every
+    transaction; anyone else (who may have copied a payload and its signatures from the
+    log) learns nothing, not even whether it was accepted."""
+    if (
+        isinstance(request, TransactionWrite)
+        and recorded.requester not in (None, str(request.initiator))
+        and not request.reads_all
+    ):
+        return rejected_outcome(
+            ReplayNotYours("this id was first sent by another principal", field="id")
+        )
+    return recorded.as_replay()

@@ -29,9 +29,14 @@ class Outcome:
     accepted: bool
     body: dict[str, Any]
     replayed: bool = False
+    # Who sent the request first (kept, never answered): a replay's answer is theirs.
+    requester: str | None = None
 
     def as_replay(self) -> Outcome:
-        return Outcome(self.accepted, self.body, replayed=True)
+        return Outcome(self.accepted, self.body, replayed=True, requester=self.requester)
+
+    def sent_by(self, requester: str) -> Outcome:
+        return Outcome(self.accepted, self.body, self.replayed, requester)
 
 
 def accepted_outcome(applied: Applied, leaf_hash: bytes) -> Outcome:
@@ -156,9 +161,12 @@ def raise_refusal(outcomes: Sequence[Outcome]) -> None:
 
 
 def encode_outcome(outcome: Outcome) -> str:
-    return json.dumps({"accepted": outcome.accepted, "body": outcome.body}, separators=(",", ":"))
+    data: dict[str, Any] = {"accepted": outcome.accepted, "body": outcome.body}
+    if outcome.requester is not None:
+        data["requester"] = outcome.requester
+    return json.dumps(data, separators=(",", ":"))
 
 
 def decode_outcome(text: str) -> Outcome:
     data = json.loads(text)
-    return Outcome(bool(data["accepted"]), data["body"])
+    return Outcome(bool(data["accepted"]), data["body"], requester=data.get("requester"))

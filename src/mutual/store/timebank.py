@@ -7,7 +7,7 @@ source), so deriving them again after a crash adds nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -393,6 +393,23 @@ async def notify(
     await conn.execute(dialect.insert(notifications).values(**values).on_conflict_do_nothing())
 
 
+async def notify_many(
+    conn: AsyncConnection,
+    items: Sequence[tuple[UUID, str, Mapping[str, Any], str]],
+    *,
+    now: datetime,
+) -> None:
+    """``notify`` for each (member, kind, data, source), in order, in one statement."""
+    if not items:
+        return
+    rows = [
+        {"member_id": m, "kind": k, "data": dict(d), "source": s, "created_at": now}
+        for m, k, d, s in items
+    ]
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    await conn.execute(dialect.insert(notifications).on_conflict_do_nothing(), rows)
+
+
 async def read_notifications(
     conn: AsyncConnection, member_id: UUID, *, after: int, limit: int
 ) -> list[NotificationRecord]:
@@ -410,6 +427,28 @@ async def read_notifications(
 
 async def delete_notifications(conn: AsyncConnection, member_id: UUID) -> None:
     await conn.execute(notifications.delete().where(notifications.c.member_id == member_id))
+
+
+# Notifications to one member that quote text another member wrote: by kind, the data
+# key naming the author and the keys holding their words.
+_QUOTED_TEXT = {"proposal_rejected": ("receiver", ("reason",))}
+
+
+async def erase_quoted_text(conn: AsyncConnection, author_id: UUID) -> None:
+    """Remove the words ``author_id`` wrote from other members' notifications (which the
+    gateway's outbox also reads); the notifications themselves stay."""
+    query = select(notifications.c.seq, notifications.c.kind, notifications.c.data).where(
+        notifications.c.kind.in_(_QUOTED_TEXT), notifications.c.member_id != author_id
+    )
+    for row in (await conn.execute(query)).all():
+        author_key, text_keys = _QUOTED_TEXT[row.kind]
+        data = dict(row.data)
+        if data.get(author_key) != str(author_id):
+            continue
+        kept = {k: v for k, v in data.items() if k not in text_keys}
+        await conn.execute(
+            update(notifications).where(notifications.c.seq == row.seq).values(data=kept)
+        )
 
 
 @dataclass(frozen=True, slots=True)

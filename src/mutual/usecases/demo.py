@@ -12,8 +12,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import random
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
 from mutual.core.accounts import OwnerKind
@@ -25,15 +28,16 @@ from mutual.core.registry import Capacity, KeyAction, KeyEvent
 from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
 from mutual.store import timebank as timebank_store
-from mutual.store.timebank import OfferFilter
+from mutual.store.timebank import MemberRecord, OfferFilter
 from mutual.usecases import exchanges, limits, members, offers, projects
 from mutual.usecases.access import issue_token
 from mutual.usecases.accounts import open_account_entry
-from mutual.usecases.demo_fund import load_fund_demo
-from mutual.usecases.demo_goods import load_goods_demo
+from mutual.usecases.demo_fund import GRANTS, ORGANISATIONS, PAYMENTS, load_fund_demo
+from mutual.usecases.demo_goods import KINDS, POINTS, load_goods_demo
+from mutual.usecases.demo_logins import DemoLogin, load_logins
 from mutual.usecases.demo_pledges import load_pledges_demo
 from mutual.usecases.demo_rounds import load_rounds_demo
-from mutual.usecases.keys import submit_key_event
+from mutual.usecases.keys import public_keys, submit_key_event
 from mutual.usecases.notifications import catch_up
 from mutual.usecases.runtime import Runtime
 from mutual.usecases.transactions import SignedTransaction, record_transactions, reversal_of
@@ -130,51 +134,67 @@ async def _register_key(
         raise RuntimeError(f"demo key registration refused: {outcome.body}")
 
 
-async def _join(
-    rt: Runtime, operator: Principal, i: int, rng: random.Random
-) -> tuple[Principal, AccountId]:
-    """Apply and be accepted, as a resident would, unless the demo has run before."""
-    member_id = PrincipalId(_demo_id(f"member/{i}"))
+def _application(rt: Runtime, i: int, name: str) -> dict[str, Any]:
+    return {
+        "id": PrincipalId(_demo_id(f"member/{i}")),
+        "status": "applied",
+        "display_name": name,
+        "neighbourhood": NEIGHBOURHOODS[i % len(NEIGHBOURHOODS)],
+        "contact": {
+            "email": {
+                "value": f"membre{i}@example.org",
+                "visibility": "members" if i % 3 else "coordinators",
+            }
+        },
+        "languages": ["fr"] if i % 4 else ["fr", "de"],
+        "pact_signed_on": date(2025, 1 + i % 12, 1 + i % 28),
+        "applied_at": rt.clock(),
+    }
+
+
+async def _apply(rt: Runtime, names: list[str]) -> dict[PrincipalId, MemberRecord]:
+    """Every resident's application (those not made by an earlier load), in one write."""
+    wanted = [_application(rt, i, name) for i, name in enumerate(names)]
     async with rt.db.writing() as conn:
-        record = await timebank_store.get_member(conn, member_id)
-        if record is None:
-            await timebank_store.insert_member(
-                conn,
-                {
-                    "id": member_id,
-                    "status": "applied",
-                    "display_name": f"{rng.choice(FIRST_NAMES)} {chr(65 + i % 26)}.",
-                    "neighbourhood": NEIGHBOURHOODS[i % len(NEIGHBOURHOODS)],
-                    "contact": {
-                        "email": {
-                            "value": f"membre{i}@example.org",
-                            "visibility": "members" if i % 3 else "coordinators",
-                        }
-                    },
-                    "languages": ["fr"] if i % 4 else ["fr", "de"],
-                    "pact_signed_on": date(2025, 1 + i % 12, 1 + i % 28),
-                    "applied_at": rt.clock(),
-                },
-            )
-    if record is None or record.status == "applied":
-        record, _ = await members.accept(rt, operator, member_id)
+        found = {}
+        for values in wanted:
+            record = await timebank_store.get_member(conn, values["id"])
+            if record is None:
+                await timebank_store.insert_member(conn, values)
+                record = await timebank_store.get_member(conn, values["id"])
+            assert record is not None
+            found[record.id] = record
+    return found
+
+
+async def _accepted(
+    rt: Runtime, operator: Principal, record: MemberRecord
+) -> tuple[Principal, AccountId]:
+    """Accepted by a coordinator, as a resident would be, unless an earlier load did."""
+    if record.status == "applied":
+        record, _ = await members.accept(rt, operator, record.id)
     assert record.account_id is not None
-    return Principal(member_id, frozenset({Role.MEMBER})), record.account_id
+    return Principal(PrincipalId(record.id), frozenset({Role.MEMBER})), record.account_id
 
 
 async def _open_territory(rt: Runtime, operator: Principal) -> DemoTerritory:
     # Demo data, not secrets; the seed (the action plan's year) fixes the territory.
     rng = random.Random(2013)  # noqa: S311
     await _register_key(rt, operator, operator.id, demo_keypair("operator"), Capacity.OPERATOR)
-    people: list[Principal] = []
-    accounts: dict[PrincipalId, AccountId] = {}
-    keys: dict[PrincipalId, Keypair] = {}
-    for i in range(MEMBERS):
-        member, account_id = await _join(rt, operator, i, rng)
-        keys[member.id] = demo_keypair(f"member/{i}")
-        await _register_key(rt, operator, member.id, keys[member.id], Capacity.MEMBER)
-        people.append(member)
-        accounts[member.id] = account_id
+    names = [f"{rng.choice(FIRST_NAMES)} {chr(65 + i % 26)}." for i in range(MEMBERS)]
+
+    applications = list((await _apply(rt, names)).values())
+
+    async def newcomer(i: int) -> tuple[Principal, AccountId, Keypair]:
+        member, account_id = await _accepted(rt, operator, applications[i])
+        key = demo_keypair(f"member/{i}")
+        await _register_key(rt, operator, member.id, key, Capacity.MEMBER)
+        return member, account_id, key
+
+    joined = await asyncio.gather(*(newcomer(i) for i in range(MEMBERS)))
+    people = [member for member, _, _ in joined]
+    accounts = {member.id: account_id for member, account_id, _ in joined}
+    keys = {member.id: key for member, _, key in joined}
     commons, _ = await open_account_entry(
         rt,
         account_id=AccountId(_demo_id("account/commons")),
@@ -270,18 +290,26 @@ async def _offers(rt: Runtime, territory: DemoTerritory) -> None:
         )
     if existing:
         return
+    plan = []
     for n, member in enumerate(territory.members):
         category = list(SERVICES)[n % len(SERVICES)]
-        await offers.publish(
-            rt,
-            member,
-            direction="request" if n % 3 == 0 else "offer",
-            title=rng.choice(SERVICES[category]),
-            description="Proposé dans le cadre du pacte territorial.",
-            category=category,
-            neighbourhood=NEIGHBOURHOODS[n % len(NEIGHBOURHOODS)],
-            estimated_minutes=rng.choice(DURATIONS),
+        title, minutes = rng.choice(SERVICES[category]), rng.choice(DURATIONS)
+        plan.append((n, member, category, title, minutes))
+    await asyncio.gather(
+        *(
+            offers.publish(
+                rt,
+                member,
+                direction="request" if n % 3 == 0 else "offer",
+                title=title,
+                description="Proposé dans le cadre du pacte territorial.",
+                category=category,
+                neighbourhood=NEIGHBOURHOODS[n % len(NEIGHBOURHOODS)],
+                estimated_minutes=minutes,
+            )
+            for n, member, category, title, minutes in plan
         )
+    )
 
 
 async def _proposals(rt: Runtime, territory: DemoTerritory) -> None:
@@ -333,22 +361,51 @@ async def _corrections(
         )
 
 
-async def load_demo_territory(rt: Runtime) -> str:
-    """Load the demo (idempotently) and return a new operator token for it."""
+@dataclass(frozen=True, slots=True)
+class DemoLoaded:
+    token: str  # a new operator token, for the API
+    logins: list[DemoLogin]
+
+
+def _quiet(_line: str) -> None:
+    pass
+
+
+async def load_demo_territory(rt: Runtime, progress: Callable[[str], None] = _quiet) -> DemoLoaded:
+    """Load the demo (idempotently), telling ``progress`` of each part as it is loaded,
+    and return a new operator token and the demo's logins."""
+    started = time.monotonic()
+
+    def done(line: str) -> None:
+        progress(f"[{time.monotonic() - started:5.1f} s] {line}")
+
     issued = await issue_token(
         rt, roles=[Role.OPERATOR], principal_id=PrincipalId(_demo_id("operator"))
     )
     operator = Principal(issued.principal_id, frozenset({Role.OPERATOR}))
     territory = await _open_territory(rt, operator)
+    done(f"residents: {len(territory.members)} accepted, each with a TIME account and a key")
     await _limits(rt, operator, territory)
+    done("limits: the territory's bounds, and 3 residents' own")
     await _projects(rt, operator, territory)
+    done(f"projects: {len(DEMO_PROJECTS)}, each led by a resident")
     pooling = (operator, demo_keypair("operator"), territory.members, territory.keys)
     await load_pledges_demo(rt, *pooling)
+    done("volunteer time: 100 pledges over two quarters, an allocation, deliveries")
     await load_fund_demo(rt, *pooling)
+    done(
+        f"fund: {len(ORGANISATIONS) + 1} partners, their gifts and deposits, "
+        f"{len(GRANTS)} grants, {len(PAYMENTS)} payments"
+    )
     await load_goods_demo(rt, *pooling)
+    done(f"shared goods: {len(KINDS)} kinds at {len(POINTS)} points, a year of loans")
     await load_rounds_demo(rt, *pooling)
+    done("rounds: last quarter's executed, this quarter's open for voting")
     recorded = _exchanges(territory)
-    await asyncio.gather(
+    # Read the signers' keys once, before thousands of concurrent checks all miss the
+    # cache together and each read them.
+    await public_keys(rt, (key.key_id for key in territory.keys.values()))
+    outcomes = await asyncio.gather(
         *(
             record_transactions(
                 rt,
@@ -364,9 +421,15 @@ async def load_demo_territory(rt: Runtime) -> str:
             for principal, tx in recorded
         )
     )
+    accepted = sum(outcome.accepted for answers in outcomes for outcome in answers)
+    done(f"exchanges: {accepted} recorded (gifts to the commons among them)")
     exchanges_only = [tx for _, tx in recorded if tx.kind is TransactionKind.EXCHANGE]
     await _corrections(rt, operator, demo_keypair("operator"), exchanges_only)
     await _offers(rt, territory)
+    done(f"offers and requests: {len(territory.members)}, a few corrections")
     await _proposals(rt, territory)
     await catch_up(rt)
-    return issued.token
+    done("proposals waiting or expired; every resident's notifications")
+    logins = await load_logins(rt, operator, territory.members)
+    done(f"logins: {len(logins)}, one per role")
+    return DemoLoaded(issued.token, logins)

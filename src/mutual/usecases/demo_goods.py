@@ -9,6 +9,7 @@ a reload replays and changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import date, timedelta
 from uuid import UUID
@@ -73,7 +74,9 @@ async def load_goods_demo(
     def keeper_key(point: int, n: int) -> Keypair:
         return keys[keepers[point][n % 2].id]
 
-    # Deposits: each point receives every kind, some brought by members.
+    # Deposits: each point receives every kind, some brought by members (independent
+    # of one another, so sent together for the journal to batch).
+    depositing = []
     for p, point in enumerate(points):
         for k, (slug, _, _) in enumerate(KINDS):
             donor = members[20 + 6 * p + k].id if k % 2 == 0 else None
@@ -88,38 +91,45 @@ async def load_goods_demo(
             ) -> Awaitable[Outcome]:
                 return goods.deposit(rt, operator, at, goods.Movement(tx, s, count), d, sigs)
 
-            await _signed(rt, point, keeper_key(p, k), _id(f"deposit/{p}/{slug}"), deposit)
+            depositing.append(
+                _signed(rt, point, keeper_key(p, k), _id(f"deposit/{p}/{slug}"), deposit)
+            )
+    await asyncio.gather(*depositing)
 
     # A year of loans: one a week or so, each by a different member; most came back,
     # a few are overdue, the last few are still out and due after the demo's year.
+    # Loans of one kind at one point follow each other (the shelf's count); those of
+    # different shelves are independent, so each shelf's chain runs beside the others.
     borrowers = members[40:]
+    chains: dict[tuple[int, str], list[int]] = {}
     for n in range(48):
-        p, slug = n % 2, KINDS[(n // 2) % len(KINDS)][0]
-        point, who = points[p], borrowers[n % len(borrowers)].id
-        lent_on = YEAR_END - timedelta(days=365 - 7 * n)
-        due_on = lent_on + timedelta(days=14) if n < 45 else date(2027, 1, 15)
-        loan_id = _id(f"loan/{n}")
+        chains.setdefault((n % 2, KINDS[(n // 2) % len(KINDS)][0]), []).append(n)
 
-        def lend(
-            tx: UUID,
-            sigs: Sequence[Signature],
-            s: str = slug,
-            m: UUID = who,
-            at: UUID = point,
-            d: date = due_on,
-        ) -> Awaitable[Outcome]:
-            return goods.lend(rt, operator, at, goods.Movement(tx, s, 1), m, d, sigs)
+    async def shelf(p: int, slug: str, loans: list[int]) -> None:
+        point = points[p]
+        for n in loans:
+            who = borrowers[n % len(borrowers)].id
+            lent_on = YEAR_END - timedelta(days=365 - 7 * n)
+            due_on = lent_on + timedelta(days=14) if n < 45 else date(2027, 1, 15)
+            loan_id = _id(f"loan/{n}")
 
-        await _signed(rt, point, keeper_key(p, n), loan_id, lend)
-        if n % 9 == 4 or n >= 45:
-            continue  # overdue (due within the year, never returned), or still current
+            def lend(
+                tx: UUID, sigs: Sequence[Signature], m: UUID = who, d: date = due_on
+            ) -> Awaitable[Outcome]:
+                return goods.lend(rt, operator, point, goods.Movement(tx, slug, 1), m, d, sigs)
 
-        def back(
-            tx: UUID, sigs: Sequence[Signature], at: UUID = point, loan: UUID = loan_id
-        ) -> Awaitable[Outcome]:
-            return goods.give_back(rt, operator, at, loan, tx, 1, sigs)
+            await _signed(rt, point, keeper_key(p, n), loan_id, lend)
+            if n % 9 == 4 or n >= 45:
+                continue  # overdue (due within the year, never returned), or still current
 
-        await _signed(rt, point, keeper_key(p, n + 1), _id(f"return/{n}"), back)
+            def back(
+                tx: UUID, sigs: Sequence[Signature], loan: UUID = loan_id
+            ) -> Awaitable[Outcome]:
+                return goods.give_back(rt, operator, point, loan, tx, 1, sigs)
+
+            await _signed(rt, point, keeper_key(p, n + 1), _id(f"return/{n}"), back)
+
+    await asyncio.gather(*(shelf(p, slug, loans) for (p, slug), loans in chains.items()))
 
     # A transfer of tents from Bourtzwiller to the Coteaux, and a few gifts.
     def move(tx: UUID, sigs: Sequence[Signature]) -> Awaitable[Outcome]:

@@ -9,6 +9,7 @@ so a reload in the same quarter replays and changes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Mapping, Sequence
 from functools import partial
@@ -89,6 +90,7 @@ async def load_pledges_demo(
     """Pledges over two quarters, one allocation, partial deliveries (idempotent)."""
     this = quarter_of(rt.clock().date())
     pledged: dict[PrincipalId, int] = {}
+    pledging = []
     for quarter, volunteers in ((this, members[20:80]), (this.next, members[60:100])):
         for member in volunteers:
             # Drawn per (quarter, member), not from one stream: reloaded in a later
@@ -97,9 +99,11 @@ async def load_pledges_demo(
             minutes = rng.choice((2, 3, 4, 5, 6, 8, 10)) * HOUR
             tx_id = _demo_id(f"pledge/{quarter}/{member.id}")
             call = partial(_pledge, rt, member, tx_id, quarter, minutes)
-            await sign_and_record_or_raise(call, keys[member.id])
+            pledging.append(sign_and_record_or_raise(call, keys[member.id]))
             if quarter == this:
                 pledged[member.id] = minutes
+    # Each member's own promise: independent, so sent together for the journal to batch.
+    await asyncio.gather(*pledging)
     wanted = [(_project_id(n), hours * HOUR) for n, hours in enumerate(WANTED)]
     lines = [
         pledges.LineRequest(x.member_id, x.project_id, x.minutes)
@@ -119,6 +123,7 @@ async def load_pledges_demo(
         operator_key,
     )
     # The leads have confirmed about two thirds of what each volunteer was allocated.
+    delivering = []
     for i, line in enumerate(lines):
         done = (line.minutes * 2 // 3) // 15 * 15
         if done == 0:
@@ -127,4 +132,6 @@ async def load_pledges_demo(
         lead = members[3 + [p for p, _ in wanted].index(project)]
         delivery_id = _demo_id(f"delivery/{this}/{i}")
         call = partial(_deliver, rt, lead, delivery_id, this, line, done)
-        await sign_and_record_or_raise(call, keys[lead.id], on_behalf_of=project)
+        delivering.append(sign_and_record_or_raise(call, keys[lead.id], on_behalf_of=project))
+    # Each line its own allocation: independent of one another.
+    await asyncio.gather(*delivering)

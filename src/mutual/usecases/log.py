@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from dataclasses import dataclass
 from uuid import UUID
 
+from mutual.core.authority import Principal
+from mutual.core.entries import EntryType
+from mutual.core.ids import AccountId, TransactionId
 from mutual.core.merkle import (
     consistency_ranges,
     inclusion_ranges,
@@ -27,11 +31,14 @@ from mutual.core.notes import (
     parse_signature_line,
     verify_cosignature,
 )
-from mutual.store import log_reads
+from mutual.core.permissions import reads_everything
+from mutual.core.signing import KeyId
+from mutual.store import ledger_reads, log_reads
+from mutual.store.accounts import get_account
 from mutual.store.errors import StoreUnavailable
 from mutual.store.log_reads import StoredCheckpoint, StoredEntry
 from mutual.usecases.errors import InvalidRequest, NotFound
-from mutual.usecases.keys import witness_verifier_keys
+from mutual.usecases.keys import read_keys, witness_verifier_keys
 from mutual.usecases.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -81,10 +88,45 @@ class InclusionProof:
     entry: StoredEntry
     tree_size: int
     proof: list[bytes]
+    # Whether the reader may see the entry itself, or only its leaf hash and path.
+    entry_shown: bool
 
 
-async def inclusion_proof(rt: Runtime, entity_id: UUID, tree_size: int | None) -> InclusionProof:
-    """The audit path of the leaf recording ``entity_id`` in the tree of ``tree_size``."""
+async def _is_party(rt: Runtime, reader: Principal, entry: StoredEntry) -> bool:
+    """Whether the entry is the reader's: they signed it (or it was signed on their
+    behalf), it is their key event or account, or a transaction they initiated or that
+    touches an account of theirs (the rule GET /transactions/{id} reads by)."""
+    document = json.loads(entry.leaf_input)
+    signatures = document.get("signatures", [])
+    if any(s.get("on_behalf_of") == str(reader.id) for s in signatures):
+        return True
+    signers = await read_keys(rt, key_ids=[KeyId(s["key_id"]) for s in signatures])
+    if any(k.principal == reader.id for k in signers):
+        return True
+    payload = document.get("payload", {})
+    if entry.entry_type == EntryType.KEY_EVENT.value:
+        return str(reader.id) in (payload.get("principal"), payload.get("by"))
+    if entry.entry_type == EntryType.ACCOUNT.value:
+        account = await get_account(rt.db, AccountId(entry.entity_id))
+        return account is not None and account.owned_by(reader.id)
+    if entry.entry_type == EntryType.TRANSACTION.value:
+        record = await ledger_reads.get_transaction(rt.db, TransactionId(entry.entity_id))
+        if record is None:
+            return False
+        if record.initiator == reader.id:
+            return True
+        for posting in record.postings:
+            account = await get_account(rt.db, posting.account_id)
+            if account is not None and account.owned_by(reader.id):
+                return True
+    return False
+
+
+async def inclusion_proof(
+    rt: Runtime, reader: Principal, entity_id: UUID, tree_size: int | None
+) -> InclusionProof:
+    """The audit path of the leaf recording ``entity_id`` in the tree of ``tree_size``;
+    the entry itself only for its parties and those who read everything."""
     read = await log_reads.audit_path_read(rt.db, entity_id, tree_size)
     entry = read.entry
     if entry is None:
@@ -97,7 +139,8 @@ async def inclusion_proof(rt: Runtime, entity_id: UUID, tree_size: int | None) -
             field="tree_size",
         )
     ranges = inclusion_ranges(entry.log_index, size)
-    return InclusionProof(entry, size, proof_hashes(ranges, read.nodes))
+    shown = reads_everything(reader) or await _is_party(rt, reader, entry)
+    return InclusionProof(entry, size, proof_hashes(ranges, read.nodes), shown)
 
 
 async def consistency_proof(rt: Runtime, old_size: int, new_size: int) -> list[bytes]:

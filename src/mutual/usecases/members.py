@@ -305,8 +305,9 @@ async def export_self(rt: Runtime, member: Principal) -> dict[str, Any]:
 
 
 async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
-    """GDPR erasure: profile, memos, offers' text, notifications (and the trace of their
-    e-mails, with the member's choice of them), a gift's household
+    """GDPR erasure: profile, memos, offers' text, notifications (theirs, the trace of
+    their e-mails with their choice of them, and their words quoted in others', such as a
+    rejection's reason), a gift's household
     text, a resident partner's name, the reasons given in rounds and their sign-in
     (login, password hash, open sessions and links) go; the member's
     pseudonymous id, accounts and signed entries stay, so the log still verifies."""
@@ -332,6 +333,7 @@ async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
         await store.erase_member_proposals(conn, member_id)
         await store.delete_notifications(conn, member_id)
         await mail_store.forget_member(conn, member_id)
+        await store.erase_quoted_text(conn, member_id)
         await goods_store.erase_member_gifts(conn, member_id)
         await fund_store.erase_resident_partner(conn, member_id)
         await round_store.erase_texts_of(conn, member_id)

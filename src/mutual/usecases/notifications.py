@@ -49,23 +49,18 @@ async def catch_up(rt: Runtime) -> None:
             start = await store.claim_progress(conn)
             rows, next_index = await store.member_postings_from(conn, start, CATCH_UP_BATCH)
             now = rt.clock()
+            # Gathered and inserted in one statement: a catch-up over thousands of
+            # postings (a first start, the demo) is then one round trip, not thousands.
+            found: list[tuple[UUID, str, dict[str, Any], str]] = []
             for row in rows:
                 source = f"{row.transaction_id}"
                 if row.amount > 0:
                     data = {"transaction_id": source, "minutes": row.amount, "kind": row.kind}
-                    await store.notify(
-                        conn, row.member_id, "hours_received", data, source=source, now=now
-                    )
+                    found.append((row.member_id, "hours_received", data, source))
                     proposal = json.loads(row.references).get("proposal")
                     if proposal is not None:
-                        await store.notify(
-                            conn,
-                            row.member_id,
-                            "proposal_confirmed",
-                            {"proposal_id": proposal, "minutes": row.amount},
-                            source=proposal,
-                            now=now,
-                        )
+                        confirmed = {"proposal_id": proposal, "minutes": row.amount}
+                        found.append((row.member_id, "proposal_confirmed", confirmed, proposal))
                 near_low = (
                     row.balance_min is not None and row.balance_after - row.balance_min <= margin
                 )
@@ -74,14 +69,9 @@ async def catch_up(rt: Runtime) -> None:
                 )
                 if (near_low and row.amount < 0) or (near_high and row.amount > 0):
                     bound = row.balance_min if near_low else row.balance_max
-                    await store.notify(
-                        conn,
-                        row.member_id,
-                        "limit_warning",
-                        {"balance_minutes": row.balance_after, "bound_minutes": bound},
-                        source=source,
-                        now=now,
-                    )
+                    warning = {"balance_minutes": row.balance_after, "bound_minutes": bound}
+                    found.append((row.member_id, "limit_warning", warning, source))
+            await store.notify_many(conn, found, now=now)
             if next_index != start:
                 await store.set_progress(conn, next_index)
         if next_index == start:

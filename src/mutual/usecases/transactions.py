@@ -67,7 +67,9 @@ async def prepare(
         return PreRefused(None, None, rejected_outcome(exc))
     digest = hashlib.sha256(message).digest()
     entry = signed_log_entry(EntryType.TRANSACTION, body, item.signatures)
-    return TransactionWrite(tx, item.signatures, digest, entry, principal.id)
+    return TransactionWrite(
+        tx, item.signatures, digest, entry, principal.id, reads_all=reads_everything(principal)
+    )
 
 
 async def record_transactions(

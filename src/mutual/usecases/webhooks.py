@@ -18,11 +18,13 @@ import asyncio
 import contextlib
 import hashlib
 import hmac
+import ipaddress
 import logging
 import random
 import secrets
+import socket
 import time
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -81,6 +83,49 @@ def _check_url(url: str) -> str:
     return url
 
 
+# A host's addresses for a port; a test passes its own instead of asking the DNS.
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    found = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in found]
+
+
+def internal_address(address: str) -> bool:
+    """Whether an address is not on the public internet: loopback, private, link-local,
+    shared, reserved, multicast, unspecified (an IPv4-mapped one judged as IPv4)."""
+    ip = ipaddress.ip_address(address.partition("%")[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
+async def destination(url: str, allowed: Collection[str], resolve: Resolver) -> str | None:
+    """The address a delivery to ``url`` connects to, checked to be public; None for a
+    host the operator allowed (connected to by name). Refused (``InvalidRequest`` on
+    ``url``) when the host does not resolve or any of its addresses is internal."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host in allowed:
+        return None
+    try:
+        addresses = await resolve(host, parts.port or (443 if parts.scheme == "https" else 80))
+    except OSError as exc:
+        raise InvalidRequest(f"the host {host!r} does not resolve", field="url") from exc
+    if not addresses or any(internal_address(a) for a in addresses):
+        raise InvalidRequest(
+            f"the host {host!r} resolves to an internal address: webhooks go to public "
+            "addresses (an operator may allow a host with MUTUAL_WEBHOOK_ALLOWED_HOSTS)",
+            field="url",
+        )
+    return addresses[0]
+
+
+def _allowed(rt: Runtime) -> frozenset[str]:
+    return frozenset(h.lower() for h in rt.settings.webhook_allowed_hosts)
+
+
 async def create(
     rt: Runtime,
     owner: Principal,
@@ -88,9 +133,11 @@ async def create(
     url: str,
     event_types: Iterable[str] | None,
     after: int | None,
+    resolve: Resolver = system_resolver,
 ) -> Subscription:
     """A subscription delivering the events past ``after`` (default: from now on); its
     secret is in the answer and never shown again."""
+    await destination(_check_url(url), _allowed(rt), resolve)
     types = parse_types(event_types, field="event_types")
     last = await log_reads.read_tree_size(rt.db) - 1
     if after is not None and after > last:
@@ -183,8 +230,15 @@ class Deliverer:
     process's writer commits, when a subscription is created or replayed, when a retry
     falls due, and every ``events_poll_seconds`` (writes of other processes)."""
 
-    def __init__(self, rt: Runtime, *, client: httpx.AsyncClient | None = None) -> None:
+    def __init__(
+        self,
+        rt: Runtime,
+        *,
+        client: httpx.AsyncClient | None = None,
+        resolve: Resolver = system_resolver,
+    ) -> None:
         self._rt = rt
+        self._resolve = resolve
         self._watch = LogWatch(rt.journal)
         self._client = client or httpx.AsyncClient(
             timeout=rt.settings.webhook_timeout_seconds,
@@ -347,10 +401,22 @@ class Deliverer:
             "Mutual-Signature": signature(subscription.secret, timestamp, body),
         }
         started = time.monotonic()
+        target = httpx.URL(subscription.url)
+        extensions = {}
+        try:
+            # Checked again at each delivery, and the connection made to the address
+            # checked: a name resolving elsewhere since (DNS rebinding) is refused.
+            pinned = await destination(subscription.url, _allowed(self._rt), self._resolve)
+        except InvalidRequest as refused:
+            return _Answer(None, f"refused: {refused.detail}"[:400], 0)
+        if pinned is not None:
+            headers["Host"] = target.netloc.decode("ascii")
+            extensions["sni_hostname"] = target.host
+            target = target.copy_with(host=pinned)
         try:
             # Streamed so that a receiver's answer body is never read: only its status.
             async with self._client.stream(
-                "POST", subscription.url, content=body, headers=headers
+                "POST", target, content=body, headers=headers, extensions=extensions
             ) as response:
                 status: int | None = response.status_code
             error = None

@@ -124,8 +124,8 @@ async def inclusion_proof(
     entry_id: Annotated[UUID, QueryParameter(name="id")],
     tree_size: Annotated[int | None, QueryParameter(ge=0, le=MAX_INDEX)] = None,
 ) -> InclusionProofOut:
-    found = await usecase.inclusion_proof(runtime_of(state), entry_id, tree_size)
-    entry: dict[str, Any] = json.loads(found.entry.leaf_input)
+    found = await usecase.inclusion_proof(runtime_of(state), principal, entry_id, tree_size)
+    entry: dict[str, Any] | None = json.loads(found.entry.leaf_input) if found.entry_shown else None
     return InclusionProofOut(
         log_index=found.entry.log_index,
         tree_size=found.tree_size,

@@ -13,8 +13,11 @@ from typing import Any
 
 from litestar import Response, Router, get
 from litestar.datastructures import CacheControlHeader
+from litestar.file_system import BaseLocalFileSystem
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
+from litestar.types import PathType
+from litestar.types.file_types import FileInfo
 
 from mutual.core.derived import contract_document
 
@@ -37,6 +40,20 @@ SECURITY_HEADERS = {
 async def _secure(response: Response[object]) -> Response[object]:
     response.headers.update(SECURITY_HEADERS)
     return response
+
+
+class _WebFiles(BaseLocalFileSystem):
+    """The page's files; a path the system cannot look up at all (a NUL byte, a name
+    too long) names no file: litestar would answer such an ``OSError`` or ``ValueError``
+    with a 500."""
+
+    async def info(self, path: PathType, **kwargs: Any) -> FileInfo:
+        try:
+            return await super().info(path, **kwargs)
+        except (FileNotFoundError, PermissionError):
+            raise
+        except (OSError, ValueError) as exc:
+            raise FileNotFoundError(str(path)) from exc
 
 
 @get("/", include_in_schema=False, name="web-home")
@@ -64,6 +81,7 @@ def web_router() -> Router:
     files = create_static_files_router(
         path=APP_PATH,
         directories=[WEB_DIR],
+        file_system=_WebFiles(),
         html_mode=True,
         name="web",
         cache_control=CacheControlHeader(no_cache=True),

@@ -23,14 +23,18 @@ export class ApiError extends Error {
   }
 }
 
+// The session (with its CSRF token) lives in this tab's sessionStorage: it survives a
+// reload but is gone with the tab, and no other page of the origin open elsewhere can
+// read it, as it could localStorage.
 export function session() {
-  const stored = localStorage.getItem(SESSION_KEY);
+  const stored = sessionStorage.getItem(SESSION_KEY);
   return stored ? JSON.parse(stored) : null;
 }
 
 function keepSession(value) {
-  if (value === null) localStorage.removeItem(SESSION_KEY);
-  else localStorage.setItem(SESSION_KEY, JSON.stringify(value));
+  localStorage.removeItem(SESSION_KEY); // where older versions of the page kept it
+  if (value === null) sessionStorage.removeItem(SESSION_KEY);
+  else sessionStorage.setItem(SESSION_KEY, JSON.stringify(value));
 }
 
 let onSignedOut = () => {};
