@@ -204,6 +204,54 @@ class Settings(BaseSettings):
         description="Longest wait between two attempts of a webhook delivery.",
     )
 
+    smtp_host: str | None = Field(
+        default=None,
+        description="The mail server that carries notices and sign-in codes by e-mail; "
+        "unset: no e-mail is sent (the feed and the gateway outbox still hold them).",
+    )
+    smtp_port: int = Field(
+        default=587, ge=1, le=65535, description="The mail server's port (465 for `tls`)."
+    )
+    smtp_tls: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description="`starttls`: upgrade the connection and refuse a server that cannot; "
+        "`tls`: TLS from the first byte (port 465); `none`: plain, for a relay on the same "
+        "host or network only.",
+    )
+    smtp_username: str | None = Field(
+        default=None, description="Login at the mail server; unset: no authentication."
+    )
+    smtp_password: SecretStr | None = Field(
+        default=None, description="Password at the mail server, with smtp_username."
+    )
+    smtp_sender: str | None = Field(
+        default=None,
+        description="The From of every e-mail, e.g. `Banque du temps <temps@mulhouse.example>`; "
+        "needed when smtp_host is set.",
+    )
+    smtp_timeout_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="How long the mail server has to answer each step before the attempt "
+        "counts as failed.",
+    )
+    mail_backoff_base_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="Wait before the first retry of an e-mail the server did not take; each "
+        "further failure doubles it (with jitter).",
+    )
+    mail_backoff_max_seconds: float = Field(
+        default=3600.0, gt=0, description="Longest wait between two attempts of an e-mail."
+    )
+    mail_digest_hour: int = Field(
+        default=17,
+        ge=0,
+        le=23,
+        description="The hour (UTC) at which the members who chose a daily digest get the "
+        "day's notices in one e-mail (17: 18:00 in Mulhouse in winter, 19:00 in summer).",
+    )
+
     def unsafe_for(self, *, workers: int) -> list[str]:
         """Why these settings must not serve (empty when they may), all reasons at once."""
         reasons = []
@@ -221,6 +269,11 @@ class Settings(BaseSettings):
                     "production needs MUTUAL_LOG_ORIGIN naming the territory (e.g. "
                     "mulhouse.example/mutual): checkpoints carry it"
                 )
+        if self.smtp_host is not None and not self.smtp_sender:
+            reasons.append(
+                "MUTUAL_SMTP_HOST is set without MUTUAL_SMTP_SENDER: e-mail needs a From "
+                "address that the mail server accepts"
+            )
         return reasons
 
     def sqlite_file(self) -> Path | None:

@@ -44,6 +44,7 @@ from mutual.api.routes import (
 from mutual.api.tags import openapi_tags, tag_of
 from mutual.core.permissions import MATRIX
 from mutual.settings import Settings
+from mutual.usecases import mail
 from mutual.usecases.access import Authenticator
 from mutual.usecases.runtime import Runtime
 from mutual.usecases.startup import open_runtime
@@ -80,15 +81,22 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         app.state.rate_limits = RateLimits(settings)
 
     @asynccontextmanager
+    async def background(app: Litestar, rt: Runtime) -> AsyncIterator[None]:
+        """What runs beside the requests: event streams and webhooks, and e-mail."""
+        async with events.serving(app, rt), mail.sending(rt) as mailer:
+            app.state.mailer = mailer
+            yield
+
+    @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         if runtime is not None:
             attach(app, runtime)
-            async with events.serving(app, runtime):
+            async with background(app, runtime):
                 yield
             return
         async with open_runtime(settings) as rt:
             attach(app, rt)
-            async with events.serving(app, rt):
+            async with background(app, rt):
                 yield
 
     api = Router(
@@ -153,6 +161,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
                 exchanges.confirm,
                 exchanges.reject,
                 notifications.notifications,
+                notifications.get_notification_preferences,
+                notifications.set_notification_preferences,
                 reports.time_bank,
                 reports.time_bank_csv,
             ]

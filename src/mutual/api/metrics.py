@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from mutual.store import log_reads
+from mutual.store import mail as mail_store
 from mutual.store import webhooks as webhook_store
 from mutual.store.outcomes import Outcome
 from mutual.usecases.runtime import Runtime
@@ -72,6 +73,12 @@ class Metrics:
             "or yet to be passed over by a filter), summed over subscriptions.",
             registry=self.registry,
         )
+        self.mail_backlog = Gauge(
+            "mutual_mail_backlog_notices",
+            "Notices queued for e-mail and not yet sent (due now, waiting for a digest's "
+            "hour, or backing off while the mail server does not take them).",
+            registry=self.registry,
+        )
         rt.journal.observers.append(self.observe_batch)
 
     def observe_request(self, method: str, path: str, status: int, seconds: float) -> None:
@@ -93,4 +100,6 @@ class Metrics:
         if newest is not None:
             self.checkpoint_age.set((self._rt.clock() - newest).total_seconds())
         self.webhook_backlog.set(await webhook_store.backlog(self._rt.db))
+        async with self._rt.db.reading() as conn:
+            self.mail_backlog.set(await mail_store.backlog(conn))
         return generate_latest(self.registry)

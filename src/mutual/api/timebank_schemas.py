@@ -153,6 +153,30 @@ class NotificationPage(_Out):
     next_cursor: int = Field(description="Pass as `after` to read on from here.")
 
 
+NoticeDeliveryField = Literal["immediate", "digest", "never"]
+
+
+class NotificationPreferencesIn(_In):
+    notices: NoticeDeliveryField = Field(
+        description="How notices reach the member by e-mail: each as it happens "
+        "(`immediate`), in one e-mail a day (`digest`), or not at all (`never`). Sign-in "
+        "codes the member asks for are sent at once whatever the choice."
+    )
+
+
+class NotificationPreferencesOut(_Out):
+    notices: NoticeDeliveryField = Field(
+        description="The member's choice; `immediate` until they make one."
+    )
+    email: str | None = Field(
+        description="Where the e-mails go: the e-mail in the member's contact details, else "
+        "their login when it is an e-mail address; null when neither is, and nothing is sent."
+    )
+    email_enabled: bool = Field(
+        description="Whether the service sends e-mail at all (a mail server is configured)."
+    )
+
+
 class LimitsIn(_In):
     id: UUID | None = Field(
         default=None, description="The change's id; choose it to make a retry safe."

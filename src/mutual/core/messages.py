@@ -81,6 +81,81 @@ def render(kind: str, data: Mapping[str, object], language: str) -> str:
     return _TEMPLATES[kind][language].format(**fields)
 
 
+# E-mail (core/mail.py): each notification kind's subject, the digest's, and the closing
+# lines that tell the reader why they got it and how to choose otherwise.
+MAIL_SUBJECTS: dict[str, dict[str, str]] = {
+    "proposal_received": {"fr": "Un échange à confirmer", "en": "An exchange to confirm"},
+    "proposal_confirmed": {"fr": "Échange confirmé", "en": "Exchange confirmed"},
+    "proposal_rejected": {"fr": "Échange refusé", "en": "Exchange rejected"},
+    "proposal_expired": {"fr": "Proposition expirée", "en": "Proposal expired"},
+    "hours_received": {"fr": "Heures reçues", "en": "Hours received"},
+    "limit_warning": {
+        "fr": "Votre solde approche de sa limite",
+        "en": "Your balance is near its limit",
+    },
+    "limits_changed": {"fr": "Vos limites de solde changent", "en": "Your balance limits change"},
+    "sign_in_link": {"fr": "Votre code de connexion", "en": "Your sign-in code"},
+}
+
+_DIGEST_SUBJECT = {
+    "fr": ("Votre notification du jour", "Vos {count} notifications du jour"),
+    "en": ("Your notice of the day", "Your {count} notices of the day"),
+}
+
+_GREETING = {"fr": ("Bonjour {name},", "Bonjour,"), "en": ("Hello {name},", "Hello,")}
+
+_DIGEST_INTRO = {
+    "fr": "Voici ce qui s'est passé pour vous depuis le dernier résumé :",
+    "en": "Here is what happened for you since the last digest:",
+}
+
+_CLOSING = {
+    "immediate": {
+        "fr": "Vous recevez chaque notification par e-mail dès qu'elle arrive. Pour les "
+        "recevoir en un résumé par jour, ou ne plus en recevoir, changez vos préférences "
+        "de notification.",
+        "en": "You get each notice by e-mail as it happens. To get one digest a day "
+        "instead, or none, change your notification preferences.",
+    },
+    "digest": {
+        "fr": "Vous recevez vos notifications en un résumé par jour. Pour les recevoir "
+        "dès qu'elles arrivent, ou ne plus en recevoir, changez vos préférences de "
+        "notification.",
+        "en": "You get your notices in one digest a day. To get each as it happens "
+        "instead, or none, change your notification preferences.",
+    },
+    "sign_in_link": {
+        "fr": "Ce code a été demandé pour votre identifiant de connexion. Si ce n'est pas "
+        "vous, ne le donnez à personne et ignorez ce message.",
+        "en": "This code was asked for your login. If it was not you, give it to nobody "
+        "and ignore this message.",
+    },
+}
+
+
+def mail_subject(kind: str, language: str) -> str:
+    return MAIL_SUBJECTS[kind][language]
+
+
+def digest_subject(count: int, language: str) -> str:
+    one, many = _DIGEST_SUBJECT[language]
+    return one if count == 1 else many.format(count=count)
+
+
+def mail_greeting(name: str | None, language: str) -> str:
+    named, anonymous = _GREETING[language]
+    return named.format(name=name) if name else anonymous
+
+
+def digest_intro(language: str) -> str:
+    return _DIGEST_INTRO[language]
+
+
+def mail_closing(reason: str, language: str) -> str:
+    """Why the reader gets this e-mail: ``immediate``, ``digest`` or ``sign_in_link``."""
+    return _CLOSING[reason][language]
+
+
 # The title of each problem type, for people (RFC 9457 lets a title be localised; the
 # ``type`` code is what tools switch on, and ``detail`` stays a technical English note).
 PROBLEM_TITLES: dict[str, dict[str, str]] = {

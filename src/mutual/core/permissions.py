@@ -151,6 +151,8 @@ MATRIX: dict[str, Permission] = {
     "updateMyProfile": SELF,
     "myStatementCsv": SELF,
     "myNotifications": Permission(frozenset(), PEOPLE),
+    "getMyNotificationPreferences": SELF,
+    "setMyNotificationPreferences": SELF,
     "searchOffers": _read("offers:read"),
     "getOffer": _read("offers:read"),
     "publishOffer": _write(frozenset({R})),

@@ -12,6 +12,7 @@ from mutual.core.accounts import Account, OwnerKind
 from mutual.core.authority import Principal, Role
 from mutual.core.bounds import BoundsDefault
 from mutual.core.ids import AccountId, PrincipalId
+from mutual.core.mail import DEFAULT_DELIVERY
 from mutual.core.permissions import reads_everything
 from mutual.core.timebank import LimitState, limit_state
 from mutual.core.units import TIME
@@ -19,6 +20,7 @@ from mutual.store import accounts as account_store
 from mutual.store import fund as fund_store
 from mutual.store import goods as goods_store
 from mutual.store import ledger_reads
+from mutual.store import mail as mail_store
 from mutual.store import rounds as round_store
 from mutual.store import sign_in as sign_in_store
 from mutual.store import timebank as store
@@ -276,6 +278,7 @@ async def export_self(rt: Runtime, member: Principal) -> dict[str, Any]:
             conn, member.id, role=None, status=None, after=None, limit=10_000
         )
         notes = await store.read_notifications(conn, member.id, after=0, limit=10_000)
+        mail_choice = await mail_store.preference(conn, member.id)
     return {
         "profile": visible_profile(record, member),
         "statement": statement,
@@ -295,12 +298,16 @@ async def export_self(rt: Runtime, member: Principal) -> dict[str, Any]:
             for p in proposals
         ],
         "notifications": [{"kind": n.kind, "data": n.data} for n in notes],
+        "notification_preferences": {
+            "notices": (mail_choice or DEFAULT_DELIVERY).value,
+        },
     }
 
 
 async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
-    """GDPR erasure: profile, memos, offers' text, notifications (theirs, and their words
-    quoted in others', such as a rejection's reason), a gift's household
+    """GDPR erasure: profile, memos, offers' text, notifications (theirs, the trace of
+    their e-mails with their choice of them, and their words quoted in others', such as a
+    rejection's reason), a gift's household
     text, a resident partner's name, the reasons given in rounds and their sign-in
     (login, password hash, open sessions and links) go; the member's
     pseudonymous id, accounts and signed entries stay, so the log still verifies."""
@@ -325,6 +332,7 @@ async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
         await store.erase_member_offers(conn, member_id, now)
         await store.erase_member_proposals(conn, member_id)
         await store.delete_notifications(conn, member_id)
+        await mail_store.forget_member(conn, member_id)
         await store.erase_quoted_text(conn, member_id)
         await goods_store.erase_member_gifts(conn, member_id)
         await fund_store.erase_resident_partner(conn, member_id)
