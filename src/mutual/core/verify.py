@@ -24,7 +24,6 @@ import json
 from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 from uuid import UUID
 
@@ -387,14 +386,14 @@ class Verifier:
         entry = doc["entry"]
         if "recorded" in doc and (
             not isinstance(recorded, dict)
-            or not {"balances_after"} <= recorded.keys() <= {"balances_after", "on"}
+            or recorded.keys() != {"balances_after"}
             or not isinstance(entry, dict)
             or entry.get("type") != EntryType.TRANSACTION.value
         ):
             # Unsigned and read only for a transaction: reported, and the entry still
             # folded, so that what follows is checked as usual.
             self._find(
-                line_no, "malformed_line", "recorded is a transaction's {balances_after, on}", index
+                line_no, "malformed_line", "recorded is a transaction's {balances_after}", index
             )
         expected = self.size
         if index < expected:
@@ -438,12 +437,13 @@ class Verifier:
             if entry is None:
                 return
             recorded = doc.get("recorded")
-            on = self._on(line_no, index, recorded)
             applied = apply_entry(
                 self.ledger,
                 entry,
                 log_index=index,
-                on=on,
+                # The log signs no day: the kinds' rules of time (a quarter ended, a
+                # deposit due soon) are the writer's, checked on the day it writes.
+                on=None,
                 log_key=LogKey(origin, self.log_key.public_key),
             )
             if isinstance(applied, Applied):
@@ -538,20 +538,6 @@ class Verifier:
                 f"the manifest's root of size {size} is not the exported entries' root",
                 index,
             )
-
-    def _on(self, line_no: int, index: int, recorded: object) -> date | None:
-        """The day the server says it wrote the entry (unsigned, like every recorded
-        field: the rules of time are checked against it; it may go back, since a
-        territory may load its earlier history with the days it happened)."""
-        text = recorded.get("on") if isinstance(recorded, dict) else None
-        if text is None:
-            return None
-        try:
-            on = date.fromisoformat(text)
-        except (TypeError, ValueError):
-            self._find(line_no, "malformed_line", "recorded.on is a date (YYYY-MM-DD)", index)
-            return None
-        return on
 
     def _signed_by_log(
         self,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
@@ -94,7 +93,6 @@ async def export_lines(rt: Runtime) -> AsyncIterator[str]:
                             log_entries.c.entity_id,
                             log_entries.c.entry_type,
                             log_entries.c.leaf_input,
-                            log_entries.c.recorded_at,
                         )
                         .where(log_entries.c.log_index >= position, log_entries.c.log_index < size)
                         .order_by(log_entries.c.log_index)
@@ -119,12 +117,7 @@ async def export_lines(rt: Runtime) -> AsyncIterator[str]:
                         "entry": json.loads(row.leaf_input),
                     }
                     if row.entry_type == "transaction":
-                        # The day it was written: the kinds' rules of time (quarters,
-                        # deposits due soon) are checked offline against it.
-                        doc["recorded"] = {
-                            "balances_after": after.get(row.entity_id, []),
-                            "on": row.recorded_at.astimezone(UTC).date().isoformat(),
-                        }
+                        doc["recorded"] = {"balances_after": after.get(row.entity_id, [])}
                     yield _line(doc)
                     if row.log_index + 1 in notes:
                         yield _line({"type": "checkpoint", "note": notes[row.log_index + 1]})

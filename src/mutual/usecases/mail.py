@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -49,6 +48,7 @@ from mutual.usecases.events import LogWatch
 from mutual.usecases.exchanges import expire_due
 from mutual.usecases.members import member_or_404
 from mutual.usecases.notifications import catch_up, rendered
+from mutual.usecases.retries import backoff
 from mutual.usecases.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -188,15 +188,12 @@ class Mailer:
         self._watch.wake()
 
     def backoff(self, attempts: int) -> timedelta:
-        """The wait after ``attempts`` failed attempts: base · 2^(attempts - 1), capped,
-        times a random factor between 0.5 and 1 so that a mail server coming back up is
-        not hit by every retry at once."""
         settings = self._rt.settings
-        delay = min(
-            settings.mail_backoff_max_seconds,
-            settings.mail_backoff_base_seconds * 2.0 ** min(attempts - 1, 64),
+        return backoff(
+            attempts,
+            base_seconds=settings.mail_backoff_base_seconds,
+            max_seconds=settings.mail_backoff_max_seconds,
         )
-        return timedelta(seconds=delay * random.uniform(0.5, 1.0))  # noqa: S311 -- not a secret
 
     async def _run(self) -> None:
         while True:

@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import ipaddress
 import logging
-import random
 import secrets
 import socket
 import time
@@ -42,6 +41,7 @@ from mutual.store.errors import StoreUnavailable
 from mutual.store.webhooks import Delivery, Subscription
 from mutual.usecases.errors import InvalidRequest, NotFound
 from mutual.usecases.events import Event, LogWatch, parse_types, read_page
+from mutual.usecases.retries import backoff
 from mutual.usecases.runtime import Runtime, new_id
 
 log = logging.getLogger(__name__)
@@ -267,15 +267,12 @@ class Deliverer:
         self._watch.wake()
 
     def backoff(self, failures: int) -> timedelta:
-        """The wait after ``failures`` failed attempts in a row: base · 2^(failures - 1),
-        capped, times a random factor between 0.5 and 1 so that receivers coming back up
-        are not hit by every retry at once."""
         settings = self._rt.settings
-        delay = min(
-            settings.webhook_backoff_max_seconds,
-            settings.webhook_backoff_base_seconds * 2.0 ** min(failures - 1, 64),
+        return backoff(
+            failures,
+            base_seconds=settings.webhook_backoff_base_seconds,
+            max_seconds=settings.webhook_backoff_max_seconds,
         )
-        return timedelta(seconds=delay * random.uniform(0.5, 1.0))  # noqa: S311 -- not a secret
 
     async def _run(self) -> None:
         while True:
