@@ -394,7 +394,7 @@ def _goods(
     same_point: bool = True,
 ) -> tuple[AccountRole, AccountRole]:
     debit, credit = _transfer(tx, error)
-    if not debit.unit.startswith("GOOD."):
+    if not debit.unit.startswith(GOOD_PREFIX):
         raise error("goods move in a GOOD.<kind> unit", field="postings")
     a = _require(ctx, tx, debit, source, error, f"{source.value} account")
     b = _require(ctx, tx, credit, target, error, f"{target.value} account")

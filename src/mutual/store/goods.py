@@ -23,7 +23,6 @@ from sqlalchemy import (
     Text,
     Uuid,
     delete,
-    func,
     select,
     update,
 )
@@ -260,18 +259,6 @@ async def insert_gift_once(conn: AsyncConnection, values: Mapping[str, Any]) -> 
     ).first()
     if seen is None:
         await conn.execute(good_gifts.insert().values(**values))
-
-
-async def open_loan_count(conn: AsyncConnection, member_id: UUID) -> int:
-    """Items the member holds on loan, all points and kinds."""
-    total = (
-        await conn.execute(
-            select(func.coalesce(func.sum(loans.c.count - loans.c.returned), 0)).where(
-                loans.c.member_id == member_id
-            )
-        )
-    ).scalar_one()
-    return int(total)
 
 
 async def open_loans(
