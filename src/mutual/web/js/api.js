@@ -18,7 +18,8 @@ export class ApiError extends Error {
   // title (already in their language, from Accept-Language) and its detail.
   describe() {
     if (this.code && has(`problem.${this.code}`)) return t(`problem.${this.code}`);
-    if (this.problem?.title) return `${this.problem.title}${this.problem.detail ? ` (${this.problem.detail})` : ""}`;
+    if (this.problem?.title)
+      return `${this.problem.title}${this.problem.detail ? ` (${this.problem.detail})` : ""}`;
     return t("error.generic");
   }
 }

@@ -48,13 +48,20 @@ export async function derive(name, values) {
 
 export const promiseAccount = (member, quarter) => derive("promise_account", { member, quarter });
 export const heldAccount = (member, quarter) => derive("held_account", { member, quarter });
-export const stockAccount = (point, slug) => derive("point_account", { role: "stock", point, slug });
-export const intakeAccount = (point, slug) => derive("point_account", { role: "intake", point, slug });
+export const stockAccount = (point, slug) =>
+  derive("point_account", { role: "stock", point, slug });
+export const intakeAccount = (point, slug) =>
+  derive("point_account", { role: "intake", point, slug });
 export const loanAccount = (member, point, slug) => derive("loan_account", { member, point, slug });
 
 function sameObject(a, b) {
   const keys = Object.keys(b);
-  return a !== null && typeof a === "object" && Object.keys(a).length === keys.length && keys.every((k) => a[k] === b[k]);
+  return (
+    a !== null &&
+    typeof a === "object" &&
+    Object.keys(a).length === keys.length &&
+    keys.every((k) => a[k] === b[k])
+  );
 }
 
 // True when `payload` moves exactly `amount` of `unit` from `from` to `to`, nothing else,
@@ -85,7 +92,8 @@ export async function signAndSend(path, body, key, expected, onBehalfOf = null) 
     if (!(error instanceof ApiError) || error.code !== "unsigned") throw error;
     payload = error.problem.signing_payload;
   }
-  if (!(await expected(payload))) throw new Mismatch("the composed transaction is not the one shown");
+  if (!(await expected(payload)))
+    throw new Mismatch("the composed transaction is not the one shown");
   const signature = await signTransaction(key, payload);
   if (onBehalfOf) signature.on_behalf_of = onBehalfOf;
   return post(path, { ...body, signatures: [signature] });

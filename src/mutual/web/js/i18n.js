@@ -8,7 +8,7 @@ const MESSAGES = {
   fr: {
     "app.name": "mutual",
     "app.tagline": "Banque du temps du territoire",
-    "skip": "Aller au contenu",
+    skip: "Aller au contenu",
     "nav.label": "Navigation principale",
     "nav.home": "Mon solde",
     "nav.record": "Enregistrer un échange",
@@ -17,19 +17,22 @@ const MESSAGES = {
     "nav.key": "Mon appareil",
     "language.switch": "English",
     "language.switchLabel": "Switch to English",
-    "signOut": "Se déconnecter",
-    "loading": "Chargement…",
+    signOut: "Se déconnecter",
+    loading: "Chargement…",
     "signIn.title": "Connexion",
-    "signIn.intro": "Connectez-vous avec l’identifiant et le mot de passe choisis à votre adhésion.",
+    "signIn.intro":
+      "Connectez-vous avec l’identifiant et le mot de passe choisis à votre adhésion.",
     "signIn.login": "Identifiant",
     "signIn.password": "Mot de passe",
     "signIn.submit": "Se connecter",
     "signIn.busy": "Connexion…",
     "signIn.codeTitle": "Connexion par code",
-    "signIn.codeIntro": "Recevez un code de connexion à usage unique par les moyens de contact de votre adhésion, puis saisissez-le ici.",
+    "signIn.codeIntro":
+      "Recevez un code de connexion à usage unique par les moyens de contact de votre adhésion, puis saisissez-le ici.",
     "signIn.askCode": "Recevoir un code",
     "signIn.withCode": "Utiliser un code à usage unique",
-    "signIn.codeSent": "Si cet identifiant est celui d’un membre, un code lui est envoyé. Il ne sert qu’une fois et pour peu de temps.",
+    "signIn.codeSent":
+      "Si cet identifiant est celui d’un membre, un code lui est envoyé. Il ne sert qu’une fois et pour peu de temps.",
     "signIn.code": "Code reçu",
     "signIn.useCode": "Se connecter avec ce code",
     "signIn.codeFailed": "Ce code est inconnu, déjà utilisé ou expiré : demandez-en un nouveau.",
@@ -61,7 +64,8 @@ const MESSAGES = {
     "kind.pledge": "Promesse d’heures",
     "kind.other": "Autre",
     "record.title": "Enregistrer un échange",
-    "record.intro": "Vous avez rendu un service : indiquez à qui et combien de temps. La personne le confirmera en le signant depuis son appareil ; rien ne bouge avant.",
+    "record.intro":
+      "Vous avez rendu un service : indiquez à qui et combien de temps. La personne le confirmera en le signant depuis son appareil ; rien ne bouge avant.",
     "record.receiver": "Personne qui a reçu le service",
     "record.choose": "Choisir…",
     "record.hours": "Heures",
@@ -72,7 +76,8 @@ const MESSAGES = {
     "record.done": "Échange de {duration} enregistré avec {name} : en attente de sa confirmation.",
     "record.needDuration": "Indiquez une durée.",
     "confirm.title": "Échanges à confirmer",
-    "confirm.intro": "Ces personnes disent vous avoir rendu un service. Confirmer signe l’échange avec la clé de cet appareil et déplace le temps.",
+    "confirm.intro":
+      "Ces personnes disent vous avoir rendu un service. Confirmer signe l’échange avec la clé de cet appareil et déplace le temps.",
     "confirm.none": "Rien à confirmer.",
     "confirm.from": "{name} vous a rendu {duration}",
     "confirm.expires": "Expire le {date}",
@@ -82,7 +87,8 @@ const MESSAGES = {
     "confirm.rejectSubmit": "Envoyer le refus",
     "confirm.confirmed": "Échange confirmé : votre solde est maintenant de {balance}.",
     "confirm.rejected": "Échange refusé.",
-    "confirm.mismatch": "Ce que le service demande de signer ne correspond pas à l’échange affiché : rien n’a été signé.",
+    "confirm.mismatch":
+      "Ce que le service demande de signer ne correspond pas à l’échange affiché : rien n’a été signé.",
     "confirm.needKey": "Créez d’abord la clé de cet appareil.",
     "sent.title": "Mes échanges en attente",
     "sent.to": "{duration} rendues à {name}",
@@ -96,9 +102,11 @@ const MESSAGES = {
     "quarter.Q2": "2e trimestre {year}",
     "quarter.Q3": "3e trimestre {year}",
     "quarter.Q4": "4e trimestre {year}",
-    "flows.mismatch": "Ce que le service demande de signer ne correspond pas à ce qui est affiché : rien n’a été signé.",
+    "flows.mismatch":
+      "Ce que le service demande de signer ne correspond pas à ce qui est affiché : rien n’a été signé.",
     "pledges.title": "Promettre des heures",
-    "pledges.intro": "Promettez des heures de bénévolat pour un trimestre : elles rejoignent la réserve du territoire, et le groupe de coordination les attribue aux projets. Votre solde de temps ne bouge pas. La promesse est signée avec la clé de cet appareil.",
+    "pledges.intro":
+      "Promettez des heures de bénévolat pour un trimestre : elles rejoignent la réserve du territoire, et le groupe de coordination les attribue aux projets. Votre solde de temps ne bouge pas. La promesse est signée avec la clé de cet appareil.",
     "pledges.quarter": "Trimestre",
     "pledges.duration": "Heures promises",
     "pledges.submit": "Promettre et signer",
@@ -113,7 +121,8 @@ const MESSAGES = {
     "pledges.projects": "Projets",
     "pledges.project": "{name} : {allocated} attribuées, {delivered} faites",
     "goods.title": "Objets partagés",
-    "goods.intro": "Les objets que le territoire prête, et où les trouver. Pour emprunter, passez au point de collecte : la personne qui le tient enregistre le prêt, puis le retour.",
+    "goods.intro":
+      "Les objets que le territoire prête, et où les trouver. Pour emprunter, passez au point de collecte : la personne qui le tient enregistre le prêt, puis le retour.",
     "goods.youKeep": "Vous tenez un point de collecte.",
     "goods.keeperLink": "Gérer mon point de collecte",
     "goods.myLoans": "Mes emprunts",
@@ -137,8 +146,10 @@ const MESSAGES = {
     "goods.move.loan": "Emprunté",
     "goods.move.return": "Rendu",
     "keeper.title": "Mon point de collecte",
-    "keeper.intro": "Le stock de votre point, ses prêts en cours et en retard. Chaque prêt, retour ou arrivée d’objets est signé avec la clé de cet appareil, au nom du point.",
-    "keeper.noKey": "Cet appareil n’a pas encore de clé : il en faut une pour signer au nom du point.",
+    "keeper.intro":
+      "Le stock de votre point, ses prêts en cours et en retard. Chaque prêt, retour ou arrivée d’objets est signé avec la clé de cet appareil, au nom du point.",
+    "keeper.noKey":
+      "Cet appareil n’a pas encore de clé : il en faut une pour signer au nom du point.",
     "keeper.none": "Vous ne tenez aucun point de collecte.",
     "keeper.openLoans": "Prêts en cours",
     "keeper.loanSummary": "{open} prêt(s) en cours, dont {overdue} en retard.",
@@ -157,28 +168,44 @@ const MESSAGES = {
     "keeper.depositSubmit": "Ajouter au stock et signer",
     "keeper.deposited": "{kind} × {count} ajouté(s) au stock.",
     "keeper.notOnShelf": "Il n’y a pas assez d’objets disponibles pour ce prêt.",
-    "problem.loan_limit_reached": "Cette personne a déjà autant d’objets en prêt que le territoire le permet.",
+    "problem.loan_limit_reached":
+      "Cette personne a déjà autant d’objets en prêt que le territoire le permet.",
     "problem.not_borrowed": "Ce prêt n’a pas autant d’objets dehors.",
     "problem.quarter_ended": "Ce trimestre est terminé.",
-    "problem.reserved_id": "Cet identifiant fait partie de ceux que le service calcule pour ses propres comptes et écritures : laissez la page ou votre outil en choisir un autre.",
-    "problem.invalid_exchange": "Un échange ne fait passer des heures qu’entre les comptes temps des personnes.",
-    "problem.invalid_commons_gift": "Un don au commun fait passer des heures des comptes temps des personnes vers le pot commun.",
-    "problem.invalid_pledge": "Une promesse fait passer vos propres heures promises dans votre propre part gardée par le pot, pour le trimestre indiqué.",
-    "problem.invalid_allocation": "Une affectation donne aux projets exactement ce qu’elle prend aux heures gardées des membres pour le trimestre, sur une décision enregistrée.",
-    "problem.invalid_delivery": "Les heures livrées sortent de ce qui a été affecté à ce bénévole pour ce projet et ce trimestre, vers les heures du projet.",
-    "problem.invalid_release": "La libération d’un trimestre rend à chaque membre toutes ses heures gardées, une fois, sous l’identifiant du trimestre.",
+    "problem.reserved_id":
+      "Cet identifiant fait partie de ceux que le service calcule pour ses propres comptes et écritures : laissez la page ou votre outil en choisir un autre.",
+    "problem.invalid_exchange":
+      "Un échange ne fait passer des heures qu’entre les comptes temps des personnes.",
+    "problem.invalid_commons_gift":
+      "Un don au commun fait passer des heures des comptes temps des personnes vers le pot commun.",
+    "problem.invalid_pledge":
+      "Une promesse fait passer vos propres heures promises dans votre propre part gardée par le pot, pour le trimestre indiqué.",
+    "problem.invalid_allocation":
+      "Une affectation donne aux projets exactement ce qu’elle prend aux heures gardées des membres pour le trimestre, sur une décision enregistrée.",
+    "problem.invalid_delivery":
+      "Les heures livrées sortent de ce qui a été affecté à ce bénévole pour ce projet et ce trimestre, vers les heures du projet.",
+    "problem.invalid_release":
+      "La libération d’un trimestre rend à chaque membre toutes ses heures gardées, une fois, sous l’identifiant du trimestre.",
     "problem.invalid_contribution": "Un don va du compte du partenaire vers le fonds.",
-    "problem.invalid_deposit": "Un dépôt est prêté au fonds depuis son propre compte de dépôt, par son partenaire.",
+    "problem.invalid_deposit":
+      "Un dépôt est prêté au fonds depuis son propre compte de dépôt, par son partenaire.",
     "problem.invalid_repayment": "Un remboursement va du fonds vers le dépôt qu’il désigne.",
-    "problem.invalid_grant": "Une attribution va du seul fonds vers les comptes en euros des projets.",
+    "problem.invalid_grant":
+      "Une attribution va du seul fonds vers les comptes en euros des projets.",
     "problem.invalid_disbursement": "Un paiement va du projet indiqué vers les bénéficiaires.",
-    "problem.invalid_good_deposit": "Les objets déposés entrent dans le stock du point depuis son entrée.",
-    "problem.invalid_loan": "Un prêt fait passer des objets du stock du point à l’emprunteur indiqué.",
+    "problem.invalid_good_deposit":
+      "Les objets déposés entrent dans le stock du point depuis son entrée.",
+    "problem.invalid_loan":
+      "Un prêt fait passer des objets du stock du point à l’emprunteur indiqué.",
     "problem.invalid_return": "Un retour ramène les objets d’un prêt dans le stock du même point.",
-    "problem.invalid_give": "Un don d’objets fait passer des objets du stock du point vers ce qu’il a donné.",
-    "problem.invalid_good_transfer": "Un transfert fait passer des objets du stock du point indiqué vers le stock d’un autre point.",
-    "problem.invalid_correction": "Une correction annule une erreur de la banque du temps ; les promesses, le fonds et les objets se rectifient par leurs propres étapes (libération, remboursement, retour).",
-    "problem.execution_mismatch": "Une tournée s’exécute exactement comme décidé, une fois, sous les identifiants qui en dérivent.",
+    "problem.invalid_give":
+      "Un don d’objets fait passer des objets du stock du point vers ce qu’il a donné.",
+    "problem.invalid_good_transfer":
+      "Un transfert fait passer des objets du stock du point indiqué vers le stock d’un autre point.",
+    "problem.invalid_correction":
+      "Une correction annule une erreur de la banque du temps ; les promesses, le fonds et les objets se rectifient par leurs propres étapes (libération, remboursement, retour).",
+    "problem.execution_mismatch":
+      "Une tournée s’exécute exactement comme décidé, une fois, sous les identifiants qui en dérivent.",
     "problem.not_custodian": "Vous ne tenez pas ce point de collecte.",
     "problem.invalid_duration": "Indiquez une durée par pas de 15 minutes.",
     "offers.title": "Offres et demandes",
@@ -194,7 +221,8 @@ const MESSAGES = {
     "offers.estimate": "Environ {duration}",
     "offers.category": "Catégorie : {category}",
     "key.title": "La clé de cet appareil",
-    "key.intro": "Votre clé de signature est créée dans ce navigateur et n’en sort jamais. Elle signe les échanges que vous confirmez.",
+    "key.intro":
+      "Votre clé de signature est créée dans ce navigateur et n’en sort jamais. Elle signe les échanges que vous confirmez.",
     "key.none": "Cet appareil n’a pas de clé.",
     "key.create": "Créer et enregistrer la clé de cet appareil",
     "key.here": "Clé de cet appareil :",
@@ -202,7 +230,8 @@ const MESSAGES = {
     "key.unregistered": "pas encore enregistrée",
     "key.register": "Terminer l’enregistrement",
     "key.created": "Clé créée et enregistrée.",
-    "key.unsupported": "Ce navigateur ne sait pas créer de clé Ed25519. Demandez à une personne de la coordination de signer pour vous.",
+    "key.unsupported":
+      "Ce navigateur ne sait pas créer de clé Ed25519. Demandez à une personne de la coordination de signer pour vous.",
     "key.listTitle": "Mes clés enregistrées",
     "key.listNone": "Aucune clé enregistrée.",
     "key.active": "active",
@@ -240,7 +269,8 @@ const MESSAGES = {
     "nav.round": "Répartition",
     "nav.audit": "Journal et audit",
     "round.title": "Répartition du trimestre",
-    "round.intro": "Chaque trimestre, le groupe de coordination répartit l’argent du fonds et les heures promises entre les projets : d’abord par consentement, puis par un vote quand une objection demeure.",
+    "round.intro":
+      "Chaque trimestre, le groupe de coordination répartit l’argent du fonds et les heures promises entre les projets : d’abord par consentement, puis par un vote quand une objection demeure.",
     "round.none": "Aucune répartition pour l’instant.",
     "round.label": "Répartition {label} ({quarter})",
     "round.phase.proposals": "projets en cours de dépôt",
@@ -252,10 +282,12 @@ const MESSAGES = {
     "round.phase.undecided": "sans décision",
     "round.phase.cancelled": "annulée",
     "round.notYet": "Le vote n’est pas encore ouvert.",
-    "round.ballotOpen": "Le vote est ouvert jusqu’au {date}. Cochez chaque projet que vous approuvez : les montants seront répartis à parts égales entre les votants.",
+    "round.ballotOpen":
+      "Le vote est ouvert jusqu’au {date}. Cochez chaque projet que vous approuvez : les montants seront répartis à parts égales entre les votants.",
     "round.alreadyKept": "Déjà financé par consentement : {projects}.",
     "round.ballotsCast": "{count} bulletin(s) reçu(s) sur {voters} votants.",
-    "round.voted": "Vous avez voté. Vous pouvez encore changer votre vote jusqu’à la clôture ; seul le dernier compte.",
+    "round.voted":
+      "Vous avez voté. Vous pouvez encore changer votre vote jusqu’à la clôture ; seul le dernier compte.",
     "round.notOnRoll": "Vous n’êtes pas sur la liste des votants de cette répartition.",
     "round.ballotLegend": "Projets soumis au vote",
     "round.asks": "demande {amount}",
@@ -264,9 +296,11 @@ const MESSAGES = {
     "round.atMost": "Au plus {count} projet(s).",
     "round.vote": "Voter et signer",
     "round.cast": "Votre bulletin est signé et enregistré (entrée n° {index} du journal).",
-    "round.mismatch": "Ce que le service demande de signer ne correspond pas à ce bulletin : rien n’a été signé.",
+    "round.mismatch":
+      "Ce que le service demande de signer ne correspond pas à ce bulletin : rien n’a été signé.",
     "round.resultTitle": "Résultat",
-    "round.undecided": "Le quorum n’a pas été atteint : rien n’est réparti, l’argent et les heures restent pour le prochain trimestre.",
+    "round.undecided":
+      "Le quorum n’a pas été atteint : rien n’est réparti, l’argent et les heures restent pour le prochain trimestre.",
     "round.adopted": "La proposition a été adoptée par consentement :",
     "round.decidedByBallot": "Décidée par le vote : {ballots} bulletin(s) sur {voters} votants.",
     "round.total": "Financé : {eur} sur {budgetEur} et {hours} sur {budgetHours}.",
@@ -279,9 +313,11 @@ const MESSAGES = {
     "round.reason.exceeds_budget": "il demande {cost}, plus que tout le budget.",
     "round.reason.budget_left_short": "il demande {cost}, il ne restait que {left}.",
     "round.reason.conflicted_supporters": "tous ses soutiens ont un conflit d’intérêts.",
-    "round.reason.supporters_short": "il demande {cost} ; ses soutiens n’avaient plus assez de parts pour le payer.",
+    "round.reason.supporters_short":
+      "il demande {cost} ; ses soutiens n’avaient plus assez de parts pour le payer.",
     "audit.title": "Journal et audit",
-    "audit.intro": "Tout ce qui change le grand livre est une entrée signée d’un journal de Merkle. Le journal signe régulièrement un point de contrôle ; des témoins le contresignent après avoir vérifié qu’il prolonge le précédent.",
+    "audit.intro":
+      "Tout ce qui change le grand livre est une entrée signée d’un journal de Merkle. Le journal signe régulièrement un point de contrôle ; des témoins le contresignent après avoir vérifié qu’il prolonge le précédent.",
     "audit.checkpoint": "Dernier point de contrôle",
     "audit.noCheckpoint": "Aucun point de contrôle signé pour l’instant.",
     "audit.origin": "Journal",
@@ -294,23 +330,29 @@ const MESSAGES = {
     "audit.cosignedAt": "a contresigné le {date}",
     "audit.verifyTitle": "Vérifier tout le journal",
     "audit.logKey": "La clé du journal, à comparer avec celle publiée par le territoire :",
-    "audit.exportStep": "1. La personne opératrice produit l’export complet et signé du grand livre et vous le transmet :",
-    "audit.verifyStep": "2. Vérifiez-le hors ligne : chaque signature, chaque point de contrôle et chaque solde sont recalculés depuis zéro.",
+    "audit.exportStep":
+      "1. La personne opératrice produit l’export complet et signé du grand livre et vous le transmet :",
+    "audit.verifyStep":
+      "2. Vérifiez-le hors ligne : chaque signature, chaque point de contrôle et chaque solde sont recalculés depuis zéro.",
     "audit.tallyStep": "3. Recomptez une répartition à partir de ses seules entrées signées :",
     "audit.witnessTitle": "Ma clé de témoin",
     "audit.auditorsOnly": "Seuls les auditeurs contresignent les points de contrôle.",
-    "audit.witnessIntro": "Votre clé de témoin est créée dans ce navigateur et n’en sort jamais. Vous l’enregistrez vous-même, par une demande qu’elle signe ; vous contresignez ensuite depuis cette page.",
+    "audit.witnessIntro":
+      "Votre clé de témoin est créée dans ce navigateur et n’en sort jamais. Vous l’enregistrez vous-même, par une demande qu’elle signe ; vous contresignez ensuite depuis cette page.",
     "audit.witnessName": "Nom du témoin",
     "audit.witnessNameHint": "Sans espace ni « + », par exemple audit.exemple.fr/t1.",
     "audit.createKey": "Créer et enregistrer la clé de témoin",
     "audit.keyCreated": "Clé de témoin créée et enregistrée.",
     "audit.witnessHere": "Clé de témoin « {name} » :",
     "audit.lastCosigned": "Dernier point contresigné par cette clé : {size} entrées.",
-    "audit.cosignIntro": "Contresigner fait signer au journal un point de contrôle de son état actuel, vérifie sa signature et qu’il prolonge le dernier que vous avez contresigné (preuve de cohérence RFC 9162), puis le signe avec votre clé.",
+    "audit.cosignIntro":
+      "Contresigner fait signer au journal un point de contrôle de son état actuel, vérifie sa signature et qu’il prolonge le dernier que vous avez contresigné (preuve de cohérence RFC 9162), puis le signe avec votre clé.",
     "audit.cosign": "Vérifier et contresigner",
     "audit.cosigned": "Point de contrôle de {size} entrées contresigné.",
-    "audit.cosignedConsistent": "Cohérent avec le précédent : point de contrôle de {size} entrées contresigné.",
-    "audit.inconsistent": "Ce point de contrôle ne prolonge pas le dernier que vous avez contresigné : rien n’a été signé.",
+    "audit.cosignedConsistent":
+      "Cohérent avec le précédent : point de contrôle de {size} entrées contresigné.",
+    "audit.inconsistent":
+      "Ce point de contrôle ne prolonge pas le dernier que vous avez contresigné : rien n’a été signé.",
     "offers.tag.offer": "Offre",
     "offers.tag.request": "Demande",
     // The coordinator's pages (views/coordinator*.js).
@@ -320,7 +362,8 @@ const MESSAGES = {
     "coord.title": "Coordination",
     "coord.onlyCoordinators": "Cette page est réservée aux membres du groupe de coordination.",
     "coord.membersTitle": "Adhésions et limites",
-    "coord.membersIntro": "Les demandes d’adhésion à accepter ou refuser, et les membres dont le solde approche ou dépasse une limite.",
+    "coord.membersIntro":
+      "Les demandes d’adhésion à accepter ou refuser, et les membres dont le solde approche ou dépasse une limite.",
     "coord.applications": "Demandes d’adhésion",
     "coord.noApplications": "Aucune demande en attente.",
     "coord.neighbourhood": "Quartier : {place}",
@@ -329,9 +372,11 @@ const MESSAGES = {
     "coord.refuse": "Refuser",
     "coord.accepted": "Adhésion de {name} acceptée.",
     "coord.refused": "Demande de {name} refusée.",
-    "coord.firstToken": "Code d’accès à remettre à la personne, qui s’en sert pour choisir son identifiant et son mot de passe. Il n’est affiché qu’une fois :",
+    "coord.firstToken":
+      "Code d’accès à remettre à la personne, qui s’en sert pour choisir son identifiant et son mot de passe. Il n’est affiché qu’une fois :",
     "coord.nearLimits": "Membres proches de leurs limites",
-    "coord.nearIntro": "Solde dans la marge d’alerte du territoire avant une limite, ou au-delà : plus rien ne peut aller dans ce sens.",
+    "coord.nearIntro":
+      "Solde dans la marge d’alerte du territoire avant une limite, ou au-delà : plus rien ne peut aller dans ce sens.",
     "coord.noneNear": "Aucun membre n’approche de ses limites.",
     "coord.state.near_min": "proche du plancher",
     "coord.state.near_max": "proche du plafond",
@@ -350,7 +395,8 @@ const MESSAGES = {
     "coord.saveLimits": "Enregistrer les limites",
     "coord.limitsChanged": "Limites de {name} : plancher {low}, plafond {high}.",
     "coord.reportTitle": "Rapport de la banque du temps",
-    "coord.reportIntro": "Les heures échangées et confirmées, par mois et par catégorie, et l’activité des membres.",
+    "coord.reportIntro":
+      "Les heures échangées et confirmées, par mois et par catégorie, et l’activité des membres.",
     "coord.totalExchanged": "Heures échangées",
     "coord.activeMembers": "Membres actifs (90 jours)",
     "coord.inactiveMembers": "Membres inactifs",
@@ -361,7 +407,8 @@ const MESSAGES = {
     "coord.byMonthTable": "Les mêmes chiffres, mois par mois",
     "coord.byCategoryTable": "Les mêmes chiffres, catégorie par catégorie",
     "coord.monthChartLabel": "Graphique en barres des heures échangées par mois : {summary}.",
-    "coord.categoryChartLabel": "Graphique en barres des heures échangées par catégorie : {summary}.",
+    "coord.categoryChartLabel":
+      "Graphique en barres des heures échangées par catégorie : {summary}.",
     "coord.pair": "{name} : {value}",
     "coord.hoursAxis": "Axe vertical : heures.",
     "coord.month": "Mois",
@@ -370,7 +417,8 @@ const MESSAGES = {
     "coord.uncategorised": "Sans catégorie",
     "coord.noExchanges": "Aucun échange confirmé pour l’instant.",
     "coord.exports": "Exports CSV",
-    "coord.exportsIntro": "Le fichier est préparé avec votre session, puis enregistré par votre navigateur.",
+    "coord.exportsIntro":
+      "Le fichier est préparé avec votre session, puis enregistré par votre navigateur.",
     "coord.reportCsv": "Le rapport (section, clé, valeur)",
     "coord.statementCsv": "Mon relevé de compte",
     "coord.prepareReport": "Préparer le rapport CSV",
@@ -379,22 +427,27 @@ const MESSAGES = {
     "coord.size": "({size} Ko)",
     "coord.ready": "Fichier {name} prêt à enregistrer.",
     "coord.ledgerTitle": "Corrections et mandats",
-    "coord.ledgerIntro": "Annuler une transaction saisie par erreur, et confirmer un échange pour une personne sans appareil. Chaque signature est faite dans ce navigateur, avec la clé de votre appareil.",
+    "coord.ledgerIntro":
+      "Annuler une transaction saisie par erreur, et confirmer un échange pour une personne sans appareil. Chaque signature est faite dans ce navigateur, avec la clé de votre appareil.",
     "coord.keyCapacity": "Clé de cet appareil : {key}… ({capacity}).",
     "coord.capacity.member": "clé de membre",
     "coord.capacity.operator": "clé d’opération",
     "coord.capacity.witness": "clé de témoin",
     "coord.capacity.unknown": "capacité inconnue",
-    "coord.noKey": "Cet appareil n’a pas encore de clé enregistrée : créez-la depuis « Mon appareil ».",
-    "coord.memberKey": "La clé de cet appareil est une clé de membre : le grand livre n’accepte une correction que signée par une clé d’opération, ou par les membres dont elle débite le compte. Demandez à la personne opératrice d’enregistrer la clé de cet appareil comme clé d’opération.",
+    "coord.noKey":
+      "Cet appareil n’a pas encore de clé enregistrée : créez-la depuis « Mon appareil ».",
+    "coord.memberKey":
+      "La clé de cet appareil est une clé de membre : le grand livre n’accepte une correction que signée par une clé d’opération, ou par les membres dont elle débite le compte. Demandez à la personne opératrice d’enregistrer la clé de cet appareil comme clé d’opération.",
     "coord.corrections": "Corrections",
-    "coord.correctionsIntro": "Une transaction n’est jamais modifiée : une correction enregistre son exact inverse, avec un motif.",
+    "coord.correctionsIntro":
+      "Une transaction n’est jamais modifiée : une correction enregistre son exact inverse, avec un motif.",
     "coord.findTitle": "Retrouver une transaction",
     "coord.txId": "Identifiant de la transaction",
     "coord.txIdHint": "Par exemple 3f2c…-…, tel qu’il figure dans un relevé.",
     "coord.find": "Chercher",
     "coord.notFound": "Aucune transaction ni aucun échange confirmé avec cet identifiant.",
-    "coord.notRecorded": "Cet échange n’est pas enregistré dans le grand livre (il est {status}) : il n’y a rien à corriger.",
+    "coord.notRecorded":
+      "Cet échange n’est pas enregistré dans le grand livre (il est {status}) : il n’y a rien à corriger.",
     "coord.recentExchanges": "Derniers échanges confirmés",
     "coord.correctThis": "Corriger cet échange",
     "coord.exchangeLine": "{provider} a rendu {duration} à {receiver}",
@@ -408,24 +461,31 @@ const MESSAGES = {
     "coord.reason": "Motif de la correction",
     "coord.reasonHint": "Visible des membres concernés.",
     "coord.reverseSubmit": "Annuler cette transaction et signer",
-    "coord.reversed": "Correction enregistrée : la transaction {id}… est annulée (entrée {index} du journal).",
+    "coord.reversed":
+      "Correction enregistrée : la transaction {id}… est annulée (entrée {index} du journal).",
     "coord.correctionRecorded": "La correction enregistrée",
     "coord.alreadyReversed": "Cette transaction a déjà été annulée.",
-    "coord.needOperatorKey": "Le grand livre refuse cette correction : elle doit être signée par une clé d’opération (ou par les membres dont elle débite le compte). Rien n’a été enregistré.",
+    "coord.needOperatorKey":
+      "Le grand livre refuse cette correction : elle doit être signée par une clé d’opération (ou par les membres dont elle débite le compte). Rien n’a été enregistré.",
     "coord.custodial": "Confirmer pour une personne sans appareil",
-    "coord.custodialIntro": "Un échange en attente reçu par une personne sans appareil peut être confirmé par sa personne mandataire, avec sa propre clé. Le journal marque la signature comme faite au nom de cette personne.",
+    "coord.custodialIntro":
+      "Un échange en attente reçu par une personne sans appareil peut être confirmé par sa personne mandataire, avec sa propre clé. Le journal marque la signature comme faite au nom de cette personne.",
     "coord.noCustodial": "Aucun échange en attente pour une personne sans appareil.",
     "coord.noDevice": "{name} n’a pas d’appareil",
     "coord.confirmFor": "Confirmer pour {name} (signature mandataire)",
-    "coord.notCustodian": "Vous n’êtes pas désigné·e mandataire de {name} : la personne opératrice désigne les mandataires. Rien n’a été enregistré.",
+    "coord.notCustodian":
+      "Vous n’êtes pas désigné·e mandataire de {name} : la personne opératrice désigne les mandataires. Rien n’a été enregistré.",
     "coord.custodialTag": "Signature mandataire",
     "coord.custodialDone": "Échange de {duration} confirmé au nom de {name}.",
-    "coord.custodialLogged": "Le journal l’enregistre comme une signature mandataire : votre clé {key}… a signé au nom de {name}.",
-    "coord.custodialMissing": "Le journal ne montre pas de signature faite au nom de cette personne.",
+    "coord.custodialLogged":
+      "Le journal l’enregistre comme une signature mandataire : votre clé {key}… a signé au nom de {name}.",
+    "coord.custodialMissing":
+      "Le journal ne montre pas de signature faite au nom de cette personne.",
     // The facilitator's and the coordination group's page (views/facilitator.js).
     "facil.nav": "Conduite des répartitions",
     "facil.title": "Conduite des répartitions",
-    "facil.intro": "Du dépôt des projets au versement : la proposition de l’animatrice ou de l’animateur, la position de chaque membre du groupe, les objections et leurs raisons, puis le vote et son décompte.",
+    "facil.intro":
+      "Du dépôt des projets au versement : la proposition de l’animatrice ou de l’animateur, la position de chaque membre du groupe, les objections et leurs raisons, puis le vote et son décompte.",
     "facil.none": "Aucune répartition pour l’instant.",
     "facil.pick": "Répartition affichée",
     "facil.createTitle": "Ouvrir une nouvelle répartition",
@@ -454,7 +514,8 @@ const MESSAGES = {
     "facil.minHours": "Minimum en heures (facultatif)",
     "facil.submit": "Proposer ce projet",
     "facil.submitted": "{project} est proposé.",
-    "facil.snapshotIntro": "Arrêter la liste des votants gèle aussi l’argent disponible du fonds et les heures promises : la proposition se fait ensuite sur ces montants.",
+    "facil.snapshotIntro":
+      "Arrêter la liste des votants gèle aussi l’argent disponible du fonds et les heures promises : la proposition se fait ensuite sur ces montants.",
     "facil.snapshot": "Arrêter la liste des votants et les ressources",
     "facil.snapshotDone": "Liste des votants et ressources arrêtées.",
     "facil.proposal": "Proposition",
@@ -465,7 +526,8 @@ const MESSAGES = {
     "facil.inProposal": "dans la proposition",
     "facil.proposeTitle": "Rédiger la première proposition",
     "facil.amendTitle": "Proposer une version amendée ({left} amendement(s) possible(s))",
-    "facil.proposeHint": "À répartir : {eur} et {hours}. Laissez 0 pour un projet que la proposition ne finance pas.",
+    "facil.proposeHint":
+      "À répartir : {eur} et {hours}. Laissez 0 pour un projet que la proposition ne finance pas.",
     "facil.eur": "Euros",
     "facil.hours": "Heures",
     "facil.propose": "Proposer",
@@ -497,9 +559,12 @@ const MESSAGES = {
     "facil.stanceGiven": "Position enregistrée : {stance}.",
     "facil.closeConsent": "Clore le consentement",
     "facil.consentClosed": "Consentement clos.",
-    "facil.consent.adopted": "Proposition adoptée par consentement ({participants} participant(s)).",
-    "facil.consent.ballot": "Des objections demeurent ({participants} participant(s)) : ce qu’elles visent passe au vote.",
-    "facil.consent.undecided": "Quorum non atteint ({participants} participant(s)) : pas de décision.",
+    "facil.consent.adopted":
+      "Proposition adoptée par consentement ({participants} participant(s)).",
+    "facil.consent.ballot":
+      "Des objections demeurent ({participants} participant(s)) : ce qu’elles visent passe au vote.",
+    "facil.consent.undecided":
+      "Quorum non atteint ({participants} participant(s)) : pas de décision.",
     "facil.toBallot": "Au vote : {projects}, sur ce qui reste ({left}).",
     "facil.ballot": "Vote",
     "facil.votedSoFar": "Ont voté : {names}.",
@@ -511,25 +576,31 @@ const MESSAGES = {
     "facil.hoursWord": "Heures promises",
     "facil.budgetUsed": "{what} : {used} sur {whole} vont aux projets.",
     "facil.budgetLeft": "reste : {left}",
-    "facil.chartKey": "Pour chaque projet, la première barre montre la part des votants qui l’ont approuvé ; les deux suivantes, les euros puis les heures demandés (contour) et obtenus (plein), sur tout le budget.",
+    "facil.chartKey":
+      "Pour chaque projet, la première barre montre la part des votants qui l’ont approuvé ; les deux suivantes, les euros puis les heures demandés (contour) et obtenus (plein), sur tout le budget.",
     "facil.askedGot": "Demandé : {asked}. Obtenu : {got}.",
-    "facil.why.mes": "Choisi à l’étape {step} des parts égales : {payers} votant(s) l’ont payé sur leur part.",
+    "facil.why.mes":
+      "Choisi à l’étape {step} des parts égales : {payers} votant(s) l’ont payé sur leur part.",
     "facil.why.greedy": "Ajouté ensuite avec ce qui restait, par ordre d’approbations.",
     "facil.execution": "Versement",
-    "facil.executionIntro": "Verser la décision retire les euros du fonds et les heures du pot des promesses, vers les projets, en une seule fois. La page vérifie que les transactions composées par le service sont exactement la décision affichée avant de les signer.",
-    "facil.needOperator": "Le versement dépense depuis les comptes du service : il faut la clé d’un opérateur. Demandez à un opérateur de verser depuis cette page.",
+    "facil.executionIntro":
+      "Verser la décision retire les euros du fonds et les heures du pot des promesses, vers les projets, en une seule fois. La page vérifie que les transactions composées par le service sont exactement la décision affichée avant de les signer.",
+    "facil.needOperator":
+      "Le versement dépense depuis les comptes du service : il faut la clé d’un opérateur. Demandez à un opérateur de verser depuis cette page.",
     "facil.noOperatorKey": "Cet appareil n’a pas de clé d’opérateur.",
     "facil.createOperatorKey": "Créer la clé d’opérateur de cet appareil",
     "facil.operatorKeyMade": "Clé d’opérateur créée et enregistrée.",
     "facil.execute": "Vérifier, signer et verser",
     "facil.executedNow": "Décision versée.",
     "facil.executed": "Décision versée : {count} transaction(s) au journal.",
-    "facil.mismatch": "Ce que le service demande de signer ne correspond pas à la décision affichée : rien n’a été signé.",
+    "facil.mismatch":
+      "Ce que le service demande de signer ne correspond pas à la décision affichée : rien n’a été signé.",
     "facil.someone": "membre {id}",
     // A partner's contributions and their use (views/partner.js).
     "partner.nav": "Contributions au fonds",
     "partner.title": "Contributions au fonds",
-    "partner.intro": "Ce que chaque partenaire a apporté au fonds de coresponsabilité, et où cet argent est allé : les projets financés par les répartitions, les remboursements et ce qui reste dans le fonds.",
+    "partner.intro":
+      "Ce que chaque partenaire a apporté au fonds de coresponsabilité, et où cet argent est allé : les projets financés par les répartitions, les remboursements et ce qui reste dans le fonds.",
     "partner.fund": "Le fonds au {date}",
     "partner.received": "Reçu",
     "partner.granted": "Attribué aux projets",
@@ -544,13 +615,15 @@ const MESSAGES = {
     "partner.kindName.company": "Entreprise",
     "partner.kindName.association": "Association",
     "partner.kindName.resident": "Habitant",
-    "partner.summary": "{count} contribution(s), {total} en tout, dont {granted} attribués à des projets.",
+    "partner.summary":
+      "{count} contribution(s), {total} en tout, dont {granted} attribués à des projets.",
     "partner.noContribution": "Aucune contribution pour l’instant.",
     "partner.uses": "Où va chaque contribution",
     "partner.use.gift": "Don",
     "partner.use.deposit": "Dépôt remboursable",
     "partner.contributionLine": "{kind} de {amount}, le {date}",
-    "partner.useSentence": "{granted} attribués à des projets, {repaid} remboursés, {inFund} encore dans le fonds.",
+    "partner.useSentence":
+      "{granted} attribués à des projets, {repaid} remboursés, {inFund} encore dans le fonds.",
     "partner.legend.granted": "attribué aux projets",
     "partner.legend.repaid": "remboursé",
     "partner.legend.in-fund": "encore dans le fonds",
@@ -561,7 +634,8 @@ const MESSAGES = {
     "partner.inFund": "Dans le fonds",
     "partner.owed": "Encore dû",
     "partner.projects": "Projets financés",
-    "partner.projectsCaption": "La part de vos contributions reçue par chaque projet, et ce qu’il en a déjà payé",
+    "partner.projectsCaption":
+      "La part de vos contributions reçue par chaque projet, et ce qu’il en a déjà payé",
     "partner.project": "Projet",
     "partner.paidOut": "Déjà payé par le projet",
     "partner.picture": "Part attribuée",
@@ -570,7 +644,7 @@ const MESSAGES = {
   en: {
     "app.name": "mutual",
     "app.tagline": "The territory’s time bank",
-    "skip": "Skip to content",
+    skip: "Skip to content",
     "nav.label": "Main navigation",
     "nav.home": "My balance",
     "nav.record": "Record an exchange",
@@ -579,8 +653,8 @@ const MESSAGES = {
     "nav.key": "My device",
     "language.switch": "Français",
     "language.switchLabel": "Passer en français",
-    "signOut": "Sign out",
-    "loading": "Loading…",
+    signOut: "Sign out",
+    loading: "Loading…",
     "signIn.title": "Sign in",
     "signIn.intro": "Sign in with the login and password you chose when you joined.",
     "signIn.login": "Login",
@@ -588,10 +662,12 @@ const MESSAGES = {
     "signIn.submit": "Sign in",
     "signIn.busy": "Signing in…",
     "signIn.codeTitle": "One-time code",
-    "signIn.codeIntro": "Receive a one-time sign-in code through the contact details you gave when you joined, then type it here.",
+    "signIn.codeIntro":
+      "Receive a one-time sign-in code through the contact details you gave when you joined, then type it here.",
     "signIn.askCode": "Send me a code",
     "signIn.withCode": "Use a one-time code",
-    "signIn.codeSent": "If this login is a member’s, a code is on its way. It works once, for a short time.",
+    "signIn.codeSent":
+      "If this login is a member’s, a code is on its way. It works once, for a short time.",
     "signIn.code": "Code received",
     "signIn.useCode": "Sign in with this code",
     "signIn.codeFailed": "This code is unknown, already used or expired: ask for a new one.",
@@ -623,7 +699,8 @@ const MESSAGES = {
     "kind.pledge": "Pledged hours",
     "kind.other": "Other",
     "record.title": "Record an exchange",
-    "record.intro": "You provided a service: say to whom and for how long. They confirm it by signing from their device; nothing moves before that.",
+    "record.intro":
+      "You provided a service: say to whom and for how long. They confirm it by signing from their device; nothing moves before that.",
     "record.receiver": "Who received the service",
     "record.choose": "Choose…",
     "record.hours": "Hours",
@@ -634,7 +711,8 @@ const MESSAGES = {
     "record.done": "Exchange of {duration} recorded with {name}: waiting for their confirmation.",
     "record.needDuration": "Give a duration.",
     "confirm.title": "Exchanges to confirm",
-    "confirm.intro": "These people say they provided you a service. Confirming signs the exchange with this device’s key and moves the time.",
+    "confirm.intro":
+      "These people say they provided you a service. Confirming signs the exchange with this device’s key and moves the time.",
     "confirm.none": "Nothing to confirm.",
     "confirm.from": "{name} provided you {duration}",
     "confirm.expires": "Expires on {date}",
@@ -644,7 +722,8 @@ const MESSAGES = {
     "confirm.rejectSubmit": "Send the rejection",
     "confirm.confirmed": "Exchange confirmed: your balance is now {balance}.",
     "confirm.rejected": "Exchange rejected.",
-    "confirm.mismatch": "What the service asks you to sign does not match the exchange shown: nothing was signed.",
+    "confirm.mismatch":
+      "What the service asks you to sign does not match the exchange shown: nothing was signed.",
     "confirm.needKey": "Create this device’s key first.",
     "sent.title": "My exchanges awaiting confirmation",
     "sent.to": "{duration} provided to {name}",
@@ -658,9 +737,11 @@ const MESSAGES = {
     "quarter.Q2": "Q2 {year}",
     "quarter.Q3": "Q3 {year}",
     "quarter.Q4": "Q4 {year}",
-    "flows.mismatch": "What the service asks you to sign does not match what is shown: nothing was signed.",
+    "flows.mismatch":
+      "What the service asks you to sign does not match what is shown: nothing was signed.",
     "pledges.title": "Pledge hours",
-    "pledges.intro": "Pledge volunteer hours for a quarter: they join the territory’s pool, and the coordination group allocates them to projects. Your time balance does not move. The pledge is signed with this device’s key.",
+    "pledges.intro":
+      "Pledge volunteer hours for a quarter: they join the territory’s pool, and the coordination group allocates them to projects. Your time balance does not move. The pledge is signed with this device’s key.",
     "pledges.quarter": "Quarter",
     "pledges.duration": "Hours pledged",
     "pledges.submit": "Pledge and sign",
@@ -675,7 +756,8 @@ const MESSAGES = {
     "pledges.projects": "Projects",
     "pledges.project": "{name}: {allocated} allocated, {delivered} delivered",
     "goods.title": "Shared goods",
-    "goods.intro": "The goods the territory lends, and where to find them. To borrow, go to the collection point: its keeper records the loan, then the return.",
+    "goods.intro":
+      "The goods the territory lends, and where to find them. To borrow, go to the collection point: its keeper records the loan, then the return.",
     "goods.youKeep": "You keep a collection point.",
     "goods.keeperLink": "Manage my collection point",
     "goods.myLoans": "My loans",
@@ -699,7 +781,8 @@ const MESSAGES = {
     "goods.move.loan": "Borrowed",
     "goods.move.return": "Returned",
     "keeper.title": "My collection point",
-    "keeper.intro": "Your point’s stock, its open and overdue loans. Every loan, return or intake is signed with this device’s key on the point’s behalf.",
+    "keeper.intro":
+      "Your point’s stock, its open and overdue loans. Every loan, return or intake is signed with this device’s key on the point’s behalf.",
     "keeper.noKey": "This device has no key yet: you need one to sign on the point’s behalf.",
     "keeper.none": "You keep no collection point.",
     "keeper.openLoans": "Open loans",
@@ -719,28 +802,40 @@ const MESSAGES = {
     "keeper.depositSubmit": "Add to stock and sign",
     "keeper.deposited": "{kind} × {count} added to the stock.",
     "keeper.notOnShelf": "There are not enough items available for this loan.",
-    "problem.loan_limit_reached": "This person already holds as many items on loan as the territory allows.",
+    "problem.loan_limit_reached":
+      "This person already holds as many items on loan as the territory allows.",
     "problem.not_borrowed": "This loan does not have that many items out.",
     "problem.quarter_ended": "This quarter has ended.",
-    "problem.reserved_id": "This id belongs to the ones the service derives for its own accounts and records: let the page or your tool choose another.",
+    "problem.reserved_id":
+      "This id belongs to the ones the service derives for its own accounts and records: let the page or your tool choose another.",
     "problem.invalid_exchange": "An exchange moves hours between people’s time accounts only.",
-    "problem.invalid_commons_gift": "A gift to the commons moves hours from people’s time accounts to the commons pot.",
-    "problem.invalid_pledge": "A pledge moves your own promise into your own share held by the pool, for the quarter it names.",
-    "problem.invalid_allocation": "An allocation gives projects exactly what it takes from members’ held hours for the quarter, by a recorded decision.",
-    "problem.invalid_delivery": "Delivered hours come out of what was allocated to that volunteer for that project and quarter, into the project’s hours.",
-    "problem.invalid_release": "A quarter’s release gives each member back all their held hours, once, under the quarter’s own id.",
+    "problem.invalid_commons_gift":
+      "A gift to the commons moves hours from people’s time accounts to the commons pot.",
+    "problem.invalid_pledge":
+      "A pledge moves your own promise into your own share held by the pool, for the quarter it names.",
+    "problem.invalid_allocation":
+      "An allocation gives projects exactly what it takes from members’ held hours for the quarter, by a recorded decision.",
+    "problem.invalid_delivery":
+      "Delivered hours come out of what was allocated to that volunteer for that project and quarter, into the project’s hours.",
+    "problem.invalid_release":
+      "A quarter’s release gives each member back all their held hours, once, under the quarter’s own id.",
     "problem.invalid_contribution": "A gift goes from the partner’s own account to the fund.",
-    "problem.invalid_deposit": "A deposit is lent to the fund from its own deposit account, by its partner.",
+    "problem.invalid_deposit":
+      "A deposit is lent to the fund from its own deposit account, by its partner.",
     "problem.invalid_repayment": "A repayment goes from the fund to the deposit it names.",
     "problem.invalid_grant": "A grant goes from the fund alone to projects’ euro accounts.",
     "problem.invalid_disbursement": "A payment goes from the project it names to the payees.",
     "problem.invalid_good_deposit": "Items deposited enter the point’s stock from its intake.",
     "problem.invalid_loan": "A loan moves items from the point’s stock to the borrower it names.",
     "problem.invalid_return": "A return brings a loan’s items back to the stock of the same point.",
-    "problem.invalid_give": "A gift of goods moves items from the point’s stock to what it gave away.",
-    "problem.invalid_good_transfer": "A transfer moves items from the stock of the point it names to another point’s stock.",
-    "problem.invalid_correction": "A correction undoes a time-bank mistake; pledges, the fund and goods are put right with their own steps (a release, a repayment, a return).",
-    "problem.execution_mismatch": "A round is carried out exactly as decided, once, under the ids derived from it.",
+    "problem.invalid_give":
+      "A gift of goods moves items from the point’s stock to what it gave away.",
+    "problem.invalid_good_transfer":
+      "A transfer moves items from the stock of the point it names to another point’s stock.",
+    "problem.invalid_correction":
+      "A correction undoes a time-bank mistake; pledges, the fund and goods are put right with their own steps (a release, a repayment, a return).",
+    "problem.execution_mismatch":
+      "A round is carried out exactly as decided, once, under the ids derived from it.",
     "problem.not_custodian": "You do not keep this collection point.",
     "problem.invalid_duration": "Give a duration in steps of 15 minutes.",
     "offers.title": "Offers and requests",
@@ -756,7 +851,8 @@ const MESSAGES = {
     "offers.estimate": "About {duration}",
     "offers.category": "Category: {category}",
     "key.title": "This device’s key",
-    "key.intro": "Your signing key is made in this browser and never leaves it. It signs the exchanges you confirm.",
+    "key.intro":
+      "Your signing key is made in this browser and never leaves it. It signs the exchanges you confirm.",
     "key.none": "This device has no key.",
     "key.create": "Create and register this device’s key",
     "key.here": "This device’s key:",
@@ -764,7 +860,8 @@ const MESSAGES = {
     "key.unregistered": "not registered yet",
     "key.register": "Finish registering",
     "key.created": "Key created and registered.",
-    "key.unsupported": "This browser cannot make an Ed25519 key. Ask a coordinator to sign on your behalf.",
+    "key.unsupported":
+      "This browser cannot make an Ed25519 key. Ask a coordinator to sign on your behalf.",
     "key.listTitle": "My registered keys",
     "key.listNone": "No key registered.",
     "key.active": "active",
@@ -802,7 +899,8 @@ const MESSAGES = {
     "nav.round": "Allocation",
     "nav.audit": "Log and audit",
     "round.title": "This quarter’s allocation",
-    "round.intro": "Each quarter the coordination group shares the fund’s money and the pledged hours among the projects: by consent first, then by a vote when an objection stands.",
+    "round.intro":
+      "Each quarter the coordination group shares the fund’s money and the pledged hours among the projects: by consent first, then by a vote when an objection stands.",
     "round.none": "No allocation round yet.",
     "round.label": "Allocation {label} ({quarter})",
     "round.phase.proposals": "projects being submitted",
@@ -814,10 +912,12 @@ const MESSAGES = {
     "round.phase.undecided": "no decision",
     "round.phase.cancelled": "cancelled",
     "round.notYet": "Voting is not open yet.",
-    "round.ballotOpen": "Voting is open until {date}. Tick every project you approve: the amounts are shared out in equal shares among the voters.",
+    "round.ballotOpen":
+      "Voting is open until {date}. Tick every project you approve: the amounts are shared out in equal shares among the voters.",
     "round.alreadyKept": "Already funded by consent: {projects}.",
     "round.ballotsCast": "{count} ballot(s) received from {voters} voters.",
-    "round.voted": "You have voted. You may still change your vote until the close; only the last one counts.",
+    "round.voted":
+      "You have voted. You may still change your vote until the close; only the last one counts.",
     "round.notOnRoll": "You are not on this round’s voter roll.",
     "round.ballotLegend": "Projects put to the vote",
     "round.asks": "asks {amount}",
@@ -826,9 +926,11 @@ const MESSAGES = {
     "round.atMost": "At most {count} project(s).",
     "round.vote": "Vote and sign",
     "round.cast": "Your ballot is signed and recorded (log entry no. {index}).",
-    "round.mismatch": "What the service asks you to sign does not match this ballot: nothing was signed.",
+    "round.mismatch":
+      "What the service asks you to sign does not match this ballot: nothing was signed.",
     "round.resultTitle": "Result",
-    "round.undecided": "The quorum was not met: nothing is allocated, the money and hours stay for next quarter.",
+    "round.undecided":
+      "The quorum was not met: nothing is allocated, the money and hours stay for next quarter.",
     "round.adopted": "The proposal was adopted by consent:",
     "round.decidedByBallot": "Decided by the vote: {ballots} ballot(s) from {voters} voters.",
     "round.total": "Funded: {eur} of {budgetEur} and {hours} of {budgetHours}.",
@@ -841,9 +943,11 @@ const MESSAGES = {
     "round.reason.exceeds_budget": "it asks {cost}, more than the whole budget.",
     "round.reason.budget_left_short": "it asks {cost}, only {left} was left.",
     "round.reason.conflicted_supporters": "every supporter has a conflict of interest.",
-    "round.reason.supporters_short": "it asks {cost}; its supporters had too little share left to pay for it.",
+    "round.reason.supporters_short":
+      "it asks {cost}; its supporters had too little share left to pay for it.",
     "audit.title": "Log and audit",
-    "audit.intro": "Everything that changes the ledger is a signed entry of a Merkle log. The log regularly signs a checkpoint; witnesses cosign it after checking it extends the previous one.",
+    "audit.intro":
+      "Everything that changes the ledger is a signed entry of a Merkle log. The log regularly signs a checkpoint; witnesses cosign it after checking it extends the previous one.",
     "audit.checkpoint": "Latest checkpoint",
     "audit.noCheckpoint": "No signed checkpoint yet.",
     "audit.origin": "Log",
@@ -856,23 +960,29 @@ const MESSAGES = {
     "audit.cosignedAt": "cosigned on {date}",
     "audit.verifyTitle": "Verify the whole log",
     "audit.logKey": "The log’s key, to compare with the one the territory publishes:",
-    "audit.exportStep": "1. The operator makes the whole signed export of the ledger and hands it to you:",
-    "audit.verifyStep": "2. Verify it offline: every signature, every checkpoint and every balance recomputed from zero.",
+    "audit.exportStep":
+      "1. The operator makes the whole signed export of the ledger and hands it to you:",
+    "audit.verifyStep":
+      "2. Verify it offline: every signature, every checkpoint and every balance recomputed from zero.",
     "audit.tallyStep": "3. Recount an allocation round from its signed entries alone:",
     "audit.witnessTitle": "My witness key",
     "audit.auditorsOnly": "Only auditors cosign checkpoints.",
-    "audit.witnessIntro": "Your witness key is made in this browser and never leaves it. You register it yourself, with a request it signs; you then cosign from this page.",
+    "audit.witnessIntro":
+      "Your witness key is made in this browser and never leaves it. You register it yourself, with a request it signs; you then cosign from this page.",
     "audit.witnessName": "Witness name",
     "audit.witnessNameHint": "No spaces and no “+”, for example audit.example.org/w1.",
     "audit.createKey": "Create and register the witness key",
     "audit.keyCreated": "Witness key created and registered.",
     "audit.witnessHere": "Witness key “{name}”:",
     "audit.lastCosigned": "Last checkpoint cosigned with this key: {size} entries.",
-    "audit.cosignIntro": "Cosigning has the log sign a checkpoint of its current state, checks its signature and that it extends the last one you cosigned (RFC 9162 consistency proof), then signs it with your key.",
+    "audit.cosignIntro":
+      "Cosigning has the log sign a checkpoint of its current state, checks its signature and that it extends the last one you cosigned (RFC 9162 consistency proof), then signs it with your key.",
     "audit.cosign": "Verify and cosign",
     "audit.cosigned": "Checkpoint of {size} entries cosigned.",
-    "audit.cosignedConsistent": "Consistent with the previous one: checkpoint of {size} entries cosigned.",
-    "audit.inconsistent": "This checkpoint does not extend the last one you cosigned: nothing was signed.",
+    "audit.cosignedConsistent":
+      "Consistent with the previous one: checkpoint of {size} entries cosigned.",
+    "audit.inconsistent":
+      "This checkpoint does not extend the last one you cosigned: nothing was signed.",
     "offers.tag.offer": "Offer",
     "offers.tag.request": "Request",
     // The coordinator's pages (views/coordinator*.js).
@@ -882,7 +992,8 @@ const MESSAGES = {
     "coord.title": "Coordination",
     "coord.onlyCoordinators": "This page is for members of the coordination group.",
     "coord.membersTitle": "Members and limits",
-    "coord.membersIntro": "Applications to accept or refuse, and the members whose balance is near or past a limit.",
+    "coord.membersIntro":
+      "Applications to accept or refuse, and the members whose balance is near or past a limit.",
     "coord.applications": "Applications",
     "coord.noApplications": "No application waiting.",
     "coord.neighbourhood": "Neighbourhood: {place}",
@@ -891,9 +1002,11 @@ const MESSAGES = {
     "coord.refuse": "Refuse",
     "coord.accepted": "{name}’s application accepted.",
     "coord.refused": "{name}’s application refused.",
-    "coord.firstToken": "Access code to hand to the person, who uses it to choose a login and a password. It is shown only once:",
+    "coord.firstToken":
+      "Access code to hand to the person, who uses it to choose a login and a password. It is shown only once:",
     "coord.nearLimits": "Members near their limits",
-    "coord.nearIntro": "A balance within the territory’s warning margin of a limit, or beyond it: nothing more can move that way.",
+    "coord.nearIntro":
+      "A balance within the territory’s warning margin of a limit, or beyond it: nothing more can move that way.",
     "coord.noneNear": "No member is near their limits.",
     "coord.state.near_min": "near the floor",
     "coord.state.near_max": "near the ceiling",
@@ -912,7 +1025,8 @@ const MESSAGES = {
     "coord.saveLimits": "Save the limits",
     "coord.limitsChanged": "{name}’s limits: floor {low}, ceiling {high}.",
     "coord.reportTitle": "Time bank report",
-    "coord.reportIntro": "Hours exchanged and confirmed, per month and per category, and members’ activity.",
+    "coord.reportIntro":
+      "Hours exchanged and confirmed, per month and per category, and members’ activity.",
     "coord.totalExchanged": "Hours exchanged",
     "coord.activeMembers": "Active members (90 days)",
     "coord.inactiveMembers": "Inactive members",
@@ -941,22 +1055,26 @@ const MESSAGES = {
     "coord.size": "({size} KB)",
     "coord.ready": "File {name} ready to save.",
     "coord.ledgerTitle": "Corrections and custody",
-    "coord.ledgerIntro": "Reverse a transaction recorded by mistake, and confirm an exchange for someone without a device. Every signature is made in this browser, with your device’s key.",
+    "coord.ledgerIntro":
+      "Reverse a transaction recorded by mistake, and confirm an exchange for someone without a device. Every signature is made in this browser, with your device’s key.",
     "coord.keyCapacity": "This device’s key: {key}… ({capacity}).",
     "coord.capacity.member": "member key",
     "coord.capacity.operator": "operator key",
     "coord.capacity.witness": "witness key",
     "coord.capacity.unknown": "unknown capacity",
     "coord.noKey": "This device has no registered key yet: create it from “My device”.",
-    "coord.memberKey": "This device’s key is a member key: the ledger accepts a correction only when an operator key signs it, or the members whose accounts it debits. Ask the operator to register this device’s key as an operator key.",
+    "coord.memberKey":
+      "This device’s key is a member key: the ledger accepts a correction only when an operator key signs it, or the members whose accounts it debits. Ask the operator to register this device’s key as an operator key.",
     "coord.corrections": "Corrections",
-    "coord.correctionsIntro": "A transaction is never edited: a correction records its exact inverse, with a reason.",
+    "coord.correctionsIntro":
+      "A transaction is never edited: a correction records its exact inverse, with a reason.",
     "coord.findTitle": "Find a transaction",
     "coord.txId": "Transaction id",
     "coord.txIdHint": "For example 3f2c…-…, as a statement shows it.",
     "coord.find": "Find",
     "coord.notFound": "No transaction and no confirmed exchange has this id.",
-    "coord.notRecorded": "This exchange is not in the ledger (it is {status}): there is nothing to correct.",
+    "coord.notRecorded":
+      "This exchange is not in the ledger (it is {status}): there is nothing to correct.",
     "coord.recentExchanges": "Latest confirmed exchanges",
     "coord.correctThis": "Correct this exchange",
     "coord.exchangeLine": "{provider} gave {duration} to {receiver}",
@@ -973,21 +1091,26 @@ const MESSAGES = {
     "coord.reversed": "Correction recorded: transaction {id}… is reversed (log entry {index}).",
     "coord.correctionRecorded": "The correction recorded",
     "coord.alreadyReversed": "This transaction was already reversed.",
-    "coord.needOperatorKey": "The ledger refuses this correction: an operator key must sign it (or the members whose accounts it debits). Nothing was recorded.",
+    "coord.needOperatorKey":
+      "The ledger refuses this correction: an operator key must sign it (or the members whose accounts it debits). Nothing was recorded.",
     "coord.custodial": "Confirm for someone without a device",
-    "coord.custodialIntro": "A pending exchange received by someone without a device may be confirmed by their custodian, with the custodian’s own key. The log marks the signature as made on that person’s behalf.",
+    "coord.custodialIntro":
+      "A pending exchange received by someone without a device may be confirmed by their custodian, with the custodian’s own key. The log marks the signature as made on that person’s behalf.",
     "coord.noCustodial": "No pending exchange for anyone without a device.",
     "coord.noDevice": "{name} has no device",
     "coord.confirmFor": "Confirm for {name} (custodial signature)",
-    "coord.notCustodian": "You are not appointed {name}’s custodian: the operator appoints custodians. Nothing was recorded.",
+    "coord.notCustodian":
+      "You are not appointed {name}’s custodian: the operator appoints custodians. Nothing was recorded.",
     "coord.custodialTag": "Custodial signature",
     "coord.custodialDone": "Exchange of {duration} confirmed on {name}’s behalf.",
-    "coord.custodialLogged": "The log records it as a custodial signature: your key {key}… signed on {name}’s behalf.",
+    "coord.custodialLogged":
+      "The log records it as a custodial signature: your key {key}… signed on {name}’s behalf.",
     "coord.custodialMissing": "The log shows no signature made on this person’s behalf.",
     // The facilitator's and the coordination group's page (views/facilitator.js).
     "facil.nav": "Running rounds",
     "facil.title": "Running allocation rounds",
-    "facil.intro": "From the projects put forward to the payment: the facilitator’s proposal, each group member’s stance, the objections and their reasons, then the vote and its tally.",
+    "facil.intro":
+      "From the projects put forward to the payment: the facilitator’s proposal, each group member’s stance, the objections and their reasons, then the vote and its tally.",
     "facil.none": "No allocation round yet.",
     "facil.pick": "Round shown",
     "facil.createTitle": "Open a new round",
@@ -1016,7 +1139,8 @@ const MESSAGES = {
     "facil.minHours": "Minimum in hours (optional)",
     "facil.submit": "Put this project forward",
     "facil.submitted": "{project} is put forward.",
-    "facil.snapshotIntro": "Freezing the voter roll also freezes the fund’s available money and the pledged hours: the proposal is then made on those amounts.",
+    "facil.snapshotIntro":
+      "Freezing the voter roll also freezes the fund’s available money and the pledged hours: the proposal is then made on those amounts.",
     "facil.snapshot": "Freeze the voter roll and the resources",
     "facil.snapshotDone": "Voter roll and resources frozen.",
     "facil.proposal": "Proposal",
@@ -1027,7 +1151,8 @@ const MESSAGES = {
     "facil.inProposal": "in the proposal",
     "facil.proposeTitle": "Draft the first proposal",
     "facil.amendTitle": "Propose an amended version ({left} amendment(s) possible)",
-    "facil.proposeHint": "To share out: {eur} and {hours}. Leave 0 for a project the proposal does not fund.",
+    "facil.proposeHint":
+      "To share out: {eur} and {hours}. Leave 0 for a project the proposal does not fund.",
     "facil.eur": "Euros",
     "facil.hours": "Hours",
     "facil.propose": "Propose",
@@ -1054,13 +1179,15 @@ const MESSAGES = {
     "facil.stanceName.object": "I object",
     "facil.yourStance": "Your stance",
     "facil.reasonHint": "An objection says why the proposal would harm the common project.",
-    "facil.objectionNeeds": "An objection names the line or the omission it is about and gives its reason.",
+    "facil.objectionNeeds":
+      "An objection names the line or the omission it is about and gives its reason.",
     "facil.giveStance": "Give my stance",
     "facil.stanceGiven": "Stance recorded: {stance}.",
     "facil.closeConsent": "Close the consent",
     "facil.consentClosed": "Consent closed.",
     "facil.consent.adopted": "Proposal adopted by consent ({participants} participant(s)).",
-    "facil.consent.ballot": "Objections stand ({participants} participant(s)): what they are about goes to a vote.",
+    "facil.consent.ballot":
+      "Objections stand ({participants} participant(s)): what they are about goes to a vote.",
     "facil.consent.undecided": "Quorum not met ({participants} participant(s)): no decision.",
     "facil.toBallot": "To the vote: {projects}, on what is left ({left}).",
     "facil.ballot": "Vote",
@@ -1073,25 +1200,31 @@ const MESSAGES = {
     "facil.hoursWord": "Pledged hours",
     "facil.budgetUsed": "{what}: {used} of {whole} go to projects.",
     "facil.budgetLeft": "left: {left}",
-    "facil.chartKey": "For each project, the first bar shows the share of voters who approved it; the next two, the euros then the hours asked (outline) and received (filled), against the whole budget.",
+    "facil.chartKey":
+      "For each project, the first bar shows the share of voters who approved it; the next two, the euros then the hours asked (outline) and received (filled), against the whole budget.",
     "facil.askedGot": "Asked: {asked}. Received: {got}.",
-    "facil.why.mes": "Chosen at step {step} of the equal shares: {payers} voter(s) paid for it from their share.",
+    "facil.why.mes":
+      "Chosen at step {step} of the equal shares: {payers} voter(s) paid for it from their share.",
     "facil.why.greedy": "Added afterwards with what was left, by number of approvals.",
     "facil.execution": "Payment",
-    "facil.executionIntro": "Paying the decision moves the euros out of the fund and the hours out of the pledge pool, to the projects, all at once. The page checks that the transactions the service composed are exactly the decision shown before signing them.",
-    "facil.needOperator": "The payment spends from the service’s accounts: it needs an operator’s key. Ask an operator to pay from this page.",
+    "facil.executionIntro":
+      "Paying the decision moves the euros out of the fund and the hours out of the pledge pool, to the projects, all at once. The page checks that the transactions the service composed are exactly the decision shown before signing them.",
+    "facil.needOperator":
+      "The payment spends from the service’s accounts: it needs an operator’s key. Ask an operator to pay from this page.",
     "facil.noOperatorKey": "This device has no operator key.",
     "facil.createOperatorKey": "Create this device’s operator key",
     "facil.operatorKeyMade": "Operator key created and registered.",
     "facil.execute": "Check, sign and pay",
     "facil.executedNow": "Decision paid.",
     "facil.executed": "Decision paid: {count} transaction(s) in the log.",
-    "facil.mismatch": "What the service asks you to sign does not match the decision shown: nothing was signed.",
+    "facil.mismatch":
+      "What the service asks you to sign does not match the decision shown: nothing was signed.",
     "facil.someone": "member {id}",
     // A partner's contributions and their use (views/partner.js).
     "partner.nav": "Fund contributions",
     "partner.title": "Fund contributions",
-    "partner.intro": "What each partner brought to the co-responsibility fund, and where that money went: the projects the rounds funded, the repayments and what is still in the fund.",
+    "partner.intro":
+      "What each partner brought to the co-responsibility fund, and where that money went: the projects the rounds funded, the repayments and what is still in the fund.",
     "partner.fund": "The fund on {date}",
     "partner.received": "Received",
     "partner.granted": "Granted to projects",
@@ -1106,13 +1239,15 @@ const MESSAGES = {
     "partner.kindName.company": "Company",
     "partner.kindName.association": "Association",
     "partner.kindName.resident": "Resident",
-    "partner.summary": "{count} contribution(s), {total} in all, of which {granted} granted to projects.",
+    "partner.summary":
+      "{count} contribution(s), {total} in all, of which {granted} granted to projects.",
     "partner.noContribution": "No contribution yet.",
     "partner.uses": "Where each contribution goes",
     "partner.use.gift": "Gift",
     "partner.use.deposit": "Refundable deposit",
     "partner.contributionLine": "{kind} of {amount}, on {date}",
-    "partner.useSentence": "{granted} granted to projects, {repaid} repaid, {inFund} still in the fund.",
+    "partner.useSentence":
+      "{granted} granted to projects, {repaid} repaid, {inFund} still in the fund.",
     "partner.legend.granted": "granted to projects",
     "partner.legend.repaid": "repaid",
     "partner.legend.in-fund": "still in the fund",
@@ -1123,7 +1258,8 @@ const MESSAGES = {
     "partner.inFund": "In the fund",
     "partner.owed": "Still owed",
     "partner.projects": "Projects funded",
-    "partner.projectsCaption": "The share of your contributions each project received, and what it has already paid out of it",
+    "partner.projectsCaption":
+      "The share of your contributions each project received, and what it has already paid out of it",
     "partner.project": "Project",
     "partner.paidOut": "Already paid by the project",
     "partner.picture": "Share granted",

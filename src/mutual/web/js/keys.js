@@ -66,7 +66,11 @@ export async function supported() {
 }
 
 export async function sign(privateKey, domain, payload) {
-  const signature = await crypto.subtle.sign({ name: "Ed25519" }, privateKey, signedMessage(domain, payload));
+  const signature = await crypto.subtle.sign(
+    { name: "Ed25519" },
+    privateKey,
+    signedMessage(domain, payload),
+  );
   return base64(new Uint8Array(signature));
 }
 
@@ -136,5 +140,8 @@ export async function revokeKey(principalId, keyId) {
 }
 
 export async function signTransaction(record, payload) {
-  return { key_id: record.key_id, signature: await sign(record.private_key, DOMAIN.transaction, payload) };
+  return {
+    key_id: record.key_id,
+    signature: await sign(record.private_key, DOMAIN.transaction, payload),
+  };
 }

@@ -3,7 +3,7 @@
 // server only ever serves files.
 
 import * as api from "./api.js";
-import { h, notice } from "./dom.js";
+import { notice } from "./dom.js";
 import { language, setLanguage, t } from "./i18n.js";
 
 const VIEWS = {
@@ -36,7 +36,8 @@ const ROLE_VIEWS = {
   "/facilitator": ["facilitator", "coordination_member", "operator"],
   "/partner": ["partner", "coordination_member", "operator"],
 };
-const mayOpen = (path, ctx) => !(path in ROLE_VIEWS) || ROLE_VIEWS[path].some((role) => ctx.me.roles.includes(role));
+const mayOpen = (path, ctx) =>
+  !(path in ROLE_VIEWS) || ROLE_VIEWS[path].some((role) => ctx.me.roles.includes(role));
 
 let context = null;
 let firstRender = true;
@@ -59,7 +60,9 @@ async function loadContext() {
       const found = new Map();
       let cursor = null;
       do {
-        const page = await api.get(`/members${api.query({ status: "active", limit: 500, cursor })}`);
+        const page = await api.get(
+          `/members${api.query({ status: "active", limit: 500, cursor })}`,
+        );
         for (const m of page.items) found.set(m.id, m);
         cursor = page.next_cursor;
       } while (cursor);
@@ -108,7 +111,9 @@ async function show(render) {
       if (mine === generation) renderSignIn();
       return;
     }
-    view.append(notice(error instanceof api.ApiError ? error.describe() : t("error.generic"), "error"));
+    view.append(
+      notice(error instanceof api.ApiError ? error.describe() : t("error.generic"), "error"),
+    );
     console.error(error);
   }
   if (mine !== generation) return;
@@ -145,7 +150,11 @@ async function route() {
     ctx = await loadContext();
   } catch (error) {
     if (!api.session()) return renderSignIn();
-    document.getElementById("main").replaceChildren(notice(error instanceof api.ApiError ? error.describe() : t("error.generic"), "error"));
+    document
+      .getElementById("main")
+      .replaceChildren(
+        notice(error instanceof api.ApiError ? error.describe() : t("error.generic"), "error"),
+      );
     return undefined;
   }
   const wanted = mayOpen(currentPath(), ctx) ? currentPath() : "/";
@@ -154,7 +163,8 @@ async function route() {
   document.getElementById("sign-out").hidden = false;
   for (const link of document.querySelectorAll("nav a")) {
     link.parentElement.hidden =
-      (!ctx.member && !WITHOUT_ACCOUNT.has(link.getAttribute("href").slice(1))) || !mayOpen(link.getAttribute("href").slice(1), ctx);
+      (!ctx.member && !WITHOUT_ACCOUNT.has(link.getAttribute("href").slice(1))) ||
+      !mayOpen(link.getAttribute("href").slice(1), ctx);
     if (link.getAttribute("href") === `#${path}`) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }

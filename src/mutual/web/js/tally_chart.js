@@ -56,15 +56,27 @@ const share = (part, whole) => (whole > 0 ? Math.min(100, (100 * part) / whole) 
 // Two rows, euros then hours: the outline is what the project asked, the fill what it
 // got, both against the whole budget of that resource.
 function askPicture(ask, got, budget) {
-  const picture = svg("svg", { class: "ask-chart", viewBox: "0 0 100 14", preserveAspectRatio: "none", "aria-hidden": "true", focusable: "false" });
+  const picture = svg("svg", {
+    class: "ask-chart",
+    viewBox: "0 0 100 14",
+    preserveAspectRatio: "none",
+    "aria-hidden": "true",
+    focusable: "false",
+  });
   [
     [ask.eur, got.eur, budget.eur],
     [ask.hours, got.hours, budget.hours],
   ].forEach(([asked, funded, whole], row) => {
     const y = row * 8;
     picture.append(svg("rect", { class: "ask-track", x: 0, y, width: 100, height: 6 }));
-    if (funded > 0) picture.append(svg("rect", { class: "ask-funded", x: 0, y, width: share(funded, whole), height: 6 }));
-    if (asked > 0) picture.append(svg("rect", { class: "ask-asked", x: 0, y, width: share(asked, whole), height: 6 }));
+    if (funded > 0)
+      picture.append(
+        svg("rect", { class: "ask-funded", x: 0, y, width: share(funded, whole), height: 6 }),
+      );
+    if (asked > 0)
+      picture.append(
+        svg("rect", { class: "ask-asked", x: 0, y, width: share(asked, whole), height: 6 }),
+      );
   });
   return picture;
 }
@@ -115,7 +127,9 @@ export function resultList(round, names, transcript, { detail = false } = {}) {
       got = { eur: p.eur, hours: p.hours };
       because = chosenBecause(id, transcript);
     } else {
-      outcome = t("round.notFunded", { reason: unfunded.has(id) ? reasonText(unfunded.get(id)) : "" });
+      outcome = t("round.notFunded", {
+        reason: unfunded.has(id) ? reasonText(unfunded.get(id)) : "",
+      });
       state = "unfunded";
     }
     const fill = h("span", { class: `bar-fill ${state}` });
@@ -129,7 +143,16 @@ export function resultList(round, names, transcript, { detail = false } = {}) {
       kept.has(id) ? null : h("span", { class: "bar", "aria-hidden": "true" }, fill),
       kept.has(id) ? null : h("p", { class: "muted" }, t("round.approvals", { count, voters })),
       detail ? askPicture(asked, got, budget) : null,
-      detail ? h("p", { class: "muted" }, t("facil.askedGot", { asked: amounts(asked.eur, asked.hours), got: amounts(got.eur, got.hours) })) : null,
+      detail
+        ? h(
+            "p",
+            { class: "muted" },
+            t("facil.askedGot", {
+              asked: amounts(asked.eur, asked.hours),
+              got: amounts(got.eur, got.hours),
+            }),
+          )
+        : null,
       h("p", { class: `outcome ${state}` }, outcome),
       detail && because ? h("p", {}, because) : null,
     );
@@ -141,25 +164,49 @@ export function resultList(round, names, transcript, { detail = false } = {}) {
 // left; the list below it names the same parts.
 export function budgetPicture(title, decision, names, whole, format, pick) {
   const lines = decision.filter((line) => pick(line) > 0);
-  const picture = svg("svg", { class: "budget-chart", viewBox: "0 0 100 8", preserveAspectRatio: "none", "aria-hidden": "true", focusable: "false" });
+  const picture = svg("svg", {
+    class: "budget-chart",
+    viewBox: "0 0 100 8",
+    preserveAspectRatio: "none",
+    "aria-hidden": "true",
+    focusable: "false",
+  });
   picture.append(svg("rect", { class: "budget-track", x: 0, y: 0, width: 100, height: 8 }));
   let x = 0;
   lines.forEach((line, index) => {
     const width = share(pick(line), whole);
-    picture.append(svg("rect", { class: `budget-part part-${index % 3}`, x, y: 0, width, height: 8 }));
+    picture.append(
+      svg("rect", { class: `budget-part part-${index % 3}`, x, y: 0, width, height: 8 }),
+    );
     x += width;
   });
   const used = lines.reduce((sum, line) => sum + pick(line), 0);
   return h(
     "figure",
     { class: "budget" },
-    h("figcaption", {}, t("facil.budgetUsed", { what: title, used: format(used), whole: format(whole) })),
+    h(
+      "figcaption",
+      {},
+      t("facil.budgetUsed", { what: title, used: format(used), whole: format(whole) }),
+    ),
     picture,
     h(
       "ul",
       { class: "legend" },
-      lines.map((line, index) => h("li", {}, h("span", { class: `swatch part-${index % 3}`, "aria-hidden": "true" }), `${names.get(line.project_id) ?? line.project_id.slice(0, 8)} : ${format(pick(line))}`)),
-      h("li", {}, h("span", { class: "swatch left", "aria-hidden": "true" }), t("facil.budgetLeft", { left: format(Math.max(0, whole - used)) })),
+      lines.map((line, index) =>
+        h(
+          "li",
+          {},
+          h("span", { class: `swatch part-${index % 3}`, "aria-hidden": "true" }),
+          `${names.get(line.project_id) ?? line.project_id.slice(0, 8)} : ${format(pick(line))}`,
+        ),
+      ),
+      h(
+        "li",
+        {},
+        h("span", { class: "swatch left", "aria-hidden": "true" }),
+        t("facil.budgetLeft", { left: format(Math.max(0, whole - used)) }),
+      ),
     ),
   );
 }

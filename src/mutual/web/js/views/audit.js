@@ -50,7 +50,10 @@ function same(a, b) {
 
 // C2SP key id: the first four bytes of SHA-256(name, a newline, the type, the key).
 async function noteKeyId(name, type, publicKey) {
-  return (await sha256(concat(encoder.encode(`${name}\n`), Uint8Array.of(type), publicKey))).slice(0, 4);
+  return (await sha256(concat(encoder.encode(`${name}\n`), Uint8Array.of(type), publicKey))).slice(
+    0,
+    4,
+  );
 }
 
 // A signed note: its text up to the blank line, then one line per signature.
@@ -82,7 +85,9 @@ export async function verifyLogSignature(note, verifierKey) {
   const second = verifierKey.indexOf("+", first + 1);
   const [name, id] = [verifierKey.slice(0, first), verifierKey.slice(first + 1, second)];
   const raw = fromBase64(verifierKey.slice(second + 1));
-  const key = await crypto.subtle.importKey("raw", raw.slice(1), { name: "Ed25519" }, false, ["verify"]);
+  const key = await crypto.subtle.importKey("raw", raw.slice(1), { name: "Ed25519" }, false, [
+    "verify",
+  ]);
   const found = note.signatures.find((s) => s.name === name && hex(s.keyId) === id);
   if (!found) return false;
   return crypto.subtle.verify({ name: "Ed25519" }, key, found.signature, encoder.encode(note.body));
@@ -189,13 +194,22 @@ async function cosign(record, log) {
   const root = fromBase64(note.root);
   if (record.last) {
     const proof = await get(`/log/proofs/consistency?from=${record.last.size}&to=${note.size}`);
-    if (proof.from_size !== record.last.size || proof.to_size !== note.size) throw new Error(t("audit.inconsistent"));
-    const ok = await verifyConsistency(record.last.size, note.size, fromBase64(record.last.root), root, proof.proof.map(fromBase64));
+    if (proof.from_size !== record.last.size || proof.to_size !== note.size)
+      throw new Error(t("audit.inconsistent"));
+    const ok = await verifyConsistency(
+      record.last.size,
+      note.size,
+      fromBase64(record.last.root),
+      root,
+      proof.proof.map(fromBase64),
+    );
     if (!ok) throw new Error(t("audit.inconsistent"));
   }
   const time = Math.floor(Date.now() / 1000);
   const message = encoder.encode(`cosignature/v1\ntime ${time}\n${note.body}`);
-  const signature = new Uint8Array(await crypto.subtle.sign({ name: "Ed25519" }, record.private_key, message));
+  const signature = new Uint8Array(
+    await crypto.subtle.sign({ name: "Ed25519" }, record.private_key, message),
+  );
   const stamp = new Uint8Array(8);
   new DataView(stamp.buffer).setBigUint64(0, BigInt(time));
   const keyId = Uint8Array.from(record.note_key_id.match(/../g), (b) => parseInt(b, 16));
@@ -210,7 +224,11 @@ function describe(error) {
 }
 
 function checkpointSection(note, log, verified) {
-  const section = h("section", { class: "card", "aria-labelledby": "checkpoint-title" }, h("h2", { id: "checkpoint-title" }, t("audit.checkpoint")));
+  const section = h(
+    "section",
+    { class: "card", "aria-labelledby": "checkpoint-title" },
+    h("h2", { id: "checkpoint-title" }, t("audit.checkpoint")),
+  );
   if (!note) {
     section.append(h("p", { class: "muted" }, t("audit.noCheckpoint")));
     return section;
@@ -226,12 +244,17 @@ function checkpointSection(note, log, verified) {
       h("dt", {}, t("audit.root")),
       h("dd", {}, h("code", { class: "key-id" }, note.root)),
     ),
-    h("p", { class: verified ? "notice" : "notice error" }, verified ? t("audit.logVerified") : t("audit.badSignature")),
+    h(
+      "p",
+      { class: verified ? "notice" : "notice error" },
+      verified ? t("audit.logVerified") : t("audit.badSignature"),
+    ),
   );
   const [logName] = log.verifier_key.split("+");
   const cosignatures = note.signatures.filter((s) => s.name !== logName);
   section.append(h("h3", {}, t("audit.cosignatures")));
-  if (cosignatures.length === 0) section.append(h("p", { class: "muted" }, t("audit.noCosignatures")));
+  if (cosignatures.length === 0)
+    section.append(h("p", { class: "muted" }, t("audit.noCosignatures")));
   else {
     section.append(
       h(
@@ -239,7 +262,15 @@ function checkpointSection(note, log, verified) {
         { class: "list", "aria-label": t("audit.cosignatures") },
         cosignatures.map((s) => {
           const at = cosignedAt(s);
-          return h("li", { class: "cosignature" }, h("code", {}, s.name), " ", at === null ? "" : t("audit.cosignedAt", { date: formatDate(new Date(at * 1000).toISOString()) }));
+          return h(
+            "li",
+            { class: "cosignature" },
+            h("code", {}, s.name),
+            " ",
+            at === null
+              ? ""
+              : t("audit.cosignedAt", { date: formatDate(new Date(at * 1000).toISOString()) }),
+          );
         }),
       ),
     );
@@ -267,7 +298,11 @@ function verifySection(log, rounds) {
 }
 
 function witnessSection(ctx, record, registered, log, rerender) {
-  const section = h("section", { class: "card", "aria-labelledby": "witness-title" }, h("h2", { id: "witness-title" }, t("audit.witnessTitle")));
+  const section = h(
+    "section",
+    { class: "card", "aria-labelledby": "witness-title" },
+    h("h2", { id: "witness-title" }, t("audit.witnessTitle")),
+  );
   const messages = h("div");
   const fail = (error) => messages.replaceChildren(notice(describe(error), "error"));
   if (!ctx.me.roles.includes("auditor") && !ctx.me.roles.includes("operator")) {
@@ -275,7 +310,13 @@ function witnessSection(ctx, record, registered, log, rerender) {
     return section;
   }
   if (!record) {
-    const name = h("input", { name: "name", required: true, pattern: "[^\\s+]+", maxlength: 100, autocomplete: "off" });
+    const name = h("input", {
+      name: "name",
+      required: true,
+      pattern: "[^\\s+]+",
+      maxlength: 100,
+      autocomplete: "off",
+    });
     const submit = h("button", { type: "submit" }, t("audit.createKey"));
     const form = h(
       "form",
@@ -304,7 +345,15 @@ function witnessSection(ctx, record, registered, log, rerender) {
     return section;
   }
   section.append(
-    h("p", {}, t("audit.witnessHere", { name: record.name }), " ", h("code", { class: "key-id", "data-testid": "witness-key" }, record.key_id.slice(0, 16)), " ", h("span", { class: "tag" }, registered ? t("key.registered") : t("key.unregistered"))),
+    h(
+      "p",
+      {},
+      t("audit.witnessHere", { name: record.name }),
+      " ",
+      h("code", { class: "key-id", "data-testid": "witness-key" }, record.key_id.slice(0, 16)),
+      " ",
+      h("span", { class: "tag" }, registered ? t("key.registered") : t("key.unregistered")),
+    ),
   );
   if (!registered) {
     const finish = h("button", { type: "button" }, t("key.register"));
@@ -321,7 +370,10 @@ function witnessSection(ctx, record, registered, log, rerender) {
     section.append(messages, h("div", { class: "actions" }, finish));
     return section;
   }
-  if (record.last) section.append(h("p", { class: "muted" }, t("audit.lastCosigned", { size: formatNumber(record.last.size) })));
+  if (record.last)
+    section.append(
+      h("p", { class: "muted" }, t("audit.lastCosigned", { size: formatNumber(record.last.size) })),
+    );
   const button = h("button", { type: "button" }, t("audit.cosign"));
   button.addEventListener("click", () =>
     busy(button, async () => {
@@ -332,12 +384,18 @@ function witnessSection(ctx, record, registered, log, rerender) {
       } catch (error) {
         return fail(error);
       }
-      const text = t(done.consistent ? "audit.cosignedConsistent" : "audit.cosigned", { size: formatNumber(done.size) });
+      const text = t(done.consistent ? "audit.cosignedConsistent" : "audit.cosigned", {
+        size: formatNumber(done.size),
+      });
       announce(text);
       return rerender(text);
     }),
   );
-  section.append(h("p", {}, t("audit.cosignIntro")), messages, h("div", { class: "actions" }, button));
+  section.append(
+    h("p", {}, t("audit.cosignIntro")),
+    messages,
+    h("div", { class: "actions" }, button),
+  );
   return section;
 }
 
@@ -351,7 +409,11 @@ export async function render(main, ctx, done = null) {
   ]);
   const note = text === null ? null : parseNote(text);
   const verified = note !== null && (await verifyLogSignature(note, log.verifier_key));
-  const registered = record !== null && keys.items.some((k) => k.key_id === record.key_id && k.capacity === "witness" && k.revoked_at === null);
+  const registered =
+    record !== null &&
+    keys.items.some(
+      (k) => k.key_id === record.key_id && k.capacity === "witness" && k.revoked_at === null,
+    );
   const rerender = async (message) => {
     main.replaceChildren();
     await render(main, ctx, message);
@@ -360,5 +422,9 @@ export async function render(main, ctx, done = null) {
   main.append(h("h1", { tabindex: "-1" }, t("audit.title")), h("p", {}, t("audit.intro")));
   if (done instanceof Error) main.append(notice(describe(done), "error"));
   else if (done) main.append(notice(done));
-  main.append(checkpointSection(note, log, verified), witnessSection(ctx, record, registered, log, rerender), verifySection(log, rounds));
+  main.append(
+    checkpointSection(note, log, verified),
+    witnessSection(ctx, record, registered, log, rerender),
+    verifySection(log, rounds),
+  );
 }

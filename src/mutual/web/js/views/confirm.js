@@ -7,10 +7,14 @@ import { deviceKey, signTransaction } from "../keys.js";
 // resident's own account into one other account, on this territory's log. A payload
 // that says anything else is not signed, whatever the service sent.
 export function matches(payload, proposal, accountId, origin) {
-  if (payload.log !== origin || payload.kind !== "exchange" || payload.id !== proposal.id) return false;
+  if (payload.log !== origin || payload.kind !== "exchange" || payload.id !== proposal.id)
+    return false;
   if (payload.reverses !== null || payload.references?.proposal !== proposal.id) return false;
   if (payload.postings.length !== 2) return false;
-  const [debits, credits] = [payload.postings.filter((p) => p.amount < 0), payload.postings.filter((p) => p.amount > 0)];
+  const [debits, credits] = [
+    payload.postings.filter((p) => p.amount < 0),
+    payload.postings.filter((p) => p.amount > 0),
+  ];
   if (debits.length !== 1 || credits.length !== 1) return false;
   return (
     debits[0].account_id === accountId &&
@@ -25,16 +29,32 @@ async function proposalCard(proposal, ctx, key, origin, refresh) {
   const messages = h("div");
   const name = await ctx.nameOf(proposal.provider);
   const confirmButton = h("button", { type: "button" }, t("confirm.sign"));
-  const rejectButton = h("button", { type: "button", class: "danger", "aria-expanded": "false" }, t("confirm.reject"));
+  const rejectButton = h(
+    "button",
+    { type: "button", class: "danger", "aria-expanded": "false" },
+    t("confirm.reject"),
+  );
   const reason = h("input", { name: "reason", required: true, maxlength: 500 });
   const rejectSubmit = h("button", { type: "submit", class: "danger" }, t("confirm.rejectSubmit"));
-  const rejectForm = h("form", { hidden: true }, field(t("confirm.reason"), reason), h("div", { class: "actions" }, rejectSubmit));
-  const fail = (error) => messages.replaceChildren(notice(error instanceof ApiError ? error.describe() : t("error.generic"), "error"));
+  const rejectForm = h(
+    "form",
+    { hidden: true },
+    field(t("confirm.reason"), reason),
+    h("div", { class: "actions" }, rejectSubmit),
+  );
+  const fail = (error) =>
+    messages.replaceChildren(
+      notice(error instanceof ApiError ? error.describe() : t("error.generic"), "error"),
+    );
 
   confirmButton.addEventListener("click", () =>
     busy(confirmButton, async () => {
       messages.replaceChildren();
-      if (!key?.registered) return messages.append(notice(t("confirm.needKey"), "error"), h("a", { href: "#/key" }, t("nav.key")));
+      if (!key?.registered)
+        return messages.append(
+          notice(t("confirm.needKey"), "error"),
+          h("a", { href: "#/key" }, t("nav.key")),
+        );
       if (!matches(proposal.signing_payload, proposal, ctx.member.account_id, origin)) {
         return messages.append(notice(t("confirm.mismatch"), "error"));
       }
@@ -71,7 +91,11 @@ async function proposalCard(proposal, ctx, key, origin, refresh) {
   return h(
     "li",
     { class: "card", "data-proposal": proposal.id },
-    h("p", { class: "item-title" }, t("confirm.from", { name, duration: formatDuration(proposal.minutes) })),
+    h(
+      "p",
+      { class: "item-title" },
+      t("confirm.from", { name, duration: formatDuration(proposal.minutes) }),
+    ),
     proposal.memo ? h("p", {}, proposal.memo) : null,
     h("p", { class: "muted" }, t("confirm.expires", { date: formatDay(proposal.expires_at) })),
     messages,
@@ -96,7 +120,9 @@ export async function render(main, ctx, done = null) {
   if (done) main.append(notice(done));
   if (received.items.length === 0) main.append(h("p", { class: "muted" }, t("confirm.none")));
   else {
-    const cards = await Promise.all(received.items.map((p) => proposalCard(p, ctx, key, log.origin, refresh)));
+    const cards = await Promise.all(
+      received.items.map((p) => proposalCard(p, ctx, key, log.origin, refresh)),
+    );
     main.append(h("ul", { class: "list", "aria-label": t("confirm.title") }, cards));
   }
   if (sent.items.length > 0) {
@@ -111,6 +137,13 @@ export async function render(main, ctx, done = null) {
         ),
       ),
     );
-    main.append(h("section", { "aria-labelledby": "sent-title" }, h("h2", { id: "sent-title" }, t("sent.title")), h("ul", { class: "list" }, lines)));
+    main.append(
+      h(
+        "section",
+        { "aria-labelledby": "sent-title" },
+        h("h2", { id: "sent-title" }, t("sent.title")),
+        h("ul", { class: "list" }, lines),
+      ),
+    );
   }
 }

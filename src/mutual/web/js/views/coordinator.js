@@ -60,7 +60,10 @@ export async function raw(method, path, { body, headers = {} } = {}) {
 }
 
 export function notCoordinator(main) {
-  main.append(h("h1", { tabindex: "-1" }, t("coord.title")), notice(t("coord.onlyCoordinators"), "error"));
+  main.append(
+    h("h1", { tabindex: "-1" }, t("coord.title")),
+    notice(t("coord.onlyCoordinators"), "error"),
+  );
 }
 
 // Minutes from an hours field (quarter hours allowed); an empty field is no bound.
@@ -104,7 +107,11 @@ function applicationCard(member, refresh) {
         { class: "notice", "data-testid": "accepted" },
         h("p", {}, text),
         h("p", {}, t("coord.firstToken")),
-        h("p", {}, h("code", { class: "key-id", "data-testid": "first-token" }, answer.token.token)),
+        h(
+          "p",
+          {},
+          h("code", { class: "key-id", "data-testid": "first-token" }, answer.token.token),
+        ),
       );
     }),
   );
@@ -117,7 +124,9 @@ function applicationCard(member, refresh) {
   );
   const facts = [
     member.neighbourhood ? t("coord.neighbourhood", { place: member.neighbourhood }) : null,
-    member.languages?.length ? t("coord.languages", { languages: member.languages.join(", ") }) : null,
+    member.languages?.length
+      ? t("coord.languages", { languages: member.languages.join(", ") })
+      : null,
   ].filter(Boolean);
   return h(
     "li",
@@ -132,11 +141,30 @@ function applicationCard(member, refresh) {
 function limitsRow(line, members, refresh) {
   const name = nameIn(members, line.member_id);
   const messages = h("div");
-  const low = h("input", { name: "balance_min", type: "number", step: "0.25", max: 0, value: hoursOf(line.balance_min), inputmode: "decimal" });
-  const high = h("input", { name: "balance_max", type: "number", step: "0.25", min: 0, value: hoursOf(line.balance_max), inputmode: "decimal" });
+  const low = h("input", {
+    name: "balance_min",
+    type: "number",
+    step: "0.25",
+    max: 0,
+    value: hoursOf(line.balance_min),
+    inputmode: "decimal",
+  });
+  const high = h("input", {
+    name: "balance_max",
+    type: "number",
+    step: "0.25",
+    min: 0,
+    value: hoursOf(line.balance_max),
+    inputmode: "decimal",
+  });
   const submit = h("button", { type: "submit" }, t("coord.saveLimits"));
-  for (const input of [low, high]) input.setAttribute("aria-describedby", `limits-hint-${line.member_id}`);
-  const toggle = h("button", { type: "button", class: "secondary", "aria-expanded": "false" }, t("coord.changeLimits", { name }));
+  for (const input of [low, high])
+    input.setAttribute("aria-describedby", `limits-hint-${line.member_id}`);
+  const toggle = h(
+    "button",
+    { type: "button", class: "secondary", "aria-expanded": "false" },
+    t("coord.changeLimits", { name }),
+  );
   let changeId = crypto.randomUUID();
   const form = h(
     "form",
@@ -156,13 +184,22 @@ function limitsRow(line, members, refresh) {
             return;
           }
           changeId = crypto.randomUUID();
-          const text = t("coord.limitsChanged", { name, low: bound(changed.balance_min), high: bound(changed.balance_max) });
+          const text = t("coord.limitsChanged", {
+            name,
+            low: bound(changed.balance_min),
+            high: bound(changed.balance_max),
+          });
           announce(text);
           await refresh(notice(text));
         });
       },
     },
-    h("div", { class: "field-row" }, field(t("coord.lowHours"), low), field(t("coord.highHours"), high)),
+    h(
+      "div",
+      { class: "field-row" },
+      field(t("coord.lowHours"), low),
+      field(t("coord.highHours"), high),
+    ),
     // One hint for both fields, below them: a hint inside one field of the row would
     // push its input out of line with the other's.
     h("p", { id: `limits-hint-${line.member_id}`, class: "muted" }, t("coord.emptyNoBound")),
@@ -176,13 +213,34 @@ function limitsRow(line, members, refresh) {
   return h(
     "li",
     { class: `card limit-${line.state}`, "data-member": line.member_id },
-    h("p", { class: "item-title" }, name, " ", h("span", { class: `tag state-${line.state}` }, label("coord.state", line.state))),
+    h(
+      "p",
+      { class: "item-title" },
+      name,
+      " ",
+      h("span", { class: `tag state-${line.state}` }, label("coord.state", line.state)),
+    ),
     h(
       "dl",
       { class: "figures" },
-      h("div", {}, h("dt", {}, t("coord.balance")), h("dd", { "data-testid": "balance" }, formatDuration(line.balance))),
-      h("div", {}, h("dt", {}, t("coord.low")), h("dd", { "data-testid": "low" }, bound(line.balance_min))),
-      h("div", {}, h("dt", {}, t("coord.high")), h("dd", { "data-testid": "high" }, bound(line.balance_max))),
+      h(
+        "div",
+        {},
+        h("dt", {}, t("coord.balance")),
+        h("dd", { "data-testid": "balance" }, formatDuration(line.balance)),
+      ),
+      h(
+        "div",
+        {},
+        h("dt", {}, t("coord.low")),
+        h("dd", { "data-testid": "low" }, bound(line.balance_min)),
+      ),
+      h(
+        "div",
+        {},
+        h("dt", {}, t("coord.high")),
+        h("dd", { "data-testid": "high" }, bound(line.balance_max)),
+      ),
     ),
     messages,
     h("div", { class: "actions" }, toggle),
@@ -202,16 +260,33 @@ export async function render(main, ctx, done = null) {
     await render(main, ctx, shown);
     main.querySelector("h1").focus();
   };
-  main.append(h("h1", { tabindex: "-1" }, t("coord.membersTitle")), h("p", {}, t("coord.membersIntro")));
+  main.append(
+    h("h1", { tabindex: "-1" }, t("coord.membersTitle")),
+    h("p", {}, t("coord.membersIntro")),
+  );
   if (done) main.append(done);
 
   const applications = h(
     "section",
     { "aria-labelledby": "coord-applications" },
-    h("h2", { id: "coord-applications" }, t("coord.applications"), " ", h("span", { class: "tag" }, formatNumber(applied.items.length))),
+    h(
+      "h2",
+      { id: "coord-applications" },
+      t("coord.applications"),
+      " ",
+      h("span", { class: "tag" }, formatNumber(applied.items.length)),
+    ),
   );
-  if (applied.items.length === 0) applications.append(h("p", { class: "muted" }, t("coord.noApplications")));
-  else applications.append(h("ul", { class: "list", "aria-labelledby": "coord-applications" }, applied.items.map((m) => applicationCard(m, refresh))));
+  if (applied.items.length === 0)
+    applications.append(h("p", { class: "muted" }, t("coord.noApplications")));
+  else
+    applications.append(
+      h(
+        "ul",
+        { class: "list", "aria-labelledby": "coord-applications" },
+        applied.items.map((m) => applicationCard(m, refresh)),
+      ),
+    );
   main.append(applications);
 
   const limits = h(
@@ -221,7 +296,14 @@ export async function render(main, ctx, done = null) {
     h("p", { class: "muted" }, t("coord.nearIntro")),
   );
   if (near.length === 0) limits.append(h("p", { class: "muted" }, t("coord.noneNear")));
-  else limits.append(h("ul", { class: "list", "aria-labelledby": "coord-near" }, near.map((line) => limitsRow(line, members, refresh))));
+  else
+    limits.append(
+      h(
+        "ul",
+        { class: "list", "aria-labelledby": "coord-near" },
+        near.map((line) => limitsRow(line, members, refresh)),
+      ),
+    );
   main.append(limits);
   return undefined;
 }

@@ -7,7 +7,14 @@ import { announce, busy, field, h, notice } from "../dom.js";
 import { formatDate, formatDuration, formatNumber, label, t } from "../i18n.js";
 import { base64, capacityOf, deviceKey, signTransaction } from "../keys.js";
 import { matches } from "./confirm.js";
-import { activeMembers, failure, isCoordinator, nameIn, notCoordinator, raw } from "./coordinator.js";
+import {
+  activeMembers,
+  failure,
+  isCoordinator,
+  nameIn,
+  notCoordinator,
+  raw,
+} from "./coordinator.js";
 
 const SALT_BYTES = 16;
 
@@ -32,7 +39,11 @@ export async function correctionPayload(origin, id, original, memo, salt) {
     log: origin,
     id,
     kind: "correction",
-    postings: original.postings.map((p) => ({ account_id: p.account_id, unit: p.unit, amount: -p.amount })),
+    postings: original.postings.map((p) => ({
+      account_id: p.account_id,
+      unit: p.unit,
+      amount: -p.amount,
+    })),
     memo_sha256: digest,
     references: {},
     reverses: original.id,
@@ -41,11 +52,21 @@ export async function correctionPayload(origin, id, original, memo, salt) {
 
 // True when `payload` undoes exactly the postings shown, and does nothing else.
 export function undoes(payload, shown, origin) {
-  if (payload.log !== origin || payload.kind !== "correction" || payload.reverses !== shown.id) return false;
-  if (Object.keys(payload.references).length !== 0 || payload.postings.length !== shown.postings.length) return false;
+  if (payload.log !== origin || payload.kind !== "correction" || payload.reverses !== shown.id)
+    return false;
+  if (
+    Object.keys(payload.references).length !== 0 ||
+    payload.postings.length !== shown.postings.length
+  )
+    return false;
   return payload.postings.every((p, i) => {
     const o = shown.postings[i];
-    return Object.keys(p).length === 3 && p.account_id === o.account_id && p.unit === o.unit && p.amount === -o.amount;
+    return (
+      Object.keys(p).length === 3 &&
+      p.account_id === o.account_id &&
+      p.unit === o.unit &&
+      p.amount === -o.amount
+    );
   });
 }
 
@@ -55,7 +76,14 @@ export function undoes(payload, shown, origin) {
 async function findTransaction(id) {
   try {
     const tx = await get(`/transactions/${id}`);
-    return { id: tx.id, kind: tx.kind, postings: tx.postings, recordedAt: tx.recorded_at, reversedBy: tx.reversed_by, memo: tx.memo };
+    return {
+      id: tx.id,
+      kind: tx.kind,
+      postings: tx.postings,
+      recordedAt: tx.recorded_at,
+      reversedBy: tx.reversed_by,
+      memo: tx.memo,
+    };
   } catch (error) {
     if (!(error instanceof ApiError) || error.status !== 404) throw error;
   }
@@ -67,12 +95,23 @@ async function findTransaction(id) {
     throw error;
   }
   if (proposal.status !== "confirmed") return { notRecorded: proposal.status };
-  return { id: proposal.id, kind: "exchange", postings: proposal.signing_payload.postings, recordedAt: null, reversedBy: null, memo: proposal.memo };
+  return {
+    id: proposal.id,
+    kind: "exchange",
+    postings: proposal.signing_payload.postings,
+    recordedAt: null,
+    reversedBy: null,
+    memo: proposal.memo,
+  };
 }
 
 function amountText(posting) {
   if (posting.unit === "TIME" || posting.unit === "PLEDGE") return formatDuration(posting.amount);
-  if (posting.unit === "EUR") return new Intl.NumberFormat(document.documentElement.lang === "en" ? "en-GB" : "fr-FR", { style: "currency", currency: "EUR" }).format(posting.amount / 100);
+  if (posting.unit === "EUR")
+    return new Intl.NumberFormat(document.documentElement.lang === "en" ? "en-GB" : "fr-FR", {
+      style: "currency",
+      currency: "EUR",
+    }).format(posting.amount / 100);
   return `${formatNumber(posting.amount)} ${posting.unit}`;
 }
 
@@ -81,29 +120,61 @@ function postingsTable(caption, postings, owners, testid) {
     "table",
     { "data-testid": testid },
     h("caption", {}, caption),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("coord.account")), h("th", { scope: "col", class: "number" }, t("coord.movement")))),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        h("th", { scope: "col" }, t("coord.account")),
+        h("th", { scope: "col", class: "number" }, t("coord.movement")),
+      ),
+    ),
     h(
       "tbody",
       {},
       postings.map((p) =>
-        h("tr", {}, h("th", { scope: "row" }, owners.get(p.account_id) ?? t("coord.otherAccount", { id: p.account_id.slice(0, 8) })), h("td", { class: "number" }, amountText(p))),
+        h(
+          "tr",
+          {},
+          h(
+            "th",
+            { scope: "row" },
+            owners.get(p.account_id) ?? t("coord.otherAccount", { id: p.account_id.slice(0, 8) }),
+          ),
+          h("td", { class: "number" }, amountText(p)),
+        ),
       ),
     ),
   );
 }
 
 function correctionFailure(error) {
-  if (error instanceof ApiError && error.code === "signature_required") return t("coord.needOperatorKey");
-  if (error instanceof ApiError && error.code === "already_reversed") return t("coord.alreadyReversed");
+  if (error instanceof ApiError && error.code === "signature_required")
+    return t("coord.needOperatorKey");
+  if (error instanceof ApiError && error.code === "already_reversed")
+    return t("coord.alreadyReversed");
   return failure(error);
 }
 
 function correctionSection(ctx, { key, capacity, origin, owners, confirmed, rerender }) {
-  const section = h("section", { "aria-labelledby": "coord-corrections" }, h("h2", { id: "coord-corrections" }, t("coord.corrections")), h("p", {}, t("coord.correctionsIntro")));
-  if (capacity !== "operator") section.append(notice(key?.registered ? t("coord.memberKey") : t("coord.noKey"), "warning"));
+  const section = h(
+    "section",
+    { "aria-labelledby": "coord-corrections" },
+    h("h2", { id: "coord-corrections" }, t("coord.corrections")),
+    h("p", {}, t("coord.correctionsIntro")),
+  );
+  if (capacity !== "operator")
+    section.append(notice(key?.registered ? t("coord.memberKey") : t("coord.noKey"), "warning"));
   const found = h("div", { "data-testid": "correction" });
   const lookupMessages = h("div");
-  const idInput = h("input", { name: "tx_id", required: true, pattern: "[0-9a-fA-F-]{36}", autocomplete: "off", spellcheck: "false" });
+  const idInput = h("input", {
+    name: "tx_id",
+    required: true,
+    pattern: "[0-9a-fA-F-]{36}",
+    autocomplete: "off",
+    spellcheck: "false",
+  });
   const lookup = h("button", { type: "submit", class: "secondary" }, t("coord.find"));
 
   const show = async (id) => {
@@ -117,7 +188,10 @@ function correctionSection(ctx, { key, capacity, origin, owners, confirmed, rere
       return;
     }
     if (tx === null) return lookupMessages.append(notice(t("coord.notFound"), "error"));
-    if (tx.notRecorded) return lookupMessages.append(notice(t("coord.notRecorded", { status: label("status", tx.notRecorded) }), "error"));
+    if (tx.notRecorded)
+      return lookupMessages.append(
+        notice(t("coord.notRecorded", { status: label("status", tx.notRecorded) }), "error"),
+      );
     const titleId = `tx-${tx.id}`;
     const messages = h("div");
     const reason = h("input", { name: "reason", required: true, maxlength: 500 });
@@ -131,24 +205,52 @@ function correctionSection(ctx, { key, capacity, origin, owners, confirmed, rere
           event.preventDefault();
           busy(submit, async () => {
             messages.replaceChildren();
-            if (!key?.registered) return messages.append(notice(t("confirm.needKey"), "error"), h("a", { href: "#/key" }, t("nav.key")));
+            if (!key?.registered)
+              return messages.append(
+                notice(t("confirm.needKey"), "error"),
+                h("a", { href: "#/key" }, t("nav.key")),
+              );
             const salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES));
             const id = reversalId;
             const payload = await correctionPayload(origin, id, tx, reason.value, salt);
-            if (!undoes(payload, tx, origin)) return messages.append(notice(t("flows.mismatch"), "error"));
+            if (!undoes(payload, tx, origin))
+              return messages.append(notice(t("flows.mismatch"), "error"));
             let recorded;
             try {
               const signature = await signTransaction(key, payload);
-              const body = { id, memo: reason.value, memo_salt: base64(salt), signatures: [signature] };
-              const answer = await raw("POST", `/transactions/${tx.id}/reversal`, { body, headers: { "Idempotency-Key": id } });
+              const body = {
+                id,
+                memo: reason.value,
+                memo_salt: base64(salt),
+                signatures: [signature],
+              };
+              const answer = await raw("POST", `/transactions/${tx.id}/reversal`, {
+                body,
+                headers: { "Idempotency-Key": id },
+              });
               recorded = await answer.json();
             } catch (error) {
               return messages.append(notice(correctionFailure(error), "error"));
             }
             reversalId = crypto.randomUUID();
-            const text = t("coord.reversed", { id: tx.id.slice(0, 8), index: formatNumber(recorded.log_index) });
+            const text = t("coord.reversed", {
+              id: tx.id.slice(0, 8),
+              index: formatNumber(recorded.log_index),
+            });
             announce(text);
-            await rerender(h("div", { class: "notice", "data-testid": "reversed" }, h("p", {}, text), postingsTable(t("coord.correctionRecorded"), recorded.postings, owners, "recorded-postings")));
+            await rerender(
+              h(
+                "div",
+                { class: "notice", "data-testid": "reversed" },
+                h("p", {}, text),
+                postingsTable(
+                  t("coord.correctionRecorded"),
+                  recorded.postings,
+                  owners,
+                  "recorded-postings",
+                ),
+              ),
+            );
             return undefined;
           });
         },
@@ -160,13 +262,28 @@ function correctionSection(ctx, { key, capacity, origin, owners, confirmed, rere
       h(
         "div",
         { class: "card", "data-transaction": tx.id },
-        h("h3", { id: titleId, class: "item-title" }, t("coord.transaction", { kind: label("kind", tx.kind), id: tx.id.slice(0, 8) })),
-        tx.recordedAt ? h("p", { class: "muted" }, t("coord.recordedAt", { date: formatDate(tx.recordedAt) })) : null,
+        h(
+          "h3",
+          { id: titleId, class: "item-title" },
+          t("coord.transaction", { kind: label("kind", tx.kind), id: tx.id.slice(0, 8) }),
+        ),
+        tx.recordedAt
+          ? h("p", { class: "muted" }, t("coord.recordedAt", { date: formatDate(tx.recordedAt) }))
+          : null,
         tx.memo ? h("p", {}, tx.memo) : null,
         postingsTable(t("coord.original"), tx.postings, owners, "original-postings"),
         tx.reversedBy
           ? notice(t("coord.alreadyReversed"), "warning")
-          : [postingsTable(t("coord.correctionPreview"), tx.postings.map((p) => ({ ...p, amount: -p.amount })), owners, "correction-postings"), messages, form],
+          : [
+              postingsTable(
+                t("coord.correctionPreview"),
+                tx.postings.map((p) => ({ ...p, amount: -p.amount })),
+                owners,
+                "correction-postings",
+              ),
+              messages,
+              form,
+            ],
       ),
     );
     found.querySelector("h3").tabIndex = -1;
@@ -203,7 +320,15 @@ function correctionSection(ctx, { key, capacity, origin, owners, confirmed, rere
           return h(
             "li",
             { class: "card", "data-proposal": p.id },
-            h("p", { class: "item-title" }, t("coord.exchangeLine", { provider: ctx.names(p.provider), receiver: ctx.names(p.receiver), duration: formatDuration(p.minutes) })),
+            h(
+              "p",
+              { class: "item-title" },
+              t("coord.exchangeLine", {
+                provider: ctx.names(p.provider),
+                receiver: ctx.names(p.receiver),
+                duration: formatDuration(p.minutes),
+              }),
+            ),
             p.memo ? h("p", { class: "muted" }, p.memo) : null,
             h("p", { class: "muted" }, h("code", { class: "key-id" }, p.id)),
             h("div", { class: "actions" }, open),
@@ -245,9 +370,14 @@ function custodialSection(ctx, { key, origin, members, withoutDevice, rerender }
         button.addEventListener("click", () =>
           busy(button, async () => {
             messages.replaceChildren();
-            if (!key?.registered) return messages.append(notice(t("confirm.needKey"), "error"), h("a", { href: "#/key" }, t("nav.key")));
+            if (!key?.registered)
+              return messages.append(
+                notice(t("confirm.needKey"), "error"),
+                h("a", { href: "#/key" }, t("nav.key")),
+              );
             const account = members.get(proposal.receiver)?.account_id;
-            if (!account || !matches(proposal.signing_payload, proposal, account, origin)) return messages.append(notice(t("confirm.mismatch"), "error"));
+            if (!account || !matches(proposal.signing_payload, proposal, account, origin))
+              return messages.append(notice(t("confirm.mismatch"), "error"));
             let signed;
             try {
               const signature = await signTransaction(key, proposal.signing_payload);
@@ -255,17 +385,40 @@ function custodialSection(ctx, { key, origin, members, withoutDevice, rerender }
               await post(`/proposals/${proposal.id}/confirm`, { signatures: [signature] });
               signed = await custodialSignature(proposal.id, proposal.receiver);
             } catch (error) {
-              return messages.append(notice(error instanceof ApiError && error.code === "not_custodian" ? t("coord.notCustodian", { name: receiver }) : failure(error), "error"));
+              return messages.append(
+                notice(
+                  error instanceof ApiError && error.code === "not_custodian"
+                    ? t("coord.notCustodian", { name: receiver })
+                    : failure(error),
+                  "error",
+                ),
+              );
             }
-            const text = t("coord.custodialDone", { name: receiver, duration: formatDuration(proposal.minutes) });
+            const text = t("coord.custodialDone", {
+              name: receiver,
+              duration: formatDuration(proposal.minutes),
+            });
             announce(text);
             await rerender(
               h(
                 "div",
                 { class: "notice custodial", "data-testid": "custodial-done" },
-                h("p", {}, h("span", { class: "tag custodial" }, t("coord.custodialTag")), " ", text),
+                h(
+                  "p",
+                  {},
+                  h("span", { class: "tag custodial" }, t("coord.custodialTag")),
+                  " ",
+                  text,
+                ),
                 signed
-                  ? h("p", {}, t("coord.custodialLogged", { name: receiver, key: signed.key_id.slice(0, 16) }))
+                  ? h(
+                      "p",
+                      {},
+                      t("coord.custodialLogged", {
+                        name: receiver,
+                        key: signed.key_id.slice(0, 16),
+                      }),
+                    )
                   : h("p", { class: "notice error", role: "alert" }, t("coord.custodialMissing")),
               ),
             );
@@ -275,7 +428,15 @@ function custodialSection(ctx, { key, origin, members, withoutDevice, rerender }
         return h(
           "li",
           { class: "card", "data-proposal": proposal.id },
-          h("p", { class: "item-title" }, t("coord.exchangeLine", { provider: nameIn(members, proposal.provider), receiver, duration: formatDuration(proposal.minutes) })),
+          h(
+            "p",
+            { class: "item-title" },
+            t("coord.exchangeLine", {
+              provider: nameIn(members, proposal.provider),
+              receiver,
+              duration: formatDuration(proposal.minutes),
+            }),
+          ),
           h("p", {}, h("span", { class: "tag" }, t("coord.noDevice", { name: receiver }))),
           proposal.memo ? h("p", { class: "muted" }, proposal.memo) : null,
           messages,
@@ -304,7 +465,11 @@ export async function render(main, ctx, done = null) {
     get(`/proposals${query({ status: "confirmed", limit: 20 })}`),
   ]);
   const capacity = await capacityOf(key).catch(() => null);
-  const owners = new Map([...members.values()].filter((m) => m.account_id).map((m) => [m.account_id, m.display_name ?? m.id.slice(0, 8)]));
+  const owners = new Map(
+    [...members.values()]
+      .filter((m) => m.account_id)
+      .map((m) => [m.account_id, m.display_name ?? m.id.slice(0, 8)]),
+  );
   const devices = await Promise.all(pending.items.map((p) => hasDevice(p.receiver)));
   const withoutDevice = pending.items.filter((_, i) => !devices[i]);
   const view = { ...ctx, names: (id) => nameIn(members, id) };
@@ -313,13 +478,32 @@ export async function render(main, ctx, done = null) {
     await render(main, ctx, shown);
     main.querySelector("h1").focus();
   };
-  main.append(h("h1", { tabindex: "-1" }, t("coord.ledgerTitle")), h("p", {}, t("coord.ledgerIntro")));
+  main.append(
+    h("h1", { tabindex: "-1" }, t("coord.ledgerTitle")),
+    h("p", {}, t("coord.ledgerIntro")),
+  );
   if (done) main.append(done);
   main.append(
-    h("p", { class: "muted", "data-testid": "device-capacity" }, key?.registered ? t("coord.keyCapacity", { key: key.key_id.slice(0, 16), capacity: label("coord.capacity", capacity ?? "unknown") }) : t("coord.noKey")),
+    h(
+      "p",
+      { class: "muted", "data-testid": "device-capacity" },
+      key?.registered
+        ? t("coord.keyCapacity", {
+            key: key.key_id.slice(0, 16),
+            capacity: label("coord.capacity", capacity ?? "unknown"),
+          })
+        : t("coord.noKey"),
+    ),
   );
   main.append(
-    correctionSection(view, { key, capacity, origin: log.origin, owners, confirmed: confirmed.items, rerender }),
+    correctionSection(view, {
+      key,
+      capacity,
+      origin: log.origin,
+      owners,
+      confirmed: confirmed.items,
+      rerender,
+    }),
     custodialSection(view, { key, origin: log.origin, members, withoutDevice, rerender }),
   );
   return undefined;

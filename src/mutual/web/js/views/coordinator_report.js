@@ -13,7 +13,8 @@ const SVG = "http://www.w3.org/2000/svg";
 function s(tag, attributes = {}, ...children) {
   const element = document.createElementNS(SVG, tag);
   for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
-  for (const child of children) element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  for (const child of children)
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
   return element;
 }
 
@@ -23,7 +24,9 @@ function locale() {
 
 export function formatMonth(code, style = "long") {
   const [year, month] = code.split("-").map(Number);
-  return new Intl.DateTimeFormat(locale(), { month: style, year: "numeric" }).format(new Date(year, month - 1, 15));
+  return new Intl.DateTimeFormat(locale(), { month: style, year: "numeric" }).format(
+    new Date(year, month - 1, 15),
+  );
 }
 
 // Every month from the first to the last with exchanges: a month without any is a zero
@@ -60,21 +63,58 @@ function monthChart(months, titleId) {
   const width = left + Math.max(months.length, 1) * slot + 8;
   const height = top + plot + 40;
   const max = scaleTop(Math.max(...months.map(([, m]) => m)));
-  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-labelledby": titleId, class: "chart", "data-testid": "chart-months" });
+  const svg = s("svg", {
+    viewBox: `0 0 ${width} ${height}`,
+    width,
+    height,
+    role: "img",
+    "aria-labelledby": titleId,
+    class: "chart",
+    "data-testid": "chart-months",
+  });
   for (const fraction of [0, 0.5, 1]) {
     const y = top + plot - fraction * plot;
     svg.append(
       s("line", { x1: left, x2: width - 4, y1: y, y2: y, class: "chart-grid" }),
-      s("text", { x: left - 6, y: y + 4, "text-anchor": "end", class: "chart-axis" }, formatNumber((max * fraction) / 60)),
+      s(
+        "text",
+        { x: left - 6, y: y + 4, "text-anchor": "end", class: "chart-axis" },
+        formatNumber((max * fraction) / 60),
+      ),
     );
   }
   months.forEach(([code, minutes], i) => {
     const barHeight = (minutes / max) * plot;
     const x = left + i * slot + 10;
     svg.append(
-      s("rect", { x, y: top + plot - barHeight, width: slot - 20, height: barHeight, class: "chart-bar", "data-month": code }),
-      s("text", { x: x + (slot - 20) / 2, y: top + plot + 16, "text-anchor": "middle", class: "chart-axis" }, formatMonth(code, "short").split(" ")[0]),
-      s("text", { x: x + (slot - 20) / 2, y: top + plot + 30, "text-anchor": "middle", class: "chart-axis" }, code.slice(0, 4)),
+      s("rect", {
+        x,
+        y: top + plot - barHeight,
+        width: slot - 20,
+        height: barHeight,
+        class: "chart-bar",
+        "data-month": code,
+      }),
+      s(
+        "text",
+        {
+          x: x + (slot - 20) / 2,
+          y: top + plot + 16,
+          "text-anchor": "middle",
+          class: "chart-axis",
+        },
+        formatMonth(code, "short").split(" ")[0],
+      ),
+      s(
+        "text",
+        {
+          x: x + (slot - 20) / 2,
+          y: top + plot + 30,
+          "text-anchor": "middle",
+          class: "chart-axis",
+        },
+        code.slice(0, 4),
+      ),
     );
   });
   return svg;
@@ -87,13 +127,28 @@ function categoryChart(lines, titleId) {
   const [width, valueRoom] = [320, 80];
   const height = Math.max(lines.length, 1) * row + 4;
   const max = Math.max(...lines.map(([, m]) => m), 1);
-  const svg = s("svg", { viewBox: `0 0 ${width} ${height}`, width, height, role: "img", "aria-labelledby": titleId, class: "chart", "data-testid": "chart-categories" });
+  const svg = s("svg", {
+    viewBox: `0 0 ${width} ${height}`,
+    width,
+    height,
+    role: "img",
+    "aria-labelledby": titleId,
+    class: "chart",
+    "data-testid": "chart-categories",
+  });
   lines.forEach(([code, minutes], i) => {
     const y = 4 + i * row;
     const barWidth = (minutes / max) * (width - valueRoom);
     svg.append(
       s("text", { x: 0, y: y + 14, class: "chart-axis" }, categoryName(code)),
-      s("rect", { x: 0, y: y + 20, width: Math.max(barWidth, 1), height: 16, class: "chart-bar", "data-category": code }),
+      s("rect", {
+        x: 0,
+        y: y + 20,
+        width: Math.max(barWidth, 1),
+        height: 16,
+        class: "chart-bar",
+        "data-category": code,
+      }),
       s("text", { x: barWidth + 6, y: y + 33, class: "chart-axis" }, formatDuration(minutes)),
     );
   });
@@ -105,8 +160,28 @@ function figuresTable(caption, heading, rows, testid) {
     "table",
     { "data-testid": testid },
     h("caption", {}, caption),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col" }, heading), h("th", { scope: "col", class: "number" }, t("coord.hours")))),
-    h("tbody", {}, rows.map(([name, minutes]) => h("tr", {}, h("th", { scope: "row" }, name), h("td", { class: "number" }, formatDuration(minutes))))),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        h("th", { scope: "col" }, heading),
+        h("th", { scope: "col", class: "number" }, t("coord.hours")),
+      ),
+    ),
+    h(
+      "tbody",
+      {},
+      rows.map(([name, minutes]) =>
+        h(
+          "tr",
+          {},
+          h("th", { scope: "row" }, name),
+          h("td", { class: "number" }, formatDuration(minutes)),
+        ),
+      ),
+    ),
   );
 }
 
@@ -143,8 +218,20 @@ function download(path, fallback, prepareText, testid) {
       if (url) URL.revokeObjectURL(url);
       url = URL.createObjectURL(blob);
       const name = fileName(answer.headers.get("content-disposition"), fallback);
-      const link = h("a", { href: url, download: name, class: "button" }, t("coord.save", { name }));
-      slot.replaceChildren(link, " ", h("span", { class: "muted" }, t("coord.size", { size: formatNumber(Math.max(1, Math.round(blob.size / 1024))) })));
+      const link = h(
+        "a",
+        { href: url, download: name, class: "button" },
+        t("coord.save", { name }),
+      );
+      slot.replaceChildren(
+        link,
+        " ",
+        h(
+          "span",
+          { class: "muted" },
+          t("coord.size", { size: formatNumber(Math.max(1, Math.round(blob.size / 1024))) }),
+        ),
+      );
       announce(t("coord.ready", { name }));
       link.focus();
     }),
@@ -155,7 +242,10 @@ function download(path, fallback, prepareText, testid) {
 export async function render(main, ctx) {
   if (!isCoordinator(ctx)) return notCoordinator(main);
   const report = await get("/reports/time-bank");
-  main.append(h("h1", { tabindex: "-1" }, t("coord.reportTitle")), h("p", {}, t("coord.reportIntro")));
+  main.append(
+    h("h1", { tabindex: "-1" }, t("coord.reportTitle")),
+    h("p", {}, t("coord.reportIntro")),
+  );
 
   const total = Object.values(report.minutes_by_month).reduce((a, b) => a + b, 0);
   const proposals = Object.entries(report.proposals);
@@ -168,33 +258,72 @@ export async function render(main, ctx) {
         [t("coord.activeMembers"), formatNumber(report.active_members.length)],
         [t("coord.inactiveMembers"), formatNumber(report.inactive_members.length)],
         [t("coord.withoutOffers"), formatNumber(report.members_without_offers.length)],
-        ...proposals.map(([status, count]) => [t("coord.proposalsStatus", { status: label("status", status) }), formatNumber(count)]),
+        ...proposals.map(([status, count]) => [
+          t("coord.proposalsStatus", { status: label("status", status) }),
+          formatNumber(count),
+        ]),
       ].map(([name, value]) => h("div", {}, h("dt", {}, name), h("dd", {}, value))),
     ),
   );
 
   const months = monthsBetween(report.minutes_by_month);
-  const byMonth = h("section", { "aria-labelledby": "coord-months" }, h("h2", { id: "coord-months" }, t("coord.byMonth")));
+  const byMonth = h(
+    "section",
+    { "aria-labelledby": "coord-months" },
+    h("h2", { id: "coord-months" }, t("coord.byMonth")),
+  );
   if (months.length === 0) byMonth.append(h("p", { class: "muted" }, t("coord.noExchanges")));
   else {
-    const summary = months.map(([code, m]) => t("coord.pair", { name: formatMonth(code), value: formatDuration(m) })).join(", ");
+    const summary = months
+      .map(([code, m]) => t("coord.pair", { name: formatMonth(code), value: formatDuration(m) }))
+      .join(", ");
     byMonth.append(
-      h("p", { id: "coord-months-chart", class: "visually-hidden" }, t("coord.monthChartLabel", { summary })),
-      h("figure", { class: "chart-frame" }, monthChart(months, "coord-months-chart"), h("figcaption", { class: "muted" }, t("coord.hoursAxis"))),
-      figuresTable(t("coord.byMonthTable"), t("coord.month"), months.map(([code, m]) => [formatMonth(code), m]), "table-months"),
+      h(
+        "p",
+        { id: "coord-months-chart", class: "visually-hidden" },
+        t("coord.monthChartLabel", { summary }),
+      ),
+      h(
+        "figure",
+        { class: "chart-frame" },
+        monthChart(months, "coord-months-chart"),
+        h("figcaption", { class: "muted" }, t("coord.hoursAxis")),
+      ),
+      figuresTable(
+        t("coord.byMonthTable"),
+        t("coord.month"),
+        months.map(([code, m]) => [formatMonth(code), m]),
+        "table-months",
+      ),
     );
   }
   main.append(byMonth);
 
   const categories = Object.entries(report.minutes_by_category).sort((a, b) => b[1] - a[1]);
-  const byCategory = h("section", { "aria-labelledby": "coord-categories" }, h("h2", { id: "coord-categories" }, t("coord.byCategory")));
-  if (categories.length === 0) byCategory.append(h("p", { class: "muted" }, t("coord.noExchanges")));
+  const byCategory = h(
+    "section",
+    { "aria-labelledby": "coord-categories" },
+    h("h2", { id: "coord-categories" }, t("coord.byCategory")),
+  );
+  if (categories.length === 0)
+    byCategory.append(h("p", { class: "muted" }, t("coord.noExchanges")));
   else {
-    const summary = categories.map(([code, m]) => t("coord.pair", { name: categoryName(code), value: formatDuration(m) })).join(", ");
+    const summary = categories
+      .map(([code, m]) => t("coord.pair", { name: categoryName(code), value: formatDuration(m) }))
+      .join(", ");
     byCategory.append(
-      h("p", { id: "coord-categories-chart", class: "visually-hidden" }, t("coord.categoryChartLabel", { summary })),
+      h(
+        "p",
+        { id: "coord-categories-chart", class: "visually-hidden" },
+        t("coord.categoryChartLabel", { summary }),
+      ),
       h("figure", { class: "chart-frame" }, categoryChart(categories, "coord-categories-chart")),
-      figuresTable(t("coord.byCategoryTable"), t("coord.category"), categories.map(([code, m]) => [categoryName(code), m]), "table-categories"),
+      figuresTable(
+        t("coord.byCategoryTable"),
+        t("coord.category"),
+        categories.map(([code, m]) => [categoryName(code), m]),
+        "table-categories",
+      ),
     );
   }
   main.append(byCategory);
@@ -206,9 +335,24 @@ export async function render(main, ctx) {
       h("h2", { id: "coord-exports" }, t("coord.exports")),
       h("p", { class: "muted" }, t("coord.exportsIntro")),
       h("h3", {}, t("coord.reportCsv")),
-      download("/reports/time-bank.csv", "time-bank-report.csv", t("coord.prepareReport"), "report-csv"),
+      download(
+        "/reports/time-bank.csv",
+        "time-bank-report.csv",
+        t("coord.prepareReport"),
+        "report-csv",
+      ),
       // One's own statement is a member's export: shown to a coordinator who is one.
-      ctx.member ? [h("h3", {}, t("coord.statementCsv")), download("/members/me/statement.csv", "statement.csv", t("coord.prepareStatement"), "statement-csv")] : null,
+      ctx.member
+        ? [
+            h("h3", {}, t("coord.statementCsv")),
+            download(
+              "/members/me/statement.csv",
+              "statement.csv",
+              t("coord.prepareStatement"),
+              "statement-csv",
+            ),
+          ]
+        : null,
     ),
   );
   return undefined;

@@ -13,14 +13,28 @@ const FUND_NAMESPACE = "6a0c1f5e-2b44-4d0b-8f6e-66756e640001";
 const PLEDGE_NAMESPACE = "5d1e6a1c-7c2b-4f57-9a53-706c65646765";
 
 export const fundAccount = () => uuid5(FUND_NAMESPACE, "fund");
-const allocatedAccount = (member, project, quarter) => uuid5(PLEDGE_NAMESPACE, `allocated/${member}/${project}/${quarter}`);
+const allocatedAccount = (member, project, quarter) =>
+  uuid5(PLEDGE_NAMESPACE, `allocated/${member}/${project}/${quarter}`);
 
 function sameKeys(object, wanted) {
-  return object !== null && typeof object === "object" && Object.keys(object).sort().join() === Object.keys(wanted).sort().join() && Object.keys(wanted).every((k) => object[k] === wanted[k]);
+  return (
+    object !== null &&
+    typeof object === "object" &&
+    Object.keys(object).sort().join() === Object.keys(wanted).sort().join() &&
+    Object.keys(wanted).every((k) => object[k] === wanted[k])
+  );
 }
 
 function plain(payload, origin, id, kind, references) {
-  return payload?.log === origin && payload.id === id && payload.kind === kind && payload.reverses === null && payload.memo_sha256 === null && sameKeys(payload.references, references) && Array.isArray(payload.postings);
+  return (
+    payload?.log === origin &&
+    payload.id === id &&
+    payload.kind === kind &&
+    payload.reverses === null &&
+    payload.memo_sha256 === null &&
+    sameKeys(payload.references, references) &&
+    Array.isArray(payload.postings)
+  );
 }
 
 // The euros: the fund pays each project's EUR account what the decision gives it, in the
@@ -28,12 +42,24 @@ function plain(payload, origin, id, kind, references) {
 async function eurMatches(payload, round, origin, eurAccounts) {
   const lines = round.decision.filter((line) => line.eur > 0);
   const id = await uuid5(round.id, "execution/eur");
-  if (!plain(payload, origin, id, "grant", { round: round.id, decision: round.decision_sha256 })) return false;
+  if (!plain(payload, origin, id, "grant", { round: round.id, decision: round.decision_sha256 }))
+    return false;
   const expected = [
-    { account_id: await fundAccount(), unit: "EUR", amount: -lines.reduce((sum, line) => sum + line.eur, 0) },
-    ...lines.map((line) => ({ account_id: eurAccounts.get(line.project_id), unit: "EUR", amount: line.eur })),
+    {
+      account_id: await fundAccount(),
+      unit: "EUR",
+      amount: -lines.reduce((sum, line) => sum + line.eur, 0),
+    },
+    ...lines.map((line) => ({
+      account_id: eurAccounts.get(line.project_id),
+      unit: "EUR",
+      amount: line.eur,
+    })),
   ];
-  return payload.postings.length === expected.length && payload.postings.every((p, i) => sameKeys(p, expected[i]));
+  return (
+    payload.postings.length === expected.length &&
+    payload.postings.every((p, i) => sameKeys(p, expected[i]))
+  );
 }
 
 // The hours: minutes leave voters' held pledges for the quarter and land in allocations
@@ -41,18 +67,31 @@ async function eurMatches(payload, round, origin, eurAccounts) {
 async function hoursMatches(payload, round, origin) {
   const quarter = round.quarter;
   const id = await uuid5(round.id, "execution/hours");
-  if (!plain(payload, origin, id, "allocation", { quarter, round: round.id, decision: round.decision_sha256 })) return false;
+  if (
+    !plain(payload, origin, id, "allocation", {
+      quarter,
+      round: round.id,
+      decision: round.decision_sha256,
+    })
+  )
+    return false;
   const lines = round.decision.filter((line) => line.hours > 0);
   const voters = round.manifest.voters;
   const held = new Set(await Promise.all(voters.map((m) => heldAccount(m, quarter))));
   const allocated = new Map();
   for (const member of voters) {
-    for (const line of lines) allocated.set(await allocatedAccount(member, line.project_id, quarter), line.project_id);
+    for (const line of lines)
+      allocated.set(await allocatedAccount(member, line.project_id, quarter), line.project_id);
   }
   let taken = 0;
   const given = new Map();
   for (const p of payload.postings) {
-    if (!sameKeys(p, { account_id: p.account_id, unit: "PLEDGE", amount: p.amount }) || !Number.isInteger(p.amount) || p.amount === 0) return false;
+    if (
+      !sameKeys(p, { account_id: p.account_id, unit: "PLEDGE", amount: p.amount }) ||
+      !Number.isInteger(p.amount) ||
+      p.amount === 0
+    )
+      return false;
     if (p.amount < 0) {
       if (!held.has(p.account_id)) return false;
       taken -= p.amount;
@@ -63,7 +102,11 @@ async function hoursMatches(payload, round, origin) {
     }
   }
   const total = lines.reduce((sum, line) => sum + line.hours, 0);
-  return taken === total && given.size === lines.length && lines.every((line) => given.get(line.project_id) === line.hours);
+  return (
+    taken === total &&
+    given.size === lines.length &&
+    lines.every((line) => given.get(line.project_id) === line.hours)
+  );
 }
 
 // True when the payloads are the round's execution, one transaction per resource decided.
@@ -73,10 +116,15 @@ export async function executionMatches(payloads, round, origin) {
     const project = await get(`/projects/${line.project_id}`);
     eurAccounts.set(line.project_id, project.accounts.find((a) => a.unit === "EUR")?.id);
   }
-  const wanted = (round.decision.some((l) => l.eur > 0) ? 1 : 0) + (round.decision.some((l) => l.hours > 0) ? 1 : 0);
+  const wanted =
+    (round.decision.some((l) => l.eur > 0) ? 1 : 0) +
+    (round.decision.some((l) => l.hours > 0) ? 1 : 0);
   if (payloads.length !== wanted) return false;
   for (const payload of payloads) {
-    const good = payload?.kind === "grant" ? await eurMatches(payload, round, origin, eurAccounts) : await hoursMatches(payload, round, origin);
+    const good =
+      payload?.kind === "grant"
+        ? await eurMatches(payload, round, origin, eurAccounts)
+        : await hoursMatches(payload, round, origin);
     if (!good) return false;
   }
   return true;
@@ -93,9 +141,12 @@ export async function execute(round, key, origin, stepId) {
   } catch (error) {
     if (!(error instanceof ApiError) || error.code !== "unsigned") throw error;
     const problem = error.problem;
-    payloads = problem.signing_payloads?.length ? problem.signing_payloads : [problem.signing_payload];
+    payloads = problem.signing_payloads?.length
+      ? problem.signing_payloads
+      : [problem.signing_payload];
   }
-  if (!(await executionMatches(payloads, round, origin))) throw new Mismatch("the composed execution is not the decision shown");
+  if (!(await executionMatches(payloads, round, origin)))
+    throw new Mismatch("the composed execution is not the decision shown");
   const signatures = {};
   for (const payload of payloads) signatures[payload.id] = [await signTransaction(key, payload)];
   return post(`/rounds/${round.id}/execution`, { id: stepId, signatures });

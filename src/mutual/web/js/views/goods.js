@@ -54,7 +54,11 @@ function myLoan(loan, nameOf, pointName) {
   return h(
     "li",
     { class: "card", "data-loan": loan.id },
-    h("p", { class: "item-title" }, t("goods.loanLine", { count: formatNumber(loan.outstanding), kind: nameOf(loan.kind) })),
+    h(
+      "p",
+      { class: "item-title" },
+      t("goods.loanLine", { count: formatNumber(loan.outstanding), kind: nameOf(loan.kind) }),
+    ),
     h(
       "p",
       { class: loan.overdue ? "" : "muted" },
@@ -79,10 +83,13 @@ async function movements(kinds, points, member) {
     kinds.map(async (kind) => {
       let after = null;
       for (let page = 0; page < HISTORY_PAGES; page += 1) {
-        const rows = await get(`/goods/kinds/${encodeURIComponent(kind.slug)}/history${query({ after, limit: 1000 })}`);
+        const rows = await get(
+          `/goods/kinds/${encodeURIComponent(kind.slug)}/history${query({ after, limit: 1000 })}`,
+        );
         if (rows.length === 0) break;
         for (const row of rows) {
-          if (mine.has(row.account_id)) found.push({ ...row, slug: kind.slug, point: mine.get(row.account_id) });
+          if (mine.has(row.account_id))
+            found.push({ ...row, slug: kind.slug, point: mine.get(row.account_id) });
         }
         after = rows[rows.length - 1].log_index;
       }
@@ -107,27 +114,60 @@ function movementLine(row, nameOf) {
 }
 
 export async function render(main, ctx) {
-  const [{ kinds, nameOf }, summaries, loans] = await Promise.all([catalogue(), get("/collection-points"), get("/members/me/loans")]);
+  const [{ kinds, nameOf }, summaries, loans] = await Promise.all([
+    catalogue(),
+    get("/collection-points"),
+    get("/members/me/loans"),
+  ]);
   const points = await Promise.all(summaries.map((p) => get(`/collection-points/${p.id}`)));
   const pointName = (id) => points.find((p) => p.id === id)?.name ?? id.slice(0, 8);
   const moves = await movements(kinds, points, ctx.me.principal_id);
   const keeps = points.some((p) => p.keepers.includes(ctx.me.principal_id));
 
   main.append(h("h1", {}, t("goods.title")), h("p", {}, t("goods.intro")));
-  if (keeps) main.append(h("p", { class: "notice" }, t("goods.youKeep"), " ", h("a", { href: "#/keeper" }, t("goods.keeperLink"))));
+  if (keeps)
+    main.append(
+      h(
+        "p",
+        { class: "notice" },
+        t("goods.youKeep"),
+        " ",
+        h("a", { href: "#/keeper" }, t("goods.keeperLink")),
+      ),
+    );
 
-  const mine = h("section", { "aria-labelledby": "goods-loans" }, h("h2", { id: "goods-loans" }, t("goods.myLoans")));
-  if (loans.length === 0) mine.append(h("p", { class: "muted", "data-testid": "no-loans" }, t("goods.noLoans")));
-  else mine.append(h("ul", { class: "list", "aria-labelledby": "goods-loans" }, loans.map((loan) => myLoan(loan, nameOf, pointName))));
+  const mine = h(
+    "section",
+    { "aria-labelledby": "goods-loans" },
+    h("h2", { id: "goods-loans" }, t("goods.myLoans")),
+  );
+  if (loans.length === 0)
+    mine.append(h("p", { class: "muted", "data-testid": "no-loans" }, t("goods.noLoans")));
+  else
+    mine.append(
+      h(
+        "ul",
+        { class: "list", "aria-labelledby": "goods-loans" },
+        loans.map((loan) => myLoan(loan, nameOf, pointName)),
+      ),
+    );
   if (moves.length > 0) {
     mine.append(
       h("h3", { id: "goods-moves" }, t("goods.moves")),
-      h("ul", { class: "moves", "aria-labelledby": "goods-moves" }, moves.map((row) => movementLine(row, nameOf))),
+      h(
+        "ul",
+        { class: "moves", "aria-labelledby": "goods-moves" },
+        moves.map((row) => movementLine(row, nameOf)),
+      ),
     );
   }
   main.append(mine);
 
-  const where = h("section", { "aria-labelledby": "goods-points" }, h("h2", { id: "goods-points" }, t("goods.points")));
+  const where = h(
+    "section",
+    { "aria-labelledby": "goods-points" },
+    h("h2", { id: "goods-points" }, t("goods.points")),
+  );
   if (points.length === 0) where.append(h("p", { class: "muted" }, t("goods.noPoints")));
   for (const point of points) {
     where.append(
@@ -142,14 +182,25 @@ export async function render(main, ctx) {
   }
   main.append(where);
 
-  const shelf = h("section", { "aria-labelledby": "goods-catalogue" }, h("h2", { id: "goods-catalogue" }, t("goods.catalogue")));
+  const shelf = h(
+    "section",
+    { "aria-labelledby": "goods-catalogue" },
+    h("h2", { id: "goods-catalogue" }, t("goods.catalogue")),
+  );
   if (kinds.length === 0) shelf.append(h("p", { class: "muted" }, t("goods.noKinds")));
   else {
     shelf.append(
       h(
         "ul",
         { class: "list", "aria-labelledby": "goods-catalogue" },
-        kinds.map((k) => h("li", { class: "card" }, h("p", { class: "item-title" }, k.name), k.description ? h("p", {}, k.description) : null)),
+        kinds.map((k) =>
+          h(
+            "li",
+            { class: "card" },
+            h("p", { class: "item-title" }, k.name),
+            k.description ? h("p", {}, k.description) : null,
+          ),
+        ),
       ),
     );
   }

@@ -41,7 +41,11 @@ function statementTable(lines) {
           {},
           h("td", { class: "date" }, formatDate(line.recorded_at)),
           h("td", {}, label("kind", line.kind)),
-          h("td", { class: `number ${line.amount < 0 ? "negative" : ""}` }, formatSignedDuration(line.amount)),
+          h(
+            "td",
+            { class: `number ${line.amount < 0 ? "negative" : ""}` },
+            formatSignedDuration(line.amount),
+          ),
           h("td", { class: "number" }, formatDuration(line.balance_after)),
         ),
       ),
@@ -59,7 +63,14 @@ export async function render(main, ctx) {
   ]);
   const limits =
     account.balance_min !== null && account.balance_max !== null
-      ? h("p", { class: "muted" }, t("home.limits", { min: formatDuration(account.balance_min), max: formatDuration(account.balance_max) }))
+      ? h(
+          "p",
+          { class: "muted" },
+          t("home.limits", {
+            min: formatDuration(account.balance_min),
+            max: formatDuration(account.balance_max),
+          }),
+        )
       : null;
   main.append(
     h("h1", {}, t("home.title")),
@@ -68,7 +79,11 @@ export async function render(main, ctx) {
       "section",
       { class: "card", "aria-labelledby": "balance-label" },
       h("h2", { id: "balance-label" }, t("home.balance")),
-      h("p", { class: `balance ${account.balance < 0 ? "negative" : ""}`, "data-testid": "balance" }, formatDuration(account.balance)),
+      h(
+        "p",
+        { class: `balance ${account.balance < 0 ? "negative" : ""}`, "data-testid": "balance" },
+        formatDuration(account.balance),
+      ),
       limits,
     ),
   );
@@ -86,7 +101,22 @@ export async function render(main, ctx) {
   const unseen = await unseenLine(ctx);
   if (unseen) main.append(unseen);
   if (!key?.registered) {
-    main.append(h("p", { class: "notice" }, t("home.noKey"), " ", h("a", { href: "#/key" }, t("home.noKeyLink"))));
+    main.append(
+      h(
+        "p",
+        { class: "notice" },
+        t("home.noKey"),
+        " ",
+        h("a", { href: "#/key" }, t("home.noKeyLink")),
+      ),
+    );
   }
-  main.append(h("section", { "aria-labelledby": "statement-title" }, h("h2", { id: "statement-title" }, t("statement.title")), statementTable(lines)));
+  main.append(
+    h(
+      "section",
+      { "aria-labelledby": "statement-title" },
+      h("h2", { id: "statement-title" }, t("statement.title")),
+      statementTable(lines),
+    ),
+  );
 }

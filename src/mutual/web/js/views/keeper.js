@@ -1,7 +1,15 @@
 import { ApiError, get } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { formatNumber, t } from "../i18n.js";
-import { Mismatch, intakeAccount, isTransfer, isoDay, loanAccount, signAndSend, stockAccount } from "../flows.js";
+import {
+  Mismatch,
+  intakeAccount,
+  isTransfer,
+  isoDay,
+  loanAccount,
+  signAndSend,
+  stockAccount,
+} from "../flows.js";
 import { deviceKey } from "../keys.js";
 import { catalogue, dueText, stockTable } from "./goods.js";
 
@@ -14,26 +22,56 @@ const expectations = {
     const from = await intakeAccount(point, kind);
     const to = await stockAccount(point, kind);
     return (payload) =>
-      isTransfer(payload, { origin, id, kind: "good_deposit", unit: `GOOD.${kind}`, from, to, amount: count, references: { point } });
+      isTransfer(payload, {
+        origin,
+        id,
+        kind: "good_deposit",
+        unit: `GOOD.${kind}`,
+        from,
+        to,
+        amount: count,
+        references: { point },
+      });
   },
   async loan(origin, point, id, { kind, count, member_id: member, due_on: dueOn }) {
     const from = await stockAccount(point, kind);
     const to = await loanAccount(member, point, kind);
     const references = { point, member, due_on: dueOn };
-    return (payload) => isTransfer(payload, { origin, id, kind: "loan", unit: `GOOD.${kind}`, from, to, amount: count, references });
+    return (payload) =>
+      isTransfer(payload, {
+        origin,
+        id,
+        kind: "loan",
+        unit: `GOOD.${kind}`,
+        from,
+        to,
+        amount: count,
+        references,
+      });
   },
   async giveBack(origin, point, id, loan, count) {
     const from = await loanAccount(loan.member_id, point, loan.kind);
     const to = await stockAccount(point, loan.kind);
     const references = { point, loan: loan.id };
-    return (payload) => isTransfer(payload, { origin, id, kind: "return", unit: `GOOD.${loan.kind}`, from, to, amount: count, references });
+    return (payload) =>
+      isTransfer(payload, {
+        origin,
+        id,
+        kind: "return",
+        unit: `GOOD.${loan.kind}`,
+        from,
+        to,
+        amount: count,
+        references,
+      });
   },
 };
 
 function failure(error) {
   if (error instanceof Mismatch) return t("flows.mismatch");
   // For a point, the lower bound the ledger holds is its shelf, not a balance.
-  if (error instanceof ApiError && error.code === "exceeds_balance_min") return t("keeper.notOnShelf");
+  if (error instanceof ApiError && error.code === "exceeds_balance_min")
+    return t("keeper.notOnShelf");
   return error instanceof ApiError ? error.describe() : t("error.generic");
 }
 
@@ -51,7 +89,9 @@ export async function render(main, ctx, done = null) {
     Promise.all(kept.map((p) => get(`/collection-points/${p.id}`))),
     Promise.all(kept.map((p) => get(`/collection-points/${p.id}/loans`))),
   ]);
-  const people = [...members.values()].sort((a, b) => (a.display_name ?? "").localeCompare(b.display_name ?? ""));
+  const people = [...members.values()].sort((a, b) =>
+    (a.display_name ?? "").localeCompare(b.display_name ?? ""),
+  );
   const rerender = async (text) => {
     main.replaceChildren();
     await render(main, ctx, text);
@@ -61,7 +101,15 @@ export async function render(main, ctx, done = null) {
   main.append(h("h1", { tabindex: "-1" }, t("keeper.title")), h("p", {}, t("keeper.intro")));
   if (done) main.append(notice(done));
   if (!key?.registered) {
-    main.append(h("p", { class: "notice" }, t("keeper.noKey"), " ", h("a", { href: "#/key" }, t("home.noKeyLink"))));
+    main.append(
+      h(
+        "p",
+        { class: "notice" },
+        t("keeper.noKey"),
+        " ",
+        h("a", { href: "#/key" }, t("home.noKeyLink")),
+      ),
+    );
   }
   if (points.length === 0) {
     main.append(h("p", { class: "muted" }, t("keeper.none")));
@@ -73,7 +121,10 @@ export async function render(main, ctx, done = null) {
     busy(button, async () => {
       messages.replaceChildren();
       if (!key?.registered) {
-        messages.append(notice(t("confirm.needKey"), "error"), h("a", { href: "#/key" }, t("nav.key")));
+        messages.append(
+          notice(t("confirm.needKey"), "error"),
+          h("a", { href: "#/key" }, t("nav.key")),
+        );
         return;
       }
       try {
@@ -87,8 +138,23 @@ export async function render(main, ctx, done = null) {
     });
 
   const kindSelect = (name) =>
-    h("select", { name, required: true }, h("option", { value: "" }, t("record.choose")), kinds.map((k) => h("option", { value: k.slug }, k.name)));
-  const countInput = (name, value, max) => h("input", { name, type: "number", min: 1, max, step: 1, value, required: true, inputmode: "numeric" });
+    h(
+      "select",
+      { name, required: true },
+      h("option", { value: "" }, t("record.choose")),
+      kinds.map((k) => h("option", { value: k.slug }, k.name)),
+    );
+  const countInput = (name, value, max) =>
+    h("input", {
+      name,
+      type: "number",
+      min: 1,
+      max,
+      step: 1,
+      value,
+      required: true,
+      inputmode: "numeric",
+    });
 
   points.forEach((point, index) => {
     const open = loans[index];
@@ -108,7 +174,14 @@ export async function render(main, ctx, done = null) {
       "section",
       { "aria-labelledby": loansTitle },
       h("h3", { id: loansTitle }, t("keeper.openLoans")),
-      h("p", { "data-testid": "loan-summary" }, t("keeper.loanSummary", { open: formatNumber(open.length), overdue: formatNumber(overdue) })),
+      h(
+        "p",
+        { "data-testid": "loan-summary" },
+        t("keeper.loanSummary", {
+          open: formatNumber(open.length),
+          overdue: formatNumber(overdue),
+        }),
+      ),
     );
     if (open.length > 0) {
       loanSection.append(
@@ -119,7 +192,11 @@ export async function render(main, ctx, done = null) {
             const who = members.get(loan.member_id)?.display_name ?? loan.member_id.slice(0, 8);
             const messages = h("div");
             const count = countInput("count", loan.outstanding, loan.outstanding);
-            const submit = h("button", { type: "submit", class: "secondary" }, t("keeper.returnSubmit"));
+            const submit = h(
+              "button",
+              { type: "submit", class: "secondary" },
+              t("keeper.returnSubmit"),
+            );
             let returnId = crypto.randomUUID();
             const form = h(
               "form",
@@ -133,11 +210,28 @@ export async function render(main, ctx, done = null) {
                     submit,
                     messages,
                     async () => {
-                      const expected = await expectations.giveBack(log.origin, point.id, id, loan, n);
-                      await signAndSend(`/collection-points/${point.id}/loans/${loan.id}/returns`, { id, count: n }, key, expected, point.id);
+                      const expected = await expectations.giveBack(
+                        log.origin,
+                        point.id,
+                        id,
+                        loan,
+                        n,
+                      );
+                      await signAndSend(
+                        `/collection-points/${point.id}/loans/${loan.id}/returns`,
+                        { id, count: n },
+                        key,
+                        expected,
+                        point.id,
+                      );
                       returnId = crypto.randomUUID();
                     },
-                    () => t("keeper.returned", { count: formatNumber(n), kind: nameOf(loan.kind), name: who }),
+                    () =>
+                      t("keeper.returned", {
+                        count: formatNumber(n),
+                        kind: nameOf(loan.kind),
+                        name: who,
+                      }),
                   );
                 },
               },
@@ -147,8 +241,23 @@ export async function render(main, ctx, done = null) {
             return h(
               "li",
               { class: `card${loan.overdue ? " overdue" : ""}`, "data-loan": loan.id },
-              h("p", { class: "item-title" }, t("keeper.loanLine", { count: formatNumber(loan.outstanding), kind: nameOf(loan.kind), name: who })),
-              h("p", {}, dueText(loan), loan.overdue ? [" ", h("span", { class: "tag overdue" }, t("goods.overdue"))] : null),
+              h(
+                "p",
+                { class: "item-title" },
+                t("keeper.loanLine", {
+                  count: formatNumber(loan.outstanding),
+                  kind: nameOf(loan.kind),
+                  name: who,
+                }),
+              ),
+              h(
+                "p",
+                {},
+                dueText(loan),
+                loan.overdue
+                  ? [" ", h("span", { class: "tag overdue" }, t("goods.overdue"))]
+                  : null,
+              ),
               messages,
               form,
             );
@@ -166,11 +275,23 @@ export async function render(main, ctx, done = null) {
       "select",
       { name: "member", required: true },
       h("option", { value: "" }, t("record.choose")),
-      people.map((m) => h("option", { value: m.id }, m.neighbourhood ? `${m.display_name} (${m.neighbourhood})` : m.display_name)),
+      people.map((m) =>
+        h(
+          "option",
+          { value: m.id },
+          m.neighbourhood ? `${m.display_name} (${m.neighbourhood})` : m.display_name,
+        ),
+      ),
     );
     const dueDefault = new Date();
     dueDefault.setDate(dueDefault.getDate() + LOAN_DAYS);
-    const dueOn = h("input", { name: "due_on", type: "date", required: true, min: isoDay(new Date()), value: isoDay(dueDefault) });
+    const dueOn = h("input", {
+      name: "due_on",
+      type: "date",
+      required: true,
+      min: isoDay(new Date()),
+      value: isoDay(dueDefault),
+    });
     const lendSubmit = h("button", { type: "submit" }, t("keeper.lendSubmit"));
     let loanId = crypto.randomUUID();
     const lendTitle = `${headingId}-lend`;
@@ -180,32 +301,62 @@ export async function render(main, ctx, done = null) {
         "aria-labelledby": lendTitle,
         onsubmit: (event) => {
           event.preventDefault();
-          const body = { id: loanId, kind: lendKind.value, count: Number(lendCount.value), member_id: borrower.value, due_on: dueOn.value };
+          const body = {
+            id: loanId,
+            kind: lendKind.value,
+            count: Number(lendCount.value),
+            member_id: borrower.value,
+            due_on: dueOn.value,
+          };
           const name = borrower.selectedOptions[0].textContent;
           act(
             lendSubmit,
             lendMessages,
             async () => {
               const expected = await expectations.loan(log.origin, point.id, body.id, body);
-              await signAndSend(`/collection-points/${point.id}/loans`, body, key, expected, point.id);
+              await signAndSend(
+                `/collection-points/${point.id}/loans`,
+                body,
+                key,
+                expected,
+                point.id,
+              );
               loanId = crypto.randomUUID();
             },
-            () => t("keeper.lent", { count: formatNumber(body.count), kind: nameOf(body.kind), name }),
+            () =>
+              t("keeper.lent", { count: formatNumber(body.count), kind: nameOf(body.kind), name }),
           );
         },
       },
       field(t("goods.kind"), lendKind),
-      h("div", { class: "field-row" }, field(t("keeper.count"), lendCount), field(t("keeper.dueOn"), dueOn)),
+      h(
+        "div",
+        { class: "field-row" },
+        field(t("keeper.count"), lendCount),
+        field(t("keeper.dueOn"), dueOn),
+      ),
       field(t("keeper.borrower"), borrower),
       h("div", { class: "actions" }, lendSubmit),
     );
-    section.append(h("div", { class: "card" }, h("h3", { id: lendTitle }, t("keeper.lend")), lendMessages, lendForm));
+    section.append(
+      h(
+        "div",
+        { class: "card" },
+        h("h3", { id: lendTitle }, t("keeper.lend")),
+        lendMessages,
+        lendForm,
+      ),
+    );
 
     // Items brought to the point join its shelf.
     const depositMessages = h("div");
     const depositKind = kindSelect("kind");
     const depositCount = countInput("count", 1);
-    const depositSubmit = h("button", { type: "submit", class: "secondary" }, t("keeper.depositSubmit"));
+    const depositSubmit = h(
+      "button",
+      { type: "submit", class: "secondary" },
+      t("keeper.depositSubmit"),
+    );
     let depositId = crypto.randomUUID();
     const depositTitle = `${headingId}-deposit`;
     const depositForm = h(
@@ -214,23 +365,48 @@ export async function render(main, ctx, done = null) {
         "aria-labelledby": depositTitle,
         onsubmit: (event) => {
           event.preventDefault();
-          const body = { id: depositId, kind: depositKind.value, count: Number(depositCount.value) };
+          const body = {
+            id: depositId,
+            kind: depositKind.value,
+            count: Number(depositCount.value),
+          };
           act(
             depositSubmit,
             depositMessages,
             async () => {
               const expected = await expectations.deposit(log.origin, point.id, body.id, body);
-              await signAndSend(`/collection-points/${point.id}/deposits`, body, key, expected, point.id);
+              await signAndSend(
+                `/collection-points/${point.id}/deposits`,
+                body,
+                key,
+                expected,
+                point.id,
+              );
               depositId = crypto.randomUUID();
             },
-            () => t("keeper.deposited", { count: formatNumber(body.count), kind: nameOf(body.kind) }),
+            () =>
+              t("keeper.deposited", { count: formatNumber(body.count), kind: nameOf(body.kind) }),
           );
         },
       },
-      h("div", { class: "field-row" }, field(t("goods.kind"), depositKind), field(t("keeper.count"), depositCount)),
+      h(
+        "div",
+        { class: "field-row" },
+        field(t("goods.kind"), depositKind),
+        field(t("keeper.count"), depositCount),
+      ),
       h("div", { class: "actions" }, depositSubmit),
     );
-    section.append(h("div", { class: "card" }, h("h3", { id: depositTitle }, t("keeper.deposit")), h("p", { class: "muted" }, t("keeper.depositIntro")), depositMessages, depositForm));
+    section.append(
+      h(
+        "div",
+        { class: "card" },
+        h("h3", { id: depositTitle }, t("keeper.deposit")),
+        h("p", { class: "muted" }, t("keeper.depositIntro")),
+        depositMessages,
+        depositForm,
+      ),
+    );
     main.append(section);
   });
 }

@@ -19,7 +19,10 @@ export async function render(main, ctx) {
       announce(text);
     }
   };
-  const fail = (error) => messages.replaceChildren(notice(error instanceof ApiError ? error.describe() : t("error.generic"), "error"));
+  const fail = (error) =>
+    messages.replaceChildren(
+      notice(error instanceof ApiError ? error.describe() : t("error.generic"), "error"),
+    );
   const act = (button, work, done) =>
     busy(button, async () => {
       try {
@@ -31,12 +34,18 @@ export async function render(main, ctx) {
     });
 
   main.append(h("h1", {}, t("key.title")), h("p", {}, t("key.intro")), messages);
-  const device = h("section", { class: "card", "aria-labelledby": "device-title" }, h("h2", { id: "device-title" }, t("nav.key")));
+  const device = h(
+    "section",
+    { class: "card", "aria-labelledby": "device-title" },
+    h("h2", { id: "device-title" }, t("nav.key")),
+  );
   if (!canSign) {
     device.append(notice(t("key.unsupported"), "warning"));
   } else if (!here) {
     const create = h("button", { type: "button" }, t("key.create"));
-    create.addEventListener("click", () => act(create, () => createDeviceKey(principalId), t("key.created")));
+    create.addEventListener("click", () =>
+      act(create, () => createDeviceKey(principalId), t("key.created")),
+    );
     device.append(h("p", {}, t("key.none")), h("div", { class: "actions" }, create));
   } else {
     device.append(
@@ -52,14 +61,20 @@ export async function render(main, ctx) {
     );
     if (!here.registered) {
       const finish = h("button", { type: "button" }, t("key.register"));
-      finish.addEventListener("click", () => act(finish, () => registerDeviceKey(here), t("key.created")));
+      finish.addEventListener("click", () =>
+        act(finish, () => registerDeviceKey(here), t("key.created")),
+      );
       device.append(h("div", { class: "actions" }, finish));
     }
   }
   main.append(device);
 
   const keys = registry.items.filter((k) => k.capacity === "member");
-  const list = h("section", { "aria-labelledby": "keys-title" }, h("h2", { id: "keys-title" }, t("key.listTitle")));
+  const list = h(
+    "section",
+    { "aria-labelledby": "keys-title" },
+    h("h2", { id: "keys-title" }, t("key.listTitle")),
+  );
   if (keys.length === 0) list.append(h("p", { class: "muted" }, t("key.listNone")));
   else {
     list.append(
@@ -79,7 +94,11 @@ export async function render(main, ctx) {
             h("span", { class: "muted" }, mine ? t("key.thisDevice") : t("key.otherDevice")),
           );
           if (active) {
-            const revoke = h("button", { type: "button", class: "danger" }, mine ? t("key.replace") : t("key.lost"));
+            const revoke = h(
+              "button",
+              { type: "button", class: "danger" },
+              mine ? t("key.replace") : t("key.lost"),
+            );
             revoke.addEventListener("click", () => {
               if (!window.confirm(t("key.revokeConfirm"))) return;
               act(revoke, () => revokeKey(principalId, k.key_id), t("key.revokedDone"));

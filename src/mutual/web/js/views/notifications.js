@@ -43,17 +43,26 @@ export async function unseenLine(ctx) {
   const count = shown(page.items).length;
   if (count === 0) return null;
   const text = t("notif.unseen", { count: count > SHOWN ? `${SHOWN}+` : count });
-  return h("p", { class: "notice", "data-testid": "unseen-notifications" }, h("a", { href: "#/notifications" }, text));
+  return h(
+    "p",
+    { class: "notice", "data-testid": "unseen-notifications" },
+    h("a", { href: "#/notifications" }, text),
+  );
 }
 
 function item(notification, isNew, pending) {
-  const toConfirm = notification.kind === "proposal_received" && pending.has(notification.data.proposal_id);
+  const toConfirm =
+    notification.kind === "proposal_received" && pending.has(notification.data.proposal_id);
   return h(
     "li",
     { class: `card notification${isNew ? " new" : ""}`, "data-seq": notification.seq },
     isNew ? h("span", { class: "tag new-tag" }, t("notif.new")) : null,
     h("p", { class: "notification-message" }, notification.message),
-    h("p", { class: "muted" }, h("time", { datetime: notification.created_at }, formatDate(notification.created_at))),
+    h(
+      "p",
+      { class: "muted" },
+      h("time", { datetime: notification.created_at }, formatDate(notification.created_at)),
+    ),
     toConfirm ? h("p", {}, h("a", { href: "#/confirm" }, t("notif.toConfirm"))) : null,
   );
 }
@@ -74,7 +83,11 @@ export async function render(main, ctx) {
   }
   main.append(
     h("p", { class: "muted" }, t("notif.intro", { count: SHOWN })),
-    h("ul", { class: "list", "aria-label": t("notif.title") }, items.map((n) => item(n, n.seq > lastSeen, pendingIds))),
+    h(
+      "ul",
+      { class: "list", "aria-label": t("notif.title") },
+      items.map((n) => item(n, n.seq > lastSeen, pendingIds)),
+    ),
   );
   // Seen once shown: the next visit (or the home page) counts only what came after.
   localStorage.setItem(seenKey(principalId), String(Math.max(lastSeen, items[0].seq)));

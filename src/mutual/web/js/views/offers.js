@@ -10,7 +10,13 @@ async function results(ctx, filters) {
       h(
         "li",
         { class: "card" },
-        h("p", { class: "item-title" }, h("span", { class: "tag" }, t(`offers.tag.${offer.direction}`)), " ", offer.title),
+        h(
+          "p",
+          { class: "item-title" },
+          h("span", { class: "tag" }, t(`offers.tag.${offer.direction}`)),
+          " ",
+          offer.title,
+        ),
         offer.description ? h("p", {}, offer.description) : null,
         h(
           "p",
@@ -19,7 +25,9 @@ async function results(ctx, filters) {
           offer.neighbourhood ? ` · ${offer.neighbourhood}` : "",
           " · ",
           t("offers.category", { category: label("category", offer.category) }),
-          offer.estimated_minutes ? ` · ${t("offers.estimate", { duration: formatDuration(offer.estimated_minutes) })}` : "",
+          offer.estimated_minutes
+            ? ` · ${t("offers.estimate", { duration: formatDuration(offer.estimated_minutes) })}`
+            : "",
           ` · ${formatDay(offer.created_at)}`,
         ),
       ),
@@ -38,7 +46,10 @@ export async function render(main, ctx) {
   );
   const search = h("input", { name: "q", type: "search", maxlength: 120 });
   const list = h("div", { "aria-live": "polite" });
-  const show = async () => list.replaceChildren(await results(ctx, { direction: direction.value, q: search.value.trim() }));
+  const show = async () =>
+    list.replaceChildren(
+      await results(ctx, { direction: direction.value, q: search.value.trim() }),
+    );
   const form = h(
     "form",
     {
@@ -48,8 +59,17 @@ export async function render(main, ctx) {
         await show();
       },
     },
-    h("div", { class: "field-row" }, field(t("offers.direction"), direction), field(t("offers.search"), search)),
-    h("div", { class: "actions" }, h("button", { type: "submit", class: "secondary" }, t("offers.submit"))),
+    h(
+      "div",
+      { class: "field-row" },
+      field(t("offers.direction"), direction),
+      field(t("offers.search"), search),
+    ),
+    h(
+      "div",
+      { class: "actions" },
+      h("button", { type: "submit", class: "secondary" }, t("offers.submit")),
+    ),
   );
   main.append(h("h1", {}, t("offers.title")), h("div", { class: "card" }, form));
   await show();

@@ -39,7 +39,13 @@ function contributionPicture(c) {
     ["in-fund", c.in_fund_cents],
     ["other", c.other_cents + c.rounding_cents],
   ];
-  const picture = svg("svg", { class: "use-chart", viewBox: "0 0 100 6", preserveAspectRatio: "none", "aria-hidden": "true", focusable: "false" });
+  const picture = svg("svg", {
+    class: "use-chart",
+    viewBox: "0 0 100 6",
+    preserveAspectRatio: "none",
+    "aria-hidden": "true",
+    focusable: "false",
+  });
   let x = 0;
   for (const [kind, amount] of parts) {
     if (amount <= 0 || c.amount_cents <= 0) continue;
@@ -51,15 +57,36 @@ function contributionPicture(c) {
 }
 
 function contributionsTable(trace) {
-  const head = ["partner.date", "partner.kind", "partner.amount", "partner.granted", "partner.repaid", "partner.inFund", "partner.owed"];
+  const head = [
+    "partner.date",
+    "partner.kind",
+    "partner.amount",
+    "partner.granted",
+    "partner.repaid",
+    "partner.inFund",
+    "partner.owed",
+  ];
   return h(
     "div",
-    { class: "table-wrap", role: "region", tabindex: 0, "aria-label": t("partner.contributionsCaption") },
+    {
+      class: "table-wrap",
+      role: "region",
+      tabindex: 0,
+      "aria-label": t("partner.contributionsCaption"),
+    },
     h(
       "table",
       { class: "contributions" },
       h("caption", {}, t("partner.contributionsCaption")),
-      h("thead", {}, h("tr", {}, head.map((key, i) => h("th", { scope: "col", class: i > 1 ? "number" : null }, t(key))))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          head.map((key, i) => h("th", { scope: "col", class: i > 1 ? "number" : null }, t(key))),
+        ),
+      ),
       h(
         "tbody",
         {},
@@ -100,18 +127,48 @@ function projectsTable(trace, names) {
   const most = Math.max(...[...byProject.values()].map((r) => r.granted));
   return h(
     "div",
-    { class: "table-wrap", role: "region", tabindex: 0, "aria-label": t("partner.projectsCaption") },
+    {
+      class: "table-wrap",
+      role: "region",
+      tabindex: 0,
+      "aria-label": t("partner.projectsCaption"),
+    },
     h(
       "table",
       { class: "projects" },
       h("caption", {}, t("partner.projectsCaption")),
-      h("thead", {}, h("tr", {}, h("th", { scope: "col" }, t("partner.project")), h("th", { scope: "col", class: "number" }, t("partner.granted")), h("th", { scope: "col", class: "number" }, t("partner.paidOut")), h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, t("partner.picture"))))),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          h("th", { scope: "col" }, t("partner.project")),
+          h("th", { scope: "col", class: "number" }, t("partner.granted")),
+          h("th", { scope: "col", class: "number" }, t("partner.paidOut")),
+          h("th", { scope: "col" }, h("span", { class: "visually-hidden" }, t("partner.picture"))),
+        ),
+      ),
       h(
         "tbody",
         {},
         [...byProject].map(([id, row]) => {
-          const picture = svg("svg", { class: "project-chart", viewBox: "0 0 100 6", preserveAspectRatio: "none", "aria-hidden": "true", focusable: "false" });
-          picture.append(svg("rect", { class: "use-granted", x: 0, y: 0, width: most ? (100 * row.granted) / most : 0, height: 6 }));
+          const picture = svg("svg", {
+            class: "project-chart",
+            viewBox: "0 0 100 6",
+            preserveAspectRatio: "none",
+            "aria-hidden": "true",
+            focusable: "false",
+          });
+          picture.append(
+            svg("rect", {
+              class: "use-granted",
+              x: 0,
+              y: 0,
+              width: most ? (100 * row.granted) / most : 0,
+              height: 6,
+            }),
+          );
           return h(
             "tr",
             { "data-project": id },
@@ -153,7 +210,10 @@ export async function render(main, ctx) {
     return;
   }
   // A partner's own principal first, else the first listed.
-  const partner = partners.find((p) => p.id === chosen) ?? partners.find((p) => p.principal_id === ctx.me.principal_id) ?? partners[0];
+  const partner =
+    partners.find((p) => p.id === chosen) ??
+    partners.find((p) => p.principal_id === ctx.me.principal_id) ??
+    partners[0];
   chosen = partner.id;
   if (partners.length > 1) {
     const picker = h(
@@ -180,7 +240,15 @@ export async function render(main, ctx) {
       { "aria-labelledby": "partner-title" },
       h("h2", { id: "partner-title" }, partner.name),
       h("p", { class: "muted" }, label("partner.kindName", partner.kind)),
-      h("p", { "data-testid": "partner-summary" }, t("partner.summary", { count: trace.contributions.length, total: euros(total), granted: euros(totalGranted) })),
+      h(
+        "p",
+        { "data-testid": "partner-summary" },
+        t("partner.summary", {
+          count: trace.contributions.length,
+          total: euros(total),
+          granted: euros(totalGranted),
+        }),
+      ),
     ),
   );
   if (trace.contributions.length === 0) {
@@ -199,15 +267,47 @@ export async function render(main, ctx) {
           h(
             "li",
             { class: "card" },
-            h("p", { class: "item-title" }, t("partner.contributionLine", { kind: label("partner.use", c.kind), amount: euros(c.amount_cents), date: formatDay(c.recorded_at) })),
+            h(
+              "p",
+              { class: "item-title" },
+              t("partner.contributionLine", {
+                kind: label("partner.use", c.kind),
+                amount: euros(c.amount_cents),
+                date: formatDay(c.recorded_at),
+              }),
+            ),
             contributionPicture(c),
-            h("p", {}, t("partner.useSentence", { granted: euros(granted(c)), repaid: euros(c.repaid_cents), inFund: euros(c.in_fund_cents) })),
+            h(
+              "p",
+              {},
+              t("partner.useSentence", {
+                granted: euros(granted(c)),
+                repaid: euros(c.repaid_cents),
+                inFund: euros(c.in_fund_cents),
+              }),
+            ),
           ),
         ),
       ),
-      h("ul", { class: "legend" }, ["granted", "repaid", "in-fund"].map((kind) => h("li", {}, h("span", { class: `swatch use-${kind}`, "aria-hidden": "true" }), t(`partner.legend.${kind}`)))),
+      h(
+        "ul",
+        { class: "legend" },
+        ["granted", "repaid", "in-fund"].map((kind) =>
+          h(
+            "li",
+            {},
+            h("span", { class: `swatch use-${kind}`, "aria-hidden": "true" }),
+            t(`partner.legend.${kind}`),
+          ),
+        ),
+      ),
       contributionsTable(trace),
     ),
-    h("section", { "aria-labelledby": "projects-title" }, h("h2", { id: "projects-title" }, t("partner.projects")), projectsTable(trace, names)),
+    h(
+      "section",
+      { "aria-labelledby": "projects-title" },
+      h("h2", { id: "projects-title" }, t("partner.projects")),
+      projectsTable(trace, names),
+    ),
   );
 }

@@ -2,7 +2,14 @@ import { ApiError, get } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { durationInput } from "../duration.js";
 import { formatDuration, t } from "../i18n.js";
-import { Mismatch, heldAccount, isTransfer, openQuarters, promiseAccount, signAndSend } from "../flows.js";
+import {
+  Mismatch,
+  heldAccount,
+  isTransfer,
+  openQuarters,
+  promiseAccount,
+  signAndSend,
+} from "../flows.js";
 import { deviceKey } from "../keys.js";
 
 export function quarterName(code) {
@@ -62,7 +69,9 @@ async function pledgeCard(view) {
     h(
       "dl",
       { class: "figures" },
-      rows.map(([name, minutes]) => h("div", {}, h("dt", {}, t(`pledges.${name}`)), h("dd", {}, formatDuration(minutes)))),
+      rows.map(([name, minutes]) =>
+        h("div", {}, h("dt", {}, t(`pledges.${name}`)), h("dd", {}, formatDuration(minutes))),
+      ),
     ),
     projects.length ? h("ul", { "aria-label": t("pledges.projects") }, projects) : null,
   );
@@ -97,7 +106,10 @@ export async function render(main, ctx, done = null) {
         const total = duration.read(messages);
         if (total === null) return;
         if (!key?.registered) {
-          messages.append(notice(t("confirm.needKey"), "error"), h("a", { href: "#/key" }, t("nav.key")));
+          messages.append(
+            notice(t("confirm.needKey"), "error"),
+            h("a", { href: "#/key" }, t("nav.key")),
+          );
           return;
         }
         const chosen = quarter.value;
@@ -108,35 +120,50 @@ export async function render(main, ctx, done = null) {
               pledgeExpected(payload, log.origin, id, member, chosen, total),
             );
           } catch (error) {
-            const text = error instanceof Mismatch ? t("flows.mismatch") : error instanceof ApiError ? error.describe() : t("error.generic");
+            const text =
+              error instanceof Mismatch
+                ? t("flows.mismatch")
+                : error instanceof ApiError
+                  ? error.describe()
+                  : t("error.generic");
             messages.append(notice(text, "error"));
             return;
           }
           pledgeId = crypto.randomUUID();
-          const text = t("pledges.done", { duration: formatDuration(total), quarter: quarterName(chosen) });
+          const text = t("pledges.done", {
+            duration: formatDuration(total),
+            quarter: quarterName(chosen),
+          });
           announce(text);
           await rerender(text);
         });
       },
     },
     field(t("pledges.quarter"), quarter),
-    h(
-      "fieldset",
-      {},
-      h("legend", {}, t("pledges.duration")),
-      duration.row(),
-    ),
+    h("fieldset", {}, h("legend", {}, t("pledges.duration")), duration.row()),
     h("div", { class: "actions" }, submit),
   );
 
   main.append(h("h1", { tabindex: "-1" }, t("pledges.title")), h("p", {}, t("pledges.intro")));
   if (done) main.append(notice(done));
   if (!key?.registered) {
-    main.append(h("p", { class: "notice" }, t("home.noKey"), " ", h("a", { href: "#/key" }, t("home.noKeyLink"))));
+    main.append(
+      h(
+        "p",
+        { class: "notice" },
+        t("home.noKey"),
+        " ",
+        h("a", { href: "#/key" }, t("home.noKeyLink")),
+      ),
+    );
   }
   main.append(messages, h("div", { class: "card" }, form));
 
-  const list = h("section", { "aria-labelledby": "pledges-mine" }, h("h2", { id: "pledges-mine" }, t("pledges.mine")));
+  const list = h(
+    "section",
+    { "aria-labelledby": "pledges-mine" },
+    h("h2", { id: "pledges-mine" }, t("pledges.mine")),
+  );
   if (mine.quarters.length === 0) list.append(h("p", { class: "muted" }, t("pledges.none")));
   else {
     const cards = await Promise.all([...mine.quarters].reverse().map(pledgeCard));

@@ -11,7 +11,13 @@ export async function render(main, ctx) {
     "select",
     { name: "receiver", required: true },
     h("option", { value: "" }, t("record.choose")),
-    members.map((m) => h("option", { value: m.id }, m.neighbourhood ? `${m.display_name} (${m.neighbourhood})` : m.display_name)),
+    members.map((m) =>
+      h(
+        "option",
+        { value: m.id },
+        m.neighbourhood ? `${m.display_name} (${m.neighbourhood})` : m.display_name,
+      ),
+    ),
   );
   const duration = durationInput({ hours: 1, maxHours: 24 });
   const memo = h("textarea", { name: "memo", maxlength: 2000, rows: 3 });
@@ -30,9 +36,18 @@ export async function render(main, ctx) {
         const total = duration.read(messages);
         if (total === null) return;
         try {
-          await busy(submit, () => post("/proposals", { id: proposalId, receiver: receiver.value, minutes: total, memo: memo.value }));
+          await busy(submit, () =>
+            post("/proposals", {
+              id: proposalId,
+              receiver: receiver.value,
+              minutes: total,
+              memo: memo.value,
+            }),
+          );
         } catch (error) {
-          messages.append(notice(error instanceof ApiError ? error.describe() : t("error.generic"), "error"));
+          messages.append(
+            notice(error instanceof ApiError ? error.describe() : t("error.generic"), "error"),
+          );
           return;
         }
         const name = receiver.selectedOptions[0].textContent;
@@ -44,14 +59,14 @@ export async function render(main, ctx) {
       },
     },
     field(t("record.receiver"), receiver),
-    h(
-      "fieldset",
-      {},
-      h("legend", {}, t("record.duration")),
-      duration.row(),
-    ),
+    h("fieldset", {}, h("legend", {}, t("record.duration")), duration.row()),
     field(t("record.memo"), memo),
     h("div", { class: "actions" }, submit),
   );
-  main.append(h("h1", {}, t("record.title")), h("p", {}, t("record.intro")), messages, h("div", { class: "card" }, form));
+  main.append(
+    h("h1", {}, t("record.title")),
+    h("p", {}, t("record.intro")),
+    messages,
+    h("div", { class: "card" }, form),
+  );
 }

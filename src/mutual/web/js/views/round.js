@@ -36,7 +36,10 @@ async function castBallot(round, approvals, key, voterId, origin) {
   }
   if (!ballotMatches(payload, round, ballot.id, voterId, origin)) return null;
   const signature = await sign(key.private_key, DOMAIN.ballot, payload);
-  return post(`/rounds/${round.id}/ballots`, { ...ballot, signatures: [{ key_id: key.key_id, signature }] });
+  return post(`/rounds/${round.id}/ballots`, {
+    ...ballot,
+    signatures: [{ key_id: key.key_id, signature }],
+  });
 }
 
 function ballotForm(round, names, ctx, key, origin, rerender) {
@@ -49,7 +52,16 @@ function ballotForm(round, names, ctx, key, origin, rerender) {
       "div",
       { class: "choice" },
       box,
-      h("label", { for: box.id }, names.get(id) ?? id.slice(0, 8), h("span", { class: "muted" }, ` · ${t("round.asks", { amount: amounts(ask?.ask_eur ?? 0, ask?.ask_hours ?? 0) })}`)),
+      h(
+        "label",
+        { for: box.id },
+        names.get(id) ?? id.slice(0, 8),
+        h(
+          "span",
+          { class: "muted" },
+          ` · ${t("round.asks", { amount: amounts(ask?.ask_eur ?? 0, ask?.ask_hours ?? 0) })}`,
+        ),
+      ),
     );
   });
   const limits = [];
@@ -59,7 +71,13 @@ function ballotForm(round, names, ctx, key, origin, rerender) {
   const form = h(
     "form",
     {},
-    h("fieldset", {}, h("legend", {}, t("round.ballotLegend")), limits.length ? h("p", { class: "muted" }, limits.join(" ")) : null, boxes),
+    h(
+      "fieldset",
+      {},
+      h("legend", {}, t("round.ballotLegend")),
+      limits.length ? h("p", { class: "muted" }, limits.join(" ")) : null,
+      boxes,
+    ),
     messages,
     h("div", { class: "actions" }, submit),
   );
@@ -68,10 +86,15 @@ function ballotForm(round, names, ctx, key, origin, rerender) {
     busy(submit, async () => {
       messages.replaceChildren();
       if (!key?.registered) {
-        messages.append(notice(t("confirm.needKey"), "error"), h("a", { href: "#/key" }, t("nav.key")));
+        messages.append(
+          notice(t("confirm.needKey"), "error"),
+          h("a", { href: "#/key" }, t("nav.key")),
+        );
         return;
       }
-      const approvals = [...form.querySelectorAll("input[name=approvals]:checked")].map((box) => box.value);
+      const approvals = [...form.querySelectorAll("input[name=approvals]:checked")].map(
+        (box) => box.value,
+      );
       try {
         const receipt = await castBallot(round, approvals, key, ctx.me.principal_id, origin);
         if (receipt === null) {
@@ -82,7 +105,9 @@ function ballotForm(round, names, ctx, key, origin, rerender) {
         announce(text);
         await rerender(text);
       } catch (error) {
-        messages.replaceChildren(notice(error instanceof ApiError ? error.describe() : t("error.generic"), "error"));
+        messages.replaceChildren(
+          notice(error instanceof ApiError ? error.describe() : t("error.generic"), "error"),
+        );
       }
     });
   });
@@ -90,7 +115,11 @@ function ballotForm(round, names, ctx, key, origin, rerender) {
 }
 
 async function resultSection(round, names) {
-  const section = h("section", { "aria-labelledby": "result-title" }, h("h2", { id: "result-title" }, t("round.resultTitle")));
+  const section = h(
+    "section",
+    { "aria-labelledby": "result-title" },
+    h("h2", { id: "result-title" }, t("round.resultTitle")),
+  );
   const consent = round.consent;
   if (consent?.result === "undecided") {
     section.append(h("p", {}, t("round.undecided")));
@@ -102,16 +131,32 @@ async function resultSection(round, names) {
       h(
         "ul",
         { class: "list" },
-        round.decision.map((line) => h("li", { class: "card" }, `${names.get(line.project_id) ?? line.project_id.slice(0, 8)} : ${amounts(line.eur, line.hours)}`)),
+        round.decision.map((line) =>
+          h(
+            "li",
+            { class: "card" },
+            `${names.get(line.project_id) ?? line.project_id.slice(0, 8)} : ${amounts(line.eur, line.hours)}`,
+          ),
+        ),
       ),
     );
     return section;
   }
   const result = await get(`/rounds/${round.id}/result`);
   const transcript = result.transcript;
-  const total = round.decision.reduce((sum, line) => ({ eur: sum.eur + line.eur, hours: sum.hours + line.hours }), { eur: 0, hours: 0 });
+  const total = round.decision.reduce(
+    (sum, line) => ({ eur: sum.eur + line.eur, hours: sum.hours + line.hours }),
+    { eur: 0, hours: 0 },
+  );
   section.append(
-    h("p", {}, t("round.decidedByBallot", { ballots: round.reveals.length, voters: round.manifest.voters.length })),
+    h(
+      "p",
+      {},
+      t("round.decidedByBallot", {
+        ballots: round.reveals.length,
+        voters: round.manifest.voters.length,
+      }),
+    ),
     h(
       "p",
       { class: "notice", "data-testid": "round-total" },
@@ -128,7 +173,12 @@ async function resultSection(round, names) {
 }
 
 export async function render(main, ctx, done = null) {
-  const [rounds, names, key, log] = await Promise.all([get("/rounds"), projectNames(), deviceKey(ctx.me.principal_id), get("/log")]);
+  const [rounds, names, key, log] = await Promise.all([
+    get("/rounds"),
+    projectNames(),
+    deviceKey(ctx.me.principal_id),
+    get("/log"),
+  ]);
   const rerender = async (text) => {
     main.replaceChildren();
     await render(main, ctx, text);
@@ -142,17 +192,37 @@ export async function render(main, ctx, done = null) {
     main.append(h("p", { class: "muted" }, t("round.none")));
     return;
   }
-  main.append(h("h2", {}, t("round.label", { label: round.label, quarter: round.quarter })), h("p", {}, h("span", { class: "tag" }, t(`round.phase.${round.phase}`))));
+  main.append(
+    h("h2", {}, t("round.label", { label: round.label, quarter: round.quarter })),
+    h("p", {}, h("span", { class: "tag" }, t(`round.phase.${round.phase}`))),
+  );
   if (round.phase === "ballot") {
     const voted = round.voted.includes(ctx.me.principal_id);
     const parts = [
       h("p", {}, t("round.ballotOpen", { date: formatDate(round.ballot_close) })),
       round.consent.kept.length
-        ? h("p", {}, t("round.alreadyKept", { projects: round.consent.kept.map((line) => `${names.get(line.project_id) ?? ""} (${amounts(line.eur, line.hours)})`).join(", ") }))
+        ? h(
+            "p",
+            {},
+            t("round.alreadyKept", {
+              projects: round.consent.kept
+                .map(
+                  (line) =>
+                    `${names.get(line.project_id) ?? ""} (${amounts(line.eur, line.hours)})`,
+                )
+                .join(", "),
+            }),
+          )
         : null,
-      h("p", { class: "muted" }, t("round.ballotsCast", { count: round.ballots_cast, voters: round.manifest.voters.length })),
+      h(
+        "p",
+        { class: "muted" },
+        t("round.ballotsCast", { count: round.ballots_cast, voters: round.manifest.voters.length }),
+      ),
       voted ? notice(t("round.voted")) : null,
-      round.manifest.voters.includes(ctx.me.principal_id) ? ballotForm(round, names, ctx, key, log.origin, rerender) : h("p", {}, t("round.notOnRoll")),
+      round.manifest.voters.includes(ctx.me.principal_id)
+        ? ballotForm(round, names, ctx, key, log.origin, rerender)
+        : h("p", {}, t("round.notOnRoll")),
     ];
     // Element.append writes null as text: only what is there goes in.
     main.append(...parts.filter(Boolean));

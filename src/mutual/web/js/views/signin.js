@@ -7,7 +7,10 @@ const textInput = (name, autocomplete) =>
 
 // A form whose submission runs ``work`` with its button busy; a refusal is told in
 // ``messages`` (in ``refusal``'s words when it has some) and handed to ``failed``.
-function form({ button, messages, work, done, failed = () => {}, refusal = () => null }, ...fields) {
+function form(
+  { button, messages, work, done, failed = () => {}, refusal = () => null },
+  ...fields
+) {
   return h(
     "form",
     {
@@ -17,7 +20,8 @@ function form({ button, messages, work, done, failed = () => {}, refusal = () =>
         try {
           await busy(button, work);
         } catch (error) {
-          const words = refusal(error) ?? (error instanceof ApiError ? error.describe() : t("error.generic"));
+          const words =
+            refusal(error) ?? (error instanceof ApiError ? error.describe() : t("error.generic"));
           messages.append(notice(words, "error"));
           failed();
           return;
@@ -32,7 +36,12 @@ function form({ button, messages, work, done, failed = () => {}, refusal = () =>
 
 function passwordForm(signedIn) {
   const login = textInput("login", "username");
-  const password = h("input", { name: "password", type: "password", autocomplete: "current-password", required: true });
+  const password = h("input", {
+    name: "password",
+    type: "password",
+    autocomplete: "current-password",
+    required: true,
+  });
   const errors = h("div");
   const submit = h("button", { type: "submit" }, t("signIn.submit"));
   const fields = [field(t("signIn.login"), login), field(t("signIn.password"), password)];
@@ -77,7 +86,10 @@ function codeForm(signedIn) {
       done: signedIn,
       failed: () => code.select(),
       // The service's "wrong login or password" would mislead here.
-      refusal: (error) => (error instanceof ApiError && error.code === "sign_in_failed" ? t("signIn.codeFailed") : null),
+      refusal: (error) =>
+        error instanceof ApiError && error.code === "sign_in_failed"
+          ? t("signIn.codeFailed")
+          : null,
     },
     field(t("signIn.code"), code),
   );
