@@ -323,7 +323,7 @@ async def test_erasure_ends_signing_in(api: Api) -> None:
         assert signed_in.status_code == 200, signed_in.text
         erased = await api.client.delete(f"{API}/members/{nour.id}/profile", headers=api.operator)
         assert erased.status_code == 204, erased.text
-        api.client.app.state.authenticator.forget_all()
+        await api.client.app.state.authenticator.forget_all()
         assert_problem(await page.get(f"{API}/me"), 401, "not_authenticated")
         assert_problem(await sign_in(page, "nour@example.org", PASSWORD), 401, "sign_in_failed")
     async with api.db.read_engine.connect() as conn:

@@ -44,8 +44,9 @@ class Settings(BaseSettings):
         default=30.0,
         ge=0,
         description=(
-            "How long a verified bearer token is trusted without a database read (how long"
-            " a revocation made in another process may take to reach this one)."
+            "How long a verified bearer token is trusted without a database read. With"
+            " `MUTUAL_REDIS_URL` a revocation reaches every process at once; without it, how"
+            " long one made in another process may take to reach this one."
         ),
     )
     max_body_bytes: int = Field(
@@ -125,6 +126,13 @@ class Settings(BaseSettings):
         ge=0,
         description="Calls per minute from one address to what needs no token (applying "
         "to join, signing in); 0: no limit.",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis shared by every process of the deployment (`redis://host:port/db`): "
+        "rate limits count across processes and a revoked token or ended session is dropped "
+        "from every process's cache at once. Unset: this process's memory (one process). "
+        "Redis unreachable: writes and calls without a token are refused (503), reads go on.",
     )
     trusted_proxies: list[IPvAnyNetwork] = Field(
         default=[],

@@ -41,6 +41,7 @@ from mutual.api.routes import (
     transactions,
     web,
 )
+from mutual.api.shared_state import SharedState
 from mutual.api.tags import openapi_tags, tag_of
 from mutual.core.permissions import MATRIX
 from mutual.settings import Settings
@@ -75,15 +76,18 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
     """The app; it opens (and migrates) the database on start-up unless given a runtime."""
 
     def attach(app: Litestar, rt: Runtime) -> None:
+        shared = SharedState(settings.redis_url)
         app.state.runtime = rt
-        app.state.authenticator = Authenticator(rt)
+        app.state.shared = shared
+        app.state.authenticator = Authenticator(rt, shared)
         app.state.metrics = Metrics(rt)
-        app.state.rate_limits = RateLimits(settings)
+        app.state.rate_limits = RateLimits(settings, shared)
 
     @asynccontextmanager
     async def background(app: Litestar, rt: Runtime) -> AsyncIterator[None]:
         """What runs beside the requests: event streams and webhooks, and e-mail."""
-        async with events.serving(app, rt), mail.sending(rt) as mailer:
+        shared: SharedState = app.state.shared
+        async with shared.listening(), events.serving(app, rt), mail.sending(rt) as mailer:
             app.state.mailer = mailer
             yield
 

@@ -77,11 +77,11 @@ async def permission_guard(
     writes = _writes(connection)
     if permission.public:
         if writes:
-            limits.anonymous(address)
+            await limits.anonymous(address)
         return
     principal = await authenticate(connection)
     if writes:
-        limits.write(str(principal.id), address)
+        await limits.write(str(principal.id), address)
     if not permission.allows(principal):
         raise Forbidden(
             "a service client's token lacks the scope " + repr(permission.scope)

@@ -1,10 +1,8 @@
 """Rate limits on writes and on what needs no token: per principal and per client
-address, in this process (``limits``' fixed windows in memory). Past a limit the answer
-is 429 ``too_many_requests`` with ``Retry-After``; nothing is read or written.
-
-Several processes each count their own share, so a territory running N of them allows
-up to N times the configured rate; the limits are a guard against floods and guessing,
-not a quota.
+address (``limits``' fixed windows, in the deployment's shared state: this process's
+memory, or Redis shared by every process when ``MUTUAL_REDIS_URL`` is set). Past a limit
+the answer is 429 ``too_many_requests`` with ``Retry-After``; nothing is read or written.
+Counters that cannot be reached refuse the write (503) rather than admit it uncounted.
 """
 
 from __future__ import annotations
@@ -15,19 +13,20 @@ import time
 from collections.abc import Sequence
 
 from limits import RateLimitItem, RateLimitItemPerMinute
-from limits.storage import MemoryStorage
-from limits.strategies import FixedWindowRateLimiter
+from limits.aio.strategies import FixedWindowRateLimiter
+from limits.errors import StorageError
 from litestar.types import Scope
 
+from mutual.api.shared_state import SharedState
 from mutual.settings import Settings
-from mutual.usecases.errors import RateLimited
+from mutual.usecases.errors import RateLimited, SharedStateUnavailable
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
 class RateLimits:
-    def __init__(self, settings: Settings) -> None:
-        self._limiter = FixedWindowRateLimiter(MemoryStorage())
+    def __init__(self, settings: Settings, shared: SharedState) -> None:
+        self._limiter = FixedWindowRateLimiter(shared.storage)
         self._writes = _per_minute(settings.rate_limit_writes)
         self._address = _per_minute(settings.rate_limit_address_writes)
         self._anonymous = _per_minute(settings.rate_limit_anonymous)
@@ -38,17 +37,24 @@ class RateLimits:
         nearest address in ``X-Forwarded-For`` that is not itself a trusted proxy."""
         return client_address(scope, self._trusted)
 
-    def anonymous(self, address: str) -> None:
-        self._hit(self._anonymous, "anonymous", address, "calls without a token")
+    async def anonymous(self, address: str) -> None:
+        await self._hit(self._anonymous, "anonymous", address, "calls without a token")
 
-    def write(self, principal: str, address: str) -> None:
-        self._hit(self._writes, "principal", principal, "writes by this principal")
-        self._hit(self._address, "address", address, "writes from this address")
+    async def write(self, principal: str, address: str) -> None:
+        await self._hit(self._writes, "principal", principal, "writes by this principal")
+        await self._hit(self._address, "address", address, "writes from this address")
 
-    def _hit(self, item: RateLimitItem | None, kind: str, key: str, what: str) -> None:
-        if item is None or self._limiter.hit(item, kind, key):
+    async def _hit(self, item: RateLimitItem | None, kind: str, key: str, what: str) -> None:
+        if item is None:
             return
-        reset, _ = self._limiter.get_window_stats(item, kind, key)
+        try:
+            if await self._limiter.hit(item, kind, key):
+                return
+            reset, _ = await self._limiter.get_window_stats(item, kind, key)
+        except StorageError as exc:
+            raise SharedStateUnavailable(
+                "the rate limits shared by the service's processes cannot be reached"
+            ) from exc
         raise RateLimited(
             f"more than {item.amount} {what} per minute", math.ceil(reset - time.time())
         )

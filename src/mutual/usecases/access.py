@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 from uuid import UUID
 
 from mutual.core.authority import Principal, Role
@@ -97,7 +98,7 @@ async def revoke_service_token(rt: Runtime, authenticator: Authenticator, token_
     """Revoke at once, in this process too (not only when its cache entry expires)."""
     if not await revoke_token(rt.db, token_id, now=rt.clock()):
         raise NotFound("no service client token with this id", field="token_id")
-    authenticator.forget_all()
+    await authenticator.forget_all()
 
 
 async def issue_token_as(
@@ -119,29 +120,64 @@ class CsrfTokenInvalid(Forbidden):
     code = "csrf_token_invalid"
 
 
+class Revocations(Protocol):
+    """How the processes of one deployment hear of each other's revocations
+    (``api.shared_state``): ``live`` while this process is sure to hear of them."""
+
+    live: bool
+
+    def on_revocation(self, forget: Callable[[], None]) -> None: ...
+
+    async def announce_revocation(self) -> None: ...
+
+
+class _ThisProcess:
+    """Revocations with no other process to tell (the CLI, the demo's loader)."""
+
+    live = True
+
+    def __init__(self) -> None:
+        self._forget: list[Callable[[], None]] = []
+
+    def on_revocation(self, forget: Callable[[], None]) -> None:
+        self._forget.append(forget)
+
+    async def announce_revocation(self) -> None:
+        for forget in self._forget:
+            forget()
+
+
 class Authenticator:
     """Maps bearer tokens and session cookies to principals, trusting a verified one for
     a few seconds.
 
-    The cache keeps a database read off every request on the hot write path; its
-    length bounds how long a token revoked or a session ended in another process may
-    still be honoured (in this process a revocation drops the cache at once, and an
-    expiry is always exact).
+    The cache keeps a database read off every request on the hot write path. A
+    revocation or a session's end drops it at once in every process that hears of it
+    (``revocations``); a process that may not hear (several processes without Redis)
+    honours a revoked token for at most the cache's length, and one that has lost its
+    subscription caches nothing until it has it back. An expiry is always exact.
     """
 
-    def __init__(self, rt: Runtime) -> None:
+    def __init__(self, rt: Runtime, revocations: Revocations | None = None) -> None:
         self._rt = rt
         self._ttl = timedelta(seconds=rt.settings.token_cache_seconds)
         self._cache: dict[bytes, tuple[Principal, datetime]] = {}
         self._sessions: dict[bytes, tuple[OpenSession, datetime]] = {}
+        self._revocations = revocations if revocations is not None else _ThisProcess()
+        self._revocations.on_revocation(self._drop)
 
-    def forget_all(self) -> None:
-        """Drop every cached token and session, so a revocation holds from the next request."""
+    def _drop(self) -> None:
         self._cache.clear()
         self._sessions.clear()
 
-    def forget_session(self, id_hash: bytes) -> None:
+    async def forget_all(self) -> None:
+        """Drop every cached token and session, here and in every other process, so a
+        revocation holds from the next request wherever it comes."""
+        await self._revocations.announce_revocation()
+
+    async def forget_session(self, id_hash: bytes) -> None:
         self._sessions.pop(id_hash, None)
+        await self._revocations.announce_revocation()
 
     async def authenticate(self, authorization: str | None) -> Principal:
         if authorization is None or not authorization.startswith("Bearer "):
@@ -151,7 +187,7 @@ class Authenticator:
             )
         digest = token_hash(authorization.removeprefix("Bearer ").strip())
         now = self._rt.clock()
-        cached = self._cache.get(digest)
+        cached = self._cache.get(digest) if self._revocations.live else None
         if cached is not None and cached[1] > now:
             return cached[0]
         found = await principal_for_token(self._rt.db, digest, now=now)
@@ -174,7 +210,7 @@ class Authenticator:
         forged, but that site cannot read the token to send it along."""
         digest = token_hash(session_id)
         now = self._rt.clock()
-        cached = self._sessions.get(digest)
+        cached = self._sessions.get(digest) if self._revocations.live else None
         if cached is not None and cached[1] > now:
             found = cached[0]
         else:

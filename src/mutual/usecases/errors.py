@@ -86,3 +86,10 @@ class RateLimited(UseCaseError):
     def __init__(self, detail: str, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = max(1, retry_after)
+
+
+class SharedStateUnavailable(UseCaseError):
+    """What the processes share (rate limits in Redis) cannot be reached: a write or a call
+    without a token is refused rather than admitted uncounted; answered 503."""
+
+    code = "service_unavailable"

@@ -165,7 +165,7 @@ async def set_credentials(
         record = await store.credential_of(conn, caller.id)
     if not saved or record is None:
         raise LoginTaken()
-    authenticator.forget_all()
+    await authenticator.forget_all()
     return record
 
 
@@ -260,7 +260,7 @@ async def sign_out(rt: Runtime, authenticator: Authenticator, session: OpenSessi
         return
     async with rt.db.writing() as conn:
         await store.end_session(conn, session.id_hash, now=rt.clock())
-    authenticator.forget_session(session.id_hash)
+    await authenticator.forget_session(session.id_hash)
 
 
 @dataclass(frozen=True, slots=True)

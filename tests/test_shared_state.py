@@ -1,0 +1,235 @@
+"""Two `mutual serve` processes on one PostgreSQL database and one Redis (issue 27, item 2):
+a principal's rate limit holds across both, a token revoked through one is refused by the
+other at once (with a token cache long enough that only the announcement can explain it),
+and with Redis stopped mid-test the service behaves as ``api/shared_state.py`` states:
+writes and sign-in refused (503), reads served, and everything back once Redis is."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import httpx
+import pytest
+import redis
+from load_tests.harness import Server, free_port, operator_token, wait_healthy
+
+from mutual.settings import Settings
+from tests.test_api import API
+
+pytestmark = pytest.mark.postgres
+
+WRITES_PER_MINUTE = 6
+# Far longer than the test: a revocation seen by the other process is the announcement's
+# doing, not the cache's expiry.
+TOKEN_CACHE_SECONDS = 600
+
+
+class RedisServer:
+    """A private redis-server on its own port, so the test may stop and start it."""
+
+    def __init__(self, tmp_path: Path) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            pytest.fail("redis-server is not installed (Debian package redis-server)")
+        self.binary = binary
+        self.port = free_port()
+        self.dir = tmp_path / "redis"
+        self.dir.mkdir()
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                *(self.binary, "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no", "--dir", str(self.dir)),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis.from_url(self.url)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
+            self.process = None
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def _server(settings: Settings, tmp_path: Path, redis_url: str, name: str) -> Server:
+    assert settings.database_url is not None
+    env = {
+        **os.environ,
+        "MUTUAL_DATABASE_URL": settings.database_url,
+        # One data directory: both processes sign with the territory's one log key.
+        "MUTUAL_DATA_DIR": str(tmp_path / "data"),
+        "MUTUAL_REDIS_URL": redis_url,
+        # The suite turns limits off (tests/conftest.py): on again, as deployed.
+        "MUTUAL_RATE_LIMIT_WRITES": str(WRITES_PER_MINUTE),
+        "MUTUAL_RATE_LIMIT_ADDRESS_WRITES": "1000",
+        "MUTUAL_RATE_LIMIT_ANONYMOUS": "20",
+        "MUTUAL_TOKEN_CACHE_SECONDS": str(TOKEN_CACHE_SECONDS),
+    }
+    return Server("postgres", env, free_port(), log_path=tmp_path / f"{name}.log")
+
+
+@asynccontextmanager
+async def two_processes(
+    settings: Settings, tmp_path: Path, redis_url: str
+) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient, str]]:
+    """Two service processes (each its own `mutual serve`, as on two hosts), healthy; a
+    client for each and the operator's token."""
+    first = _server(settings, tmp_path, redis_url, "first")
+    second = _server(settings, tmp_path, redis_url, "second")
+    token = operator_token(first)  # creates the log key before either process starts
+    async with AsyncExitStack() as stack:
+        for server in (first, second):
+            server.start()
+            stack.callback(server.stop)
+        async with aiohttp.ClientSession() as session:
+            for server in (first, second):
+                await wait_healthy(session, server.base, seconds=120)
+        clients = [
+            await stack.enter_async_context(
+                httpx.AsyncClient(base_url=server.base.removesuffix(API), timeout=30)
+            )
+            for server in (first, second)
+        ]
+        yield clients[0], clients[1], token
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def _service_client(client: httpx.AsyncClient, operator: str, name: str) -> tuple[str, str]:
+    """A service client reading the ledger: its token and the token's id."""
+    made = await client.post(
+        f"{API}/service-clients",
+        json={"name": name, "scopes": ["ledger:read"]},
+        headers=_bearer(operator),
+    )
+    assert made.status_code == 201, made.text
+    listed = await client.get(f"{API}/service-clients", headers=_bearer(operator))
+    assert listed.status_code == 200, listed.text
+    body: Any = listed.json()
+    rows = body["items"] if isinstance(body, dict) else body
+    token_id = next(r["id"] for r in rows if r["principal_id"] == made.json()["principal_id"])
+    return made.json()["token"], token_id
+
+
+async def test_a_principals_rate_limit_holds_across_two_processes(
+    pg_settings: Settings, tmp_path: Path, redis_server: RedisServer
+) -> None:
+    async with two_processes(pg_settings, tmp_path, redis_server.url) as (first, second, op):
+        # Writes by one principal, alternating processes: each process alone would allow
+        # six; together they allow six, and the seventh is refused wherever it goes.
+        answers = []
+        for i in range(WRITES_PER_MINUTE + 1):
+            client = first if i % 2 == 0 else second
+            answers.append(
+                await client.post(
+                    f"{API}/service-clients",
+                    json={"name": f"limit-{i}", "scopes": ["ledger:read"]},
+                    headers=_bearer(op),
+                )
+            )
+        statuses = [a.status_code for a in answers]
+        assert statuses == [201] * WRITES_PER_MINUTE + [429], statuses
+        assert (
+            answers[-1]
+            .json()["code" if "code" in answers[-1].json() else "type"]
+            .endswith("too_many_requests")
+        )
+        assert int(answers[-1].headers["Retry-After"]) >= 1
+
+
+async def test_a_token_revoked_through_one_process_is_refused_by_the_other_at_once(
+    pg_settings: Settings, tmp_path: Path, redis_server: RedisServer
+) -> None:
+    async with two_processes(pg_settings, tmp_path, redis_server.url) as (first, second, op):
+        token, token_id = await _service_client(first, op, "reader")
+        # The second process has verified the token and caches it for ten minutes.
+        for _ in range(3):
+            answer = await second.get(f"{API}/accounts", headers=_bearer(token))
+            assert answer.status_code == 200, answer.text
+        revoked = await first.delete(
+            f"{API}/service-clients/tokens/{token_id}", headers=_bearer(op)
+        )
+        assert revoked.status_code == 204, revoked.text
+        refused = await second.get(f"{API}/accounts", headers=_bearer(token))
+        assert refused.status_code == 401, refused.text
+
+
+async def test_with_redis_stopped_writes_and_sign_in_are_refused_and_reads_go_on(
+    pg_settings: Settings, tmp_path: Path, redis_server: RedisServer
+) -> None:
+    async with two_processes(pg_settings, tmp_path, redis_server.url) as (first, second, op):
+        token, token_id = await _service_client(first, op, "reader")
+        assert (await second.get(f"{API}/accounts", headers=_bearer(token))).status_code == 200
+
+        redis_server.stop()
+        write = await first.post(
+            f"{API}/service-clients",
+            json={"name": "while-down", "scopes": ["ledger:read"]},
+            headers=_bearer(op),
+        )
+        assert write.status_code == 503, write.text
+        sign_in = await second.post(
+            f"{API}/sign-in", json={"login": "nobody", "password": "not-this-one"}
+        )
+        assert sign_in.status_code == 503, sign_in.text
+        listed = await first.get(f"{API}/service-clients", headers=_bearer(op))
+        body: Any = listed.json()
+        rows = body["items"] if isinstance(body, dict) else body
+        assert all(r["name"] != "while-down" for r in rows), "a refused write was written"
+        for client in (first, second):
+            read = await client.get(f"{API}/accounts", headers=_bearer(token))
+            assert read.status_code == 200, read.text
+        redis_server.start()
+        for _ in range(100):
+            back = await first.post(
+                f"{API}/service-clients",
+                json={"name": "after", "scopes": ["ledger:read"]},
+                headers=_bearer(op),
+            )
+            if back.status_code != 503:
+                break
+            await asyncio.sleep(0.1)
+        assert back.status_code == 201, back.text
+        # Back: a revocation through one process holds in the other from the next request.
+        assert (await second.get(f"{API}/accounts", headers=_bearer(token))).status_code == 200
+        gone = await first.delete(f"{API}/service-clients/tokens/{token_id}", headers=_bearer(op))
+        assert gone.status_code == 204, gone.text
+        assert (await second.get(f"{API}/accounts", headers=_bearer(token))).status_code == 401
