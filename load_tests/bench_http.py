@@ -22,6 +22,11 @@ keeps the Python client.
 
 PostgreSQL by default; ``--workers 2`` runs two server processes behind one port
 (each with its own batching writer, serialised by the ledger-wide lock on the log head).
+
+The ceiling: after the ledger's cases, the same wrk client sends the same signed bodies
+with the same connections for the same time to an empty litestar route on the same
+uvicorn with the same process count (``load_tests/ceiling.py``), and each case is
+reported as a ratio of that run's requests/s and p99 (``--no-ceiling`` skips it).
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ import asyncio
 import json
 import random
 import subprocess
+import sys
 import tempfile
 import time
 from collections import Counter
@@ -45,6 +51,7 @@ from load_tests.harness import (
     ROOT,
     Territory,
     check_ledger,
+    free_port,
     new_server,
     open_territory,
     operator_token,
@@ -103,10 +110,19 @@ async def _drive(
     clients: int,
     seconds: float,
     client: str,
+    read_back: bool = True,
+    per_second: int = 2500,
 ) -> Measured:
-    bodies = _signed_bodies(territory, case, int((seconds + WARM_UP_SECONDS) * 2500))
+    count = int((seconds + WARM_UP_SECONDS) * per_second)
+    if read_back:
+        bodies = _signed_bodies(territory, case, count)
+    else:
+        # The ceiling answers far faster and keeps nothing: the same signed bodies, sent
+        # again and again, are as large and as costly to parse as new ones.
+        some = _signed_bodies(territory, case, min(count, 5000))
+        bodies = (some * (count // len(some) + 1))[:count]
     if client == "wrk":
-        return await asyncio.to_thread(_wrk, base, territory, bodies, clients, seconds)
+        return await asyncio.to_thread(_wrk, base, territory, bodies, clients, seconds, read_back)
     # Pre-built per-member headers keep the client's own CPU cost low.
     auth = [
         {"Authorization": f"Bearer {t}", "Content-Type": "application/json"}
@@ -125,6 +141,7 @@ def _wrk(
     bodies: list[tuple[int, str, bytes]],
     clients: int,
     seconds: float,
+    read_back: bool = True,
 ) -> Measured:
     """The same closed loop driven by wrk: C and Lua cost the machine a fraction of
     what a Python client does, leaving the server and PostgreSQL the CPU they would
@@ -135,7 +152,7 @@ def _wrk(
     warm_count = int(WARM_UP_SECONDS * 2500)
     statuses: Counter[str] = Counter()
     with tempfile.TemporaryDirectory(prefix="mutual-wrk-") as folder:
-        run = partial(_wrk_once, wrk, Path(folder), base, territory, clients, statuses)
+        run = partial(_wrk_once, wrk, Path(folder), base, territory, clients, statuses, read_back)
         _, warm_present = run("warm", bodies[:warm_count], WARM_UP_SECONDS)
         result, present = run("run", bodies[warm_count:], seconds)
     statuses.update({k: int(v) for k, v in result["statuses"].items()})
@@ -158,6 +175,7 @@ def _wrk_once(
     territory: Territory,
     clients: int,
     statuses: Counter[str],
+    read_back: bool,
     name: str,
     part: list[tuple[int, str, bytes]],
     duration: float,
@@ -179,6 +197,8 @@ def _wrk_once(
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     result: dict[str, Any] = json.loads(done.stdout.split("RESULT ", 1)[1])
     created = int(result["statuses"].get("201", 0))
+    if not read_back:  # the ceiling keeps nothing to read back
+        return result, created
     # wrk stops with requests in flight and never reads their answers; the server may
     # still record them. What the ledger holds is read back by id.
     sent = [tx_id for i, n in enumerate(result["sent"]) for _, tx_id, _ in part[i::threads][:n]]
@@ -299,9 +319,49 @@ async def _run_configuration(
                         invariant=await check_ledger(session, base, territory, gifts=gifts),
                     )
                 )
+            if args.ceiling and batching:
+                results.append(await _ceiling(territory, args))
     finally:
         await server.drop()
     return results
+
+
+async def _ceiling(territory: Territory, args: argparse.Namespace) -> CaseResult:
+    """The empty route's run, with the hot pool's bodies (the same size as case b's)."""
+    port = free_port()
+    command = [sys.executable, "-m", "load_tests.ceiling", "--port", str(port)]
+    process = await asyncio.create_subprocess_exec(
+        *command, "--workers", str(args.workers), cwd=ROOT
+    )
+    try:
+        base = f"http://127.0.0.1:{port}/api/v1"
+        async with aiohttp.ClientSession() as session:
+            await wait_healthy(session, base)
+        m = await _drive(
+            base,
+            territory,
+            case="b",
+            clients=args.clients,
+            seconds=args.seconds,
+            client=args.client,
+            read_back=False,
+            per_second=20_000,
+        )
+    finally:
+        process.terminate()
+        await asyncio.wait_for(process.wait(), timeout=30)
+    return CaseResult(
+        batching=True,
+        case="ceiling",
+        seconds=round(m.seconds, 2),
+        accepted=m.accepted,
+        tps=round(m.accepted / m.seconds, 1),
+        p50_ms=m.p50_ms,
+        p95_ms=m.p95_ms,
+        p99_ms=m.p99_ms,
+        errors={k: v for k, v in m.statuses.items() if k != "201"},
+        invariant="(empty route)",
+    )
 
 
 def _markdown(results: list[CaseResult], args: argparse.Namespace) -> str:
@@ -309,14 +369,19 @@ def _markdown(results: list[CaseResult], args: argparse.Namespace) -> str:
     lines = [
         f"{args.store}, {args.workers} server process(es), {args.client} client:",
         "",
-        "| batching | case | clients | tx/s | p50 ms | p95 ms | p99 ms | errors | ledger check |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        "| batching | case | clients | tx/s | p50 ms | p95 ms | p99 ms | × ceiling tx/s "
+        "| × ceiling p99 | errors | ledger check |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
-    names = {"a": "(a) random members", "b": "(b) hot pool"}
+    names = {"a": "(a) random members", "b": "(b) hot pool", "ceiling": "empty route"}
+    ceiling = next((r for r in results if r.case == "ceiling"), None)
     for r in results:
+        tps_ratio = f"{r.tps / ceiling.tps:.2f}" if ceiling and ceiling.tps else "n/a"
+        p99_ratio = f"{r.p99_ms / ceiling.p99_ms:.2f}" if ceiling and ceiling.p99_ms else "n/a"
         lines.append(
             f"| {'on' if r.batching else 'off'} | {names[r.case]} | {clients} | {r.tps:.0f} "
-            f"| {r.p50_ms} | {r.p95_ms} | {r.p99_ms} | {r.errors or 'none'} | {r.invariant} |"
+            f"| {r.p50_ms} | {r.p95_ms} | {r.p99_ms} | {tps_ratio} | {p99_ratio} "
+            f"| {r.errors or 'none'} | {r.invariant} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -338,6 +403,12 @@ def main() -> None:
         "--batching-only", action="store_true", help="skip the runs with batching off"
     )
     parser.add_argument("--store", choices=["sqlite", "postgres"], default="postgres")
+    parser.add_argument(
+        "--no-ceiling",
+        dest="ceiling",
+        action="store_false",
+        help="skip the empty route's run that the ratios are taken against",
+    )
     parser.add_argument("--cases", default="ab", help="a: random members, b: hot pool")
     parser.add_argument("--workers", type=int, default=1, help="server processes (PostgreSQL only)")
     parser.add_argument(
