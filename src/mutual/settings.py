@@ -127,6 +127,19 @@ class Settings(BaseSettings):
         description="Calls per minute from one address to what needs no token (applying "
         "to join, signing in); 0: no limit.",
     )
+    replica_urls: list[str] = Field(
+        default=[],
+        description="PostgreSQL streaming standbys (a JSON list of URLs) that serve reads: "
+        "statements, lists, reports, the event stream and exports. A principal's reads after "
+        "their own write wait for a standby that has replayed it, or go to the primary.",
+    )
+    replica_max_lag_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="A standby serves reads only while it has replayed everything the primary "
+        "had written this many seconds ago; one that lags more, or is down, is left out "
+        "until it catches up.",
+    )
     redis_url: str | None = Field(
         default=None,
         description="Redis shared by every process of the deployment (`redis://host:port/db`): "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -17,6 +18,7 @@ from mutual.api.metrics import Metrics
 from mutual.api.observability import request_id_middleware
 from mutual.api.problems import EXCEPTION_HANDLERS, language_middleware, problem_responses
 from mutual.api.rate_limits import RateLimits
+from mutual.api.read_your_writes import remember_writes
 from mutual.api.request_shape import request_shape_guard
 from mutual.api.root_models import RootModelSchemaPlugin
 from mutual.api.routes import (
@@ -87,7 +89,12 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
     async def background(app: Litestar, rt: Runtime) -> AsyncIterator[None]:
         """What runs beside the requests: event streams and webhooks, and e-mail."""
         shared: SharedState = app.state.shared
-        async with shared.listening(), events.serving(app, rt), mail.sending(rt) as mailer:
+        async with (
+            shared.listening(),
+            rt.db.replicas.watching() if rt.db.replicas else contextlib.nullcontext(),
+            events.serving(app, rt),
+            mail.sending(rt) as mailer,
+        ):
             app.state.mailer = mailer
             yield
 
@@ -179,7 +186,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         lifespan=[lifespan],
         exception_handlers=EXCEPTION_HANDLERS,
         # The request id outermost, so that every line logged while serving carries it.
-        middleware=[request_id_middleware, language_middleware],
+        middleware=[request_id_middleware, language_middleware, remember_writes],
         request_max_body_size=settings.max_body_bytes,
         plugins=[RootModelSchemaPlugin()],
         openapi_config=OpenAPIConfig(

@@ -18,6 +18,7 @@ from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 from mutual.api.rate_limits import RateLimits
 from mutual.core.authority import Principal, Role
 from mutual.core.permissions import MATRIX
+from mutual.store.replicas import read_after
 from mutual.usecases.access import SESSION_COOKIE, Authenticator
 from mutual.usecases.errors import Forbidden, InvalidRequest
 from mutual.usecases.runtime import Runtime
@@ -82,6 +83,10 @@ async def permission_guard(
     principal = await authenticate(connection)
     if writes:
         await limits.write(str(principal.id), address)
+    replicas = runtime_of(connection.app.state).db.replicas
+    if replicas is not None:
+        # This request's reads see the principal's own last write (store/replicas.py).
+        read_after.set(replicas.written_by(str(principal.id)))
     if not permission.allows(principal):
         raise Forbidden(
             "a service client's token lacks the scope " + repr(permission.scope)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 from mutual.settings import Settings
 from mutual.store.errors import StoreUnavailable
+from mutual.store.replicas import Replica, Replicas, open_replicas, read_after
 
 # Failures that mean "the database cannot answer now", as opposed to a refused statement.
 UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError)
@@ -70,20 +71,67 @@ class Database:
     url: str
     write_engine: AsyncEngine
     read_engine: AsyncEngine
+    replicas: Replicas | None = None
+    # Set on a view whose reads go to a standby (``replica()``): the standby read from.
+    standby: Replica | None = None
+    primary_reads: AsyncEngine | None = None
 
     @property
     def is_postgres(self) -> bool:
         return self.write_engine.dialect.name == "postgresql"
 
+    def replica(self) -> Database:
+        """This database with its reads given to a streaming standby in service that has
+        replayed what the request must see (``store.replicas``), when there is one. For
+        reads that may come from a standby: statements, lists, reports, the event
+        stream, exports; never a read that decides a write."""
+        if self.replicas is None:
+            return self
+        chosen = self.replicas.choose(read_after.get())
+        if chosen is None:
+            return self
+        return replace(
+            self, read_engine=chosen.engine, standby=chosen, primary_reads=self.read_engine
+        )
+
     def reading(self) -> AbstractAsyncContextManager[AsyncConnection]:
-        """A read connection; an unreachable database surfaces as StoreUnavailable."""
-        return _available(self.read_engine.connect())
+        """A read connection; an unreachable database surfaces as StoreUnavailable. On a
+        standby's view, a standby that cannot be reached gives the read to the primary."""
+        if self.standby is None or self.primary_reads is None:
+            return _available(self.read_engine.connect())
+        return self._standby_reading(self.standby, self.primary_reads)
+
+    @asynccontextmanager
+    async def _standby_reading(
+        self, standby: Replica, primary: AsyncEngine
+    ) -> AsyncIterator[AsyncConnection]:
+        conn = self.read_engine.connect()
+        try:
+            conn = await conn.start()
+        except Exception as exc:
+            if not is_unavailable(exc) and not isinstance(exc, OSError):
+                raise
+            assert self.replicas is not None
+            self.replicas.left_out(standby)
+            async with _available(primary.connect()) as fallback:
+                yield fallback
+            return
+        try:
+            yield conn
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise StoreUnavailable("the ledger database's standby is unavailable") from exc
+            raise
+        finally:
+            await conn.close()
 
     def writing(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A write transaction, committed on exit; unreachable means StoreUnavailable."""
         return _available(self.write_engine.begin())
 
     async def dispose(self) -> None:
+        if self.replicas is not None:
+            await self.replicas.dispose()
         await self.write_engine.dispose()
         if self.read_engine.sync_engine.pool is not self.write_engine.sync_engine.pool:
             await self.read_engine.dispose()
@@ -147,4 +195,10 @@ def open_database(settings: Settings) -> Database:
     # sees exactly what it saw inside one. A reader that needs one snapshot for several
     # statements (the export, a move) asks for REPEATABLE READ and begins explicitly.
     reads = engine.execution_options(isolation_level="AUTOCOMMIT")
-    return Database(url, engine, reads)
+    replicas = open_replicas(
+        reads,
+        [str(u) for u in settings.replica_urls],
+        max_lag_seconds=settings.replica_max_lag_seconds,
+        timeout=timeout,
+    )
+    return Database(url, engine, reads, replicas)

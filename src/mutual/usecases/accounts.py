@@ -128,7 +128,7 @@ async def list_accounts(
             raise InvalidCursor("malformed cursor", field="cursor") from exc
     parsed_unit: Unit | None = None if unit is None else parse_unit(unit)
     items = await account_store.list_accounts(
-        rt.db, owner_id=owner_id, unit=parsed_unit, after=after, limit=limit + 1
+        rt.db.replica(), owner_id=owner_id, unit=parsed_unit, after=after, limit=limit + 1
     )
     next_cursor = (
         encode_cursor("accounts", str(items[limit - 1].id)) if len(items) > limit else None
@@ -156,7 +156,7 @@ async def account_statement(
             raise InvalidCursor("malformed cursor", field="cursor")
         past = int(key)
     lines = await ledger_reads.statement(
-        rt.db, account_id, past_version=past, limit=limit + 1, newest_first=newest_first
+        rt.db.replica(), account_id, past_version=past, limit=limit + 1, newest_first=newest_first
     )
     next_cursor = (
         encode_cursor(scope, str(lines[limit - 1].account_version)) if len(lines) > limit else None

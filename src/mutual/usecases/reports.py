@@ -61,7 +61,7 @@ async def time_bank_report(rt: Runtime, caller: Principal) -> TimeBankReport:
         require_coordinator(caller)
     await expire_due(rt)
     now = rt.clock()
-    async with rt.db.reading() as conn:
+    async with rt.db.replica().reading() as conn:
         rows = await store.exchanges_for_report(conn)
         counts = await store.report_counts(conn, now)
     by_month: Counter[str] = Counter()

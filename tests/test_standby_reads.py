@@ -1,0 +1,179 @@
+"""Reads from a real streaming standby (issue 27, item 1): a primary and a standby made
+with ``pg_basebackup``, each a PostgreSQL cluster of the test's own on its own port.
+Statements and lists are served by the standby; a principal's read right after their own
+write sees it (the standby paused, the read goes to the primary); a standby stopped
+mid-load costs no client an error; promoted after the primary's loss, it holds every
+acknowledged write."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from mutual.settings import Settings
+from mutual.store.database import open_database
+from mutual.store.replicas import Replica
+from mutual.store.tables import transactions
+from mutual.usecases.startup import open_runtime
+from tests.pg_clusters import Cluster, make_synchronous, new_primary, new_standby, psql, workspace
+from tests.test_api import API, Api, open_api
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def clusters() -> Iterator[tuple[Cluster, Cluster]]:
+    folder = workspace()
+    primary = new_primary(folder)
+    standby: Cluster | None = None
+    try:
+        standby = new_standby(folder, primary, "standby1")
+        make_synchronous(primary)
+        yield primary, standby
+    finally:
+        for cluster in (standby, primary):
+            if cluster is not None:
+                cluster.stop("immediate")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _settings(primary: Cluster, standby: Cluster, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=primary.url,
+        data_dir=tmp_path,
+        replica_urls=[standby.url],
+        replica_max_lag_seconds=2,
+    )
+
+
+@asynccontextmanager
+async def _api(settings: Settings) -> AsyncIterator[Api]:
+    async with open_runtime(settings):  # migrated once, before the app's own runtime
+        pass
+    async with open_api(settings) as api:
+        yield api
+
+
+def _standby_of(api: Api) -> Replica:
+    replicas = api.client.app.state.runtime.db.replicas
+    assert replicas is not None
+    assert len(replicas.replicas) == 1
+    found: Replica = replicas.replicas[0]
+    return found
+
+
+async def _until(condition: object, seconds: float = 30) -> None:
+    for _ in range(int(seconds / 0.05)):
+        if callable(condition) and condition():
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the condition did not hold in time")
+
+
+async def _statement(api: Api, headers: dict[str, str], account: str) -> list[int]:
+    answer = await api.client.get(f"{API}/accounts/{account}/postings", headers=headers)
+    assert answer.status_code == 200, answer.text
+    return [line["amount"] for line in answer.json()["items"]]
+
+
+async def test_reads_come_from_the_standby_and_a_callers_own_write_is_seen(
+    clusters: tuple[Cluster, Cluster], tmp_path: Path
+) -> None:
+    primary, standby = clusters
+    async with _api(_settings(primary, standby, tmp_path)) as api:
+        alice, a = await api.member()
+        bob, b = await api.member()
+        assert (await api.pay(alice, a, b, 30)).status_code == 201
+        replica = _standby_of(api)
+        await _until(lambda: replica.in_service)
+
+        # Bob has not written: his statement comes from the standby (it had replayed
+        # Alice's payment, the primary's position when it came into service).
+        served = replica.reads
+        assert await _statement(api, bob, b) == [30]
+        assert replica.reads == served + 1
+
+        # The standby stops replaying: Alice's next payment is not on it, yet her own
+        # statement right after shows it, read from the primary.
+        psql(standby, "SELECT pg_wal_replay_pause()")
+        assert (await api.pay(alice, a, b, 7)).status_code == 201
+        served = replica.reads
+        assert await _statement(api, alice, a) == [-30, -7]
+        assert replica.reads == served, "a read before the standby replayed the write"
+
+        # Lagging past the two seconds allowed, the standby is left out for everyone.
+        await _until(lambda: not replica.in_service)
+        assert await _statement(api, bob, b) == [30, 7]
+        assert replica.reads == served
+
+        # Replaying again, it comes back, and serves Alice once it holds her write.
+        psql(standby, "SELECT pg_wal_replay_resume()")
+        await _until(lambda: replica.in_service)
+        assert await _statement(api, alice, a) == [-30, -7]
+        assert replica.reads == served + 1
+
+
+async def test_a_standby_stopped_mid_load_costs_no_client_an_error(
+    clusters: tuple[Cluster, Cluster], tmp_path: Path
+) -> None:
+    primary, standby = clusters
+    async with _api(_settings(primary, standby, tmp_path)) as api:
+        people = [await api.member() for _ in range(4)]
+        for (headers, account), (_, other) in zip(people, people[1:] + people[:1], strict=True):
+            assert (await api.pay(headers, account, other, 5)).status_code == 201
+        replica = _standby_of(api)
+        await _until(lambda: replica.in_service)
+        statuses: list[int] = []
+        stop = asyncio.Event()
+
+        async def reader(headers: dict[str, str], account: str) -> None:
+            while not stop.is_set():
+                answer = await api.client.get(f"{API}/accounts/{account}/postings", headers=headers)
+                statuses.append(answer.status_code)
+
+        readers = [asyncio.create_task(reader(h, acc)) for h, acc in people]
+        await asyncio.sleep(1.5)
+        before = replica.reads
+        await asyncio.to_thread(standby.stop, "immediate")
+        await asyncio.sleep(2.5)
+        stop.set()
+        await asyncio.gather(*readers)
+        assert before > 0, "the standby served nothing before it stopped"
+        assert statuses
+        assert set(statuses) == {200}, sorted(set(statuses))
+        assert not replica.in_service
+        # Reads go on from the primary.
+        headers, account = people[0]
+        served = replica.reads
+        assert len(await _statement(api, headers, account)) == 2
+        assert replica.reads == served
+
+
+async def test_promoted_after_the_primarys_loss_the_standby_holds_every_acknowledged_write(
+    clusters: tuple[Cluster, Cluster], tmp_path: Path
+) -> None:
+    primary, standby = clusters
+    acknowledged: list[str] = []
+    async with _api(_settings(primary, standby, tmp_path)) as api:
+        people = [await api.member() for _ in range(3)]
+        for i in range(30):
+            (headers, account), (_, other) = people[i % 3], people[(i + 1) % 3]
+            answer = await api.pay(headers, account, other, 1)
+            assert answer.status_code == 201, answer.text
+            acknowledged.append(answer.json()["id"])
+        primary.kill()
+    standby.promote()
+    db = open_database(Settings(database_url=standby.url, data_dir=tmp_path))
+    try:
+        async with db.reading() as conn:
+            held = {str(i) for i in (await conn.execute(select(transactions.c.id))).scalars()}
+    finally:
+        await db.dispose()
+    missing = [tx for tx in acknowledged if tx not in held]
+    assert not missing, f"{len(missing)} acknowledged writes missing after the promotion"
