@@ -129,7 +129,7 @@ def _generated(rng: random.Random) -> dict[str, Any]:
 
 def test_generated_rounds_recount_alike(page: Page) -> None:
     rng = random.Random(20261207)
-    cases = []
+    cases: list[dict[str, Any]] = []
     for _ in range(48):
         doc = _generated(rng)
         round_id = str(uuid.UUID(int=rng.getrandbits(128)))
@@ -153,7 +153,7 @@ def test_every_pabulib_instance_recounts_alike(page: Page) -> None:
     """Each real instance under each rule (euros only, as ``mutual tally-pb`` reads it):
     the same transcript hash in the page as in Python, in reasonable time."""
     assert INSTANCES, "the Pabulib instances are missing"
-    cases = []
+    cases: list[dict[str, Any]] = []
     for path in INSTANCES:
         for rule in Rule:
             data, _ = pb_tally_input(parse_pb(path.read_bytes()), rule)
