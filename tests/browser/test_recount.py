@@ -19,6 +19,7 @@ from mutual.core.pabulib import parse_pb
 from mutual.core.pabulib import tally_input as pb_tally_input
 from mutual.core.tally import Rule, tally, transcript_document
 from tests.browser.conftest import PHONE, Live
+from tests.browser.helpers import SCREENSHOTS, check
 from tests.browser.test_demo_way_in import Printed
 
 # The demo as its own test starts it (a fixture, used here by name).
@@ -200,3 +201,10 @@ def test_the_demo_round_recounts_in_the_page(
     decided = [r for r in rounds if r["phase"] in ("decided", "executed") and r["tally_sha256"]]
     assert decided
     expect(page.get_by_role("main")).to_contain_text(decided[0]["tally_sha256"])
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    violations = check(page, "round-recount-demo")
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_test_id("recount")).to_have_text(
+        "Recounted in your browser: same result.", timeout=60_000
+    )
+    assert violations == [], "\n".join(violations)

@@ -1,8 +1,9 @@
-// The tally, recounted in the reader's browser from the published ballots. Written from
-// contracts/tally.md alone, not translated from the Python (core/tally.py): if the two
-// ever disagree, the contract is what is wrong or unclear. tests/browser/test_recount.py
-// holds this module to the contract's vectors, to the Python tally on generated rounds
-// and on real Pabulib instances, and to the demo's decided round.
+// The tally, recounted in the reader's browser from the published ballots. It follows
+// contracts/tally.md section by section and imports nothing of the service but the RFC
+// 8785 bytes (canonical.js): where it and the Python tally (core/tally.py) disagree, the
+// contract is wrong or unclear. tests/browser/test_recount.py holds it to the contract's
+// vectors, to the Python tally on generated rounds and on real Pabulib instances, and to
+// the demo's decided round.
 //
 // All arithmetic is exact: amounts are BigInt, every ratio a Fraction of two BigInts in
 // lowest terms, as the transcript writes them ("num/den").
