@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from playwright.sync_api import BrowserContext, Page, expect
+from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from mutual.core.pabulib import parse_pb
 from mutual.core.pabulib import tally_input as pb_tally_input
@@ -208,3 +208,20 @@ def test_the_demo_round_recounts_in_the_page(
         "Recounted in your browser: same result.", timeout=60_000
     )
     assert violations == [], "\n".join(violations)
+
+    # Served one ballot other than the one the log holds, the page finds a difference.
+    def one_ballot_changed(route: Route) -> None:
+        answer = route.fetch()
+        served = answer.json()
+        target = next(r for r in served if r["id"] == decided[0]["id"])
+        first = target["reveals"][0]
+        others = [p for p in target["consent"]["ballot_projects"] if p not in first["approvals"]]
+        first["approvals"] = others[:1] if others else []
+        route.fulfill(response=answer, json=served)
+
+    page.route("**/api/v1/rounds", one_ballot_changed)
+    page.reload()
+    expect(page.get_by_test_id("recount")).to_contain_text(
+        "Recounted in your browser: a different result (the tally’s hash", timeout=60_000
+    )
+    page.unroute("**/api/v1/rounds")
