@@ -210,10 +210,15 @@ def test_members_vote_in_the_page_and_read_the_result(
     expect(page.get_by_test_id("round-total")).to_contain_text(
         f"Financé : 800{NNBSP}€ sur 1{NNBSP}000{NNBSP}€"
     )
+    # The page recounts the published ballots itself (recount.js) and agrees.
+    expect(page.get_by_test_id("recount")).to_have_text(
+        "Recomptée dans votre navigateur : même résultat."
+    )
     violations = check(page, "round-result")
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("This quarter’s allocation")
     expect(page.get_by_role("list", name="Result")).to_contain_text("Not funded: it asks €400")
+    expect(page.get_by_test_id("recount")).to_have_text("Recounted in your browser: same result.")
     violations += check(page, "round-result-en")
     assert violations == [], "\n".join(violations)
 

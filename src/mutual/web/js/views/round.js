@@ -3,7 +3,10 @@ import { DOMAIN } from "../canonical.js";
 import { announce, busy, h, notice } from "../dom.js";
 import { formatDate, formatDuration, formatNumber, t } from "../i18n.js";
 import { deviceKey, sign } from "../keys.js";
+import { recountRound } from "../recount.js";
 import { amounts, euros, projectNames, resultList } from "../tally_chart.js";
+
+const DECIDED = new Set(["decided", "executed"]);
 
 // The page signs only the ballot it shows: this round, this voter, this ballot id, on the
 // manifest the round froze, following the round's current step. The choice itself is
@@ -114,11 +117,37 @@ function ballotForm(round, names, ctx, key, origin, rerender) {
   return form;
 }
 
+// The round's tally recounted here from the published ballots (recount.js, written from
+// contracts/tally.md), compared with the hashes and the decision the service published.
+// It runs after the result is shown: a large round takes a moment.
+function recountNotice(round) {
+  const status = h("p", { class: "notice", role: "status", "data-testid": "recount" });
+  status.textContent = t("round.recounting");
+  const detail = h("p", { class: "muted" });
+  recountRound(round).then(
+    (found) => {
+      if (found.same) {
+        status.textContent = t("round.recountSame");
+      } else {
+        const what = found.differences.map((d) => t(`round.recountDiff.${d}`)).join(", ");
+        status.textContent = t("round.recountDiffers", { what });
+        status.classList.add("error");
+      }
+      detail.textContent = t("round.recountHash", { hash: found.tally_sha256 });
+    },
+    (error) => {
+      status.textContent = t("round.recountFailed", { error: error.message });
+      status.classList.add("error");
+    },
+  );
+  return [status, detail];
+}
+
 async function resultSection(round, names) {
   const section = h(
     "section",
-    { "aria-labelledby": "result-title" },
-    h("h2", { id: "result-title" }, t("round.resultTitle")),
+    { "aria-labelledby": `result-${round.id}` },
+    h("h2", { id: `result-${round.id}` }, t("round.resultTitle")),
   );
   const consent = round.consent;
   if (consent?.result === "undecided") {
@@ -167,6 +196,7 @@ async function resultSection(round, names) {
         budgetHours: formatDuration(round.manifest.budget_hours),
       }),
     ),
+    ...recountNotice(round),
     resultList(round, names, transcript),
   );
   return section;
@@ -226,9 +256,18 @@ export async function render(main, ctx, done = null) {
     ];
     // Element.append writes null as text: only what is there goes in.
     main.append(...parts.filter(Boolean));
-  } else if (round.phase === "decided" || round.phase === "executed") {
+  } else if (DECIDED.has(round.phase)) {
     main.append(await resultSection(round, names));
   } else {
     main.append(h("p", {}, t("round.notYet")));
+  }
+  // While a round is under way, the last decided one stays readable, and recountable.
+  const earlier = DECIDED.has(round.phase) ? null : rounds.find((r) => DECIDED.has(r.phase));
+  if (earlier) {
+    main.append(
+      h("h2", {}, t("round.earlier", { label: earlier.label, quarter: earlier.quarter })),
+      h("p", {}, h("span", { class: "tag" }, t(`round.phase.${earlier.phase}`))),
+      await resultSection(earlier, names),
+    );
   }
 }
