@@ -55,8 +55,15 @@ class Cluster:
             self.data / "server.log", "-o", f"-p {self.port} -k {self.data}", "start",
         )  # fmt: skip
 
+    def running(self) -> bool:
+        try:
+            os.kill(int((self.data / "postmaster.pid").read_text().split()[0]), 0)
+        except (FileNotFoundError, ProcessLookupError):
+            return False  # never started, stopped, or killed (its pid file left behind)
+        return True
+
     def stop(self, mode: str = "fast") -> None:
-        if (self.data / "postmaster.pid").exists():
+        if self.running():
             _run(_bin_dir() / "pg_ctl", "-D", self.data, "-w", "-m", mode, "stop")
 
     def kill(self) -> None:
