@@ -66,7 +66,7 @@ def test_from_the_application_form_to_a_first_confirmed_exchange(
     expect(newcomer.get_by_test_id("charter")).to_contain_text("Charte de la banque du temps")
     newcomer.get_by_label("Nom affiché").fill("Nadia Benali")
     newcomer.get_by_label("Quartier").fill("Drouot")
-    newcomer.get_by_label("Adresse e-mail").fill("nadia@example.org")
+    newcomer.get_by_label("Adresse e-mail", exact=True).fill("nadia@example.org")
     newcomer.get_by_label("Qui voit votre adresse e-mail").select_option("coordinators")
     found += check(newcomer, "join-apply")
     newcomer.set_viewport_size(PHONE)
