@@ -5,9 +5,9 @@ hand over otherwise. With either, the member chooses their login and password in
 page and is signed in; the invitation is then spent (``usecases.passwords.redeem``).
 
 Both secrets are kept as SHA-256 hashes only. The token carries 256 random bits; the
-code 40 (eight characters of 32, without the look-alikes 0/O, 1/I/L), enough for a
-secret that lives a fortnight behind the per-address limit on unsigned calls and dies at
-first use. A wrong one writes nothing.
+code almost 40 (eight characters of 31, without the look-alikes 0/O, 1/I/L), enough for
+a secret that lives a fortnight behind the per-address limit on unsigned calls and dies
+at first use. A wrong one writes nothing.
 """
 
 from __future__ import annotations
