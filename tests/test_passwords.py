@@ -212,3 +212,23 @@ async def test_a_forgotten_password_resets_with_a_one_time_code(api: Api) -> Non
     assert_problem(await api.client.post(redeem_path, json=body), 422, "reset_code_invalid")
     awa_row = [r for r in await rows(api, credentials) if r["principal_id"] == UUID(awa.id)]
     assert awa_row[0]["login"] == "awa"
+
+
+async def test_erasure_spends_the_invitation_and_reset_codes(api: Api) -> None:
+    """An erased member's live invitation and reset codes no longer work."""
+    done = await accepted(api)
+    member_id = done["member"]["id"]
+    first = await redeem(api, done["invitation"]["code"])
+    assert first.status_code == 200, first.text
+    again = await api.client.post(f"{API}/members/{member_id}/invitation", headers=api.operator)
+    asked = await api.client.post(f"{API}/sign-in/password-resets", json={"login": "chloe"})
+    assert (again.status_code, asked.status_code) == (201, 202)
+    [code] = await reset_codes(api)
+    erased = await api.client.delete(f"{API}/members/{member_id}/profile", headers=api.operator)
+    assert erased.status_code == 204, erased.text
+    assert_problem(await redeem(api, again.json()["code"]), 422, "invitation_invalid")
+    body = {"login": "chloe", "code": code, "password": NEW_PASSWORD}
+    answer = await api.client.post(f"{API}/sign-in/password-resets/redeem", json=body)
+    assert_problem(answer, 422, "reset_code_invalid")
+    assert all(r["used_at"] is not None for r in await rows(api, invitations))
+    assert all(r["used_at"] is not None for r in await rows(api, password_resets))
