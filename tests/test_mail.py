@@ -41,6 +41,7 @@ SENDER = "Banque du temps <temps@mulhouse.example>"
 # Long enough for a loaded machine, bounded so a lost e-mail fails the test.
 WAIT_SECONDS = 30.0
 START = datetime(2027, 3, 1, 9, tzinfo=UTC)
+INVITATION_SUBJECTS = frozenset(MAIL_SUBJECTS["invitation"].values())
 
 
 @dataclass
@@ -77,6 +78,11 @@ class MailServer:
             self.controller = None
 
     def to(self, address: str) -> list[EmailMessage]:
+        """What reached ``address`` after their invitation (every member joined here with
+        an address gets one, tested in test_passwords)."""
+        return [m for m in self.all_to(address) if m["Subject"] not in INVITATION_SUBJECTS]
+
+    def all_to(self, address: str) -> list[EmailMessage]:
         with self.lock:
             return [m for rcpt, m in self.received if rcpt == [address]]
 
@@ -141,8 +147,10 @@ async def eventually(check: Callable[[], Any], what: str) -> Any:
 
 
 async def outbox(api: Api, member: Member) -> list[OutboxRow]:
+    """The member's outbox rows but their invitation's (as ``MailServer.to``)."""
     async with api.db.reading() as conn:
-        return await mail_store.outbox_of(conn, UUID(member.id))
+        rows = await mail_store.outbox_of(conn, UUID(member.id))
+    return [r for r in rows if r.kind != "invitation"]
 
 
 async def feed_messages(api: Api, member: Member, language: str) -> list[str]:

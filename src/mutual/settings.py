@@ -188,6 +188,32 @@ class Settings(BaseSettings):
         le=24 * 60,
         description="How long a one-time sign-in link stays valid.",
     )
+    invitation_days: int = Field(
+        default=14,
+        ge=1,
+        le=90,
+        description="How long the invitation a coordinator's acceptance gives (a link and "
+        "a short code, to choose a password) stays valid.",
+    )
+    password_reset_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=24 * 60,
+        description="How long a one-time code sent to reset a forgotten password stays valid.",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="The address people reach the service at (e.g. "
+        "https://temps.mulhouse.example), written in the links e-mails carry; never taken "
+        "from a request's Host header, which whoever sends the request chooses. Unset: "
+        "e-mails give the page's path only.",
+    )
+    charter_file: Path | None = Field(
+        default=None,
+        description="A UTF-8 text file holding the territory's charter, which applicants accept "
+        "(its version, a hash of the text, is kept with each application); unset: the "
+        "service's own short charter.",
+    )
     events_poll_seconds: float = Field(
         default=1.0,
         gt=0,

@@ -39,13 +39,17 @@ def check(page: Page, name: str) -> list[str]:
 
 
 def create_key(page: Page) -> str:
-    """Make and register this device's key from the page; its key id as the page shows it."""
+    """Make and register this device's key from the page; the first 16 hex digits of its
+    key id, which the page keeps beside the words it shows ("made on <date>")."""
     page.get_by_role("link", name="Mon appareil").click()
     page.get_by_role("button", name="Créer et enregistrer la clé de cet appareil").click()
     expect(page.get_by_role("main")).to_contain_text("Clé créée et enregistrée.")
-    shown = page.get_by_test_id("device-key").inner_text()
-    assert len(shown) == 16
-    return shown
+    device = page.get_by_test_id("device-key")
+    expect(device).to_contain_text("La clé de cet appareil, créée le ")
+    key_id = device.get_attribute("data-key-id")
+    assert key_id is not None
+    assert len(key_id) == 64
+    return key_id[:16]
 
 
 def send(

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from mutual.core.signing import Domain
-from tests.browser.conftest import Live, Resident, register_key, sign_in
+from tests.browser.conftest import PASSWORD, Live, Resident, register_key, sign_in
 from tests.browser.helpers import SCREENSHOTS, check, create_key
 from tests.conftest import BACKENDS
 
@@ -161,15 +161,18 @@ def test_a_coordinator_runs_the_time_bank_from_the_browser(
     sign_in(page, live, chloe)
     create_key(page)
 
-    # Applications: Emma accepted (her first access code works), Zoé refused.
+    # Applications: Emma accepted (her invitation's code works), Zoé refused.
     page.get_by_role("link", name="Adhésions et limites").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Adhésions et limites")
     card = page.get_by_role("listitem").filter(has_text="Emma Roth")
     expect(card).to_contain_text("Quartier : Drouot · Langues : fr, de")
     card.get_by_role("button", name="Accepter").click()
     expect(page.get_by_test_id("accepted")).to_contain_text("Adhésion de Emma Roth acceptée.")
-    first_token = page.get_by_test_id("first-token").inner_text()
-    assert live.call("GET", "/me", bearer=first_token)["principal_id"] == emma
+    code = page.get_by_test_id("invitation-code").inner_text()
+    link = page.get_by_test_id("invitation-link").inner_text()
+    assert link.startswith(f"{live.url}/app/#/invitation/")
+    chosen = {"invitation": code, "login": "emma", "password": PASSWORD}
+    assert live.call("POST", "/invitations/redeem", chosen)["principal_id"] == emma
     assert status_of(live, emma) == "active"
     page.get_by_role("listitem").filter(has_text="Zoé Faure").get_by_role(
         "button", name="Refuser"

@@ -78,3 +78,34 @@ class OutboxItemOut(NotificationOut):
 class OutboxPage(_Out):
     items: list[OutboxItemOut]
     next_cursor: int = Field(description="Pass as `after` to read on from here.")
+
+
+NewPassword = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]
+
+
+class InvitationRedeemIn(_In):
+    invitation: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        description="The token of the invitation's link, or its short code (`ABCD-EFGH`; "
+        "case, spaces and dashes do not matter)."
+    )
+    login: Login
+    password: NewPassword = Field(
+        description=f"{PASSWORD_MIN} to {PASSWORD_MAX} characters; only its hash is kept."
+    )
+
+
+class PasswordChangeIn(_In):
+    current_password: AnyPassword
+    new_password: NewPassword
+
+
+class ResetRequestIn(_In):
+    login: AnyLogin
+
+
+class ResetIn(_In):
+    login: AnyLogin
+    code: Annotated[str, StringConstraints(min_length=1, max_length=40)] = Field(
+        description="The one-time code the `password_reset` notice carried."
+    )
+    password: NewPassword

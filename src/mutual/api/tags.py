@@ -18,6 +18,8 @@ _ALIASES = {
     "sign-in": "sessions",
     "proposals": "exchanges",
     "territory": "limits",
+    "charter": "members",
+    "invitations": "sessions",
 }
 
 DESCRIPTIONS = {
@@ -41,7 +43,7 @@ DESCRIPTIONS = {
     "reports": "The time bank's report.",
     "rounds": "Participatory budgeting rounds, from submissions to execution.",
     "service-clients": "Service clients (other tools) and their tokens.",
-    "sessions": "Signing in and out of the web page.",
+    "sessions": "Signing in and out of the web page, invitations and passwords.",
     "system": "Health probes and metrics.",
     "tokens": "Bearer tokens, and who a token belongs to.",
     "transactions": "Signed ledger transactions, recorded one by one or in a batch, and "

@@ -38,6 +38,32 @@ class ProfileIn(_In):
     )
 
 
+class ApplicationIn(ProfileIn):
+    charter_version: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        default=None,
+        description="The version of the charter (`GET /charter`) the applicant read and "
+        "accepted; kept with the application. Refused when the charter changed since.",
+    )
+
+
+class CharterOut(_Out):
+    version: str = Field(description="The first hex digits of the text's SHA-256.")
+    text: str
+
+
+class InvitationOut(_Out):
+    link: str = Field(
+        description="The page's address to choose a password (`/app/#/invitation/<token>`), "
+        "on the configured public address; shown once, only its hash is kept."
+    )
+    code: str = Field(description="The same invitation as a short code to type (`ABCD-EFGH`).")
+    expires_at: datetime
+    mailed: bool = Field(
+        description="Whether it also goes by e-mail (a mail server is configured and the "
+        "member gave an address)."
+    )
+
+
 class MemberOut(_Out):
     id: UUID
     status: Literal["applied", "active", "refused", "erased"]
@@ -49,6 +75,9 @@ class MemberOut(_Out):
     )
     pact_signed_on: date | None
     account_id: UUID | None
+    charter_version: str | None = Field(
+        default=None, description="The charter's version accepted (own and coordinators only)."
+    )
 
 
 class MemberPage(_Out):
@@ -58,7 +87,11 @@ class MemberPage(_Out):
 
 class AcceptedOut(_Out):
     member: MemberOut
-    token: TokenOut = Field(description="The member's first token, shown once.")
+    token: TokenOut = Field(
+        description="The member's first bearer token, shown once, for another client; the "
+        "page's way in is the invitation."
+    )
+    invitation: InvitationOut
 
 
 class NearLimitOut(_Out):

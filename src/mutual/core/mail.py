@@ -35,8 +35,9 @@ class NoticeDelivery(StrEnum):
 DEFAULT_DELIVERY = NoticeDelivery.IMMEDIATE
 
 # Kinds that go at once whatever the member chose: the person asked for them just now,
-# and they are worthless a few minutes later (a sign-in code lasts a quarter of an hour).
-ALWAYS_AT_ONCE = frozenset({"sign_in_link"})
+# and they are worthless a few minutes later (a sign-in code lasts a quarter of an hour);
+# an invitation is the new member's only way in.
+ALWAYS_AT_ONCE = frozenset({"sign_in_link", "password_reset", "invitation"})
 
 
 def delivery_of(kind: str, chosen: NoticeDelivery) -> NoticeDelivery:
@@ -113,7 +114,7 @@ def compose(
     else:
         subject = mail_subject(first.kind, language)
         lines = [first.text]
-        reason = "sign_in_link" if first.kind in ALWAYS_AT_ONCE else "immediate"
+        reason = first.kind if first.kind in ALWAYS_AT_ONCE else "immediate"
         ident = f"notice-{first.seq}"
     body = "\n".join(
         [

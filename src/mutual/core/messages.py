@@ -45,6 +45,20 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "fr": "Votre code de connexion, à usage unique et valable {duration} : {token}",
         "en": "Your one-time sign-in code, valid for {duration}: {token}",
     },
+    "invitation": {
+        "fr": "Bienvenue : votre adhésion est acceptée. Pour choisir votre mot de passe, "
+        "ouvrez ce lien : {link} (ou saisissez le code {code} dans la page « J'ai une "
+        "invitation »). Il sert une fois et reste valable {days} jours.",
+        "en": "Welcome: your membership is accepted. To choose your password, open this "
+        'link: {link} (or type the code {code} in the page\'s "I have an invitation"). '
+        "It works once, for {days} days.",
+    },
+    "password_reset": {
+        "fr": "Votre code pour choisir un nouveau mot de passe, à usage unique et valable "
+        "{duration} : {code}. Saisissez-le avec votre identifiant sur {link}",
+        "en": "Your one-time code to choose a new password, valid for {duration}: {code}. "
+        "Type it with your login at {link}",
+    },
 }
 
 _UNBOUNDED = {"fr": "sans limite", "en": "no limit"}
@@ -95,6 +109,14 @@ MAIL_SUBJECTS: dict[str, dict[str, str]] = {
     },
     "limits_changed": {"fr": "Vos limites de solde changent", "en": "Your balance limits change"},
     "sign_in_link": {"fr": "Votre code de connexion", "en": "Your sign-in code"},
+    "invitation": {
+        "fr": "Bienvenue : choisissez votre mot de passe",
+        "en": "Welcome: choose your password",
+    },
+    "password_reset": {
+        "fr": "Votre code pour un nouveau mot de passe",
+        "en": "Your code for a new password",
+    },
 }
 
 _DIGEST_SUBJECT = {
@@ -130,6 +152,19 @@ _CLOSING = {
         "en": "This code was asked for your login. If it was not you, give it to nobody "
         "and ignore this message.",
     },
+    "invitation": {
+        "fr": "Vous recevez ce message parce qu'un coordinateur a accepté votre demande "
+        "d'adhésion. Ce lien et ce code sont personnels : ne les donnez à personne.",
+        "en": "You get this message because a coordinator accepted your application. "
+        "This link and this code are yours alone: give them to nobody.",
+    },
+    "password_reset": {
+        "fr": "Ce code a été demandé pour votre identifiant de connexion. Si ce n'est pas "
+        "vous, ne le donnez à personne et ignorez ce message : votre mot de passe ne "
+        "change pas.",
+        "en": "This code was asked for your login. If it was not you, give it to nobody "
+        "and ignore this message: your password stays as it is.",
+    },
 }
 
 
@@ -152,7 +187,8 @@ def digest_intro(language: str) -> str:
 
 
 def mail_closing(reason: str, language: str) -> str:
-    """Why the reader gets this e-mail: ``immediate``, ``digest`` or ``sign_in_link``."""
+    """Why the reader gets this e-mail: ``immediate``, ``digest``, or the kind of a
+    notice sent at once whatever the reader chose (a code, an invitation)."""
     return _CLOSING[reason][language]
 
 
@@ -377,6 +413,18 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
         "fr": "Contrôle de sécurité échoué : rechargez la page",
     },
     "login_taken": {"en": "Login already in use", "fr": "Identifiant de connexion déjà pris"},
+    "invitation_invalid": {
+        "en": "Unknown, used or expired invitation",
+        "fr": "Invitation inconnue, déjà utilisée ou expirée",
+    },
+    "reset_code_invalid": {
+        "en": "Wrong, used or expired code for this login",
+        "fr": "Code erroné, déjà utilisé ou expiré pour cet identifiant",
+    },
+    "current_password_wrong": {
+        "en": "The current password is wrong",
+        "fr": "Le mot de passe actuel est erroné",
+    },
     "too_many_requests": {"en": "Too many requests", "fr": "Trop de requêtes"},
     "internal_error": {"en": "Internal error", "fr": "Erreur interne"},
     "ledger_invariant_violated": {

@@ -113,6 +113,7 @@ MATRIX: dict[str, Permission] = {
     "getLatestCheckpoint": PUBLIC,
     "getCheckpoint": PUBLIC,
     "applyToJoin": PUBLIC,
+    "getCharter": PUBLIC,
     "getMetrics": _read("reports:read", full=frozenset({O})),
     # The ledger.
     "listAccounts": _read("ledger:read", own=PEOPLE, full=frozenset({O})),
@@ -140,6 +141,7 @@ MATRIX: dict[str, Permission] = {
     "listMembers": _read("members:read", own=frozenset({R, F, P}), full=COORD),
     "getMember": _read("members:read", own=frozenset({R, F, P}), full=COORD),
     "acceptMember": _admin(COORD),
+    "inviteMember": _admin(COORD),
     "refuseMember": _admin(COORD),
     "eraseMember": _admin(COORD, frozenset({R})),
     "setMemberLimits": _admin(COORD),
@@ -222,6 +224,12 @@ MATRIX: dict[str, Permission] = {
     "signOut": Permission(PEOPLE),
     "requestSignInLink": PUBLIC,
     "redeemSignInLink": PUBLIC,
+    # Passwords: an invitation or a reset code stands in for a session; a change needs
+    # the current password on top of the session.
+    "redeemInvitation": PUBLIC,
+    "requestPasswordReset": PUBLIC,
+    "resetPassword": PUBLIC,
+    "changeMyPassword": Permission(PEOPLE),
     "notificationOutbox": Permission(scope="notifications:read"),
     # Events and webhooks (entries added with their routes).
     # The log as it grows, pseudonymous like the export; a client manages its own hooks.

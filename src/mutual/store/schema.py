@@ -15,7 +15,17 @@ from sqlalchemy import MetaData
 from sqlalchemy.engine import Connection
 
 # Imported for their tables, declared on the shared metadata.
-from mutual.store import audit, fund, goods, mail, pledges, rounds, sign_in, webhooks  # noqa: F401
+from mutual.store import (  # noqa: F401
+    audit,
+    fund,
+    goods,
+    invitations,
+    mail,
+    pledges,
+    rounds,
+    sign_in,
+    webhooks,
+)
 from mutual.store.database import Database
 from mutual.store.tables import metadata
 

@@ -321,6 +321,8 @@ members = Table(
     Column("applied_at", UTCDateTime(), nullable=False),
     Column("decided_at", UTCDateTime(), nullable=True),
     Column("erased_at", UTCDateTime(), nullable=True),
+    # The version (a hash of its text) of the territory's charter the applicant accepted.
+    Column("charter_version", String(64), nullable=True),
     CheckConstraint("status IN ('applied', 'active', 'refused', 'erased')", name="status_known"),
     Index("ix_members_status_id", "status", "id"),
 )

@@ -45,6 +45,7 @@ class MemberRecord:
     account_id: AccountId | None
     applied_at: datetime
     decided_at: datetime | None
+    charter_version: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,7 @@ def _member(row: Row[Any]) -> MemberRecord:
         None if row.account_id is None else AccountId(row.account_id),
         row.applied_at,
         row.decided_at,
+        row.charter_version,
     )
 
 
@@ -411,14 +413,22 @@ async def notify_many(
 
 
 async def read_notifications(
-    conn: AsyncConnection, member_id: UUID, *, after: int, limit: int
+    conn: AsyncConnection,
+    member_id: UUID,
+    *,
+    after: int,
+    limit: int,
+    hidden: frozenset[str] = frozenset(),
 ) -> list[NotificationRecord]:
+    """The member's notifications after ``after``, but those of the ``hidden`` kinds."""
     query = (
         select(notifications)
         .where(notifications.c.member_id == member_id, notifications.c.seq > after)
         .order_by(notifications.c.seq)
         .limit(limit)
     )
+    if hidden:
+        query = query.where(notifications.c.kind.not_in(hidden))
     return [
         NotificationRecord(row.seq, row.kind, dict(row.data), row.created_at)
         for row in await conn.execute(query)

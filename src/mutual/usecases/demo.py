@@ -172,7 +172,7 @@ async def _accepted(
 ) -> tuple[Principal, AccountId]:
     """Accepted by a coordinator, as a resident would be, unless an earlier load did."""
     if record.status == "applied":
-        record, _ = await members.accept(rt, operator, record.id)
+        record = (await members.accept(rt, operator, record.id)).member
     assert record.account_id is not None
     return Principal(PrincipalId(record.id), frozenset({Role.MEMBER})), record.account_id
 

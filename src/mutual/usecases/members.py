@@ -19,6 +19,7 @@ from mutual.core.units import TIME
 from mutual.store import accounts as account_store
 from mutual.store import fund as fund_store
 from mutual.store import goods as goods_store
+from mutual.store import invitations as invitation_store
 from mutual.store import ledger_reads
 from mutual.store import mail as mail_store
 from mutual.store import rounds as round_store
@@ -28,7 +29,9 @@ from mutual.store.principals import ensure_principal
 from mutual.store.timebank import MemberRecord, OfferFilter
 from mutual.usecases.access import IssuedToken, issue_token
 from mutual.usecases.accounts import open_account_entry, whole_statement
+from mutual.usecases.charter import current_charter
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
+from mutual.usecases.invitations import IssuedInvitation, invite
 from mutual.usecases.runtime import Runtime, new_id
 
 MEMBER_TIME = BoundsDefault(TIME, OwnerKind.MEMBER)
@@ -80,13 +83,26 @@ def _profile_values(profile: Profile) -> dict[str, Any]:
     }
 
 
-async def apply(rt: Runtime, profile: Profile) -> MemberRecord:
-    """An application to join; nothing reaches the ledger until a coordinator accepts."""
+async def apply(
+    rt: Runtime, profile: Profile, *, charter_version: str | None = None
+) -> MemberRecord:
+    """An application to join; nothing reaches the ledger until a coordinator accepts.
+    ``charter_version``, the version of the charter the applicant accepted, must be the
+    one in force: a text changed while they read it was not the text they accepted."""
+    if charter_version is not None and charter_version != current_charter(rt.settings).version:
+        raise InvalidRequest(
+            "the charter changed since it was read: read it again", field="charter_version"
+        )
     member_id = PrincipalId(new_id())
     async with rt.db.writing() as conn:
         await store.insert_member(
             conn,
-            {"id": member_id, "status": "applied", "applied_at": rt.clock()}
+            {
+                "id": member_id,
+                "status": "applied",
+                "applied_at": rt.clock(),
+                "charter_version": charter_version,
+            }
             | _profile_values(profile),
         )
         record = await store.get_member(conn, member_id)
@@ -108,6 +124,13 @@ async def active_member(rt: Runtime, member_id: UUID, *, field: str) -> MemberRe
     if record is None or record.status != "active" or record.account_id is None:
         raise NotFound("no such active member", field=field)
     return record
+
+
+@dataclass(frozen=True, slots=True)
+class Acceptance:
+    member: MemberRecord
+    token: IssuedToken  # a bearer token, for a member who uses another client
+    invitation: IssuedInvitation  # the page's way in: choose a password
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,11 +156,9 @@ async def territory_limits(rt: Runtime) -> TerritoryLimits:
     return TerritoryLimits(m["balance_min"], m["balance_max"], m["id"], m["log_index"])
 
 
-async def accept(
-    rt: Runtime, caller: Principal, member_id: UUID
-) -> tuple[MemberRecord, IssuedToken]:
+async def accept(rt: Runtime, caller: Principal, member_id: UUID) -> Acceptance:
     """Accept an application: the member's principal, TIME account (a log entry, with the
-    territory's default bounds) and a first token, shown once."""
+    territory's default bounds), a first token and an invitation, shown once."""
     require_coordinator(caller)
     record = await member_or_404(rt, member_id)
     if record.status != "applied":
@@ -156,16 +177,29 @@ async def accept(
         balance_max=limits.balance_max,
     )
     async with rt.db.writing() as conn:
-        await store.update_member(
+        moved = await store.update_member(
             conn,
             member_id,
             {"status": "active", "account_id": account.id, "decided_at": rt.clock()},
             status="applied",
         )
+        if not moved:  # another coordinator decided meanwhile
+            raise InvalidRequest("the application was decided meanwhile", field="id")
+        # In the same transaction: an accepted member always has a way in.
+        invitation = await invite(conn, rt, member_id)
         accepted = await store.get_member(conn, member_id)
     assert accepted is not None
     token = await issue_token(rt, roles=[Role.MEMBER], principal_id=pid)
-    return accepted, token
+    return Acceptance(accepted, token, invitation)
+
+
+async def invite_again(rt: Runtime, caller: Principal, member_id: UUID) -> IssuedInvitation:
+    """A coordinator's new invitation for an accepted member (the first one expired or
+    was lost); any earlier one stops working."""
+    require_coordinator(caller)
+    await active_member(rt, member_id, field="id")
+    async with rt.db.writing() as conn:
+        return await invite(conn, rt, member_id)
 
 
 async def refuse(rt: Runtime, caller: Principal, member_id: UUID) -> MemberRecord:
@@ -204,6 +238,7 @@ def visible_profile(record: MemberRecord, reader: Principal) -> dict[str, Any]:
         "contact": contact,
         "pact_signed_on": record.pact_signed_on if own or coordinator else None,
         "account_id": record.account_id,
+        "charter_version": record.charter_version if own or coordinator else None,
     }
 
 
@@ -338,5 +373,7 @@ async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
         await fund_store.erase_resident_partner(conn, member_id)
         await round_store.erase_texts_of(conn, member_id)
         await sign_in_store.forget_principal(conn, member_id, now=now)
+        await invitation_store.spend_invitations_of(conn, member_id, now=now)
+        await invitation_store.spend_resets_of(conn, member_id, now=now)
     if record.account_id is not None:
         await ledger_reads.erase_memos(rt.db, str(member_id))

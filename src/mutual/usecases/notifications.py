@@ -27,6 +27,9 @@ from mutual.usecases.runtime import Runtime
 
 CATCH_UP_BATCH = 500
 
+# Notices that carry a credential for the mailer to deliver, kept out of the feed.
+CREDENTIAL_KINDS = frozenset({"invitation", "password_reset"})
+
 
 @dataclass(frozen=True, slots=True)
 class Notification:
@@ -131,9 +134,13 @@ async def rendered(
 async def feed(
     rt: Runtime, member: Principal, *, after: int, limit: int, language: str
 ) -> list[Notification]:
-    """The member's notifications after cursor ``after``, oldest first, in ``language``."""
+    """The member's notifications after cursor ``after``, oldest first, in ``language``;
+    not the invitations and password-reset codes, which are credentials sent to the
+    member's address (news to nobody, and a live one is better kept out of sight)."""
     await catch_up(rt)
     await expire_due(rt)
     async with rt.db.reading() as conn:
-        records = await store.read_notifications(conn, member.id, after=after, limit=limit)
+        records = await store.read_notifications(
+            conn, member.id, after=after, limit=limit, hidden=CREDENTIAL_KINDS
+        )
         return await rendered(conn, records, lambda _: language)

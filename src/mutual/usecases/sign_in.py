@@ -49,7 +49,7 @@ T = TypeVar("T")
 
 # Its defaults follow the library's (RFC 9106's second recommended setting today); a
 # hash made under older ones is redone at the next sign-in.
-_hasher = PasswordHasher()
+hasher = PasswordHasher()
 
 
 class SignInFailed(UseCaseError):
@@ -81,7 +81,7 @@ def _valid_login(normal: str) -> bool:
     return LOGIN_MIN <= len(normal) <= LOGIN_MAX and normal.isprintable()
 
 
-def _checked_login(login: str) -> str:
+def checked_login(login: str) -> str:
     normal = normal_login(login)
     if not _valid_login(normal):
         raise InvalidRequest(
@@ -90,7 +90,7 @@ def _checked_login(login: str) -> str:
     return normal
 
 
-async def _credential_for(rt: Runtime, login: str) -> CredentialRecord | None:
+async def credential_for(rt: Runtime, login: str) -> CredentialRecord | None:
     """The credentials ``login`` names; None, without asking the database (PostgreSQL
     refuses a NUL in text), for a login that could never have been set."""
     normal = normal_login(login)
@@ -102,26 +102,26 @@ async def _credential_for(rt: Runtime, login: str) -> CredentialRecord | None:
 
 @functools.cache
 def _dummy_hash() -> str:
-    return _hasher.hash(secrets.token_urlsafe(16))
+    return hasher.hash(secrets.token_urlsafe(16))
 
 
-def _verify(password_hash: str | None, password: str) -> bool:
+def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether ``password`` matches; without a hash, the same work against a dummy one,
     so that an unknown login takes as long to refuse as a wrong password."""
     try:
-        _hasher.verify(password_hash or _dummy_hash(), password)
+        hasher.verify(password_hash or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
     return password_hash is not None
 
 
-async def _in_pool(rt: Runtime, call: Callable[[], T]) -> T:
+async def in_pool(rt: Runtime, call: Callable[[], T]) -> T:
     # Argon2 takes a fraction of a second and 64 MiB per call: off the event loop, and
     # in the small verifiers' pool, which also bounds the memory a flood of attempts uses.
     return await asyncio.get_running_loop().run_in_executor(rt.verifiers, call)
 
 
-async def _open_session(conn: AsyncConnection, rt: Runtime, principal_id: UUID) -> IssuedSession:
+async def open_session(conn: AsyncConnection, rt: Runtime, principal_id: UUID) -> IssuedSession:
     now = rt.clock()
     session_id = secrets.token_urlsafe(32)
     csrf_token = secrets.token_urlsafe(32)
@@ -152,8 +152,8 @@ async def set_credentials(
     """The caller chooses their login and password. Their other sessions end, so that
     whoever held one (a stolen cookie too) must sign in anew; ``current``, the session
     the request came with, goes on."""
-    wanted = _checked_login(login)
-    password_hash = await _in_pool(rt, functools.partial(_hasher.hash, password))
+    wanted = checked_login(login)
+    password_hash = await in_pool(rt, functools.partial(hasher.hash, password))
     now = rt.clock()
     async with rt.db.writing() as conn:
         saved = await store.save_credentials(
@@ -176,7 +176,7 @@ async def set_login_for(
     that they can ask for a sign-in link and then choose their password themselves."""
     require_coordinator(caller)
     await active_member(rt, member_id, field="member_id")
-    wanted = _checked_login(login)
+    wanted = checked_login(login)
     async with rt.db.writing() as conn:
         had = await store.credential_of(conn, member_id)
         saved = had is None and await store.save_credentials(
@@ -193,12 +193,12 @@ async def set_login_for(
 async def sign_in(rt: Runtime, *, login: str, password: str) -> IssuedSession:
     """A session for the login's principal if the password is right."""
     now = rt.clock()
-    found = await _credential_for(rt, login)
+    found = await credential_for(rt, login)
     if found is not None and found.locked_until is not None and found.locked_until > now:
         wait = math.ceil((found.locked_until - now).total_seconds())
         raise RateLimited("too many failed sign-ins: this login is locked for now", wait)
     stored = None if found is None else found.password_hash
-    right = await _in_pool(rt, functools.partial(_verify, stored, password))
+    right = await in_pool(rt, functools.partial(verify_password, stored, password))
     if found is None or found.password_hash is None or not right:
         if found is not None:
             lock_until = now + timedelta(minutes=rt.settings.sign_in_lock_minutes)
@@ -211,19 +211,19 @@ async def sign_in(rt: Runtime, *, login: str, password: str) -> IssuedSession:
                 )
         raise SignInFailed(WRONG_PASSWORD)
     rehashed = None
-    if _hasher.check_needs_rehash(found.password_hash):
-        rehashed = await _in_pool(rt, functools.partial(_hasher.hash, password))
+    if hasher.check_needs_rehash(found.password_hash):
+        rehashed = await in_pool(rt, functools.partial(hasher.hash, password))
     async with rt.db.writing() as conn:
         if found.failed_attempts or rehashed is not None:
             await store.note_success(conn, found.principal_id, rehashed=rehashed)
-        return await _open_session(conn, rt, found.principal_id)
+        return await open_session(conn, rt, found.principal_id)
 
 
 async def request_link(rt: Runtime, *, login: str) -> None:
     """A one-time sign-in link for the login's member, put in their notification feed
     for the territory's gateway to deliver. Nothing happens for an unknown login, or one
     that is not an active member's; the caller cannot tell."""
-    found = await _credential_for(rt, login)
+    found = await credential_for(rt, login)
     if found is None:
         return
     async with rt.db.reading() as conn:
@@ -250,7 +250,7 @@ async def redeem_link(rt: Runtime, *, token: str) -> IssuedSession:
     async with rt.db.writing() as conn:
         principal_id = await store.use_link(conn, token_hash(token), now=rt.clock())
         if principal_id is not None:
-            return await _open_session(conn, rt, principal_id)
+            return await open_session(conn, rt, principal_id)
     raise SignInFailed("the sign-in link is unknown, used or expired", field="token")
 
 

@@ -17,15 +17,23 @@ from mutual.api.problems import problem_responses
 from mutual.api.schemas import TokenOut
 from mutual.api.timebank_schemas import (
     AcceptedOut,
+    ApplicationIn,
+    CharterOut,
+    InvitationOut,
     MemberOut,
     MemberPage,
     NearLimitOut,
     ProfileIn,
 )
+from mutual.core.mail import recipient_address
+from mutual.store.timebank import MemberRecord
 from mutual.usecases import members as usecase
 from mutual.usecases.accounts import whole_statement
+from mutual.usecases.charter import current_charter
 from mutual.usecases.errors import NotFound
+from mutual.usecases.invitations import IssuedInvitation
 from mutual.usecases.pagination import decode_id_cursor, encode_cursor
+from mutual.usecases.runtime import Runtime
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
 
@@ -51,10 +59,12 @@ def member_out(view: dict[str, Any]) -> MemberOut:
     summary="Apply to join the time bank",
     status_code=201,
 )
-async def apply(data: JSONBody[ProfileIn], state: State) -> MemberOut:
+async def apply(data: JSONBody[ApplicationIn], state: State) -> MemberOut:
     """Anyone may apply; a coordinator accepts or refuses. Nothing reaches the ledger
     before acceptance."""
-    record = await usecase.apply(runtime_of(state), _profile(data))
+    record = await usecase.apply(
+        runtime_of(state), _profile(data), charter_version=data.charter_version
+    )
     return member_out(usecase.visible_profile(record, usecase.applicant(record)))
 
 
@@ -62,19 +72,62 @@ async def apply(data: JSONBody[ProfileIn], state: State) -> MemberOut:
     "/members/{member_id:uuid}/accept",
     operation_id="acceptMember",
     responses=problem_responses(403, 404, 422),
-    summary="Accept an application: principal, TIME account with default bounds, token",
+    summary="Accept an application: principal, TIME account with default bounds, token and "
+    "invitation",
     status_code=201,
 )
 async def accept(
     member_id: FromPath[UUID], state: State, principal: CurrentPrincipal
 ) -> AcceptedOut:
-    record, token = await usecase.accept(runtime_of(state), principal, member_id)
+    """The invitation (a link and a short code, single use) lets the new member choose a
+    password in the page; it is also e-mailed when they gave an address."""
+    rt = runtime_of(state)
+    done = await usecase.accept(rt, principal, member_id)
+    token = done.token
     return AcceptedOut(
-        member=member_out(usecase.visible_profile(record, principal)),
+        member=member_out(usecase.visible_profile(done.member, principal)),
         token=TokenOut(
             principal_id=token.principal_id, token=token.token, expires_at=token.expires_at
         ),
+        invitation=_invitation_out(rt, done.member, done.invitation),
     )
+
+
+def _invitation_out(
+    rt: Runtime, member: MemberRecord, invitation: IssuedInvitation
+) -> InvitationOut:
+    mailed = rt.settings.smtp_host is not None and recipient_address(member.contact, None)
+    return InvitationOut(
+        link=invitation.link,
+        code=invitation.code,
+        expires_at=invitation.expires_at,
+        mailed=bool(mailed),
+    )
+
+
+@post(
+    "/members/{member_id:uuid}/invitation",
+    operation_id="inviteMember",
+    responses=problem_responses(403, 404),
+    summary="A new invitation for an accepted member; the earlier one stops working",
+    status_code=201,
+)
+async def invite(
+    member_id: FromPath[UUID], state: State, principal: CurrentPrincipal
+) -> InvitationOut:
+    rt = runtime_of(state)
+    invitation = await usecase.invite_again(rt, principal, member_id)
+    return _invitation_out(rt, await usecase.member_or_404(rt, member_id), invitation)
+
+
+@get(
+    "/charter",
+    operation_id="getCharter",
+    summary="The territory's charter, which applicants accept, and its version",
+)
+async def charter(state: State) -> CharterOut:
+    found = current_charter(runtime_of(state).settings)
+    return CharterOut(version=found.version, text=found.text)
 
 
 @post(

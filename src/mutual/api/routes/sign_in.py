@@ -52,7 +52,7 @@ def _session_cookie(request: Request[Any, Any, Any], value: str, max_age: int) -
     )
 
 
-def _signed_in(
+def signed_in(
     request: Request[Any, Any, Any], issued: usecase.IssuedSession
 ) -> Response[SessionOut]:
     body = SessionOut(
@@ -65,7 +65,7 @@ def _signed_in(
     return Response(body, status_code=200, cookies=[cookie])
 
 
-def _credentials_out(record: CredentialRecord) -> CredentialsOut:
+def credentials_out(record: CredentialRecord) -> CredentialsOut:
     return CredentialsOut(
         principal_id=record.principal_id,
         login=record.login,
@@ -74,7 +74,7 @@ def _credentials_out(record: CredentialRecord) -> CredentialsOut:
     )
 
 
-def _session_of(request: Request[Any, Any, Any]) -> OpenSession | None:
+def session_of(request: Request[Any, Any, Any]) -> OpenSession | None:
     # Set by the permission guard when the request came with a session cookie.
     found: OpenSession | None = request.state.get("session")
     return found
@@ -99,9 +99,9 @@ async def set_my_credentials(
         principal,
         login=data.login,
         password=data.password,
-        current=_session_of(request),
+        current=session_of(request),
     )
-    return _credentials_out(record)
+    return credentials_out(record)
 
 
 @put(
@@ -116,7 +116,7 @@ async def set_member_login(
 ) -> CredentialsOut:
     """The member then asks for a sign-in link with it and chooses their password."""
     record = await usecase.set_login_for(runtime_of(state), principal, member_id, login=data.login)
-    return _credentials_out(record)
+    return credentials_out(record)
 
 
 @post(
@@ -132,7 +132,7 @@ async def sign_in(
     """A wrong password and an unknown login answer the same `sign_in_failed`; a login
     locked after too many failures answers `too_many_requests` with `Retry-After`."""
     issued = await usecase.sign_in(runtime_of(state), login=data.login, password=data.password)
-    return _signed_in(request, issued)
+    return signed_in(request, issued)
 
 
 @post(
@@ -146,7 +146,7 @@ async def sign_in(
     status_code=204,
 )
 async def sign_out(request: Request[Any, Any, State], state: State) -> Response[None]:
-    await usecase.sign_out(runtime_of(state), state.authenticator, _session_of(request))
+    await usecase.sign_out(runtime_of(state), state.authenticator, session_of(request))
     return Response(None, status_code=204, cookies=[_session_cookie(request, "", 0)])
 
 
@@ -178,7 +178,7 @@ async def redeem_link(
     request: Request[Any, Any, State], data: JSONBody[LinkRedeemIn], state: State
 ) -> Response[SessionOut]:
     issued = await usecase.redeem_link(runtime_of(state), token=data.token)
-    return _signed_in(request, issued)
+    return signed_in(request, issued)
 
 
 @get(

@@ -93,6 +93,22 @@ export async function signInWithCode(token) {
   return opened;
 }
 
+// Joining and passwords: an invitation (its link's token or its short code) chooses the
+// first password and opens a session; a forgotten one is reset with a code sent by e-mail.
+export async function redeemInvitation(invitation, login, password) {
+  const opened = await post("/invitations/redeem", { invitation, login, password });
+  keepSession(opened);
+  return opened;
+}
+
+export async function requestReset(login) {
+  await post("/sign-in/password-resets", { login });
+}
+
+export async function resetPassword(login, code, password) {
+  await post("/sign-in/password-resets/redeem", { login, code, password });
+}
+
 export async function signOut() {
   try {
     await post("/sign-out");

@@ -23,6 +23,14 @@ const VIEWS = {
   "/coordinator/ledger": () => import("./views/coordinator_ledger.js"),
   "/facilitator": () => import("./views/facilitator.js"),
   "/partner": () => import("./views/partner.js"),
+  "/password": () => import("./views/password.js"),
+};
+// Views for whoever cannot sign in yet, shown with or without a session; what follows
+// their path (an invitation's token) is handed to them.
+const PUBLIC_VIEWS = {
+  "/apply": () => import("./views/apply.js"),
+  "/invitation": () => import("./views/invitation.js"),
+  "/password-reset": () => import("./views/reset.js"),
 };
 // What someone who is not a member (an auditor) may open; they land on the audit page.
 // A facilitator, an operator or a partner may hold no member record either.
@@ -91,6 +99,29 @@ function translateShell() {
   switcher.dataset.language = other;
 }
 
+function publicPath() {
+  const found = location.hash.replace(/^#/, "").match(/^(\/[a-z-]+)(?:\/(.*))?$/);
+  return found && found[1] in PUBLIC_VIEWS ? { path: found[1], rest: found[2] ?? "" } : null;
+}
+
+async function renderPublic({ path, rest }) {
+  // Whoever signs in here (an invitation) may not be who was signed in before.
+  context = null;
+  const signedIn = Boolean(api.session());
+  document.getElementById("nav").hidden = !signedIn;
+  document.getElementById("sign-out").hidden = !signedIn;
+  const view = await PUBLIC_VIEWS[path]();
+  await show((element) =>
+    view.render(element, {
+      rest,
+      signedIn: async () => {
+        context = null;
+        location.hash = "#/";
+      },
+    }),
+  );
+}
+
 function currentPath() {
   const path = location.hash.replace(/^#/, "") || "/";
   return path in VIEWS ? path : "/";
@@ -144,6 +175,8 @@ async function renderSignIn() {
 
 async function route() {
   translateShell();
+  const open = publicPath();
+  if (open) return renderPublic(open);
   if (!api.session()) return renderSignIn();
   let ctx;
   try {

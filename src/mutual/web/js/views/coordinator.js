@@ -4,7 +4,7 @@
 
 import { ApiError, call, get, post, query, session } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
-import { formatDuration, formatNumber, label, t } from "../i18n.js";
+import { formatDay, formatDuration, formatNumber, label, t } from "../i18n.js";
 
 // Roles the API lets act as coordinators (COORD in mutual.core.permissions).
 export const COORDINATOR_ROLES = ["coordination_member", "operator"];
@@ -100,18 +100,24 @@ function applicationCard(member, refresh) {
     act(accept, `/members/${member.id}/accept`, (answer) => {
       const text = t("coord.accepted", { name: member.display_name });
       announce(text);
-      // The first access code is shown once, by the service as by this page: the person
-      // needs it to choose a login and a password.
+      // The invitation is shown once, by the service as by this page: the person needs
+      // it to choose a login and a password in the page (the link, or the code to type).
+      const invitation = answer.invitation;
+      const link = new URL(invitation.link, location.origin).href;
       return h(
         "div",
         { class: "notice", "data-testid": "accepted" },
         h("p", {}, text),
-        h("p", {}, t("coord.firstToken")),
+        h("p", {}, t("coord.invitation", { date: formatDay(invitation.expires_at) })),
         h(
-          "p",
-          {},
-          h("code", { class: "key-id", "data-testid": "first-token" }, answer.token.token),
+          "dl",
+          { class: "invitation" },
+          h("dt", {}, t("coord.invitationLink")),
+          h("dd", {}, h("a", { href: link, "data-testid": "invitation-link" }, link)),
+          h("dt", {}, t("coord.invitationCode")),
+          h("dd", {}, h("code", { "data-testid": "invitation-code" }, invitation.code)),
         ),
+        invitation.mailed ? h("p", {}, t("coord.invitationMailed")) : null,
       );
     }),
   );

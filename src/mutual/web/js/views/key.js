@@ -1,7 +1,31 @@
 import { ApiError, get, query } from "../api.js";
 import { announce, busy, h, notice } from "../dom.js";
-import { t } from "../i18n.js";
-import { createDeviceKey, deviceKey, registerDeviceKey, revokeKey, supported } from "../keys.js";
+import { formatDay, t } from "../i18n.js";
+import {
+  createDeviceKey,
+  deviceKey,
+  keepKey,
+  registerDeviceKey,
+  revokeKey,
+  supported,
+} from "../keys.js";
+
+// A key in words, not by its id: this device's (with the day it was made, when this page
+// noted it) or another device's (with where the log registered it).
+function keyWords(key, here) {
+  if (here?.key_id === key.key_id) {
+    return here.created_at
+      ? t("key.madeOn", { date: formatDay(here.created_at) })
+      : t("key.thisKey");
+  }
+  return `${t("key.otherKey")}, ${t("key.registeredAt", { index: key.registered_at })}`;
+}
+
+// The day the key was made is kept beside it, for the words above.
+async function createDatedKey(principalId) {
+  const made = await createDeviceKey(principalId);
+  return keepKey({ ...made, created_at: new Date().toISOString() });
+}
 
 export async function render(main, ctx) {
   const principalId = ctx.me.principal_id;
@@ -44,7 +68,7 @@ export async function render(main, ctx) {
   } else if (!here) {
     const create = h("button", { type: "button" }, t("key.create"));
     create.addEventListener("click", () =>
-      act(create, () => createDeviceKey(principalId), t("key.created")),
+      act(create, () => createDatedKey(principalId), t("key.created")),
     );
     device.append(h("p", {}, t("key.none")), h("div", { class: "actions" }, create));
   } else {
@@ -52,9 +76,11 @@ export async function render(main, ctx) {
       h(
         "p",
         {},
-        t("key.here"),
-        " ",
-        h("code", { class: "key-id", "data-testid": "device-key" }, here.key_id.slice(0, 16)),
+        h(
+          "span",
+          { "data-testid": "device-key", "data-key-id": here.key_id },
+          keyWords(here, here),
+        ),
         " ",
         h("span", { class: "tag" }, here.registered ? t("key.registered") : t("key.unregistered")),
       ),
@@ -87,11 +113,9 @@ export async function render(main, ctx) {
           const item = h(
             "li",
             { class: "card", "data-key": k.key_id },
-            h("code", { class: "key-id" }, k.key_id.slice(0, 16)),
+            keyWords(k, here),
             " ",
             h("span", { class: "tag" }, active ? t("key.active") : t("key.revoked")),
-            " ",
-            h("span", { class: "muted" }, mine ? t("key.thisDevice") : t("key.otherDevice")),
           );
           if (active) {
             const revoke = h(
@@ -111,4 +135,12 @@ export async function render(main, ctx) {
     );
   }
   main.append(list);
+  main.append(
+    h(
+      "section",
+      { "aria-labelledby": "access-title" },
+      h("h2", { id: "access-title" }, t("password.title")),
+      h("p", {}, h("a", { href: "#/password" }, t("password.link"))),
+    ),
+  );
 }

@@ -2,12 +2,12 @@ import { ApiError, requestCode, signIn, signInWithCode } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { t } from "../i18n.js";
 
-const textInput = (name, autocomplete) =>
+export const textInput = (name, autocomplete) =>
   h("input", { name, autocomplete, required: true, autocapitalize: "none", spellcheck: "false" });
 
 // A form whose submission runs ``work`` with its button busy; a refusal is told in
 // ``messages`` (in ``refusal``'s words when it has some) and handed to ``failed``.
-function form(
+export function form(
   { button, messages, work, done, failed = () => {}, refusal = () => null },
   ...fields
 ) {
@@ -111,6 +111,28 @@ function codeForm(signedIn) {
   return section;
 }
 
+// A password field: a new one is described (its length), a current one is not.
+export function passwordInput(name, autocomplete) {
+  return h("input", { name, type: "password", autocomplete, required: true });
+}
+
+// The ways in for who cannot sign in yet: joining, an invitation, a forgotten password.
+function otherWays() {
+  const link = (href, key) => h("li", {}, h("a", { href }, t(key)));
+  return h(
+    "ul",
+    { class: "other-ways", "data-testid": "other-ways" },
+    link("#/apply", "join.link"),
+    link("#/invitation", "join.invited"),
+    link("#/password-reset", "join.forgot"),
+  );
+}
+
 export async function render(main, signedIn) {
-  main.append(h("h1", {}, t("signIn.title")), passwordForm(signedIn), codeForm(signedIn));
+  main.append(
+    h("h1", {}, t("signIn.title")),
+    passwordForm(signedIn),
+    otherWays(),
+    codeForm(signedIn),
+  );
 }
