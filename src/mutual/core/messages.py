@@ -41,6 +41,12 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "fr": "Votre solde peut désormais aller de {min} à {max}.",
         "en": "Your balance may now range from {min} to {max}.",
     },
+    "webhook_disabled": {
+        "fr": "Le webhook {webhook_id} ({url}) est désactivé : son destinataire échoue "
+        "depuis {failing_since}. Réactivez-le une fois réparé (PATCH, enabled: true).",
+        "en": "Webhook {webhook_id} ({url}) is disabled: its receiver has failed since "
+        "{failing_since}. Enable it again once mended (PATCH, enabled: true).",
+    },
     "sign_in_link": {
         "fr": "Votre code de connexion, à usage unique et valable {duration} : {token}",
         "en": "Your one-time sign-in code, valid for {duration}: {token}",
@@ -95,6 +101,7 @@ MAIL_SUBJECTS: dict[str, dict[str, str]] = {
     },
     "limits_changed": {"fr": "Vos limites de solde changent", "en": "Your balance limits change"},
     "sign_in_link": {"fr": "Votre code de connexion", "en": "Your sign-in code"},
+    "webhook_disabled": {"fr": "Webhook désactivé", "en": "Webhook disabled"},
 }
 
 _DIGEST_SUBJECT = {
