@@ -22,7 +22,7 @@ from mutual.settings import Settings
 from tests.test_api import API, Api, assert_problem, open_api
 from tests.test_events import free_socket, some_entries
 from tests.test_permissions import service
-from tests.test_webhooks import Received, Receiver, subscribe
+from tests.test_webhooks import Received, Receiver, deliveries, subscribe
 
 DISABLE_AFTER = timedelta(days=3)
 
@@ -116,7 +116,10 @@ async def test_a_webhook_is_read_changed_and_disabled_by_id(
     assert changed.json()["url"] == receivers[1].url
     assert "round.decided" in changed.json()["event_types"]
     assert "member.accepted" in changed.json()["event_types"]
-    for bad, field in (({"event_types": ["payment"]}, "event_types"), ({"url": "ftp://x"}, "url")):
+    for bad, field in (
+        ({"event_types": ["payment"]}, "event_types[0]"),
+        ({"url": "ftp://x"}, "url"),
+    ):
         answer = await api.client.patch(path, json=bad, headers=client)
         assert_problem(answer, 422, "invalid_request", field)
     assert await hook_of(api, hook["id"], client) == changed.json()
@@ -306,3 +309,29 @@ async def test_a_receiver_failing_for_the_set_time_is_disabled_and_its_owner_tol
     ).status_code == 200
     await failing.until(len(failing.received) + end - bad["cursor"] - 1)
     assert failing.indexes()[-(end - bad["cursor"] - 1) :] == list(range(bad["cursor"] + 1, end))
+
+
+async def test_an_entrys_events_are_not_skipped_after_a_failure(
+    api: Api, receivers: list[Receiver]
+) -> None:
+    """An entry yields two events (account.opened, then member.accepted): the receiver
+    takes the first and refuses the second; the retry sends the entry's events again from
+    its first (marked a replay), so the second arrives and none is skipped."""
+    receiver = receivers[0]
+    hook = await subscribe(api, api.operator, url=receiver.url, event_types=["account", "member"])
+    receiver.script = [200, 500]
+    await api.member()
+    await receiver.until(4)
+    types = [r.event["type"] for r in receiver.received]
+    assert types == ["account.opened", "member.accepted"] * 2
+    assert len({r.event["index"] for r in receiver.received}) == 1
+    log = await deliveries(api, hook, 4)
+    assert [(d["status_code"], d["replay"]) for d in log] == [
+        (200, False),
+        (500, False),
+        (200, True),
+        (200, False),
+    ]
+    async with asyncio.timeout(15):
+        while (await hook_of(api, hook["id"], api.operator))["cursor"] != log[0]["log_index"]:  # noqa: ASYNC110 -- written by the deliverer
+            await asyncio.sleep(0.05)

@@ -248,18 +248,27 @@ async def claim(
     return _subscription(row)
 
 
-async def delivered_through(db: Database, subscription_id: UUID) -> int:
-    """The highest log index a receiver acknowledged (-1: none): anything delivered
-    again up to it is a replay."""
+async def delivered_through(db: Database, subscription_id: UUID) -> tuple[int, frozenset[str]]:
+    """The highest log index a receiver acknowledged (-1: none) and the ids of the events
+    at that index it acknowledged (an entry yields several): anything delivered again up
+    to them is a replay."""
+    acknowledged = and_(
+        webhook_deliveries.c.subscription_id == subscription_id,
+        webhook_deliveries.c.status_code >= 200,
+        webhook_deliveries.c.status_code < 300,
+    )
     async with db.reading() as conn:
         found = await conn.scalar(
-            select(func.max(webhook_deliveries.c.log_index)).where(
-                webhook_deliveries.c.subscription_id == subscription_id,
-                webhook_deliveries.c.status_code >= 200,
-                webhook_deliveries.c.status_code < 300,
+            select(func.max(webhook_deliveries.c.log_index)).where(acknowledged)
+        )
+        if found is None:
+            return -1, frozenset()
+        ids = await conn.scalars(
+            select(webhook_deliveries.c.event_id).where(
+                acknowledged, webhook_deliveries.c.log_index == found
             )
         )
-    return -1 if found is None else int(found)
+        return int(found), frozenset(ids)
 
 
 def _held(subscription_id: UUID, cursor: int) -> ColumnElement[bool]:

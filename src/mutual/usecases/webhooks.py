@@ -449,13 +449,19 @@ class Deliverer:
     async def _deliver_claimed(self, subscription: Subscription, progress: _Progress) -> None:
         """Post events one by one until caught up or refused."""
         rt = self._rt
-        acknowledged = await store.delivered_through(rt.db, subscription.id)
+        acknowledged, acknowledged_ids = await store.delivered_through(rt.db, subscription.id)
         types = None if subscription.event_types is None else frozenset(subscription.event_types)
         failures = subscription.failures
         failing_since = subscription.failing_since
         while True:
             page = await read_page(rt, after=progress.cursor, limit=BATCH, types=types)
-            for event in page.items:
+            # The cursor is a log index, and an entry may yield several events (its own,
+            # then its domain events): it passes an index only with the entry's last one,
+            # so that a failure between them sends the entry's events again from its
+            # first (at least once; the receiver deduplicates by id), never skips one.
+            last_of_index = {e.index: n for n, e in enumerate(page.items)}
+            for n, event in enumerate(page.items):
+                passes = last_of_index[event.index] == n
                 attempted_at = rt.clock()
                 answer = await self._post(subscription, event)
                 attempt = failures + 1
@@ -479,10 +485,11 @@ class Deliverer:
                         status_code=answer.status_code,
                         error=answer.error,
                         duration_ms=answer.duration_ms,
-                        replay=event.index <= acknowledged,
+                        replay=event.index < acknowledged
+                        or (event.index == acknowledged and event.id in acknowledged_ids),
                     ),
                     cursor=progress.cursor,
-                    new_cursor=event.index if answer.ok else progress.cursor,
+                    new_cursor=event.index if answer.ok and passes else progress.cursor,
                     failures=failures,
                     next_attempt_at=now + (self._lease if answer.ok else self.backoff(failures)),
                     failing_since=failing_since,
@@ -496,7 +503,8 @@ class Deliverer:
                     )
                 if not held or not answer.ok:
                     return
-                progress.cursor = event.index
+                if passes:
+                    progress.cursor = event.index
             done = page.caught_up
             if page.next_after != progress.cursor or done:
                 moved = await store.move_on(
