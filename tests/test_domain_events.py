@@ -7,12 +7,14 @@ erased member's name is in none."""
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 from collections import Counter
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
@@ -21,7 +23,7 @@ from mutual.api.event_schemas import DOMAIN_DATA
 from mutual.api.openapi import CONTRACT
 from mutual.core.domain_events import DomainEventType
 from tests.test_api import API, Api
-from tests.test_events import page_all
+from tests.test_events import page_all, served, sse_messages
 from tests.test_goods import create_kind, create_point, flow
 from tests.test_projects import api
 from tests.test_rounds import START, decided_by_consent, execute, prepared_round, territory
@@ -158,3 +160,35 @@ async def test_an_erased_member_is_named_in_no_event(api: Api) -> None:
         "member_id": member.id,
         "account_id": member.account,
     }
+
+
+async def test_the_stream_gives_an_id_to_an_entrys_last_event_only(api: Api) -> None:
+    """Server-sent events: an entry's events come together, and only the last carries
+    the SSE id (the entry's index), so a client reconnecting with Last-Event-ID resumes
+    at an entry's first event, never past one of its events."""
+    rt = api.runtime
+    assert rt is not None
+    start = await api.log_size()
+    await api.member()  # a key registered, then an account opened: the member accepted
+    listed = await api.client.get(
+        f"{API}/events", params={"after": start - 1}, headers=api.operator
+    )
+    expected = listed.json()["items"]
+    assert [e["type"] for e in expected][-2:] == ["account.opened", "member.accepted"]
+    settings = rt.settings.model_copy(update={"events_poll_seconds": 0.1})
+    async with (
+        served(settings) as url,
+        httpx.AsyncClient(timeout=10, headers=api.operator) as client,
+        client.stream("GET", f"{url}/events/stream", params={"after": start - 1}) as response,
+    ):
+        messages: list[dict[str, str]] = []
+        async with asyncio.timeout(10):
+            async for message in sse_messages(response):
+                if "data" in message:
+                    messages.append(message)
+                if len(messages) == len(expected):
+                    break
+    assert [json.loads(m["data"]) for m in messages] == expected
+    ids = [m.get("id") for m in messages]
+    assert ids[-2:] == [None, str(expected[-1]["index"])]
+    assert all(i is not None for i in ids[:-2])

@@ -194,16 +194,20 @@ async def follow(
     types: frozenset[str] | None,
     heartbeat: float,
     page: int = 100,
-) -> AsyncIterator[Event | None]:
-    """Every event past ``after``, then each new one as it is committed, forever; None
-    after ``heartbeat`` seconds without one (a keep-alive for the connection)."""
+) -> AsyncIterator[tuple[Event, bool] | None]:
+    """Every event past ``after``, then each new one as it is committed, forever, each
+    with whether it is the last of its entry's (where a reader may resume: the cursor is
+    the entry's index); None after ``heartbeat`` seconds without one (a keep-alive for
+    the connection)."""
     cursor = after
     quiet_since = time.monotonic()
     while True:
         ticket = watch.ticket()
         found = await read_page(rt, after=cursor, limit=page, types=types)
-        for event in found.items:
-            yield event
+        # A page never splits an entry's events: the last of an index in it is its last.
+        last_of_index = {e.index: n for n, e in enumerate(found.items)}
+        for n, event in enumerate(found.items):
+            yield event, last_of_index[event.index] == n
         if found.items:
             quiet_since = time.monotonic()
         cursor = found.next_after

@@ -141,7 +141,13 @@ async def stream_events(
             if event is None:
                 yield ServerSentEventMessage(data=None, comment="keep-alive")
             else:
-                yield ServerSentEventMessage(data=event.body().decode(), id=event.index)
+                # Only an entry's last event carries the id (its index): a client that
+                # reconnects in the middle of an entry's events resumes at the entry's
+                # first (Last-Event-ID is the previous entry's), never past one.
+                found, ends_entry = event
+                yield ServerSentEventMessage(
+                    data=found.body().decode(), id=found.index if ends_entry else None
+                )
 
     return ServerSentEvent(messages())
 
