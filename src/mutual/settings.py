@@ -250,6 +250,20 @@ class Settings(BaseSettings):
         gt=0,
         description="Longest wait between two attempts of a webhook delivery.",
     )
+    webhook_disable_after_seconds: float = Field(
+        default=3 * 24 * 3600.0,
+        gt=0,
+        description="A webhook whose receiver has failed every attempt for this long (3 "
+        "days) is disabled and its owner told (a notification, and an e-mail when they "
+        "have an address).",
+    )
+    webhook_secret_overlap_seconds: float = Field(
+        default=24 * 3600.0,
+        ge=0,
+        le=7 * 24 * 3600.0,
+        description="After a webhook's secret is rolled, how long deliveries are signed with "
+        "the previous secret too (unless the roll asks for another overlap).",
+    )
 
     smtp_host: str | None = Field(
         default=None,

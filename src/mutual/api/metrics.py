@@ -73,6 +73,13 @@ class Metrics:
             "or yet to be passed over by a filter), summed over subscriptions.",
             registry=self.registry,
         )
+        self.webhook_backlogs = Gauge(
+            "mutual_webhook_subscription_backlog_events",
+            "Log entries past one enabled webhook subscription's cursor: a receiver falling "
+            "behind shows here alone (disabled subscriptions are left out).",
+            ["webhook"],
+            registry=self.registry,
+        )
         self.mail_backlog = Gauge(
             "mutual_mail_backlog_notices",
             "Notices queued for e-mail and not yet sent (due now, waiting for a digest's "
@@ -100,6 +107,10 @@ class Metrics:
         if newest is not None:
             self.checkpoint_age.set((self._rt.clock() - newest).total_seconds())
         self.webhook_backlog.set(await webhook_store.backlog(self._rt.db))
+        # Set afresh each time: a subscription disabled since leaves the exposition.
+        self.webhook_backlogs.clear()
+        for webhook_id, behind in (await webhook_store.backlogs(self._rt.db)).items():
+            self.webhook_backlogs.labels(str(webhook_id)).set(behind)
         async with self._rt.db.reading() as conn:
             self.mail_backlog.set(await mail_store.backlog(conn))
         return generate_latest(self.registry)

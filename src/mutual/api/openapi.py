@@ -12,6 +12,7 @@ from typing import Any
 from litestar.serialization import encode_json
 
 from mutual.api.app import create_app
+from mutual.api.webhook_document import webhooks_section
 from mutual.core.permissions import render_markdown
 from mutual.settings import Settings
 
@@ -25,6 +26,7 @@ def openapi_document() -> dict[str, Any]:
     # schema may hold model instances (examples), so it goes through litestar's encoder.
     schema = create_app(Settings()).openapi_schema.to_schema()
     document: dict[str, Any] = json.loads(encode_json(schema))
+    document["webhooks"] = webhooks_section("#/components/schemas/EventOut")
     return document
 
 

@@ -2,8 +2,11 @@
 
 Event i is log entry i; its type is the entry's type followed by what the payload says
 happened (a transaction's kind, a key event's action, a round step's kind), so that a
-consumer can pick the events it cares for without parsing payloads. A filter names exact
-types (``transaction.grant``) or whole families (``transaction``: every kind of it).
+consumer can pick the events it cares for without parsing payloads. After an entry's own
+event come the domain events it yields (``core.domain_events``: ``member.accepted``,
+``pledge.made``...), at the same index. A filter names exact types (``transaction.grant``)
+or whole families (``transaction``: every kind of it; ``round``: its steps and its
+domain events).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from mutual.core.domain_events import DOMAIN_FAMILIES, SOURCES, DomainEventType
 from mutual.core.entries import EntryType
 from mutual.core.registry import KeyAction
 from mutual.core.round_entries import Kind
@@ -29,7 +33,7 @@ _FIELD = {
     EntryType.ROUND: "kind",
 }
 
-FAMILIES: dict[str, tuple[str, ...]] = {
+LEDGER_FAMILIES: dict[str, tuple[str, ...]] = {
     EntryType.TRANSACTION.value: tuple(f"transaction.{k.value}" for k in TransactionKind),
     EntryType.ACCOUNT.value: ("account.opened",),
     EntryType.KEY_EVENT.value: tuple(f"key_event.{a.value}" for a in KeyAction),
@@ -38,7 +42,12 @@ FAMILIES: dict[str, tuple[str, ...]] = {
     EntryType.ROUND.value: tuple(f"round.{k.value}" for k in Kind if k is not Kind.BALLOT),
     EntryType.BALLOT.value: ("ballot.cast",),
 }
-EVENT_TYPES: tuple[str, ...] = tuple(t for types in FAMILIES.values() for t in types)
+LEDGER_EVENT_TYPES: tuple[str, ...] = tuple(t for ts in LEDGER_FAMILIES.values() for t in ts)
+FAMILIES: dict[str, tuple[str, ...]] = {
+    name: LEDGER_FAMILIES.get(name, ()) + DOMAIN_FAMILIES.get(name, ())
+    for name in (*LEDGER_FAMILIES, *DOMAIN_FAMILIES)
+}
+EVENT_TYPES: tuple[str, ...] = LEDGER_EVENT_TYPES + tuple(t.value for t in DomainEventType)
 
 
 def event_type(entry_type: EntryType, payload: Mapping[str, Any]) -> str:
@@ -66,5 +75,8 @@ def type_filter(names: Iterable[str]) -> frozenset[str]:
 
 
 def entry_types_of(types: frozenset[str]) -> frozenset[str]:
-    """The entry types (log_entries.entry_type) that can hold events of ``types``."""
-    return frozenset(t.partition(".")[0] for t in types)
+    """The entry types (log_entries.entry_type) that can hold or yield events of ``types``."""
+    domain = {t.value for t in DomainEventType}
+    return frozenset(
+        SOURCES[DomainEventType(t)].value if t in domain else t.partition(".")[0] for t in types
+    )

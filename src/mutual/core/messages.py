@@ -41,6 +41,12 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "fr": "Votre solde peut désormais aller de {min} à {max}.",
         "en": "Your balance may now range from {min} to {max}.",
     },
+    "webhook_disabled": {
+        "fr": "Le webhook {webhook_id} ({url}) est désactivé : son destinataire échoue "
+        "depuis {failing_since}. Réactivez-le une fois réparé (PATCH, enabled: true).",
+        "en": "Webhook {webhook_id} ({url}) is disabled: its receiver has failed since "
+        "{failing_since}. Enable it again once mended (PATCH, enabled: true).",
+    },
     "sign_in_link": {
         "fr": "Votre code de connexion, à usage unique et valable {duration} : {token}",
         "en": "Your one-time sign-in code, valid for {duration}: {token}",
@@ -117,6 +123,7 @@ MAIL_SUBJECTS: dict[str, dict[str, str]] = {
         "fr": "Votre code pour un nouveau mot de passe",
         "en": "Your code for a new password",
     },
+    "webhook_disabled": {"fr": "Webhook désactivé", "en": "Webhook disabled"},
 }
 
 _DIGEST_SUBJECT = {

@@ -237,7 +237,10 @@ MATRIX: dict[str, Permission] = {
     "streamEvents": _read("events:read", full=frozenset({O})),
     "listWebhooks": _read("events:read", full=frozenset({O})),
     "listWebhookDeliveries": _read("events:read", full=frozenset({O})),
+    "getWebhook": _read("events:read", full=frozenset({O})),
     "createWebhook": _write(frozenset({O}), scope="events:read", audited=True),
+    "updateWebhook": _write(frozenset({O}), scope="events:read", audited=True),
+    "rollWebhookSecret": _write(frozenset({O}), scope="events:read", audited=True),
     "disableWebhook": _write(frozenset({O}), scope="events:read", audited=True),
     "replayWebhook": _write(frozenset({O}), scope="events:read"),
 }

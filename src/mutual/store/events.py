@@ -10,7 +10,7 @@ from uuid import UUID
 from sqlalchemy import select
 
 from mutual.store.database import Database
-from mutual.store.tables import ledger_head, log_entries
+from mutual.store.tables import ledger_head, log_entries, projects
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,3 +57,13 @@ async def entries_after(
         LoggedEntry(r.log_index, r.entry_type, r.entity_id, bytes(r.leaf_input), r.recorded_at)
         for r in rows
     ], size
+
+
+async def projects_among(db: Database, ids: Set[UUID]) -> set[UUID]:
+    """Which of ``ids`` are projects' (a domain event tells a project's change of lead
+    from another principal's custodian)."""
+    if not ids:
+        return set()
+    async with db.reading() as conn:
+        found = await conn.scalars(select(projects.c.id).where(projects.c.id.in_(sorted(ids))))
+        return set(found)

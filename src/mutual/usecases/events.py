@@ -1,7 +1,9 @@
 """The event stream: the log read in order, each entry as a typed event with a cursor.
 
-Event i is log entry i, so the log index is the cursor: a reader that has seen up to
-index i asks for what comes ``after`` i and never misses nor repeats an entry. Events
+Log entry i is event i, followed by the domain events it yields (``core.domain_events``),
+all with index i. The log index is the cursor: a reader that has seen up to index i asks
+for what comes ``after`` i and never misses nor repeats an entry; a page holds every
+event of each entry it reaches, so an entry's events are never split. Events
 carry the entry as the log holds it (payload and signatures: pseudonymous ids, a memo or
 a ballot's choice only as a hash), so following the stream discloses nothing a verifier
 of the export would not see.
@@ -13,12 +15,14 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Iterable, Sequence, Set
 from dataclasses import dataclass
 from datetime import UTC
 from typing import Any
+from uuid import UUID
 
-from mutual.core.entries import parse_entry
+from mutual.core.domain_events import domain_events
+from mutual.core.entries import EntryType, parse_entry
 from mutual.core.events import UnknownEventType, entry_types_of, event_type, type_filter
 from mutual.core.signing import canonical
 from mutual.store import events as store
@@ -35,21 +39,25 @@ SCAN_MAX = 1000
 
 @dataclass(frozen=True, slots=True)
 class Event:
-    # The id of what the entry records (a transaction, an account, a key event, a round
-    # step, a ballot): unique in the log, and the id its inclusion proof is asked by.
+    # A ledger event: the id of what the entry records (a transaction, an account, a key
+    # event, a round step, a ballot), unique in the log and the id its inclusion proof is
+    # asked by. A domain event: derived from that id and its type.
     id: str
     index: int
     type: str
     recorded_at: str
-    entry: dict[str, Any]
+    # A ledger event carries its entry, a domain event its typed data.
+    entry: dict[str, Any] | None = None
+    data: dict[str, Any] | None = None
 
     def document(self) -> dict[str, Any]:
+        content = {"entry": self.entry} if self.data is None else {"data": self.data}
         return {
             "id": self.id,
             "index": self.index,
             "type": self.type,
             "recorded_at": self.recorded_at,
-            "entry": self.entry,
+            **content,
         }
 
     def body(self) -> bytes:
@@ -67,16 +75,26 @@ class EventPage:
     caught_up: bool
 
 
-def event_of(logged: LoggedEntry) -> Event:
+def events_of(logged: LoggedEntry, projects: Set[UUID]) -> list[Event]:
+    """The entry's own event, then its domain events; ``projects`` holds the ids among
+    its principals that are projects'."""
     entry = json.loads(logged.leaf_input)
     entry_type, payload, _ = parse_entry(entry)
-    return Event(
-        str(logged.entity_id),
-        logged.log_index,
-        event_type(entry_type, payload),
-        _timestamp(logged),
-        entry,
-    )
+    at = _timestamp(logged)
+    own = Event(str(logged.entity_id), logged.log_index, event_type(entry_type, payload), at, entry)
+    derived = domain_events(entry_type, payload, logged.entity_id, projects.__contains__)
+    return [own] + [
+        Event(str(d.id), logged.log_index, d.type.value, at, data=d.data) for d in derived
+    ]
+
+
+def _principals(logged: Sequence[LoggedEntry]) -> set[UUID]:
+    """The principals of the key events among ``logged``: those that may be projects."""
+    found: set[UUID] = set()
+    for row in logged:
+        if row.entry_type == EntryType.KEY_EVENT.value:
+            found.add(UUID(json.loads(row.leaf_input)["payload"]["principal"]))
+    return found
 
 
 def _timestamp(logged: LoggedEntry) -> str:
@@ -109,16 +127,23 @@ async def read_page(
     logged, size = await store.entries_after(
         rt.db, after=after, limit=scan, entry_types=None if types is None else entry_types_of(types)
     )
+    projects = await store.projects_among(rt.db, _principals(logged))
     items: list[Event] = []
     last = after
+    full = False
     for row in logged:
-        event = event_of(row)
+        admitted = [e for e in events_of(row, projects) if types is None or e.type in types]
+        # An entry's events go on one page: a page that has some stops before an entry
+        # whose events would not fit (it may thus hold fewer than ``limit``).
+        if items and len(items) + len(admitted) > limit:
+            full = True
+            break
+        items.extend(admitted)
         last = row.log_index
-        if types is None or event.type in types:
-            items.append(event)
-            if len(items) == limit:
-                break
-    if len(logged) < scan and len(items) < limit:
+        if len(items) >= limit:
+            full = True
+            break
+    if len(logged) < scan and not full:
         # Every entry up to the size read has been looked at (or was of another type).
         last = max(after, size - 1)
     return EventPage(items, last, last >= size - 1)
@@ -169,16 +194,20 @@ async def follow(
     types: frozenset[str] | None,
     heartbeat: float,
     page: int = 100,
-) -> AsyncIterator[Event | None]:
-    """Every event past ``after``, then each new one as it is committed, forever; None
-    after ``heartbeat`` seconds without one (a keep-alive for the connection)."""
+) -> AsyncIterator[tuple[Event, bool] | None]:
+    """Every event past ``after``, then each new one as it is committed, forever, each
+    with whether it is the last of its entry's (where a reader may resume: the cursor is
+    the entry's index); None after ``heartbeat`` seconds without one (a keep-alive for
+    the connection)."""
     cursor = after
     quiet_since = time.monotonic()
     while True:
         ticket = watch.ticket()
         found = await read_page(rt, after=cursor, limit=page, types=types)
-        for event in found.items:
-            yield event
+        # A page never splits an entry's events: the last of an index in it is its last.
+        last_of_index = {e.index: n for n, e in enumerate(found.items)}
+        for n, event in enumerate(found.items):
+            yield event, last_of_index[event.index] == n
         if found.items:
             quiet_since = time.monotonic()
         cursor = found.next_after

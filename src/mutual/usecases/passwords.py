@@ -90,7 +90,7 @@ async def redeem_invitation(
             raise LoginTaken()  # leaving the block rolls the spending back
         await sign_in_store.end_sessions_of(conn, member_id, now=now, keep=None)
         issued = await open_session(conn, rt, member_id)
-    authenticator.forget_all()
+    await authenticator.forget_all()
     return issued
 
 
@@ -131,7 +131,7 @@ async def change_password(
         await sign_in_store.end_sessions_of(conn, caller.id, now=now, keep=keep)
         record = await sign_in_store.credential_of(conn, caller.id)
     assert record is not None
-    authenticator.forget_all()
+    await authenticator.forget_all()
     return record
 
 
@@ -191,4 +191,4 @@ async def reset_password(
             conn, found.principal_id, login=found.login, password_hash=password_hash, now=now
         )
         await sign_in_store.end_sessions_of(conn, found.principal_id, now=now, keep=None)
-    authenticator.forget_all()
+    await authenticator.forget_all()

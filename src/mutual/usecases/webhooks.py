@@ -26,8 +26,9 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -35,6 +36,8 @@ import httpx
 
 from mutual import __version__
 from mutual.core.authority import Principal, Role
+from mutual.core.errors import IdempotencyKeyReused
+from mutual.core.signing import canonical
 from mutual.store import log_reads
 from mutual.store import webhooks as store
 from mutual.store.errors import StoreUnavailable
@@ -55,10 +58,27 @@ LEASE_MARGIN_SECONDS = 30.0
 
 
 def signature(secret: str, timestamp: str, body: bytes) -> str:
-    """``Mutual-Signature``'s value: HMAC-SHA256 keyed by the secret over
+    """One signature of ``Mutual-Signature``: HMAC-SHA256 keyed by the secret over
     ``<timestamp>.<body>`` (contracts/events.md)."""
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return "v1=" + mac.hexdigest()
+
+
+def signatures(subscription: Subscription, timestamp: str, body: bytes, now: datetime) -> str:
+    """``Mutual-Signature``'s value: the signature by the current secret and, during the
+    overlap after a roll, a comma and the one by the previous secret, so that a receiver
+    still holding either verifies the delivery."""
+    found = [signature(subscription.secret, timestamp, body)]
+    until = subscription.previous_secret_until
+    if subscription.previous_secret is not None and until is not None and now < until:
+        found.append(signature(subscription.previous_secret, timestamp, body))
+    return ",".join(found)
+
+
+def _request_sha256(url: str, event_types: Iterable[str] | None, after: int | None) -> str:
+    # The request as sent (not as expanded or defaulted): what an Idempotency-Key names.
+    named = None if event_types is None else list(event_types)
+    return hashlib.sha256(canonical({"url": url, "event_types": named, "after": after})).hexdigest()
 
 
 def _reads_all(principal: Principal) -> bool:
@@ -126,6 +146,13 @@ def _allowed(rt: Runtime) -> frozenset[str]:
     return frozenset(h.lower() for h in rt.settings.webhook_allowed_hosts)
 
 
+@dataclass(frozen=True, slots=True)
+class Created:
+    subscription: Subscription
+    # The same request again under the same Idempotency-Key: the first one's answer.
+    replayed: bool
+
+
 async def create(
     rt: Runtime,
     owner: Principal,
@@ -133,10 +160,18 @@ async def create(
     url: str,
     event_types: Iterable[str] | None,
     after: int | None,
+    idempotency_key: str | None = None,
     resolve: Resolver = system_resolver,
-) -> Subscription:
+) -> Created:
     """A subscription delivering the events past ``after`` (default: from now on); its
-    secret is in the answer and never shown again."""
+    secret is in the answer and never shown again, except to the same request again under
+    the owner's same ``idempotency_key`` (one whose answer was lost), which gets the first
+    answer; the key with another request is refused."""
+    digest = _request_sha256(url, event_types, after)
+    if idempotency_key is not None:
+        first = await store.by_idempotency_key(rt.db, owner.id, idempotency_key)
+        if first is not None:
+            return Created(_same_request(first, digest), replayed=True)
     await destination(_check_url(url), _allowed(rt), resolve)
     types = parse_types(event_types, field="event_types")
     last = await log_reads.read_tree_size(rt.db) - 1
@@ -153,9 +188,22 @@ async def create(
         next_attempt_at=None,
         created_at=rt.clock(),
         disabled_at=None,
+        idempotency_key=idempotency_key,
+        request_sha256=None if idempotency_key is None else digest,
     )
-    await store.insert_subscription(rt.db, subscription)
-    return subscription
+    stored = await store.insert_subscription(rt.db, subscription)
+    if stored.id != subscription.id:  # a creation with the same key won the race
+        return Created(_same_request(stored, digest), replayed=True)
+    return Created(stored, replayed=False)
+
+
+def _same_request(first: Subscription, digest: str) -> Subscription:
+    if first.request_sha256 != digest:
+        raise IdempotencyKeyReused(
+            "this Idempotency-Key created a webhook with another request",
+            field="Idempotency-Key",
+        )
+    return first
 
 
 async def visible(rt: Runtime, principal: Principal) -> list[Subscription]:
@@ -176,6 +224,67 @@ async def find(rt: Runtime, principal: Principal, subscription_id: UUID) -> Subs
 async def disable(rt: Runtime, principal: Principal, subscription_id: UUID) -> None:
     await find(rt, principal, subscription_id)
     await store.disable(rt.db, subscription_id, rt.clock())
+
+
+async def change(
+    rt: Runtime,
+    principal: Principal,
+    subscription_id: UUID,
+    *,
+    url: str | None = None,
+    event_types: Iterable[str] | None = None,
+    every_event: bool = False,
+    enabled: bool | None = None,
+    resolve: Resolver = system_resolver,
+) -> Subscription:
+    """Change a subscription's URL, its filter (``every_event``: none), or enable it
+    again (delivery resumes at its cursor, its failures forgotten) or disable it. The
+    cursor stays: a new filter applies from the next event on."""
+    found = await find(rt, principal, subscription_id)
+    values: dict[str, Any] = {}
+    if url is not None:
+        await destination(_check_url(url), _allowed(rt), resolve)
+        values["url"] = url
+    if every_event:
+        values["event_types"] = None
+    elif event_types is not None:
+        types = parse_types(event_types, field="event_types")
+        values["event_types"] = None if types is None else sorted(types)
+    if enabled is True and found.disabled_at is not None:
+        values |= {
+            "disabled_at": None,
+            "disabled_reason": None,
+            "failures": 0,
+            "failing_since": None,
+            "next_attempt_at": None,
+        }
+    elif enabled is False and found.disabled_at is None:
+        values |= {"disabled_at": rt.clock(), "disabled_reason": "owner", "next_attempt_at": None}
+    if values:
+        await store.update(rt.db, subscription_id, values)
+    return await find(rt, principal, subscription_id)
+
+
+async def roll_secret(
+    rt: Runtime, principal: Principal, subscription_id: UUID, *, overlap_seconds: float | None
+) -> Subscription:
+    """A new secret, shown once in the answer; deliveries are signed with the previous
+    one too for the overlap (default ``webhook_secret_overlap_seconds``), the time for
+    the receiver to take the new one. A roll during an overlap ends the older secret."""
+    found = await find(rt, principal, subscription_id)
+    overlap = (
+        rt.settings.webhook_secret_overlap_seconds if overlap_seconds is None else overlap_seconds
+    )
+    await store.update(
+        rt.db,
+        subscription_id,
+        {
+            "secret": SECRET_PREFIX + secrets.token_urlsafe(32),
+            "previous_secret": found.secret,
+            "previous_secret_until": rt.clock() + timedelta(seconds=overlap),
+        },
+    )
+    return await find(rt, principal, subscription_id)
 
 
 async def replay(
@@ -340,17 +449,30 @@ class Deliverer:
     async def _deliver_claimed(self, subscription: Subscription, progress: _Progress) -> None:
         """Post events one by one until caught up or refused."""
         rt = self._rt
-        acknowledged = await store.delivered_through(rt.db, subscription.id)
+        acknowledged, acknowledged_ids = await store.delivered_through(rt.db, subscription.id)
         types = None if subscription.event_types is None else frozenset(subscription.event_types)
         failures = subscription.failures
+        failing_since = subscription.failing_since
         while True:
             page = await read_page(rt, after=progress.cursor, limit=BATCH, types=types)
-            for event in page.items:
+            # The cursor is a log index, and an entry may yield several events (its own,
+            # then its domain events): it passes an index only with the entry's last one,
+            # so that a failure between them sends the entry's events again from its
+            # first (at least once; the receiver deduplicates by id), never skips one.
+            last_of_index = {e.index: n for n, e in enumerate(page.items)}
+            for n, event in enumerate(page.items):
+                passes = last_of_index[event.index] == n
                 attempted_at = rt.clock()
                 answer = await self._post(subscription, event)
                 attempt = failures + 1
                 failures = 0 if answer.ok else attempt
                 now = rt.clock()
+                give_up = None
+                if answer.ok:
+                    failing_since = None
+                else:
+                    failing_since = failing_since or attempted_at
+                    give_up = self._give_up(subscription, failing_since, now)
                 held = await store.record_attempt(
                     rt.db,
                     Delivery(
@@ -363,16 +485,26 @@ class Deliverer:
                         status_code=answer.status_code,
                         error=answer.error,
                         duration_ms=answer.duration_ms,
-                        replay=event.index <= acknowledged,
+                        replay=event.index < acknowledged
+                        or (event.index == acknowledged and event.id in acknowledged_ids),
                     ),
                     cursor=progress.cursor,
-                    new_cursor=event.index if answer.ok else progress.cursor,
+                    new_cursor=event.index if answer.ok and passes else progress.cursor,
                     failures=failures,
                     next_attempt_at=now + (self._lease if answer.ok else self.backoff(failures)),
+                    failing_since=failing_since,
+                    give_up=give_up,
                 )
+                if held and give_up is not None:
+                    log.warning(
+                        "webhook %s disabled: its receiver has failed since %s",
+                        subscription.id,
+                        failing_since,
+                    )
                 if not held or not answer.ok:
                     return
-                progress.cursor = event.index
+                if passes:
+                    progress.cursor = event.index
             done = page.caught_up
             if page.next_after != progress.cursor or done:
                 moved = await store.move_on(
@@ -388,14 +520,37 @@ class Deliverer:
             if done:
                 return
 
+    def _give_up(
+        self, subscription: Subscription, failing_since: datetime, now: datetime
+    ) -> store.Notice | None:
+        """The notice to its owner when the receiver has failed for too long; else None."""
+        limit = timedelta(seconds=self._rt.settings.webhook_disable_after_seconds)
+        if now - failing_since < limit:
+            return None
+        return store.Notice(
+            owner_id=subscription.owner_id,
+            kind="webhook_disabled",
+            data={
+                "webhook_id": str(subscription.id),
+                "url": subscription.url,
+                "failing_since": failing_since.astimezone(UTC).isoformat(),
+            },
+            # One notice per stretch of failures, even if two deliverers race.
+            source=f"webhook:{subscription.id}:{failing_since.isoformat()}",
+            at=now,
+        )
+
     async def _post(self, subscription: Subscription, event: Event) -> _Answer:
         body = event.body()
-        timestamp = str(int(self._rt.clock().timestamp()))
+        now = self._rt.clock()
+        timestamp = str(int(now.timestamp()))
+        # The subscription as it is now: a secret rolled since the claim signs already.
+        current = await store.subscription(self._rt.db, subscription.id) or subscription
         headers = {
             "Content-Type": "application/json",
             "Mutual-Event-Id": event.id,
             "Mutual-Timestamp": timestamp,
-            "Mutual-Signature": signature(subscription.secret, timestamp, body),
+            "Mutual-Signature": signatures(current, timestamp, body, now),
         }
         started = time.monotonic()
         target = httpx.URL(subscription.url)

@@ -9,7 +9,7 @@ from dataclasses import asdict
 from typing import Annotated
 from uuid import UUID
 
-from litestar import Litestar, Response, delete, get, post
+from litestar import Litestar, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
@@ -21,10 +21,12 @@ from mutual.api.event_schemas import (
     EventOut,
     EventPageOut,
     ReplayIn,
+    SecretRollIn,
     WebhookCreatedOut,
     WebhookDeliveryOut,
     WebhookIn,
     WebhookOut,
+    WebhookPatchIn,
 )
 from mutual.api.problems import problem_responses
 from mutual.api.schemas import MAX_INDEX
@@ -139,7 +141,13 @@ async def stream_events(
             if event is None:
                 yield ServerSentEventMessage(data=None, comment="keep-alive")
             else:
-                yield ServerSentEventMessage(data=event.body().decode(), id=event.index)
+                # Only an entry's last event carries the id (its index): a client that
+                # reconnects in the middle of an entry's events resumes at the entry's
+                # first (Last-Event-ID is the previous entry's), never past one.
+                found, ends_entry = event
+                yield ServerSentEventMessage(
+                    data=found.body().decode(), id=found.index if ends_entry else None
+                )
 
     return ServerSentEvent(messages())
 
@@ -167,17 +175,92 @@ def _webhook_out(subscription: Subscription) -> WebhookOut:
     status_code=201,
 )
 async def create_webhook(
-    data: JSONBody[WebhookIn], state: State, principal: CurrentPrincipal
-) -> WebhookCreatedOut:
+    data: JSONBody[WebhookIn],
+    state: State,
+    principal: CurrentPrincipal,
+    idempotency_key: Annotated[
+        str | None,
+        HeaderParameter(
+            name="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            description="The same request again with the same key answers the first "
+            "creation (with Idempotent-Replayed: true) instead of a second subscription; "
+            "another request with the key is refused (idempotency_key_reused).",
+        ),
+    ] = None,
+) -> Response[WebhookCreatedOut]:
     created = await webhooks.create(
         runtime_of(state),
         principal,
         url=data.url,
         event_types=data.event_types,
         after=data.after,
+        idempotency_key=idempotency_key,
     )
     state.webhooks.kick()
-    return WebhookCreatedOut(**asdict(created))
+    return Response(
+        WebhookCreatedOut(**asdict(created.subscription)),
+        status_code=201,
+        headers={"Idempotent-Replayed": "true"} if created.replayed else {},
+    )
+
+
+@get(
+    "/webhooks/{webhook_id:uuid}",
+    operation_id="getWebhook",
+    responses=problem_responses(403, 404),
+    summary="One webhook subscription (never its secret)",
+)
+async def get_webhook(
+    webhook_id: FromPath[UUID], state: State, principal: CurrentPrincipal
+) -> WebhookOut:
+    return _webhook_out(await webhooks.find(runtime_of(state), principal, webhook_id))
+
+
+@patch(
+    "/webhooks/{webhook_id:uuid}",
+    operation_id="updateWebhook",
+    responses=problem_responses(403, 404, 413, 422),
+    summary="Change a webhook's URL or filter, or enable or disable it",
+)
+async def update_webhook(
+    webhook_id: FromPath[UUID],
+    data: JSONBody[WebhookPatchIn],
+    state: State,
+    principal: CurrentPrincipal,
+) -> WebhookOut:
+    changed = await webhooks.change(
+        runtime_of(state),
+        principal,
+        webhook_id,
+        url=data.url,
+        event_types=data.event_types,
+        # An explicit null filter is "every event"; an absent one leaves it as it is.
+        every_event="event_types" in data.model_fields_set and data.event_types is None,
+        enabled=data.enabled,
+    )
+    state.webhooks.kick()
+    return _webhook_out(changed)
+
+
+@post(
+    "/webhooks/{webhook_id:uuid}/secret",
+    operation_id="rollWebhookSecret",
+    responses=problem_responses(403, 404, 413, 422),
+    summary="A new signing secret, shown once; the previous one also signs for an overlap",
+    status_code=200,
+)
+async def roll_webhook_secret(
+    webhook_id: FromPath[UUID],
+    data: JSONBody[SecretRollIn],
+    state: State,
+    principal: CurrentPrincipal,
+) -> WebhookCreatedOut:
+    rolled = await webhooks.roll_secret(
+        runtime_of(state), principal, webhook_id, overlap_seconds=data.overlap_seconds
+    )
+    return WebhookCreatedOut(**asdict(rolled))
 
 
 @get(
@@ -246,6 +329,9 @@ ROUTES: list[HTTPRouteHandler] = [
     stream_events,
     create_webhook,
     list_webhooks,
+    get_webhook,
+    update_webhook,
+    roll_webhook_secret,
     disable_webhook,
     list_deliveries,
     replay_webhook,
