@@ -15,7 +15,7 @@ from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import KeyEventIn, KeyEventOut, KeyOut, KeyPage, MeOut
 from mutual.core.ids import PrincipalId
 from mutual.core.notes import format_verifier_key
-from mutual.core.registry import KeyEvent, KeyRecord
+from mutual.core.registry import KeyEvent, KeyRecord, parse_timestamp
 from mutual.core.signing import KeyId, b64decode, b64encode
 from mutual.usecases import keys as usecase
 from mutual.usecases.errors import NotFound
@@ -39,7 +39,7 @@ def key_out(record: KeyRecord) -> KeyOut:
     "/key-events",
     operation_id="recordKeyEvent",
     responses=problem_responses(403, 409, 413, 422),
-    summary="Register, rotate or revoke a key; appoint or remove a custodian",
+    summary="Register, rotate or revoke a key; appoint or remove a custodian; a recovery",
     status_code=201,
 )
 async def record_key_event(
@@ -58,8 +58,14 @@ async def record_key_event(
         None if data.key_id is None else KeyId(data.key_id),
         None if data.custodian is None else PrincipalId(data.custodian),
         data.reason,
+        data.request,
+        None if data.at is None else parse_timestamp(data.at),
+        data.wait,
+        data.version,
     )
-    outcome = await usecase.submit_key_event(rt, principal, event, to_signatures(data.signatures))
+    outcome = await usecase.submit_key_event(
+        rt, principal, event, to_signatures(data.signatures), note=data.note
+    )
     return outcome_response(outcome)
 
 
