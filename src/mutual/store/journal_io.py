@@ -54,6 +54,9 @@ from mutual.store.tables import (
     transactions,
 )
 
+# Off in the service: see ``load_state``.
+WRITES_LEGACY_KEY_EVENTS = False
+
 
 def key_record(row: Any) -> KeyRecord:
     """A stored signing key, from a ``signing_keys`` row or ``mutual_lock_batch``'s answer."""
@@ -223,6 +226,10 @@ async def load_state(conn: AsyncConnection, batch: list[Command], origin: str) -
         {KeyId(k.key_id): key_record(k) for k in [*locked.keys, *custody_keys]},
         await _load_custodians(conn, behalf | named),
         recoveries,
+        # This writer writes under the custody rules only: a version-1 key event is
+        # refused by the fold as if the log's custody had begun (tests that rebuild an
+        # older server's log turn WRITES_LEGACY_KEY_EVENTS on).
+        custody_from=None if WRITES_LEGACY_KEY_EVENTS else locked.tree_size,
         latest_time=latest_time,
     )
     rows = [*locked.accounts, *await _rule_accounts(conn, txs, account_ids)]

@@ -1,18 +1,20 @@
 """The custody rules' part of the key registry, for the journal's one transaction: every
 key of the principals a batch's key events name, their recoveries, and the latest signed
-time of a recovery entry (``core.key_custody``); and the recoveries' rows it writes."""
+time of a recovery entry (``core.key_custody``); the recoveries' rows it writes; and the
+erasable free-text notes of key events (the log signs only a reason code)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.ids import PrincipalId
 from mutual.core.registry import Recovery, RecoveryStatus
-from mutual.store.tables import key_recoveries, signing_keys
+from mutual.store.tables import key_event_notes, key_recoveries, signing_keys
 
 
 def recovery_of(row: Any) -> Recovery:
@@ -79,3 +81,31 @@ async def write_recovery(conn: AsyncConnection, recovery: Recovery) -> None:
             completed_time=recovery.completed_time,
         )
     )
+
+
+async def keep_key_note(
+    conn: AsyncConnection, event_id: UUID, principal_id: UUID, note: str
+) -> None:
+    """A key event's free text, once: a replay of the same event keeps the first note."""
+    found = await conn.execute(
+        select(key_event_notes.c.event_id).where(key_event_notes.c.event_id == event_id)
+    )
+    if found.first() is None:
+        await conn.execute(
+            key_event_notes.insert().values(event_id=event_id, principal_id=principal_id, note=note)
+        )
+
+
+async def erase_key_notes(conn: AsyncConnection, principal_id: UUID) -> None:
+    await conn.execute(
+        key_event_notes.delete().where(key_event_notes.c.principal_id == principal_id)
+    )
+
+
+async def key_notes(conn: AsyncConnection, principal_id: UUID) -> dict[UUID, str]:
+    rows = await conn.execute(
+        select(key_event_notes.c.event_id, key_event_notes.c.note).where(
+            key_event_notes.c.principal_id == principal_id
+        )
+    )
+    return {row.event_id: row.note for row in rows}

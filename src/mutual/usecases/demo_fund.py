@@ -81,8 +81,8 @@ async def _organisation(
         capacity=Capacity.MEMBER,
     )
     # Signed and asked as the partner itself, whose generated key the demo holds.
-    partner = Principal(pid, frozenset({Role.PARTNER}))
-    outcome = await submit_key_event(rt, partner, event, [key.sign_key_event(rt.log.origin, event)])
+    asking = Principal(pid, frozenset({Role.PARTNER}))
+    outcome = await submit_key_event(rt, asking, event, [key.sign_key_event(rt.log.origin, event)])
     if not outcome.accepted:
         raise RuntimeError(f"demo partner key refused: {outcome.body}")
     partner = await fund.create_partner(

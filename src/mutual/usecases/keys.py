@@ -32,8 +32,9 @@ from mutual.core.registry import (
 from mutual.core.signing import Domain, KeyId, Signature, signed_message
 from mutual.store.journal import KeyEventWrite
 from mutual.store.journal_io import key_record
+from mutual.store.key_registry import keep_key_note
 from mutual.store.outcomes import Outcome
-from mutual.store.tables import key_event_notes, signing_keys
+from mutual.store.tables import signing_keys
 from mutual.store.timebank import notify
 from mutual.usecases.errors import Forbidden, InvalidRequest
 from mutual.usecases.runtime import Runtime
@@ -171,15 +172,7 @@ async def _tell(rt: Runtime, event: KeyEvent, outcome: Outcome, note: str | None
             now=rt.clock(),
         )
         if note is not None:
-            dialect_insert = key_event_notes.insert().values(
-                event_id=event.id, principal_id=event.principal, note=note
-            )
-            # A replay of the same revocation keeps the first note.
-            exists = await conn.execute(
-                select(key_event_notes.c.event_id).where(key_event_notes.c.event_id == event.id)
-            )
-            if exists.first() is None:
-                await conn.execute(dialect_insert)
+            await keep_key_note(conn, event.id, event.principal, note)
 
 
 def key_event_write(rt: Runtime, event: KeyEvent, sigs: tuple[Signature, ...]) -> KeyEventWrite:
