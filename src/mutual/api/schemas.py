@@ -294,7 +294,7 @@ class KeyEventIn(_In):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     key_id: Annotated[str, StringConstraints(pattern="^[0-9a-f]{64}$")] | None = None
     custodian: UUID | None = None
-    reason: str | None = Field(
+    reason: Annotated[str, StringConstraints(max_length=200)] | None = Field(
         default=None,
         description="A revocation's reason: lost, stolen, compromised, replaced or retired.",
     )
