@@ -123,17 +123,18 @@ def _off_loop(work: Callable[[], T]) -> T:
 
 
 @pytest.fixture
-def serve(templates: Templates, tmp_path: Path) -> Iterator[Callable[[str], Live]]:
-    """Start a live server on a fresh database of the given backend."""
+def serve(templates: Templates, tmp_path: Path) -> Iterator[Callable[..., Live]]:
+    """Start a live server on a fresh database of the given backend (and, optionally,
+    extra ``MUTUAL_*`` settings)."""
     with ExitStack() as stack:
 
-        def start(backend: str) -> Live:
+        def start(backend: str, extra: dict[str, str] | None = None) -> Live:
             folder = tmp_path / uuid.uuid4().hex
             folder.mkdir()
             database = _fresh(backend, templates, folder)
             settings = _off_loop(lambda: next(database))
             stack.callback(lambda: _off_loop(lambda: next(database, None)))
-            url, env = stack.enter_context(live_server(settings))
+            url, env = stack.enter_context(live_server(settings, extra))
             return Live(url, token(env, "operator"))
 
         yield start

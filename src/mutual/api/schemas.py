@@ -307,8 +307,8 @@ class KeyEventIn(_In):
     )
     at: str | None = Field(
         default=None,
-        description="A recovery request's signed time, YYYY-MM-DDTHH:MM:SSZ (the service "
-        "dates a completion itself).",
+        description="A recovery request's or completion's signed time, "
+        "YYYY-MM-DDTHH:MM:SSZ, within minutes of the service's clock.",
     )
     wait: int | None = Field(
         default=None, description="A recovery request's waiting period, in seconds."
@@ -331,6 +331,24 @@ class KeyEventOut(_Out):
     custodian: UUID | None
     log_index: int
     leaf_hash: str
+
+
+class RecoveryOut(_Out):
+    id: UUID
+    principal_id: UUID
+    key_id: str = Field(description="The new key's id (hex SHA-256 of its public key).")
+    public_key: str
+    by: UUID = Field(description="The coordinator who asked.")
+    at: str
+    wait: int
+    due: str = Field(description="When it can take effect: at + wait.")
+    status: str = Field(description="pending, cancelled or completed.")
+    requested_at: int
+    closed_at: int | None
+
+
+class RecoveryPage(_Out):
+    items: list[RecoveryOut]
 
 
 class KeyOut(_Out):

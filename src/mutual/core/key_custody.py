@@ -8,7 +8,7 @@ What an auditor checks offline, from the log alone (``core.registry`` applies th
 - **revocation**: signed by the key itself or another valid member key of the member.
 - **recovery**, for a member who lost every device:
 
-  1. ``request_recovery`` names the new key (which signs, proving possession), ``by`` a
+  1. ``request_recovery`` names the new key (made on the member's new device), ``by`` a
      coordinator, the signed time ``at`` and the ``wait`` in seconds. It is signed by an
      ``operator``-capacity key of ``by``, valid here, ``by`` not being the member: a
      coordinator's own key, which the log key is not (it is never in the registry). Only
@@ -16,17 +16,20 @@ What an auditor checks offline, from the log alone (``core.registry`` applies th
      one pending recovery at a time.
   2. ``cancel_recovery`` (signed by a member key of the member valid here) ends it: a
      member who still holds a device says no.
-  3. ``complete_recovery``, signed by the log key with its own time ``at``, registers
-     the new key and revokes every member key of the member still valid; it is valid
-     only if the request is still pending and ``at ≥ request.at + wait``.
+  3. ``complete_recovery``, with its own time ``at``, is signed by the new key (proof of
+     possession, from the device that will use it, after the wait) and by the log key;
+     it is valid only if the request is still pending and ``at ≥ request.at + wait``.
+     It registers the new key and revokes every member key of the member still valid.
 
-  Signed times of recovery entries never go backwards in log order, so a request cannot
-  be dated before a recovery entry already logged. The writer also refuses a request
-  dated away from its own clock and a wait below its setting; the auditor sees each
-  recovery's stated wait in the verifier's summary, since the setting is the territory's.
-  What the auditor cannot check offline is that a signed time was the true time: a log
-  key that lies about its clock is contradicted only by witnesses' cosignature times
-  or by the member, who is told of the request when it is made.
+  The request is the coordinator's act and the completion the new device's: neither the
+  coordinator nor the log key can finish a recovery alone. Signed times of recovery
+  entries never go backwards in log order, so a request cannot be dated before a
+  recovery entry already logged. The writer also refuses a time away from its own clock
+  and a wait below its setting; the auditor sees each recovery's stated wait in the
+  verifier's summary, since the setting is the territory's. What the auditor cannot
+  check offline is that a signed time was the true time: a log that lies about its
+  clock is contradicted only by witnesses' cosignature times or by the member, who is
+  told of the request when it is made.
 """
 
 from __future__ import annotations
@@ -139,7 +142,7 @@ def apply_recovery(
             for r in registry.recoveries.values()
         ):
             raise InvalidKeyEvent("a recovery of this member is already pending", field="principal")
-        new_key(registry, signed, event.public_key)
+        unregistered(registry, event.public_key, signed.log_key_id)
         _after_latest(registry, event)
         recovery = Recovery(
             event.id,
@@ -161,7 +164,7 @@ def apply_recovery(
         return KeyEffect(recovery=closed)
     assert event.at is not None
     if not signed.by_log():
-        raise SignatureRequired("the log key completes a recovery", field="signatures")
+        raise SignatureRequired("the log key countersigns a recovery", field="signatures")
     _after_latest(registry, event)
     due = recovery.at + timedelta(seconds=recovery.wait)
     if event.at < due:
@@ -170,9 +173,10 @@ def apply_recovery(
             f"{due.isoformat()}, after its wait of {recovery.wait} s",
             field="at",
         )
-    # The key proved possession in the request; it may have been registered since then
-    # (by a registration it signed alone), and a key is registered once.
-    new_id = unregistered(registry, recovery.public_key, signed.log_key_id)
+    # The new key proves possession here, from the device that will use it; it may have
+    # been registered since the request (a registration it signed alone), and a key is
+    # registered once.
+    new_id = new_key(registry, signed, recovery.public_key)
     record = KeyRecord(
         new_id, event.principal, recovery.public_key, Capacity.MEMBER, None, log_index
     )

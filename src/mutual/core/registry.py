@@ -308,6 +308,8 @@ def check_key_event_shape(event: KeyEvent) -> None:
         raise InvalidKeyEvent(
             f"a revocation's reason is one of {sorted(REVOCATION_REASONS)}", field="reason"
         )
+    if event.at is not None and (event.at.tzinfo is None or event.at.microsecond != 0):
+        raise InvalidKeyEvent("a signed time is in UTC, to the second", field="at")
     if event.wait is not None and (type(event.wait) is not int or event.wait < 0):
         raise InvalidKeyEvent("a wait is a whole number of seconds, not negative", field="wait")
 

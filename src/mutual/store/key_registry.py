@@ -109,3 +109,13 @@ async def key_notes(conn: AsyncConnection, principal_id: UUID) -> dict[UUID, str
         )
     )
     return {row.event_id: row.note for row in rows}
+
+
+async def recoveries_of(conn: AsyncConnection, principal_id: UUID) -> list[Recovery]:
+    """A principal's recoveries, oldest request first."""
+    rows = await conn.execute(
+        select(key_recoveries)
+        .where(key_recoveries.c.principal_id == principal_id)
+        .order_by(key_recoveries.c.requested_at)
+    )
+    return [recovery_of(row) for row in rows]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -27,12 +27,14 @@ from mutual.core.registry import (
     KeyAction,
     KeyEvent,
     KeyRecord,
+    Recovery,
+    check_key_event_shape,
     key_event_payload,
 )
 from mutual.core.signing import Domain, KeyId, Signature, signed_message
 from mutual.store.journal import KeyEventWrite
 from mutual.store.journal_io import key_record
-from mutual.store.key_registry import keep_key_note
+from mutual.store.key_registry import keep_key_note, recoveries_of
 from mutual.store.outcomes import Outcome
 from mutual.store.tables import signing_keys
 from mutual.store.timebank import notify
@@ -42,8 +44,8 @@ from mutual.usecases.runtime import Runtime
 # Events the log key countersigns, and who may ask for that.
 _VOUCHED = {KeyAction.REGISTER, KeyAction.APPOINT_CUSTODIAN, KeyAction.REMOVE_CUSTODIAN}
 
-# How far a recovery request's signed time may stand from this server's clock: the
-# coordinator's device signs it, and a request dated earlier would shorten the wait.
+# How far a recovery entry's signed time may stand from this server's clock: the
+# signer's device dates it, and a request dated earlier would shorten the wait.
 RECOVERY_CLOCK_SKEW = timedelta(minutes=5)
 
 # What each accepted event tells the member it concerns (``core.messages``).
@@ -71,7 +73,13 @@ def _may_vouch(principal: Principal, event: KeyEvent) -> bool:
     return own and event.action is KeyAction.REVOKE
 
 
-def _prepared(rt: Runtime, principal: Principal, event: KeyEvent) -> KeyEvent:
+def _dated_now(rt: Runtime, event: KeyEvent) -> None:
+    assert event.at is not None
+    if abs(event.at - rt.clock()) > RECOVERY_CLOCK_SKEW:
+        raise InvalidRequest("a recovery entry is dated now (this server's clock)", field="at")
+
+
+def _check_asker(rt: Runtime, principal: Principal, event: KeyEvent) -> None:
     """Who may send ``event``, for the events whose rule is custody's; the ledger's own
     rule (signatures, pending recovery, due time) is the fold's, not repeated here."""
     own = event.principal == principal.id
@@ -81,10 +89,8 @@ def _prepared(rt: Runtime, principal: Principal, event: KeyEvent) -> KeyEvent:
     elif event.action is KeyAction.REQUEST_RECOVERY:
         if not principal.has(Role.OPERATOR) or event.by != principal.id:
             raise Forbidden("a coordinator asks for a recovery, naming themselves in by")
-        assert event.at is not None
         assert event.wait is not None
-        if abs(event.at - rt.clock()) > RECOVERY_CLOCK_SKEW:
-            raise InvalidRequest("a recovery request is dated now", field="at")
+        _dated_now(rt, event)
         if event.wait < rt.settings.key_recovery_wait_seconds:
             raise InvalidRequest(
                 f"a recovery waits at least {rt.settings.key_recovery_wait_seconds} s",
@@ -94,13 +100,9 @@ def _prepared(rt: Runtime, principal: Principal, event: KeyEvent) -> KeyEvent:
         if not own:
             raise Forbidden("the member cancels a recovery of their own keys")
     elif event.action is KeyAction.COMPLETE_RECOVERY:
-        if not (own or principal.has(Role.OPERATOR)):
-            raise Forbidden("the member or a coordinator completes a recovery")
-        if event.at is not None:
-            raise InvalidRequest("the service dates a recovery's completion", field="at")
-        # The log key signs this clock's time; the fold refuses it before the wait ends.
-        return replace(event, at=rt.clock().replace(microsecond=0))
-    return event
+        if not own:
+            raise Forbidden("the member completes a recovery, from the new key's device")
+        _dated_now(rt, event)
 
 
 async def submit_key_event(
@@ -126,7 +128,8 @@ async def submit_key_event(
     if note is not None and event.action is not KeyAction.REVOKE:
         raise InvalidRequest("only a revocation takes a note", field="note")
     sigs = tuple(signatures)
-    event = _prepared(rt, principal, event)
+    check_key_event_shape(event)
+    _check_asker(rt, principal, event)
     member_register = event.action is KeyAction.REGISTER and event.capacity is Capacity.MEMBER
     vouch = (event.action in _VOUCHED and not member_register) or (
         event.action is KeyAction.REVOKE and not sigs
@@ -212,6 +215,17 @@ async def public_keys(rt: Runtime, key_ids: Iterable[KeyId]) -> dict[KeyId, byte
                 cache.clear()
             cache[record.key_id] = record.public_key
     return {k: cache[k] for k in wanted if k in cache}
+
+
+async def read_recoveries(
+    rt: Runtime, principal: Principal, principal_id: PrincipalId
+) -> list[Recovery]:
+    """A member's recoveries, for the member (whose page completes or cancels them) or
+    an operator."""
+    if principal.id != principal_id and not principal.has(Role.OPERATOR):
+        raise Forbidden("a member reads their own recoveries")
+    async with rt.db.reading() as conn:
+        return await recoveries_of(conn, principal_id)
 
 
 @dataclass(frozen=True, slots=True)
