@@ -25,9 +25,9 @@ checks that offline from the signatures.
 - ``operator`` and ``witness`` keys stay vouched for by the log key, as before.
 
 What no signature can show: that the very first key of a member was made by the member
-and not by an operator who got there first. The member is told of every key event in
-their notifications, and their own first registration is then refused; that is the
-limit an auditor should know.
+and not by an operator who got there first. The member's own first registration is then
+refused, and every later key event for them is told in their notifications; that is
+the limit an auditor should know.
 
 Events without ``version`` (version 1) come from logs written before custody: they keep
 the old rule (a registration vouched by the log key, a revocation by the key or the log
