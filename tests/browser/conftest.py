@@ -163,9 +163,14 @@ def sign_in(page: Page, live: Live, resident: Resident) -> None:
     page.get_by_role("heading", name="Mon solde", level=1).wait_for()
 
 
+def other_device_key(principal_id: str) -> Keypair:
+    """The key ``register_key`` registers for a principal (test data, protecting nothing)."""
+    return Keypair(uuid.UUID(principal_id).bytes * 2)
+
+
 def register_key(live: Live, principal_id: str, bearer: str) -> Keypair:
     """A member key registered through the API, signed by itself (as another client's)."""
-    key = Keypair(uuid.UUID(principal_id).bytes * 2)
+    key = other_device_key(principal_id)
     principal = PrincipalId(uuid.UUID(principal_id))
     event = KeyEvent(
         uuid.uuid4(),
