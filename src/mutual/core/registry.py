@@ -365,6 +365,7 @@ def apply_key_event(
     cryptographic checks happen here too (key events are rare; transactions are
     verified before the writer instead).
     """
+    # Imported here: core.key_custody builds on this module's types (a cycle at import).
     from mutual.core import key_custody
 
     check_key_event_shape(event)
@@ -423,7 +424,7 @@ def new_key(registry: Registry, signed: Signed, public_key: bytes) -> KeyId:
 def _apply_key_change(
     registry: Registry, event: KeyEvent, signed: Signed, *, custody: bool, log_index: int
 ) -> KeyEffect:
-    from mutual.core import key_custody
+    from mutual.core import key_custody  # see apply_key_event
 
     if event.action in (KeyAction.REGISTER, KeyAction.ROTATE):
         assert event.public_key is not None
