@@ -40,7 +40,7 @@ from mutual.core.notes import (
     signer_key_from_seed,
 )
 from mutual.core.registry import Capacity, KeyAction, KeyEvent
-from mutual.core.signing import canonical
+from mutual.core.signing import KeyId, canonical
 from mutual.settings import Settings
 from mutual.store import ledger_reads
 from mutual.store.database import Database
@@ -712,25 +712,33 @@ async def test_log_endpoints_tie_answers_to_signed_checkpoints(api: Api) -> None
 
 
 async def test_a_revoked_key_signs_nothing_more(api: Api) -> None:
-    """The owner revokes a lost key (the log key vouches); its next signature is refused
-    with key_not_valid, and the registry shows when it stopped being valid."""
+    """The owner revokes a key with the key itself (a reason code, their words in the
+    erasable note); its next signature is refused with key_not_valid, and the registry
+    shows when it stopped being valid. The log key cannot revoke a member's key, asked by
+    the owner (key_custody) or by someone else (their by must be their own id)."""
     alice, a = await api.member()
     _, b = await api.member()
     assert (await api.pay(alice, a, b, 10)).status_code == 201
     me = (await api.client.get(f"{API}/me", headers=alice)).json()["principal_id"]
     key = api.keys[a]
-    revoked = await api.client.post(
-        f"{API}/key-events",
-        json={
-            "id": str(uuid.uuid4()),
-            "action": "revoke",
-            "principal": me,
-            "by": me,
-            "key_id": key.key_id,
-            "reason": "lost phone",
-        },
-        headers=alice,
+    unsigned = {
+        "id": str(uuid.uuid4()),
+        "action": "revoke",
+        "principal": me,
+        "by": me,
+        "key_id": key.key_id,
+    }
+    by_log = await api.client.post(f"{API}/key-events", json=unsigned, headers=alice)
+    assert_problem(by_log, 403, "key_custody", "signatures")
+    event = KeyEvent(
+        uuid.uuid4(),
+        KeyAction.REVOKE,
+        PrincipalId(uuid.UUID(me)),
+        key_id=KeyId(key.key_id),
+        reason="lost",
     )
+    body = {**key.key_event_request(api.origin, event), "note": "lost phone"}
+    revoked = await api.client.post(f"{API}/key-events", json=body, headers=alice)
     assert revoked.status_code == 201, revoked.text
     refused = await api.pay(alice, a, b, 10)
     assert_problem(refused, 422, "key_not_valid", "signatures[0].key_id")
@@ -741,15 +749,7 @@ async def test_a_revoked_key_signs_nothing_more(api: Api) -> None:
     assert record["revoked_at"] == revoked.json()["log_index"]
     stranger, _ = await api.member()
     hijack = await api.client.post(
-        f"{API}/key-events",
-        json={
-            "id": str(uuid.uuid4()),
-            "action": "revoke",
-            "principal": me,
-            "by": me,
-            "key_id": key.key_id,
-        },
-        headers=stranger,
+        f"{API}/key-events", json={**unsigned, "id": str(uuid.uuid4())}, headers=stranger
     )
     assert_problem(hijack, 422, "invalid_request", "by")
 

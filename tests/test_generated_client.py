@@ -84,7 +84,7 @@ def _join(public: Any, operator: Any, index: int) -> tuple[str, str, str]:
 
 
 def _register_key(client: Any, origin: str, principal: str) -> Keypair:
-    """The member's own key, registered by a key event it signs (the log key vouches)."""
+    """The member's own key, registered by a key event it alone signs."""
     key = Keypair(os.urandom(32))
     owner = PrincipalId(uuid.UUID(principal))
     event = KeyEvent(

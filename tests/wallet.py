@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from mutual.core.accounts import OwnerKind
-from mutual.core.authority import Principal
+from mutual.core.authority import Principal, Role
 from mutual.core.derived import named_client_id
 from mutual.core.errors import LedgerError
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
@@ -37,8 +37,12 @@ def keypair_for(principal_id: uuid.UUID, capacity: Capacity = Capacity.MEMBER) -
 
 
 def register_event(
-    principal_id: PrincipalId, capacity: Capacity, *, by: PrincipalId = OPERATOR_ID
+    principal_id: PrincipalId, capacity: Capacity, *, by: PrincipalId | None = None
 ) -> KeyEvent:
+    """A registration as the custody rules ask: a member's key by the member, another
+    capacity's by the operator."""
+    if by is None:
+        by = principal_id if capacity is Capacity.MEMBER else OPERATOR_ID
     key = keypair_for(principal_id, capacity)
     name = f"witness-{str(principal_id)[:8]}" if capacity is Capacity.WITNESS else None
     return KeyEvent(
@@ -66,8 +70,10 @@ async def ensure_key(
     if cache_key not in _registered:
         event = register_event(principal_id, capacity)
         key = keypair_for(principal_id, capacity)
+        member = capacity is Capacity.MEMBER
+        asking = Principal(principal_id, frozenset({Role.MEMBER})) if member else OPERATOR
         outcome = await submit_key_event(
-            rt, OPERATOR, event, [key.sign_key_event(rt.log.origin, event)]
+            rt, asking, event, [key.sign_key_event(rt.log.origin, event)]
         )
         assert outcome.accepted, outcome.body
         _registered[cache_key] = key

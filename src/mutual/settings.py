@@ -56,6 +56,15 @@ class Settings(BaseSettings):
         default=1000, ge=1, description="Most transactions in one batch request."
     )
 
+    key_recovery_wait_seconds: int = Field(
+        default=72 * 3600,
+        ge=0,
+        description=(
+            "How long a recovery of a member's key waits before it can take effect, while "
+            "the member is told and any valid key of theirs can cancel it (72 hours)."
+        ),
+    )
+
     log_origin: str = Field(
         default=DEFAULT_LOG_ORIGIN,
         description=(

@@ -123,17 +123,18 @@ def _off_loop(work: Callable[[], T]) -> T:
 
 
 @pytest.fixture
-def serve(templates: Templates, tmp_path: Path) -> Iterator[Callable[[str], Live]]:
-    """Start a live server on a fresh database of the given backend."""
+def serve(templates: Templates, tmp_path: Path) -> Iterator[Callable[..., Live]]:
+    """Start a live server on a fresh database of the given backend (and, optionally,
+    extra ``MUTUAL_*`` settings)."""
     with ExitStack() as stack:
 
-        def start(backend: str) -> Live:
+        def start(backend: str, extra: dict[str, str] | None = None) -> Live:
             folder = tmp_path / uuid.uuid4().hex
             folder.mkdir()
             database = _fresh(backend, templates, folder)
             settings = _off_loop(lambda: next(database))
             stack.callback(lambda: _off_loop(lambda: next(database, None)))
-            url, env = stack.enter_context(live_server(settings))
+            url, env = stack.enter_context(live_server(settings, extra))
             return Live(url, token(env, "operator"))
 
         yield start
@@ -162,9 +163,14 @@ def sign_in(page: Page, live: Live, resident: Resident) -> None:
     page.get_by_role("heading", name="Mon solde", level=1).wait_for()
 
 
+def other_device_key(principal_id: str) -> Keypair:
+    """The key ``register_key`` registers for a principal (test data, protecting nothing)."""
+    return Keypair(uuid.UUID(principal_id).bytes * 2)
+
+
 def register_key(live: Live, principal_id: str, bearer: str) -> Keypair:
     """A member key registered through the API, signed by itself (as another client's)."""
-    key = Keypair(uuid.UUID(principal_id).bytes * 2)
+    key = other_device_key(principal_id)
     principal = PrincipalId(uuid.UUID(principal_id))
     event = KeyEvent(
         uuid.uuid4(),

@@ -4,17 +4,28 @@ flow to sign."""
 
 from __future__ import annotations
 
+import base64
 import json
 import urllib.error
 import urllib.request
+import uuid
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Page, expect
 
+from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
+from mutual.core.registry import Capacity, KeyAction, KeyEvent
 from mutual.core.signing import Domain
-from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE, Live, Resident
+from tests.browser.conftest import (
+    ARTIFACTS,
+    DESKTOP,
+    PHONE,
+    Live,
+    Resident,
+    other_device_key,
+)
 
 SCREENSHOTS = ARTIFACTS / "screenshots"
 BLOCKING = {"serious", "critical"}
@@ -36,6 +47,48 @@ def check(page: Page, name: str) -> list[str]:
             if v["impact"] in BLOCKING
         ]
     return found
+
+
+# The page makes a key and signs its registration with it; the test adds the signature of
+# the resident's other device (``register_key``), as a member adding a device does.
+_NEW_DEVICE_KEY = """async ({ principal, origin, eventId }) => {
+  const keys = await import("/app/js/keys.js");
+  const { DOMAIN } = await import("/app/js/canonical.js");
+  const { pair, publicRaw, keyId } = await keys.newKeyPair();
+  const event = { id: eventId, action: "register", principal, by: principal,
+                  public_key: keys.base64(publicRaw), capacity: "member", version: 2 };
+  const signature = await keys.sign(pair.privateKey, DOMAIN.keyEvent, { log: origin, ...event });
+  await keys.keepKey({ principal_id: principal, key_id: keyId, public_key: event.public_key,
+    private_key: pair.privateKey, capacity: "member", event_id: eventId, registered: true });
+  return { key_id: keyId, public_key: event.public_key, signature };
+}"""
+
+
+def add_device_key(page: Page, live: Live, resident: Resident) -> str:
+    """This browser as a second device of ``resident``, whose first key another client
+    holds (``register_key``): the custody rules ask that key to co-sign the new one."""
+    origin = live.call("GET", "/log")["origin"]
+    event_id = uuid.uuid4()
+    made = page.evaluate(
+        _NEW_DEVICE_KEY, {"principal": resident.id, "origin": origin, "eventId": str(event_id)}
+    )
+    principal = PrincipalId(uuid.UUID(resident.id))
+    event = KeyEvent(
+        event_id,
+        KeyAction.REGISTER,
+        principal,
+        by=principal,
+        public_key=base64.b64decode(made["public_key"]),
+        capacity=Capacity.MEMBER,
+    )
+    other = other_device_key(resident.id)
+    body = other.key_event_request(origin, event)
+    body["signatures"].insert(0, {"key_id": made["key_id"], "signature": made["signature"]})
+    live.call("POST", "/key-events", body, resident.token)
+    page.get_by_role("link", name="Mon appareil").click()
+    shown = page.get_by_test_id("device-key").inner_text()
+    assert made["key_id"].startswith(shown)
+    return shown
 
 
 def create_key(page: Page) -> str:

@@ -37,7 +37,7 @@ OPERATOR_KEY = """async ({principal, by, origin}) => {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", raw));
   const keyId = Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
   const event = { id: crypto.randomUUID(), action: "register", principal, by,
-                  public_key: base64(raw), capacity: "operator" };
+                  public_key: base64(raw), capacity: "operator", version: 2 };
   const signature = await sign(pair.privateKey, DOMAIN.keyEvent, { log: origin, ...event });
   const db = await new Promise((resolve, reject) => {
     const open = indexedDB.open("mutual", 1);

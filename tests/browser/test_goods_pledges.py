@@ -21,7 +21,7 @@ from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
 from mutual.core.signing import Domain
 from tests.browser.conftest import Live, Resident, register_key, sign_in
-from tests.browser.helpers import SCREENSHOTS, check, create_key
+from tests.browser.helpers import SCREENSHOTS, add_device_key, check, create_key
 from tests.conftest import BACKENDS
 
 NBSP = "\u00a0"
@@ -173,7 +173,7 @@ def test_a_keeper_lends_a_good_and_records_its_return(
 
     keeper = new_context().new_page()
     sign_in(keeper, live, chloe)
-    create_key(keeper)
+    add_device_key(keeper, live, chloe)
     keeper.get_by_role("link", name="Objets partagés").click()
     keeper.get_by_role("link", name="Gérer mon point de collecte").click()
     expect(keeper.get_by_role("heading", level=1)).to_have_text("Mon point de collecte")
@@ -266,7 +266,7 @@ def test_pledge_and_goods_pages_at_phone_and_desktop_sizes_pass_axe(
     goods_territory(live, chloe, dan)
     page = new_context().new_page()
     sign_in(page, live, chloe)
-    create_key(page)
+    add_device_key(page, live, chloe)
     _, name = this_quarter(date.today())
     page.get_by_role("link", name="Promesses d’heures").click()
     pledge(page, name, 2, 0)

@@ -34,7 +34,14 @@ from mutual.core.notes import (
     verifier_key_of,
 )
 from tests.browser.conftest import PASSWORD, Live, Resident, put_forward, register_key, sign_in
-from tests.browser.helpers import QUARTER, SCREENSHOTS, check, create_key, send, signed
+from tests.browser.helpers import (
+    QUARTER,
+    SCREENSHOTS,
+    add_device_key,
+    check,
+    send,
+    signed,
+)
 from tests.conftest import BACKENDS
 
 NBSP = "\u00a0"
@@ -156,7 +163,7 @@ def test_members_vote_in_the_page_and_read_the_result(
     for voter, chosen in zip(r.voters, choices, strict=True):
         page = new_context().new_page()
         sign_in(page, live, voter)
-        create_key(page)
+        add_device_key(page, live, voter)
         if not pages:
             page.get_by_role("link", name="Répartition").click()
             ballot = page.get_by_role("group", name="Projets soumis au vote")

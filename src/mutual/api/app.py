@@ -130,6 +130,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
                 keys.record_key_event,
                 keys.list_keys,
                 keys.get_key,
+                keys.list_key_recoveries,
                 keys.me,
                 log.log_info,
                 log.latest_checkpoint,

@@ -294,7 +294,28 @@ class KeyEventIn(_In):
     name: Annotated[str, StringConstraints(min_length=1, max_length=200)] | None = None
     key_id: Annotated[str, StringConstraints(pattern="^[0-9a-f]{64}$")] | None = None
     custodian: UUID | None = None
-    reason: Annotated[str, StringConstraints(max_length=200)] | None = None
+    reason: Annotated[str, StringConstraints(max_length=200)] | None = Field(
+        default=None,
+        description="A revocation's reason: lost, stolen, compromised, replaced or retired.",
+    )
+    note: Annotated[str, StringConstraints(max_length=2000)] | None = Field(
+        default=None,
+        description="A revocation's free text: kept in an erasable table, not in the log.",
+    )
+    request: UUID | None = Field(
+        default=None, description="The recovery request a cancel or a completion names."
+    )
+    at: str | None = Field(
+        default=None,
+        description="A recovery request's or completion's signed time, "
+        "YYYY-MM-DDTHH:MM:SSZ, within minutes of the service's clock.",
+    )
+    wait: int | None = Field(
+        default=None, description="A recovery request's waiting period, in seconds."
+    )
+    version: int = Field(
+        default=2, description="The custody rules' version the event is signed under (2)."
+    )
     signatures: Signatures = Field(default_factory=list)
 
 
@@ -304,9 +325,30 @@ class KeyEventOut(_Out):
     principal: UUID
     key_id: str | None
     revoked_key_id: str | None
+    revoked_key_ids: list[str] = Field(
+        default_factory=list, description="Every key it ended (a recovery may end several)."
+    )
     custodian: UUID | None
     log_index: int
     leaf_hash: str
+
+
+class RecoveryOut(_Out):
+    id: UUID
+    principal_id: UUID
+    key_id: str = Field(description="The new key's id (hex SHA-256 of its public key).")
+    public_key: str
+    by: UUID = Field(description="The coordinator who asked.")
+    at: str
+    wait: int
+    due: str = Field(description="When it can take effect: at + wait.")
+    status: str = Field(description="pending, cancelled or completed.")
+    requested_at: int
+    closed_at: int | None
+
+
+class RecoveryPage(_Out):
+    items: list[RecoveryOut]
 
 
 class KeyOut(_Out):

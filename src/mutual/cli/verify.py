@@ -30,6 +30,7 @@ from mutual.core.notes import (
     open_checkpoint,
     parse_verifier_key,
 )
+from mutual.core.registry import RecoveryStatus
 from mutual.core.verify import Finding, Verifier
 
 
@@ -110,9 +111,16 @@ def verify(
             if verifier.witnesses
             else ""
         )
+        recovered = [r for r in verifier.recoveries if r.status is RecoveryStatus.COMPLETED]
+        recoveries = (
+            f"{len(recovered)} key recoveries (shortest wait {min(r.wait for r in recovered)} s), "
+            if recovered
+            else "0 key recoveries, "
+        )
         click.echo(
             f"{verifier.size} entries ({verifier.transactions} transactions), "
-            f"{len(verifier.checkpoint_roots)} checkpoints, "
+            + recoveries
+            + f"{len(verifier.checkpoint_roots)} checkpoints, "
             f"{verifier.cosignatures_checked} cosignatures checked{witnessed}, "
             f"{len(verifier.accounts)} accounts: "
             + (f"{len(findings)} findings" if findings else "verified"),

@@ -21,7 +21,14 @@ from mutual.core.canonical import canonical_json
 from mutual.core.errors import LedgerError
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.merkle import leaf_hash
-from mutual.core.registry import Capacity, KeyAction, KeyEvent, key_event_payload
+from mutual.core.registry import (
+    LEGACY_VERSION,
+    Capacity,
+    KeyAction,
+    KeyEvent,
+    key_event_payload,
+    parse_timestamp,
+)
 from mutual.core.roles import parse_role
 from mutual.core.signing import (
     Signature,
@@ -290,7 +297,19 @@ def parse_key_event_payload(origin: str, payload: dict[str, Any]) -> KeyEvent:
     doc = _keys(
         payload,
         {"log", "id", "action", "principal"},
-        {"by", "public_key", "capacity", "name", "key_id", "custodian", "reason"},
+        {
+            "by",
+            "public_key",
+            "capacity",
+            "name",
+            "key_id",
+            "custodian",
+            "reason",
+            "request",
+            "at",
+            "wait",
+            "version",
+        },
     )
 
     def principal(field: str) -> PrincipalId | None:
@@ -310,6 +329,11 @@ def parse_key_event_payload(origin: str, payload: dict[str, Any]) -> KeyEvent:
             None if "key_id" not in doc else parse_key_id(doc["key_id"], field="key_id"),
             principal("custodian"),
             doc.get("reason"),
+            None if "request" not in doc else _uuid(doc["request"], "request"),
+            None if "at" not in doc else parse_timestamp(doc["at"]),
+            doc.get("wait"),
+            # Absent on a version-1 event; "version": 1 written out is not this log's form.
+            doc.get("version", LEGACY_VERSION),
         )
     except (TypeError, ValueError, LedgerError) as exc:
         raise EntryFormatError(f"malformed key event payload: {exc}") from exc

@@ -21,8 +21,11 @@
      │    ├── InvalidSignature        invalid_signature
      │    ├── KeyNotValid             key_not_valid
      │    ├── NotCustodian            not_custodian
-     │    └── SignatureRequired       signature_required
+     │    ├── SignatureRequired       signature_required
+     │    └── KeyCustody              key_custody
      ├── KeyAlreadyRegistered         key_already_registered
+     ├── RecoveryNotPending           recovery_not_pending
+     ├── RecoveryNotDue               recovery_not_due
      ├── AccountExists                account_exists
      ├── BoundsExcludeBalance         bounds_exclude_balance
      ├── UnknownBoundsDefault         unknown_bounds_default
@@ -234,8 +237,27 @@ class SignatureRequired(SignatureError):
     code = "signature_required"
 
 
+class KeyCustody(SignatureError):
+    """A member's key changed without the member's own key or a recovery: the operator
+    (the log key) alone may not register, revoke or replace a member's key."""
+
+    code = "key_custody"
+
+
 class KeyAlreadyRegistered(LedgerError):
     code = "key_already_registered"
+
+
+class RecoveryNotPending(LedgerError):
+    """The recovery named is unknown, of another member, cancelled or already completed."""
+
+    code = "recovery_not_pending"
+
+
+class RecoveryNotDue(LedgerError):
+    """A recovery completed before its request's time plus the wait it states."""
+
+    code = "recovery_not_due"
 
 
 class AccountExists(LedgerError):

@@ -47,6 +47,36 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "en": "Webhook {webhook_id} ({url}) is disabled: its receiver has failed since "
         "{failing_since}. Enable it again once mended (PATCH, enabled: true).",
     },
+    "key_registered": {
+        "fr": "Une nouvelle clé de signature a été enregistrée pour vous ({key_id}). "
+        "Si ce n'est pas vous, prévenez aussitôt un coordinateur.",
+        "en": "A new signing key was registered for you ({key_id}). If it was not you, "
+        "tell a coordinator at once.",
+    },
+    "key_rotated": {
+        "fr": "Votre clé de signature a été remplacée par une nouvelle ({key_id}).",
+        "en": "Your signing key was replaced by a new one ({key_id}).",
+    },
+    "key_revoked": {
+        "fr": "Une de vos clés de signature a été révoquée ({key_id}).",
+        "en": "One of your signing keys was revoked ({key_id}).",
+    },
+    "recovery_requested": {
+        "fr": "Un coordinateur a demandé une nouvelle clé pour vous (appareil perdu) : elle "
+        "remplacera vos clés à partir du {due}. Si vous avez encore un appareil avec votre "
+        "clé et que ce n'est pas vous, annulez cette récupération.",
+        "en": "A coordinator asked for a new key for you (a lost device): it replaces your "
+        "keys from {due}. If you still hold a device with your key and did not ask, cancel "
+        "this recovery.",
+    },
+    "recovery_cancelled": {
+        "fr": "La récupération de votre clé a été annulée avec une de vos clés.",
+        "en": "The recovery of your key was cancelled with one of your keys.",
+    },
+    "recovery_completed": {
+        "fr": "Votre nouvelle clé ({key_id}) est enregistrée ; vos anciennes clés sont révoquées.",
+        "en": "Your new key ({key_id}) is registered; your old keys are revoked.",
+    },
     "sign_in_link": {
         "fr": "Votre code de connexion, à usage unique et valable {duration} : {token}",
         "en": "Your one-time sign-in code, valid for {duration}: {token}",
@@ -114,6 +144,15 @@ MAIL_SUBJECTS: dict[str, dict[str, str]] = {
         "en": "Your balance is near its limit",
     },
     "limits_changed": {"fr": "Vos limites de solde changent", "en": "Your balance limits change"},
+    "key_registered": {"fr": "Nouvelle clé de signature", "en": "New signing key"},
+    "key_rotated": {"fr": "Clé de signature remplacée", "en": "Signing key replaced"},
+    "key_revoked": {"fr": "Clé de signature révoquée", "en": "Signing key revoked"},
+    "recovery_requested": {
+        "fr": "Récupération de votre clé demandée",
+        "en": "Recovery of your key requested",
+    },
+    "recovery_cancelled": {"fr": "Récupération annulée", "en": "Recovery cancelled"},
+    "recovery_completed": {"fr": "Nouvelle clé après récupération", "en": "New key after recovery"},
     "sign_in_link": {"fr": "Votre code de connexion", "en": "Your sign-in code"},
     "invitation": {
         "fr": "Bienvenue : choisissez votre mot de passe",
@@ -235,6 +274,14 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
     },
     "account_exists": {"en": "Account already open", "fr": "Compte déjà ouvert"},
     "key_already_registered": {"en": "Key already registered", "fr": "Clé déjà enregistrée"},
+    "recovery_not_pending": {
+        "en": "No pending recovery",
+        "fr": "Aucune récupération en attente",
+    },
+    "recovery_not_due": {
+        "en": "Recovery still waiting",
+        "fr": "Récupération encore en attente",
+    },
     "request_too_large": {"en": "Request too large", "fr": "Requête trop volumineuse"},
     "unsupported_media_type": {"en": "JSON expected", "fr": "JSON attendu"},
     "invalid_request": {"en": "Invalid request", "fr": "Requête invalide"},
@@ -286,6 +333,10 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
     "key_not_valid": {"en": "Key not valid here", "fr": "Clé non valide à ce moment"},
     "not_custodian": {"en": "Not an appointed custodian", "fr": "Pas un mandataire désigné"},
     "signature_required": {"en": "Signature required", "fr": "Signature requise"},
+    "key_custody": {
+        "en": "Only the member's own key can do this",
+        "fr": "Seule une clé du membre peut faire cela",
+    },
     "unsigned": {"en": "Sign this and send it again", "fr": "À signer puis renvoyer"},
     "loan_limit_reached": {
         "en": "Open-loan limit reached",

@@ -127,6 +127,8 @@ MATRIX: dict[str, Permission] = {
     "recordKeyEvent": Permission(frozenset({O}), PEOPLE - {O}),
     "listKeys": _read("ledger:read"),
     "getKey": _read("ledger:read"),
+    # A member's own recoveries (their page completes or cancels them); operators, any.
+    "listKeyRecoveries": Permission(frozenset({O}), PEOPLE - {O}),
     "signCheckpoint": Permission(PEOPLE, scope="ledger:read"),  # a signed note, no entry
     "addCosignature": Permission(frozenset({A, O, P})),
     "getConsistencyProof": _read("ledger:read"),

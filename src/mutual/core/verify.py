@@ -63,7 +63,7 @@ from mutual.core.notes import (
     parse_checkpoint_body,
     verify_cosignature,
 )
-from mutual.core.registry import Registry
+from mutual.core.registry import Recovery, Registry
 from mutual.core.round_entries import Kind, RoundEntry, RoundError, parse_entry_payload
 from mutual.core.round_state import RoundState
 from mutual.core.signing import (
@@ -302,6 +302,13 @@ class Verifier:
     @property
     def registry(self) -> Registry:
         return self.ledger.registry
+
+    @property
+    def recoveries(self) -> list[Recovery]:
+        """Every recovery of a member's key the log holds, in request order: the summary
+        counts those completed and shows the shortest wait any of them stated, since the
+        territory's setting is not in the log (``core.key_custody``)."""
+        return sorted(self.registry.recoveries.values(), key=lambda r: r.requested_at)
 
     def _find(self, line: int, kind: str, detail: str, index: int | None = None) -> None:
         self.findings.append(Finding(index, line, kind, detail))

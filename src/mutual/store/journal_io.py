@@ -36,6 +36,7 @@ from mutual.store.journal_state import (
     RoundWrite,
     TransactionWrite,
 )
+from mutual.store.key_registry import load_member_custody, write_recovery
 from mutual.store.outcomes import decode_outcome, encode_outcome
 from mutual.store.tables import (
     accounts,
@@ -52,6 +53,9 @@ from mutual.store.tables import (
     transaction_memos,
     transactions,
 )
+
+# Off in the service: see ``load_state``.
+WRITES_LEGACY_KEY_EVENTS = False
 
 
 def key_record(row: Any) -> KeyRecord:
@@ -216,9 +220,17 @@ async def load_state(conn: AsyncConnection, batch: list[Command], origin: str) -
     originals, reversed_ids = await _load_reversed(conn, reverses)
     signed = [s for r in txs for s in r.signatures] + [s for r in steps for s in r.signatures]
     behalf = {s.on_behalf_of for s in signed if s.on_behalf_of is not None}
+    named = {e.event.principal for e in events}
+    custody_keys, recoveries, latest_time = await load_member_custody(conn, named)
     registry = Registry(
-        {KeyId(k.key_id): key_record(k) for k in locked.keys},
-        await _load_custodians(conn, behalf | {e.event.principal for e in events}),
+        {KeyId(k.key_id): key_record(k) for k in [*locked.keys, *custody_keys]},
+        await _load_custodians(conn, behalf | named),
+        recoveries,
+        # This writer writes under the custody rules only: a version-1 key event is
+        # refused by the fold as if the log's custody had begun (tests that rebuild an
+        # older server's log turn WRITES_LEGACY_KEY_EVENTS on).
+        custody_from=None if WRITES_LEGACY_KEY_EVENTS else locked.tree_size,
+        latest_time=latest_time,
     )
     rows = [*locked.accounts, *await _rule_accounts(conn, txs, account_ids)]
     ledger = LedgerState(
@@ -535,12 +547,12 @@ async def _write_bounds(conn: AsyncConnection, state: BatchState) -> None:
 
 async def _write_registry(conn: AsyncConnection, state: BatchState) -> None:
     for effect, index in state.key_effects:
-        if effect.revoked is not None:
+        for key_id in effect.revoked:
             await conn.execute(
-                update(signing_keys)
-                .where(signing_keys.c.key_id == effect.revoked)
-                .values(revoked_at=index)
+                update(signing_keys).where(signing_keys.c.key_id == key_id).values(revoked_at=index)
             )
+        if effect.recovery is not None:
+            await write_recovery(conn, effect.recovery)
         if effect.registered is not None:
             r = effect.registered
             await conn.execute(

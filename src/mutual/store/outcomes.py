@@ -116,7 +116,9 @@ def accepted_key_event_outcome(
             "action": event.action.value,
             "principal": str(event.principal),
             "key_id": None if effect.registered is None else effect.registered.key_id,
-            "revoked_key_id": effect.revoked,
+            # A completed recovery may end several keys: the first here, all in the list.
+            "revoked_key_id": effect.revoked[0] if effect.revoked else None,
+            "revoked_key_ids": list(effect.revoked),
             "custodian": None if event.custodian is None else str(event.custodian),
             "log_index": log_index,
             "leaf_hash": b64encode(leaf_hash),

@@ -249,6 +249,37 @@ custodians = Table(
     PrimaryKeyConstraint("principal_id", "custodian_id"),
 )
 
+# Derived from the log's recovery entries in the same database transaction, like the
+# key registry: each request, its signed time and wait, and how it ended. The writer
+# reads a member's rows to apply the custody rules (``core.key_custody``).
+key_recoveries = Table(
+    "key_recoveries",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("principal_id", Uuid, nullable=False, index=True),
+    Column("public_key", LargeBinary(32), nullable=False),
+    Column("by_id", Uuid, nullable=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("wait_seconds", BigInteger, nullable=False),
+    Column("requested_at", BigInteger, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("closed_at", BigInteger, nullable=True),
+    Column("completed_time", UTCDateTime(), nullable=True),
+    CheckConstraint("status IN ('pending', 'cancelled', 'completed')", name="status_known"),
+    CheckConstraint("wait_seconds >= 0", name="wait_not_negative"),
+)
+
+# A key event's free-text note (why a key was revoked, in the member's words): personal
+# data, so outside the signed log, which carries only a reason code; erased with the
+# member's other personal data.
+key_event_notes = Table(
+    "key_event_notes",
+    metadata,
+    Column("event_id", Uuid, primary_key=True),
+    Column("principal_id", Uuid, nullable=False, index=True),
+    Column("note", Text, nullable=False),
+)
+
 # Derived from the log's bounds entries in the same database transaction, like the key
 # registry: which bounds hold now, which accounts a coordinator set apart from the
 # territory's default, and what that default is. Append-only.

@@ -119,17 +119,19 @@ class DemoTerritory:
 async def _register_key(
     rt: Runtime, operator: Principal, who: PrincipalId, key: Keypair, capacity: Capacity
 ) -> None:
+    # A member's key is registered by the member (core.key_custody): the demo holds the
+    # generated key, so it signs and asks as the member; an operator key as the operator.
+    member = capacity is Capacity.MEMBER
+    asking = Principal(who, frozenset({Role.MEMBER})) if member else operator
     event = KeyEvent(
         _demo_id(f"key/{who}"),
         KeyAction.REGISTER,
         who,
-        by=operator.id,
+        by=asking.id,
         public_key=key.public_key,
         capacity=capacity,
     )
-    outcome = await submit_key_event(
-        rt, operator, event, [key.sign_key_event(rt.log.origin, event)]
-    )
+    outcome = await submit_key_event(rt, asking, event, [key.sign_key_event(rt.log.origin, event)])
     if not outcome.accepted:
         raise RuntimeError(f"demo key registration refused: {outcome.body}")
 

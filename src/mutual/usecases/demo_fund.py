@@ -76,13 +76,13 @@ async def _organisation(
         _demo_id(f"key/{slug}"),
         KeyAction.REGISTER,
         pid,
-        by=operator.id,
+        by=pid,
         public_key=key.public_key,
         capacity=Capacity.MEMBER,
     )
-    outcome = await submit_key_event(
-        rt, operator, event, [key.sign_key_event(rt.log.origin, event)]
-    )
+    # Signed and asked as the partner itself, whose generated key the demo holds.
+    asking = Principal(pid, frozenset({Role.PARTNER}))
+    outcome = await submit_key_event(rt, asking, event, [key.sign_key_event(rt.log.origin, event)])
     if not outcome.accepted:
         raise RuntimeError(f"demo partner key refused: {outcome.body}")
     partner = await fund.create_partner(

@@ -25,6 +25,7 @@ from mutual.store import mail as mail_store
 from mutual.store import rounds as round_store
 from mutual.store import sign_in as sign_in_store
 from mutual.store import timebank as store
+from mutual.store.key_registry import erase_key_notes
 from mutual.store.principals import ensure_principal
 from mutual.store.timebank import MemberRecord, OfferFilter
 from mutual.usecases.access import IssuedToken, issue_token
@@ -343,8 +344,8 @@ async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
     """GDPR erasure: profile, memos, offers' text, notifications (theirs, the trace of
     their e-mails with their choice of them, and their words quoted in others', such as a
     rejection's reason), a gift's household
-    text, a resident partner's name, the reasons given in rounds and their sign-in
-    (login, password hash, open sessions and links) go; the member's
+    text, a resident partner's name, the reasons given in rounds, the notes on their key
+    events and their sign-in (login, password hash, open sessions and links) go; the member's
     pseudonymous id, accounts and signed entries stay, so the log still verifies."""
     if caller.id != member_id:
         require_coordinator(caller)
@@ -372,6 +373,7 @@ async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
         await goods_store.erase_member_gifts(conn, member_id)
         await fund_store.erase_resident_partner(conn, member_id)
         await round_store.erase_texts_of(conn, member_id)
+        await erase_key_notes(conn, member_id)
         await sign_in_store.forget_principal(conn, member_id, now=now)
         await invitation_store.spend_invitations_of(conn, member_id, now=now)
         await invitation_store.spend_resets_of(conn, member_id, now=now)

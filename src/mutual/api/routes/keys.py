@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 from uuid import UUID
 
@@ -12,11 +13,19 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.problems import problem_responses
 from mutual.api.routes.transactions import outcome_response, to_signatures
-from mutual.api.schemas import KeyEventIn, KeyEventOut, KeyOut, KeyPage, MeOut
+from mutual.api.schemas import (
+    KeyEventIn,
+    KeyEventOut,
+    KeyOut,
+    KeyPage,
+    MeOut,
+    RecoveryOut,
+    RecoveryPage,
+)
 from mutual.core.ids import PrincipalId
 from mutual.core.notes import format_verifier_key
-from mutual.core.registry import KeyEvent, KeyRecord
-from mutual.core.signing import KeyId, b64decode, b64encode
+from mutual.core.registry import KeyEvent, KeyRecord, Recovery, parse_timestamp, timestamp
+from mutual.core.signing import KeyId, b64decode, b64encode, key_id_of
 from mutual.usecases import keys as usecase
 from mutual.usecases.errors import NotFound
 
@@ -39,7 +48,7 @@ def key_out(record: KeyRecord) -> KeyOut:
     "/key-events",
     operation_id="recordKeyEvent",
     responses=problem_responses(403, 409, 413, 422),
-    summary="Register, rotate or revoke a key; appoint or remove a custodian",
+    summary="Register, rotate or revoke a key; appoint or remove a custodian; a recovery",
     status_code=201,
 )
 async def record_key_event(
@@ -58,8 +67,14 @@ async def record_key_event(
         None if data.key_id is None else KeyId(data.key_id),
         None if data.custodian is None else PrincipalId(data.custodian),
         data.reason,
+        data.request,
+        None if data.at is None else parse_timestamp(data.at),
+        data.wait,
+        data.version,
     )
-    outcome = await usecase.submit_key_event(rt, principal, event, to_signatures(data.signatures))
+    outcome = await usecase.submit_key_event(
+        rt, principal, event, to_signatures(data.signatures), note=data.note
+    )
     return outcome_response(outcome)
 
 
@@ -91,6 +106,37 @@ async def get_key(key_id: FromPath[str], state: State, principal: CurrentPrincip
     if not records:
         raise NotFound("no key with this id", field="key_id")
     return key_out(records[0])
+
+
+def recovery_out(recovery: Recovery) -> RecoveryOut:
+    return RecoveryOut(
+        id=recovery.id,
+        principal_id=recovery.principal,
+        key_id=key_id_of(recovery.public_key),
+        public_key=b64encode(recovery.public_key),
+        by=recovery.by,
+        at=timestamp(recovery.at),
+        wait=recovery.wait,
+        due=timestamp(recovery.at + timedelta(seconds=recovery.wait)),
+        status=recovery.status.value,
+        requested_at=recovery.requested_at,
+        closed_at=recovery.closed_at,
+    )
+
+
+@get(
+    "/key-recoveries",
+    operation_id="listKeyRecoveries",
+    responses=problem_responses(403, 422),
+    summary="A member's key recoveries (requests, and how each ended), oldest first",
+)
+async def list_key_recoveries(
+    state: State,
+    principal: CurrentPrincipal,
+    principal_id: Annotated[UUID, QueryParameter()],
+) -> RecoveryPage:
+    found = await usecase.read_recoveries(runtime_of(state), principal, PrincipalId(principal_id))
+    return RecoveryPage(items=[recovery_out(r) for r in found])
 
 
 @get("/me", operation_id="getMe", responses=problem_responses(), summary="Who is calling")

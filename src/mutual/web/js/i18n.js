@@ -234,6 +234,10 @@ const MESSAGES = {
       "Cette personne a déjà autant d’objets en prêt que le territoire le permet.",
     "problem.not_borrowed": "Ce prêt n’a pas autant d’objets dehors.",
     "problem.quarter_ended": "Ce trimestre est terminé.",
+    "problem.key_custody":
+      "Seule une clé de ce membre peut enregistrer, remplacer ou révoquer ses clés ; un appareil perdu passe par une récupération demandée à un coordinateur.",
+    "problem.recovery_not_pending": "Aucune récupération de clé en attente sous cet identifiant.",
+    "problem.recovery_not_due": "La récupération attend encore la fin de son délai.",
     "problem.reserved_id":
       "Cet identifiant fait partie de ceux que le service calcule pour ses propres comptes et écritures : laissez la page ou votre outil en choisir un autre.",
     "problem.invalid_exchange":
@@ -300,6 +304,21 @@ const MESSAGES = {
     "key.lost": "Appareil perdu ? Révoquer cette clé",
     "key.revokeConfirm": "Révoquer cette clé ? Elle ne pourra plus rien signer.",
     "key.revokedDone": "Clé révoquée.",
+    "key.replaced": "Clé de cet appareil remplacée.",
+    "key.recoveryIntro":
+      "Vous avez déjà eu une clé. Si vous l’avez encore sur un autre appareil, révoquez ou ajoutez une clé depuis celui-ci. Si vous avez perdu tous vos appareils, préparez ici une nouvelle clé et demandez à une personne de la coordination de lancer une récupération : elle prendra effet après un délai, pendant lequel vous êtes prévenu·e.",
+    "key.recoveryPrepare": "Tous mes appareils sont perdus : préparer une nouvelle clé",
+    "key.recoveryPrepared": "Nouvelle clé préparée sur cet appareil.",
+    "key.recoveryGive":
+      "Donnez ce code à une personne de la coordination : elle demandera la récupération avec sa propre clé.",
+    "key.recoveryWaiting":
+      "Récupération demandée : vous pourrez la terminer ici à partir du {due}.",
+    "key.recoveryComplete": "Terminer la récupération",
+    "key.recovered": "Nouvelle clé enregistrée ; vos anciennes clés sont révoquées.",
+    "key.recoveryAgainst":
+      "Une récupération de votre clé a été demandée : une autre clé vous remplacerait à partir du {due}. Si ce n’est pas vous, annulez-la.",
+    "key.recoveryCancel": "Annuler cette récupération",
+    "key.recoveryCancelled": "Récupération annulée.",
     "key.replace": "Remplacer la clé de cet appareil",
     "error.generic": "Une erreur est survenue.",
     "error.network": "Le service ne répond pas. Vérifiez votre connexion.",
@@ -938,6 +957,10 @@ const MESSAGES = {
       "This person already holds as many items on loan as the territory allows.",
     "problem.not_borrowed": "This loan does not have that many items out.",
     "problem.quarter_ended": "This quarter has ended.",
+    "problem.key_custody":
+      "Only a key of this member can register, replace or revoke their keys; a lost device goes through a recovery asked of a coordinator.",
+    "problem.recovery_not_pending": "No pending key recovery under this id.",
+    "problem.recovery_not_due": "The recovery is still waiting for its delay to end.",
     "problem.reserved_id":
       "This id belongs to the ones the service derives for its own accounts and records: let the page or your tool choose another.",
     "problem.invalid_exchange": "An exchange moves hours between people’s time accounts only.",
@@ -1000,6 +1023,20 @@ const MESSAGES = {
     "key.lost": "Device lost? Revoke this key",
     "key.revokeConfirm": "Revoke this key? It will no longer sign anything.",
     "key.revokedDone": "Key revoked.",
+    "key.replaced": "This device’s key was replaced.",
+    "key.recoveryIntro":
+      "You have had a key. If you still hold it on another device, revoke or add a key from there. If you lost every device, prepare a new key here and ask a coordinator to start a recovery: it takes effect after a delay, during which you are told.",
+    "key.recoveryPrepare": "Every device lost: prepare a new key",
+    "key.recoveryPrepared": "New key prepared on this device.",
+    "key.recoveryGive":
+      "Give this code to a coordinator: they ask for the recovery with their own key.",
+    "key.recoveryWaiting": "Recovery requested: you can finish it here from {due}.",
+    "key.recoveryComplete": "Finish the recovery",
+    "key.recovered": "New key registered; your old keys are revoked.",
+    "key.recoveryAgainst":
+      "A recovery of your key was requested: another key would replace yours from {due}. If it was not you, cancel it.",
+    "key.recoveryCancel": "Cancel this recovery",
+    "key.recoveryCancelled": "Recovery cancelled.",
     "key.replace": "Replace this device’s key",
     "error.generic": "Something went wrong.",
     "error.network": "The service does not answer. Check your connection.",

@@ -97,6 +97,23 @@ export async function createDeviceKey(principalId, capacity = "member") {
   return registerDeviceKey(record);
 }
 
+// The key events this page signs follow the custody rules (version 2): a member's keys
+// are registered, replaced and revoked only with the member's own keys.
+const VERSION = 2;
+
+async function signedEvent(event, ...records) {
+  const payload = { log: await origin(), ...event };
+  const signatures = [];
+  for (const record of records) {
+    signatures.push({
+      key_id: record.key_id,
+      signature: await sign(record.private_key, DOMAIN.keyEvent, payload),
+    });
+  }
+  return { ...event, signatures };
+}
+
+// A first key signs its own registration; the service does not vouch for a member's key.
 export async function registerDeviceKey(record) {
   const event = {
     id: record.event_id,
@@ -105,11 +122,78 @@ export async function registerDeviceKey(record) {
     by: record.principal_id,
     public_key: record.public_key,
     capacity: record.capacity ?? "member",
+    version: VERSION,
   };
-  const payload = { log: await origin(), ...event };
-  const signature = await sign(record.private_key, DOMAIN.keyEvent, payload);
-  await post("/key-events", { ...event, signatures: [{ key_id: record.key_id, signature }] });
+  await post("/key-events", await signedEvent(event, record));
   return keepKey({ ...record, registered: true });
+}
+
+// This device's key replaced by a new one: a rotation, signed by both keys.
+export async function rotateDeviceKey(principalId) {
+  const old = await deviceKey(principalId);
+  const { pair, publicRaw, keyId } = await newKeyPair();
+  const fresh = {
+    ...old,
+    key_id: keyId,
+    public_key: base64(publicRaw),
+    private_key: pair.privateKey,
+    created_at: new Date().toISOString(),
+  };
+  const event = {
+    id: crypto.randomUUID(),
+    action: "rotate",
+    principal: principalId,
+    key_id: old.key_id,
+    public_key: fresh.public_key,
+    version: VERSION,
+  };
+  await post("/key-events", await signedEvent(event, old, fresh));
+  return keepKey({ ...fresh, event_id: event.id, registered: true });
+}
+
+// Every device lost: a new key is made here and kept, unregistered, for a recovery. A
+// coordinator asks for it with their own key; once the wait is over this device signs
+// the completion, which the service countersigns.
+export async function prepareRecoveryKey(principalId) {
+  const { pair, publicRaw, keyId } = await newKeyPair();
+  return keepKey({
+    principal_id: principalId,
+    key_id: keyId,
+    public_key: base64(publicRaw),
+    private_key: pair.privateKey,
+    capacity: "member",
+    event_id: crypto.randomUUID(),
+    registered: false,
+    recovery: true,
+  });
+}
+
+function now() {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+export async function completeRecovery(record, recovery) {
+  const event = {
+    id: record.event_id,
+    action: "complete_recovery",
+    principal: record.principal_id,
+    request: recovery.id,
+    at: now(),
+    version: VERSION,
+  };
+  await post("/key-events", await signedEvent(event, record));
+  return keepKey({ ...record, registered: true, recovery: false });
+}
+
+export async function cancelRecovery(record, recovery) {
+  const event = {
+    id: crypto.randomUUID(),
+    action: "cancel_recovery",
+    principal: record.principal_id,
+    request: recovery.id,
+    version: VERSION,
+  };
+  await post("/key-events", await signedEvent(event, record));
 }
 
 // The key's capacity as the registry holds it (null when it is not registered).
@@ -123,17 +207,19 @@ export async function capacityOf(key) {
   }
 }
 
-// A lost device cannot sign its own revocation: the service's log key vouches for it,
-// since the request comes from the key's owner (named in "by").
+// A key of this member revoked with the key this device holds (itself or another of
+// theirs): the service's log key cannot revoke a member's key. Without a key here the
+// answer is key_custody, whose words point to a recovery.
 export async function revokeKey(principalId, keyId) {
-  await post("/key-events", {
+  const here = await deviceKey(principalId);
+  const event = {
     id: crypto.randomUUID(),
     action: "revoke",
     principal: principalId,
     key_id: keyId,
-    by: principalId,
-  });
-  const here = await deviceKey(principalId);
+    version: VERSION,
+  };
+  await post("/key-events", await signedEvent(event, ...(here?.registered ? [here] : [])));
   if (here?.key_id === keyId) {
     await request((await store("readwrite")).delete(principalId));
   }

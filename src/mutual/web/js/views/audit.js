@@ -166,6 +166,7 @@ async function createWitnessKey(principalId, name, origin) {
     public_key: base64(publicRaw),
     capacity: "witness",
     name,
+    version: 2,
   };
   const signature = await sign(pair.privateKey, DOMAIN.keyEvent, { log: origin, ...event });
   return keepKey({

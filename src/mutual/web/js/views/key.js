@@ -2,11 +2,15 @@ import { ApiError, get, query } from "../api.js";
 import { announce, busy, h, notice } from "../dom.js";
 import { formatDay, t } from "../i18n.js";
 import {
+  cancelRecovery,
+  completeRecovery,
   createDeviceKey,
   deviceKey,
   keepKey,
+  prepareRecoveryKey,
   registerDeviceKey,
   revokeKey,
+  rotateDeviceKey,
   supported,
 } from "../keys.js";
 
@@ -29,11 +33,14 @@ async function createDatedKey(principalId) {
 
 export async function render(main, ctx) {
   const principalId = ctx.me.principal_id;
-  const [here, registry, canSign] = await Promise.all([
+  const [here, registry, recoveries, canSign] = await Promise.all([
     deviceKey(principalId),
     get(`/keys${query({ principal_id: principalId })}`),
+    get(`/key-recoveries${query({ principal_id: principalId })}`),
     supported(),
   ]);
+  const keys = registry.items.filter((k) => k.capacity === "member");
+  const pending = recoveries.items.find((r) => r.status === "pending") ?? null;
   const messages = h("div");
   const rerender = async (text) => {
     main.replaceChildren();
@@ -65,12 +72,25 @@ export async function render(main, ctx) {
   );
   if (!canSign) {
     device.append(notice(t("key.unsupported"), "warning"));
-  } else if (!here) {
+  } else if (!here && keys.length === 0) {
     const create = h("button", { type: "button" }, t("key.create"));
     create.addEventListener("click", () =>
       act(create, () => createDatedKey(principalId), t("key.created")),
     );
     device.append(h("p", {}, t("key.none")), h("div", { class: "actions" }, create));
+  } else if (!here) {
+    // The member has had a key: a new one comes from a key of theirs, or by recovery.
+    const prepare = h("button", { type: "button" }, t("key.recoveryPrepare"));
+    prepare.addEventListener("click", () =>
+      act(prepare, () => prepareRecoveryKey(principalId), t("key.recoveryPrepared")),
+    );
+    device.append(
+      h("p", {}, t("key.none")),
+      h("p", {}, t("key.recoveryIntro")),
+      h("div", { class: "actions" }, prepare),
+    );
+  } else if (here.recovery && !here.registered) {
+    device.append(recoverySection(here));
   } else {
     device.append(
       h(
@@ -91,11 +111,40 @@ export async function render(main, ctx) {
         act(finish, () => registerDeviceKey(here), t("key.created")),
       );
       device.append(h("div", { class: "actions" }, finish));
+    } else if (pending && pending.key_id !== here.key_id) {
+      // Someone asked for a new key in this member's name: a valid key of theirs says no.
+      const cancel = h("button", { type: "button", class: "danger" }, t("key.recoveryCancel"));
+      cancel.addEventListener("click", () =>
+        act(cancel, () => cancelRecovery(here, pending), t("key.recoveryCancelled")),
+      );
+      device.append(
+        notice(t("key.recoveryAgainst", { due: pending.due }), "warning"),
+        h("div", { class: "actions" }, cancel),
+      );
     }
+  }
+
+  function recoverySection(record) {
+    const section = h("div", {});
+    section.append(
+      h("p", {}, t("key.recoveryGive")),
+      h("p", {}, h("code", { class: "key-id", "data-testid": "recovery-key" }, record.public_key)),
+    );
+    const mine = recoveries.items.find((r) => r.status === "pending" && r.key_id === record.key_id);
+    if (!mine) return section;
+    if (Date.parse(mine.due) > Date.now()) {
+      section.append(h("p", {}, t("key.recoveryWaiting", { due: mine.due })));
+      return section;
+    }
+    const finish = h("button", { type: "button" }, t("key.recoveryComplete"));
+    finish.addEventListener("click", () =>
+      act(finish, () => completeRecovery(record, mine), t("key.recovered")),
+    );
+    section.append(h("div", { class: "actions" }, finish));
+    return section;
   }
   main.append(device);
 
-  const keys = registry.items.filter((k) => k.capacity === "member");
   const list = h(
     "section",
     { "aria-labelledby": "keys-title" },
@@ -117,7 +166,8 @@ export async function render(main, ctx) {
             " ",
             h("span", { class: "tag" }, active ? t("key.active") : t("key.revoked")),
           );
-          if (active) {
+          // Another device's key is revoked with a key this device holds (the service cannot).
+          if (active && (mine || here?.registered)) {
             const revoke = h(
               "button",
               { type: "button", class: "danger" },
@@ -125,7 +175,9 @@ export async function render(main, ctx) {
             );
             revoke.addEventListener("click", () => {
               if (!window.confirm(t("key.revokeConfirm"))) return;
-              act(revoke, () => revokeKey(principalId, k.key_id), t("key.revokedDone"));
+              // This device's own key is replaced (a rotation); another is revoked with it.
+              if (mine) act(revoke, () => rotateDeviceKey(principalId), t("key.replaced"));
+              else act(revoke, () => revokeKey(principalId, k.key_id), t("key.revokedDone"));
             });
             item.append(h("div", { class: "actions" }, revoke));
           }
