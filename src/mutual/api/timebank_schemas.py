@@ -49,6 +49,9 @@ class MemberOut(_Out):
     )
     pact_signed_on: date | None
     account_id: UUID | None
+    number: int | None = Field(
+        description="The member number, given on acceptance in its order; tells namesakes apart."
+    )
 
 
 class MemberPage(_Out):

@@ -8,6 +8,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy.exc import IntegrityError
+
 from mutual.core.accounts import Account, OwnerKind
 from mutual.core.authority import Principal, Role
 from mutual.core.bounds import BoundsDefault
@@ -155,15 +157,8 @@ async def accept(
         balance_min=limits.balance_min,
         balance_max=limits.balance_max,
     )
-    async with rt.db.writing() as conn:
-        await store.update_member(
-            conn,
-            member_id,
-            {"status": "active", "account_id": account.id, "decided_at": rt.clock()},
-            status="applied",
-        )
-        accepted = await store.get_member(conn, member_id)
-    assert accepted is not None
+    await _activate(rt, member_id, account.id)
+    accepted = await member_or_404(rt, member_id)
     token = await issue_token(rt, roles=[Role.MEMBER], principal_id=pid)
     return accepted, token
 
@@ -178,6 +173,23 @@ async def refuse(rt: Runtime, caller: Principal, member_id: UUID) -> MemberRecor
         record = await store.get_member(conn, member_id)
     assert record is not None
     return record
+
+
+async def _activate(rt: Runtime, member_id: UUID, account_id: AccountId) -> None:
+    """Active, with the next free member number. Acceptances racing on PostgreSQL can read
+    the same highest number; the unique index refuses all but one, and the others try again
+    with the number that is now next (SQLite's single writer never races)."""
+    for attempt in range(_NUMBER_ATTEMPTS):
+        try:
+            async with rt.db.writing() as conn:
+                await store.activate_member(conn, member_id, account_id, now=rt.clock())
+            return
+        except IntegrityError:
+            if attempt == _NUMBER_ATTEMPTS - 1:
+                raise
+
+
+_NUMBER_ATTEMPTS = 50
 
 
 def applicant(record: MemberRecord) -> Principal:
@@ -204,6 +216,7 @@ def visible_profile(record: MemberRecord, reader: Principal) -> dict[str, Any]:
         "contact": contact,
         "pact_signed_on": record.pact_signed_on if own or coordinator else None,
         "account_id": record.account_id,
+        "number": record.number,
     }
 
 

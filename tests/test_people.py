@@ -1,0 +1,203 @@
+"""Finding people and a statement people can read, through the HTTP API on SQLite and
+PostgreSQL: the directory searched by name, member number, neighbourhood and offers, with
+namesakes told apart and erased members never found; the statement's lines with the
+other party, the description and the category, paged to the first line; the CSV equal
+to the ledger's lines."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from mutual.settings import Settings
+from tests.test_api import API, Api, assert_problem, open_api
+from tests.test_timebank import Member, confirm, join, propose
+
+
+@pytest.fixture
+async def api(backend_settings: Settings) -> AsyncIterator[Api]:
+    async with open_api(backend_settings) as api:
+        yield api
+
+
+async def directory(api: Api, who: Member, **params: Any) -> dict[str, Any]:
+    answer = await api.client.get(f"{API}/directory", params=params, headers=who.headers)
+    assert answer.status_code == 200, answer.text
+    body: dict[str, Any] = answer.json()
+    return body
+
+
+async def offer(api: Api, who: Member, title: str, category: str) -> dict[str, Any]:
+    body = {"direction": "offer", "title": title, "category": category}
+    answer = await api.client.post(f"{API}/offers", json=body, headers=who.headers)
+    assert answer.status_code == 201, answer.text
+    published: dict[str, Any] = answer.json()
+    return published
+
+
+async def test_directory_search_and_namesakes(api: Api) -> None:
+    """Members are found by part of their name, their number, their neighbourhood and
+    what they offer; two members of the same name differ by number and neighbourhood;
+    an erased member is found by nothing."""
+    alice = await join(api, "Alice Martin", neighbourhood="Drouot")
+    marie_1 = await join(api, "Marie B.", neighbourhood="Bourtzwiller")
+    marie_2 = await join(api, "Marie B.", neighbourhood="Coteaux")
+    zoe = await join(api, "Zoé K.", neighbourhood="Coteaux")
+    await offer(api, zoe, "Réparation de vélos", "culture_sport")
+
+    found = (await directory(api, alice, q="marie"))["items"]
+    assert [(m["id"], m["display_name"], m["neighbourhood"]) for m in found] == [
+        (marie_1.id, "Marie B.", "Bourtzwiller"),
+        (marie_2.id, "Marie B.", "Coteaux"),
+    ]
+    numbers = [m["number"] for m in found]
+    assert len(set(numbers)) == 2
+    assert numbers == sorted(numbers)
+    profile = await api.client.get(f"{API}/members/{marie_2.id}", headers=alice.headers)
+    assert profile.json()["number"] == numbers[1]
+    by_number = (await directory(api, alice, q=str(numbers[1])))["items"]
+    assert [m["id"] for m in by_number] == [marie_2.id]
+
+    coteaux = (await directory(api, alice, neighbourhood="coteaux"))["items"]
+    assert [m["id"] for m in coteaux] == [marie_2.id, zoe.id]
+    cyclists = (await directory(api, alice, offers="vélo"))["items"]
+    assert [(m["id"], m["offers"]) for m in cyclists] == [
+        (zoe.id, [{"title": "Réparation de vélos", "category": "culture_sport"}])
+    ]
+    assert [m["id"] for m in (await directory(api, alice, offers="culture_sport"))["items"]] == [
+        zoe.id
+    ]
+    assert (await directory(api, alice, q="100%_"))["items"] == []
+    neighbourhoods = await api.client.get(f"{API}/directory/neighbourhoods", headers=alice.headers)
+    assert neighbourhoods.json() == ["Bourtzwiller", "Coteaux", "Drouot"]
+
+    erased = await api.client.delete(f"{API}/members/{zoe.id}/profile", headers=zoe.headers)
+    assert erased.status_code == 204, erased.text
+    everyone = (await directory(api, alice, limit=200))["items"]
+    assert zoe.id not in [m["id"] for m in everyone]
+    assert (await directory(api, alice, offers="vélo"))["items"] == []
+    assert (await directory(api, alice, neighbourhood="Coteaux"))["items"][-1]["id"] == marie_2.id
+
+
+async def test_directory_pages_to_the_end(api: Api) -> None:
+    """Page after page, the directory lists every active member once, then stops; a
+    cursor from another list is refused."""
+    people = [await join(api, f"Voisin {i}") for i in range(5)]
+    seen: list[str] = []
+    cursor = None
+    while True:
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        page = await directory(api, people[0], **params)
+        seen += [m["id"] for m in page["items"]]
+        cursor = page["next_cursor"]
+        if cursor is None:
+            break
+    assert seen == [p.id for p in people]
+    other = await api.client.get(f"{API}/members", params={"limit": 1}, headers=people[0].headers)
+    foreign = other.json()["next_cursor"]
+    assert_problem(
+        await api.client.get(
+            f"{API}/directory", params={"cursor": foreign}, headers=people[0].headers
+        ),
+        422,
+        "invalid_cursor",
+    )
+
+
+async def test_statement_names_the_other_party(api: Api) -> None:
+    """Each line names the other party, the description and the category; older pages
+    lead to the first line; an erased member's name does not come back."""
+    alice = await join(api, "Alice")
+    bob = await join(api, "Bob", neighbourhood="Drouot")
+    bikes = await offer(api, bob, "Réparation de vélos", "culture_sport")
+    minutes = [15, 30, 45, 60, 75]
+    for n, amount in enumerate(minutes):
+        extra: dict[str, Any] = {"memo": f"Coup de main {n}"}
+        if n == 0:
+            extra["offer_id"] = bikes["id"]
+        proposal = await propose(api, alice, bob, amount, **extra)
+        assert (await confirm(api, bob, proposal)).status_code == 201
+
+    lines: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        params = {"limit": 2} | ({"cursor": cursor} if cursor else {})
+        answer = await api.client.get(
+            f"{API}/members/me/statement", params=params, headers=alice.headers
+        )
+        assert answer.status_code == 200, answer.text
+        lines += answer.json()["items"]
+        cursor = answer.json()["next_cursor"]
+        if cursor is None:
+            break
+    assert [line["amount"] for line in lines] == minutes[::-1]
+    assert [line["balance_after"] for line in lines] == [225, 150, 90, 45, 15]
+    first = lines[-1]
+    bob_number = (await directory(api, alice, q="Bob"))["items"][0]["number"]
+    assert first["other_party"] == {
+        "owner_kind": "member",
+        "member_id": bob.id,
+        "display_name": "Bob",
+        "number": bob_number,
+    }
+    assert (first["description"], first["category"]) == ("Coup de main 0", "culture_sport")
+    assert lines[0]["category"] is None
+
+    bobs = await api.client.get(f"{API}/members/me/statement", headers=bob.headers)
+    assert bobs.json()["items"][-1]["other_party"]["display_name"] == "Alice"
+    assert bobs.json()["items"][-1]["amount"] == -15
+
+    erased = await api.client.delete(f"{API}/members/{bob.id}/profile", headers=bob.headers)
+    assert erased.status_code == 204, erased.text
+    after = await api.client.get(
+        f"{API}/members/me/statement", params={"limit": 200}, headers=alice.headers
+    )
+    for line in after.json()["items"]:
+        assert line["other_party"]["display_name"] is None
+        assert line["other_party"]["number"] is None
+        assert line["description"] is None
+    assert "Bob" not in after.text
+
+
+async def test_statement_csv_equals_the_ledger(api: Api) -> None:
+    """The CSV download has a header row and one row per posting, oldest first; its
+    amounts sum back to each balance after and to the account's balance; text that a
+    spreadsheet would run is quoted."""
+    alice = await join(api, "Alice")
+    bob = await join(api, "=Bob", neighbourhood="Drouot")
+    for amount, memo in ((30, "Jardinage"), (45, "Cours de guitare"), (15, "@cmd")):
+        proposal = await propose(api, alice, bob, amount, memo=memo, category="culture_sport")
+        assert (await confirm(api, bob, proposal)).status_code == 201
+    back = await propose(api, bob, alice, 30, memo="Repassage")
+    assert (await confirm(api, alice, back)).status_code == 201
+
+    sheet = await api.client.get(f"{API}/members/me/statement.csv", headers=alice.headers)
+    assert sheet.status_code == 200, sheet.text
+    assert sheet.headers["content-type"].startswith("text/csv")
+    assert sheet.headers["content-type"].endswith("charset=utf-8")
+    assert sheet.headers["content-disposition"].startswith("attachment;")
+    rows = list(csv.DictReader(io.StringIO(sheet.text)))
+    ledger = await api.client.get(
+        f"{API}/accounts/{alice.account}/postings", params={"limit": 100}, headers=alice.headers
+    )
+    assert [(int(r["minutes"]), int(r["balance_after"])) for r in rows] == [
+        (p["amount"], p["balance_after"]) for p in ledger.json()["items"]
+    ]
+    running = 0
+    for row in rows:
+        running += int(row["minutes"])
+        assert running == int(row["balance_after"])
+    account = await api.client.get(f"{API}/accounts/{alice.account}", headers=alice.headers)
+    assert running == account.json()["balance"] == 60
+    assert [r["other_party"] for r in rows] == ["'=Bob"] * 4
+    assert [r["description"] for r in rows] == [
+        "Jardinage",
+        "Cours de guitare",
+        "'@cmd",
+        "Repassage",
+    ]
+    assert [r["category"] for r in rows] == ["culture_sport", "culture_sport", "culture_sport", ""]
