@@ -47,7 +47,7 @@ async def test_directory_search_and_namesakes(api: Api) -> None:
     marie_1 = await join(api, "Marie B.", neighbourhood="Bourtzwiller")
     marie_2 = await join(api, "Marie B.", neighbourhood="Coteaux")
     zoe = await join(api, "Zoé K.", neighbourhood="Coteaux")
-    await offer(api, zoe, "Réparation de vélos", "culture_sport")
+    bikes = await offer(api, zoe, "Réparation de vélos", "culture_sport")
 
     found = (await directory(api, alice, q="marie"))["items"]
     assert [(m["id"], m["display_name"], m["neighbourhood"]) for m in found] == [
@@ -66,10 +66,27 @@ async def test_directory_search_and_namesakes(api: Api) -> None:
     assert [m["id"] for m in coteaux] == [marie_2.id, zoe.id]
     cyclists = (await directory(api, alice, offers="vélo"))["items"]
     assert [(m["id"], m["offers"]) for m in cyclists] == [
-        (zoe.id, [{"title": "Réparation de vélos", "category": "culture_sport"}])
+        (
+            zoe.id,
+            [
+                {
+                    "id": bikes["id"],
+                    "direction": "offer",
+                    "title": "Réparation de vélos",
+                    "category": "culture_sport",
+                }
+            ],
+        )
     ]
     assert [m["id"] for m in (await directory(api, alice, offers="culture_sport"))["items"]] == [
         zoe.id
+    ]
+    plants = {"direction": "request", "title": "Arrosage des plantes", "category": "family"}
+    asked = await api.client.post(f"{API}/offers", json=plants, headers=marie_1.headers)
+    assert asked.status_code == 201, asked.text
+    gardeners = (await directory(api, alice, offers="arrosage"))["items"]
+    assert [(m["id"], [o["direction"] for o in m["offers"]]) for m in gardeners] == [
+        (marie_1.id, ["request"])
     ]
     assert (await directory(api, alice, q="100%_"))["items"] == []
     neighbourhoods = await api.client.get(f"{API}/directory/neighbourhoods", headers=alice.headers)

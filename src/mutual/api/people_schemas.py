@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 from uuid import UUID
 
 from pydantic import Field
@@ -12,6 +13,8 @@ from mutual.core.transactions import TransactionKind
 
 
 class OfferLineOut(_Out):
+    id: UUID
+    direction: Literal["offer", "request"]
     title: str
     category: str
 
@@ -24,7 +27,7 @@ class DirectoryEntryOut(_Out):
     )
     display_name: str | None
     neighbourhood: str | None
-    offers: list[OfferLineOut] = Field(description="What the member offers now.")
+    offers: list[OfferLineOut] = Field(description="What the member offers or asks for now.")
 
 
 class DirectoryPage(_Out):

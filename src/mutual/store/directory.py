@@ -36,6 +36,8 @@ class DirectoryEntry:
 
 @dataclass(frozen=True, slots=True)
 class OfferLine:
+    id: UUID
+    direction: str
     title: str
     category: str
 
@@ -47,9 +49,8 @@ def _contains(column: ColumnElement[str], text: str) -> ColumnElement[bool]:
 
 
 def _open_offers(now: datetime) -> ColumnElement[bool]:
-    return (
-        (offers.c.direction == "offer") & offers.c.closed_at.is_(None) & (offers.c.expires_at > now)
-    )
+    """Offers and requests still open: what a member gives, and what they would take."""
+    return offers.c.closed_at.is_(None) & (offers.c.expires_at > now)
 
 
 async def search(
@@ -101,17 +102,19 @@ async def search(
 async def offers_of(
     conn: AsyncConnection, member_ids: Collection[UUID], *, now: datetime
 ) -> dict[UUID, list[OfferLine]]:
-    """What each member offers now (open offers, newest first)."""
+    """What each member offers or asks for now (open ones, newest first)."""
     if not member_ids:
         return {}
     query = (
-        select(offers.c.member_id, offers.c.title, offers.c.category)
+        select(
+            offers.c.member_id, offers.c.id, offers.c.direction, offers.c.title, offers.c.category
+        )
         .where(offers.c.member_id.in_(list(member_ids)), _open_offers(now))
         .order_by(offers.c.created_at.desc(), offers.c.id.desc())
     )
     found: dict[UUID, list[OfferLine]] = {}
     for r in await conn.execute(query):
-        found.setdefault(r.member_id, []).append(OfferLine(r.title, r.category))
+        found.setdefault(r.member_id, []).append(OfferLine(r.id, r.direction, r.title, r.category))
     return found
 
 

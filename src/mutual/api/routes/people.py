@@ -45,7 +45,8 @@ async def search_directory(
     offers: Annotated[
         str | None,
         QueryParameter(
-            max_length=120, description="Part of an open offer's title or text, or a category."
+            max_length=120,
+            description="Part of an open offer's or request's title or text, or a category.",
         ),
     ] = None,
     cursor: Cursor = None,
@@ -65,7 +66,10 @@ async def search_directory(
                 number=found.entry.number,
                 display_name=found.entry.display_name,
                 neighbourhood=found.entry.neighbourhood,
-                offers=[OfferLineOut(title=o.title, category=o.category) for o in found.offers],
+                offers=[
+                    OfferLineOut(id=o.id, direction=o.direction, title=o.title, category=o.category)
+                    for o in found.offers
+                ],
             )
             for found in page.items
         ],

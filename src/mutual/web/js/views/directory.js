@@ -5,9 +5,29 @@ import { personLabel } from "../person_picker.js";
 
 const PAGE = 20;
 
+// One person found: name, number and neighbourhood (what tells namesakes apart), what
+// they offer or ask for, and the way to record an exchange with them or about one of those.
 function entry(person, me) {
+  const mine = person.id === me;
   const offers = person.offers.map((o) =>
-    h("li", {}, o.title, h("span", { class: "muted" }, ` · ${label("category", o.category)}`)),
+    h(
+      "li",
+      {},
+      h("span", { class: "tag" }, t(`offers.tag.${o.direction}`)),
+      " ",
+      o.title,
+      h("span", { class: "muted" }, ` · ${label("category", o.category)}`),
+      mine
+        ? null
+        : [
+            " · ",
+            h(
+              "a",
+              { href: `#/record?member=${person.id}&offer=${o.id}` },
+              t("offers.record", { title: o.title }),
+            ),
+          ],
+    ),
   );
   return h(
     "li",
@@ -20,9 +40,9 @@ function entry(person, me) {
       person.neighbourhood ? ` · ${person.neighbourhood}` : "",
     ),
     offers.length > 0
-      ? [h("p", {}, t("directory.offers")), h("ul", { class: "offers-of" }, offers)]
+      ? h("ul", { class: "offers-of", "aria-label": t("directory.offers") }, offers)
       : h("p", { class: "muted" }, t("directory.noOffers")),
-    person.id === me
+    mine
       ? null
       : h(
           "p",
