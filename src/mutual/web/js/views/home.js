@@ -5,7 +5,8 @@ import { personLabel } from "../person_picker.js";
 import { deviceKey } from "../keys.js";
 import { unseenLine } from "./notifications.js";
 
-const SHOWN = 20;
+// A phone screen of lines; older ones a press away.
+const SHOWN = 10;
 
 function statementPage(cursor) {
   return get(`/members/me/statement${query({ limit: SHOWN, cursor })}`);
