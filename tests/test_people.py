@@ -6,6 +6,7 @@ to the ledger's lines."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import AsyncIterator
@@ -218,3 +219,25 @@ async def test_statement_csv_equals_the_ledger(api: Api) -> None:
         "Repassage",
     ]
     assert [r["category"] for r in rows] == ["culture_sport", "culture_sport", "culture_sport", ""]
+
+
+async def test_member_numbers_are_distinct_when_accepted_at_once(api: Api) -> None:
+    """Acceptances made at the same moment still give each member their own number, the
+    next free ones, with no gap (on PostgreSQL they race for the same highest number)."""
+    before = (await directory(api, await join(api, "Première"), limit=200))["items"]
+    applied = []
+    for i in range(8):
+        answer = await api.client.post(
+            f"{API}/members/applications", json={"display_name": f"Voisine {i}"}
+        )
+        assert answer.status_code == 201, answer.text
+        applied.append(answer.json()["id"])
+    accepted = await asyncio.gather(
+        *(
+            api.client.post(f"{API}/members/{member_id}/accept", headers=api.operator)
+            for member_id in applied
+        )
+    )
+    assert [a.status_code for a in accepted] == [201] * 8, [a.text for a in accepted]
+    numbers = sorted(a.json()["member"]["number"] for a in accepted)
+    assert numbers == list(range(len(before) + 1, len(before) + 9))
