@@ -9,14 +9,19 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from mutual.core.timebank import CATEGORIES
 from mutual.settings import Settings
 from tests.test_api import API, Api, assert_problem, open_api
 from tests.test_timebank import Member, confirm, join, propose
+
+WEB = Path(__file__).resolve().parents[1] / "src" / "mutual" / "web"
 
 
 @pytest.fixture
@@ -241,3 +246,11 @@ async def test_member_numbers_are_distinct_when_accepted_at_once(api: Api) -> No
     assert [a.status_code for a in accepted] == [201] * 8, [a.text for a in accepted]
     numbers = sorted(a.json()["member"]["number"] for a in accepted)
     assert numbers == list(range(len(before) + 1, len(before) + 9))
+
+
+def test_the_page_offers_the_territory_categories() -> None:
+    """The record view's category choice is the core's list, in its order."""
+    script = (WEB / "js" / "views" / "record.js").read_text()
+    block = re.search(r"export const CATEGORIES = \[(.*?)\];", script, re.DOTALL)
+    assert block is not None
+    assert tuple(re.findall(r'"(\w+)"', block.group(1))) == CATEGORIES
