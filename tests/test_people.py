@@ -95,6 +95,10 @@ async def test_directory_search_and_namesakes(api: Api) -> None:
         (marie_1.id, ["request"])
     ]
     assert (await directory(api, alice, q="100%_"))["items"] == []
+    assert (await directory(api, alice, q="9" * 30))["items"] == []
+    for odd in ("\x00", "n°"):
+        answer = await api.client.get(f"{API}/directory", params={"q": odd}, headers=alice.headers)
+        assert answer.status_code in (200, 422), answer.text
     neighbourhoods = await api.client.get(f"{API}/directory/neighbourhoods", headers=alice.headers)
     assert neighbourhoods.json() == ["Bourtzwiller", "Coteaux", "Drouot"]
 

@@ -73,7 +73,10 @@ async def search(
         digits = where.name.strip().lstrip("#n°º ").strip()
         # A member number typed in the name box finds that member too.
         query = query.where(
-            or_(by_name, members.c.number == int(digits)) if digits.isdigit() else by_name
+            or_(by_name, members.c.number == int(digits))
+            # Beyond nine digits no member has the number, and the column is 32-bit.
+            if digits.isdigit() and len(digits) <= 9
+            else by_name
         )
     if where.neighbourhood:
         query = query.where(
