@@ -1,5 +1,5 @@
-import { get, query } from "../api.js";
-import { announce, busy, h } from "../dom.js";
+import { ApiError, get, query } from "../api.js";
+import { announce, busy, h, notice } from "../dom.js";
 import { formatDate, formatDay, formatDuration, formatSignedDuration, label, t } from "../i18n.js";
 import { personLabel } from "../person_picker.js";
 import { deviceKey } from "../keys.js";
@@ -22,20 +22,20 @@ function otherParty(party) {
 }
 
 function statementRow(line) {
-  // Each cell names its column too: on a phone the table is read row by row, as cards.
-  const cell = (column, content, extra = {}) =>
-    h("td", { "data-label": t(column), ...extra }, content);
   return h(
     "tr",
     {},
-    cell("statement.date", formatDate(line.recorded_at), { class: "date" }),
-    cell("statement.party", otherParty(line.other_party)),
-    cell("statement.description", line.description ?? label("kind", line.kind)),
-    cell("statement.category", line.category ? label("category", line.category) : ""),
-    cell("statement.amount", formatSignedDuration(line.amount), {
-      class: `number ${line.amount < 0 ? "negative" : ""}`,
-    }),
-    cell("statement.balance", formatDuration(line.balance_after), { class: "number" }),
+    h("td", { class: "date" }, formatDate(line.recorded_at)),
+    h("td", {}, otherParty(line.other_party)),
+    // Without a memo (erased, or none given) the kind of movement says what it was.
+    h("td", {}, line.description ?? label("kind", line.kind)),
+    h("td", {}, line.category ? label("category", line.category) : ""),
+    h(
+      "td",
+      { class: `number ${line.amount < 0 ? "negative" : ""}` },
+      formatSignedDuration(line.amount),
+    ),
+    h("td", { class: "number" }, formatDuration(line.balance_after)),
   );
 }
 
@@ -51,11 +51,21 @@ function statementSection(first, member) {
   }
   const body = h("tbody", {}, first.items.map(statementRow));
   let cursor = first.next_cursor;
+  const failed = h("div");
   const older = h("button", { type: "button", class: "secondary" }, t("statement.older"));
   older.hidden = cursor === null;
   older.addEventListener("click", () =>
     busy(older, async () => {
-      const page = await statementPage(cursor);
+      failed.replaceChildren();
+      let page;
+      try {
+        page = await statementPage(cursor);
+      } catch (error) {
+        failed.append(
+          notice(error instanceof ApiError ? error.describe() : t("error.generic"), "error"),
+        );
+        return;
+      }
       const rows = page.items.map(statementRow);
       body.append(...rows);
       cursor = page.next_cursor;
@@ -102,6 +112,7 @@ function statementSection(first, member) {
         body,
       ),
     ),
+    failed,
     h(
       "div",
       { class: "actions no-print" },
