@@ -141,6 +141,18 @@ def test_a_resident_finds_another_records_an_exchange_and_reads_the_statement(
     expect(rows).to_have_count(lines)
     expect(older).to_be_hidden()
 
+    # On paper: the statement alone, every line, with whose it is.
+    a_page.emulate_media(media="print")
+    expect(a_page.get_by_role("banner")).to_be_hidden()
+    expect(a_page.get_by_test_id("balance")).to_be_hidden()
+    expect(a_page.get_by_role("button", name="Imprimer le relevé")).to_be_hidden()
+    expect(a_page.get_by_role("main")).to_contain_text("Relevé de temps de")
+    expect(rows).to_have_count(lines)
+    expect(rows.last).to_be_visible()
+    a_page.screenshot(path=SCREENSHOTS / "demo-statement-print.png", full_page=True)
+    a_page.emulate_media(media="screen")
+    expect(a_page.get_by_test_id("balance")).to_be_visible()
+
     # The CSV: the same lines, oldest first, summing to the balance.
     with a_page.expect_download() as download:
         a_page.get_by_role("link", name="Télécharger le relevé (CSV)").click()
