@@ -18,7 +18,10 @@ function otherParty(party) {
   if (!party) return "";
   if (party.owner_kind !== "member") return label("owner", party.owner_kind);
   if (!party.display_name) return t("people.former");
-  return `${party.display_name} (${t("people.number", { number: party.number })})`;
+  return [
+    `${party.display_name} `,
+    h("span", { class: "nowrap" }, `(${t("people.number", { number: party.number })})`),
+  ];
 }
 
 function statementRow(line) {
