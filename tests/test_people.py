@@ -10,14 +10,19 @@ import asyncio
 import csv
 import io
 import re
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from alembic import command
+from sqlalchemy import text
 
 from mutual.core.timebank import CATEGORIES
 from mutual.settings import Settings
+from mutual.store.database import open_database
+from mutual.store.migrate import alembic_config
 from tests.test_api import API, Api, assert_problem, open_api
 from tests.test_timebank import Member, confirm, join, propose
 
@@ -258,3 +263,41 @@ def test_the_page_offers_the_territory_categories() -> None:
     block = re.search(r"export const CATEGORIES = \[(.*?)\];", script, re.DOTALL)
     assert block is not None
     assert tuple(re.findall(r'"(\w+)"', block.group(1))) == CATEGORIES
+
+
+async def test_members_accepted_before_numbers_are_numbered_by_acceptance(
+    tmp_path: Path,
+) -> None:
+    """Migration 0015 numbers the members accepted before it (active or erased) in the
+    order of their acceptance, and leaves applicants without a number."""
+    db = open_database(Settings(data_dir=tmp_path))
+    ids = [uuid.UUID(int=n) for n in (3, 1, 2, 4)]
+    rows = [
+        (ids[0], "active", "2026-01-02 10:00:00"),
+        (ids[1], "erased", "2026-01-03 10:00:00"),
+        (ids[2], "active", "2026-01-01 10:00:00"),
+        (ids[3], "applied", None),
+    ]
+    try:
+        async with db.write_engine.begin() as conn:
+            await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "0014"))
+            for member_id, status, decided in rows:
+                await conn.execute(
+                    text(
+                        "INSERT INTO members (id, status, contact, languages, applied_at,"
+                        " decided_at) VALUES (:id, :status, '{}', '[]', '2026-01-01 09:00:00',"
+                        " :decided)"
+                    ),
+                    {"id": member_id.hex, "status": status, "decided": decided},
+                )
+            await conn.run_sync(lambda c: command.upgrade(alembic_config(c), "head"))
+            found = await conn.execute(text("SELECT id, number FROM members"))
+            numbers: dict[uuid.UUID, int | None] = {uuid.UUID(str(r.id)): r.number for r in found}
+    finally:
+        await db.dispose()
+    assert numbers == {
+        ids[2]: 1,
+        ids[0]: 2,
+        ids[1]: 3,
+        ids[3]: None,
+    }
