@@ -158,15 +158,15 @@ def test_a_resident_finds_another_records_an_exchange_and_reads_the_statement(
         a_page.get_by_role("link", name="Télécharger le relevé (CSV)").click()
     assert download.value.suggested_filename == "statement.csv"
     path = download.value.path()
-    rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
-    assert len(rows) == lines
+    sheet = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
+    assert len(sheet) == lines
     running = 0
-    for row in rows:
+    for row in sheet:
         running += int(row["minutes"])
         assert int(row["balance_after"]) == running
     me_a = _api(a_page, f"/members/{_api(a_page, '/me')['principal_id']}")
     assert running == _api(a_page, f"/accounts/{me_a['account_id']}")["balance"]
-    last = rows[-1]
+    last = sheet[-1]
     assert (last["other_party"], last["member_number"], last["description"]) == (
         name_b,
         str(number),
