@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import urllib.error
 import urllib.request
 import uuid
 from typing import Any
 
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
@@ -134,3 +135,19 @@ def signed(live: Live, path: str, body: dict[str, Any], bearer: str, key: Keypai
 def propose(live: Live, provider: Resident, receiver: Resident, minutes: int, memo: str) -> Any:
     body = {"receiver": receiver.id, "minutes": minutes, "memo": memo, "category": "time"}
     return live.call("POST", "/proposals", body, provider.token)
+
+
+def choose_person(scope: Page | Locator, label: str, typed: str, option: str) -> None:
+    """Type part of a name into the person picker labelled ``label``, then pick the
+    option whose text contains ``option`` with the keyboard, as the combobox pattern
+    lets anyone do."""
+    box = scope.get_by_role("combobox", name=label)
+    box.fill(typed)
+    listbox = scope.get_by_role("listbox", name=label)
+    expect(listbox.get_by_role("option", name=option)).to_be_visible()
+    names = listbox.get_by_role("option").all_inner_texts()
+    index = next(n for n, text in enumerate(names) if option in text)
+    for _ in range(index + 1):
+        box.press("ArrowDown")
+    box.press("Enter")
+    expect(box).to_have_value(re.compile(re.escape(option)))

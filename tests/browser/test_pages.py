@@ -64,8 +64,9 @@ def test_resident_pages_at_phone_and_desktop_sizes_pass_axe(
     create_key(page)
     violations += check(page, "key")
     pages = [
-        ("Mon solde", "home", "Échange"),
-        ("Enregistrer un échange", "record", "Bruno Keller"),
+        ("Mon solde", "home", "Bruno Keller"),
+        ("Enregistrer un échange", "record", "Personne qui a reçu le service"),
+        ("Annuaire", "directory", "Bruno Keller"),
         ("À confirmer", "confirm", "Bruno Keller vous a rendu 45"),
         ("Offres et demandes", "offers", "Petites réparations de vélo"),
     ]
@@ -73,6 +74,11 @@ def test_resident_pages_at_phone_and_desktop_sizes_pass_axe(
         page.get_by_role("link", name=link).click()
         expect(page.get_by_role("main")).to_contain_text(shown)
         violations += check(page, name)
+    # The person picker, open on the people found.
+    page.get_by_role("link", name="Enregistrer un échange").click()
+    page.get_by_role("combobox", name="Personne qui a reçu le service").fill("Bru")
+    expect(page.get_by_role("option", name="Bruno Keller")).to_be_visible()
+    violations += check(page, "record-picker")
     # Rejecting asks for a reason only once the resident chose to reject.
     page.get_by_role("link", name="À confirmer").click()
     reason = page.get_by_label("Motif du refus")
@@ -87,6 +93,6 @@ def test_resident_pages_at_phone_and_desktop_sizes_pass_axe(
     expect(page.get_by_role("heading", level=1)).to_have_text("Offers and requests")
     violations += check(page, "offers-en")
     page.get_by_role("link", name="My balance").click()
-    expect(page.get_by_role("main")).to_contain_text("Exchange")
+    expect(page.get_by_role("main")).to_contain_text("Balance after")
     violations += check(page, "home-en")
     assert violations == [], "\n".join(violations)

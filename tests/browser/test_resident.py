@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -19,7 +20,7 @@ from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
 from mutual.core.registry import Capacity, KeyAction, KeyEvent
 from tests.browser.conftest import Live, Resident, sign_in
-from tests.browser.helpers import create_key
+from tests.browser.helpers import choose_person, create_key
 from tests.conftest import BACKENDS
 
 NBSP = "\u00a0"
@@ -27,9 +28,7 @@ NBSP = "\u00a0"
 
 def record_exchange(page: Page, receiver: Resident, hours: int, minutes: int, memo: str) -> None:
     page.get_by_role("link", name="Enregistrer un échange").click()
-    page.get_by_label("Personne qui a reçu le service").select_option(
-        label=f"{receiver.name} (Bourtzwiller)"
-    )
+    choose_person(page, "Personne qui a reçu le service", receiver.name[:3], receiver.name)
     page.get_by_label("Heures").fill(str(hours))
     page.get_by_label("Minutes").select_option(str(minutes))
     page.get_by_label("Description (facultatif)").fill(memo)
@@ -106,7 +105,7 @@ def test_an_exchange_recorded_and_confirmed_with_keys_made_in_the_browser(
 
     record_exchange(provider, bruno, 1, 30, "Réparation de vélo")
     expect(provider.get_by_role("main")).to_contain_text(
-        f"Échange de 1{NBSP}h{NBSP}30 enregistré avec Bruno (Bourtzwiller)"
+        re.compile(f"Échange de 1{NBSP}h{NBSP}30 enregistré avec Bruno · n° \\d+ · Bourtzwiller")
     )
     assert (live.balance(awa), live.balance(bruno)) == (0, 0)
 
@@ -130,7 +129,9 @@ def test_an_exchange_recorded_and_confirmed_with_keys_made_in_the_browser(
     provider.get_by_role("link", name="Mon solde").click()
     expect(provider.get_by_test_id("balance")).to_have_text(f"1{NBSP}h{NBSP}30")
     statement = provider.get_by_role("table")
-    expect(statement.get_by_role("row").nth(1)).to_contain_text(f"Échange+1{NBSP}h{NBSP}30")
+    expect(statement.get_by_role("row").nth(1)).to_contain_text(
+        re.compile(f"Bruno \\(n° \\d+\\)Réparation de vélo.*\\+1{NBSP}h{NBSP}30")
+    )
 
     receiver.get_by_role("button", name="English").click()
     expect(receiver.locator("html")).to_have_attribute("lang", "en")

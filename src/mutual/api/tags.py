@@ -21,6 +21,7 @@ _ALIASES = {
     "territory": "limits",
     "charter": "members",
     "invitations": "sessions",
+    "directory": "members",
 }
 
 DESCRIPTIONS = {

@@ -78,6 +78,9 @@ class MemberOut(_Out):
     charter_version: str | None = Field(
         default=None, description="The charter's version accepted (own and coordinators only)."
     )
+    number: int | None = Field(
+        description="The member number, given on acceptance in its order; tells namesakes apart."
+    )
 
 
 class MemberPage(_Out):

@@ -354,8 +354,12 @@ members = Table(
     Column("erased_at", UTCDateTime(), nullable=True),
     # The version (a hash of its text) of the territory's charter the applicant accepted.
     Column("charter_version", String(64), nullable=True),
+    # Given on acceptance, in its order (next free number), never reused: what tells two
+    # residents of the same name apart where a person is chosen.
+    Column("number", Integer, nullable=True),
     CheckConstraint("status IN ('applied', 'active', 'refused', 'erased')", name="status_known"),
     Index("ix_members_status_id", "status", "id"),
+    Index("ix_members_number", "number", unique=True),
 )
 
 offers = Table(

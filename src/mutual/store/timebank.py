@@ -46,6 +46,7 @@ class MemberRecord:
     applied_at: datetime
     decided_at: datetime | None
     charter_version: str | None = None
+    number: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +85,7 @@ def _member(row: Row[Any]) -> MemberRecord:
         row.applied_at,
         row.decided_at,
         row.charter_version,
+        row.number,
     )
 
 
@@ -141,6 +143,21 @@ async def update_member(
     query = update(members).where(members.c.id == member_id).values(**values)
     if status is not None:
         query = query.where(members.c.status == status)
+    return (await conn.execute(query)).rowcount == 1
+
+
+async def activate_member(
+    conn: AsyncConnection, member_id: UUID, account_id: UUID, *, now: datetime
+) -> bool:
+    """An applied member becomes active with their account and the next free member
+    number; False if they were not applied. Two acceptances racing on PostgreSQL may pick
+    the same number: the unique index refuses the second, which the caller retries."""
+    next_number = select(func.coalesce(func.max(members.c.number), 0) + 1).scalar_subquery()
+    query = (
+        update(members)
+        .where(members.c.id == member_id, members.c.status == "applied")
+        .values(status="active", account_id=account_id, decided_at=now, number=next_number)
+    )
     return (await conn.execute(query)).rowcount == 1
 
 

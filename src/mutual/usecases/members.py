@@ -8,6 +8,8 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy.exc import IntegrityError
+
 from mutual.core.accounts import Account, OwnerKind
 from mutual.core.authority import Principal, Role
 from mutual.core.bounds import BoundsDefault
@@ -177,19 +179,8 @@ async def accept(rt: Runtime, caller: Principal, member_id: UUID) -> Acceptance:
         balance_min=limits.balance_min,
         balance_max=limits.balance_max,
     )
-    async with rt.db.writing() as conn:
-        moved = await store.update_member(
-            conn,
-            member_id,
-            {"status": "active", "account_id": account.id, "decided_at": rt.clock()},
-            status="applied",
-        )
-        if not moved:  # another coordinator decided meanwhile
-            raise InvalidRequest("the application was decided meanwhile", field="id")
-        # In the same transaction: an accepted member always has a way in.
-        invitation = await invite(conn, rt, member_id)
-        accepted = await store.get_member(conn, member_id)
-    assert accepted is not None
+    invitation = await _activate(rt, member_id, account.id)
+    accepted = await member_or_404(rt, member_id)
     token = await issue_token(rt, roles=[Role.MEMBER], principal_id=pid)
     return Acceptance(accepted, token, invitation)
 
@@ -213,6 +204,27 @@ async def refuse(rt: Runtime, caller: Principal, member_id: UUID) -> MemberRecor
         record = await store.get_member(conn, member_id)
     assert record is not None
     return record
+
+
+async def _activate(rt: Runtime, member_id: UUID, account_id: AccountId) -> IssuedInvitation:
+    """Active, with the next free member number and, in the same transaction, an
+    invitation (an accepted member always has a way in). Acceptances racing on PostgreSQL
+    can read the same highest number; the unique index refuses all but one, and the others
+    try again with the number that is now next (SQLite's single writer never races)."""
+    for attempt in range(_NUMBER_ATTEMPTS):
+        try:
+            async with rt.db.writing() as conn:
+                if not await store.activate_member(conn, member_id, account_id, now=rt.clock()):
+                    # Another coordinator decided meanwhile.
+                    raise InvalidRequest("the application was decided meanwhile", field="id")
+                return await invite(conn, rt, member_id)
+        except IntegrityError:
+            if attempt == _NUMBER_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
+
+
+_NUMBER_ATTEMPTS = 50
 
 
 def applicant(record: MemberRecord) -> Principal:
@@ -240,6 +252,7 @@ def visible_profile(record: MemberRecord, reader: Principal) -> dict[str, Any]:
         "pact_signed_on": record.pact_signed_on if own or coordinator else None,
         "account_id": record.account_id,
         "charter_version": record.charter_version if own or coordinator else None,
+        "number": record.number,
     }
 
 

@@ -26,14 +26,14 @@ from mutual.api.timebank_schemas import (
     ProfileIn,
 )
 from mutual.core.mail import recipient_address
+from mutual.store.statements import OtherParty
 from mutual.store.timebank import MemberRecord
 from mutual.usecases import members as usecase
-from mutual.usecases.accounts import whole_statement
 from mutual.usecases.charter import current_charter
-from mutual.usecases.errors import NotFound
 from mutual.usecases.invitations import IssuedInvitation
 from mutual.usecases.pagination import decode_id_cursor, encode_cursor
 from mutual.usecases.runtime import Runtime
+from mutual.usecases.statements import my_whole_statement
 
 Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
 
@@ -243,21 +243,49 @@ async def erase(member_id: FromPath[UUID], state: State, principal: CurrentPrinc
     media_type="text/csv",
 )
 async def statement_csv(state: State, principal: CurrentPrincipal) -> Response[str]:
-    rt = runtime_of(state)
-    record = await usecase.member_or_404(rt, principal.id)
-    if record.account_id is None:
-        raise NotFound("no account yet", field="id")
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["recorded_at", "transaction_id", "kind", "minutes", "balance_after"])
-    for line in await whole_statement(rt, record.account_id):
+    writer.writerow(
+        [
+            "recorded_at",
+            "transaction_id",
+            "kind",
+            "other_party",
+            "member_number",
+            "description",
+            "category",
+            "minutes",
+            "balance_after",
+        ]
+    )
+    for readable in await my_whole_statement(runtime_of(state), principal):
+        line, details = readable.line, readable.details
+        party = details.other_party
         writer.writerow(
             [
                 line.recorded_at.isoformat(),
                 line.transaction_id,
                 line.kind,
+                _cell(_party_name(party)),
+                "" if party is None or party.number is None else party.number,
+                _cell(details.description or ""),
+                details.category or "",
                 line.amount,
                 line.balance_after,
             ]
         )
     return csv_response(out.getvalue(), "statement.csv")
+
+
+def _party_name(party: OtherParty | None) -> str:
+    if party is None:
+        return ""
+    if party.owner_kind != "member":
+        return party.owner_kind
+    return party.display_name or ""
+
+
+def _cell(text: str) -> str:
+    """Other people's words as text: a spreadsheet would run a cell starting with = + - @
+    (or a tab or carriage return) as a formula, so such a cell starts with a quote."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text

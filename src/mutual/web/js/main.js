@@ -12,6 +12,7 @@ const VIEWS = {
   "/confirm": () => import("./views/confirm.js"),
   "/notifications": () => import("./views/notifications.js"),
   "/offers": () => import("./views/offers.js"),
+  "/directory": () => import("./views/directory.js"),
   "/key": () => import("./views/key.js"),
   "/pledges": () => import("./views/pledges.js"),
   "/goods": () => import("./views/goods.js"),
@@ -122,8 +123,9 @@ async function renderPublic({ path, rest }) {
   );
 }
 
+// A view may read parameters after its path (#/record?member=…); they do not choose it.
 function currentPath() {
-  const path = location.hash.replace(/^#/, "") || "/";
+  const path = location.hash.replace(/^#/, "").split("?")[0] || "/";
   return path in VIEWS ? path : "/";
 }
 

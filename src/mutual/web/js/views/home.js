@@ -1,65 +1,151 @@
-import { get, query } from "../api.js";
-import { h } from "../dom.js";
-import { formatDate, formatDuration, formatSignedDuration, label, t } from "../i18n.js";
+import { ApiError, get, query } from "../api.js";
+import { announce, busy, h, notice } from "../dom.js";
+import { formatDate, formatDay, formatDuration, formatSignedDuration, label, t } from "../i18n.js";
+import { personLabel } from "../person_picker.js";
 import { deviceKey } from "../keys.js";
 import { unseenLine } from "./notifications.js";
 
-const SHOWN = 20;
+// A phone screen of lines; older ones a press away.
+const SHOWN = 10;
 
-// The newest lines are the ones a resident wants: one page, newest first.
-async function latestLines(accountId) {
-  const page = await get(
-    `/accounts/${accountId}/postings${query({ limit: SHOWN, order: "newest_first" })}`,
-  );
-  return page.items;
+function statementPage(cursor) {
+  return get(`/members/me/statement${query({ limit: SHOWN, cursor })}`);
 }
 
-function statementTable(lines) {
-  if (lines.length === 0) return h("p", { class: "muted" }, t("statement.empty"));
+// Who was on the other side, as far as this reader may see them: a member's name and
+// number while they are a member, a shared account by its kind.
+function otherParty(party) {
+  if (!party) return "";
+  if (party.owner_kind !== "member") return label("owner", party.owner_kind);
+  if (!party.display_name) return t("people.former");
+  return [
+    `${party.display_name} `,
+    h("span", { class: "nowrap" }, `(${t("people.number", { number: party.number })})`),
+  ];
+}
+
+function statementRow(line) {
   return h(
-    "table",
-    { class: "statement" },
-    h("caption", {}, t("statement.caption")),
+    "tr",
+    {},
+    h("td", { class: "date" }, formatDate(line.recorded_at)),
+    h("td", {}, otherParty(line.other_party)),
+    // Without a memo (erased, or none given) the kind of movement says what it was.
+    h("td", {}, line.description ?? label("kind", line.kind)),
+    h("td", {}, line.category ? label("category", line.category) : ""),
     h(
-      "thead",
-      {},
-      h(
-        "tr",
-        {},
-        h("th", { scope: "col" }, t("statement.date")),
-        h("th", { scope: "col" }, t("statement.kind")),
-        h("th", { scope: "col", class: "number" }, t("statement.amount")),
-        h("th", { scope: "col", class: "number" }, t("statement.balance")),
-      ),
+      "td",
+      { class: `number ${line.amount < 0 ? "negative" : ""}` },
+      formatSignedDuration(line.amount),
+    ),
+    h("td", { class: "number" }, formatDuration(line.balance_after)),
+  );
+}
+
+function statementSection(first, member) {
+  const section = h(
+    "section",
+    { class: "statement-section", "aria-labelledby": "statement-title" },
+    h("h2", { id: "statement-title" }, t("statement.title")),
+  );
+  if (first.items.length === 0) {
+    section.append(h("p", { class: "muted" }, t("statement.empty")));
+    return section;
+  }
+  const body = h("tbody", {}, first.items.map(statementRow));
+  let cursor = first.next_cursor;
+  const failed = h("div");
+  const older = h("button", { type: "button", class: "secondary" }, t("statement.older"));
+  older.hidden = cursor === null;
+  older.addEventListener("click", () =>
+    busy(older, async () => {
+      failed.replaceChildren();
+      let page;
+      try {
+        page = await statementPage(cursor);
+      } catch (error) {
+        failed.append(
+          notice(error instanceof ApiError ? error.describe() : t("error.generic"), "error"),
+        );
+        return;
+      }
+      const rows = page.items.map(statementRow);
+      body.append(...rows);
+      cursor = page.next_cursor;
+      older.hidden = cursor === null;
+      announce(
+        cursor === null
+          ? t("statement.allLoaded", { count: rows.length })
+          : t("statement.loaded", { count: rows.length }),
+      );
+    }),
+  );
+  section.append(
+    h(
+      "p",
+      { class: "print-only" },
+      t("statement.printedFor", { name: personLabel(member), date: formatDay(new Date()) }),
     ),
     h(
-      "tbody",
-      {},
-      lines.map((line) =>
+      "div",
+      {
+        class: "table-scroll",
+        tabindex: "0",
+        role: "region",
+        "aria-labelledby": "statement-caption",
+      },
+      h(
+        "table",
+        { class: "statement" },
+        h("caption", { id: "statement-caption" }, t("statement.caption")),
         h(
-          "tr",
+          "thead",
           {},
-          h("td", { class: "date" }, formatDate(line.recorded_at)),
-          h("td", {}, label("kind", line.kind)),
           h(
-            "td",
-            { class: `number ${line.amount < 0 ? "negative" : ""}` },
-            formatSignedDuration(line.amount),
+            "tr",
+            {},
+            h("th", { scope: "col" }, t("statement.date")),
+            h("th", { scope: "col" }, t("statement.party")),
+            h("th", { scope: "col" }, t("statement.description")),
+            h("th", { scope: "col" }, t("statement.category")),
+            h("th", { scope: "col", class: "number" }, t("statement.amount")),
+            h("th", { scope: "col", class: "number" }, t("statement.balance")),
           ),
-          h("td", { class: "number" }, formatDuration(line.balance_after)),
         ),
+        body,
+      ),
+    ),
+    failed,
+    h(
+      "div",
+      { class: "actions no-print" },
+      older,
+      h(
+        "a",
+        {
+          class: "button secondary",
+          href: "/api/v1/members/me/statement.csv",
+          download: "statement.csv",
+        },
+        t("statement.csv"),
+      ),
+      h(
+        "button",
+        { type: "button", class: "secondary", onclick: () => window.print() },
+        t("statement.print"),
       ),
     ),
   );
+  return section;
 }
 
 export async function render(main, ctx) {
   const accountId = ctx.member.account_id;
-  const [account, pending, key, lines] = await Promise.all([
+  const [account, pending, key, first] = await Promise.all([
     get(`/accounts/${accountId}`),
     get(`/proposals${query({ role: "receiver", status: "pending", limit: 100 })}`),
     deviceKey(ctx.me.principal_id),
-    latestLines(accountId),
+    statementPage(null),
   ]);
   const limits =
     account.balance_min !== null && account.balance_max !== null
@@ -111,12 +197,5 @@ export async function render(main, ctx) {
       ),
     );
   }
-  main.append(
-    h(
-      "section",
-      { "aria-labelledby": "statement-title" },
-      h("h2", { id: "statement-title" }, t("statement.title")),
-      statementTable(lines),
-    ),
-  );
+  main.append(statementSection(first, ctx.member));
 }

@@ -11,6 +11,7 @@ import {
   stockAccount,
 } from "../flows.js";
 import { deviceKey } from "../keys.js";
+import { personLabel, personPicker } from "../person_picker.js";
 import { catalogue, dueText, stockTable } from "./goods.js";
 
 const LOAN_DAYS = 14;
@@ -89,9 +90,6 @@ export async function render(main, ctx, done = null) {
     Promise.all(kept.map((p) => get(`/collection-points/${p.id}`))),
     Promise.all(kept.map((p) => get(`/collection-points/${p.id}/loans`))),
   ]);
-  const people = [...members.values()].sort((a, b) =>
-    (a.display_name ?? "").localeCompare(b.display_name ?? ""),
-  );
   const rerender = async (text) => {
     main.replaceChildren();
     await render(main, ctx, text);
@@ -271,18 +269,7 @@ export async function render(main, ctx, done = null) {
     const lendMessages = h("div");
     const lendKind = kindSelect("kind");
     const lendCount = countInput("count", 1);
-    const borrower = h(
-      "select",
-      { name: "member", required: true },
-      h("option", { value: "" }, t("record.choose")),
-      people.map((m) =>
-        h(
-          "option",
-          { value: m.id },
-          m.neighbourhood ? `${m.display_name} (${m.neighbourhood})` : m.display_name,
-        ),
-      ),
-    );
+    const borrower = personPicker({ label: t("keeper.borrower"), name: "member" });
     const dueDefault = new Date();
     dueDefault.setDate(dueDefault.getDate() + LOAN_DAYS);
     const dueOn = h("input", {
@@ -301,14 +288,20 @@ export async function render(main, ctx, done = null) {
         "aria-labelledby": lendTitle,
         onsubmit: (event) => {
           event.preventDefault();
+          const person = borrower.chosen();
+          if (!person) {
+            lendMessages.replaceChildren(notice(t("people.pick"), "error"));
+            borrower.input.focus();
+            return;
+          }
           const body = {
             id: loanId,
             kind: lendKind.value,
             count: Number(lendCount.value),
-            member_id: borrower.value,
+            member_id: person.id,
             due_on: dueOn.value,
           };
-          const name = borrower.selectedOptions[0].textContent;
+          const name = personLabel(person);
           act(
             lendSubmit,
             lendMessages,
@@ -335,7 +328,7 @@ export async function render(main, ctx, done = null) {
         field(t("keeper.count"), lendCount),
         field(t("keeper.dueOn"), dueOn),
       ),
-      field(t("keeper.borrower"), borrower),
+      borrower.element,
       h("div", { class: "actions" }, lendSubmit),
     );
     section.append(

@@ -30,6 +30,19 @@ async function results(ctx, filters) {
             : "",
           ` · ${formatDay(offer.created_at)}`,
         ),
+        // Recording is the provider's: from someone else's request, I helped them; from
+        // their offer, they may record it, or I find them to agree on it.
+        offer.member_id === ctx.me.principal_id
+          ? null
+          : h(
+              "p",
+              {},
+              h(
+                "a",
+                { href: `#/record?member=${offer.member_id}&offer=${offer.id}` },
+                t("offers.record", { title: offer.title }),
+              ),
+            ),
       ),
     ),
   );

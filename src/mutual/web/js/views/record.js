@@ -1,31 +1,64 @@
-import { ApiError, post } from "../api.js";
+import { ApiError, get, post } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { durationInput } from "../duration.js";
-import { formatDuration, t } from "../i18n.js";
+import { formatDuration, label, t } from "../i18n.js";
+import { personLabel, personPicker } from "../person_picker.js";
+
+// The categories a proposal may carry (core/timebank.py CATEGORIES).
+export const CATEGORIES = [
+  "childhood",
+  "youth",
+  "work",
+  "citizenship",
+  "family",
+  "lifelong_learning",
+  "elderly",
+  "culture_sport",
+  "health",
+  "social_reintegration",
+  "energy",
+  "land_buildings",
+  "time",
+  "money",
+  "information",
+];
+
+// #/record?member=…&offer=… comes from the directory or an offer: the person (and the
+// offer, with its category) are chosen already.
+async function preset() {
+  const params = new URLSearchParams(location.hash.split("?")[1] ?? "");
+  const [member, offer] = await Promise.all([
+    params.get("member") ? get(`/members/${params.get("member")}`).catch(() => null) : null,
+    params.get("offer") ? get(`/offers/${params.get("offer")}`).catch(() => null) : null,
+  ]);
+  return { member: member?.status === "active" ? member : null, offer };
+}
 
 export async function render(main, ctx) {
-  const members = [...(await ctx.members()).values()]
-    .filter((m) => m.id !== ctx.me.principal_id)
-    .sort((a, b) => (a.display_name ?? "").localeCompare(b.display_name ?? ""));
-  const receiver = h(
+  const { member, offer } = await preset();
+  const receiver = personPicker({
+    label: t("record.receiver"),
+    name: "receiver",
+    exclude: ctx.me.principal_id,
+  });
+  if (member && member.id !== ctx.me.principal_id) receiver.choose(member);
+  const category = h(
     "select",
-    { name: "receiver", required: true },
-    h("option", { value: "" }, t("record.choose")),
-    members.map((m) =>
-      h(
-        "option",
-        { value: m.id },
-        m.neighbourhood ? `${m.display_name} (${m.neighbourhood})` : m.display_name,
-      ),
+    { name: "category" },
+    h("option", { value: "" }, t("record.noCategory")),
+    CATEGORIES.map((code) =>
+      h("option", { value: code, selected: offer?.category === code }, label("category", code)),
     ),
   );
   const duration = durationInput({ hours: 1, maxHours: 24 });
   const memo = h("textarea", { name: "memo", maxlength: 2000, rows: 3 });
+  if (offer) memo.value = offer.title;
   const submit = h("button", { type: "submit" }, t("record.submit"));
   const messages = h("div");
   // One id per exchange being written: pressing twice, or again after a lost answer,
   // replays the same proposal instead of making a second one.
   let proposalId = crypto.randomUUID();
+  let offerId = offer?.id ?? null;
 
   const form = h(
     "form",
@@ -33,15 +66,23 @@ export async function render(main, ctx) {
       onsubmit: async (event) => {
         event.preventDefault();
         messages.replaceChildren();
+        const person = receiver.chosen();
+        if (!person) {
+          messages.append(notice(t("people.pick"), "error"));
+          receiver.input.focus();
+          return;
+        }
         const total = duration.read(messages);
         if (total === null) return;
         try {
           await busy(submit, () =>
             post("/proposals", {
               id: proposalId,
-              receiver: receiver.value,
+              receiver: person.id,
               minutes: total,
               memo: memo.value,
+              offer_id: offerId,
+              category: category.value || null,
             }),
           );
         } catch (error) {
@@ -50,17 +91,32 @@ export async function render(main, ctx) {
           );
           return;
         }
-        const name = receiver.selectedOptions[0].textContent;
-        const done = t("record.done", { duration: formatDuration(total), name });
+        const done = t("record.done", {
+          duration: formatDuration(total),
+          name: personLabel(person),
+        });
         messages.append(notice(done));
         announce(done);
         proposalId = crypto.randomUUID();
+        offerId = null;
         form.reset();
+        receiver.reset();
       },
     },
-    field(t("record.receiver"), receiver),
+    receiver.element,
+    offer
+      ? h(
+          "p",
+          { class: "muted" },
+          t("record.fromOffer", {
+            title: offer.title,
+            category: label("category", offer.category),
+          }),
+        )
+      : null,
     h("fieldset", {}, h("legend", {}, t("record.duration")), duration.row()),
     field(t("record.memo"), memo),
+    field(t("record.category"), category),
     h("div", { class: "actions" }, submit),
   );
   main.append(

@@ -1,0 +1,61 @@
+"""Response bodies for finding people (the directory) and a statement people can read."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from mutual.api.schemas import _Out
+from mutual.core.transactions import TransactionKind
+
+
+class OfferLineOut(_Out):
+    id: UUID
+    direction: Literal["offer", "request"]
+    title: str
+    category: str
+
+
+class DirectoryEntryOut(_Out):
+    id: UUID
+    number: int = Field(
+        description="The member number: with the neighbourhood, it tells "
+        "two members of the same name apart."
+    )
+    display_name: str | None
+    neighbourhood: str | None
+    offers: list[OfferLineOut] = Field(description="What the member offers or asks for now.")
+
+
+class DirectoryPage(_Out):
+    items: list[DirectoryEntryOut]
+    next_cursor: str | None
+
+
+class OtherPartyOut(_Out):
+    owner_kind: str = Field(description="member, commons_pool, project, organisation, ...")
+    member_id: UUID | None
+    display_name: str | None = Field(
+        description="Only while the member is active: an erased member's name is gone."
+    )
+    number: int | None
+
+
+class ReadableLineOut(_Out):
+    transaction_id: UUID
+    log_index: int
+    kind: TransactionKind
+    recorded_at: datetime
+    other_party: OtherPartyOut | None
+    description: str | None = Field(description="The transaction's memo, unless erased.")
+    category: str | None = Field(description="An exchange's category.")
+    amount: int
+    balance_after: int
+
+
+class ReadableStatementPage(_Out):
+    items: list[ReadableLineOut] = Field(description="Newest first.")
+    next_cursor: str | None = Field(description="Older lines; null at the first line.")

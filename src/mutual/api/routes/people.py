@@ -1,0 +1,130 @@
+"""``/directory`` and ``/members/me/statement``: finding people, and a statement people
+can read (the other party, the description, the category, the balance after)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import get
+from litestar.datastructures import State
+from litestar.params import QueryParameter
+
+from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.people_schemas import (
+    DirectoryEntryOut,
+    DirectoryPage,
+    OfferLineOut,
+    OtherPartyOut,
+    ReadableLineOut,
+    ReadableStatementPage,
+)
+from mutual.api.problems import problem_responses
+from mutual.store.directory import DirectoryFilter
+from mutual.usecases import directory, statements
+from mutual.usecases.statements import ReadableLine
+
+Cursor = Annotated[str | None, QueryParameter(max_length=200, description="From next_cursor.")]
+Limit = Annotated[int, QueryParameter(ge=1, le=200, description="Page size.")]
+Search = Annotated[str | None, QueryParameter(max_length=120)]
+
+
+@get(
+    "/directory",
+    operation_id="searchDirectory",
+    responses=problem_responses(403, 422),
+    summary="Find active members by name or number, neighbourhood and what they offer",
+)
+async def search_directory(
+    state: State,
+    principal: CurrentPrincipal,
+    q: Annotated[
+        str | None,
+        QueryParameter(max_length=120, description="Part of the name, or the member number."),
+    ] = None,
+    neighbourhood: Search = None,
+    offers: Annotated[
+        str | None,
+        QueryParameter(
+            max_length=120,
+            description="Part of an open offer's or request's title or text, or a category.",
+        ),
+    ] = None,
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> DirectoryPage:
+    page = await directory.search(
+        runtime_of(state),
+        principal,
+        DirectoryFilter(name=q, neighbourhood=neighbourhood, offers=offers),
+        cursor=cursor,
+        limit=limit,
+    )
+    return DirectoryPage(
+        items=[
+            DirectoryEntryOut(
+                id=found.entry.id,
+                number=found.entry.number,
+                display_name=found.entry.display_name,
+                neighbourhood=found.entry.neighbourhood,
+                offers=[
+                    OfferLineOut(id=o.id, direction=o.direction, title=o.title, category=o.category)
+                    for o in found.offers
+                ],
+            )
+            for found in page.items
+        ],
+        next_cursor=page.next_cursor,
+    )
+
+
+@get(
+    "/directory/neighbourhoods",
+    operation_id="directoryNeighbourhoods",
+    responses=problem_responses(403),
+    summary="The neighbourhoods active members live in",
+)
+async def directory_neighbourhoods(state: State, principal: CurrentPrincipal) -> list[str]:
+    del principal  # checked by the permission matrix; every member sees the same list
+    return await directory.neighbourhoods(runtime_of(state))
+
+
+def _line_out(readable: ReadableLine) -> ReadableLineOut:
+    line, details = readable.line, readable.details
+    party = details.other_party
+    return ReadableLineOut(
+        transaction_id=line.transaction_id,
+        log_index=line.log_index,
+        kind=line.kind,
+        recorded_at=line.recorded_at,
+        other_party=None
+        if party is None
+        else OtherPartyOut(
+            owner_kind=party.owner_kind,
+            member_id=party.member_id,
+            display_name=party.display_name,
+            number=party.number,
+        ),
+        description=details.description,
+        category=details.category,
+        amount=line.amount,
+        balance_after=line.balance_after,
+    )
+
+
+@get(
+    "/members/me/statement",
+    operation_id="myStatement",
+    responses=problem_responses(404, 422),
+    summary="One's TIME statement, newest first: other party, description, category, "
+    "amount and balance after",
+)
+async def my_statement(
+    state: State, principal: CurrentPrincipal, cursor: Cursor = None, limit: Limit = 20
+) -> ReadableStatementPage:
+    page = await statements.my_statement(runtime_of(state), principal, cursor=cursor, limit=limit)
+    return ReadableStatementPage(
+        items=[_line_out(r) for r in page.items], next_cursor=page.next_cursor
+    )
+
+
+ROUTES = [search_directory, directory_neighbourhoods, my_statement]
