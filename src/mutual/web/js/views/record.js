@@ -1,6 +1,6 @@
 import { ApiError, post } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
-import { durationInput } from "../duration.js";
+import { confirmUnusual, durationInput } from "../duration.js";
 import { formatDuration, t } from "../i18n.js";
 
 export async function render(main, ctx) {
@@ -35,6 +35,7 @@ export async function render(main, ctx) {
         messages.replaceChildren();
         const total = duration.read(messages);
         if (total === null) return;
+        if (!(await confirmUnusual(messages, "exchange", total))) return duration.focus();
         try {
           await busy(submit, () =>
             post("/proposals", {
