@@ -4,12 +4,23 @@ service serves to the page; amounts no one means are refused with nothing writte
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
 from mutual.api.problems import STATUS_BY_CODE
+from mutual.core.accounts import Account, OwnerKind
+from mutual.core.bounds import BoundsChange, apply_bounds_change
+from mutual.core.errors import (
+    BoundsExcludeBalance,
+    ExceedsBalanceMax,
+    ExceedsBalanceMin,
+    LedgerError,
+)
+from mutual.core.ids import AccountId, PrincipalId
+from mutual.core.ledger import check_bounds
 from mutual.core.messages import LANGUAGES, PROBLEM_TITLES
 from mutual.core.problem_words import (
     CATEGORY_NAMES,
@@ -26,7 +37,10 @@ from mutual.core.timebank import (
     USUAL_EXCHANGE_MINUTES,
     USUAL_LIMIT_MINUTES,
     USUAL_PLEDGE_MINUTES,
+    ImplausibleAmount,
+    check_plausible,
 )
+from mutual.core.units import TIME
 from mutual.settings import Settings
 from tests.test_api import API, Api, assert_problem, open_api
 from tests.test_timebank import join, propose
@@ -131,3 +145,27 @@ async def test_implausible_amounts_are_refused_with_nothing_written(api: Api) ->
     assert_problem(high, 422, "implausible_amount", "balance_max")
     assert await api.log_size() == size
     assert (await propose(api, alice, bob, EXCHANGE_MINUTES_MAX))["minutes"] == 1440
+
+
+def test_the_facts_a_refusal_carries_fill_its_text() -> None:
+    """Each refusal with facts names every fact its text (or its variant's) needs: the
+    lower and upper bound of a move, the bounds of a change, an implausible amount."""
+    account = Account(AccountId(uuid.uuid4()), TIME, OwnerKind.MEMBER, "m", -600, 600, balance=-500)
+    refusals: list[LedgerError] = []
+    for amount in (-200, 1200):
+        with pytest.raises((ExceedsBalanceMin, ExceedsBalanceMax)) as moved:
+            check_bounds(account, amount, field="postings[0].amount")
+        refusals.append(moved.value)
+    for low, high in ((-300, 600), (-900, -700)):
+        change = BoundsChange(uuid.uuid4(), PrincipalId(uuid.uuid4()), low, high, account.id)
+        with pytest.raises(BoundsExcludeBalance) as changed:
+            apply_bounds_change(change, {account.id: account}, {})
+        refusals.append(changed.value)
+    with pytest.raises(ImplausibleAmount) as implausible:
+        check_plausible(-LIMIT_MINUTES_MAX - 1, LIMIT_MINUTES_MAX, field="balance_min")
+    refusals.append(implausible.value)
+    for refusal in refusals:
+        variant = refusal.facts.get("variant")
+        key = refusal.code if variant is None else f"{refusal.code}/{variant}"
+        for language in LANGUAGES:
+            assert placeholders(PROBLEM_TEXTS[key][language]) <= set(refusal.facts), key
