@@ -1205,8 +1205,8 @@ export function has(key) {
   return key in MESSAGES[language()];
 }
 
-// A label for a code the service may grow (a category, a transaction kind): the code
-// itself when the dictionary does not know it yet.
+// A label for a code the service may grow (a category, served with the service's words;
+// a transaction kind): the code itself when no dictionary knows it yet.
 export function label(prefix, code) {
   const served = prefix === "category" ? WORDS.categories[code]?.[language()] : undefined;
   if (served) return served;
@@ -1236,10 +1236,6 @@ function fill(template, params, shown = (name) => String(params[name] ?? "")) {
 export function t(key, params = {}) {
   const template = MESSAGES[language()][key] ?? MESSAGES.fr[key] ?? key;
   return fill(template, params);
-}
-
-export function plural(count, one, other) {
-  return new Intl.PluralRules(language()).select(count) === "one" ? one : other;
 }
 
 // An amount as the service counts it in `unit`: minutes of time, cents, or items.
