@@ -148,3 +148,18 @@ def refusals_read_in_french_words(
         ), text
     assert "À revoir : le nombre d’objets." in text
     assert_in_words(text)
+
+    # The same refusal in English, from the same catalogue.
+    keeper.get_by_role("button", name="English").click()
+    lend = keeper.get_by_role("form", name="Lend").first
+    lend.get_by_label("Item", exact=True).select_option(index=1)
+    lend.get_by_label("Number of items").fill("4")
+    lend.get_by_label("Who borrows").select_option(index=1)
+    lend.get_by_role("button", name="Lend and sign").click()
+    english = keeper.get_by_role("alert")
+    expect(english).to_contain_text("To check: the number of items.")
+    assert UUID.search(english.inner_text()) is None
+    if text.startswith("Au plus"):
+        expect(english).to_contain_text(
+            "At most 3 items on loan at once per person: 4 items asked are too many."
+        )
