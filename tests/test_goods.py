@@ -331,6 +331,13 @@ async def test_loan_limit_and_overdue(api: Api) -> None:
     size = await api.log_size()
     over = await flow(api, "loans", loan("perceuse", 1, 5), alice, point)
     assert_problem(over, 409, "loan_limit_reached", "count")
+    facts = {"variant": "full", "held": 3, "asked": 1, "limit": 3, "left": 0}
+    assert over.json()["facts"] == facts
+    # Someone who holds nothing is told the count asked is the reason, not their loans.
+    alone = await flow(api, "loans", loan("perceuse", 4, 5, eve), alice, point)
+    assert_problem(alone, 409, "loan_limit_reached", "count")
+    facts = {"variant": "none", "held": 0, "asked": 4, "limit": 3, "left": 3}
+    assert alone.json()["facts"] == facts
     assert await api.log_size() == size
     assert (await flow(api, "loans", loan("perceuse", 3, 5, eve), alice, point)).status_code == 201
 

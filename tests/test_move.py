@@ -94,9 +94,11 @@ async def test_sqlite_ledger_moves_to_postgres(tmp_path: Path, pg_settings: Sett
     source, target = open_database(embedded), open_database(pg_settings)
     try:
         assert (await differences(source, target))[0].startswith("log: size")
+        async with source.reading() as conn:
+            noticed = (await conn.execute(select(func.count()).select_from(notifications))).one()[0]
         counts = await copy_store(source, target)
         assert counts["log_entries"] == await ledger_reads.tree_size(source)
-        assert counts["notifications"] == 1
+        assert counts["notifications"] == noticed >= 1
         assert await differences(source, target) == []
         with pytest.raises(MoveError, match="already holds a ledger"):
             await copy_store(source, target)
@@ -121,7 +123,8 @@ async def test_sqlite_ledger_moves_to_postgres(tmp_path: Path, pg_settings: Sett
                 conn, alice.id, "proposal_received", {}, source="after the move", now=NOW
             )
             seqs = (await conn.execute(select(func.count(), func.max(notifications.c.seq)))).one()
-        assert tuple(seqs) == (2, 2)
+        # The feed's sequence goes on densely after the moved rows: no number taken twice.
+        assert seqs[0] == seqs[1] > noticed
         await sign_checkpoint(rt)
         lines_after = [line async for line in export_lines(rt)]
     for export in (lines, lines_after):

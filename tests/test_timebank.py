@@ -304,6 +304,8 @@ async def test_limits_warn_then_hold(api: Api) -> None:
     refused = await confirm(api, bob, second)
     assert_problem(refused, 409, "exceeds_balance_min")
     assert "60 minutes missing" in refused.json()["detail"]
+    facts = {"unit": "TIME", "balance": -1140, "bound": -1200, "gap": 60}
+    assert refused.json()["facts"] == facts
     assert (await balance(api, bob.account)) == -1140
     still = await api.client.get(f"{API}/proposals/{second['id']}", headers=bob.headers)
     assert still.json()["status"] == "pending"
@@ -352,6 +354,8 @@ async def test_limit_changes_are_ledger_records(api: Api) -> None:
     )
     assert_problem(tight, 409, "bounds_exclude_balance")
     assert "800 below" in tight.json()["detail"]
+    facts = {"variant": "min", "unit": "TIME", "balance": -1800, "bound": -1000, "gap": 800}
+    assert tight.json()["facts"] == facts
     assert tight.json()["title"] == "Le solde sort des nouvelles limites"
     english = await api.client.put(
         mine,

@@ -178,9 +178,7 @@ def test_a_keeper_lends_a_good_and_records_its_return(
     keeper.get_by_role("link", name="Objets partagés").click()
     keeper.get_by_role("link", name="Gérer mon point de collecte").click()
     expect(keeper.get_by_role("heading", level=1)).to_have_text("Mon point de collecte")
-    expect(keeper.get_by_test_id("loan-summary")).to_have_text(
-        "1 prêt(s) en cours, dont 1 en retard."
-    )
+    expect(keeper.get_by_test_id("loan-summary")).to_have_text("1 prêt en cours, dont 1 en retard.")
     late = keeper.get_by_role("listitem").filter(has_text="Tente × 1 chez Dan")
     expect(late).to_contain_text("en retard")
     expect(late).to_contain_text("À rendre depuis le")
@@ -189,7 +187,7 @@ def test_a_keeper_lends_a_good_and_records_its_return(
     received.get_by_label("Objet", exact=True).select_option(label="Perceuse")
     received.get_by_label("Nombre d’objets").fill("3")
     received.get_by_role("button", name="Ajouter au stock et signer").click()
-    expect(keeper.get_by_role("main")).to_contain_text("Perceuse × 3 ajouté(s) au stock.")
+    expect(keeper.get_by_role("main")).to_contain_text("Perceuse × 3 ajoutés au stock.")
     expect(stock_row(keeper, "perceuse")).to_have_text(["3", "0"])
     assert shelf(live, point, "perceuse") == (3, 0)
 
@@ -209,7 +207,7 @@ def test_a_keeper_lends_a_good_and_records_its_return(
     )
     expect(stock_row(keeper, "perceuse")).to_have_text(["2", "1"])
     expect(keeper.get_by_test_id("loan-summary")).to_have_text(
-        "2 prêt(s) en cours, dont 1 en retard."
+        "2 prêts en cours, dont 1 en retard."
     )
     assert shelf(live, point, "perceuse") == (2, 1)
     [loan] = live.call("GET", "/members/me/loans", bearer=bruno.token)
@@ -235,12 +233,10 @@ def test_a_keeper_lends_a_good_and_records_its_return(
     expect(back.get_by_label("Objets rendus")).to_have_value("1")
     back.get_by_role("button", name="Enregistrer le retour et signer").click()
     expect(keeper.get_by_role("main")).to_contain_text(
-        "Retour enregistré : Perceuse × 1 rendu(s) par Bruno."
+        "Retour enregistré : Perceuse × 1 rendu par Bruno."
     )
     expect(stock_row(keeper, "perceuse")).to_have_text(["3", "0"])
-    expect(keeper.get_by_test_id("loan-summary")).to_have_text(
-        "1 prêt(s) en cours, dont 1 en retard."
-    )
+    expect(keeper.get_by_test_id("loan-summary")).to_have_text("1 prêt en cours, dont 1 en retard.")
     assert shelf(live, point, "perceuse") == (3, 0)
     assert live.call("GET", "/members/me/loans", bearer=bruno.token) == []
 

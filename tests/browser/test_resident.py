@@ -111,7 +111,7 @@ def test_an_exchange_recorded_and_confirmed_with_keys_made_in_the_browser(
 
     receiver = new_context().new_page()
     sign_in(receiver, live, bruno)
-    expect(receiver.get_by_role("main")).to_contain_text("1 échange(s) attendent")
+    expect(receiver.get_by_role("main")).to_contain_text("1 échange attend")
     create_key(receiver)
     receiver.get_by_role("link", name="À confirmer").click()
     card = receiver.get_by_role("listitem").filter(has_text="Awa vous a rendu")

@@ -179,7 +179,7 @@ def test_members_vote_in_the_page_and_read_the_result(
             refuses_a_ballot_it_does_not_show(page, r.voters[1])
         vote(page, chosen)
         pages.append(page)
-    expect(pages[2].get_by_role("main")).to_contain_text("3 bulletin(s) reçu(s) sur 3 votants.")
+    expect(pages[2].get_by_role("main")).to_contain_text("3 bulletins reçus sur 3 votants.")
     expect(pages[2].get_by_role("main")).to_contain_text("Vous avez voté.")
     shown = live.call("GET", f"/rounds/{r.id}", bearer=r.voters[0].token)
     assert (shown["ballots_cast"], sorted(shown["voted"])) == (3, sorted(v.id for v in r.voters))
@@ -202,7 +202,7 @@ def test_members_vote_in_the_page_and_read_the_result(
     results = page.get_by_role("list", name="Résultat")
     expect(results.get_by_role("listitem")).to_have_count(3)
     garden_item = results.get_by_role("listitem").filter(has_text="Jardin partagé")
-    expect(garden_item).to_contain_text("2 votant(s) sur 3 l’ont approuvé.")
+    expect(garden_item).to_contain_text("2 votants sur 3 l’ont approuvé.")
     expect(garden_item).to_contain_text(f"Financé : 300{NNBSP}€ et 10{NBSP}h.")
     expect(results.get_by_role("listitem").filter(has_text="Repair café")).to_contain_text(
         f"Financé par consentement : 500{NNBSP}€."

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from contextvars import ContextVar
 from typing import Any
 
@@ -90,6 +91,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "execution_mismatch": 422,
     "invalid_duration": 422,
     "self_exchange": 422,
+    "implausible_amount": 422,
     "invalid_unit": 422,
     "invalid_bounds": 422,
     "amount_zero": 422,
@@ -185,7 +187,12 @@ def language_middleware(app: ASGIApp) -> ASGIApp:
 
 
 def problem_document(
-    code: str, detail: str, field: str | None = None, **extra: Any
+    code: str,
+    detail: str,
+    field: str | None = None,
+    *,
+    facts: Mapping[str, int | str] | None = None,
+    **extra: Any,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
         "type": code,
@@ -194,6 +201,8 @@ def problem_document(
         "detail": detail,
         "field": field,
     }
+    if facts:
+        body["facts"] = dict(facts)
     body.update(extra)
     return body
 
@@ -214,7 +223,8 @@ def _ledger_error(_: Request[Any, Any, Any], exc: LedgerError) -> Response[dict[
     extra = exc.extra() if isinstance(exc, Unsigned) else {}
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, RateLimited) else None
     return problem_response(
-        problem_document(exc.code, exc.detail, exc.field, **extra), headers=headers
+        problem_document(exc.code, exc.detail, exc.field, facts=exc.facts, **extra),
+        headers=headers,
     )
 
 

@@ -189,6 +189,11 @@ class ProblemOut(_Out):
     status: int
     detail: str
     field: str | None = None
+    facts: dict[str, int | str] | None = Field(
+        default=None,
+        description="What a person needs to read the refusal: amounts as integers in the "
+        "facts' `unit`, and a `variant` of the code's text (served as /app/words.json).",
+    )
     errors: list[dict[str, str]] | None = None
     signing_payload: dict[str, Any] | None = Field(
         default=None,

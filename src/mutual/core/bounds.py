@@ -19,6 +19,7 @@ from mutual.core.accounts import Account, OwnerKind, check_bounds
 from mutual.core.errors import (
     AccountNotFound,
     BoundsExcludeBalance,
+    Facts,
     InvalidBounds,
     UnknownBoundsDefault,
 )
@@ -66,6 +67,17 @@ def check_change(change: BoundsChange) -> None:
         raise InvalidBounds("only an account change follows a default", field="follows")
 
 
+def _gap_facts(variant: str, account: Account, bound: int, gap: int) -> Facts:
+    """For people: the balance, the bound it misses and by how much, in the account's unit."""
+    return {
+        "variant": variant,
+        "unit": account.unit,
+        "balance": account.balance,
+        "bound": bound,
+        "gap": gap,
+    }
+
+
 def apply_bounds_change(
     change: BoundsChange,
     accounts: Mapping[AccountId, Account],
@@ -101,6 +113,7 @@ def apply_bounds_change(
             f"account {account.id}: the balance {account.balance} is {missing} "
             f"below the new balance_min {change.balance_min}",
             field="balance_min",
+            facts=_gap_facts("min", account, change.balance_min, missing),
         )
     if change.balance_max is not None and account.balance > change.balance_max:
         excess = account.balance - change.balance_max
@@ -108,5 +121,6 @@ def apply_bounds_change(
             f"account {account.id}: the balance {account.balance} is {excess} "
             f"above the new balance_max {change.balance_max}",
             field="balance_max",
+            facts=_gap_facts("max", account, change.balance_max, excess),
         )
     return replace(account, balance_min=change.balance_min, balance_max=change.balance_max)

@@ -62,6 +62,7 @@
      ├── ProposalExpired              proposal_expired          core.timebank
      ├── InvalidDuration              invalid_duration          core.timebank
      ├── SelfExchange                 self_exchange             core.timebank
+     ├── ImplausibleAmount            implausible_amount
      ├── LoanLimitReached             loan_limit_reached        core.goods
      ├── NotBorrowed                  not_borrowed              core.goods
      ├── PledgeError                  pledge_error              core.pledges
@@ -106,18 +107,27 @@ Only ``api/problems.py`` knows which HTTP status each code gets.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import ClassVar
+
+# What a refusal carries for people besides its code: amounts as integers in the facts'
+# ``unit``, and a ``variant`` choosing among the code's texts (core.problem_words).
+Facts = Mapping[str, int | str]
 
 
 class LedgerError(Exception):
-    """Base of every rule violation; carries a stable code and the field at fault."""
+    """Base of every rule violation; carries a stable code, the field at fault, and the
+    facts a person needs to understand it (the ``detail`` is a technical note)."""
 
     code: ClassVar[str] = "ledger_error"
 
-    def __init__(self, detail: str, *, field: str | None = None) -> None:
+    def __init__(
+        self, detail: str, *, field: str | None = None, facts: Facts | None = None
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
         self.field = field
+        self.facts: dict[str, int | str] = dict(facts or {})
 
 
 class InvalidTransaction(LedgerError):
@@ -272,15 +282,17 @@ class UnknownBoundsDefault(LedgerError):
     code = "unknown_bounds_default"
 
 
-def error_from_code(code: str, detail: str, field: str | None) -> LedgerError:
+def error_from_code(
+    code: str, detail: str, field: str | None, facts: Facts | None = None
+) -> LedgerError:
     """Rebuild the typed error a stored refusal recorded (for answering a replay)."""
     pending: list[type[LedgerError]] = [LedgerError]
     while pending:
         cls = pending.pop()
         if cls.code == code:
-            return cls(detail, field=field)
+            return cls(detail, field=field, facts=facts)
         pending.extend(cls.__subclasses__())
-    return LedgerError(detail, field=field)
+    return LedgerError(detail, field=field, facts=facts)
 
 
 class ReservedId(LedgerError):

@@ -418,8 +418,19 @@ def _loan(tx: Transaction, ctx: Context) -> None:
     limit = ctx.accounts[credit.account_id].balance_max
     held = sum(ctx.accounts[a].balance for a in ctx.facts.member_loans.get(loan.member, ()))
     if limit is not None and held + credit.amount > limit:
+        # The reason told: too many asked at once, or what the member already holds.
+        variant = "none" if held == 0 else ("full" if held >= limit else "some")
         raise LoanLimitReached(
-            f"the member holds {held} items on loan; at most {limit} at once", field="count"
+            f"the member holds {held} items on loan and asks {credit.amount}; "
+            f"at most {limit} at once",
+            field="count",
+            facts={
+                "variant": variant,
+                "held": held,
+                "asked": credit.amount,
+                "limit": limit,
+                "left": max(limit - held, 0),
+            },
         )
 
 
@@ -428,7 +439,11 @@ def _return(tx: Transaction, ctx: Context) -> None:
     debit = _debits(tx)[0]
     out = ctx.accounts[debit.account_id].balance
     if -debit.amount > out:
-        raise NotBorrowed(f"the loan has {out} items out, not {-debit.amount}", field="count")
+        raise NotBorrowed(
+            f"the loan has {out} items out, not {-debit.amount}",
+            field="count",
+            facts={"out": out, "asked": -debit.amount},
+        )
 
 
 def _give(tx: Transaction, ctx: Context) -> None:

@@ -83,12 +83,24 @@ def check_bounds(account: Account, amount: int, *, field: str) -> int:
             f"balance would fall to {after}, below balance_min {account.balance_min}: "
             f"{account.balance_min - after} {counted_in(account.unit)} missing",
             field=field,
+            facts={
+                "unit": account.unit,
+                "balance": account.balance,
+                "bound": account.balance_min,
+                "gap": account.balance_min - after,
+            },
         )
     if amount > 0 and account.balance_max is not None and after > account.balance_max:
         raise ExceedsBalanceMax(
             f"balance would rise to {after}, above balance_max {account.balance_max}: "
             f"{after - account.balance_max} {counted_in(account.unit)} too many",
             field=field,
+            facts={
+                "unit": account.unit,
+                "balance": account.balance,
+                "bound": account.balance_max,
+                "gap": after - account.balance_max,
+            },
         )
     return after
 

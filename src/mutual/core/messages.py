@@ -290,6 +290,7 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
         "en": "An exchange needs two members",
         "fr": "Un échange se fait entre deux membres",
     },
+    "implausible_amount": {"en": "Amount beyond belief", "fr": "Montant invraisemblable"},
     "invalid_unit": {"en": "Unknown unit", "fr": "Unité inconnue"},
     "invalid_bounds": {"en": "Invalid limits", "fr": "Limites invalides"},
     "amount_zero": {"en": "Amount is zero", "fr": "Montant nul"},

@@ -59,6 +59,35 @@ class SelfExchange(LedgerError):
     code = "self_exchange"
 
 
+class ImplausibleAmount(LedgerError):
+    """An amount no one means (a slip of the keyboard): refused before anything is
+    written. The page asks for a confirmation well below these, at USUAL_*."""
+
+    code = "implausible_amount"
+
+
+# What a person plausibly enters, in minutes: beyond USUAL_* the page asks "are you
+# sure?"; beyond *_MAX the service refuses. One exchange is at most a day; a pledge at
+# most 500 h a quarter (a full-time job's 35 h a week for 13 weeks is 455 h); a
+# balance limit at most 1,000 h either way.
+USUAL_EXCHANGE_MINUTES = 8 * 60
+USUAL_PLEDGE_MINUTES = 40 * 60
+USUAL_LIMIT_MINUTES = 200 * 60
+EXCHANGE_MINUTES_MAX = 24 * 60
+PLEDGE_MINUTES_MAX = 500 * 60
+LIMIT_MINUTES_MAX = 1000 * 60
+
+
+def check_plausible(minutes: int | None, most: int, *, field: str) -> None:
+    """Refuse an amount of time (or a bound, either sign) beyond ``most`` minutes."""
+    if minutes is not None and abs(minutes) > most:
+        raise ImplausibleAmount(
+            f"{minutes} minutes is beyond the {most} this accepts",
+            field=field,
+            facts={"unit": "TIME", "amount": abs(minutes), "most": most},
+        )
+
+
 class ProposalStatus(StrEnum):
     PENDING = "pending"
     CONFIRMED = "confirmed"

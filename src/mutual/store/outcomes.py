@@ -140,7 +140,10 @@ def accepted_round_outcome(entry: RoundEntry, log_index: int, leaf_hash: bytes) 
 
 
 def rejected_outcome(error: LedgerError) -> Outcome:
-    return Outcome(False, {"code": error.code, "detail": error.detail, "field": error.field})
+    body: dict[str, Any] = {"code": error.code, "detail": error.detail, "field": error.field}
+    if error.facts:
+        body["facts"] = error.facts
+    return Outcome(False, body)
 
 
 BATCH_ABORTED = Outcome(
@@ -159,7 +162,7 @@ def raise_refusal(outcomes: Sequence[Outcome]) -> None:
     for outcome in outcomes:
         if not outcome.accepted and outcome.body["code"] != BATCH_ABORTED.body["code"]:
             body = outcome.body
-            raise error_from_code(body["code"], body["detail"], body["field"])
+            raise error_from_code(body["code"], body["detail"], body["field"], body.get("facts"))
 
 
 def encode_outcome(outcome: Outcome) -> str:

@@ -19,12 +19,14 @@ from mutual.core.ids import PrincipalId, TransactionId
 from mutual.core.signing import Signature
 from mutual.core.timebank import (
     CATEGORIES,
+    EXCHANGE_MINUTES_MAX,
     Proposal,
     ProposalNotPending,
     ProposalStatus,
     check_decidable,
     check_duration,
     check_parties,
+    check_plausible,
     proposal_transaction,
 )
 from mutual.core.transactions import MEMO_SALT_MIN_BYTES, transaction_payload
@@ -50,6 +52,7 @@ async def propose(
     """Record "I provided ``minutes`` to ``receiver``"; returns it and whether it is new.
     Resending the same proposal with its id answers the recorded one."""
     check_duration(minutes, step=rt.settings.duration_step_minutes)
+    check_plausible(minutes, EXCHANGE_MINUTES_MAX, field="minutes")
     check_parties(provider.id, PrincipalId(receiver))
     if category is not None and category not in CATEGORIES:
         raise InvalidRequest("not a category of the territory", field="category")

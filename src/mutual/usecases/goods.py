@@ -156,7 +156,9 @@ async def give_back(
         raise NotFound("no such loan at this collection point", field="loan_id")
     if count > loan.outstanding and not await is_recorded(rt, return_id):
         raise core.NotBorrowed(
-            f"the loan has {loan.outstanding} item(s) out, not {count}", field="count"
+            f"the loan has {loan.outstanding} item(s) out, not {count}",
+            field="count",
+            facts={"out": loan.outstanding, "asked": count},
         )
     tx_id = chosen_id(return_id)
     tx = transfer_transaction(

@@ -147,11 +147,10 @@ async def submit_key_event(
             raise Forbidden("only the key's owner or an operator submits this key event")
         write = key_event_write(rt, event, sigs)
     [outcome] = await rt.journal.submit([write], atomic=False, recorded_at=rt.clock())
-    # A member's very first key is registered from their own session, signed by itself
-    # alone: telling them is telling them what they just did (and every page's tests of
-    # notices would count it). Every other key event of theirs is told.
-    first_own = member_register and len(sigs) == 1
-    if outcome.accepted and not first_own:
+    # Every key event is told to the member, their very first key too: no signature can
+    # show that it was they who made it (an operator could have, before them), so the notice
+    # is what would reveal a key they never made.
+    if outcome.accepted:
         await _tell(rt, event, outcome, note)
     return outcome
 

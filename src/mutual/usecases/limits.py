@@ -17,6 +17,7 @@ from mutual.core.bounds import BoundsChange, check_change
 from mutual.core.entries import EntryType, bounds_payload
 from mutual.core.ids import AccountId
 from mutual.core.signing import Domain
+from mutual.core.timebank import LIMIT_MINUTES_MAX, check_plausible
 from mutual.store import accounts as account_store
 from mutual.store import timebank as store
 from mutual.store.journal import BoundsWrite
@@ -47,6 +48,11 @@ async def _notify(rt: Runtime, member_ids: list[UUID], change: BoundsChange) -> 
             )
 
 
+def _check_plausible(balance_min: int | None, balance_max: int | None) -> None:
+    check_plausible(balance_min, LIMIT_MINUTES_MAX, field="balance_min")
+    check_plausible(balance_max, LIMIT_MINUTES_MAX, field="balance_max")
+
+
 async def set_member_limits(
     rt: Runtime,
     caller: Principal,
@@ -59,6 +65,7 @@ async def set_member_limits(
     """Give one member's TIME account bounds of its own; they then no longer follow the
     territory's default."""
     require_coordinator(caller)
+    _check_plausible(balance_min, balance_max)
     member = await active_member(rt, member_id, field="member_id")
     assert member.account_id is not None  # active members have their account
     account_id = AccountId(member.account_id)
@@ -86,6 +93,7 @@ async def set_territory_limits(
     member without bounds of their own, in one atomic write. Returns the new default and
     how many accounts moved with it. Refused as a whole when a balance would lie outside."""
     require_coordinator(caller)
+    _check_plausible(balance_min, balance_max)
     default = BoundsChange(
         chosen_id(change_id), caller.id, balance_min, balance_max, default_for=MEMBER_TIME
     )

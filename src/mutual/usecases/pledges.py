@@ -13,7 +13,7 @@ from mutual.core.authority import Principal
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.quarters import parse_quarter
 from mutual.core.signing import Signature
-from mutual.core.timebank import check_duration
+from mutual.core.timebank import PLEDGE_MINUTES_MAX, check_duration, check_plausible
 from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import Unit
 from mutual.store import accounts as account_store
@@ -62,6 +62,7 @@ async def pledge_hours(
         require_coordinator(caller)
     await active_member(rt, member, field="member_id")
     check_duration(minutes, step=rt.settings.duration_step_minutes)
+    check_plausible(minutes, PLEDGE_MINUTES_MAX, field="minutes")
     pid = TransactionId(chosen_id(tx_id))
     flow = core.pledge(pid, member, parse_quarter(quarter), minutes, today=await _today(rt, pid))
     return await _record(rt, caller, flow, signatures)

@@ -105,7 +105,8 @@ def outcome_response(outcome: Outcome) -> Response[Any]:
     if not outcome.accepted:
         body = outcome.body
         return problem_response(
-            problem_document(body["code"], body["detail"], body["field"]), headers=headers
+            problem_document(body["code"], body["detail"], body["field"], facts=body.get("facts")),
+            headers=headers,
         )
     # The stored outcome already has the result's shape (the journal built it); validating
     # it again on every request would cost more than the rest of the handler.
@@ -121,7 +122,12 @@ def _item(index: int, outcome: Outcome) -> BatchItemOut:
             transaction=TransactionResultOut.model_validate(outcome.body),
             problem=None,
         )
-    document = problem_document(outcome.body["code"], outcome.body["detail"], outcome.body["field"])
+    document = problem_document(
+        outcome.body["code"],
+        outcome.body["detail"],
+        outcome.body["field"],
+        facts=outcome.body.get("facts"),
+    )
     return BatchItemOut(
         index=index,
         status=STATUS_BY_CODE.get(outcome.body["code"], 422),

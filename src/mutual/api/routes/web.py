@@ -20,6 +20,7 @@ from litestar.types import PathType
 from litestar.types.file_types import FileInfo
 
 from mutual.core.derived import contract_document
+from mutual.core.problem_words import words_document
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 APP_PATH = "/app"
@@ -75,6 +76,20 @@ async def derived_ids() -> dict[str, Any]:
     return contract_document()
 
 
+@get(
+    f"{APP_PATH}/words.json",
+    include_in_schema=False,
+    name="web-words",
+    after_request=_secure,
+    cache_control=CacheControlHeader(no_cache=True),
+)
+async def words() -> dict[str, Any]:
+    """What the service's codes (problems, the fields they point at, categories) say to
+    people in each language, from the service's own catalogue (core.problem_words): the
+    page spells none of them itself, so no code can drift between the two."""
+    return words_document()
+
+
 def web_router() -> Router:
     """``/`` and ``/app/...``; ``no-cache`` makes a browser revalidate after an upgrade,
     so a page and the modules it imports never come from two versions."""
@@ -88,4 +103,6 @@ def web_router() -> Router:
         after_request=_secure,
         include_in_schema=False,
     )
-    return Router(path="/", route_handlers=[home, derived_ids, files], include_in_schema=False)
+    return Router(
+        path="/", route_handlers=[home, derived_ids, words, files], include_in_schema=False
+    )

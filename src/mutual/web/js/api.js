@@ -1,26 +1,26 @@
 // The service's HTTP API, called with the signed-in session: the cookie goes by itself
 // (HttpOnly, the page never sees it), and every write carries the session's CSRF token.
 
-import { has, language, t } from "./i18n.js";
+import { language, problemText, t } from "./i18n.js";
 
 const BASE = "/api/v1";
 const SESSION_KEY = "mutual.session";
 
 export class ApiError extends Error {
   constructor(status, problem) {
-    super(problem?.detail ?? `HTTP ${status}`);
+    // The message is for the console: people are shown describe(), never the detail.
+    super(`HTTP ${status} ${problem?.code ?? problem?.type ?? ""}`.trim());
     this.status = status;
-    this.code = problem?.type ?? null;
+    // The code may move from `type` to its own field (with `type` a URI): read either.
+    this.code = problem?.code ?? problem?.type ?? null;
     this.problem = problem;
   }
 
-  // What to tell the person: our own words for the codes we expect, else the service's
-  // title (already in their language, from Accept-Language) and its detail.
+  // What to tell the person, in their language, from the service's catalogue of words
+  // (never the problem's English `detail`).
   describe() {
-    if (this.code && has(`problem.${this.code}`)) return t(`problem.${this.code}`);
-    if (this.problem?.title)
-      return `${this.problem.title}${this.problem.detail ? ` (${this.problem.detail})` : ""}`;
-    return t("error.generic");
+    if (this.status === 0) return t("error.network");
+    return problemText(this.problem);
   }
 }
 
@@ -57,7 +57,7 @@ export async function call(method, path, body) {
       credentials: "same-origin",
     });
   } catch {
-    throw new ApiError(0, { title: t("error.network") });
+    throw new ApiError(0, null);
   }
   const type = answer.headers.get("content-type") ?? "";
   const data = type.includes("json") ? await answer.json() : null;

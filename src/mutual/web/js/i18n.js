@@ -4,6 +4,22 @@
 const STORAGE_KEY = "mutual.language";
 export const LANGUAGES = ["fr", "en"];
 
+// What the service's own codes say (problems, the fields they point at, categories), in
+// both languages, from the service's catalogue (mutual.core.problem_words): the page
+// spells none of these codes itself, so none can drift from the service. Read once, before
+// any view renders (every module that shows words imports this one).
+async function loadWords() {
+  try {
+    const answer = await fetch(new URL("../words.json", import.meta.url));
+    if (answer.ok) return await answer.json();
+  } catch {
+    // Offline: the page's generic words stand in for the service's.
+  }
+  return { problems: {}, variants: {}, fields: {}, categories: {} };
+}
+
+const WORDS = await loadWords();
+
 const MESSAGES = {
   fr: {
     "app.name": "mutual",
@@ -102,7 +118,7 @@ const MESSAGES = {
     "home.hello": "Bonjour {name}",
     "home.balance": "Solde de temps",
     "home.limits": "Limites : de {min} à {max}",
-    "home.pending": "{count} échange(s) attendent votre confirmation.",
+    "home.pending": "{count:# échange attend|# échanges attendent} votre confirmation.",
     "home.pendingLink": "Les voir",
     "home.noKey": "Cet appareil n’a pas encore de clé : il en faut une pour confirmer un échange.",
     "home.noKeyLink": "Créer la clé de cet appareil",
@@ -112,7 +128,7 @@ const MESSAGES = {
     "notif.empty": "Aucune notification pour l’instant.",
     "notif.new": "Nouvelle",
     "notif.toConfirm": "Confirmer ou refuser cet échange",
-    "notif.unseen": "{count} nouvelle(s) notification(s)",
+    "notif.unseen": "{count:# nouvelle notification|# nouvelles notifications}",
     "statement.title": "Relevé",
     "statement.caption": "Derniers mouvements, du plus récent au plus ancien",
     "statement.date": "Date",
@@ -124,8 +140,9 @@ const MESSAGES = {
     "statement.description": "Description",
     "statement.category": "Catégorie",
     "statement.older": "Mouvements plus anciens",
-    "statement.loaded": "{count} mouvement(s) plus ancien(s) ajouté(s).",
-    "statement.allLoaded": "{count} mouvement(s) ajouté(s) : c’est le début du relevé.",
+    "statement.loaded": "{count:# mouvement plus ancien ajouté|# mouvements plus anciens ajoutés}.",
+    "statement.allLoaded":
+      "{count:# mouvement ajouté|# mouvements ajoutés} : c’est le début du relevé.",
     "statement.csv": "Télécharger le relevé (CSV)",
     "statement.print": "Imprimer le relevé",
     "statement.printedFor": "Relevé de temps de {name}, imprimé le {date}.",
@@ -139,7 +156,7 @@ const MESSAGES = {
     "people.number": "n° {number}",
     "people.hint": "Tapez une partie du nom ou le numéro de membre, puis choisissez dans la liste.",
     "people.pick": "Choisissez une personne dans la liste.",
-    "people.matches": "{count} personne(s) trouvée(s).",
+    "people.matches": "{count:# personne trouvée|# personnes trouvées}.",
     "people.manyMatches": "{count} premières personnes trouvées ; précisez le nom.",
     "people.noMatch": "Personne ne correspond.",
     "nav.directory": "Annuaire",
@@ -154,7 +171,7 @@ const MESSAGES = {
     "directory.offersField": "Ce qu’elle propose ou cherche",
     "directory.submit": "Rechercher",
     "directory.results": "Membres trouvés",
-    "directory.shown": "{count} membre(s) affiché(s).",
+    "directory.shown": "{count:# membre affiché|# membres affichés}.",
     "directory.none": "Aucun membre ne correspond.",
     "directory.more": "Plus de membres",
     "directory.offers": "Offres et demandes",
@@ -259,11 +276,11 @@ const MESSAGES = {
       "Cet appareil n’a pas encore de clé : il en faut une pour signer au nom du point.",
     "keeper.none": "Vous ne tenez aucun point de collecte.",
     "keeper.openLoans": "Prêts en cours",
-    "keeper.loanSummary": "{open} prêt(s) en cours, dont {overdue} en retard.",
+    "keeper.loanSummary": "{open:# prêt|# prêts} en cours, dont {overdue} en retard.",
     "keeper.loanLine": "{kind} × {count} chez {name}",
     "keeper.returnCount": "Objets rendus",
     "keeper.returnSubmit": "Enregistrer le retour et signer",
-    "keeper.returned": "Retour enregistré : {kind} × {count} rendu(s) par {name}.",
+    "keeper.returned": "Retour enregistré : {kind} × {count} {count:rendu|rendus} par {name}.",
     "keeper.lend": "Prêter",
     "keeper.count": "Nombre d’objets",
     "keeper.dueOn": "À rendre le",
@@ -273,52 +290,8 @@ const MESSAGES = {
     "keeper.deposit": "Objets reçus",
     "keeper.depositIntro": "Des objets apportés au point rejoignent son stock.",
     "keeper.depositSubmit": "Ajouter au stock et signer",
-    "keeper.deposited": "{kind} × {count} ajouté(s) au stock.",
+    "keeper.deposited": "{kind} × {count} {count:ajouté|ajoutés} au stock.",
     "keeper.notOnShelf": "Il n’y a pas assez d’objets disponibles pour ce prêt.",
-    "problem.loan_limit_reached":
-      "Cette personne a déjà autant d’objets en prêt que le territoire le permet.",
-    "problem.not_borrowed": "Ce prêt n’a pas autant d’objets dehors.",
-    "problem.quarter_ended": "Ce trimestre est terminé.",
-    "problem.key_custody":
-      "Seule une clé de ce membre peut enregistrer, remplacer ou révoquer ses clés ; un appareil perdu passe par une récupération demandée à un coordinateur.",
-    "problem.recovery_not_pending": "Aucune récupération de clé en attente sous cet identifiant.",
-    "problem.recovery_not_due": "La récupération attend encore la fin de son délai.",
-    "problem.reserved_id":
-      "Cet identifiant fait partie de ceux que le service calcule pour ses propres comptes et écritures : laissez la page ou votre outil en choisir un autre.",
-    "problem.invalid_exchange":
-      "Un échange ne fait passer des heures qu’entre les comptes temps des personnes.",
-    "problem.invalid_commons_gift":
-      "Un don au commun fait passer des heures des comptes temps des personnes vers le pot commun.",
-    "problem.invalid_pledge":
-      "Une promesse fait passer vos propres heures promises dans votre propre part gardée par le pot, pour le trimestre indiqué.",
-    "problem.invalid_allocation":
-      "Une affectation donne aux projets exactement ce qu’elle prend aux heures gardées des membres pour le trimestre, sur une décision enregistrée.",
-    "problem.invalid_delivery":
-      "Les heures livrées sortent de ce qui a été affecté à ce bénévole pour ce projet et ce trimestre, vers les heures du projet.",
-    "problem.invalid_release":
-      "La libération d’un trimestre rend à chaque membre toutes ses heures gardées, une fois, sous l’identifiant du trimestre.",
-    "problem.invalid_contribution": "Un don va du compte du partenaire vers le fonds.",
-    "problem.invalid_deposit":
-      "Un dépôt est prêté au fonds depuis son propre compte de dépôt, par son partenaire.",
-    "problem.invalid_repayment": "Un remboursement va du fonds vers le dépôt qu’il désigne.",
-    "problem.invalid_grant":
-      "Une attribution va du seul fonds vers les comptes en euros des projets.",
-    "problem.invalid_disbursement": "Un paiement va du projet indiqué vers les bénéficiaires.",
-    "problem.invalid_good_deposit":
-      "Les objets déposés entrent dans le stock du point depuis son entrée.",
-    "problem.invalid_loan":
-      "Un prêt fait passer des objets du stock du point à l’emprunteur indiqué.",
-    "problem.invalid_return": "Un retour ramène les objets d’un prêt dans le stock du même point.",
-    "problem.invalid_give":
-      "Un don d’objets fait passer des objets du stock du point vers ce qu’il a donné.",
-    "problem.invalid_good_transfer":
-      "Un transfert fait passer des objets du stock du point indiqué vers le stock d’un autre point.",
-    "problem.invalid_correction":
-      "Une correction annule une erreur de la banque du temps ; les promesses, le fonds et les objets se rectifient par leurs propres étapes (libération, remboursement, retour).",
-    "problem.execution_mismatch":
-      "Une tournée s’exécute exactement comme décidé, une fois, sous les identifiants qui en dérivent.",
-    "problem.not_custodian": "Vous ne tenez pas ce point de collecte.",
-    "problem.invalid_duration": "Indiquez une durée par pas de 15 minutes.",
     "offers.title": "Offres et demandes",
     "offers.filter": "Filtrer",
     "offers.direction": "Type",
@@ -366,34 +339,16 @@ const MESSAGES = {
     "key.recoveryCancelled": "Récupération annulée.",
     "key.replace": "Remplacer la clé de cet appareil",
     "error.generic": "Une erreur est survenue.",
+    "refusal.field": "À revoir : {field}.",
+    "unusual.exchange":
+      "{duration} pour un seul échange, c’est plus que d’habitude (au-delà de {usual}). Est-ce bien la durée ?",
+    "unusual.pledge":
+      "{duration} promises pour un trimestre, c’est plus que d’habitude (au-delà de {usual}). Est-ce bien la durée ?",
+    "unusual.limit":
+      "Une limite de {duration}, c’est plus que d’habitude (au-delà de {usual} dans un sens ou l’autre). Est-ce bien la limite voulue ?",
+    "unusual.yes": "Oui, envoyer",
+    "unusual.no": "Non, corriger",
     "error.network": "Le service ne répond pas. Vérifiez votre connexion.",
-    "problem.sign_in_failed": "Identifiant ou mot de passe incorrect.",
-    "problem.invitation_invalid":
-      "Cette invitation est inconnue, déjà utilisée ou expirée : demandez-en une nouvelle à la coordination.",
-    "problem.reset_code_invalid":
-      "Ce code est erroné, déjà utilisé ou expiré pour cet identifiant : demandez-en un nouveau.",
-    "problem.current_password_wrong": "Le mot de passe actuel est erroné.",
-    "problem.too_many_requests": "Trop d’essais : réessayez plus tard.",
-    "problem.replay_not_yours": "Cette opération a déjà été envoyée par quelqu'un d'autre.",
-    "problem.csrf_token_invalid": "Votre session a expiré : reconnectez-vous.",
-    "problem.unauthenticated": "Votre session a expiré : reconnectez-vous.",
-    "problem.exceeds_balance_min": "Ce mouvement dépasserait la limite basse de votre solde.",
-    "problem.exceeds_balance_max": "Ce mouvement dépasserait la limite haute d’un solde.",
-    "category.childhood": "Enfance",
-    "category.youth": "Jeunesse",
-    "category.work": "Travail",
-    "category.citizenship": "Citoyenneté",
-    "category.family": "Famille",
-    "category.lifelong_learning": "Apprendre tout au long de la vie",
-    "category.elderly": "Personnes âgées",
-    "category.culture_sport": "Culture et sport",
-    "category.health": "Santé",
-    "category.social_reintegration": "Réinsertion sociale",
-    "category.energy": "Énergie",
-    "category.land_buildings": "Terrains et bâtiments",
-    "category.time": "Temps",
-    "category.money": "Argent",
-    "category.information": "Information",
     "nav.round": "Répartition",
     "nav.audit": "Journal et audit",
     "round.title": "Répartition du trimestre",
@@ -413,15 +368,16 @@ const MESSAGES = {
     "round.ballotOpen":
       "Le vote est ouvert jusqu’au {date}. Cochez chaque projet que vous approuvez : les montants seront répartis à parts égales entre les votants.",
     "round.alreadyKept": "Déjà financé par consentement : {projects}.",
-    "round.ballotsCast": "{count} bulletin(s) reçu(s) sur {voters} votants.",
+    "round.ballotsCast":
+      "{count:# bulletin reçu|# bulletins reçus} sur {voters:# votant|# votants}.",
     "round.voted":
       "Vous avez voté. Vous pouvez encore changer votre vote jusqu’à la clôture ; seul le dernier compte.",
     "round.notOnRoll": "Vous n’êtes pas sur la liste des votants de cette répartition.",
     "round.ballotLegend": "Projets soumis au vote",
     "round.asks": "demande {amount}",
     "round.both": "{eur} et {hours}",
-    "round.atLeast": "Au moins {count} projet(s).",
-    "round.atMost": "Au plus {count} projet(s).",
+    "round.atLeast": "Au moins {count:# projet|# projets}.",
+    "round.atMost": "Au plus {count:# projet|# projets}.",
     "round.vote": "Voter et signer",
     "round.cast": "Votre bulletin est signé et enregistré (entrée n° {index} du journal).",
     "round.mismatch":
@@ -430,9 +386,11 @@ const MESSAGES = {
     "round.undecided":
       "Le quorum n’a pas été atteint : rien n’est réparti, l’argent et les heures restent pour le prochain trimestre.",
     "round.adopted": "La proposition a été adoptée par consentement :",
-    "round.decidedByBallot": "Décidée par le vote : {ballots} bulletin(s) sur {voters} votants.",
+    "round.decidedByBallot":
+      "Décidée par le vote : {ballots:# bulletin|# bulletins} sur {voters:# votant|# votants}.",
     "round.total": "Financé : {eur} sur {budgetEur} et {hours} sur {budgetHours}.",
-    "round.approvals": "{count} votant(s) sur {voters} l’ont approuvé.",
+    "round.approvals":
+      "{count:# votant|# votants} sur {voters} {count:l’a approuvé|l’ont approuvé}.",
     "round.keptByConsent": "Financé par consentement : {amount}.",
     "round.funded": "Financé : {amount}.",
     "round.notFunded": "Pas financé : {reason}",
@@ -660,7 +618,8 @@ const MESSAGES = {
     "facil.leftOut": "absent de la proposition",
     "facil.inProposal": "dans la proposition",
     "facil.proposeTitle": "Rédiger la première proposition",
-    "facil.amendTitle": "Proposer une version amendée ({left} amendement(s) possible(s))",
+    "facil.amendTitle":
+      "Proposer une version amendée ({left:# amendement possible|# amendements possibles})",
     "facil.proposeHint":
       "À répartir : {eur} et {hours}. Laissez 0 pour un projet que la proposition ne finance pas.",
     "facil.eur": "Euros",
@@ -669,7 +628,8 @@ const MESSAGES = {
     "facil.amend": "Proposer la version amendée",
     "facil.proposed": "Proposition version {version} ouverte au consentement.",
     "facil.stances": "Positions du groupe",
-    "facil.stanceCount": "{count} position(s) sur {voters} votants (quorum : {quorum}).",
+    "facil.stanceCount":
+      "{count:# position|# positions} sur {voters:# votant|# votants} (quorum : {quorum}).",
     "facil.perProject": "Objections par projet",
     "facil.noObjection": "Aucune objection.",
     "facil.object.line": "{name} objecte à cette ligne :",
@@ -695,11 +655,11 @@ const MESSAGES = {
     "facil.closeConsent": "Clore le consentement",
     "facil.consentClosed": "Consentement clos.",
     "facil.consent.adopted":
-      "Proposition adoptée par consentement ({participants} participant(s)).",
+      "Proposition adoptée par consentement ({participants:# participant|# participants}).",
     "facil.consent.ballot":
-      "Des objections demeurent ({participants} participant(s)) : ce qu’elles visent passe au vote.",
+      "Des objections demeurent ({participants:# participant|# participants}) : ce qu’elles visent passe au vote.",
     "facil.consent.undecided":
-      "Quorum non atteint ({participants} participant(s)) : pas de décision.",
+      "Quorum non atteint ({participants:# participant|# participants}) : pas de décision.",
     "facil.toBallot": "Au vote : {projects}, sur ce qui reste ({left}).",
     "facil.ballot": "Vote",
     "facil.votedSoFar": "Ont voté : {names}.",
@@ -715,7 +675,7 @@ const MESSAGES = {
       "Pour chaque projet, la première barre montre la part des votants qui l’ont approuvé ; les deux suivantes, les euros puis les heures demandés (contour) et obtenus (plein), sur tout le budget.",
     "facil.askedGot": "Demandé : {asked}. Obtenu : {got}.",
     "facil.why.mes":
-      "Choisi à l’étape {step} des parts égales : {payers} votant(s) l’ont payé sur leur part.",
+      "Choisi à l’étape {step} des parts égales : {payers:# votant l’a payé|# votants l’ont payé} sur leur part.",
     "facil.why.greedy": "Ajouté ensuite avec ce qui restait, par ordre d’approbations.",
     "facil.execution": "Versement",
     "facil.executionIntro":
@@ -727,7 +687,7 @@ const MESSAGES = {
     "facil.operatorKeyMade": "Clé d’opérateur créée et enregistrée.",
     "facil.execute": "Vérifier, signer et verser",
     "facil.executedNow": "Décision versée.",
-    "facil.executed": "Décision versée : {count} transaction(s) au journal.",
+    "facil.executed": "Décision versée : {count:# transaction|# transactions} au journal.",
     "facil.mismatch":
       "Ce que le service demande de signer ne correspond pas à la décision affichée : rien n’a été signé.",
     "facil.someone": "membre {id}",
@@ -751,7 +711,7 @@ const MESSAGES = {
     "partner.kindName.association": "Association",
     "partner.kindName.resident": "Habitant",
     "partner.summary":
-      "{count} contribution(s), {total} en tout, dont {granted} attribués à des projets.",
+      "{count:# contribution|# contributions}, {total} en tout, dont {granted} attribués à des projets.",
     "partner.noContribution": "Aucune contribution pour l’instant.",
     "partner.uses": "Où va chaque contribution",
     "partner.use.gift": "Don",
@@ -871,7 +831,7 @@ const MESSAGES = {
     "home.hello": "Hello {name}",
     "home.balance": "Time balance",
     "home.limits": "Limits: from {min} to {max}",
-    "home.pending": "{count} exchange(s) are waiting for your confirmation.",
+    "home.pending": "{count:# exchange is|# exchanges are} waiting for your confirmation.",
     "home.pendingLink": "See them",
     "home.noKey": "This device has no key yet: you need one to confirm an exchange.",
     "home.noKeyLink": "Create this device’s key",
@@ -881,7 +841,7 @@ const MESSAGES = {
     "notif.empty": "No notifications yet.",
     "notif.new": "New",
     "notif.toConfirm": "Confirm or reject this exchange",
-    "notif.unseen": "{count} new notification(s)",
+    "notif.unseen": "{count:# new notification|# new notifications}",
     "statement.title": "Statement",
     "statement.caption": "Latest entries, newest first",
     "statement.date": "Date",
@@ -893,8 +853,9 @@ const MESSAGES = {
     "statement.description": "Description",
     "statement.category": "Category",
     "statement.older": "Older entries",
-    "statement.loaded": "{count} older entries added.",
-    "statement.allLoaded": "{count} entries added: this is the start of the statement.",
+    "statement.loaded": "{count:# older entry added|# older entries added}.",
+    "statement.allLoaded":
+      "{count:# entry added|# entries added}: this is the start of the statement.",
     "statement.csv": "Download the statement (CSV)",
     "statement.print": "Print the statement",
     "statement.printedFor": "Time statement of {name}, printed on {date}.",
@@ -908,7 +869,7 @@ const MESSAGES = {
     "people.number": "no. {number}",
     "people.hint": "Type part of the name or the member number, then choose from the list.",
     "people.pick": "Choose a person from the list.",
-    "people.matches": "{count} people found.",
+    "people.matches": "{count:# person found|# people found}.",
     "people.manyMatches": "First {count} people found; type more of the name.",
     "people.noMatch": "Nobody matches.",
     "nav.directory": "Directory",
@@ -922,7 +883,7 @@ const MESSAGES = {
     "directory.offersField": "What they offer or ask for",
     "directory.submit": "Search",
     "directory.results": "Members found",
-    "directory.shown": "{count} members shown.",
+    "directory.shown": "{count:# member shown|# members shown}.",
     "directory.none": "No member matches.",
     "directory.more": "More members",
     "directory.offers": "Offers and requests",
@@ -1026,7 +987,7 @@ const MESSAGES = {
     "keeper.noKey": "This device has no key yet: you need one to sign on the point’s behalf.",
     "keeper.none": "You keep no collection point.",
     "keeper.openLoans": "Open loans",
-    "keeper.loanSummary": "{open} open loan(s), {overdue} overdue.",
+    "keeper.loanSummary": "{open:# open loan|# open loans}, {overdue} overdue.",
     "keeper.loanLine": "{kind} × {count} with {name}",
     "keeper.returnCount": "Items returned",
     "keeper.returnSubmit": "Record the return and sign",
@@ -1042,46 +1003,6 @@ const MESSAGES = {
     "keeper.depositSubmit": "Add to stock and sign",
     "keeper.deposited": "{kind} × {count} added to the stock.",
     "keeper.notOnShelf": "There are not enough items available for this loan.",
-    "problem.loan_limit_reached":
-      "This person already holds as many items on loan as the territory allows.",
-    "problem.not_borrowed": "This loan does not have that many items out.",
-    "problem.quarter_ended": "This quarter has ended.",
-    "problem.key_custody":
-      "Only a key of this member can register, replace or revoke their keys; a lost device goes through a recovery asked of a coordinator.",
-    "problem.recovery_not_pending": "No pending key recovery under this id.",
-    "problem.recovery_not_due": "The recovery is still waiting for its delay to end.",
-    "problem.reserved_id":
-      "This id belongs to the ones the service derives for its own accounts and records: let the page or your tool choose another.",
-    "problem.invalid_exchange": "An exchange moves hours between people’s time accounts only.",
-    "problem.invalid_commons_gift":
-      "A gift to the commons moves hours from people’s time accounts to the commons pot.",
-    "problem.invalid_pledge":
-      "A pledge moves your own promise into your own share held by the pool, for the quarter it names.",
-    "problem.invalid_allocation":
-      "An allocation gives projects exactly what it takes from members’ held hours for the quarter, by a recorded decision.",
-    "problem.invalid_delivery":
-      "Delivered hours come out of what was allocated to that volunteer for that project and quarter, into the project’s hours.",
-    "problem.invalid_release":
-      "A quarter’s release gives each member back all their held hours, once, under the quarter’s own id.",
-    "problem.invalid_contribution": "A gift goes from the partner’s own account to the fund.",
-    "problem.invalid_deposit":
-      "A deposit is lent to the fund from its own deposit account, by its partner.",
-    "problem.invalid_repayment": "A repayment goes from the fund to the deposit it names.",
-    "problem.invalid_grant": "A grant goes from the fund alone to projects’ euro accounts.",
-    "problem.invalid_disbursement": "A payment goes from the project it names to the payees.",
-    "problem.invalid_good_deposit": "Items deposited enter the point’s stock from its intake.",
-    "problem.invalid_loan": "A loan moves items from the point’s stock to the borrower it names.",
-    "problem.invalid_return": "A return brings a loan’s items back to the stock of the same point.",
-    "problem.invalid_give":
-      "A gift of goods moves items from the point’s stock to what it gave away.",
-    "problem.invalid_good_transfer":
-      "A transfer moves items from the stock of the point it names to another point’s stock.",
-    "problem.invalid_correction":
-      "A correction undoes a time-bank mistake; pledges, the fund and goods are put right with their own steps (a release, a repayment, a return).",
-    "problem.execution_mismatch":
-      "A round is carried out exactly as decided, once, under the ids derived from it.",
-    "problem.not_custodian": "You do not keep this collection point.",
-    "problem.invalid_duration": "Give a duration in steps of 15 minutes.",
     "offers.title": "Offers and requests",
     "offers.filter": "Filter",
     "offers.direction": "Kind",
@@ -1128,34 +1049,16 @@ const MESSAGES = {
     "key.recoveryCancelled": "Recovery cancelled.",
     "key.replace": "Replace this device’s key",
     "error.generic": "Something went wrong.",
+    "refusal.field": "To check: {field}.",
+    "unusual.exchange":
+      "{duration} for one exchange is more than usual (beyond {usual}). Is that the right duration?",
+    "unusual.pledge":
+      "{duration} pledged for a quarter is more than usual (beyond {usual}). Is that the right duration?",
+    "unusual.limit":
+      "A limit of {duration} is more than usual (beyond {usual} either way). Is that the limit you mean?",
+    "unusual.yes": "Yes, send it",
+    "unusual.no": "No, correct it",
     "error.network": "The service does not answer. Check your connection.",
-    "problem.sign_in_failed": "Wrong login or password.",
-    "problem.invitation_invalid":
-      "This invitation is unknown, already used or expired: ask the coordination for a new one.",
-    "problem.reset_code_invalid":
-      "This code is wrong, already used or expired for this login: ask for a new one.",
-    "problem.current_password_wrong": "The current password is wrong.",
-    "problem.too_many_requests": "Too many attempts: try again later.",
-    "problem.replay_not_yours": "This was already sent by someone else.",
-    "problem.csrf_token_invalid": "Your session has expired: sign in again.",
-    "problem.unauthenticated": "Your session has expired: sign in again.",
-    "problem.exceeds_balance_min": "This would take your balance below its lower limit.",
-    "problem.exceeds_balance_max": "This would take a balance above its upper limit.",
-    "category.childhood": "Childhood",
-    "category.youth": "Youth",
-    "category.work": "Work",
-    "category.citizenship": "Citizenship",
-    "category.family": "Family",
-    "category.lifelong_learning": "Lifelong learning",
-    "category.elderly": "Elderly people",
-    "category.culture_sport": "Culture and sport",
-    "category.health": "Health",
-    "category.social_reintegration": "Social reintegration",
-    "category.energy": "Energy",
-    "category.land_buildings": "Land and buildings",
-    "category.time": "Time",
-    "category.money": "Money",
-    "category.information": "Information",
     "nav.round": "Allocation",
     "nav.audit": "Log and audit",
     "round.title": "This quarter’s allocation",
@@ -1175,15 +1078,15 @@ const MESSAGES = {
     "round.ballotOpen":
       "Voting is open until {date}. Tick every project you approve: the amounts are shared out in equal shares among the voters.",
     "round.alreadyKept": "Already funded by consent: {projects}.",
-    "round.ballotsCast": "{count} ballot(s) received from {voters} voters.",
+    "round.ballotsCast": "{count:# ballot|# ballots} received from {voters:# voter|# voters}.",
     "round.voted":
       "You have voted. You may still change your vote until the close; only the last one counts.",
     "round.notOnRoll": "You are not on this round’s voter roll.",
     "round.ballotLegend": "Projects put to the vote",
     "round.asks": "asks {amount}",
     "round.both": "{eur} and {hours}",
-    "round.atLeast": "At least {count} project(s).",
-    "round.atMost": "At most {count} project(s).",
+    "round.atLeast": "At least {count:# project|# projects}.",
+    "round.atMost": "At most {count:# project|# projects}.",
     "round.vote": "Vote and sign",
     "round.cast": "Your ballot is signed and recorded (log entry no. {index}).",
     "round.mismatch":
@@ -1192,7 +1095,8 @@ const MESSAGES = {
     "round.undecided":
       "The quorum was not met: nothing is allocated, the money and hours stay for next quarter.",
     "round.adopted": "The proposal was adopted by consent:",
-    "round.decidedByBallot": "Decided by the vote: {ballots} ballot(s) from {voters} voters.",
+    "round.decidedByBallot":
+      "Decided by the vote: {ballots:# ballot|# ballots} from {voters:# voter|# voters}.",
     "round.total": "Funded: {eur} of {budgetEur} and {hours} of {budgetHours}.",
     "round.approvals": "{count} of {voters} voters approved it.",
     "round.keptByConsent": "Funded by consent: {amount}.",
@@ -1417,7 +1321,7 @@ const MESSAGES = {
     "facil.leftOut": "left out of the proposal",
     "facil.inProposal": "in the proposal",
     "facil.proposeTitle": "Draft the first proposal",
-    "facil.amendTitle": "Propose an amended version ({left} amendment(s) possible)",
+    "facil.amendTitle": "Propose an amended version ({left:# amendment|# amendments} possible)",
     "facil.proposeHint":
       "To share out: {eur} and {hours}. Leave 0 for a project the proposal does not fund.",
     "facil.eur": "Euros",
@@ -1426,7 +1330,8 @@ const MESSAGES = {
     "facil.amend": "Propose the amended version",
     "facil.proposed": "Proposal version {version} open for consent.",
     "facil.stances": "The group’s stances",
-    "facil.stanceCount": "{count} stance(s) from {voters} voters (quorum: {quorum}).",
+    "facil.stanceCount":
+      "{count:# stance|# stances} from {voters:# voter|# voters} (quorum: {quorum}).",
     "facil.perProject": "Objections per project",
     "facil.noObjection": "No objection.",
     "facil.object.line": "{name} objects to this line:",
@@ -1452,10 +1357,12 @@ const MESSAGES = {
     "facil.stanceGiven": "Stance recorded: {stance}.",
     "facil.closeConsent": "Close the consent",
     "facil.consentClosed": "Consent closed.",
-    "facil.consent.adopted": "Proposal adopted by consent ({participants} participant(s)).",
+    "facil.consent.adopted":
+      "Proposal adopted by consent ({participants:# participant|# participants}).",
     "facil.consent.ballot":
-      "Objections stand ({participants} participant(s)): what they are about goes to a vote.",
-    "facil.consent.undecided": "Quorum not met ({participants} participant(s)): no decision.",
+      "Objections stand ({participants:# participant|# participants}): what they are about goes to a vote.",
+    "facil.consent.undecided":
+      "Quorum not met ({participants:# participant|# participants}): no decision.",
     "facil.toBallot": "To the vote: {projects}, on what is left ({left}).",
     "facil.ballot": "Vote",
     "facil.votedSoFar": "Voted so far: {names}.",
@@ -1471,7 +1378,7 @@ const MESSAGES = {
       "For each project, the first bar shows the share of voters who approved it; the next two, the euros then the hours asked (outline) and received (filled), against the whole budget.",
     "facil.askedGot": "Asked: {asked}. Received: {got}.",
     "facil.why.mes":
-      "Chosen at step {step} of the equal shares: {payers} voter(s) paid for it from their share.",
+      "Chosen at step {step} of the equal shares: {payers:# voter|# voters} paid for it from their share.",
     "facil.why.greedy": "Added afterwards with what was left, by number of approvals.",
     "facil.execution": "Payment",
     "facil.executionIntro":
@@ -1483,7 +1390,7 @@ const MESSAGES = {
     "facil.operatorKeyMade": "Operator key created and registered.",
     "facil.execute": "Check, sign and pay",
     "facil.executedNow": "Decision paid.",
-    "facil.executed": "Decision paid: {count} transaction(s) in the log.",
+    "facil.executed": "Decision paid: {count:# transaction|# transactions} in the log.",
     "facil.mismatch":
       "What the service asks you to sign does not match the decision shown: nothing was signed.",
     "facil.someone": "member {id}",
@@ -1507,7 +1414,7 @@ const MESSAGES = {
     "partner.kindName.association": "Association",
     "partner.kindName.resident": "Resident",
     "partner.summary":
-      "{count} contribution(s), {total} in all, of which {granted} granted to projects.",
+      "{count:# contribution|# contributions}, {total} in all, of which {granted} granted to projects.",
     "partner.noContribution": "No contribution yet.",
     "partner.uses": "Where each contribution goes",
     "partner.use.gift": "Gift",
@@ -1549,16 +1456,84 @@ export function has(key) {
   return key in MESSAGES[language()];
 }
 
-// A label for a code the service may grow (a category, a transaction kind): the code
-// itself when the dictionary does not know it yet.
+// A label for a code the service may grow (a category, served with the service's words;
+// a transaction kind): the code itself when no dictionary knows it yet.
+// The exchange categories, in the service's order (core/timebank.py CATEGORIES).
+export function categoryCodes() {
+  return Object.keys(WORDS.categories);
+}
+
 export function label(prefix, code) {
+  const served = prefix === "category" ? WORDS.categories[code]?.[language()] : undefined;
+  if (served) return served;
   const key = `${prefix}.${code}`;
   return has(key) ? t(key) : code;
 }
 
+// The number a parameter stands for, whether given as a number or already formatted
+// ("1 234", "5+"), to choose a plural form.
+function countOf(value) {
+  if (typeof value === "number") return value;
+  const digits = String(value ?? "").replace(/[^\d-]/g, "");
+  return digits ? Number(digits) : 0;
+}
+
+// `{name}` is the parameter; `{name:one|other}` the language's plural form for it (by
+// Intl.PluralRules: French says "0 objet", English "0 items"), `#` standing for it.
+function fill(template, params, shown = (name) => String(params[name] ?? "")) {
+  const rules = new Intl.PluralRules(language());
+  return template.replace(/\{(\w+)(?::([^{}|]*)\|([^{}]*))?\}/g, (_, name, one, other) => {
+    if (one === undefined) return shown(name);
+    const form = rules.select(countOf(params[name])) === "one" ? one : other;
+    return form.replace(/#/g, shown(name));
+  });
+}
+
 export function t(key, params = {}) {
   const template = MESSAGES[language()][key] ?? MESSAGES.fr[key] ?? key;
-  return template.replace(/\{(\w+)\}/g, (_, name) => String(params[name] ?? ""));
+  return fill(template, params);
+}
+
+// An amount as the service counts it in `unit`: minutes of time, cents, or items.
+export function formatAmount(value, unit) {
+  if (unit === "TIME" || unit === "PLEDGE") return formatDuration(value);
+  if (unit === "EUR")
+    return new Intl.NumberFormat(locale(), { style: "currency", currency: "EUR" }).format(
+      value / 100,
+    );
+  return formatNumber(value);
+}
+
+// A refusal in the person's words: the service's text for its code (or the variant its
+// facts name), the facts in their place, and the part of the request to check, named in
+// words. Never the problem's `detail`, a technical note in English; a code the catalogue
+// does not know says only that something failed.
+export function problemText(problem) {
+  const code = problem?.code ?? problem?.type;
+  const facts = problem?.facts ?? {};
+  const lang = language();
+  const known = WORDS.problems[code];
+  const template =
+    WORDS.variants[`${code}/${facts.variant}`]?.[lang] ??
+    known?.text?.[lang] ??
+    known?.title?.[lang];
+  if (!template) return t("error.generic");
+  const shown = (name) =>
+    typeof facts[name] === "number"
+      ? formatAmount(facts[name], facts.unit)
+      : String(facts[name] ?? "");
+  const said = fill(template, facts, shown);
+  const path = String(problem?.field ?? "")
+    .split(/[.[\]]/)
+    .filter(Boolean);
+  const field = WORDS.fields[path.at(-1)]?.[lang];
+  return field ? `${said} ${t("refusal.field", { field })}` : said;
+}
+
+// From how many minutes (of an exchange, a pledge, a balance limit either way) an amount
+// is unusual enough that the page asks before sending it; the service states them.
+export function usualMinutes(what) {
+  return WORDS.usual_minutes?.[what] ?? Infinity;
 }
 
 function locale() {

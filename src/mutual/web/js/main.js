@@ -45,6 +45,17 @@ const ROLE_VIEWS = {
   "/facilitator": ["facilitator", "coordination_member", "operator"],
   "/partner": ["partner", "coordination_member", "operator"],
 };
+// Where each role lands after signing in: the page of its work, the first role listed
+// that someone holds deciding (a resident, and anyone else, lands on their balance).
+const LANDINGS = [
+  ["partner", "/partner"],
+  ["auditor", "/audit"],
+  ["coordination_member", "/coordinator"],
+  ["operator", "/coordinator"],
+  ["facilitator", "/facilitator"],
+  ["keeper", "/keeper"],
+];
+const landingFor = (me) => LANDINGS.find(([role]) => me.roles.includes(role))?.[1] ?? "/";
 const mayOpen = (path, ctx) =>
   !(path in ROLE_VIEWS) || ROLE_VIEWS[path].some((role) => ctx.me.roles.includes(role));
 
@@ -169,8 +180,9 @@ async function renderSignIn() {
   const { render } = await import("./views/signin.js");
   await show((view) =>
     render(view, async () => {
-      if (location.hash === "#/" || location.hash === "") await route();
-      else location.hash = "#/";
+      const landing = `#${landingFor(await api.get("/me"))}`;
+      if (location.hash === landing || (landing === "#/" && location.hash === "")) await route();
+      else location.hash = landing;
     }),
   );
 }
@@ -200,8 +212,10 @@ async function route() {
     link.parentElement.hidden =
       (!ctx.member && !WITHOUT_ACCOUNT.has(link.getAttribute("href").slice(1))) ||
       !mayOpen(link.getAttribute("href").slice(1), ctx);
-    if (link.getAttribute("href") === `#${path}`) link.setAttribute("aria-current", "page");
-    else link.removeAttribute("aria-current");
+    if (link.getAttribute("href") === `#${path}`) {
+      link.setAttribute("aria-current", "page");
+      link.scrollIntoView({ block: "nearest", inline: "nearest" });
+    } else link.removeAttribute("aria-current");
   }
   const view = await VIEWS[path]();
   await show((element) => view.render(element, ctx));

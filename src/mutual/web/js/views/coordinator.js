@@ -4,6 +4,7 @@
 
 import { ApiError, call, get, post, query, session } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
+import { confirmUnusual } from "../duration.js";
 import { formatDay, formatDuration, formatNumber, label, t } from "../i18n.js";
 
 // Roles the API lets act as coordinators (COORD in mutual.core.permissions).
@@ -182,6 +183,8 @@ function limitsRow(line, members, refresh) {
         busy(submit, async () => {
           messages.replaceChildren();
           const body = { id: changeId, balance_min: minutesOf(low), balance_max: minutesOf(high) };
+          const asked = [body.balance_min, body.balance_max];
+          if (!(await confirmUnusual(messages, "limit", asked))) return low.focus();
           let changed;
           try {
             changed = await call("PUT", `/members/${line.member_id}/limits`, body);

@@ -1,6 +1,6 @@
 import { ApiError, get } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
-import { durationInput } from "../duration.js";
+import { confirmUnusual, durationInput } from "../duration.js";
 import { formatDuration, t } from "../i18n.js";
 import {
   Mismatch,
@@ -100,11 +100,12 @@ export async function render(main, ctx, done = null) {
   const form = h(
     "form",
     {
-      onsubmit: (event) => {
+      onsubmit: async (event) => {
         event.preventDefault();
         messages.replaceChildren();
         const total = duration.read(messages);
         if (total === null) return;
+        if (!(await confirmUnusual(messages, "pledge", total))) return duration.focus();
         if (!key?.registered) {
           messages.append(
             notice(t("confirm.needKey"), "error"),

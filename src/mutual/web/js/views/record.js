@@ -1,27 +1,8 @@
 import { ApiError, get, post } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
-import { durationInput } from "../duration.js";
-import { formatDuration, label, t } from "../i18n.js";
+import { confirmUnusual, durationInput } from "../duration.js";
+import { categoryCodes, formatDuration, label, t } from "../i18n.js";
 import { personLabel, personPicker } from "../person_picker.js";
-
-// The categories a proposal may carry (core/timebank.py CATEGORIES).
-export const CATEGORIES = [
-  "childhood",
-  "youth",
-  "work",
-  "citizenship",
-  "family",
-  "lifelong_learning",
-  "elderly",
-  "culture_sport",
-  "health",
-  "social_reintegration",
-  "energy",
-  "land_buildings",
-  "time",
-  "money",
-  "information",
-];
 
 // #/record?member=…&offer=… comes from the directory or an offer: the person (and the
 // offer, with its category) are chosen already.
@@ -46,7 +27,7 @@ export async function render(main, ctx) {
     "select",
     { name: "category" },
     h("option", { value: "" }, t("record.noCategory")),
-    CATEGORIES.map((code) =>
+    categoryCodes().map((code) =>
       h("option", { value: code, selected: offer?.category === code }, label("category", code)),
     ),
   );
@@ -74,6 +55,7 @@ export async function render(main, ctx) {
         }
         const total = duration.read(messages);
         if (total === null) return;
+        if (!(await confirmUnusual(messages, "exchange", total))) return duration.focus();
         try {
           await busy(submit, () =>
             post("/proposals", {
