@@ -38,12 +38,12 @@ from mutual.core.tally_mes import (
     PART_CORE,
     PART_EXTENSION,
     PART_WHOLE,
+    EqualShares,
     Item,
     MesRun,
     MesStep,
+    Run,
     VoterGroup,
-    paying_groups,
-    run_equal_shares,
 )
 from mutual.core.tally_result import (
     CompletionStep,
@@ -70,6 +70,9 @@ __all__ = [
     "transcript_bytes",
     "transcript_document",
 ]
+
+
+_PAUSE_MAX = 8  # the most shares Add1 runs unproven after a run that proved nothing
 
 
 class TallyError(ValueError):
@@ -260,49 +263,73 @@ def _greedy(
 
 
 def _mes_available(
-    data: TallyInput, groups: list[VoterGroup], items: list[Item], extensions: dict[str, Item]
+    shares: EqualShares, items: list[Item], extensions: dict[str, Item]
 ) -> tuple[list[Item], dict[str, Item]]:
     """Items MES can buy at all: at least one approver without a conflict."""
-    payable = {it.project_id for it in items if paying_groups(groups, it.project_id)}
     return (
-        [it for it in items if it.project_id in payable],
-        {pid: ext for pid, ext in extensions.items() if pid in payable},
+        [it for it in items if shares.payable(it.project_id)],
+        {pid: ext for pid, ext in extensions.items() if shares.payable(pid)},
     )
 
 
 def _add1(
     data: TallyInput,
-    groups: list[VoterGroup],
+    shares: EqualShares,
     items: list[Item],
     extensions: dict[str, Item],
     start: Fraction,
 ) -> tuple[MesRun, tuple[CompletionStep, ...]]:
-    """Raise the starting share by ``share_step`` until exhaustive or over a budget."""
+    """Raise the starting share by ``share_step`` until exhaustive or over a budget.
+
+    Every share is tried, in order, as its own run of Equal Shares would be, but a run
+    also proves how many following shares select the same items (``Run.same_for``, see
+    ``core/tally_mes.py``): their attempts are then the same outcome at another share
+    (same count, same budgets left, neither exhaustive nor over a budget, since those
+    follow from the selection alone), recorded without running them."""
     step = data.parameters.share_step
     assert step is not None  # checked by _validate
-    available, available_ext = _mes_available(data, groups, items, extensions)
-    previous = MesRun(start, (), (), (), ())
+    available, available_ext = _mes_available(shares, items, extensions)
+    previous: Run | Fraction | None = None  # the last share tried: its run, if it ran
     share = start
     completion: list[CompletionStep] = []
+    # Proving costs about half a run more, and on a large electorate some payer's
+    # capped status changes at nearly every share, so that little is proven there: after
+    # a run that proved nothing, the next 1, 2, 4, then 8 shares at most run unproven.
+    # The result is the same either way (an unproven share is simply run next).
+    pause = wait = 0
     while True:
-        run = run_equal_shares(
-            available, available_ext, groups, share, data.budget_eur, data.budget_hours
-        )
-        ledger = _Ledger(data, run.selected)
+        run = shares.run(share, None if pause else step)
+        if pause:
+            pause -= 1
+        elif run.same_for:
+            wait = 0
+        else:
+            pause = wait = min(max(2 * wait, 1), _PAUSE_MAX)
+        ledger = _Ledger(data, tuple(run.selected))
         feasible = ledger.feasible()
         exhaustive = feasible and not any(
             ledger.fits(it) for it in ledger.eligible(available, available_ext)
         )
-        completion.append(
-            CompletionStep(
-                share, len(run.selected), ledger.left_eur, ledger.left_hours, feasible, exhaustive
-            )
+        attempt = CompletionStep(
+            share, len(run.selected), ledger.left_eur, ledger.left_hours, feasible, exhaustive
         )
+        completion.append(attempt)
         if not feasible:
-            return previous, tuple(completion)
+            if previous is None:
+                return MesRun(start, (), (), (), ()), tuple(completion)
+            if isinstance(previous, Fraction):
+                previous = shares.run(previous)
+            return previous.mes_run(), tuple(completion)
         if exhaustive:
-            return run, tuple(completion)
-        previous = run
+            return run.mes_run(), tuple(completion)
+        for _ in range(run.same_for or 0):
+            share += step
+            completion.append(
+                CompletionStep(
+                    share, len(run.selected), ledger.left_eur, ledger.left_hours, True, False
+                )
+            )
+        previous = share if run.same_for else run
         share += step
 
 
@@ -311,6 +338,7 @@ def tally(data: TallyInput) -> TallyResult:
     _validate(data)
     items, extensions = build_items(data)
     groups = voter_groups(data)
+    shares = EqualShares(items, extensions, groups, data.budget_eur, data.budget_hours)
     rule = data.parameters.rule
     start = data.parameters.share_start
     if start is None:
@@ -320,13 +348,10 @@ def tally(data: TallyInput) -> TallyResult:
     greedy_steps: tuple[GreedyStep, ...] = ()
     selected: tuple[Item, ...] = ()
     if rule == Rule.MES:
-        available, available_ext = _mes_available(data, groups, items, extensions)
-        run = run_equal_shares(
-            available, available_ext, groups, start, data.budget_eur, data.budget_hours
-        )
+        run = shares.run(start).mes_run()
         selected = run.selected
     elif rule in (Rule.MES_ADD1, Rule.MES_ADD1_GREEDY):
-        run, completion = _add1(data, groups, items, extensions, start)
+        run, completion = _add1(data, shares, items, extensions, start)
         selected = run.selected
     if rule in (Rule.GREEDY, Rule.MES_ADD1_GREEDY):
         selected, greedy_steps = _greedy(data, items, extensions, selected)
@@ -341,6 +366,7 @@ def tally(data: TallyInput) -> TallyResult:
         items=items,
         extensions=extensions,
         groups=groups,
+        payers=shares.payers,
         budget_eur=data.budget_eur,
         budget_hours=data.budget_hours,
         run=run,
