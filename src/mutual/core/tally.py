@@ -9,7 +9,9 @@ Rules (``Rule``):
 - ``mes-add1``: pabutools' "Add1" completion (``voter_budget_increment``): run MES again
   with the starting share raised by ``share_step`` each time; stop at the first outcome
   that leaves no eligible item fitting both budgets (keep it) or at the first outcome
-  over a budget (keep the one before).
+  over a budget (keep the one before). Every share is an attempt in the transcript;
+  those a run proves select the same items are recorded without running them (exact:
+  ``_add1``).
 - ``mes-add1-greedy``: then add items greedily by approvals while they fit.
 
 A project with a minimum is two items: its *core* (the minimum) and its *extension*

@@ -310,12 +310,13 @@ class Run:
     def _price(self, spec: _Spec) -> _Price | None:
         """The item's ``rho``, or None if its payers cannot afford it.
 
-        Payers in increasing capacity: while the next one cannot pay the equal fraction
-        the others leave (``kappa < remaining / rich``), they pay all they can. In
-        integers, with ``kappa = K / (den * scale)`` and ``remaining = R / (den * scale)``,
-        that test is ``K * rich < R``. For any set of capped payers, and any term in
-        place of each capacity, ``(1 - sum_C size * term) / rich`` is at most the true
-        ``rho``: were ``rho`` smaller, ``sum min(kappa, rho)`` would fall short of 1."""
+        The capped payers are those whose capacity is below ``rho``: they pay all they
+        can, the others the equal fraction ``rho = remaining / rich`` of what the capped
+        leave. In integers, with ``kappa = K / (den * scale)`` and ``remaining = R /
+        (den * scale)``, ``kappa < remaining / rich`` is ``K * rich < R``. For any set
+        of capped payers, and any term in place of each capacity, ``(1 - sum_C size *
+        term) / rich`` is at most the true ``rho``: were ``rho`` smaller, ``sum
+        min(kappa, rho)`` would fall short of 1 (the lower bounds of ``Run``)."""
         eur_cost, hours_cost = spec.item.cost_eur, spec.item.cost_hours
         gather = spec.gather
         if eur_cost and hours_cost:
