@@ -210,8 +210,10 @@ def build_items(data: TallyInput) -> tuple[list[Item], dict[str, Item]]:
 def voter_groups(data: TallyInput) -> list[VoterGroup]:
     """Voters grouped by (ballot, conflicts on approved projects), in a canonical order."""
     members: dict[tuple[frozenset[str], frozenset[str]], list[str]] = {}
+    none: frozenset[str] = frozenset()
     for voter, approved in data.ballots.items():
-        conflicted = data.conflicts.get(voter, frozenset()) & approved
+        declared = data.conflicts.get(voter)
+        conflicted = declared & approved if declared else none
         members.setdefault((approved, conflicted), []).append(voter)
     groups = [
         VoterGroup(tuple(sorted(voters)), approved, conflicted)

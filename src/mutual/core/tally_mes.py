@@ -80,6 +80,11 @@ class Item:
     normalised_cost: Fraction
     tie_key: TieKey
 
+    def __hash__(self) -> int:
+        # A project's parts are distinct items, and hashing its id and part alone spares
+        # hashing a Fraction (items are set members and dict keys throughout).
+        return hash((self.project_id, self.part))
+
 
 @dataclass(frozen=True, slots=True)
 class VoterGroup:

@@ -22,6 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from math import lcm
+from operator import attrgetter
 from typing import Any
 
 from mutual.core.canonical import canonical_json
@@ -216,19 +217,13 @@ def summarise(
             spent[g][0] += Fraction(greedy.item.cost_eur, heads)
             spent[g][1] += Fraction(greedy.item.cost_hours, heads)
     funded_ids = {it.project_id for it in selected}
+    funded = [not group.approved.isdisjoint(funded_ids) for group in groups]
     voters = [
-        VoterResult(
-            voter,
-            bool(group.approved & funded_ids),
-            paid[g][0],
-            paid[g][1],
-            spent[g][0],
-            spent[g][1],
-        )
+        VoterResult(voter, funded[g], paid[g][0], paid[g][1], spent[g][0], spent[g][1])
         for g, group in enumerate(groups)
         for voter in group.voter_ids
     ]
-    voters.sort(key=lambda v: v.voter_id)
+    voters.sort(key=attrgetter("voter_id"))
     return TallyResult(
         selected=_funded(selected),
         total_eur=total_eur,
