@@ -144,13 +144,26 @@ class _Price:
     slope / den`` (0 when not tracking), the payers' capacities ``K`` and which of them
     are capped."""
 
-    rho: Fraction
     num: int
     slope: int
     den: int
     rich: int
     capacities: list[int]
     capped: list[int]
+
+
+class _Queued:
+    """A candidate in the run's queue, ordered by its bound ``num / den`` (compared
+    exactly by cross-multiplying, cheaper than ``Fraction``), then its tie rank."""
+
+    __slots__ = ("den", "index", "num", "rank")
+
+    def __init__(self, num: int, den: int, rank: int, index: int) -> None:
+        self.num, self.den, self.rank, self.index = num, den, rank, index
+
+    def __lt__(self, other: _Queued) -> bool:
+        left, right = self.num * other.den, other.num * self.den
+        return left < right or (left == right and self.rank < other.rank)
 
 
 @dataclass(frozen=True, slots=True)
@@ -344,26 +357,27 @@ class Run:
         # the rest is walked in increasing capacity (bounded work on any input).
         capped: list[int] = []
         rest: Sequence[int] = range(len(capacities))
-        for _ in range(_PASSES):
-            threshold = -(-remaining // rich)  # K < threshold  <=>  K * rich < remaining
-            below = [position for position in rest if capacities[position] < threshold]
-            if not below:
-                break
-            for position in below:
-                remaining -= capacities[position] * sizes[position]
-                rich -= sizes[position]
-            capped += below
-            if not rich:
-                break
-            rest = [position for position in rest if capacities[position] >= threshold]
-        else:
-            for position in sorted(rest, key=capacities.__getitem__):
-                capacity = capacities[position]
-                if capacity * rich >= remaining:
+        if min(capacities) * rich < remaining:  # else nobody is capped: one C-level pass
+            for _ in range(_PASSES):
+                threshold = -(-remaining // rich)  # K < threshold  <=>  K * rich < remaining
+                below = [position for position in rest if capacities[position] < threshold]
+                if not below:
                     break
-                remaining -= capacity * sizes[position]
-                rich -= sizes[position]
-                capped.append(position)
+                for position in below:
+                    remaining -= capacities[position] * sizes[position]
+                    rich -= sizes[position]
+                capped += below
+                if not rich:
+                    break
+                rest = [position for position in rest if capacities[position] >= threshold]
+            else:
+                for position in sorted(rest, key=capacities.__getitem__):
+                    capacity = capacities[position]
+                    if capacity * rich >= remaining:
+                        break
+                    remaining -= capacity * sizes[position]
+                    rich -= sizes[position]
+                    capped.append(position)
         slope = 0
         if self.tracking:
             payers = spec.payers
@@ -374,44 +388,48 @@ class Run:
                 self._holds_while(remaining, slope, strict=True)
             return None
         den = self.den * spec.scale * rich
-        return _Price(Fraction(remaining, den), remaining, slope, den, rich, capacities, capped)
+        return _Price(remaining, slope, den, rich, capacities, capped)
 
     # --- the run -------------------------------------------------------------------------
 
     def execute(self) -> None:
         specs = self.shares.specs
         bounds: dict[int, _Bound] = {}
-        heap: list[tuple[Fraction, int, int]] = []
+        heap: list[_Queued] = []
 
         def admit(index: int) -> None:
             spec = specs[index]
             if spec.count:
                 bounds[index] = _Bound(1, 0, spec.count)
-                heapq.heappush(heap, (Fraction(1, spec.count), spec.rank, index))
+                heapq.heappush(heap, _Queued(1, spec.count, spec.rank, index))
 
         for index in self.shares.initial:
             admit(index)
         while heap:
-            best: Fraction | None = None
+            best: _Price | None = None
             computed: list[tuple[int, _Price]] = []
-            while heap and (best is None or heap[0][0] <= best):
-                _, _, index = heapq.heappop(heap)
+            # Bounds up to the best rho found so far (cross-multiplied: exact).
+            while heap and (best is None or heap[0].num * best.den <= best.num * heap[0].den):
+                index = heapq.heappop(heap).index
                 price = self._price(specs[index])
                 if price is None:
                     del bounds[index]  # wallets only shrink: never affordable again
                     continue
                 computed.append((index, price))
-                if best is None or price.rho < best:
-                    best = price.rho
+                if best is None or price.num * best.den < best.num * price.den:
+                    best = price
             if best is None:
                 break
-            tied = sorted((i for i, p in computed if p.rho == best), key=lambda i: specs[i].rank)
+            tied = sorted(
+                (i for i, p in computed if p.num * best.den == best.num * p.den),
+                key=lambda i: specs[i].rank,
+            )
             chosen = tied[0]
             chosen_price = next(p for i, p in computed if i == chosen)
             for index, price in computed:
                 if index != chosen:
                     bounds[index] = _Bound(price.num, price.slope, price.den)
-                    heapq.heappush(heap, (price.rho, specs[index].rank, index))
+                    heapq.heappush(heap, _Queued(price.num, price.den, specs[index].rank, index))
             del bounds[chosen]
             if self.tracking:
                 self._others_lose(chosen, chosen_price, bounds)
@@ -513,7 +531,7 @@ class Run:
         self.raw_steps.append(
             _RawStep(
                 chosen,
-                price.rho,
+                Fraction(price.num, price.den),
                 tuple(capped_payments),
                 tied,
                 self.left_eur,
