@@ -161,9 +161,8 @@ def _validate(data: TallyInput) -> None:
         if min_eur == 0 and min_hours == 0:
             raise TallyError("invalid_minimum", f"{pid}: the minimum asks for nothing")
     for voter, approved in data.ballots.items():
-        unknown = approved - seen
-        if unknown:
-            raise TallyError("unknown_project", f"{voter} approves {sorted(unknown)}")
+        if not approved <= seen:
+            raise TallyError("unknown_project", f"{voter} approves {sorted(approved - seen)}")
     if data.parameters.rule in (Rule.MES_ADD1, Rule.MES_ADD1_GREEDY):
         step = data.parameters.share_step
         if step is None or step <= 0:
@@ -314,10 +313,11 @@ def _add1(
         exhaustive = feasible and not any(
             ledger.fits(it) for it in ledger.eligible(available, available_ext)
         )
-        attempt = CompletionStep(
-            share, len(run.selected), ledger.left_eur, ledger.left_hours, feasible, exhaustive
+        completion.append(
+            CompletionStep(
+                share, len(run.selected), ledger.left_eur, ledger.left_hours, feasible, exhaustive
+            )
         )
-        completion.append(attempt)
         if not feasible:
             if previous is None:
                 return MesRun(start, (), (), (), ()), tuple(completion)
