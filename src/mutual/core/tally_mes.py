@@ -290,8 +290,8 @@ class Run:
         self.left_hours = share.numerator * shares.budget_hours * voters
         self.selected: list[Item] = []
         self.raw_steps: list[_RawStep] = []
-        # None until a condition limits it: then the number of following shares at
-        # which every condition holds.
+        # The number of following shares at which every condition holds: None when not
+        # proving, or while no condition limits it (``_add1`` then skips nothing).
         self.same_for: int | None = None
 
     # --- the conditions ------------------------------------------------------------------
