@@ -74,7 +74,7 @@ __all__ = [
 ]
 
 
-_PAUSE_MAX = 8  # the most shares Add1 runs unproven after a run that proved nothing
+_PAUSE_MAX = 64  # the most shares Add1 runs unproven after a run that proved nothing
 
 
 class TallyError(ValueError):
@@ -297,7 +297,7 @@ def _add1(
     completion: list[CompletionStep] = []
     # Proving costs about half a run more, and on a large electorate some payer's
     # capped status changes at nearly every share, so that little is proven there: after
-    # a run that proved nothing, the next 1, 2, 4, then 8 shares at most run unproven.
+    # a run that proved nothing, the next 1, 2, 4, ... (at most 64) shares run unproven.
     # The result is the same either way (an unproven share is simply run next).
     pause = wait = 0
     while True:
