@@ -52,6 +52,7 @@ shares ``share + k * step`` at which every condition is proven to hold. The cond
 from __future__ import annotations
 
 import heapq
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -277,14 +278,19 @@ class Run:
         self.shares = shares
         self.share = share
         count = len(shares.groups)
-        # Wallets as integers over ``den``; their derivatives in the share likewise.
+        # Wallets as integers over ``den``; their derivatives in the share likewise. Groups
+        # with the same wallets share one *state* (all of them at the start, and most
+        # later: a wallet is what is left after the same payments), so that a purchase
+        # rescales one number per state, not per group. ``state[g]`` is group g's.
         self.den = share.denominator
-        self.eur = [share.numerator * shares.budget_eur] * count
-        self.hours = [share.numerator * shares.budget_hours] * count
+        self.state = [0] * count
+        self.members = [count]  # groups per state
+        self.eur = [share.numerator * shares.budget_eur]
+        self.hours = [share.numerator * shares.budget_hours]
         self.tracking = step is not None and step > 0
         self.step = step if step is not None else Fraction(0)
-        self.eur_slope = [shares.budget_eur * self.den] * count if self.tracking else []
-        self.hours_slope = [shares.budget_hours * self.den] * count if self.tracking else []
+        self.eur_slope = [shares.budget_eur * self.den] if self.tracking else []
+        self.hours_slope = [shares.budget_hours * self.den] if self.tracking else []
         voters = sum(shares.sizes)
         self.left_eur = share.numerator * shares.budget_eur * voters
         self.left_hours = share.numerator * shares.budget_hours * voters
@@ -312,16 +318,16 @@ class Run:
             if steps == 0:
                 self.tracking = False  # nothing more to prove: the next share must run
 
-    def _capacity_slope(self, spec: _Spec, g: int) -> int:
-        """The derivative of the capacity ``K`` of payer group ``g`` (its binding term)."""
+    def _capacity_slope(self, spec: _Spec, k: int) -> int:
+        """The derivative of the capacity ``K`` of wallet state ``k`` (its binding term)."""
         eur, hours = spec.item.cost_eur, spec.item.cost_hours
         if not hours:
-            return self.eur_slope[g]
+            return self.eur_slope[k]
         if not eur:
-            return self.hours_slope[g]
-        if self.eur[g] * hours <= self.hours[g] * eur:
-            return self.eur_slope[g] * hours
-        return self.hours_slope[g] * eur
+            return self.hours_slope[k]
+        if self.eur[k] * hours <= self.hours[k] * eur:
+            return self.eur_slope[k] * hours
+        return self.hours_slope[k] * eur
 
     # --- prices --------------------------------------------------------------------------
 
@@ -336,17 +342,18 @@ class Run:
         term) / rich`` is at most the true ``rho``: were ``rho`` smaller, ``sum
         min(kappa, rho)`` would fall short of 1 (the lower bounds of ``Run``)."""
         eur_cost, hours_cost = spec.item.cost_eur, spec.item.cost_hours
-        gather = spec.gather
+        states = spec.gather(self.state)
         if eur_cost and hours_cost:
             capacities = list(
                 map(
                     min,
-                    map(mul, gather(self.eur), repeat(hours_cost)),
-                    map(mul, gather(self.hours), repeat(eur_cost)),
+                    map(mul, map(self.eur.__getitem__, states), repeat(hours_cost)),
+                    map(mul, map(self.hours.__getitem__, states), repeat(eur_cost)),
                 )
             )
         else:
-            capacities = list(gather(self.eur if eur_cost else self.hours))
+            wallets = self.eur if eur_cost else self.hours
+            capacities = list(map(wallets.__getitem__, states))
         remaining = self.den * spec.scale
         rich = spec.count
         sizes = spec.sizes
@@ -380,8 +387,7 @@ class Run:
                     capped.append(position)
         slope = 0
         if self.tracking:
-            payers = spec.payers
-            slope = -sum(sizes[p] * self._capacity_slope(spec, payers[p]) for p in capped)
+            slope = -sum(sizes[p] * self._capacity_slope(spec, states[p]) for p in capped)
         if not rich:
             if self.tracking:
                 # The capacities (each at most the term used) sum to less than one.
@@ -452,19 +458,24 @@ class Run:
                 return
 
     def _same_purchase(self, spec: _Spec, price: _Price) -> None:
-        """Each payer's binding resource, and whether it is capped, stay as they are."""
+        """Each payer's binding resource, and whether it is capped, stay as they are (once
+        per wallet state: payers in one state have the same conditions)."""
         eur_cost, hours_cost = spec.item.cost_eur, spec.item.cost_hours
         capped = set(price.capped)
-        for position, g in enumerate(spec.payers):
+        seen: set[int] = set()
+        for position, k in enumerate(spec.gather(self.state)):
+            if k in seen:
+                continue
+            seen.add(k)
             if eur_cost and hours_cost:
-                margin = self.hours[g] * eur_cost - self.eur[g] * hours_cost
-                margin_slope = self.hours_slope[g] * eur_cost - self.eur_slope[g] * hours_cost
+                margin = self.hours[k] * eur_cost - self.eur[k] * hours_cost
+                margin_slope = self.hours_slope[k] * eur_cost - self.eur_slope[k] * hours_cost
                 if margin < 0:
                     margin, margin_slope = -margin, -margin_slope
                 self._holds_while(margin, margin_slope, strict=False)
             # kappa <= rho for a capped payer, kappa >= rho for the others.
             value = price.capacities[position] * price.rich - price.num
-            slope = self._capacity_slope(spec, g) * price.rich - price.slope
+            slope = self._capacity_slope(spec, k) * price.rich - price.slope
             if position in capped:
                 value, slope = -value, -slope
             self._holds_while(value, slope, strict=False)
@@ -473,7 +484,9 @@ class Run:
 
     def _buy(self, chosen: int, price: _Price, tied: tuple[int, ...]) -> None:
         """Charge the payers: capped ones all of their binding wallet (and the same
-        fraction of the other), the others ``rho`` of the item each."""
+        fraction of the other), the others ``rho`` of the item each. Payers in one
+        wallet state pay alike (same wallets, same capacity, so all capped or none):
+        they move together to one new state, or keep theirs if it holds no one else."""
         spec = self.shares.specs[chosen]
         eur_cost, hours_cost = spec.item.cost_eur, spec.item.cost_hours
         both = bool(eur_cost and hours_cost)
@@ -485,48 +498,47 @@ class Run:
         # rho * cost in the new units: num * cost * factor / (scale * rich); the
         # uncapped payers number ``rich`` voters.
         unit = spec.scale * price.rich
+        pay_eur = price.num * eur_cost * factor // unit
+        pay_hours = price.num * hours_cost * factor // unit
+        slope_eur = price.slope * eur_cost * factor // unit
+        slope_hours = price.slope * hours_cost * factor // unit
+        self.left_eur -= pay_eur * price.rich
+        self.left_hours -= pay_hours * price.rich
         tracking = self.tracking
-        uncapped: Sequence[int] = spec.payers
-        if price.capped:
-            capped = set(price.capped)
-            uncapped = [g for p, g in enumerate(spec.payers) if p not in capped]
-        for wallets, slopes, cost in (
-            (self.eur, self.eur_slope, eur_cost),
-            (self.hours, self.hours_slope, hours_cost),
-        ):
-            if not cost:
-                continue
-            pay = price.num * cost * factor // unit
-            for g in uncapped:
-                wallets[g] -= pay
-            if tracking:
-                pay_slope = price.slope * cost * factor // unit
-                for g in uncapped:
-                    slopes[g] -= pay_slope
-        self.left_eur -= price.num * eur_cost * factor // unit * price.rich
-        self.left_hours -= price.num * hours_cost * factor // unit * price.rich
-        eur, hours = self.eur, self.hours
+        eur, hours, eur_slope, hours_slope = self.eur, self.hours, self.eur_slope, self.hours_slope
+        states = spec.gather(self.state)
+        paying = Counter(states)
+        moved: dict[int, int] = {}  # a state before paying -> after
+        paid: dict[int, tuple[int, int, int, int]] = {}  # capped state -> eur, hours, num, den
+        capped = set(price.capped)
         capped_payments: list[tuple[int, int, int]] = []
-        for position in price.capped:
-            g = spec.payers[position]
-            if not hours_cost or (eur_cost and eur[g] * hours_cost <= hours[g] * eur_cost):
-                paid_eur = eur[g]
-                paid_hours = paid_eur * hours_cost // eur_cost
-                capped_payments.append((position, paid_eur, self.den * eur_cost))
-                if tracking:
-                    self.hours_slope[g] -= self.eur_slope[g] * hours_cost // eur_cost
-                    self.eur_slope[g] = 0
-            else:
-                paid_hours = hours[g]
-                paid_eur = paid_hours * eur_cost // hours_cost
-                capped_payments.append((position, paid_hours, self.den * hours_cost))
-                if tracking:
-                    self.eur_slope[g] -= self.hours_slope[g] * eur_cost // hours_cost
-                    self.hours_slope[g] = 0
-            eur[g] -= paid_eur
-            hours[g] -= paid_hours
-            self.left_eur -= paid_eur * spec.sizes[position]
-            self.left_hours -= paid_hours * spec.sizes[position]
+        for position, g in enumerate(spec.payers):
+            k = states[position]
+            after = moved.get(k)
+            if after is None:
+                if position not in capped:
+                    values = [eur[k] - pay_eur, hours[k] - pay_hours]
+                    if tracking:
+                        values += [eur_slope[k] - slope_eur, hours_slope[k] - slope_hours]
+                elif not hours_cost or (eur_cost and eur[k] * hours_cost <= hours[k] * eur_cost):
+                    paid_hours = eur[k] * hours_cost // eur_cost
+                    paid[k] = (eur[k], paid_hours, eur[k], self.den * eur_cost)
+                    values = [0, hours[k] - paid_hours]
+                    if tracking:
+                        values += [0, hours_slope[k] - eur_slope[k] * hours_cost // eur_cost]
+                else:
+                    paid_eur = hours[k] * eur_cost // hours_cost
+                    paid[k] = (paid_eur, hours[k], hours[k], self.den * hours_cost)
+                    values = [eur[k] - paid_eur, 0]
+                    if tracking:
+                        values += [eur_slope[k] - hours_slope[k] * eur_cost // hours_cost, 0]
+                after = moved[k] = self._move(k, paying[k], values)
+            self.state[g] = after
+            if position in capped:
+                paid_eur, paid_hours, num, den = paid[k]
+                capped_payments.append((position, num, den))
+                self.left_eur -= paid_eur * spec.sizes[position]
+                self.left_hours -= paid_hours * spec.sizes[position]
         self.selected.append(spec.item)
         self.raw_steps.append(
             _RawStep(
@@ -540,9 +552,25 @@ class Run:
             )
         )
 
+    def _move(self, state: int, paying: int, values: list[int]) -> int:
+        """The state the ``paying`` groups of ``state`` move to, holding ``values``
+        (wallets, then slopes when proving): ``state`` itself if nobody stays behind."""
+        arrays = [self.eur, self.hours, self.eur_slope, self.hours_slope][: len(values)]
+        if self.members[state] == paying:
+            target = state
+        else:
+            self.members[state] -= paying
+            self.members.append(paying)
+            for array in arrays:
+                array.append(0)
+            target = len(self.members) - 1
+        for array, value in zip(arrays, values, strict=True):
+            array[target] = value
+        return target
+
     def _rescale(self, factor: int) -> None:
-        """Multiply the common denominator, and so every numerator, by ``factor``. A
-        resource without budget has only zero wallets: nothing to scale."""
+        """Multiply the common denominator, and so every numerator (one per wallet
+        state), by ``factor``. A resource without budget has only zero wallets."""
         if factor == 1:
             return
         self.den *= factor
@@ -582,6 +610,6 @@ class Run:
             share=self.share,
             selected=tuple(self.selected),
             steps=steps,
-            wallets_eur=tuple(Fraction(w, self.den) for w in self.eur),
-            wallets_hours=tuple(Fraction(w, self.den) for w in self.hours),
+            wallets_eur=tuple(Fraction(self.eur[k], self.den) for k in self.state),
+            wallets_hours=tuple(Fraction(self.hours[k], self.den) for k in self.state),
         )
