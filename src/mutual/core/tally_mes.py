@@ -26,7 +26,9 @@ such an item's ``rho`` is above the best, so it is neither bought nor tied).
 Exact arithmetic on integers. Within one run every wallet is an integer over one common
 denominator ``den``; a purchase multiplies ``den`` (and every wallet) by the factor that
 makes its payments whole, so comparing a capacity with ``rho`` is an integer comparison
-and nothing is rounded. Results leave as ``fractions.Fraction`` (``MesRun``).
+and nothing is rounded. Groups whose wallets are equal (all at the start; later, those
+that paid the same) share one stored *wallet state*, so that rescaling costs one
+multiplication per state. Results leave as ``fractions.Fraction`` (``MesRun``).
 
 Stability in the share (used by the Add1 completion, ``core/tally.py``). Along one run,
 as long as every decision the run takes is the same, each wallet, capacity and ``rho`` is
