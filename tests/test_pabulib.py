@@ -6,12 +6,12 @@ import subprocess
 import sys
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from load_tests.bench_pabutools import make_instance, pabutools_outcome
 
 from mutual.cli.main import cli
 from mutual.core.pabulib import (
@@ -23,7 +23,7 @@ from mutual.core.pabulib import (
     pb_from_tally_input,
     tally_input,
 )
-from mutual.core.tally import Rule, TallyInput, TallyParameters, TallyProject, tally, tie_hash
+from mutual.core.tally import Rule, TallyInput, TallyParameters, TallyProject, tally
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "pabulib"
 INSTANCES = sorted(DATA.glob("*.pb"))
@@ -151,44 +151,13 @@ def test_a_round_exports_to_pb_and_reads_back() -> None:
 # --- pabutools as the oracle -------------------------------------------------------------
 
 
-def pabutools_tie_breaking(seed: bytes) -> Any:
-    """Our published tie order, handed to pabutools: lowest cost, most approvals, hash."""
-    from pabutools.tiebreaking import TieBreakingRule  # type: ignore[import-untyped]
-
-    return TieBreakingRule(
-        lambda inst, prof, proj: (proj.cost, -prof.approval_score(proj), tie_hash(seed, proj.name))
-    )
-
-
 @cache
 def pabutools_selection(path: Path, rule: Rule) -> frozenset[str]:
     """What pabutools selects on the file with the given rule and our tie order."""
-    from pabutools.election import Cost_Sat, parse_pabulib  # type: ignore[import-untyped]
-    from pabutools.rules import (  # type: ignore[import-untyped]
-        completion_by_rule_combination,
-        greedy_utilitarian_welfare,
-        method_of_equal_shares,
-    )
+    from pabutools.election import parse_pabulib  # type: ignore[import-untyped]
 
     instance, profile = parse_pabulib(str(path))
-    ties = pabutools_tie_breaking(b"")
-    mes: dict[str, Any] = {"sat_class": Cost_Sat, "tie_breaking": ties}
-    if rule == Rule.MES:
-        outcome = method_of_equal_shares(instance, profile, **mes)
-    elif rule == Rule.MES_ADD1:
-        outcome = method_of_equal_shares(instance, profile, voter_budget_increment=1, **mes)
-    elif rule == Rule.MES_ADD1_GREEDY:
-        outcome = completion_by_rule_combination(
-            instance,
-            profile,
-            [method_of_equal_shares, greedy_utilitarian_welfare],
-            [{**mes, "voter_budget_increment": 1}, {"sat_class": Cost_Sat, "tie_breaking": ties}],
-        )
-    else:
-        outcome = greedy_utilitarian_welfare(
-            instance, profile, sat_class=Cost_Sat, tie_breaking=ties
-        )
-    return frozenset(project.name for project in outcome)
+    return frozenset(project.name for project in pabutools_outcome(instance, profile, rule))
 
 
 @pytest.mark.parametrize("rule", list(Rule), ids=str)
@@ -196,6 +165,25 @@ def pabutools_selection(path: Path, rule: Rule) -> frozenset[str]:
 def test_tally_selects_exactly_what_pabutools_selects(path: Path, rule: Rule) -> None:
     """With hours at zero, each rule selects exactly pabutools' projects on real files."""
     data, _ = tally_input(parse_pb(path.read_text(encoding="utf-8")), rule)
+    assert frozenset(tally(data).selected_ids) == pabutools_selection(path, rule)
+
+
+@given(
+    voters=st.integers(5, 80),
+    projects=st.integers(1, 10),
+    seed=st.integers(0, 10**6),
+    rule=st.sampled_from(list(Rule)),
+)
+@settings(max_examples=15, deadline=None)
+def test_generated_instances_select_what_pabutools_selects(
+    tmp_path_factory: pytest.TempPathFactory, voters: int, projects: int, seed: int, rule: Rule
+) -> None:
+    """On generated approval elections (``load_tests/bench_pabutools.py``'s, smaller),
+    written as ``.pb`` and read back by both libraries, each rule selects exactly what
+    pabutools selects."""
+    path = tmp_path_factory.mktemp("pb") / "generated.pb"
+    path.write_text(format_pb(make_instance(voters, projects, seed, unit=1)))
+    data, _ = tally_input(parse_pb(path.read_bytes()), rule)
     assert frozenset(tally(data).selected_ids) == pabutools_selection(path, rule)
 
 

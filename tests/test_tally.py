@@ -9,19 +9,25 @@ from typing import Any
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from load_tests.bench_pabutools import pabutools_outcome
 
 from mutual.core.tally import (
+    CompletionStep,
+    Item,
+    MesStep,
     Rule,
     TallyError,
     TallyInput,
     TallyParameters,
     TallyProject,
+    build_items,
     tally,
     tie_hash,
     transcript_bytes,
     transcript_document,
+    voter_groups,
 )
-from tests.test_pabulib import pabutools_tie_breaking
+from mutual.core.tally_mes import EqualShares, MesRun
 
 F = Fraction
 
@@ -360,14 +366,8 @@ def test_without_hours_it_matches_pabutools_on_small_random_instances(data: Tall
     from pabutools.election import (  # type: ignore[import-untyped]
         ApprovalBallot,
         ApprovalProfile,
-        Cost_Sat,
         Instance,
         Project,
-    )
-    from pabutools.rules import (  # type: ignore[import-untyped]
-        completion_by_rule_combination,
-        greedy_utilitarian_welfare,
-        method_of_equal_shares,
     )
 
     assume(data.ballots and data.budget_eur > 0 and not data.conflicts)
@@ -378,30 +378,10 @@ def test_without_hours_it_matches_pabutools_on_small_random_instances(data: Tall
     profile = ApprovalProfile(
         [ApprovalBallot(projects[p] for p in data.ballots[v]) for v in sorted(data.ballots)]
     )
-    ties = pabutools_tie_breaking(b"2027-Q1")
-    step = 1
-    # Our Add1 step is a share of the budget; pabutools' is in currency units per voter.
-    share_step = F(step, data.budget_eur)
-    mes: dict[str, Any] = {"sat_class": Cost_Sat, "tie_breaking": ties}
     rule = data.parameters.rule
-    if rule == Rule.MES:
-        outcome = method_of_equal_shares(instance, profile, **mes)
-    elif rule == Rule.MES_ADD1:
-        outcome = method_of_equal_shares(instance, profile, voter_budget_increment=step, **mes)
-    elif rule == Rule.MES_ADD1_GREEDY:
-        outcome = completion_by_rule_combination(
-            instance,
-            profile,
-            [method_of_equal_shares, greedy_utilitarian_welfare],
-            [
-                {**mes, "voter_budget_increment": step},
-                {"sat_class": Cost_Sat, "tie_breaking": ties},
-            ],
-        )
-    else:
-        outcome = greedy_utilitarian_welfare(
-            instance, profile, sat_class=Cost_Sat, tie_breaking=ties
-        )
+    outcome = pabutools_outcome(instance, profile, rule, b"2027-Q1")
+    # Our Add1 step is a share of the budget; pabutools' is one currency unit per voter.
+    share_step = F(1, data.budget_eur)
     ours = TallyInput(
         data.projects,
         data.ballots,
@@ -411,3 +391,202 @@ def test_without_hours_it_matches_pabutools_on_small_random_instances(data: Tall
         {},
     )
     assert set(tally(ours).selected_ids) == {p.name for p in outcome}
+
+
+# --- the tally against its straightforward form ----------------------------------------
+
+
+def straightforward_mes(data: TallyInput, share: Fraction) -> MesRun:
+    """Equal Shares as first written, the specification the fast run is held to: one
+    Fraction per wallet, every candidate's ``rho`` recomputed at every step by walking
+    its payers in increasing capacity, no bounds and no common denominator."""
+    items, extensions = build_items(data)
+    groups = voter_groups(data)
+
+    def payers(pid: str) -> list[int]:
+        return [
+            g for g, grp in enumerate(groups) if pid in grp.approved and pid not in grp.conflicted
+        ]
+
+    def capacity(item: Item, g: int) -> Fraction:
+        terms = []
+        if item.cost_eur:
+            terms.append(wallets_eur[g] / item.cost_eur)
+        if item.cost_hours:
+            terms.append(wallets_hours[g] / item.cost_hours)
+        return min(terms)
+
+    def rho(item: Item) -> Fraction | None:
+        remaining, rich = Fraction(1), sum(sizes[g] for g in payers(item.project_id))
+        for kappa, g in sorted((capacity(item, g), g) for g in payers(item.project_id)):
+            if kappa >= remaining / rich:
+                return remaining / rich
+            remaining, rich = remaining - kappa * sizes[g], rich - sizes[g]
+        return None
+
+    sizes = [len(grp.voter_ids) for grp in groups]
+    wallets_eur = [share * data.budget_eur for _ in groups]
+    wallets_hours = [share * data.budget_hours for _ in groups]
+    candidates = [it for it in items if payers(it.project_id)]
+    left_eur, left_hours = (
+        share * data.budget_eur * sum(sizes),
+        share * data.budget_hours * sum(sizes),
+    )
+    steps: list[MesStep] = []
+    while True:
+        priced = [(r, it.tie_key, it) for it in candidates if (r := rho(it)) is not None]
+        if not priced:
+            break
+        best = min(priced)
+        tied = tuple(sorted((it for r, _, it in priced if r == best[0]), key=lambda i: i.tie_key))
+        chosen = best[2]
+        payments = []
+        for g in payers(chosen.project_id):
+            fraction = min(capacity(chosen, g), best[0])
+            wallets_eur[g] -= fraction * chosen.cost_eur
+            wallets_hours[g] -= fraction * chosen.cost_hours
+            left_eur -= fraction * chosen.cost_eur * sizes[g]
+            left_hours -= fraction * chosen.cost_hours * sizes[g]
+            payments.append((g, fraction))
+        candidates.remove(chosen)
+        if chosen.part == "core":
+            candidates.append(extensions[chosen.project_id])
+        steps.append(
+            MesStep(
+                chosen,
+                best[0],
+                tuple(payments),
+                tied if len(tied) > 1 else (),
+                left_eur,
+                left_hours,
+            )
+        )
+    return MesRun(
+        share,
+        tuple(step.item for step in steps),
+        tuple(steps),
+        tuple(wallets_eur),
+        tuple(wallets_hours),
+    )
+
+
+def straightforward_add1(data: TallyInput) -> tuple[MesRun, list[CompletionStep]]:
+    """Add1 as first written: one whole run at every share, in order."""
+    items, extensions = build_items(data)
+    groups = voter_groups(data)
+    payable = {pid for grp in groups for pid in grp.approved - grp.conflicted}
+    step = data.parameters.share_step
+    assert step is not None
+    share = Fraction(1, len(data.ballots))
+    previous = MesRun(share, (), (), (), ())
+    completion = []
+    while True:
+        run = straightforward_mes(data, share)
+        chosen = set(run.selected)
+        left_eur = data.budget_eur - sum(it.cost_eur for it in chosen)
+        left_hours = data.budget_hours - sum(it.cost_hours for it in chosen)
+        feasible = left_eur >= 0 and left_hours >= 0
+        cores = {it.project_id for it in chosen if it.part == "core"}
+        eligible = [
+            it
+            for it in [*items, *(extensions[pid] for pid in cores)]
+            if it not in chosen and it.approvals > 0 and it.project_id in payable
+        ]
+        exhaustive = feasible and not any(
+            it.cost_eur <= left_eur and it.cost_hours <= left_hours for it in eligible
+        )
+        completion.append(
+            CompletionStep(share, len(run.selected), left_eur, left_hours, feasible, exhaustive)
+        )
+        if not feasible:
+            return previous, completion
+        if exhaustive:
+            return run, completion
+        previous, share = run, share + step
+
+
+@given(
+    instances(),
+    st.sampled_from([Rule.MES, Rule.MES_ADD1]),
+    st.sampled_from([1, 3, 10, 40]),
+)
+@settings(max_examples=200, deadline=None)
+def test_the_tally_computes_what_the_straightforward_tally_computes(
+    data: TallyInput, rule: Rule, divisor: int
+) -> None:
+    """The run and every Add1 attempt are exactly the straightforward ones (same items,
+    rho, payments, ties and wallets, as fractions), whatever the step, so that shares
+    proven alike are recorded as running them would; what voters paid is the sum of
+    their payments, and the supporters' wallets add up."""
+    assume(data.ballots)
+    step = Fraction(1, divisor * len(data.ballots))
+    data = TallyInput(
+        data.projects,
+        data.ballots,
+        data.budget_eur,
+        data.budget_hours,
+        TallyParameters(rule, data.parameters.seed, share_step=step),
+        data.conflicts,
+    )
+    result = tally(data)
+    if rule == Rule.MES:
+        assert result.run == straightforward_mes(data, Fraction(1, len(data.ballots)))
+    else:
+        run, completion = straightforward_add1(data)
+        assert (result.run, list(result.completion)) == (run, completion)
+    groups = voter_groups(data)
+    for voter in result.voters:
+        (g,) = [g for g, grp in enumerate(groups) if voter.voter_id in grp.voter_ids]
+        paid = [
+            (f * s.item.cost_eur, f * s.item.cost_hours)
+            for s in result.run.steps
+            for h, f in s.payments
+            if h == g
+        ]
+        assert (voter.paid_eur, voter.paid_hours) == (
+            sum(p[0] for p in paid),
+            sum(p[1] for p in paid),
+        )
+    if result.run.wallets_eur:
+        for unfunded in result.unfunded:
+            supporters = [
+                g
+                for g, grp in enumerate(groups)
+                if unfunded.project_id in grp.approved - grp.conflicted
+            ]
+            assert unfunded.supporters_eur == sum(
+                result.run.wallets_eur[g] * len(groups[g].voter_ids) for g in supporters
+            )
+            assert unfunded.supporters_hours == sum(
+                result.run.wallets_hours[g] * len(groups[g].voter_ids) for g in supporters
+            )
+
+
+@given(instances(), st.integers(1, 40), st.integers(0, 30))
+@settings(max_examples=300, deadline=None)
+def test_shares_a_run_proves_alike_select_the_same_items(
+    data: TallyInput, divisor: int, offset: int
+) -> None:
+    """``Run.same_for``: every share it covers selects the same items in the same order
+    (checked by running them)."""
+    assume(data.ballots)
+    items, extensions = build_items(data)
+    shares = EqualShares(items, extensions, voter_groups(data), data.budget_eur, data.budget_hours)
+    step = Fraction(1, divisor * len(data.ballots))
+    share = Fraction(1, len(data.ballots)) + offset * step
+    run = shares.run(share, step)
+    for k in range(1, min(run.same_for or 0, 12) + 1):
+        assert shares.run(share + k * step).selected == run.selected
+
+
+def test_a_run_proves_the_shares_before_the_next_purchase() -> None:
+    """P (60 EUR) needs its two supporters' wallets to reach 30 each; Q (40 EUR) is
+    bought from 20 each. At a quarter of the budget each, the shares 26/100 to 29/100
+    still buy only Q; at 30/100 P is affordable: four shares proven alike."""
+    projects = [TallyProject("P", 60, 0), TallyProject("Q", 40, 0)]
+    data = _input(projects, {"A": {"P"}, "B": {"P"}, "C": {"Q"}, "D": {"Q"}}, 100, 0)
+    items, extensions = build_items(data)
+    shares = EqualShares(items, extensions, voter_groups(data), 100, 0)
+    assert shares.run(F(25, 100), F(1, 100)).same_for == 4
+    assert shares.run(F(29, 100), F(1, 100)).same_for == 0
+    assert shares.run(F(30, 100), F(1, 100)).selected != shares.run(F(29, 100)).selected

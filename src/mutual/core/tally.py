@@ -9,7 +9,9 @@ Rules (``Rule``):
 - ``mes-add1``: pabutools' "Add1" completion (``voter_budget_increment``): run MES again
   with the starting share raised by ``share_step`` each time; stop at the first outcome
   that leaves no eligible item fitting both budgets (keep it) or at the first outcome
-  over a budget (keep the one before).
+  over a budget (keep the one before). Every share is an attempt in the transcript;
+  those a run proves select the same items are recorded without running them (exact:
+  ``_add1``).
 - ``mes-add1-greedy``: then add items greedily by approvals while they fit.
 
 A project with a minimum is two items: its *core* (the minimum) and its *extension*
@@ -38,12 +40,12 @@ from mutual.core.tally_mes import (
     PART_CORE,
     PART_EXTENSION,
     PART_WHOLE,
+    EqualShares,
     Item,
     MesRun,
     MesStep,
+    Run,
     VoterGroup,
-    paying_groups,
-    run_equal_shares,
 )
 from mutual.core.tally_result import (
     CompletionStep,
@@ -70,6 +72,9 @@ __all__ = [
     "transcript_bytes",
     "transcript_document",
 ]
+
+
+_PAUSE_MAX = 64  # the most shares Add1 runs unproven after a run that proved nothing
 
 
 class TallyError(ValueError):
@@ -156,9 +161,8 @@ def _validate(data: TallyInput) -> None:
         if min_eur == 0 and min_hours == 0:
             raise TallyError("invalid_minimum", f"{pid}: the minimum asks for nothing")
     for voter, approved in data.ballots.items():
-        unknown = approved - seen
-        if unknown:
-            raise TallyError("unknown_project", f"{voter} approves {sorted(unknown)}")
+        if not approved <= seen:
+            raise TallyError("unknown_project", f"{voter} approves {sorted(approved - seen)}")
     if data.parameters.rule in (Rule.MES_ADD1, Rule.MES_ADD1_GREEDY):
         step = data.parameters.share_step
         if step is None or step <= 0:
@@ -205,8 +209,10 @@ def build_items(data: TallyInput) -> tuple[list[Item], dict[str, Item]]:
 def voter_groups(data: TallyInput) -> list[VoterGroup]:
     """Voters grouped by (ballot, conflicts on approved projects), in a canonical order."""
     members: dict[tuple[frozenset[str], frozenset[str]], list[str]] = {}
+    none: frozenset[str] = frozenset()
     for voter, approved in data.ballots.items():
-        conflicted = data.conflicts.get(voter, frozenset()) & approved
+        declared = data.conflicts.get(voter)
+        conflicted = declared & approved if declared else none
         members.setdefault((approved, conflicted), []).append(voter)
     groups = [
         VoterGroup(tuple(sorted(voters)), approved, conflicted)
@@ -260,35 +266,49 @@ def _greedy(
 
 
 def _mes_available(
-    data: TallyInput, groups: list[VoterGroup], items: list[Item], extensions: dict[str, Item]
+    shares: EqualShares, items: list[Item], extensions: dict[str, Item]
 ) -> tuple[list[Item], dict[str, Item]]:
     """Items MES can buy at all: at least one approver without a conflict."""
-    payable = {it.project_id for it in items if paying_groups(groups, it.project_id)}
     return (
-        [it for it in items if it.project_id in payable],
-        {pid: ext for pid, ext in extensions.items() if pid in payable},
+        [it for it in items if shares.payable(it.project_id)],
+        {pid: ext for pid, ext in extensions.items() if shares.payable(pid)},
     )
 
 
 def _add1(
     data: TallyInput,
-    groups: list[VoterGroup],
+    shares: EqualShares,
     items: list[Item],
     extensions: dict[str, Item],
     start: Fraction,
 ) -> tuple[MesRun, tuple[CompletionStep, ...]]:
-    """Raise the starting share by ``share_step`` until exhaustive or over a budget."""
+    """Raise the starting share by ``share_step`` until exhaustive or over a budget.
+
+    Every share is tried, in order, as its own run of Equal Shares would be, but a run
+    also proves how many following shares select the same items (``Run.same_for``, see
+    ``core/tally_mes.py``): their attempts are then the same outcome at another share
+    (same count, same budgets left, neither exhaustive nor over a budget, since those
+    follow from the selection alone), recorded without running them."""
     step = data.parameters.share_step
     assert step is not None  # checked by _validate
-    available, available_ext = _mes_available(data, groups, items, extensions)
-    previous = MesRun(start, (), (), (), ())
+    available, available_ext = _mes_available(shares, items, extensions)
+    previous: Run | Fraction | None = None  # the last share tried: its run, if it ran
     share = start
     completion: list[CompletionStep] = []
+    # Proving costs about half a run more, and on a large electorate some payer's
+    # capped status changes at nearly every share, so that little is proven there: after
+    # a run that proved nothing, the next 1, 2, 4, ... (at most 64) shares run unproven.
+    # The result is the same either way (an unproven share is simply run next).
+    pause = wait = 0
     while True:
-        run = run_equal_shares(
-            available, available_ext, groups, share, data.budget_eur, data.budget_hours
-        )
-        ledger = _Ledger(data, run.selected)
+        run = shares.run(share, None if pause else step)
+        if pause:
+            pause -= 1
+        elif run.same_for:
+            wait = 0
+        else:
+            pause = wait = min(max(2 * wait, 1), _PAUSE_MAX)
+        ledger = _Ledger(data, tuple(run.selected))
         feasible = ledger.feasible()
         exhaustive = feasible and not any(
             ledger.fits(it) for it in ledger.eligible(available, available_ext)
@@ -299,10 +319,21 @@ def _add1(
             )
         )
         if not feasible:
-            return previous, tuple(completion)
+            if previous is None:
+                return MesRun(start, (), (), (), ()), tuple(completion)
+            if isinstance(previous, Fraction):
+                previous = shares.run(previous)
+            return previous.mes_run(), tuple(completion)
         if exhaustive:
-            return run, tuple(completion)
-        previous = run
+            return run.mes_run(), tuple(completion)
+        for _ in range(run.same_for or 0):
+            share += step
+            completion.append(
+                CompletionStep(
+                    share, len(run.selected), ledger.left_eur, ledger.left_hours, True, False
+                )
+            )
+        previous = share if run.same_for else run
         share += step
 
 
@@ -311,6 +342,7 @@ def tally(data: TallyInput) -> TallyResult:
     _validate(data)
     items, extensions = build_items(data)
     groups = voter_groups(data)
+    shares = EqualShares(items, extensions, groups, data.budget_eur, data.budget_hours)
     rule = data.parameters.rule
     start = data.parameters.share_start
     if start is None:
@@ -320,13 +352,10 @@ def tally(data: TallyInput) -> TallyResult:
     greedy_steps: tuple[GreedyStep, ...] = ()
     selected: tuple[Item, ...] = ()
     if rule == Rule.MES:
-        available, available_ext = _mes_available(data, groups, items, extensions)
-        run = run_equal_shares(
-            available, available_ext, groups, start, data.budget_eur, data.budget_hours
-        )
+        run = shares.run(start).mes_run()
         selected = run.selected
     elif rule in (Rule.MES_ADD1, Rule.MES_ADD1_GREEDY):
-        run, completion = _add1(data, groups, items, extensions, start)
+        run, completion = _add1(data, shares, items, extensions, start)
         selected = run.selected
     if rule in (Rule.GREEDY, Rule.MES_ADD1_GREEDY):
         selected, greedy_steps = _greedy(data, items, extensions, selected)
@@ -341,6 +370,7 @@ def tally(data: TallyInput) -> TallyResult:
         items=items,
         extensions=extensions,
         groups=groups,
+        payers=shares.payers,
         budget_eur=data.budget_eur,
         budget_hours=data.budget_hours,
         run=run,

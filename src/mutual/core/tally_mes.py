@@ -1,4 +1,4 @@
-"""One run of the Method of Equal Shares over two resources (euros and hours), exactly.
+"""The Method of Equal Shares over two resources (euros and hours), exactly.
 
 Every voter group holds a euro wallet and an hours wallet. For a project (or a part of
 one, an *item*) with costs ``cost_eur`` and ``cost_hours``, a voter's capacity is the
@@ -20,21 +20,55 @@ with ``Cost_Sat``: its affordability factor is this ``rho``.
 Each step buys the eligible item with the smallest ``rho`` (ties: the caller's tie key)
 and charges its payers. Wallets only shrink, so an item's ``rho`` only grows: a ``rho``
 computed earlier is a lower bound, and, as pabutools does, items whose bound already
-exceeds the best ``rho`` of the step are not recomputed. All arithmetic is on
-``fractions.Fraction``.
+exceeds the best ``rho`` of the step are not recomputed (this never changes the result:
+such an item's ``rho`` is above the best, so it is neither bought nor tied).
+
+Exact arithmetic on integers. Within one run every wallet is an integer over one common
+denominator ``den``; a purchase multiplies ``den`` (and every wallet) by the factor that
+makes its payments whole, so comparing a capacity with ``rho`` is an integer comparison
+and nothing is rounded. Groups whose wallets are equal (all at the start; later, those
+that paid the same) share one stored *wallet state*, so that rescaling costs one
+multiplication per state. Results leave as ``fractions.Fraction`` (``MesRun``).
+
+Stability in the share (used by the Add1 completion, ``core/tally.py``). Along one run,
+as long as every decision the run takes is the same, each wallet, capacity and ``rho`` is
+an affine function of the starting share ``s``: the run's arithmetic only adds, subtracts
+and scales by constants. So a run can carry each quantity's derivative in ``s`` next to
+its value, and every decision becomes a condition ``value + slope * (s - share) >= 0``
+(or ``> 0``) that holds at ``share``; while all hold, a run at ``s`` takes the same
+decisions and selects the same items. ``Run.same_for`` is the number of following
+shares ``share + k * step`` at which every condition is proven to hold. The conditions:
+
+- for the item bought, which resource binds each payer's capacity and which payers are
+  capped (``kappa_i < rho``): these make its ``rho`` and payments the same affine
+  functions of ``s``;
+- for every other candidate, that it still loses: a lower bound on its ``rho`` stays above
+  the bought item's ``rho`` (at or above it when the tie key favours the bought one). Any
+  set ``C`` of payers with capacities replaced by any of their terms gives a lower bound
+  ``(1 - sum_C size_i * term_i) / (N - |C|)`` (see ``Run._price``), so the bound computed
+  at the share, or at an earlier step, holds at every ``s`` without conditions of its own;
+- for an item found unaffordable, that its payers' capacities still sum to less than one
+  (each capacity is at most the term used, so no condition on which term binds).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import heapq
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from itertools import repeat
+from math import lcm
+from operator import itemgetter, mul
 
 PART_WHOLE = "whole"
 PART_CORE = "core"
 PART_EXTENSION = "extension"
 
 TieKey = tuple[Fraction, int, str, str, str]
+
+_PASSES = 4  # filtering passes over an item's payers before sorting them (``Run._price``)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +82,11 @@ class Item:
     approvals: int
     normalised_cost: Fraction
     tie_key: TieKey
+
+    def __hash__(self) -> int:
+        # A project's parts are distinct items, and hashing its id and part alone spares
+        # hashing a Fraction (items are set members and dict keys throughout).
+        return hash((self.project_id, self.part))
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,131 +121,497 @@ class MesRun:
     wallets_hours: tuple[Fraction, ...]
 
 
-def paying_groups(groups: Sequence[VoterGroup], project_id: str) -> tuple[int, ...]:
-    """Indexes of the groups that approve the project and may pay for it."""
-    return tuple(
-        index
-        for index, group in enumerate(groups)
-        if project_id in group.approved and project_id not in group.conflicted
-    )
+@dataclass(frozen=True, slots=True)
+class _Spec:
+    """An item as a run sees it: its payers and the scale of its capacities.
 
-
-def capacity(item: Item, wallet_eur: Fraction, wallet_hours: Fraction) -> Fraction:
-    """The largest fraction of the item a voter can pay from both wallets."""
-    if not item.cost_hours:
-        return wallet_eur / item.cost_eur
-    if not item.cost_eur:
-        return wallet_hours / item.cost_hours
-    return min(wallet_eur / item.cost_eur, wallet_hours / item.cost_hours)
-
-
-def affordability(
-    item: Item,
-    payers: Sequence[int],
-    sizes: Sequence[int],
-    wallets_eur: Sequence[Fraction],
-    wallets_hours: Sequence[Fraction],
-) -> Fraction | None:
-    """The smallest ``rho`` with ``sum min(kappa_i, rho) = 1``, or None if unaffordable."""
-    capacities = sorted(
-        (capacity(item, wallets_eur[g], wallets_hours[g]), sizes[g]) for g in payers
-    )
-    # If the loop ends without settling, the capacities sum to less than 1: had some
-    # kappa >= remaining / rich, the rest alone would cover ``remaining``.
-    remaining = Fraction(1)
-    rich = sum(size for _, size in capacities)
-    for kappa, size in capacities:
-        rho = remaining / rich
-        if kappa >= rho:
-            return rho
-        remaining -= kappa * size
-        rich -= size
-    return None
-
-
-def run_equal_shares(
-    items: Sequence[Item],
-    extensions: Mapping[str, Item],
-    groups: Sequence[VoterGroup],
-    share: Fraction,
-    budget_eur: int,
-    budget_hours: int,
-) -> MesRun:
-    """Run MES with every voter starting at ``share`` of each budget.
-
-    ``items`` are the whole projects and cores; ``extensions`` maps a project id to its
-    extension, eligible once that project's core is bought.
+    A payer's capacity is ``K / (den * scale)`` with the integer ``K`` being
+    ``min(wallet_eur * cost_hours, wallet_hours * cost_eur)`` when the item asks both
+    resources (``scale = cost_eur * cost_hours``), else the one wallet it asks
+    (``scale`` = that cost).
     """
-    sizes = [len(group.voter_ids) for group in groups]
-    wallets_eur = [share * budget_eur for _ in groups]
-    wallets_hours = [share * budget_hours for _ in groups]
-    payers = {item.project_id: paying_groups(groups, item.project_id) for item in items}
-    bound: dict[Item, Fraction] = {}
-    candidates: set[Item] = set()
 
-    def admit(item: Item) -> None:
-        count = sum(sizes[g] for g in payers[item.project_id])
-        if count:
-            bound[item] = Fraction(1, count)
-            candidates.add(item)
+    item: Item
+    rank: int
+    payers: tuple[int, ...]
+    gather: Callable[[Sequence[int]], tuple[int, ...]]  # the payers' entries of a list
+    sizes: tuple[int, ...]
+    count: int
+    scale: int
+    extension: int | None
 
-    for item in items:
-        admit(item)
-    selected: list[Item] = []
-    steps: list[MesStep] = []
-    left_eur = share * budget_eur * sum(sizes)
-    left_hours = share * budget_hours * sum(sizes)
-    while candidates:
-        best: Fraction | None = None
-        tied: list[Item] = []
-        for item in sorted(candidates, key=lambda it: (bound[it], it.tie_key)):
-            if best is not None and bound[item] > best:
+
+@dataclass(frozen=True, slots=True)
+class _Price:
+    """An item's ``rho = num / den`` at the current wallets, with ``d rho / d share =
+    slope / den`` (0 when not tracking), the payers' capacities ``K`` and which of them
+    are capped."""
+
+    num: int
+    slope: int
+    den: int
+    rich: int
+    capacities: list[int]
+    capped: list[int]
+
+
+class _Queued:
+    """A candidate in the run's queue, ordered by its bound ``num / den`` (compared
+    exactly by cross-multiplying, cheaper than ``Fraction``), then its tie rank."""
+
+    __slots__ = ("den", "index", "num", "rank")
+
+    def __init__(self, num: int, den: int, rank: int, index: int) -> None:
+        self.num, self.den, self.rank, self.index = num, den, rank, index
+
+    def __lt__(self, other: _Queued) -> bool:
+        left, right = self.num * other.den, other.num * self.den
+        return left < right or (left == right and self.rank < other.rank)
+
+
+@dataclass(frozen=True, slots=True)
+class _Bound:
+    """A lower bound on a candidate's ``rho``, affine in the share: ``num / den`` at the
+    run's share, ``slope / den`` its derivative."""
+
+    num: int
+    slope: int
+    den: int
+
+
+@dataclass(frozen=True, slots=True)
+class _RawStep:
+    """A purchase as integers; turned into a ``MesStep`` only when the run is kept."""
+
+    chosen: int
+    rho: Fraction
+    capped: tuple[tuple[int, int, int], ...]  # (position among payers, num, den)
+    tied: tuple[int, ...]
+    left_eur: int
+    left_hours: int
+    den: int
+
+
+def _gather(indexes: tuple[int, ...]) -> Callable[[Sequence[int]], tuple[int, ...]]:
+    """``seq -> tuple(seq[i] for i in indexes)``, in C (``itemgetter`` of one index
+    returns the entry itself, not a tuple)."""
+    if len(indexes) == 1:
+        (index,) = indexes
+        return lambda seq: (seq[index],)
+    if not indexes:
+        return lambda seq: ()
+    return itemgetter(*indexes)
+
+
+class EqualShares:
+    """One electorate and its items: each item's payers found once, then any number of
+    runs at different starting shares."""
+
+    def __init__(
+        self,
+        items: Sequence[Item],
+        extensions: Mapping[str, Item],
+        groups: Sequence[VoterGroup],
+        budget_eur: int,
+        budget_hours: int,
+    ) -> None:
+        self.groups = tuple(groups)
+        self.budget_eur = budget_eur
+        self.budget_hours = budget_hours
+        self.sizes = [len(group.voter_ids) for group in groups]
+        members: dict[str, list[int]] = {}
+        for index, group in enumerate(groups):
+            for pid in group.approved - group.conflicted:
+                members.setdefault(pid, []).append(index)
+        ranks = {
+            id(item): rank
+            for rank, item in enumerate(
+                sorted([*items, *extensions.values()], key=lambda it: it.tie_key)
+            )
+        }
+        specs: list[_Spec] = []
+
+        def spec(item: Item, extension: int | None) -> int:
+            payers = tuple(members.get(item.project_id, ()))  # in group order
+            sizes = tuple(self.sizes[g] for g in payers)
+            eur, hours = item.cost_eur, item.cost_hours
+            scale = eur * hours if eur and hours else eur or hours
+            specs.append(
+                _Spec(
+                    item,
+                    ranks[id(item)],
+                    payers,
+                    _gather(payers),
+                    sizes,
+                    sum(sizes),
+                    scale,
+                    extension,
+                )
+            )
+            return len(specs) - 1
+
+        self.initial: list[int] = []
+        for item in items:
+            ext = extensions.get(item.project_id) if item.part == PART_CORE else None
+            ext_index = spec(ext, None) if ext is not None else None
+            self.initial.append(spec(item, ext_index))
+        self.specs = specs
+        self.payers: Mapping[str, tuple[int, ...]] = {
+            pid: tuple(indexes) for pid, indexes in members.items()
+        }
+
+    def payable(self, project_id: str) -> bool:
+        """Whether anyone can pay for the project: an approver free of conflict."""
+        return project_id in self.payers
+
+    def run(self, share: Fraction, step: Fraction | None = None) -> Run:
+        """Equal Shares with every voter starting at ``share`` of each budget; with a
+        ``step``, also how many following shares ``share + k * step`` surely select the
+        same items (``Run.same_for``)."""
+        run = Run(self, share, step)
+        run.execute()
+        return run
+
+
+class Run:
+    """One run of Equal Shares at one starting share (see the module docstring)."""
+
+    def __init__(self, shares: EqualShares, share: Fraction, step: Fraction | None) -> None:
+        self.shares = shares
+        self.share = share
+        count = len(shares.groups)
+        # Wallets as integers over ``den``; their derivatives in the share likewise. Groups
+        # with the same wallets share one *state* (all of them at the start, and most
+        # later: a wallet is what is left after the same payments), so that a purchase
+        # rescales one number per state, not per group. ``state[g]`` is group g's.
+        self.den = share.denominator
+        self.state = [0] * count
+        self.members = [count]  # groups per state
+        self.eur = [share.numerator * shares.budget_eur]
+        self.hours = [share.numerator * shares.budget_hours]
+        self.tracking = step is not None and step > 0
+        self.step = step if step is not None else Fraction(0)
+        self.eur_slope = [shares.budget_eur * self.den] if self.tracking else []
+        self.hours_slope = [shares.budget_hours * self.den] if self.tracking else []
+        voters = sum(shares.sizes)
+        self.left_eur = share.numerator * shares.budget_eur * voters
+        self.left_hours = share.numerator * shares.budget_hours * voters
+        self.selected: list[Item] = []
+        self.raw_steps: list[_RawStep] = []
+        # The number of following shares at which every condition holds: None when not
+        # proving, or while no condition limits it (``_add1`` then skips nothing).
+        self.same_for: int | None = None
+
+    # --- the conditions ------------------------------------------------------------------
+
+    def _holds_while(self, value: int, slope: int, *, strict: bool) -> None:
+        """Record the condition ``value + slope * (s - share) >= 0`` (``> 0`` if strict),
+        true at the share (``value``, ``slope`` over one positive denominator)."""
+        if slope >= 0:
+            return  # it only grows with s
+        # s - share may reach value / -slope, that is k steps of ``step``:
+        limit = value * self.step.denominator
+        per_step = -slope * self.step.numerator
+        steps, rest = divmod(limit, per_step)
+        if strict and rest == 0:
+            steps -= 1  # at exactly the limit it fails
+        if self.same_for is None or steps < self.same_for:
+            self.same_for = steps
+            if steps == 0:
+                self.tracking = False  # nothing more to prove: the next share must run
+
+    def _capacity_slope(self, spec: _Spec, k: int) -> int:
+        """The derivative of the capacity ``K`` of wallet state ``k`` (its binding term)."""
+        eur, hours = spec.item.cost_eur, spec.item.cost_hours
+        if not hours:
+            return self.eur_slope[k]
+        if not eur:
+            return self.hours_slope[k]
+        if self.eur[k] * hours <= self.hours[k] * eur:
+            return self.eur_slope[k] * hours
+        return self.hours_slope[k] * eur
+
+    # --- prices --------------------------------------------------------------------------
+
+    def _price(self, spec: _Spec) -> _Price | None:
+        """The item's ``rho``, or None if its payers cannot afford it.
+
+        The capped payers are those whose capacity is below ``rho``: they pay all they
+        can, the others the equal fraction ``rho = remaining / rich`` of what the capped
+        leave. In integers, with ``kappa = K / (den * scale)`` and ``remaining = R /
+        (den * scale)``, ``kappa < remaining / rich`` is ``K * rich < R``. For any set
+        of capped payers, and any term in place of each capacity, ``(1 - sum_C size *
+        term) / rich`` is at most the true ``rho``: were ``rho`` smaller, ``sum
+        min(kappa, rho)`` would fall short of 1 (the lower bounds of ``Run``)."""
+        eur_cost, hours_cost = spec.item.cost_eur, spec.item.cost_hours
+        states = spec.gather(self.state)
+        if eur_cost and hours_cost:
+            capacities = list(
+                map(
+                    min,
+                    map(mul, map(self.eur.__getitem__, states), repeat(hours_cost)),
+                    map(mul, map(self.hours.__getitem__, states), repeat(eur_cost)),
+                )
+            )
+        else:
+            wallets = self.eur if eur_cost else self.hours
+            capacities = list(map(wallets.__getitem__, states))
+        remaining = self.den * spec.scale
+        rich = spec.count
+        sizes = spec.sizes
+        # Capped are the payers below the final rho. Those below the current
+        # ``remaining / rich`` are below it (rho only rises as payers drop out), so each
+        # pass caps all of them at once; none left below means ``rho`` is found. Mostly
+        # nobody is capped and one pass over the capacities is all. Past a few passes,
+        # the rest is walked in increasing capacity (bounded work on any input).
+        capped: list[int] = []
+        rest: Sequence[int] = range(len(capacities))
+        if min(capacities) * rich < remaining:  # else nobody is capped: one C-level pass
+            for _ in range(_PASSES):
+                threshold = -(-remaining // rich)  # K < threshold  <=>  K * rich < remaining
+                below = [position for position in rest if capacities[position] < threshold]
+                if not below:
+                    break
+                for position in below:
+                    remaining -= capacities[position] * sizes[position]
+                    rich -= sizes[position]
+                capped += below
+                if not rich:
+                    break
+                rest = [position for position in rest if capacities[position] >= threshold]
+            else:
+                for position in sorted(rest, key=capacities.__getitem__):
+                    capacity = capacities[position]
+                    if capacity * rich >= remaining:
+                        break
+                    remaining -= capacity * sizes[position]
+                    rich -= sizes[position]
+                    capped.append(position)
+        slope = 0
+        if self.tracking:
+            slope = -sum(sizes[p] * self._capacity_slope(spec, states[p]) for p in capped)
+        if not rich:
+            if self.tracking:
+                # The capacities (each at most the term used) sum to less than one.
+                self._holds_while(remaining, slope, strict=True)
+            return None
+        den = self.den * spec.scale * rich
+        return _Price(remaining, slope, den, rich, capacities, capped)
+
+    # --- the run -------------------------------------------------------------------------
+
+    def execute(self) -> None:
+        specs = self.shares.specs
+        bounds: dict[int, _Bound] = {}
+        heap: list[_Queued] = []
+
+        def admit(index: int) -> None:
+            spec = specs[index]
+            if spec.count:
+                bounds[index] = _Bound(1, 0, spec.count)
+                heapq.heappush(heap, _Queued(1, spec.count, spec.rank, index))
+
+        for index in self.shares.initial:
+            admit(index)
+        while heap:
+            best: _Price | None = None
+            computed: list[tuple[int, _Price]] = []
+            # Bounds up to the best rho found so far (cross-multiplied: exact).
+            while heap and (best is None or heap[0].num * best.den <= best.num * heap[0].den):
+                index = heapq.heappop(heap).index
+                price = self._price(specs[index])
+                if price is None:
+                    del bounds[index]  # wallets only shrink: never affordable again
+                    continue
+                computed.append((index, price))
+                if best is None or price.num * best.den < best.num * price.den:
+                    best = price
+            if best is None:
                 break
-            rho = affordability(item, payers[item.project_id], sizes, wallets_eur, wallets_hours)
-            if rho is None:
-                candidates.discard(item)
+            tied = sorted(
+                (i for i, p in computed if p.num * best.den == best.num * p.den),
+                key=lambda i: specs[i].rank,
+            )
+            chosen = tied[0]
+            chosen_price = next(p for i, p in computed if i == chosen)
+            for index, price in computed:
+                if index != chosen:
+                    bounds[index] = _Bound(price.num, price.slope, price.den)
+                    heapq.heappush(heap, _Queued(price.num, price.den, specs[index].rank, index))
+            del bounds[chosen]
+            if self.tracking:
+                self._others_lose(chosen, chosen_price, bounds)
+            if self.tracking:
+                self._same_purchase(specs[chosen], chosen_price)
+            self._buy(chosen, chosen_price, tuple(tied) if len(tied) > 1 else ())
+            extension = specs[chosen].extension
+            if extension is not None:
+                admit(extension)
+
+    def _others_lose(self, chosen: int, price: _Price, bounds: Mapping[int, _Bound]) -> None:
+        """Every other candidate's bound stays above the bought item's ``rho``."""
+        specs = self.shares.specs
+        rank = specs[chosen].rank
+        for index, bound in bounds.items():
+            value = bound.num * price.den - price.num * bound.den
+            slope = bound.slope * price.den - price.slope * bound.den
+            self._holds_while(value, slope, strict=specs[index].rank < rank)
+            if not self.tracking:
+                return
+
+    def _same_purchase(self, spec: _Spec, price: _Price) -> None:
+        """Each payer's binding resource, and whether it is capped, stay as they are (once
+        per wallet state: payers in one state have the same conditions)."""
+        eur_cost, hours_cost = spec.item.cost_eur, spec.item.cost_hours
+        capped = set(price.capped)
+        seen: set[int] = set()
+        for position, k in enumerate(spec.gather(self.state)):
+            if k in seen:
                 continue
-            bound[item] = rho
-            if best is None or rho < best:
-                best, tied = rho, [item]
-            elif rho == best:
-                tied.append(item)
-        if best is None:
-            break
-        tied.sort(key=lambda it: it.tie_key)
-        chosen = tied[0]
-        payments = []
-        for g in payers[chosen.project_id]:
-            fraction = min(capacity(chosen, wallets_eur[g], wallets_hours[g]), best)
-            if chosen.cost_eur:
-                paid = fraction * chosen.cost_eur
-                wallets_eur[g] -= paid
-                left_eur -= paid * sizes[g]
-            if chosen.cost_hours:
-                paid = fraction * chosen.cost_hours
-                wallets_hours[g] -= paid
-                left_hours -= paid * sizes[g]
-            payments.append((g, fraction))
-        candidates.discard(chosen)
-        selected.append(chosen)
-        steps.append(
-            MesStep(
-                item=chosen,
-                rho=best,
-                payments=tuple(payments),
-                tied=tuple(tied) if len(tied) > 1 else (),
-                wallets_left_eur=left_eur,
-                wallets_left_hours=left_hours,
+            seen.add(k)
+            if eur_cost and hours_cost:
+                margin = self.hours[k] * eur_cost - self.eur[k] * hours_cost
+                margin_slope = self.hours_slope[k] * eur_cost - self.eur_slope[k] * hours_cost
+                if margin < 0:
+                    margin, margin_slope = -margin, -margin_slope
+                self._holds_while(margin, margin_slope, strict=False)
+            # kappa <= rho for a capped payer, kappa >= rho for the others.
+            value = price.capacities[position] * price.rich - price.num
+            slope = self._capacity_slope(spec, k) * price.rich - price.slope
+            if position in capped:
+                value, slope = -value, -slope
+            self._holds_while(value, slope, strict=False)
+            if not self.tracking:
+                return
+
+    def _buy(self, chosen: int, price: _Price, tied: tuple[int, ...]) -> None:
+        """Charge the payers: capped ones all of their binding wallet (and the same
+        fraction of the other), the others ``rho`` of the item each. Payers in one
+        wallet state pay alike (same wallets, same capacity, so all capped or none):
+        they move together to one new state, or keep theirs if it holds no one else."""
+        spec = self.shares.specs[chosen]
+        eur_cost, hours_cost = spec.item.cost_eur, spec.item.cost_hours
+        both = bool(eur_cost and hours_cost)
+        # ``factor`` makes every payment below a whole multiple of 1 / (den * factor):
+        # rho * cost needs rich * (the other cost), a capped payer's other resource
+        # needs the binding cost.
+        factor = price.rich * lcm(eur_cost, hours_cost) if both else price.rich
+        self._rescale(factor)
+        # rho * cost in the new units: num * cost * factor / (scale * rich); the
+        # uncapped payers number ``rich`` voters.
+        unit = spec.scale * price.rich
+        pay_eur = price.num * eur_cost * factor // unit
+        pay_hours = price.num * hours_cost * factor // unit
+        slope_eur = price.slope * eur_cost * factor // unit
+        slope_hours = price.slope * hours_cost * factor // unit
+        self.left_eur -= pay_eur * price.rich
+        self.left_hours -= pay_hours * price.rich
+        tracking = self.tracking
+        eur, hours, eur_slope, hours_slope = self.eur, self.hours, self.eur_slope, self.hours_slope
+        states = spec.gather(self.state)
+        paying = Counter(states)
+        moved: dict[int, int] = {}  # a state before paying -> after
+        paid: dict[int, tuple[int, int, int, int]] = {}  # capped state -> eur, hours, num, den
+        capped = set(price.capped)
+        capped_payments: list[tuple[int, int, int]] = []
+        for position, g in enumerate(spec.payers):
+            k = states[position]
+            after = moved.get(k)
+            if after is None:
+                if position not in capped:
+                    values = [eur[k] - pay_eur, hours[k] - pay_hours]
+                    if tracking:
+                        values += [eur_slope[k] - slope_eur, hours_slope[k] - slope_hours]
+                elif not hours_cost or (eur_cost and eur[k] * hours_cost <= hours[k] * eur_cost):
+                    paid_hours = eur[k] * hours_cost // eur_cost
+                    paid[k] = (eur[k], paid_hours, eur[k], self.den * eur_cost)
+                    values = [0, hours[k] - paid_hours]
+                    if tracking:
+                        values += [0, hours_slope[k] - eur_slope[k] * hours_cost // eur_cost]
+                else:
+                    paid_eur = hours[k] * eur_cost // hours_cost
+                    paid[k] = (paid_eur, hours[k], hours[k], self.den * hours_cost)
+                    values = [eur[k] - paid_eur, 0]
+                    if tracking:
+                        values += [eur_slope[k] - hours_slope[k] * eur_cost // hours_cost, 0]
+                after = moved[k] = self._move(k, paying[k], values)
+            self.state[g] = after
+            if position in capped:
+                paid_eur, paid_hours, num, den = paid[k]
+                capped_payments.append((position, num, den))
+                self.left_eur -= paid_eur * spec.sizes[position]
+                self.left_hours -= paid_hours * spec.sizes[position]
+        self.selected.append(spec.item)
+        self.raw_steps.append(
+            _RawStep(
+                chosen,
+                Fraction(price.num, price.den),
+                tuple(capped_payments),
+                tied,
+                self.left_eur,
+                self.left_hours,
+                self.den,
             )
         )
-        if chosen.part == PART_CORE:
-            extension = extensions[chosen.project_id]
-            payers.setdefault(extension.project_id, payers[chosen.project_id])
-            admit(extension)
-    return MesRun(
-        share=share,
-        selected=tuple(selected),
-        steps=tuple(steps),
-        wallets_eur=tuple(wallets_eur),
-        wallets_hours=tuple(wallets_hours),
-    )
+
+    def _move(self, state: int, paying: int, values: list[int]) -> int:
+        """The state the ``paying`` groups of ``state`` move to, holding ``values``
+        (wallets, then slopes when proving): ``state`` itself if nobody stays behind."""
+        arrays = [self.eur, self.hours, self.eur_slope, self.hours_slope][: len(values)]
+        if self.members[state] == paying:
+            target = state
+        else:
+            self.members[state] -= paying
+            self.members.append(paying)
+            for array in arrays:
+                array.append(0)
+            target = len(self.members) - 1
+        for array, value in zip(arrays, values, strict=True):
+            array[target] = value
+        return target
+
+    def _rescale(self, factor: int) -> None:
+        """Multiply the common denominator, and so every numerator (one per wallet
+        state), by ``factor``. A resource without budget has only zero wallets."""
+        if factor == 1:
+            return
+        self.den *= factor
+        self.left_eur *= factor
+        self.left_hours *= factor
+        if self.shares.budget_eur:
+            self.eur = list(map(mul, self.eur, repeat(factor)))
+            if self.tracking:
+                self.eur_slope = list(map(mul, self.eur_slope, repeat(factor)))
+        if self.shares.budget_hours:
+            self.hours = list(map(mul, self.hours, repeat(factor)))
+            if self.tracking:
+                self.hours_slope = list(map(mul, self.hours_slope, repeat(factor)))
+
+    def _payments(self, raw: _RawStep) -> tuple[tuple[int, Fraction], ...]:
+        """Each payer group and the fraction of the item it paid: ``rho``, or, capped,
+        all it could."""
+        capped = {position: Fraction(num, den) for position, num, den in raw.capped}
+        payers = self.shares.specs[raw.chosen].payers
+        return tuple((g, capped.get(position, raw.rho)) for position, g in enumerate(payers))
+
+    def mes_run(self) -> MesRun:
+        """The run as exact fractions, for the transcript."""
+        specs = self.shares.specs
+        steps = tuple(
+            MesStep(
+                item=specs[raw.chosen].item,
+                rho=raw.rho,
+                payments=self._payments(raw),
+                tied=tuple(specs[i].item for i in raw.tied),
+                wallets_left_eur=Fraction(raw.left_eur, raw.den),
+                wallets_left_hours=Fraction(raw.left_hours, raw.den),
+            )
+            for raw in self.raw_steps
+        )
+        return MesRun(
+            share=self.share,
+            selected=tuple(self.selected),
+            steps=steps,
+            wallets_eur=tuple(Fraction(self.eur[k], self.den) for k in self.state),
+            wallets_hours=tuple(Fraction(self.hours[k], self.den) for k in self.state),
+        )

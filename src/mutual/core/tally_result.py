@@ -18,9 +18,11 @@ Each comes with the numbers in both resources.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
+from math import lcm
+from operator import attrgetter
 from typing import Any
 
 from mutual.core.canonical import canonical_json
@@ -139,11 +141,19 @@ def _reason(
     return "supporters_short" if payable else "conflicted_supporters"
 
 
+def _over_one_denominator(values: Sequence[Fraction]) -> tuple[list[int], int]:
+    """Fractions as integer numerators over their least common denominator, so that a
+    sum of many is a sum of integers (and one division at the end)."""
+    den = lcm(*(value.denominator for value in values)) if values else 1
+    return [value.numerator * (den // value.denominator) for value in values], den
+
+
 def summarise(
     *,
     items: Sequence[Item],
     extensions: dict[str, Item],
     groups: Sequence[VoterGroup],
+    payers: Mapping[str, Sequence[int]],
     budget_eur: int,
     budget_hours: int,
     run: MesRun,
@@ -155,28 +165,27 @@ def summarise(
     seed: bytes,
     share_step: Fraction | None,
 ) -> TallyResult:
-    """Assemble the result: funded projects, reasons, and each voter's side."""
+    """Assemble the result: funded projects, reasons, and each voter's side.
+
+    ``payers`` maps a project id to the indexes of the groups that approve it free of
+    conflict (``EqualShares.payers``)."""
     chosen = set(selected)
     total_eur = sum(it.cost_eur for it in selected)
     total_hours = sum(it.cost_hours for it in selected)
     left = (budget_eur - total_eur, budget_hours - total_hours)
+    sizes = [len(group.voter_ids) for group in groups]
+    wallets_eur, den_eur = _over_one_denominator(run.wallets_eur)
+    wallets_hours, den_hours = _over_one_denominator(run.wallets_hours)
     unfunded = []
     for item in [*items, *extensions.values()]:
         if item in chosen:
             continue
-        payers = [
-            g
-            for g, group in enumerate(groups)
-            if item.project_id in group.approved and item.project_id not in group.conflicted
-        ]
-        wallets = (run.wallets_eur, run.wallets_hours) if run.wallets_eur else None
+        supporters = payers.get(item.project_id, ())
         sup_eur = sup_hours = Fraction(0)
-        if wallets is not None:
-            for g in payers:
-                size = len(groups[g].voter_ids)
-                sup_eur += wallets[0][g] * size
-                sup_hours += wallets[1][g] * size
-        reason = _reason(item, chosen, (budget_eur, budget_hours), left, bool(payers))
+        if run.wallets_eur:
+            sup_eur = Fraction(sum(wallets_eur[g] * sizes[g] for g in supporters), den_eur)
+            sup_hours = Fraction(sum(wallets_hours[g] * sizes[g] for g in supporters), den_hours)
+        reason = _reason(item, chosen, (budget_eur, budget_hours), left, bool(supporters))
         unfunded.append(
             UnfundedItem(
                 item.project_id,
@@ -191,37 +200,30 @@ def summarise(
             )
         )
     unfunded.sort(key=lambda u: (u.project_id, u.part))
+    # A wallet only ever shrinks by its payments: what a group paid is its starting
+    # wallet less what is left (the sum of its payments, without adding them up).
     paid = [[Fraction(0), Fraction(0)] for _ in groups]
-    for step in run.steps:
-        for g, fraction in step.payments:
-            paid[g][0] += fraction * step.item.cost_eur
-            paid[g][1] += fraction * step.item.cost_hours
+    if run.wallets_eur:
+        start_eur, start_hours = run.share * budget_eur, run.share * budget_hours
+        paid = [
+            [start_eur - eur, start_hours - hours]
+            for eur, hours in zip(run.wallets_eur, run.wallets_hours, strict=True)
+        ]
     spent = [list(pair) for pair in paid]
     for greedy in greedy_steps:
-        pid = greedy.item.project_id
-        payers = [
-            g
-            for g, group in enumerate(groups)
-            if pid in group.approved and pid not in group.conflicted
-        ]
-        heads = sum(len(groups[g].voter_ids) for g in payers)
-        for g in payers:
+        supporters = payers.get(greedy.item.project_id, ())
+        heads = sum(sizes[g] for g in supporters)
+        for g in supporters:
             spent[g][0] += Fraction(greedy.item.cost_eur, heads)
             spent[g][1] += Fraction(greedy.item.cost_hours, heads)
     funded_ids = {it.project_id for it in selected}
+    funded = [not group.approved.isdisjoint(funded_ids) for group in groups]
     voters = [
-        VoterResult(
-            voter,
-            bool(group.approved & funded_ids),
-            paid[g][0],
-            paid[g][1],
-            spent[g][0],
-            spent[g][1],
-        )
+        VoterResult(voter, funded[g], paid[g][0], paid[g][1], spent[g][0], spent[g][1])
         for g, group in enumerate(groups)
         for voter in group.voter_ids
     ]
-    voters.sort(key=lambda v: v.voter_id)
+    voters.sort(key=attrgetter("voter_id"))
     return TallyResult(
         selected=_funded(selected),
         total_eur=total_eur,
