@@ -120,8 +120,9 @@ async def spend(rt: Runtime, who: Principal, key: Keypair, payer: object, payee:
 
 async def test_a_member_registers_their_first_key_and_is_told(runtime: Runtime) -> None:
     """A first key, signed by itself and registered by the member from their own session,
-    is accepted with no log key signature in its leaf (the member, who just did it, gets
-    no notice of it); it verifies."""
+    is accepted with no log key signature in its leaf; the member is told (no signature
+    shows that it was they who made it, so the notice is what would reveal a key they
+    never made); it verifies."""
     rt, alice, key = runtime, member(), keypair("alice")
     outcome = await send(rt, alice, registration(alice, key), key)
     assert outcome.accepted, outcome.body
@@ -130,7 +131,7 @@ async def test_a_member_registers_their_first_key_and_is_told(runtime: Runtime) 
     leaf = json.loads(entry.leaf_input)
     assert [s["key_id"] for s in leaf["signatures"]] == [key.key_id]
     assert (leaf["payload"]["version"], leaf["payload"]["by"]) == (2, str(alice.id))
-    assert await notices(rt, alice) == []
+    assert await notices(rt, alice) == ["key_registered"]
     findings, _ = await findings_of(rt)
     assert findings == []
 
@@ -177,8 +178,47 @@ async def test_while_a_member_has_a_key_a_new_one_needs_it(runtime: Runtime) -> 
         assert (await send(rt, alice, revoke, key)).accepted
     again = await send(rt, alice, registration(alice, third), third)
     assert again.body["code"] == "key_custody"
-    told = ["key_registered", "key_revoked", "key_revoked"]
+    told = ["key_registered", "key_registered", "key_revoked", "key_revoked"]
     assert await notices(rt, alice) == told
+    findings, _ = await findings_of(rt)
+    assert findings == []
+
+
+async def test_a_custodian_for_a_member_with_a_key_needs_that_key(runtime: Runtime) -> None:
+    """The operator cannot appoint itself, or anyone, custodian of a member who holds a key
+    (a custodian signs for them as if with it): refused at the fold, also when vouched by
+    the log key and sent to the writer directly; with the member's key it is appointed. A
+    member who never had a key is appointed one by the service alone."""
+    rt, alice, bob = runtime, member(), member()
+    key = keypair("alice-custodian")
+    assert (await send(rt, alice, registration(alice, key), key)).accepted
+
+    def appointment(who: Principal) -> KeyEvent:
+        return KeyEvent(
+            uuid.uuid4(),
+            KeyAction.APPOINT_CUSTODIAN,
+            who.id,
+            by=OPERATOR.id,
+            custodian=OPERATOR.id,
+        )
+
+    size = await ledger_reads.tree_size(rt.db)
+    event = appointment(alice)
+    [refused] = await rt.journal.submit(
+        [vouched_write(rt, event)], atomic=False, recorded_at=rt.clock()
+    )
+    assert (refused.accepted, refused.body["code"]) == (False, "key_custody")
+    assert await ledger_reads.tree_size(rt.db) == size
+    consented = await rt.journal.submit(
+        [vouched_write(rt, event, (key.sign_key_event(rt.log.origin, event),))],
+        atomic=False,
+        recorded_at=rt.clock(),
+    )
+    assert consented[0].accepted, consented[0].body
+    [deviceless] = await rt.journal.submit(
+        [vouched_write(rt, appointment(bob))], atomic=False, recorded_at=rt.clock()
+    )
+    assert deviceless.accepted, deviceless.body
     findings, _ = await findings_of(rt)
     assert findings == []
 
@@ -213,7 +253,11 @@ async def test_a_recovery_takes_effect_only_after_the_wait(runtime: Runtime) -> 
     assert (done.body["key_id"], done.body["revoked_key_ids"]) == (new.key_id, [lost.key_id])
     assert await spend(rt, alice, lost, a, b) == "key_not_valid"
     assert await spend(rt, alice, new, a, b) == "accepted"
-    assert await notices(rt, alice) == ["recovery_requested", "recovery_completed"]
+    assert await notices(rt, alice) == [
+        "key_registered",
+        "recovery_requested",
+        "recovery_completed",
+    ]
     findings, verifier = await findings_of(rt)
     assert findings == []
     [recovery] = verifier.recoveries

@@ -91,6 +91,23 @@ def check_member_revocation(
         )
 
 
+def check_custodian_appointment(
+    registry: Registry, event: KeyEvent, signed: Signed, log_index: int
+) -> None:
+    """A custodian signs for a member as if with their key. For a member who has had a
+    key of their own, that is as much as registering one: their consent, signed by a
+    valid key of theirs, besides the log key's (a lost device is a recovery first). A
+    member who never had a device is appointed one by the service alone, and told."""
+    if registry.member_keys(event.principal) and not signed.by_any(
+        _valid_member_keys(registry, event, log_index)
+    ):
+        raise KeyCustody(
+            "this member holds their own keys: a custodian is appointed with a valid key "
+            "of theirs",
+            field="signatures",
+        )
+
+
 def _after_latest(registry: Registry, event: KeyEvent) -> None:
     assert event.at is not None
     if registry.latest_time is not None and event.at < registry.latest_time:

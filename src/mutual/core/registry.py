@@ -462,6 +462,8 @@ def _apply_key_change(
         raise SignatureRequired("custodians are appointed by the log key", field="signatures")
     if event.custodian == event.principal:
         raise InvalidKeyEvent("a custodian signs for someone else", field="custodian")
+    if custody and event.action is KeyAction.APPOINT_CUSTODIAN:
+        key_custody.check_custodian_appointment(registry, event, signed, log_index)
     pair = (event.principal, event.custodian)
     current = registry.custodians.get(event.principal, set())
     if event.action is KeyAction.APPOINT_CUSTODIAN:
