@@ -100,7 +100,7 @@ def tampered_execution(route: Route) -> None:
     """The service asks for one euro more to the first project than the decision says."""
     answer = route.fetch()
     problem = answer.json()
-    if problem.get("type") == "unsigned":
+    if problem.get("code") == "unsigned":
         for payload in [problem["signing_payload"], *problem.get("signing_payloads", [])]:
             if payload["kind"] == "grant":
                 payload["postings"][0]["amount"] -= 100
@@ -136,7 +136,7 @@ def test_the_group_runs_a_round_in_its_page(
     expect(fpage.get_by_test_id("round-phase")).to_have_text("projets en cours de dépôt")
     # A facilitator alone does not put projects forward: the group's members do.
     expect(fpage.get_by_role("button", name="Proposer ce projet")).to_have_count(0)
-    [drafted] = live.call("GET", "/rounds", bearer=awa.token)
+    [drafted] = live.call("GET", "/rounds", bearer=awa.token)["items"]
     rid = drafted["id"]
 
     # Awa, a member of the group, puts the three projects forward in her page.

@@ -15,6 +15,7 @@ from mutual import __version__
 from mutual.api.dependencies import DEPENDENCIES, permission_guard
 from mutual.api.metrics import Metrics
 from mutual.api.observability import request_id_middleware
+from mutual.api.pages import link_header
 from mutual.api.problems import EXCEPTION_HANDLERS, language_middleware, problem_responses
 from mutual.api.rate_limits import RateLimits
 from mutual.api.request_shape import request_shape_guard
@@ -33,6 +34,7 @@ from mutual.api.routes import (
     notifications,
     offers,
     pledges,
+    problem_types,
     projects,
     reports,
     rounds,
@@ -165,6 +167,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
                 notifications.set_notification_preferences,
                 reports.time_bank,
                 reports.time_bank_csv,
+                problem_types.get_problem_type,
             ]
         ),
         dependencies=DEPENDENCIES,
@@ -176,6 +179,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         exception_handlers=EXCEPTION_HANDLERS,
         # The request id outermost, so that every line logged while serving carries it.
         middleware=[request_id_middleware, language_middleware],
+        before_send=[link_header],
         request_max_body_size=settings.max_body_bytes,
         plugins=[RootModelSchemaPlugin()],
         openapi_config=OpenAPIConfig(

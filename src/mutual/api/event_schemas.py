@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import Field, StrictInt, StringConstraints
 
-from mutual.api.schemas import MAX_INDEX, _In, _Out
+from mutual.api.schemas import MAX_INDEX, FeedPageOut, PageOut, _In, _Out
 from mutual.core.events import EVENT_TYPES, FAMILIES
 
 EventTypes = Annotated[
@@ -30,10 +30,8 @@ class EventOut(_Out):
     )
 
 
-class EventPageOut(_Out):
+class EventPageOut(FeedPageOut):
     items: list[EventOut]
-    next_after: int = Field(description="Pass as `after` to read on.")
-    caught_up: bool = Field(description="Nothing past next_after in the log when it was read.")
 
 
 class WebhookIn(_In):
@@ -85,3 +83,11 @@ class WebhookDeliveryOut(_Out):
     error: str | None = Field(description="Why there was no answer (refused, timed out…).")
     duration_ms: int
     replay: bool = Field(description="A delivery again of an event the receiver acknowledged.")
+
+
+class WebhookPage(PageOut):
+    items: list[WebhookOut]
+
+
+class WebhookDeliveryPage(PageOut):
+    items: list[WebhookDeliveryOut] = Field(description="Oldest first.")

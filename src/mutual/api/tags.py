@@ -18,6 +18,7 @@ _ALIASES = {
     "sign-in": "sessions",
     "proposals": "exchanges",
     "territory": "limits",
+    "problems": "system",
 }
 
 DESCRIPTIONS = {

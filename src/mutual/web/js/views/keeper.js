@@ -1,4 +1,4 @@
-import { ApiError, get } from "../api.js";
+import { ApiError, get, getAll } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { formatNumber, t } from "../i18n.js";
 import { Mismatch, intakeAccount, isTransfer, isoDay, loanAccount, signAndSend, stockAccount } from "../flows.js";
@@ -41,7 +41,7 @@ export async function render(main, ctx, done = null) {
   const me = ctx.me.principal_id;
   const [{ kinds, nameOf }, summaries, key, log, members] = await Promise.all([
     catalogue(),
-    get("/collection-points"),
+    getAll("/collection-points"),
     deviceKey(me),
     get("/log"),
     ctx.members(),
@@ -49,7 +49,7 @@ export async function render(main, ctx, done = null) {
   const kept = summaries.filter((p) => p.keepers.includes(me));
   const [points, loans] = await Promise.all([
     Promise.all(kept.map((p) => get(`/collection-points/${p.id}`))),
-    Promise.all(kept.map((p) => get(`/collection-points/${p.id}/loans`))),
+    Promise.all(kept.map((p) => getAll(`/collection-points/${p.id}/loans`))),
   ]);
   const people = [...members.values()].sort((a, b) => (a.display_name ?? "").localeCompare(b.display_name ?? ""));
   const rerender = async (text) => {
