@@ -87,10 +87,11 @@ def _walk(operation: str, client: Any, **params: Any) -> tuple[list[Any], int]:
         )
         pages += 1
         items += page.items
-        assert (page.next is None) == (page.next_cursor is None)
+        # The generator names the field `next_` (not to shadow the builtin).
+        assert (page.next_ is None) == (page.next_cursor is None)
         if page.next_cursor is None:
             return items, pages
-        assert f"cursor={page.next_cursor}" in page.next
+        assert f"cursor={page.next_cursor}" in page.next_
         cursor = page.next_cursor
 
 

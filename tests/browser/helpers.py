@@ -68,7 +68,7 @@ def signed(live: Live, path: str, body: dict[str, Any], bearer: str, key: Keypai
     """Send unsigned, sign the transaction the service composed, send it again."""
     status, raw = send(live, "POST", path, body, bearer)
     problem = json.loads(raw)
-    assert (status, problem["type"]) == (422, "unsigned"), raw
+    assert (status, problem["code"]) == (422, "unsigned"), raw
     payload = problem["signing_payload"]
     signature = key.sign_payload(Domain.TRANSACTION, payload).document()
     return live.call("POST", path, {**body, "id": payload["id"], "signatures": [signature]}, bearer)

@@ -91,7 +91,7 @@ def cast(live: Live, rid: str, voter: Resident, key: Keypair, approvals: list[st
     ballot = {"id": str(uuid.uuid4()), "approvals": approvals}
     status, raw = send(live, "POST", f"/rounds/{rid}/ballots", ballot, voter.token)
     problem = json.loads(raw)
-    assert (status, problem["type"]) == (422, "unsigned"), raw
+    assert (status, problem["code"]) == (422, "unsigned"), raw
     signature = key.sign_payload(Domain.BALLOT, problem["signing_payload"]).document()
     live.call("POST", f"/rounds/{rid}/ballots", {**ballot, "signatures": [signature]}, voter.token)
 

@@ -44,7 +44,7 @@ def composed(live: Live, path: str, body: dict[str, Any], who: Resident, key: Ke
         problem = json.loads(error.read())
     else:
         raise AssertionError("an unsigned flow was accepted")
-    assert problem["type"] == "unsigned", problem
+    assert problem["code"] == "unsigned", problem
     payload = problem["signing_payload"]
     point = PrincipalId(uuid.UUID(path.split("/")[2]))
     signature = key.sign_payload(Domain.TRANSACTION, payload, on_behalf_of=point)
