@@ -10,7 +10,12 @@ from litestar import get
 from litestar.params import PathParameter
 
 from mutual.api.problem_meanings import PROBLEM_MEANINGS
-from mutual.api.problems import STATUS_BY_CODE, current_language, problem_type
+from mutual.api.problems import (
+    STATUS_BY_CODE,
+    current_language,
+    problem_responses,
+    problem_type,
+)
 from mutual.api.schemas import ProblemTypeOut
 from mutual.core.messages import problem_title
 from mutual.usecases.errors import NotFound
@@ -19,6 +24,7 @@ from mutual.usecases.errors import NotFound
 @get(
     "/problems/{code:str}",
     operation_id="getProblemType",
+    responses=problem_responses(404),
     summary="What a problem type means: its code, status and title (fr or en), in words",
 )
 async def get_problem_type(
