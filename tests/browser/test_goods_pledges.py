@@ -211,7 +211,7 @@ def test_a_keeper_lends_a_good_and_records_its_return(
         "2 prêt(s) en cours, dont 1 en retard."
     )
     assert shelf(live, point, "perceuse") == (2, 1)
-    [loan] = live.call("GET", "/members/me/loans", bearer=bruno.token)
+    [loan] = live.call("GET", "/members/me/loans", bearer=bruno.token)["items"]
     assert (loan["kind"], loan["outstanding"], loan["overdue"]) == ("perceuse", 1, False)
     assert loan["due_on"] == (date.today() + timedelta(days=14)).isoformat()
 
@@ -241,7 +241,7 @@ def test_a_keeper_lends_a_good_and_records_its_return(
         "1 prêt(s) en cours, dont 1 en retard."
     )
     assert shelf(live, point, "perceuse") == (3, 0)
-    assert live.call("GET", "/members/me/loans", bearer=bruno.token) == []
+    assert live.call("GET", "/members/me/loans", bearer=bruno.token)["items"] == []
 
     borrower.reload()
     expect(borrower.get_by_test_id("no-loans")).to_have_text("Vous n’avez rien en prêt.")
