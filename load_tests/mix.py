@@ -369,9 +369,9 @@ class Mix:
         stats.latencies.append(time.perf_counter() - began)
         stats.statuses[str(status)] += 1
         wanted_type = problem or ("unsigned" if expect == 422 else None)
-        if status == expect and (wanted_type is None or data.get("type") == wanted_type):
+        if status == expect and (wanted_type is None or data.get("code") == wanted_type):
             return status, data
-        if refusal is not None and status == 409 and data.get("type") == refusal:
+        if refusal is not None and status == 409 and data.get("code") == refusal:
             self.refused[f"{op}: {status} {refusal}"] += 1
         else:
             self.errors[f"{op}: {status} {data.get('type', '')}".strip()] += 1
@@ -390,7 +390,7 @@ class Mix:
         """A composed flow as a device runs it: sent unsigned, the composed transaction
         signed, sent again with its id; kept with its signed postings when recorded."""
         _, first = await self.call(f"{op} (compose)", "POST", path, headers, body, expect=422)
-        if first.get("type") != "unsigned":
+        if first.get("code") != "unsigned":
             return None
         payload = first["signing_payload"]
         signature = sign_composed(key, payload, on_behalf_of=on_behalf_of)
@@ -682,7 +682,7 @@ class Mix:
             expect=422,
             refusal="deadline_passed",
         )
-        if answer.get("type") == "unsigned":
+        if answer.get("code") == "unsigned":
             signature = sign_composed(voter.key, answer["signing_payload"], domain=Domain.BALLOT)
             if send_at is not None:
                 await until(send_at)
@@ -708,7 +708,7 @@ class Mix:
                 left = seconds_before(self.setup.ballot_close)
                 last = stats.last_acknowledged_before_s
                 stats.last_acknowledged_before_s = left if last is None else min(last, left)
-        elif status == 409 and answer.get("type") == "deadline_passed":
+        elif status == 409 and answer.get("code") == "deadline_passed":
             record.refused_ballots[ballot_id] = voter.id
             if late:
                 stats.late_refused += 1
@@ -757,7 +757,7 @@ class Mix:
             _, first = await self.call(
                 "execute (compose)", "POST", path, setup.operator, {}, expect=422
             )
-            if first.get("type") != "unsigned":
+            if first.get("code") != "unsigned":
                 return
             payloads = first.get("signing_payloads") or [first["signing_payload"]]
             signatures = {p["id"]: [sign_composed(setup.operator_key, p)] for p in payloads}

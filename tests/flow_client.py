@@ -27,7 +27,7 @@ async def sign_composed(
     carries, with its id, or the answer itself when it is not ``unsigned`` (a refusal
     before anything was composed)."""
     first = await api.client.post(f"{API}{path}", json=body, headers=headers)
-    if first.status_code != 422 or first.json().get("type") != "unsigned":
+    if first.status_code != 422 or first.json().get("code") != "unsigned":
         return first
     payload = first.json()["signing_payload"]
     behalf = None if on_behalf_of is None else PrincipalId(uuid.UUID(on_behalf_of))

@@ -163,8 +163,10 @@ def assert_problem(
 ) -> None:
     assert answer.headers["content-type"].startswith("application/problem+json"), answer.text
     body = answer.json()
-    assert (answer.status_code, body["type"], body["status"]) == (status, code, status), body
-    assert set(body) >= {"type", "title", "status", "detail", "field"}
+    assert (answer.status_code, body["code"], body["status"]) == (status, code, status), body
+    assert body["type"] == f"/api/v1/problems/{code}"
+    assert set(body) >= {"type", "code", "title", "status", "detail", "instance", "field"}
+    assert "?" not in (body["instance"] or "")
     if field is not None:
         assert body["field"] == field
 
@@ -343,7 +345,7 @@ async def test_atomic_batch_is_all_or_nothing(api: Api) -> None:
     )
     body = answer.json()
     assert (answer.status_code, body["committed"]) == (200, False)
-    assert [r["problem"]["type"] for r in body["results"]] == [
+    assert [r["problem"]["code"] for r in body["results"]] == [
         "batch_aborted",
         "exceeds_balance_min",
     ]

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mutual.api.openapi import CONTRACT, openapi_document, render
+from mutual.api.problem_meanings import PROBLEM_MEANINGS
 from mutual.api.problems import STATUS_BY_CODE
 from mutual.core.permissions import MATRIX
 from mutual.settings import README_BEGIN, README_END, Settings, reference_table
@@ -85,3 +86,64 @@ def test_a_header_the_server_requires_is_required() -> None:
     reversal = document["paths"]["/api/v1/transactions/{tx_id}/reversal"]["post"]
     [key] = [p for p in reversal["parameters"] if p["name"] == "Idempotency-Key"]
     assert key["required"] is True
+
+
+def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _unpaged_lists(document: dict[str, Any]) -> list[str]:
+    """Each GET answering a list (a JSON array, or an object with ``items``) without the
+    one pagination style: ``cursor`` and ``limit`` in, ``items`` and ``next`` out."""
+    wrong = []
+    for path, operations in document["paths"].items():
+        get = operations.get("get")
+        if get is None:
+            continue
+        query = {p["name"] for p in get.get("parameters", []) if p["in"] == "query"}
+        for status, response in get["responses"].items():
+            if not status.startswith("2"):
+                continue
+            content = response.get("content", {}).get("application/json")
+            if content is None:
+                continue
+            body = _resolve(document, content["schema"])
+            if body.get("type") == "array":
+                wrong.append(f"{path}: a bare array")
+                continue
+            fields = body.get("properties", {})
+            if "items" not in fields:
+                continue
+            missing = sorted(
+                ({"cursor", "limit"} - query) | ({"next", "next_cursor"} - set(fields))
+            )
+            if missing:
+                wrong.append(f"{path}: no {', '.join(missing)}")
+    return wrong
+
+
+def test_every_list_is_paged_one_way() -> None:
+    """Every GET that answers a list takes `cursor` and `limit` and answers `items`,
+    `next_cursor` and `next`, in the committed contract and in the app's own document;
+    a bare array or a page without its cursor is named."""
+    for document in (json.loads(CONTRACT.read_text()), openapi_document()):
+        assert _unpaged_lists(document) == []
+    broken = json.loads(CONTRACT.read_text())
+    members = broken["paths"]["/api/v1/members"]["get"]
+    members["parameters"] = [p for p in members["parameters"] if p["name"] != "cursor"]
+    rounds = broken["paths"]["/api/v1/rounds"]["get"]["responses"]["200"]["content"]
+    rounds["application/json"]["schema"] = {"type": "array", "items": {}}
+    assert _unpaged_lists(broken) == ["/api/v1/members: no cursor", "/api/v1/rounds: a bare array"]
+
+
+def test_each_problem_meaning_is_the_one_documented() -> None:
+    """What `/problems/{code}` answers is, code by code, the row of contracts/problems.md."""
+    documented = PROBLEMS.read_text()
+    missing = [
+        code
+        for code in PROBLEM_MEANINGS
+        if f"| `{code}` | {STATUS_BY_CODE[code]} | {PROBLEM_MEANINGS[code]} |" not in documented
+    ]
+    assert (missing, set(PROBLEM_MEANINGS)) == ([], set(STATUS_BY_CODE))

@@ -227,7 +227,7 @@ async def race_once(
     assert len(set(served_by)) == 2, f"round {n}: one process served the whole race"
 
     outcomes = [
-        (r.path.split("/")[2], r.amount, a.status_code, a.json().get("type"), pid)
+        (r.path.split("/")[2], r.amount, a.status_code, a.json().get("code"), pid)
         for r, a, pid in zip(requests, answers, served_by, strict=True)
     ]
     accepted = sum(amount for _, amount, status, _, _ in outcomes if status == 201)

@@ -98,7 +98,7 @@ async def test_catalogue_and_points(api: Api) -> None:
     )
     assert_problem(clash, 422, "invalid_request", "slug")
     listed = await api.client.get(f"{API}/goods/kinds", headers=bob.headers)
-    assert [k["slug"] for k in listed.json()] == ["perceuse"]
+    assert [k["slug"] for k in listed.json()["items"]] == ["perceuse"]
     assert_problem(
         await api.client.get(f"{API}/goods/kinds/tente", headers=bob.headers), 404, "not_found"
     )
@@ -144,7 +144,7 @@ async def test_catalogue_and_points(api: Api) -> None:
     assert_problem(await flow(api, "deposits", dep, alice, point), 403, "not_custodian")
     assert (await flow(api, "deposits", dep, carol, point)).status_code == 201
     points = await api.client.get(f"{API}/collection-points", headers=alice.headers)
-    assert [p["id"] for p in points.json()] == [point]
+    assert [p["id"] for p in points.json()["items"]] == [point]
 
 
 async def test_goods_flows(api: Api) -> None:
@@ -217,7 +217,7 @@ async def test_goods_flows(api: Api) -> None:
     too_many = await flow(api, "loans", loan_body | {"member_id": dave.id}, bob, point)
     assert_problem(too_many, 409, "exceeds_balance_min")
     assert await shelf(api, point, "perceuse") == (1, 2)
-    mine = (await api.client.get(f"{API}/members/me/loans", headers=carol.headers)).json()
+    mine = (await api.client.get(f"{API}/members/me/loans", headers=carol.headers)).json()["items"]
     assert [(m["id"], m["outstanding"], m["overdue"]) for m in mine] == [(loan_id, 2, False)]
 
     # Returns: partly, then more than is out refused, then the rest.
@@ -230,7 +230,9 @@ async def test_goods_flows(api: Api) -> None:
     assert (await flow(api, returns, {"count": 1}, alice, point)).status_code == 201
     assert await shelf(api, point, "perceuse") == (3, 0)
     assert_problem(await flow(api, returns, {"count": 1}, alice, point), 409, "not_borrowed")
-    assert (await api.client.get(f"{API}/members/me/loans", headers=carol.headers)).json() == []
+    assert (await api.client.get(f"{API}/members/me/loans", headers=carol.headers)).json()[
+        "items"
+    ] == []
     assert_problem(
         await flow(api, f"loans/{uuid.uuid4()}/returns", {"count": 1}, alice, point),
         404,
@@ -292,19 +294,21 @@ async def test_goods_flows(api: Api) -> None:
 
     history = await api.client.get(f"{API}/goods/kinds/perceuse/history", headers=carol.headers)
     assert history.status_code == 200, history.text
-    rows = history.json()
+    rows = history.json()["items"]
+    assert history.json()["next"] is None
     kinds = [r["kind"] for r in rows[::2]]
     assert kinds == ["good_deposit", "loan", "return", "return", "loan", "good_transfer", "give"]
     assert [(r["account_role"], r["amount"]) for r in rows[:2]] == [("intake", -3), ("stock", 3)]
     assert rows[-1]["account_role"] == "given"
     assert rows[-1]["point"] == other
     assert [r["log_index"] for r in rows] == sorted(r["log_index"] for r in rows)
-    page = await api.client.get(
-        f"{API}/goods/kinds/perceuse/history",
-        params={"after": rows[1]["log_index"], "limit": 1},
-        headers=carol.headers,
+    first = await api.client.get(
+        f"{API}/goods/kinds/perceuse/history", params={"limit": 1}, headers=carol.headers
     )
-    assert [r["kind"] for r in page.json()] == ["loan", "loan"]
+    assert [r["kind"] for r in first.json()["items"]] == ["good_deposit", "good_deposit"]
+    page = await api.client.get(first.json()["next"], headers=carol.headers)
+    assert [r["kind"] for r in page.json()["items"]] == ["loan", "loan"]
+    assert page.headers["Link"] == f'<{page.json()["next"]}>; rel="next"'
     lines = await verified_export(api)
     assert not any("Famille" in line for line in lines)
 
@@ -342,18 +346,20 @@ async def test_loan_limit_and_overdue(api: Api) -> None:
     assert (await flow(api, "loans", loan("perceuse", 3, 5, eve), alice, point)).status_code == 201
 
     url = f"{API}/collection-points/{point}/loans"
-    all_open = (await api.client.get(url, headers=alice.headers)).json()
+    all_open = (await api.client.get(url, headers=alice.headers)).json()["items"]
     assert [(x["kind"], x["overdue"]) for x in all_open if x["member_id"] == carol.id] == [
         ("perceuse", True),
         ("tente", False),
     ]
-    overdue = (await api.client.get(url, params={"overdue": "true"}, headers=api.operator)).json()
+    overdue = (await api.client.get(url, params={"overdue": "true"}, headers=api.operator)).json()[
+        "items"
+    ]
     assert [x["id"] for x in overdue] == [late.json()["id"]]
     current = (
         await api.client.get(
             url, params={"overdue": "false", "member_id": carol.id}, headers=alice.headers
         )
-    ).json()
+    ).json()["items"]
     assert [x["id"] for x in current] == [soon.json()["id"]]
     assert_problem(await api.client.get(url, headers=carol.headers), 403, "not_authorised")
 
@@ -407,7 +413,7 @@ async def test_replay_does_not_double_count(api: Api) -> None:
     again = await api.client.post(ret_url, json=signed, headers=alice.headers)
     assert again.status_code == 201
     assert again.headers.get("Idempotent-Replayed") == "true"
-    mine = (await api.client.get(f"{API}/members/me/loans", headers=carol.headers)).json()
+    mine = (await api.client.get(f"{API}/members/me/loans", headers=carol.headers)).json()["items"]
     assert [(m["returned"], m["outstanding"]) for m in mine] == [(2, 1)]
     async with api.db.read_engine.connect() as conn:
         count = (await conn.execute(select(func.count()).select_from(loan_returns))).scalar_one()
@@ -433,7 +439,7 @@ async def test_concurrent_loans_of_the_last_items(api: Api) -> None:
     answers = await asyncio.gather(*(borrow(m) for m in members))
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [201, 201, 201, 409, 409, 409], [a.text for a in answers]
-    assert all(a.json()["type"] == "exceeds_balance_min" for a in answers if a.status_code == 409)
+    assert all(a.json()["code"] == "exceeds_balance_min" for a in answers if a.status_code == 409)
     assert await shelf(api, point, "poussette") == (0, 3)
     assert await loan_rows(api) == 3
     await verified_export(api)

@@ -106,7 +106,7 @@ async def test_directory_search_and_namesakes(api: Api) -> None:
         answer = await api.client.get(f"{API}/directory", params={"q": odd}, headers=alice.headers)
         assert answer.status_code in (200, 422), answer.text
     neighbourhoods = await api.client.get(f"{API}/directory/neighbourhoods", headers=alice.headers)
-    assert neighbourhoods.json() == ["Bourtzwiller", "Coteaux", "Drouot"]
+    assert neighbourhoods.json()["items"] == ["Bourtzwiller", "Coteaux", "Drouot"]
 
     erased = await api.client.delete(f"{API}/members/{zoe.id}/profile", headers=zoe.headers)
     assert erased.status_code == 204, erased.text

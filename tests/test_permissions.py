@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from mutual.core.authority import Role
 from mutual.core.permissions import COLUMNS, MATRIX, SCOPES, render_markdown
 from mutual.store.schema import metadata
+from mutual.store.tables import tokens
 from tests.test_api import API, Api
 from tests.test_projects import api
 from tests.test_timebank import join
@@ -41,6 +42,8 @@ class Caller:
             return True
         if not self.roles:
             return False
+        if permission.any_token:
+            return True
         if Role.SERVICE in self.roles:
             return permission.scope is not None and permission.scope in self.scopes
         return bool(self.roles & (permission.full | permission.own))
@@ -154,7 +157,7 @@ async def test_every_cell_of_the_matrix(api: Api) -> None:
             expected = 401 if not caller.roles else 403
             where = f"{caller.name} {method} {path}"
             assert answer.status_code == expected, f"{where}: {answer.status_code} {answer.text}"
-            assert answer.json()["type"] == (
+            assert answer.json()["code"] == (
                 "not_authenticated" if expected == 401 else "not_authorised"
             )
             refused += 1
@@ -188,7 +191,7 @@ async def test_service_clients_and_the_audit_trail(api: Api) -> None:
         )
     ).status_code != 403
     assert (await api.client.get(f"{API}/members", headers=reader)).status_code == 403
-    listed = (await api.client.get(f"{API}/service-clients", headers=api.operator)).json()
+    listed = (await api.client.get(f"{API}/service-clients", headers=api.operator)).json()["items"]
     [mine] = [t for t in listed if t["scopes"] == ["ledger:read"]]
     assert mine["last_used_at"] is not None
     assert "token" not in mine
@@ -202,7 +205,7 @@ async def test_service_clients_and_the_audit_trail(api: Api) -> None:
     assert revoked.status_code == 204, revoked.text
     assert (await api.client.get(f"{API}/keys", headers=reader)).status_code == 401
     member = await join(api, "Nadia")
-    trail = (await api.client.get(f"{API}/audit", headers=api.operator)).json()
+    trail = (await api.client.get(f"{API}/audit", headers=api.operator)).json()["items"]
     operations_seen = [e["operation"] for e in trail]
     assert "createServiceClient" in operations_seen
     assert "revokeServiceClientToken" in operations_seen
@@ -214,3 +217,77 @@ async def test_service_clients_and_the_audit_trail(api: Api) -> None:
     auditor = await token(api, ["auditor"])
     assert (await api.client.get(f"{API}/audit", headers=auditor)).status_code == 200
     assert (await api.client.get(f"{API}/audit", headers=member.headers)).status_code == 403
+
+
+async def test_a_service_client_is_managed_by_its_token_id(api: Api) -> None:
+    """A service client asks who it is (`/me`: its principal and scopes); its creation
+    answers the token id that revokes or rotates it; the list holds service clients only
+    (a person's token is neither listed nor revocable there); a rotation issues a new
+    token while the old one works on for the overlap, and an overlap of 0 ends it."""
+    created = await api.client.post(
+        f"{API}/service-clients",
+        json={"name": "registre", "scopes": ["members:read", "events:read"]},
+        headers=api.operator,
+    )
+    assert created.status_code == 201, created.text
+    client = created.json()
+    old = {"Authorization": f"Bearer {client['token']}"}
+    me = await api.client.get(f"{API}/me", headers=old)
+    assert me.json() == {
+        "principal_id": client["principal_id"],
+        "roles": ["service"],
+        "scopes": ["events:read", "members:read"],
+    }
+    person = await join(api, "Aïcha")
+    async with api.db.read_engine.connect() as conn:
+        person_tokens = (
+            await conn.execute(
+                select(tokens.c.id).where(tokens.c.principal_id == uuid.UUID(person.id))
+            )
+        ).scalars()
+        person_token = str(next(iter(person_tokens)))
+    listed = (await api.client.get(f"{API}/service-clients", headers=api.operator)).json()
+    assert [t["id"] for t in listed["items"]] == [client["token_id"]]
+    not_theirs = await api.client.delete(
+        f"{API}/service-clients/tokens/{person_token}", headers=api.operator
+    )
+    assert not_theirs.status_code == 404
+    assert (await api.client.get(f"{API}/me", headers=person.headers)).status_code == 200
+
+    rotation = f"{API}/service-clients/tokens/{client['token_id']}/rotation"
+    rotated = await api.client.post(rotation, json={"overlap_minutes": 60}, headers=api.operator)
+    assert rotated.status_code == 201, rotated.text
+    second = rotated.json()
+    new = {"Authorization": f"Bearer {second['token']}"}
+    assert (second["principal_id"], second["scopes"]) == (
+        client["principal_id"],
+        me.json()["scopes"],
+    )
+    assert second["previous_token_id"] == client["token_id"]
+    for headers in (old, new):
+        assert (await api.client.get(f"{API}/members", headers=headers)).status_code == 200
+    listed = (await api.client.get(f"{API}/service-clients", headers=api.operator)).json()
+    ends = {t["id"]: t["expires_at"] for t in listed["items"]}
+    assert ends == {client["token_id"]: second["previous_expires_at"], second["token_id"]: None}
+
+    ended = await api.client.post(
+        f"{API}/service-clients/tokens/{second['token_id']}/rotation",
+        json={"overlap_minutes": 0},
+        headers=api.operator,
+    )
+    assert ended.status_code == 201, ended.text
+    assert (await api.client.get(f"{API}/me", headers=new)).status_code == 401
+    third = {"Authorization": f"Bearer {ended.json()['token']}"}
+    assert (await api.client.get(f"{API}/me", headers=third)).status_code == 200
+    again = await api.client.post(
+        f"{API}/service-clients/tokens/{second['token_id']}/rotation",
+        json={"overlap_minutes": 0},
+        headers=api.operator,
+    )
+    assert again.status_code == 404
+
+
+def test_scopes_are_an_enum_in_the_contract() -> None:
+    """A generated client knows the scopes: the contract names them as an enum."""
+    document = json.loads((CONTRACTS / "openapi.json").read_text())
+    assert document["components"]["schemas"]["Scope"]["enum"] == list(SCOPES)

@@ -119,3 +119,27 @@ async def test_the_openapi_document_is_where_the_readme_says(api: Api) -> None:
     answer = await api.client.get(f"{API}/schema/openapi.json")
     assert answer.status_code == 200
     assert answer.json()["paths"] == json.loads(CONTRACT.read_text())["paths"]
+
+
+async def test_a_problem_type_is_a_uri_the_service_serves(api: Api) -> None:
+    """A refusal's `type` is a path the service answers without a token, with the code's
+    status, its title in the reader's language and its meaning; its `instance` is the
+    request's path without the query string; an unknown code is not found."""
+    refused = await api.client.get(f"{API}/members", params={"cursor": "nope", "limit": 1})
+    problem = refused.json()
+    assert (problem["code"], problem["instance"]) == ("not_authenticated", f"{API}/members")
+    titles = {}
+    for language in ("fr", "en"):
+        answer = await api.client.get(problem["type"], headers={"Accept-Language": language})
+        assert answer.status_code == 200, answer.text
+        described = answer.json()
+        assert (described["type"], described["code"], described["status"]) == (
+            problem["type"],
+            "not_authenticated",
+            401,
+        )
+        assert described["meaning"].startswith("no bearer token")
+        titles[language] = described["title"]
+    assert titles == {"fr": "Connexion nécessaire", "en": "Sign-in needed"}
+    unknown = await api.client.get(f"{API}/problems/no_such_thing")
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "not_found")

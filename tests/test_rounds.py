@@ -207,7 +207,7 @@ async def cast(
 ) -> Any:
     body = {"id": ballot_id or str(uuid.uuid4()), "approvals": approvals}
     first = await api.client.post(f"{API}/rounds/{rid}/ballots", json=body, headers=member.headers)
-    if first.status_code != 422 or first.json()["type"] != "unsigned":
+    if first.status_code != 422 or first.json()["code"] != "unsigned":
         return first
     payload = first.json()["signing_payload"]
     assert first.json()["domain"] == "mutual/ballot/v1"

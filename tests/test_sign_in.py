@@ -280,7 +280,7 @@ async def test_one_time_link_through_the_gateway(api: Api) -> None:
         cursor = outbox.json()["next_cursor"]
         assert (await page.post(f"{API}/sign-in/links", json={"login": "AWA"})).status_code == 202
         later = await api.client.get(
-            f"{API}/notifications/outbox", params={"after": cursor}, headers=gateway
+            f"{API}/notifications/outbox", params={"cursor": cursor}, headers=gateway
         )
         [fresh] = later.json()["items"]
         set_now(api, START + timedelta(minutes=16))

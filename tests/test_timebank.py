@@ -293,7 +293,9 @@ async def test_limits_warn_then_hold(api: Api) -> None:
     first = await propose(api, alice, bob, 1140)  # -19 h: within 2 h of -20 h
     assert (await confirm(api, bob, first)).status_code == 201
     assert "limit_warning" in [n["kind"] for n in await notifications(api, bob)]
-    near = (await api.client.get(f"{API}/members/near-limits", headers=api.operator)).json()
+    near = (await api.client.get(f"{API}/members/near-limits", headers=api.operator)).json()[
+        "items"
+    ]
     assert {(n["member_id"], n["state"]) for n in near} == {(bob.id, "near_min")}
     assert_problem(
         await api.client.get(f"{API}/members/near-limits", headers=bob.headers),

@@ -42,7 +42,7 @@ async def test_unreachable_database_answers_503() -> None:
     for answer in answers:
         assert answer.status_code == 503, answer.text
         assert answer.headers["retry-after"] == "1"
-        assert answer.json()["type"] == "service_unavailable"
+        assert answer.json()["code"] == "service_unavailable"
 
 
 async def test_not_ready_once_the_writer_stopped(tmp_path: Path) -> None:

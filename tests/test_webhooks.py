@@ -9,9 +9,12 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import io
 import json
+import logging
+import re
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -21,6 +24,7 @@ import pytest
 from aiohttp import web
 from prometheus_client.parser import text_string_to_metric_families
 
+from mutual.api.observability import configure_logging
 from mutual.core.events import LEDGER_FAMILIES
 from mutual.settings import Settings
 from mutual.store import webhooks as webhooks_store
@@ -139,7 +143,7 @@ async def deliveries(api: Api, hook: dict[str, Any], count: int = 0) -> list[dic
                 f"{API}/webhooks/{hook['id']}/deliveries", headers=api.operator
             )
             assert answer.status_code == 200, answer.text
-            found: list[dict[str, Any]] = answer.json()
+            found: list[dict[str, Any]] = answer.json()["items"]
             if len(found) >= count:
                 return found
             await asyncio.sleep(0.05)
@@ -175,7 +179,7 @@ async def test_every_event_is_delivered_in_order_and_signed(api: Api, receiver: 
         (i, 200, 1, False) for i in range(size)
     ]
     assert [d["event_id"] for d in log] == [r.event["id"] for r in receiver.received]
-    listed = (await api.client.get(f"{API}/webhooks", headers=client)).json()
+    listed = (await api.client.get(f"{API}/webhooks", headers=client)).json()["items"]
     assert [(h["id"], h["cursor"], h["failures"]) for h in listed] == [(hook["id"], size - 1, 0)]
     assert "secret" not in listed[0]
     assert await backlog(api) == 0
@@ -210,7 +214,7 @@ async def test_a_failing_receiver_is_retried_with_backoff(api: Api, receiver: Re
     ]
     times = [datetime.fromisoformat(d["attempted_at"]) for d in log[:3]]
     assert times[0] < times[1] < times[2]
-    shown = (await api.client.get(f"{API}/webhooks", headers=api.operator)).json()
+    shown = (await api.client.get(f"{API}/webhooks", headers=api.operator)).json()["items"]
     assert [(h["failures"], h["cursor"]) for h in shown] == [(0, size - 1)]
 
 
@@ -226,7 +230,7 @@ async def test_an_unreachable_receiver_is_logged_and_backed_off(api: Api) -> Non
             (0, None, 3),
         ]
         assert all(d["error"] for d in log)
-        shown = (await api.client.get(f"{API}/webhooks", headers=api.operator)).json()[0]
+        shown = (await api.client.get(f"{API}/webhooks", headers=api.operator)).json()["items"][0]
         assert shown["cursor"] == -1
         assert shown["failures"] >= 3
         assert datetime.fromisoformat(shown["next_attempt_at"]) > datetime.fromisoformat(
@@ -289,7 +293,8 @@ async def test_a_disabled_subscription_receives_nothing_more(api: Api, receiver:
     assert [r.event["index"] for r in late] == list(range(size, grown))
     assert all(verified(r, kept["secret"]) for r in late)
     shown = {
-        h["id"]: h for h in (await api.client.get(f"{API}/webhooks", headers=api.operator)).json()
+        h["id"]: h
+        for h in (await api.client.get(f"{API}/webhooks", headers=api.operator)).json()["items"]
     }
     assert shown[gone["id"]]["disabled_at"] is not None
     assert shown[gone["id"]]["cursor"] == size - 1
@@ -304,9 +309,9 @@ async def test_a_disabled_subscription_receives_nothing_more(api: Api, receiver:
     # Disabling again changes nothing.
     again = await api.client.delete(f"{API}/webhooks/{gone['id']}", headers=api.operator)
     assert again.status_code == 204
-    assert (await api.client.get(f"{API}/webhooks", headers=api.operator)).json()[0] == shown[
-        gone["id"]
-    ]
+    assert (await api.client.get(f"{API}/webhooks", headers=api.operator)).json()["items"][
+        0
+    ] == shown[gone["id"]]
 
 
 async def test_a_filter_delivers_only_its_types(api: Api, receiver: Receiver) -> None:
@@ -328,7 +333,7 @@ async def test_a_filter_delivers_only_its_types(api: Api, receiver: Receiver) ->
     async with asyncio.timeout(10):
         while not shown or shown[0]["cursor"] != size - 1:
             await asyncio.sleep(0.05)
-            shown = (await api.client.get(f"{API}/webhooks", headers=api.operator)).json()
+            shown = (await api.client.get(f"{API}/webhooks", headers=api.operator)).json()["items"]
     assert receiver.indexes() == expected
     # Entries the filter leaves out are passed over, not owed.
     assert await backlog(api) == 0
@@ -351,13 +356,13 @@ async def test_subscriptions_are_checked_and_kept_to_their_owner(
         assert_problem(refused, 422, "invalid_request", where)
     mine = await subscribe(api, one, url=receiver.url)
     theirs = await subscribe(api, other, url=receiver.url)
-    assert [h["id"] for h in (await api.client.get(f"{API}/webhooks", headers=one)).json()] == [
-        mine["id"]
-    ]
-    everyone = (await api.client.get(f"{API}/webhooks", headers=api.operator)).json()
+    assert [
+        h["id"] for h in (await api.client.get(f"{API}/webhooks", headers=one)).json()["items"]
+    ] == [mine["id"]]
+    everyone = (await api.client.get(f"{API}/webhooks", headers=api.operator)).json()["items"]
     assert {h["id"] for h in everyone} == {mine["id"], theirs["id"]}
     auditor = await token(api, ["auditor"])
-    assert len((await api.client.get(f"{API}/webhooks", headers=auditor)).json()) == 2
+    assert len((await api.client.get(f"{API}/webhooks", headers=auditor)).json()["items"]) == 2
     hook_path = f"{API}/webhooks/{theirs['id']}"
     for answer in (
         await api.client.delete(hook_path, headers=one),
@@ -372,7 +377,7 @@ async def test_subscriptions_are_checked_and_kept_to_their_owner(
         await api.client.delete(hook_path, headers=auditor),
     ):
         assert_problem(answer, 403, "not_authorised")
-    trail = (await api.client.get(f"{API}/audit", headers=api.operator)).json()
+    trail = (await api.client.get(f"{API}/audit", headers=api.operator)).json()["items"]
     assert [e["operation"] for e in trail].count("createWebhook") == 2
 
 
@@ -419,7 +424,7 @@ async def test_a_subscription_to_an_internal_address_is_refused(
                 f"{API}/webhooks", json={"url": url}, headers=api.operator
             )
             assert_problem(refused, 422, "invalid_request", "url")
-        assert (await api.client.get(f"{API}/webhooks", headers=api.operator)).json() == []
+        assert (await api.client.get(f"{API}/webhooks", headers=api.operator)).json()["items"] == []
 
 
 async def test_a_name_rebound_to_an_internal_address_is_not_delivered(
@@ -454,3 +459,46 @@ async def test_a_name_rebound_to_an_internal_address_is_not_delivered(
     assert attempts[0].status_code is None
     assert (attempts[0].error or "").startswith("refused:")
     assert receiver.received == []
+
+
+@pytest.fixture
+def json_logs() -> Iterator[Callable[[], list[dict[str, Any]]]]:
+    """The service's own logging (``configure_logging``) for the test, its standard error
+    lines read back as JSON; the root logger's handlers and level put back after."""
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
+    configure_logging("INFO")
+    written = io.StringIO()
+    for handler in root.handlers:
+        if handler.name == "stderr" and isinstance(handler, logging.StreamHandler):
+            handler.setStream(written)
+
+    def lines() -> list[dict[str, Any]]:
+        return [json.loads(line) for line in written.getvalue().splitlines()]
+
+    try:
+        yield lines
+    finally:
+        root.handlers[:] = handlers
+        root.setLevel(level)
+
+
+async def test_no_log_line_holds_a_query_string(
+    api: Api, receiver: Receiver, json_logs: Callable[[], list[dict[str, Any]]]
+) -> None:
+    """Requests with query strings and a webhook delivered to a URL whose query holds a
+    token: httpx logs every one of them, and no line holds a query string or the token."""
+    hook = await subscribe(api, api.operator, url=f"{receiver.url}?token=secret-42")
+    await some_entries(api)
+    for params in ({"limit": 1}, {"q": "vélo", "include_closed": "true"}):
+        path = "/members" if "limit" in params else "/offers"
+        answer = await api.client.get(f"{API}{path}", params=params, headers=api.operator)
+        assert answer.status_code == 200, answer.text
+    await receiver.until(1)
+    await deliveries(api, hook, 1)
+    lines = json_logs()
+    requests = [line["message"] for line in lines if line["message"].startswith("HTTP Request")]
+    assert any(receiver.url in message for message in requests), requests
+    assert any("/api/v1/members" in message for message in requests), requests
+    leaked = [line for line in lines if re.search(r"\?\w+=|secret-42", json.dumps(line))]
+    assert leaked == []

@@ -89,7 +89,7 @@ def add_device_key(page: Page, live: Live, resident: Resident) -> str:
     page.get_by_role("link", name="Mon appareil").click()
     device = page.get_by_test_id("device-key")
     expect(device).to_have_attribute("data-key-id", made["key_id"])
-    return shown
+    return str(made["key_id"])[:16]
 
 
 def create_key(page: Page) -> str:
@@ -126,7 +126,7 @@ def signed(live: Live, path: str, body: dict[str, Any], bearer: str, key: Keypai
     """Send unsigned, sign the transaction the service composed, send it again."""
     status, raw = send(live, "POST", path, body, bearer)
     problem = json.loads(raw)
-    assert (status, problem["type"]) == (422, "unsigned"), raw
+    assert (status, problem["code"]) == (422, "unsigned"), raw
     payload = problem["signing_payload"]
     signature = key.sign_payload(Domain.TRANSACTION, payload).document()
     return live.call("POST", path, {**body, "id": payload["id"], "signatures": [signature]}, bearer)

@@ -91,7 +91,7 @@ def cast(live: Live, rid: str, voter: Resident, key: Keypair, approvals: list[st
     ballot = {"id": str(uuid.uuid4()), "approvals": approvals}
     status, raw = send(live, "POST", f"/rounds/{rid}/ballots", ballot, voter.token)
     problem = json.loads(raw)
-    assert (status, problem["type"]) == (422, "unsigned"), raw
+    assert (status, problem["code"]) == (422, "unsigned"), raw
     signature = key.sign_payload(Domain.BALLOT, problem["signing_payload"]).document()
     live.call("POST", f"/rounds/{rid}/ballots", {**ballot, "signatures": [signature]}, voter.token)
 
@@ -100,7 +100,7 @@ def tampered_execution(route: Route) -> None:
     """The service asks for one euro more to the first project than the decision says."""
     answer = route.fetch()
     problem = answer.json()
-    if problem.get("type") == "unsigned":
+    if problem.get("code") == "unsigned":
         for payload in [problem["signing_payload"], *problem.get("signing_payloads", [])]:
             if payload["kind"] == "grant":
                 payload["postings"][0]["amount"] -= 100
@@ -136,7 +136,7 @@ def test_the_group_runs_a_round_in_its_page(
     expect(fpage.get_by_test_id("round-phase")).to_have_text("projets en cours de dépôt")
     # A facilitator alone does not put projects forward: the group's members do.
     expect(fpage.get_by_role("button", name="Proposer ce projet")).to_have_count(0)
-    [drafted] = live.call("GET", "/rounds", bearer=awa.token)
+    [drafted] = live.call("GET", "/rounds", bearer=awa.token)["items"]
     rid = drafted["id"]
 
     # Awa, a member of the group, puts the three projects forward in her page.

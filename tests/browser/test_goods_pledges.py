@@ -45,7 +45,7 @@ def composed(live: Live, path: str, body: dict[str, Any], who: Resident, key: Ke
         problem = json.loads(error.read())
     else:
         raise AssertionError("an unsigned flow was accepted")
-    assert problem["type"] == "unsigned", problem
+    assert problem["code"] == "unsigned", problem
     payload = problem["signing_payload"]
     point = PrincipalId(uuid.UUID(path.split("/")[2]))
     signature = key.sign_payload(Domain.TRANSACTION, payload, on_behalf_of=point)
@@ -210,7 +210,7 @@ def test_a_keeper_lends_a_good_and_records_its_return(
         "2 prêts en cours, dont 1 en retard."
     )
     assert shelf(live, point, "perceuse") == (2, 1)
-    [loan] = live.call("GET", "/members/me/loans", bearer=bruno.token)
+    [loan] = live.call("GET", "/members/me/loans", bearer=bruno.token)["items"]
     assert (loan["kind"], loan["outstanding"], loan["overdue"]) == ("perceuse", 1, False)
     assert loan["due_on"] == (date.today() + timedelta(days=14)).isoformat()
 
@@ -238,7 +238,7 @@ def test_a_keeper_lends_a_good_and_records_its_return(
     expect(stock_row(keeper, "perceuse")).to_have_text(["3", "0"])
     expect(keeper.get_by_test_id("loan-summary")).to_have_text("1 prêt en cours, dont 1 en retard.")
     assert shelf(live, point, "perceuse") == (3, 0)
-    assert live.call("GET", "/members/me/loans", bearer=bruno.token) == []
+    assert live.call("GET", "/members/me/loans", bearer=bruno.token)["items"] == []
 
     borrower.reload()
     expect(borrower.get_by_test_id("no-loans")).to_have_text("Vous n’avez rien en prêt.")

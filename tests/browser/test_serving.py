@@ -76,7 +76,7 @@ def test_an_invalid_static_path_is_not_found(serve: Callable[[str], Live]) -> No
     live = serve("sqlite")
     for path in ("%00", "js/%00.js", "a%00b.js", "a" * 5000, "js/" + "b" * 300 + ".js", "%ff"):
         status, _, body = fetch(f"{live.url}/app/{path}")
-        assert (status, json.loads(body)["type"]) == (404, "not_found"), path
+        assert (status, json.loads(body)["code"]) == (404, "not_found"), path
 
 
 def test_the_api_schema_pages_load_no_third_party_script(serve: Callable[[str], Live]) -> None:

@@ -16,6 +16,7 @@ from mutual import __version__
 from mutual.api.dependencies import DEPENDENCIES, permission_guard
 from mutual.api.metrics import Metrics
 from mutual.api.observability import request_id_middleware
+from mutual.api.pages import link_header
 from mutual.api.problems import EXCEPTION_HANDLERS, language_middleware, problem_responses
 from mutual.api.rate_limits import RateLimits
 from mutual.api.read_your_writes import remember_writes
@@ -37,6 +38,7 @@ from mutual.api.routes import (
     passwords,
     people,
     pledges,
+    problem_types,
     projects,
     reports,
     rounds,
@@ -183,6 +185,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
                 notifications.set_notification_preferences,
                 reports.time_bank,
                 reports.time_bank_csv,
+                problem_types.get_problem_type,
             ]
         ),
         dependencies=DEPENDENCIES,
@@ -194,6 +197,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         exception_handlers=EXCEPTION_HANDLERS,
         # The request id outermost, so that every line logged while serving carries it.
         middleware=[request_id_middleware, language_middleware, remember_writes],
+        before_send=[link_header],
         request_max_body_size=settings.max_body_bytes,
         plugins=[RootModelSchemaPlugin()],
         openapi_config=OpenAPIConfig(

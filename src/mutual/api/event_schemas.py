@@ -15,7 +15,7 @@ from pydantic import (
     model_serializer,
 )
 
-from mutual.api.schemas import MAX_INDEX, _In, _Out
+from mutual.api.schemas import MAX_INDEX, FeedPageOut, PageOut, _In, _Out
 from mutual.core.domain_events import DomainEventType
 from mutual.core.events import EVENT_TYPES, FAMILIES
 from mutual.core.round_state import Phase
@@ -176,10 +176,8 @@ class EventOut(_Out):
         return document
 
 
-class EventPageOut(_Out):
+class EventPageOut(FeedPageOut):
     items: list[EventOut]
-    next_after: int = Field(description="Pass as `after` to read on.")
-    caught_up: bool = Field(description="Nothing past next_after in the log when it was read.")
 
 
 class WebhookIn(_In):
@@ -263,3 +261,11 @@ class WebhookDeliveryOut(_Out):
     error: str | None = Field(description="Why there was no answer (refused, timed out…).")
     duration_ms: int
     replay: bool = Field(description="A delivery again of an event the receiver acknowledged.")
+
+
+class WebhookPage(PageOut):
+    items: list[WebhookOut]
+
+
+class WebhookDeliveryPage(PageOut):
+    items: list[WebhookDeliveryOut] = Field(description="Oldest first.")

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import Field, StrictInt
 
-from mutual.api.schemas import SignatureIn, _In, _Out
+from mutual.api.schemas import PageOut, SignatureIn, _In, _Out
 from mutual.api.timebank_schemas import Text200
 from mutual.core.units import AMOUNT_LIMIT
 
@@ -49,9 +49,8 @@ class PartnerOut(_Out):
     created_at: datetime
 
 
-class PartnerPage(_Out):
+class PartnerPage(PageOut):
     items: list[PartnerOut]
-    next_cursor: str | None
 
 
 class ContributionIn(_In):

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import Field, StrictInt, StringConstraints
 
-from mutual.api.schemas import Signatures, _In, _Out
+from mutual.api.schemas import PageOut, Signatures, _In, _Out
 from mutual.api.timebank_schemas import Description, Name, Text200
 
 Slug = Annotated[str, StringConstraints(pattern="^[a-z0-9][a-z0-9_-]{0,62}$")]
@@ -144,3 +144,21 @@ class HistoryItemOut(_Out):
     account_role: str = Field(description="stock, intake, given or loan.")
     amount: int
     balance_after: int
+
+
+class KindPage(PageOut):
+    items: list[KindOut]
+
+
+class PointPage(PageOut):
+    items: list[PointSummaryOut]
+
+
+class LoanPage(PageOut):
+    items: list[LoanOut]
+
+
+class HistoryPage(PageOut):
+    items: list[HistoryItemOut] = Field(
+        description="Whole transactions: a page never splits one transaction's postings."
+    )

@@ -50,21 +50,57 @@ class JsonFormatter(logging.Formatter):
         if isinstance(fields, dict):
             document.update(fields)
         if record.exc_info:
-            document["exception"] = self.formatException(record.exc_info)
+            # The text a filter may have scrubbed, when there is one.
+            document["exception"] = record.exc_text or self.formatException(record.exc_info)
         return json.dumps(document, ensure_ascii=False, separators=(",", ":"), default=str)
 
 
+# A URL's query string: after a path or host character, up to a space or a quote. It may
+# hold a token (a webhook URL's ``?token=``, a sign-in link) or personal data (a search).
+_QUERY: Final = re.compile(r"(?<=[\w/.~%-])\?[^\s\"'<>]+")
+QUERY_REMOVED: Final = "?[query removed]"
+
+
+def without_query(text: str) -> str:
+    return _QUERY.sub(QUERY_REMOVED, text)
+
+
+class QueryStringFilter(logging.Filter):
+    """Takes query strings out of every line whichever library writes it: httpx logs each
+    request's URL whole (a webhook's, with its token), uvicorn's access log the path with
+    its query. The message is rendered, then scrubbed, and so is a traceback's text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        scrubbed = without_query(message)
+        if scrubbed != message:
+            record.msg, record.args = scrubbed, None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = without_query(record.exc_text)
+        fields = getattr(record, "fields", None)
+        if isinstance(fields, dict):
+            record.fields = {
+                k: without_query(v) if isinstance(v, str) else v for k, v in fields.items()
+            }
+        return True
+
+
 def configure_logging(level: str) -> None:
-    """Send every logger's lines to standard error as JSON, from ``level`` up."""
+    """Send every logger's lines to standard error as JSON, from ``level`` up, without a
+    URL's query string."""
     logging.config.dictConfig(
         {
             "version": 1,
             "disable_existing_loggers": False,
             "formatters": {"json": {"()": JsonFormatter}},
+            "filters": {"no_query": {"()": QueryStringFilter}},
             "handlers": {
                 "stderr": {
                     "class": "logging.StreamHandler",
                     "formatter": "json",
+                    "filters": ["no_query"],
                     "stream": "ext://sys.stderr",
                 }
             },

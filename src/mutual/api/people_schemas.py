@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from mutual.api.schemas import _Out
+from mutual.api.schemas import PageOut, _Out
 from mutual.core.transactions import TransactionKind
 
 
@@ -30,9 +30,12 @@ class DirectoryEntryOut(_Out):
     offers: list[OfferLineOut] = Field(description="What the member offers or asks for now.")
 
 
-class DirectoryPage(_Out):
+class DirectoryPage(PageOut):
     items: list[DirectoryEntryOut]
-    next_cursor: str | None
+
+
+class NeighbourhoodPage(PageOut):
+    items: list[str] = Field(description="In alphabetical order.")
 
 
 class OtherPartyOut(_Out):
@@ -56,6 +59,7 @@ class ReadableLineOut(_Out):
     balance_after: int
 
 
-class ReadableStatementPage(_Out):
-    items: list[ReadableLineOut] = Field(description="Newest first.")
-    next_cursor: str | None = Field(description="Older lines; null at the first line.")
+class ReadableStatementPage(PageOut):
+    items: list[ReadableLineOut] = Field(
+        description="Newest first; the last page ends at the first line."
+    )

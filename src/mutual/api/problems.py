@@ -169,9 +169,15 @@ def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
     }
 
 
-# The reader's language for problem titles, set per request by ``language_middleware``
-# (exception handlers and routes build problem documents far from the request).
+# The reader's language for problem titles and the request's path (a problem's
+# ``instance``), set per request by ``language_middleware`` (exception handlers and
+# routes build problem documents far from the request).
 _LANGUAGE: ContextVar[str] = ContextVar("mutual_problem_language", default="fr")
+_INSTANCE: ContextVar[str | None] = ContextVar("mutual_problem_instance", default=None)
+
+# Where each problem type is described, by the service itself: ``type`` is this and the
+# code (a URI reference, resolved against the service's origin, RFC 9457 section 3.1.1).
+PROBLEM_TYPES_PATH = "/api/v1/problems/"
 
 
 def language_middleware(app: ASGIApp) -> ASGIApp:
@@ -181,9 +187,20 @@ def language_middleware(app: ASGIApp) -> ASGIApp:
                 "latin-1"
             )
             _LANGUAGE.set(choose_language(header))
+            # The path only: a query string may hold a token or personal data.
+            _INSTANCE.set(scope["path"])
         await app(scope, receive, send)
 
     return middleware
+
+
+def current_language() -> str:
+    """The reader's language, as ``Accept-Language`` chose it for this request."""
+    return _LANGUAGE.get()
+
+
+def problem_type(code: str) -> str:
+    return PROBLEM_TYPES_PATH + code
 
 
 def problem_document(
@@ -195,10 +212,12 @@ def problem_document(
     **extra: Any,
 ) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "type": code,
+        "type": problem_type(code),
+        "code": code,
         "title": problem_title(code, _LANGUAGE.get()),
         "status": STATUS_BY_CODE.get(code, 500),
         "detail": detail,
+        "instance": _INSTANCE.get(),
         "field": field,
     }
     if facts:

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from mutual.api.schemas import _In, _Out
+from mutual.api.schemas import PageOut, _In, _Out
 from mutual.api.timebank_schemas import Name, Text200
 
 
@@ -53,6 +53,9 @@ class ProjectSummaryOut(_Out):
     group: GroupOut
     lead: UUID
     created_at: datetime
+    updated_at: datetime = Field(
+        description="When it last changed: what updated_since compares with."
+    )
 
 
 class ProjectOut(ProjectSummaryOut):
@@ -61,6 +64,5 @@ class ProjectOut(ProjectSummaryOut):
     )
 
 
-class ProjectPage(_Out):
+class ProjectPage(PageOut):
     items: list[ProjectSummaryOut]
-    next_cursor: str | None

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import AwareDatetime, Field, StrictInt, StringConstraints
 
-from mutual.api.schemas import SignatureIn, Signatures, _In, _Out
+from mutual.api.schemas import PageOut, SignatureIn, Signatures, _In, _Out
 from mutual.core.round_documents import Stance
 from mutual.core.round_state import Phase
 from mutual.core.tally import Rule
@@ -218,3 +218,7 @@ class ResultOut(_Out):
 
 
 __all__ = ["SignatureIn"]
+
+
+class RoundPage(PageOut):
+    items: list[RoundOut] = Field(description="Newest first.")

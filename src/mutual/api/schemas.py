@@ -25,6 +25,7 @@ from pydantic import (
 
 from mutual.core.accounts import OwnerKind
 from mutual.core.authority import Role
+from mutual.core.permissions import Scope
 from mutual.core.registry import Capacity, KeyAction
 from mutual.core.transactions import TransactionKind
 from mutual.core.units import AMOUNT_LIMIT
@@ -63,6 +64,30 @@ def _holds_nul(value: Any) -> bool:
 
 class _Out(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+
+class PageOut(_Out):
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the following page; null on the last page."
+    )
+    next: str | None = Field(
+        description="The following page's URL (path and query), also sent as a "
+        '`Link: <...>; rel="next"` header; null on the last page.'
+    )
+
+
+class FeedPageOut(PageOut):
+    """A feed's page: a feed has no last page, so its cursor is never null."""
+
+    next_cursor: str = Field(
+        description="Pass as `cursor` to read on from here; never null: keep it for later."
+    )
+    next: str = Field(
+        description='This feed read on from here, also sent as `Link: <...>; rel="next"`.'
+    )
+    caught_up: bool = Field(
+        description="Nothing more was there when it was read: ask again later, from next."
+    )
 
 
 class PostingIn(_In):
@@ -184,10 +209,17 @@ class TransactionOut(_Out):
 
 
 class ProblemOut(_Out):
-    type: str = Field(description="Stable snake_case code.")
+    type: str = Field(
+        description="The problem type's URI, /api/v1/problems/<code>, which the service "
+        "serves (what the code means)."
+    )
+    code: str = Field(description="Stable snake_case code, to switch on.")
     title: str
     status: int
     detail: str
+    instance: str | None = Field(
+        default=None, description="The request's path (never its query string)."
+    )
     field: str | None = None
     facts: dict[str, int | str] | None = Field(
         default=None,
@@ -200,6 +232,14 @@ class ProblemOut(_Out):
         description="With `unsigned`: the transaction the service composed, to sign and "
         "send back in the same request's `signatures`.",
     )
+
+
+class ProblemTypeOut(_Out):
+    type: str
+    code: str
+    status: int
+    title: str = Field(description="In the reader's language (Accept-Language: fr or en).")
+    meaning: str = Field(description="When it is given, in English (contracts/problems.md).")
 
 
 class BatchItemOut(_Out):
@@ -241,9 +281,8 @@ class AccountCreatedOut(AccountOut):
     leaf_hash: str
 
 
-class AccountPage(_Out):
+class AccountPage(PageOut):
     items: list[AccountOut]
-    next_cursor: str | None
 
 
 class StatementLineOut(_Out):
@@ -256,9 +295,8 @@ class StatementLineOut(_Out):
     recorded_at: datetime
 
 
-class StatementPage(_Out):
+class StatementPage(PageOut):
     items: list[StatementLineOut]
-    next_cursor: str | None
 
 
 class TokenIn(_In):
@@ -352,7 +390,7 @@ class RecoveryOut(_Out):
     closed_at: int | None
 
 
-class RecoveryPage(_Out):
+class RecoveryPage(PageOut):
     items: list[RecoveryOut]
 
 
@@ -367,13 +405,16 @@ class KeyOut(_Out):
     verifier_key: str | None = Field(description="C2SP vkey (cosignature/v1) of a witness key.")
 
 
-class KeyPage(_Out):
+class KeyPage(PageOut):
     items: list[KeyOut]
 
 
 class MeOut(_Out):
     principal_id: UUID
     roles: list[Role]
+    scopes: list[Scope] = Field(
+        description="What a service client's token admits (a person's token: none)."
+    )
 
 
 class LogInfoOut(_Out):

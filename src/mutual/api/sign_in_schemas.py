@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
-from mutual.api.schemas import _In, _Out
+from mutual.api.schemas import FeedPageOut, _In, _Out
 from mutual.api.timebank_schemas import NotificationOut
 from mutual.usecases.sign_in import LOGIN_MAX, LOGIN_MIN, PASSWORD_MAX, PASSWORD_MIN
 
@@ -75,9 +75,8 @@ class OutboxItemOut(NotificationOut):
     )
 
 
-class OutboxPage(_Out):
+class OutboxPage(FeedPageOut):
     items: list[OutboxItemOut]
-    next_cursor: int = Field(description="Pass as `after` to read on from here.")
 
 
 NewPassword = Annotated[str, StringConstraints(min_length=PASSWORD_MIN, max_length=PASSWORD_MAX)]

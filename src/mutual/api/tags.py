@@ -22,6 +22,7 @@ _ALIASES = {
     "charter": "members",
     "invitations": "sessions",
     "directory": "members",
+    "problems": "system",
 }
 
 DESCRIPTIONS = {

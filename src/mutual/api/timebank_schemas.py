@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import Field, StrictInt, StringConstraints
 
-from mutual.api.schemas import Memo, SignatureIn, TokenOut, _In, _Out
+from mutual.api.schemas import FeedPageOut, Memo, PageOut, SignatureIn, TokenOut, _In, _Out
 
 Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=120)]
@@ -81,11 +81,13 @@ class MemberOut(_Out):
     number: int | None = Field(
         description="The member number, given on acceptance in its order; tells namesakes apart."
     )
+    updated_at: datetime = Field(
+        description="When it last changed: what updated_since compares with."
+    )
 
 
-class MemberPage(_Out):
+class MemberPage(PageOut):
     items: list[MemberOut]
-    next_cursor: str | None
 
 
 class AcceptedOut(_Out):
@@ -104,6 +106,10 @@ class NearLimitOut(_Out):
     balance_min: int | None
     balance_max: int | None
     state: Literal["near_min", "near_max", "past_min", "past_max", "within"]
+
+
+class NearLimitPage(PageOut):
+    items: list[NearLimitOut]
 
 
 class OfferIn(_In):
@@ -127,11 +133,13 @@ class OfferOut(_Out):
     created_at: datetime
     expires_at: datetime
     closed_at: datetime | None
+    updated_at: datetime = Field(
+        description="When it last changed: what updated_since compares with."
+    )
 
 
-class OfferPage(_Out):
+class OfferPage(PageOut):
     items: list[OfferOut]
-    next_cursor: str | None
 
 
 class ExchangeProposalIn(_In):
@@ -163,9 +171,8 @@ class ProposalOut(_Out):
     )
 
 
-class ProposalPage(_Out):
+class ProposalPage(PageOut):
     items: list[ProposalOut]
-    next_cursor: str | None
 
 
 class ConfirmIn(_In):
@@ -184,9 +191,8 @@ class NotificationOut(_Out):
     created_at: str
 
 
-class NotificationPage(_Out):
+class NotificationPage(FeedPageOut):
     items: list[NotificationOut]
-    next_cursor: int = Field(description="Pass as `after` to read on from here.")
 
 
 NoticeDeliveryField = Literal["immediate", "digest", "never"]

@@ -102,8 +102,7 @@ def check_custodian_appointment(
         _valid_member_keys(registry, event, log_index)
     ):
         raise KeyCustody(
-            "this member holds their own keys: a custodian is appointed with a valid key "
-            "of theirs",
+            "this member holds their own keys: a custodian is appointed with a valid key of theirs",
             field="signatures",
         )
 

@@ -35,12 +35,16 @@ class Permission:
     public: bool = False
     # An administrative action: each success goes to the audit trail.
     audited: bool = False
+    # About the caller only (who am I): every token may ask, a service client's too.
+    any_token: bool = False
 
     def allows(self, principal: Principal | None) -> bool:
         if self.public:
             return True
         if principal is None:
             return False
+        if self.any_token:
+            return True
         if principal.has(Role.SERVICE):
             return self.scope is not None and self.scope in principal.scopes
         return bool(principal.roles & (self.full | self.own))
@@ -63,20 +67,25 @@ PEOPLE = frozenset({R, C, F, P, A, O})
 # Roles the matrix shows as columns (service clients: a column per scope held or not).
 COLUMNS = (R, C, F, P, A, O)
 
-SCOPES = (
-    "ledger:read",
-    "ledger:write",
-    "members:read",
-    "offers:read",
-    "projects:read",
-    "rounds:read",
-    "fund:read",
-    "goods:read",
-    "pledges:read",
-    "reports:read",
-    "events:read",
-    "notifications:read",
-)
+
+class Scope(StrEnum):
+    """What a service client's token admits: reading (or writing) one part of the service."""
+
+    LEDGER_READ = "ledger:read"
+    LEDGER_WRITE = "ledger:write"
+    MEMBERS_READ = "members:read"
+    OFFERS_READ = "offers:read"
+    PROJECTS_READ = "projects:read"
+    ROUNDS_READ = "rounds:read"
+    FUND_READ = "fund:read"
+    GOODS_READ = "goods:read"
+    PLEDGES_READ = "pledges:read"
+    REPORTS_READ = "reports:read"
+    EVENTS_READ = "events:read"
+    NOTIFICATIONS_READ = "notifications:read"
+
+
+SCOPES = tuple(s.value for s in Scope)
 
 
 def _read(
@@ -133,11 +142,13 @@ MATRIX: dict[str, Permission] = {
     "addCosignature": Permission(frozenset({A, O, P})),
     "getConsistencyProof": _read("ledger:read"),
     "getInclusionProof": _read("ledger:read"),
-    "getMe": Permission(PEOPLE),
+    "getMe": Permission(PEOPLE, any_token=True),
+    "getProblemType": Permission(public=True),
     "createToken": _admin(frozenset({O})),
     "createServiceClient": _admin(frozenset({O})),
     "listServiceClients": _read("reports:read", full=frozenset({O})),
     "revokeServiceClientToken": _admin(frozenset({O})),
+    "rotateServiceClientToken": _admin(frozenset({O})),
     "listAuditEvents": _read("reports:read", full=frozenset({O})),
     # Members and the time bank.
     "listMembers": _read("members:read", own=frozenset({R, F, P}), full=COORD),
@@ -289,6 +300,8 @@ def render_markdown() -> str:
         perm = MATRIX[operation]
         cells = ["yes" if perm.public else "—", *(perm.cell(r).value for r in COLUMNS)]
         scope = "(public)" if perm.public else (f"`{perm.scope}`" if perm.scope else "—")
+        if perm.any_token:
+            scope = "(any token)"
         audited = "yes" if perm.audited else ""
         lines.append(f"| `{operation}` | " + " | ".join(cells) + f" | {scope} | {audited} |")
     return "\n".join(lines) + "\n"

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Row, select
+from sqlalchemy import CompoundSelect, Row, select, union
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.accounts import Account, OwnerKind
+from mutual.core.entries import EntryType
 from mutual.core.ids import AccountId
 from mutual.core.roles import parse_role
 from mutual.core.units import Unit
 from mutual.store.database import Database
-from mutual.store.tables import accounts, bounds_changes
+from mutual.store.tables import accounts, bounds_changes, log_entries, postings, transactions
 
 
 def account_of_row(row: Row[tuple[object, ...]]) -> Account:
@@ -43,9 +44,13 @@ async def list_accounts(
     unit: Unit | None,
     after: AccountId | None,
     limit: int,
+    after_index: int | None = None,
 ) -> list[Account]:
-    """Accounts in id order after the keyset cursor ``after``."""
+    """Accounts in id order after the keyset cursor ``after``; with ``after_index``, only
+    those the log changed past that index (opened, moved by a posting, or bounded)."""
     query = select(accounts).order_by(accounts.c.id).limit(limit)
+    if after_index is not None:
+        query = query.where(accounts.c.id.in_(changed_since(after_index)))
     if owner_id is not None:
         query = query.where(accounts.c.owner_id == owner_id)
     if unit is not None:
@@ -54,6 +59,24 @@ async def list_accounts(
         query = query.where(accounts.c.id > after)
     async with db.reading() as conn:
         return [account_of_row(row) for row in await conn.execute(query)]
+
+
+def changed_since(after_index: int) -> CompoundSelect[tuple[object]]:
+    """The ids of the accounts a log entry past ``after_index`` changed. The log index is
+    dense and in commit order, so a tool that passes the last index it has seen misses
+    nothing, which a timestamp written before its commit could not promise."""
+    return union(
+        select(log_entries.c.entity_id).where(
+            log_entries.c.log_index > after_index,
+            log_entries.c.entry_type == EntryType.ACCOUNT.value,
+        ),
+        select(postings.c.account_id)
+        .join(transactions, transactions.c.id == postings.c.transaction_id)
+        .where(transactions.c.log_index > after_index),
+        select(bounds_changes.c.account_id).where(
+            bounds_changes.c.log_index > after_index, bounds_changes.c.account_id.is_not(None)
+        ),
+    )
 
 
 async def latest_default(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import ColumnElement, or_, select, update
 
 from mutual.core.authority import Principal, Role
 from mutual.core.ids import PrincipalId
@@ -123,6 +123,14 @@ class ServiceToken:
     revoked_at: datetime | None
 
 
+def _of_service_clients() -> ColumnElement[bool]:
+    """Tokens of service clients only. Not ``scopes IS NOT NULL``: a JSON column stores
+    a person's absent scopes as JSON ``null``, which SQL does not see as NULL."""
+    return tokens.c.principal_id.in_(
+        select(principal_roles.c.principal_id).where(principal_roles.c.role == Role.SERVICE.value)
+    )
+
+
 async def service_tokens(db: Database) -> list[ServiceToken]:
     """Every service client's token, newest first (never the token itself)."""
     query = (
@@ -136,7 +144,7 @@ async def service_tokens(db: Database) -> list[ServiceToken]:
             tokens.c.last_used_at,
             tokens.c.revoked_at,
         )
-        .where(tokens.c.scopes.is_not(None))
+        .where(_of_service_clients())
         .order_by(tokens.c.created_at.desc(), tokens.c.id)
     )
     async with db.reading() as conn:
@@ -149,7 +157,7 @@ async def revoke_token(db: Database, token_id: UUID, *, now: datetime) -> bool:
     again keeps the first time."""
     async with db.writing() as conn:
         found = await conn.scalar(
-            select(tokens.c.id).where(tokens.c.id == token_id, tokens.c.scopes.is_not(None))
+            select(tokens.c.id).where(tokens.c.id == token_id, _of_service_clients())
         )
         if found is None:
             return False
@@ -159,3 +167,55 @@ async def revoke_token(db: Database, token_id: UUID, *, now: datetime) -> bool:
             .values(revoked_at=now)
         )
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class Rotated:
+    """A service client's new token's row, and until when the one it replaces holds."""
+
+    principal_id: PrincipalId
+    name: str | None
+    scopes: list[str]
+    previous_expires_at: datetime
+
+
+async def rotate_token(
+    db: Database,
+    token_id: UUID,
+    new_token_id: UUID,
+    new_hash: bytes,
+    *,
+    now: datetime,
+    overlap: timedelta,
+    expires_at: datetime | None,
+) -> Rotated | None:
+    """Issue a service client's token a successor with its name and scopes, and cut the
+    old one's life to ``now + overlap`` (never lengthened), in one transaction; None when
+    there is no such live token."""
+    async with db.writing() as conn:
+        row = (
+            await conn.execute(
+                select(tokens).where(
+                    tokens.c.id == token_id,
+                    _of_service_clients(),
+                    tokens.c.revoked_at.is_(None),
+                    or_(tokens.c.expires_at.is_(None), tokens.c.expires_at > now),
+                )
+            )
+        ).first()
+        if row is None:
+            return None
+        ends = now + overlap if row.expires_at is None else min(row.expires_at, now + overlap)
+        await conn.execute(update(tokens).where(tokens.c.id == token_id).values(expires_at=ends))
+        await conn.execute(
+            tokens.insert().values(
+                id=new_token_id,
+                principal_id=row.principal_id,
+                token_hash=new_hash,
+                created_at=now,
+                expires_at=expires_at,
+                name=row.name,
+                scopes=row.scopes,
+            )
+        )
+    return Rotated(PrincipalId(row.principal_id), row.name, list(row.scopes or []), ends)

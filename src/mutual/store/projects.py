@@ -26,6 +26,7 @@ class ProjectRecord:
     pledge_account: UUID
     time_account: UUID | None
     created_at: datetime
+    updated_at: datetime
 
 
 def _record(row: Row[Any]) -> ProjectRecord:
@@ -46,9 +47,16 @@ async def set_lead(conn: AsyncConnection, project_id: UUID, lead_id: UUID) -> No
 
 
 async def list_projects(
-    conn: AsyncConnection, *, lead_id: UUID | None, after: UUID | None, limit: int
+    conn: AsyncConnection,
+    *,
+    lead_id: UUID | None,
+    after: UUID | None,
+    limit: int,
+    updated_since: datetime | None = None,
 ) -> list[ProjectRecord]:
     query = select(projects).order_by(projects.c.id).limit(limit)
+    if updated_since is not None:
+        query = query.where(projects.c.updated_at >= updated_since)
     if lead_id is not None:
         query = query.where(projects.c.lead_id == lead_id)
     if after is not None:

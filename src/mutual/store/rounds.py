@@ -103,6 +103,21 @@ async def entry_index(conn: AsyncConnection, entry_id: UUID) -> int | None:
     ).scalar_one_or_none()
 
 
+async def round_page(
+    conn: AsyncConnection, *, before: int | None, limit: int
+) -> list[tuple[int, UUID]]:
+    """Rounds newest first, each with its draft's log index, older than ``before``."""
+    query = (
+        select(round_entries.c.log_index, round_entries.c.round_id)
+        .where(round_entries.c.kind == Kind.DRAFT.value)
+        .order_by(round_entries.c.log_index.desc())
+        .limit(limit)
+    )
+    if before is not None:
+        query = query.where(round_entries.c.log_index < before)
+    return [(int(r.log_index), r.round_id) for r in await conn.execute(query)]
+
+
 async def round_ids(conn: AsyncConnection) -> list[UUID]:
     """Every round, newest draft first."""
     rows = await conn.execute(

@@ -336,6 +336,26 @@ APPEND_ONLY_TABLES = (
 
 # Time bank (issue 4): people's data, kept apart from the ledger so it can be erased.
 
+
+# When a row not in the log last changed, for tools that sync by ``updated_since``:
+# stamped by SQLAlchemy on every insert and update of the row, so that no write path can
+# forget it. The wall clock, not the runtime's: it is compared with the times a tool
+# read at, which are the server's.
+def _wall_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+def updated_at_column() -> Column[datetime]:
+    return Column(
+        "updated_at",
+        UTCDateTime(),
+        nullable=False,
+        index=True,
+        default=_wall_clock,
+        onupdate=_wall_clock,
+    )
+
+
 members = Table(
     "members",
     metadata,
@@ -357,6 +377,7 @@ members = Table(
     # Given on acceptance, in its order (next free number), never reused: what tells two
     # residents of the same name apart where a person is chosen.
     Column("number", Integer, nullable=True),
+    updated_at_column(),
     CheckConstraint("status IN ('applied', 'active', 'refused', 'erased')", name="status_known"),
     Index("ix_members_status_id", "status", "id"),
     Index("ix_members_number", "number", unique=True),
@@ -376,6 +397,7 @@ offers = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
     Column("closed_at", UTCDateTime(), nullable=True),
+    updated_at_column(),
     CheckConstraint("direction IN ('offer', 'request')", name="direction_known"),
     Index("ix_offers_category_created_at", "category", "created_at"),
     Index("ix_offers_member_id", "member_id"),
@@ -448,6 +470,7 @@ projects = Table(
     Column("pledge_account", Uuid, ForeignKey("accounts.id"), nullable=False),
     Column("time_account", Uuid, ForeignKey("accounts.id"), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
+    updated_at_column(),
     CheckConstraint(
         "group_kind IN ('thematic', 'resource', 'neighbourhood')", name="group_kind_known"
     ),

@@ -45,6 +45,7 @@ class MemberRecord:
     account_id: AccountId | None
     applied_at: datetime
     decided_at: datetime | None
+    updated_at: datetime
     charter_version: str | None = None
     number: int | None = None
 
@@ -62,6 +63,7 @@ class OfferRecord:
     created_at: datetime
     expires_at: datetime
     closed_at: datetime | None
+    updated_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +86,7 @@ def _member(row: Row[Any]) -> MemberRecord:
         None if row.account_id is None else AccountId(row.account_id),
         row.applied_at,
         row.decided_at,
+        row.updated_at,
         row.charter_version,
         row.number,
     )
@@ -102,6 +105,7 @@ def _offer(row: Row[Any]) -> OfferRecord:
         row.created_at,
         row.expires_at,
         row.closed_at,
+        row.updated_at,
     )
 
 
@@ -162,9 +166,16 @@ async def activate_member(
 
 
 async def list_members(
-    conn: AsyncConnection, *, status: str | None, after: UUID | None, limit: int
+    conn: AsyncConnection,
+    *,
+    status: str | None,
+    after: UUID | None,
+    limit: int,
+    updated_since: datetime | None = None,
 ) -> list[MemberRecord]:
     query = select(members).order_by(members.c.id).limit(limit)
+    if updated_since is not None:
+        query = query.where(members.c.updated_at >= updated_since)
     if status is not None:
         query = query.where(members.c.status == status)
     if after is not None:
@@ -221,6 +232,7 @@ class OfferFilter:
     member_id: UUID | None = None
     text: str | None = None
     include_closed: bool = False
+    updated_since: datetime | None = None
 
 
 async def search_offers(
@@ -233,6 +245,8 @@ async def search_offers(
 ) -> list[OfferRecord]:
     """Newest first; open ones only unless ``include_closed`` (closed or expired)."""
     query = select(offers).order_by(offers.c.created_at.desc(), offers.c.id.desc()).limit(limit)
+    if where.updated_since is not None:
+        query = query.where(offers.c.updated_at >= where.updated_since)
     if not where.include_closed:
         query = query.where(offers.c.closed_at.is_(None), offers.c.expires_at > now)
     for column, value in (

@@ -20,6 +20,7 @@ from mutual.store.principals import (
     insert_token,
     principal_for_token,
     revoke_token,
+    rotate_token,
     service_tokens,
 )
 from mutual.store.sign_in import OpenSession, session_for
@@ -36,6 +37,8 @@ class IssuedToken:
     principal_id: PrincipalId
     token: str
     expires_at: datetime | None
+    # The token's own id: what revokes or rotates it.
+    token_id: UUID
 
 
 def token_hash(token: str) -> bytes:
@@ -57,8 +60,9 @@ async def issue_token(
     await ensure_principal(rt.db, pid, roles, now=now)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = None if ttl is None else now + ttl
-    await insert_token(rt.db, new_id(), pid, token_hash(token), now=now, expires_at=expires_at)
-    return IssuedToken(pid, token, expires_at)
+    token_id = new_id()
+    await insert_token(rt.db, token_id, pid, token_hash(token), now=now, expires_at=expires_at)
+    return IssuedToken(pid, token, expires_at, token_id)
 
 
 async def create_service_client(
@@ -77,9 +81,10 @@ async def create_service_client(
     await ensure_principal(rt.db, pid, [Role.SERVICE], now=now)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     expires_at = None if ttl is None else now + ttl
+    token_id = new_id()
     await insert_token(
         rt.db,
-        new_id(),
+        token_id,
         pid,
         token_hash(token),
         now=now,
@@ -87,7 +92,7 @@ async def create_service_client(
         name=name,
         scopes=wanted,
     )
-    return IssuedToken(pid, token, expires_at)
+    return IssuedToken(pid, token, expires_at, token_id)
 
 
 async def list_service_clients(rt: Runtime) -> list[ServiceToken]:
@@ -99,6 +104,46 @@ async def revoke_service_token(rt: Runtime, authenticator: Authenticator, token_
     if not await revoke_token(rt.db, token_id, now=rt.clock()):
         raise NotFound("no service client token with this id", field="token_id")
     await authenticator.forget_all()
+
+
+@dataclass(frozen=True, slots=True)
+class RotatedToken:
+    issued: IssuedToken
+    scopes: list[str]
+    previous_expires_at: datetime
+
+
+async def rotate_service_token(
+    rt: Runtime,
+    authenticator: Authenticator,
+    token_id: UUID,
+    *,
+    overlap: timedelta,
+    ttl: timedelta | None,
+) -> RotatedToken:
+    """A successor to a service client's live token, shown once; the old one keeps
+    working for ``overlap`` (no longer than it was to), so that the tool can be
+    reconfigured without an outage."""
+    now = rt.clock()
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    new_token_id = new_id()
+    expires_at = None if ttl is None else now + ttl
+    rotated = await rotate_token(
+        rt.db,
+        token_id,
+        new_token_id,
+        token_hash(token),
+        now=now,
+        overlap=overlap,
+        expires_at=expires_at,
+    )
+    if rotated is None:
+        raise NotFound("no live service client token with this id", field="token_id")
+    # This process's cache holds the old token until its own expiry: drop it, so that
+    # the shortened life holds here at once.
+    await authenticator.forget_all()
+    issued = IssuedToken(rotated.principal_id, token, expires_at, new_token_id)
+    return RotatedToken(issued, rotated.scopes, rotated.previous_expires_at)
 
 
 async def issue_token_as(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Generic, TypeVar
 from uuid import UUID
 
 from mutual.core.accounts import Account, OwnerKind, open_account
@@ -19,16 +17,8 @@ from mutual.store.journal import AccountWrite
 from mutual.store.ledger_reads import StatementLine
 from mutual.store.outcomes import Outcome, raise_refusal
 from mutual.usecases.errors import Forbidden, InvalidCursor, NotFound
-from mutual.usecases.pagination import decode_cursor, encode_cursor
+from mutual.usecases.pagination import Page, cut_page, decode_cursor, decode_index_cursor
 from mutual.usecases.runtime import Runtime, new_id
-
-T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    items: list[T]
-    next_cursor: str | None
 
 
 def may_read(principal: Principal, account: Account) -> bool:
@@ -114,6 +104,7 @@ async def list_accounts(
     unit: str | None,
     cursor: str | None,
     limit: int,
+    after_index: int | None = None,
 ) -> Page[Account]:
     if not reads_everything(principal):
         if owner_id is None:
@@ -128,12 +119,14 @@ async def list_accounts(
             raise InvalidCursor("malformed cursor", field="cursor") from exc
     parsed_unit: Unit | None = None if unit is None else parse_unit(unit)
     items = await account_store.list_accounts(
-        rt.db.replica(), owner_id=owner_id, unit=parsed_unit, after=after, limit=limit + 1
+        rt.db.replica(),
+        owner_id=owner_id,
+        unit=parsed_unit,
+        after=after,
+        limit=limit + 1,
+        after_index=after_index,
     )
-    next_cursor = (
-        encode_cursor("accounts", str(items[limit - 1].id)) if len(items) > limit else None
-    )
-    return Page(items[:limit], next_cursor)
+    return cut_page("accounts", items, limit, lambda a: str(a.id))
 
 
 async def account_statement(
@@ -149,19 +142,14 @@ async def account_statement(
     # The order is part of the cursor's scope: a cursor from one order is refused by the
     # other instead of silently skipping or repeating lines.
     scope = f"postings:{account_id}" + (":newest" if newest_first else "")
-    past = None
-    if cursor is not None:
-        key = decode_cursor(scope, cursor)
-        if not key.isdigit():
-            raise InvalidCursor("malformed cursor", field="cursor")
-        past = int(key)
     lines = await ledger_reads.statement(
-        rt.db.replica(), account_id, past_version=past, limit=limit + 1, newest_first=newest_first
+        rt.db.replica(),
+        account_id,
+        past_version=decode_index_cursor(scope, cursor),
+        limit=limit + 1,
+        newest_first=newest_first,
     )
-    next_cursor = (
-        encode_cursor(scope, str(lines[limit - 1].account_version)) if len(lines) > limit else None
-    )
-    return Page(lines[:limit], next_cursor)
+    return cut_page(scope, lines, limit, lambda line: str(line.account_version))
 
 
 async def erase_memos(rt: Runtime, principal: Principal, owner_id: str) -> int:

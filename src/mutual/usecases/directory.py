@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from mutual.core.authority import Principal
 from mutual.store import directory as store
 from mutual.store.directory import DirectoryEntry, DirectoryFilter, OfferLine
-from mutual.usecases.accounts import Page
 from mutual.usecases.errors import InvalidCursor
-from mutual.usecases.pagination import decode_cursor, encode_cursor
+from mutual.usecases.pagination import Page, decode_cursor, encode_cursor
 from mutual.usecases.runtime import Runtime
 
 _CURSOR = "directory"

@@ -29,6 +29,7 @@ from mutual.usecases.collection_points import point_record, read_kind, unit_of
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
 from mutual.usecases.flows import Composed, is_recorded, record_composed
 from mutual.usecases.members import active_member, oversees
+from mutual.usecases.pagination import Page, decode_index_cursor, encode_cursor
 from mutual.usecases.runtime import Runtime, chosen_id
 
 # -- flows -------------------------------------------------------------------------------
@@ -305,13 +306,26 @@ class HistoryEntry:
 
 
 async def kind_history(
-    rt: Runtime, slug: str, *, after: int | None, limit: int
-) -> list[HistoryEntry]:
+    rt: Runtime, slug: str, *, cursor: str | None, limit: int
+) -> Page[HistoryEntry]:
     """Every posting of the kind's unit in log order, each with the point's account it
-    moved (stock, intake, given or a loan)."""
+    moved (stock, intake, given or a loan); ``limit`` whole transactions a page."""
     await read_kind(rt, slug)
+    kind = f"history:{slug}"
     async with rt.db.reading() as conn:
-        rows = await store.unit_history(conn, good_unit(slug), after=after, limit=limit)
+        rows = await store.unit_history(
+            conn,
+            good_unit(slug),
+            after=decode_index_cursor(kind, cursor),
+            limit=limit + 1,
+        )
+    # One transaction more than asked, only to know that there is more: its postings go.
+    indexes = sorted({row.log_index for row in rows})
+    next_cursor = None
+    if len(indexes) > limit:
+        last = indexes[limit - 1]
+        rows = [row for row in rows if row.log_index <= last]
+        next_cursor = encode_cursor(kind, str(last))
     entries = []
     for row in rows:
         try:
@@ -321,4 +335,4 @@ async def kind_history(
         else:
             role = core.point_role(row.account_id, point, slug)
         entries.append(HistoryEntry(row, role))
-    return entries
+    return Page(entries, next_cursor)

@@ -4,7 +4,7 @@ the GDPR export and the erasure that leaves the ledger verifiable."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -35,6 +35,7 @@ from mutual.usecases.accounts import open_account_entry, whole_statement
 from mutual.usecases.charter import current_charter
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
 from mutual.usecases.invitations import IssuedInvitation, invite
+from mutual.usecases.pagination import Page, cut_page, decode_id_cursor
 from mutual.usecases.runtime import Runtime, new_id
 
 MEMBER_TIME = BoundsDefault(TIME, OwnerKind.MEMBER)
@@ -253,6 +254,7 @@ def visible_profile(record: MemberRecord, reader: Principal) -> dict[str, Any]:
         "account_id": record.account_id,
         "charter_version": record.charter_version if own or coordinator else None,
         "number": record.number,
+        "updated_at": record.updated_at,
     }
 
 
@@ -271,13 +273,26 @@ async def update_profile(rt: Runtime, member: Principal, profile: Profile) -> di
 
 
 async def list_members(
-    rt: Runtime, caller: Principal, *, status: str | None, after: UUID | None, limit: int
-) -> list[dict[str, Any]]:
+    rt: Runtime,
+    caller: Principal,
+    *,
+    status: str | None,
+    cursor: str | None,
+    limit: int,
+    updated_since: datetime | None = None,
+) -> Page[dict[str, Any]]:
     if status != "active" and not oversees(caller):
         require_coordinator(caller)
     async with rt.db.reading() as conn:
-        records = await store.list_members(conn, status=status, after=after, limit=limit)
-    return [visible_profile(r, caller) for r in records]
+        records = await store.list_members(
+            conn,
+            status=status,
+            after=decode_id_cursor("members", cursor),
+            limit=limit + 1,
+            updated_since=updated_since,
+        )
+    page = cut_page("members", records, limit, lambda r: str(r.id))
+    return Page([visible_profile(r, caller) for r in page.items], page.next_cursor)
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,8 +9,9 @@ from mutual.core.authority import Principal
 from mutual.core.timebank import CATEGORIES, check_duration
 from mutual.store import timebank as store
 from mutual.store.timebank import OfferFilter, OfferRecord
-from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
+from mutual.usecases.errors import Forbidden, InvalidCursor, InvalidRequest, NotFound
 from mutual.usecases.members import active_member, is_coordinator
+from mutual.usecases.pagination import Page, cut_page, decode_cursor
 from mutual.usecases.runtime import Runtime, new_id
 
 DIRECTIONS = ("offer", "request")
@@ -99,8 +100,17 @@ async def close(rt: Runtime, caller: Principal, offer_id: UUID) -> OfferRecord:
 
 
 async def search(
-    rt: Runtime, where: OfferFilter, *, after: tuple[datetime, UUID] | None, limit: int
-) -> list[OfferRecord]:
+    rt: Runtime, where: OfferFilter, *, cursor: str | None, limit: int
+) -> Page[OfferRecord]:
+    """Newest first: the cursor holds the last offer's creation time and id."""
     check_category(where.category)
+    after = None
+    if cursor is not None:
+        try:
+            created, offer_id = decode_cursor("offers", cursor).split("|")
+            after = (datetime.fromisoformat(created), UUID(offer_id))
+        except ValueError as exc:
+            raise InvalidCursor("malformed cursor", field="cursor") from exc
     async with rt.db.reading() as conn:
-        return await store.search_offers(conn, where, now=rt.clock(), after=after, limit=limit)
+        found = await store.search_offers(conn, where, now=rt.clock(), after=after, limit=limit + 1)
+    return cut_page("offers", found, limit, lambda o: f"{o.created_at.isoformat()}|{o.id}")

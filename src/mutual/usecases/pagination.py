@@ -1,12 +1,31 @@
-"""Opaque keyset cursors: clients pass back what we gave them and nothing else."""
+"""One way to page every list: opaque keyset cursors, and the page they lead to.
+
+A list is read in a fixed order by a key (an id, a log index); a page is the first
+``limit`` rows past the key its cursor holds. The cursor is opaque to clients: they pass
+back what we gave them and nothing else, and a cursor of one list is refused by another
+(its ``kind`` is inside). Rows are fetched with ``limit + 1``: the extra row only says
+that there is a next page, so the last page says so itself instead of costing one more
+request that comes back empty.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 from uuid import UUID
 
 from mutual.usecases.errors import InvalidCursor
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None
 
 
 def encode_cursor(kind: str, key: str) -> str:
@@ -33,3 +52,33 @@ def decode_id_cursor(kind: str, cursor: str | None) -> UUID | None:
         return UUID(decode_cursor(kind, cursor))
     except ValueError as exc:
         raise InvalidCursor("malformed cursor", field="cursor") from exc
+
+
+def decode_index_cursor(kind: str, cursor: str | None) -> int | None:
+    """The log index (or sequence number) inside a cursor of ``kind``."""
+    if cursor is None:
+        return None
+    key = decode_cursor(kind, cursor)
+    if not key.isdigit():
+        raise InvalidCursor("malformed cursor", field="cursor")
+    return int(key)
+
+
+def cut_page(kind: str, found: Sequence[T], limit: int, key: Callable[[T], str]) -> Page[T]:
+    """The page of rows fetched with ``limit + 1``, its cursor at the last row kept."""
+    if len(found) <= limit:
+        return Page(list(found), None)
+    return Page(list(found[:limit]), encode_cursor(kind, key(found[limit - 1])))
+
+
+def page_in_memory(
+    kind: str, rows: Sequence[T], cursor: str | None, limit: int, key: Callable[[T], str]
+) -> Page[T]:
+    """A page of a list read whole: for the short lists of a territory (its collection
+    points, kinds of goods, rounds, one member's loans and webhooks), which a client still
+    reads by the same cursors as every other list, so that none of them needs another
+    client when it grows."""
+    after = None if cursor is None else decode_cursor(kind, cursor)
+    ordered = sorted(rows, key=key)
+    past = [r for r in ordered if after is None or key(r) > after]
+    return cut_page(kind, past[: limit + 1], limit, key)

@@ -9,6 +9,7 @@ change of lead is one atomic write: the old lead removed, the new one appointed.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from uuid import UUID
 
 from mutual.core import derived
@@ -28,6 +29,7 @@ from mutual.usecases.errors import InvalidRequest, NotFound
 from mutual.usecases.keys import vouched_write
 from mutual.usecases.members import active_member, require_coordinator
 from mutual.usecases.offers import check_category
+from mutual.usecases.pagination import Page, cut_page, decode_id_cursor
 from mutual.usecases.runtime import Runtime, chosen_id, new_id
 
 GROUP_KINDS = ("thematic", "resource", "neighbourhood")
@@ -159,7 +161,19 @@ async def read_project(rt: Runtime, project_id: UUID) -> ProjectView:
 
 
 async def list_projects(
-    rt: Runtime, *, lead_id: UUID | None, after: UUID | None, limit: int
-) -> list[ProjectRecord]:
+    rt: Runtime,
+    *,
+    lead_id: UUID | None,
+    cursor: str | None,
+    limit: int,
+    updated_since: datetime | None = None,
+) -> Page[ProjectRecord]:
     async with rt.db.reading() as conn:
-        return await store.list_projects(conn, lead_id=lead_id, after=after, limit=limit)
+        found = await store.list_projects(
+            conn,
+            lead_id=lead_id,
+            after=decode_id_cursor("projects", cursor),
+            limit=limit + 1,
+            updated_since=updated_since,
+        )
+    return cut_page("projects", found, limit, lambda r: str(r.id))

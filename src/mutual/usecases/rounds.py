@@ -61,6 +61,7 @@ from mutual.usecases.fund import available_now
 from mutual.usecases.keys import public_keys
 from mutual.usecases.log import sign_checkpoint
 from mutual.usecases.members import is_coordinator
+from mutual.usecases.pagination import Page, cut_page, decode_index_cursor
 from mutual.usecases.runtime import Runtime, chosen_id
 from mutual.usecases.transactions import SignedTransaction, prepare
 
@@ -114,6 +115,16 @@ async def list_rounds(rt: Runtime) -> list[RoundState]:
     async with rt.db.reading() as conn:
         ids = await store.round_ids(conn)
     return [await load(rt, round_id) for round_id in ids]
+
+
+async def round_page(rt: Runtime, *, cursor: str | None, limit: int) -> Page[RoundState]:
+    """Rounds newest first, by the log index of each one's draft."""
+    async with rt.db.reading() as conn:
+        found = await store.round_page(
+            conn, before=decode_index_cursor("rounds", cursor), limit=limit + 1
+        )
+    page = cut_page("rounds", found, limit, lambda r: str(r[0]))
+    return Page([await load(rt, round_id) for _, round_id in page.items], page.next_cursor)
 
 
 # --- Writing one step ----------------------------------------------------------------

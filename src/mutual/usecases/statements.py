@@ -11,9 +11,10 @@ from mutual.core.ids import AccountId
 from mutual.store import statements as store
 from mutual.store.ledger_reads import StatementLine
 from mutual.store.statements import LineDetails
-from mutual.usecases.accounts import Page, account_statement, whole_statement
+from mutual.usecases.accounts import account_statement, whole_statement
 from mutual.usecases.errors import NotFound
 from mutual.usecases.members import member_or_404
+from mutual.usecases.pagination import Page
 from mutual.usecases.runtime import Runtime
 
 _NO_DETAILS = LineDetails(None, None, None)

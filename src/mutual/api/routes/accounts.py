@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.pages import Cursor, Limit, page_links
 from mutual.api.problems import problem_responses
 from mutual.api.schemas import (
+    MAX_INDEX,
     AccountCreatedOut,
     AccountIn,
     AccountOut,
@@ -24,8 +26,11 @@ from mutual.core.accounts import Account
 from mutual.core.ids import AccountId
 from mutual.usecases import accounts as usecase
 
-Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
-Cursor = Annotated[str | None, QueryParameter(max_length=200, description="From next_cursor.")]
+AFTER_INDEX = (
+    "Only the accounts a log entry past this index changed (opened, moved, bounded): "
+    "pass the last log index you have seen (-1 for all); the log's index is in commit "
+    "order, so an incremental sync by it misses nothing."
+)
 
 
 def account_out(account: Account) -> AccountOut:
@@ -93,21 +98,33 @@ async def get_account(
     "/accounts",
     operation_id="listAccounts",
     responses=problem_responses(403, 422),
-    summary="List accounts by owner and unit",
+    summary="List accounts by owner and unit; with after_index, those changed since",
 )
 async def list_accounts(
+    request: Request[Any, Any, Any],
     state: State,
     principal: CurrentPrincipal,
     owner_id: Annotated[str | None, QueryParameter(max_length=200)] = None,
     unit: Annotated[str | None, QueryParameter(max_length=80)] = None,
+    after_index: Annotated[
+        int | None, QueryParameter(ge=-1, le=MAX_INDEX, description=AFTER_INDEX)
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = 100,
 ) -> AccountPage:
     rt = runtime_of(state)
     page = await usecase.list_accounts(
-        rt, principal, owner_id=owner_id, unit=unit, cursor=cursor, limit=limit
+        rt,
+        principal,
+        owner_id=owner_id,
+        unit=unit,
+        cursor=cursor,
+        limit=limit,
+        after_index=after_index,
     )
-    return AccountPage(items=[account_out(a) for a in page.items], next_cursor=page.next_cursor)
+    return AccountPage(
+        items=[account_out(a) for a in page.items], **page_links(request, page.next_cursor)
+    )
 
 
 @get(
@@ -117,6 +134,7 @@ async def list_accounts(
     summary="An account's postings with the running balance",
 )
 async def get_statement(
+    request: Request[Any, Any, Any],
     account_id: FromPath[UUID],
     state: State,
     principal: CurrentPrincipal,
@@ -149,5 +167,5 @@ async def get_statement(
             )
             for line in page.items
         ],
-        next_cursor=page.next_cursor,
+        **page_links(request, page.next_cursor),
     )

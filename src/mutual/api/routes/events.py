@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Litestar, Response, delete, get, patch, post
+from litestar import Litestar, Request, Response, delete, get, patch, post
 from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
@@ -24,10 +24,13 @@ from mutual.api.event_schemas import (
     SecretRollIn,
     WebhookCreatedOut,
     WebhookDeliveryOut,
+    WebhookDeliveryPage,
     WebhookIn,
     WebhookOut,
+    WebhookPage,
     WebhookPatchIn,
 )
+from mutual.api.pages import Cursor, Limit, LogLimit, feed_links, feed_position, page_links
 from mutual.api.problems import problem_responses
 from mutual.api.schemas import MAX_INDEX
 from mutual.store.webhooks import Subscription
@@ -35,6 +38,7 @@ from mutual.usecases import events as usecase
 from mutual.usecases import webhooks
 from mutual.usecases.errors import InvalidRequest
 from mutual.usecases.events import Event, LogWatch
+from mutual.usecases.pagination import cut_page, decode_id_cursor, page_in_memory
 from mutual.usecases.runtime import Runtime
 
 Types = Annotated[
@@ -70,24 +74,33 @@ def _event_out(event: Event) -> EventOut:
     summary="Log entries as typed events, in log order, after a cursor (the log index)",
 )
 async def list_events(
+    request: Request[Any, Any, Any],
     state: State,
     principal: CurrentPrincipal,
     types: Types = None,
     after: Annotated[
-        int,
+        int | None,
         QueryParameter(
-            ge=-1, le=MAX_INDEX, description="The last index seen (-1: from the first)."
+            ge=-1,
+            le=MAX_INDEX,
+            description="The last index seen (-1: from the first); or pass a cursor.",
         ),
-    ] = -1,
-    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
+    ] = None,
+    cursor: Cursor = None,
+    limit: LogLimit = 100,
 ) -> EventPageOut:
+    # The filter is part of the cursor's kind: a cursor read past entries of other types.
+    kind = "events:" + ",".join(sorted(usecase.parse_types(types) or ()))
     page = await usecase.read_page(
-        runtime_of(state), after=after, limit=limit, types=usecase.parse_types(types)
+        runtime_of(state),
+        after=feed_position(kind, after, cursor, first=-1),
+        limit=limit,
+        types=usecase.parse_types(types),
     )
     return EventPageOut(
         items=[_event_out(e) for e in page.items],
-        next_after=page.next_after,
         caught_up=page.caught_up,
+        **feed_links(request, kind, page.next_after),
     )
 
 
@@ -269,8 +282,19 @@ async def roll_webhook_secret(
     responses=problem_responses(403),
     summary="Webhook subscriptions: a service client's own, every one for operators",
 )
-async def list_webhooks(state: State, principal: CurrentPrincipal) -> list[WebhookOut]:
-    return [_webhook_out(s) for s in await webhooks.visible(runtime_of(state), principal)]
+async def list_webhooks(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: CurrentPrincipal,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> WebhookPage:
+    found = await webhooks.visible(runtime_of(state), principal)
+    # A territory's subscriptions are a handful: read whole, paged in id order.
+    page = page_in_memory("webhooks", found, cursor, limit, lambda s: str(s.id))
+    return WebhookPage(
+        items=[_webhook_out(s) for s in page.items], **page_links(request, page.next_cursor)
+    )
 
 
 @delete(
@@ -294,16 +318,26 @@ async def disable_webhook(
     summary="Every delivery attempt of a webhook, oldest first",
 )
 async def list_deliveries(
+    request: Request[Any, Any, Any],
     webhook_id: FromPath[UUID],
     state: State,
     principal: CurrentPrincipal,
-    after: Annotated[UUID | None, QueryParameter(description="The last id seen.")] = None,
-    limit: Annotated[int, QueryParameter(ge=1, le=1000)] = 100,
-) -> list[WebhookDeliveryOut]:
+    cursor: Cursor = None,
+    limit: LogLimit = 100,
+) -> WebhookDeliveryPage:
+    kind = f"deliveries:{webhook_id}"
     found = await webhooks.deliveries(
-        runtime_of(state), principal, webhook_id, after=after, limit=limit
+        runtime_of(state),
+        principal,
+        webhook_id,
+        after=decode_id_cursor(kind, cursor),
+        limit=limit + 1,
     )
-    return [WebhookDeliveryOut(**asdict(d)) for d in found]
+    page = cut_page(kind, found, limit, lambda d: str(d.id))
+    return WebhookDeliveryPage(
+        items=[WebhookDeliveryOut(**asdict(d)) for d in page.items],
+        **page_links(request, page.next_cursor),
+    )
 
 
 @post(

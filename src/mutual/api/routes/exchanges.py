@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Any, Literal
 from uuid import UUID
 
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.pages import Cursor, Limit, page_links
 from mutual.api.problems import problem_responses
 from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import TransactionResultOut
@@ -22,8 +23,7 @@ from mutual.api.timebank_schemas import (
 )
 from mutual.core.timebank import Proposal
 from mutual.usecases import exchanges as usecase
-from mutual.usecases.errors import InvalidCursor
-from mutual.usecases.pagination import decode_cursor, encode_cursor
+from mutual.usecases.pagination import cut_page, decode_id_cursor
 from mutual.usecases.runtime import Runtime
 
 
@@ -77,27 +77,26 @@ async def propose(
     summary="One's proposals, given or to answer (coordinators: all)",
 )
 async def list_proposals(
+    request: Request[Any, Any, Any],
     state: State,
     principal: CurrentPrincipal,
     role: FromQuery[Literal["provider", "receiver"] | None] = None,
     status: FromQuery[Literal["pending", "confirmed", "rejected", "expired"] | None] = None,
-    cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
-    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 100,
+    cursor: Cursor = None,
+    limit: Limit = 100,
 ) -> ProposalPage:
     rt = runtime_of(state)
-    after = None
-    if cursor is not None:
-        try:
-            after = UUID(decode_cursor("proposals", cursor))
-        except ValueError as exc:
-            raise InvalidCursor("malformed cursor", field="cursor") from exc
-    items = await usecase.list_proposals(
-        rt, principal, role=role, status=status, after=after, limit=limit + 1
+    found = await usecase.list_proposals(
+        rt,
+        principal,
+        role=role,
+        status=status,
+        after=decode_id_cursor("proposals", cursor),
+        limit=limit + 1,
     )
-    more = len(items) > limit
+    page = cut_page("proposals", found, limit, lambda p: str(p.id))
     return ProposalPage(
-        items=[proposal_out(rt, p) for p in items[:limit]],
-        next_cursor=encode_cursor("proposals", str(items[limit - 1].id)) if more else None,
+        items=[proposal_out(rt, p) for p in page.items], **page_links(request, page.next_cursor)
     )
 
 

@@ -4,13 +4,13 @@ fund. Each movement is a composed transaction: sent without signatures it is ans
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any
 from uuid import UUID
 
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, JSONBody, QueryParameter
+from litestar.params import FromPath, JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.fund_schemas import (
@@ -27,15 +27,15 @@ from mutual.api.fund_schemas import (
     PartnerTraceOut,
     RepaymentIn,
 )
+from mutual.api.pages import Cursor, Limit, page_links
 from mutual.api.problems import problem_responses
 from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import TransactionResultOut
 from mutual.core.fund import ContributionKind, PartnerKind
 from mutual.store.fund import PartnerRecord
 from mutual.usecases import fund as usecase
-from mutual.usecases.pagination import decode_id_cursor, encode_cursor
+from mutual.usecases.pagination import cut_page, decode_id_cursor
 
-Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
 _FLOW = problem_responses(403, 404, 409, 422)
 
 
@@ -73,9 +73,10 @@ async def create_partner(
     summary="List the partners you may see (all, for coordinators and auditors)",
 )
 async def list_partners(
+    request: Request[Any, Any, Any],
     state: State,
     principal: CurrentPrincipal,
-    cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    cursor: Cursor = None,
     limit: Limit = 100,
 ) -> PartnerPage:
     records = await usecase.list_partners(
@@ -84,10 +85,10 @@ async def list_partners(
         after=decode_id_cursor("partners", cursor),
         limit=limit + 1,
     )
-    next_cursor = (
-        encode_cursor("partners", str(records[limit - 1].id)) if len(records) > limit else None
+    page = cut_page("partners", records, limit, lambda r: str(r.id))
+    return PartnerPage(
+        items=[_partner_out(r) for r in page.items], **page_links(request, page.next_cursor)
     )
-    return PartnerPage(items=[_partner_out(r) for r in records[:limit]], next_cursor=next_cursor)
 
 
 @get(

@@ -3,10 +3,10 @@ keep them, and the flows that move items (deposit, loan, return, transfer, gift)
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Response, get, post, put
+from litestar import Request, Response, get, post, put
 from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
@@ -16,25 +16,31 @@ from mutual.api.goods_schemas import (
     DepositIn,
     GiftIn,
     HistoryItemOut,
+    HistoryPage,
     KeepersIn,
     KindIn,
     KindOut,
+    KindPage,
     LoanIn,
     LoanOut,
+    LoanPage,
     PointIn,
     PointOut,
+    PointPage,
     PointSummaryOut,
     ReturnIn,
     StockOut,
     TransferIn,
 )
+from mutual.api.pages import Cursor, Limit, page_links
 from mutual.api.problems import problem_responses
 from mutual.api.routes.transactions import outcome_response, to_signatures
-from mutual.api.schemas import MAX_INDEX, TransactionResultOut
+from mutual.api.schemas import TransactionResultOut
 from mutual.core.units import good_unit
 from mutual.store.goods import KindRecord, PointRecord
 from mutual.usecases import collection_points as points
 from mutual.usecases import goods as usecase
+from mutual.usecases.pagination import page_in_memory
 
 FLOW_PROBLEMS = problem_responses(403, 404, 409, 422)
 
@@ -98,8 +104,18 @@ async def create_kind(data: JSONBody[KindIn], state: State, principal: CurrentPr
 
 
 @get("/goods/kinds", operation_id="listGoodKinds", summary="The catalogue of shared goods")
-async def list_kinds(state: State, principal: CurrentPrincipal) -> list[KindOut]:
-    return [_kind_out(k) for k in await points.list_kinds(runtime_of(state))]
+async def list_kinds(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: CurrentPrincipal,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> KindPage:
+    found = await points.list_kinds(runtime_of(state))
+    page = page_in_memory("kinds", found, cursor, limit, lambda k: k.slug)
+    return KindPage(
+        items=[_kind_out(k) for k in page.items], **page_links(request, page.next_cursor)
+    )
 
 
 @get(
@@ -119,18 +135,17 @@ async def get_kind(slug: FromPath[str], state: State, principal: CurrentPrincipa
     summary="Every movement of a kind of good, in log order, from the ledger",
 )
 async def kind_history(
+    request: Request[Any, Any, Any],
     slug: FromPath[str],
     state: State,
     principal: CurrentPrincipal,
-    after: Annotated[
-        int | None, QueryParameter(ge=0, le=MAX_INDEX, description="A log index.")
-    ] = None,
-    limit: Annotated[int, QueryParameter(ge=1, le=1000, description="Transactions.")] = 200,
-) -> list[HistoryItemOut]:
+    cursor: Cursor = None,
+    limit: Annotated[int, QueryParameter(ge=1, le=500, description="Transactions.")] = 200,
+) -> HistoryPage:
     """Each posting of the unit ``GOOD.<slug>``: its transaction's kind, the point whose
     account it moved (stock, intake, given or a loan) and the count after it."""
-    entries = await usecase.kind_history(runtime_of(state), slug, after=after, limit=limit)
-    return [
+    page = await usecase.kind_history(runtime_of(state), slug, cursor=cursor, limit=limit)
+    items = [
         HistoryItemOut(
             transaction_id=e.row.transaction_id,
             log_index=e.row.log_index,
@@ -142,8 +157,9 @@ async def kind_history(
             amount=e.row.amount,
             balance_after=e.row.balance_after,
         )
-        for e in entries
+        for e in page.items
     ]
+    return HistoryPage(items=items, **page_links(request, page.next_cursor))
 
 
 @post(
@@ -165,8 +181,18 @@ async def create_point(
 
 
 @get("/collection-points", operation_id="listCollectionPoints", summary="Collection points")
-async def list_points(state: State, principal: CurrentPrincipal) -> list[PointSummaryOut]:
-    return [_summary(p) for p in await points.list_points(runtime_of(state))]
+async def list_points(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: CurrentPrincipal,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> PointPage:
+    found = await points.list_points(runtime_of(state))
+    page = page_in_memory("points", found, cursor, limit, lambda p: str(p.id))
+    return PointPage(
+        items=[_summary(p) for p in page.items], **page_links(request, page.next_cursor)
+    )
 
 
 @get(
@@ -249,16 +275,29 @@ async def lend(
     summary="A point's open loans with their due dates (its keepers and coordinators)",
 )
 async def point_loans(
+    request: Request[Any, Any, Any],
     point_id: FromPath[UUID],
     state: State,
     principal: CurrentPrincipal,
     overdue: FromQuery[bool | None] = None,
     member_id: FromQuery[UUID | None] = None,
-) -> list[LoanOut]:
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> LoanPage:
     views = await usecase.point_loans(
         runtime_of(state), principal, point_id, overdue=overdue, member_id=member_id
     )
-    return [_loan_out(v) for v in views]
+    return _loan_page(request, views, cursor, limit)
+
+
+def _loan_page(
+    request: Request[Any, Any, Any], views: list[usecase.LoanView], cursor: str | None, limit: int
+) -> LoanPage:
+    # The loans still out: a point's shelf, one member's borrowings.
+    page = page_in_memory("loans", views, cursor, limit, lambda v: str(v.record.id))
+    return LoanPage(
+        items=[_loan_out(v) for v in page.items], **page_links(request, page.next_cursor)
+    )
 
 
 @post(
@@ -337,8 +376,15 @@ async def give(
     operation_id="listMyLoans",
     summary="What one holds on loan, with due dates",
 )
-async def my_loans(state: State, principal: CurrentPrincipal) -> list[LoanOut]:
-    return [_loan_out(v) for v in await usecase.my_loans(runtime_of(state), principal)]
+async def my_loans(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: CurrentPrincipal,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> LoanPage:
+    views = await usecase.my_loans(runtime_of(state), principal)
+    return _loan_page(request, views, cursor, limit)
 
 
 ROUTES: list[HTTPRouteHandler] = [

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.pages import Cursor, Limit, page_links
 from mutual.api.problems import problem_responses
 from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import (
@@ -24,10 +25,12 @@ from mutual.api.schemas import (
 )
 from mutual.core.ids import PrincipalId
 from mutual.core.notes import format_verifier_key
+from mutual.core.permissions import Scope
 from mutual.core.registry import KeyEvent, KeyRecord, Recovery, parse_timestamp, timestamp
 from mutual.core.signing import KeyId, b64decode, b64encode, key_id_of
 from mutual.usecases import keys as usecase
 from mutual.usecases.errors import NotFound
+from mutual.usecases.pagination import page_in_memory
 
 
 def key_out(record: KeyRecord) -> KeyOut:
@@ -85,14 +88,19 @@ async def record_key_event(
     summary="Registered keys, optionally of one principal, in registration order",
 )
 async def list_keys(
+    request: Request[Any, Any, Any],
     state: State,
     principal: CurrentPrincipal,
     principal_id: Annotated[UUID | None, QueryParameter()] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
 ) -> KeyPage:
     records = await usecase.read_keys(
         runtime_of(state), principal_id=None if principal_id is None else PrincipalId(principal_id)
     )
-    return KeyPage(items=[key_out(r) for r in records])
+    # In registration order: each key's registration has its own log index.
+    page = page_in_memory("keys", records, cursor, limit, lambda r: f"{r.registered_at:020d}")
+    return KeyPage(items=[key_out(r) for r in page.items], **page_links(request, page.next_cursor))
 
 
 @get(
@@ -131,14 +139,26 @@ def recovery_out(recovery: Recovery) -> RecoveryOut:
     summary="A member's key recoveries (requests, and how each ended), oldest first",
 )
 async def list_key_recoveries(
+    request: Request[Any, Any, Any],
     state: State,
     principal: CurrentPrincipal,
     principal_id: Annotated[UUID, QueryParameter()],
+    cursor: Cursor = None,
+    limit: Limit = 100,
 ) -> RecoveryPage:
     found = await usecase.read_recoveries(runtime_of(state), principal, PrincipalId(principal_id))
-    return RecoveryPage(items=[recovery_out(r) for r in found])
+    page = page_in_memory(
+        "key-recoveries", found, cursor, limit, lambda r: f"{r.requested_at:020d}"
+    )
+    return RecoveryPage(
+        items=[recovery_out(r) for r in page.items], **page_links(request, page.next_cursor)
+    )
 
 
 @get("/me", operation_id="getMe", responses=problem_responses(), summary="Who is calling")
 async def me(principal: CurrentPrincipal) -> MeOut:
-    return MeOut(principal_id=principal.id, roles=sorted(principal.roles))
+    return MeOut(
+        principal_id=principal.id,
+        roles=sorted(principal.roles),
+        scopes=sorted(Scope(s) for s in principal.scopes),
+    )

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import csv
 import io
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 from uuid import UUID
 
-from litestar import Response, delete, get, post, put
+from litestar import Request, Response, delete, get, post, put
 from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.downloads import csv_response
+from mutual.api.pages import Cursor, Limit, UpdatedSince, aware, page_links
 from mutual.api.problems import problem_responses
 from mutual.api.schemas import TokenOut
 from mutual.api.timebank_schemas import (
@@ -23,6 +24,7 @@ from mutual.api.timebank_schemas import (
     MemberOut,
     MemberPage,
     NearLimitOut,
+    NearLimitPage,
     ProfileIn,
 )
 from mutual.core.mail import recipient_address
@@ -31,11 +33,9 @@ from mutual.store.timebank import MemberRecord
 from mutual.usecases import members as usecase
 from mutual.usecases.charter import current_charter
 from mutual.usecases.invitations import IssuedInvitation
-from mutual.usecases.pagination import decode_id_cursor, encode_cursor
+from mutual.usecases.pagination import page_in_memory
 from mutual.usecases.runtime import Runtime
 from mutual.usecases.statements import my_whole_statement
-
-Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
 
 
 def _profile(data: ProfileIn) -> usecase.Profile:
@@ -146,26 +146,28 @@ async def refuse(member_id: FromPath[UUID], state: State, principal: CurrentPrin
     "/members",
     operation_id="listMembers",
     responses=problem_responses(403, 422),
-    summary="List members (coordinators: any status)",
+    summary="List members (coordinators: any status); with updated_since, those changed since",
 )
 async def list_members(
+    request: Request[Any, Any, Any],
     state: State,
     principal: CurrentPrincipal,
     status: FromQuery[Literal["applied", "active", "refused", "erased"] | None] = "active",
-    cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    updated_since: UpdatedSince = None,
+    cursor: Cursor = None,
     limit: Limit = 100,
 ) -> MemberPage:
-    views = await usecase.list_members(
+    page = await usecase.list_members(
         runtime_of(state),
         principal,
         status=status,
-        after=decode_id_cursor("members", cursor),
-        limit=limit + 1,
+        cursor=cursor,
+        limit=limit,
+        updated_since=aware(updated_since),
     )
-    next_cursor = (
-        encode_cursor("members", str(views[limit - 1]["id"])) if len(views) > limit else None
+    return MemberPage(
+        items=[member_out(v) for v in page.items], **page_links(request, page.next_cursor)
     )
-    return MemberPage(items=[member_out(v) for v in views[:limit]], next_cursor=next_cursor)
 
 
 @get(
@@ -174,9 +176,17 @@ async def list_members(
     responses=problem_responses(403),
     summary="Members near (soft threshold) or past their bounds",
 )
-async def near_limits(state: State, principal: CurrentPrincipal) -> list[NearLimitOut]:
+async def near_limits(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: CurrentPrincipal,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> NearLimitPage:
     found = await usecase.near_limits(runtime_of(state), principal)
-    return [
+    # Computed whole by one query (the members near a bound are few), paged in id order.
+    page = page_in_memory("near-limits", found, cursor, limit, lambda n: str(n.member_id))
+    items = [
         NearLimitOut(
             member_id=n.member_id,
             account_id=n.account.id,
@@ -185,8 +195,9 @@ async def near_limits(state: State, principal: CurrentPrincipal) -> list[NearLim
             balance_max=n.account.balance_max,
             state=n.state.value,
         )
-        for n in found
+        for n in page.items
     ]
+    return NearLimitPage(items=items, **page_links(request, page.next_cursor))
 
 
 @get(

@@ -3,13 +3,14 @@ how the caller's notices reach them by e-mail (``/members/me/notification-prefer
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import get, put
+from litestar import Request, get, put
 from litestar.datastructures import State
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.pages import Cursor, Limit, feed_links, feed_position
 from mutual.api.problems import problem_responses
 from mutual.api.schemas import MAX_INDEX
 from mutual.api.timebank_schemas import (
@@ -25,9 +26,9 @@ from mutual.usecases.notifications import feed
 
 # A notification feed's cursor and page, shared with the gateway's outbox (sign_in).
 FeedAfter = Annotated[
-    int, QueryParameter(ge=0, le=MAX_INDEX, description="The last seq already read.")
+    int | None,
+    QueryParameter(ge=0, le=MAX_INDEX, description="The last seq already read; or a cursor."),
 ]
-FeedLimit = Annotated[int, QueryParameter(ge=1, le=500)]
 AcceptLanguage = Annotated[str | None, HeaderParameter(name="Accept-Language", required=False)]
 
 
@@ -38,16 +39,19 @@ AcceptLanguage = Annotated[str | None, HeaderParameter(name="Accept-Language", r
     summary="One's notifications after a cursor, oldest first",
 )
 async def notifications(
+    request: Request[Any, Any, Any],
     state: State,
     principal: CurrentPrincipal,
-    after: FeedAfter = 0,
-    limit: FeedLimit = 100,
+    after: FeedAfter = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
     accept_language: AcceptLanguage = None,
 ) -> NotificationPage:
+    position = feed_position("notifications", after, cursor, first=0)
     items = await feed(
         runtime_of(state),
         principal,
-        after=after,
+        after=position,
         limit=limit,
         language=choose_language(accept_language),
     )
@@ -58,7 +62,8 @@ async def notifications(
             )
             for n in items
         ],
-        next_cursor=items[-1].seq if items else after,
+        caught_up=len(items) < limit,
+        **feed_links(request, "notifications", items[-1].seq if items else position),
     )
 
 

@@ -2,21 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from litestar import get, post
+from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.pages import Cursor, Limit, UpdatedSince, aware, page_links
 from mutual.api.problems import problem_responses
 from mutual.api.timebank_schemas import OfferIn, OfferOut, OfferPage
 from mutual.store.timebank import OfferFilter, OfferRecord
 from mutual.usecases import offers as usecase
-from mutual.usecases.errors import InvalidCursor
-from mutual.usecases.pagination import decode_cursor, encode_cursor
 
 Filter = Annotated[str | None, QueryParameter(max_length=120)]
 
@@ -34,6 +32,7 @@ def offer_out(record: OfferRecord) -> OfferOut:
         created_at=record.created_at,
         expires_at=record.expires_at,
         closed_at=record.closed_at,
+        updated_at=record.updated_at,
     )
 
 
@@ -65,6 +64,7 @@ async def publish(data: JSONBody[OfferIn], state: State, principal: CurrentPrinc
     summary="Search open offers and requests, newest first",
 )
 async def search(
+    request: Request[Any, Any, Any],
     state: State,
     principal: CurrentPrincipal,
     direction: FromQuery[Literal["offer", "request"] | None] = None,
@@ -72,24 +72,21 @@ async def search(
     neighbourhood: Filter = None,
     member_id: FromQuery[UUID | None] = None,
     q: Annotated[str | None, QueryParameter(max_length=120, description="Text search.")] = None,
-    include_closed: FromQuery[bool] = False,
-    cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
-    limit: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
+    include_closed: Annotated[
+        bool,
+        QueryParameter(description="Closed and expired ones too (a tool syncing wants them)."),
+    ] = False,
+    updated_since: UpdatedSince = None,
+    cursor: Cursor = None,
+    limit: Limit = 50,
 ) -> OfferPage:
-    after = None
-    if cursor is not None:
-        try:
-            created, offer_id = decode_cursor("offers", cursor).split("|")
-            after = (datetime.fromisoformat(created), UUID(offer_id))
-        except ValueError as exc:
-            raise InvalidCursor("malformed cursor", field="cursor") from exc
-    where = OfferFilter(direction, category, neighbourhood, member_id, q, include_closed)
-    items = await usecase.search(runtime_of(state), where, after=after, limit=limit + 1)
-    next_cursor = None
-    if len(items) > limit:
-        last = items[limit - 1]
-        next_cursor = encode_cursor("offers", f"{last.created_at.isoformat()}|{last.id}")
-    return OfferPage(items=[offer_out(o) for o in items[:limit]], next_cursor=next_cursor)
+    where = OfferFilter(
+        direction, category, neighbourhood, member_id, q, include_closed, aware(updated_since)
+    )
+    page = await usecase.search(runtime_of(state), where, cursor=cursor, limit=limit)
+    return OfferPage(
+        items=[offer_out(o) for o in page.items], **page_links(request, page.next_cursor)
+    )
 
 
 @get(

@@ -3,16 +3,18 @@ can read (the other party, the description, the category, the balance after)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import get
+from litestar import Request, get
 from litestar.datastructures import State
 from litestar.params import QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.pages import page_links
 from mutual.api.people_schemas import (
     DirectoryEntryOut,
     DirectoryPage,
+    NeighbourhoodPage,
     OfferLineOut,
     OtherPartyOut,
     ReadableLineOut,
@@ -21,6 +23,7 @@ from mutual.api.people_schemas import (
 from mutual.api.problems import problem_responses
 from mutual.store.directory import DirectoryFilter
 from mutual.usecases import directory, statements
+from mutual.usecases.pagination import page_in_memory
 from mutual.usecases.statements import ReadableLine
 
 Cursor = Annotated[str | None, QueryParameter(max_length=200, description="From next_cursor.")]
@@ -35,6 +38,7 @@ Search = Annotated[str | None, QueryParameter(max_length=120)]
     summary="Find active members by name or number, neighbourhood and what they offer",
 )
 async def search_directory(
+    request: Request[Any, Any, Any],
     state: State,
     principal: CurrentPrincipal,
     q: Annotated[
@@ -73,7 +77,7 @@ async def search_directory(
             )
             for found in page.items
         ],
-        next_cursor=page.next_cursor,
+        **page_links(request, page.next_cursor),
     )
 
 
@@ -83,9 +87,17 @@ async def search_directory(
     responses=problem_responses(403),
     summary="The neighbourhoods active members live in",
 )
-async def directory_neighbourhoods(state: State, principal: CurrentPrincipal) -> list[str]:
+async def directory_neighbourhoods(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: CurrentPrincipal,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> NeighbourhoodPage:
     del principal  # checked by the permission matrix; every member sees the same list
-    return await directory.neighbourhoods(runtime_of(state))
+    found = await directory.neighbourhoods(runtime_of(state))
+    page = page_in_memory("neighbourhoods", found, cursor, limit, key=lambda name: name)
+    return NeighbourhoodPage(items=list(page.items), **page_links(request, page.next_cursor))
 
 
 def _line_out(readable: ReadableLine) -> ReadableLineOut:
@@ -119,11 +131,15 @@ def _line_out(readable: ReadableLine) -> ReadableLineOut:
     "amount and balance after",
 )
 async def my_statement(
-    state: State, principal: CurrentPrincipal, cursor: Cursor = None, limit: Limit = 20
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: CurrentPrincipal,
+    cursor: Cursor = None,
+    limit: Limit = 20,
 ) -> ReadableStatementPage:
     page = await statements.my_statement(runtime_of(state), principal, cursor=cursor, limit=limit)
     return ReadableStatementPage(
-        items=[_line_out(r) for r in page.items], next_cursor=page.next_cursor
+        items=[_line_out(r) for r in page.items], **page_links(request, page.next_cursor)
     )
 
 

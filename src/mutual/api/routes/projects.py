@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Any
 from uuid import UUID
 
-from litestar import get, post, put
+from litestar import Request, get, post, put
 from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.pages import Cursor, Limit, UpdatedSince, aware, page_links
 from mutual.api.problems import problem_responses
 from mutual.api.project_schemas import (
     GroupOut,
@@ -22,9 +23,6 @@ from mutual.api.project_schemas import (
 )
 from mutual.store.projects import ProjectRecord
 from mutual.usecases import projects as usecase
-from mutual.usecases.pagination import decode_id_cursor, encode_cursor
-
-Limit = Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")]
 
 
 def _summary(record: ProjectRecord) -> ProjectSummaryOut:
@@ -35,6 +33,7 @@ def _summary(record: ProjectRecord) -> ProjectSummaryOut:
         group=GroupOut(kind=record.group_kind, name=record.group_name),
         lead=record.lead_id,
         created_at=record.created_at,
+        updated_at=record.updated_at,
     )
 
 
@@ -78,25 +77,27 @@ async def create_project(
     "/projects",
     operation_id="listProjects",
     responses=problem_responses(422),
-    summary="List projects, optionally those of one lead",
+    summary="List projects, optionally those of one lead or changed since a time",
 )
 async def list_projects(
+    request: Request[Any, Any, Any],
     state: State,
     principal: CurrentPrincipal,
     lead: FromQuery[UUID | None] = None,
-    cursor: Annotated[str | None, QueryParameter(max_length=200)] = None,
+    updated_since: UpdatedSince = None,
+    cursor: Cursor = None,
     limit: Limit = 100,
 ) -> ProjectPage:
-    records = await usecase.list_projects(
+    page = await usecase.list_projects(
         runtime_of(state),
         lead_id=lead,
-        after=decode_id_cursor("projects", cursor),
-        limit=limit + 1,
+        cursor=cursor,
+        limit=limit,
+        updated_since=aware(updated_since),
     )
-    next_cursor = (
-        encode_cursor("projects", str(records[limit - 1].id)) if len(records) > limit else None
+    return ProjectPage(
+        items=[_summary(r) for r in page.items], **page_links(request, page.next_cursor)
     )
-    return ProjectPage(items=[_summary(r) for r in records[:limit]], next_cursor=next_cursor)
 
 
 @get(

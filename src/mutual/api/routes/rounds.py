@@ -10,12 +10,13 @@ import os
 from typing import Any
 from uuid import UUID
 
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.pages import Cursor, Limit, page_links
 from mutual.api.problems import problem_responses
 from mutual.api.round_schemas import (
     BallotIn,
@@ -29,6 +30,7 @@ from mutual.api.round_schemas import (
     RevealOut,
     RoundIn,
     RoundOut,
+    RoundPage,
     RoundProposalIn,
     StanceIn,
     StanceOut,
@@ -187,9 +189,19 @@ async def create_round(
     responses=problem_responses(),
     summary="Every round, newest first",
 )
-async def list_rounds(state: State, principal: CurrentPrincipal) -> list[RoundOut]:
+async def list_rounds(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: CurrentPrincipal,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> RoundPage:
     rt = runtime_of(state)
-    return [round_out(r, await usecase.reasons(rt, r)) for r in await usecase.list_rounds(rt)]
+    page = await usecase.round_page(rt, cursor=cursor, limit=limit)
+    return RoundPage(
+        items=[round_out(r, await usecase.reasons(rt, r)) for r in page.items],
+        **page_links(request, page.next_cursor),
+    )
 
 
 @get(

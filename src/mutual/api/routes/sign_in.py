@@ -16,8 +16,9 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.pages import Cursor, Limit, feed_links, feed_position
 from mutual.api.problems import problem_responses
-from mutual.api.routes.notifications import AcceptLanguage, FeedAfter, FeedLimit
+from mutual.api.routes.notifications import AcceptLanguage, FeedAfter
 from mutual.api.sign_in_schemas import (
     CredentialsIn,
     CredentialsOut,
@@ -188,17 +189,20 @@ async def redeem_link(
     summary="Gateway: every member's notifications after a cursor, with how to reach them",
 )
 async def notification_outbox(
+    request: Request[Any, Any, Any],
     state: State,
     principal: CurrentPrincipal,
-    after: FeedAfter = 0,
-    limit: FeedLimit = 100,
+    after: FeedAfter = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
     accept_language: AcceptLanguage = None,
 ) -> OutboxPage:
     """A service client holding `notifications:read` (the mail/SMS gateway) keeps its
     cursor and delivers each item; sign-in links carry a live token, so no person reads
     this, auditors included."""
+    position = feed_position("outbox", after, cursor, first=0)
     items = await usecase.outbox(
-        runtime_of(state), after=after, limit=limit, language=choose_language(accept_language)
+        runtime_of(state), after=position, limit=limit, language=choose_language(accept_language)
     )
     return OutboxPage(
         items=[
@@ -214,7 +218,8 @@ async def notification_outbox(
             )
             for i in items
         ],
-        next_cursor=items[-1].notification.seq if items else after,
+        caught_up=len(items) < limit,
+        **feed_links(request, "outbox", items[-1].notification.seq if items else position),
     )
 
 

@@ -11,8 +11,7 @@ export class ApiError extends Error {
     // The message is for the console: people are shown describe(), never the detail.
     super(`HTTP ${status} ${problem?.code ?? problem?.type ?? ""}`.trim());
     this.status = status;
-    // The code may move from `type` to its own field (with `type` a URI): read either.
-    this.code = problem?.code ?? problem?.type ?? null;
+    this.code = problem?.code ?? null;
     this.problem = problem;
   }
 
@@ -73,6 +72,21 @@ export async function call(method, path, body) {
 }
 
 export const get = (path) => call("GET", path);
+
+// Every list is paged the same way: {items, next_cursor, next}, where next is the
+// following page's URL (null on the last page); nextPath is it as get() takes it.
+export const nextPath = (page) => (page.next ? page.next.slice(BASE.length) : null);
+
+// Every item of a list, page after page.
+export async function getAll(path) {
+  let items = [];
+  for (let next = path; next;) {
+    const page = await get(next);
+    items = items.concat(page.items);
+    next = nextPath(page);
+  }
+  return items;
+}
 export const post = (path, body) => call("POST", path, body ?? {});
 
 export async function signIn(login, password) {

@@ -1,4 +1,4 @@
-import { ApiError, get, post, session } from "../api.js";
+import { ApiError, get, getAll, post, session } from "../api.js";
 import { DOMAIN } from "../canonical.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { formatDate, formatNumber, language, t } from "../i18n.js";
@@ -406,7 +406,7 @@ export async function render(main, ctx, done = null) {
     noteCall("GET", "/log/checkpoint"),
     witnessKey(ctx.me.principal_id),
     get(`/keys?principal_id=${ctx.me.principal_id}`),
-    get("/rounds").catch(() => []),
+    getAll("/rounds").catch(() => []),
   ]);
   const note = text === null ? null : parseNote(text);
   const verified = note !== null && (await verifyLogSignature(note, log.verifier_key));

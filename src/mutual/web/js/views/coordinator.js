@@ -2,7 +2,7 @@
 // whose balance is near or past a bound, with their bounds to change. The other
 // coordinator pages (report, ledger) share the helpers exported here.
 
-import { ApiError, call, get, post, query, session } from "../api.js";
+import { ApiError, call, get, getAll, post, query, session } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { confirmUnusual } from "../duration.js";
 import { formatDay, formatDuration, formatNumber, label, t } from "../i18n.js";
@@ -261,7 +261,7 @@ export async function render(main, ctx, done = null) {
   if (!isCoordinator(ctx)) return notCoordinator(main);
   const [applied, near, members] = await Promise.all([
     get(`/members${query({ status: "applied", limit: 100 })}`),
-    get("/members/near-limits"),
+    getAll("/members/near-limits"),
     activeMembers(),
   ]);
   const refresh = async (shown) => {

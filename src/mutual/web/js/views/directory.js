@@ -1,4 +1,4 @@
-import { get, query } from "../api.js";
+import { get, getAll, query } from "../api.js";
 import { busy, field, h } from "../dom.js";
 import { label, t } from "../i18n.js";
 import { personLabel } from "../person_picker.js";
@@ -61,7 +61,7 @@ function entry(person, me) {
 
 export async function render(main, ctx) {
   const me = ctx.me.principal_id;
-  const neighbourhoods = await get("/directory/neighbourhoods");
+  const neighbourhoods = await getAll("/directory/neighbourhoods");
   const name = h("input", { name: "q", type: "search", maxlength: 120 });
   const neighbourhood = h(
     "select",

@@ -2,7 +2,7 @@
 // execution: the facilitator's steps, each member's stance, every objection with its
 // reason, and the tally's transcript as a picture and in words.
 
-import { ApiError, get, post, query } from "../api.js";
+import { ApiError, get, getAll, post, query } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { formatDate, formatDuration, formatNumber, label, t } from "../i18n.js";
 import { openQuarters } from "../flows.js";
@@ -66,7 +66,7 @@ export async function render(main, ctx, done = null) {
   const me = ctx.me.principal_id;
   const runs = ctx.me.roles.some((role) => RUNS.includes(role));
   const [rounds, projects, key, log, people] = await Promise.all([
-    get("/rounds"),
+    getAll("/rounds"),
     allProjects(),
     deviceKey(me),
     get("/log"),

@@ -1,4 +1,4 @@
-import { get, query } from "../api.js";
+import { get, getAll, nextPath, query } from "../api.js";
 import { h } from "../dom.js";
 import { formatDay, formatNumber, label, t } from "../i18n.js";
 import { loanAccount, localDay } from "../flows.js";
@@ -8,7 +8,7 @@ const HISTORY_PAGES = 20;
 
 // The catalogue's names by slug, and a point's stock as a table people can read.
 export async function catalogue() {
-  const kinds = await get("/goods/kinds");
+  const kinds = await getAll("/goods/kinds");
   return { kinds, nameOf: (slug) => kinds.find((k) => k.slug === slug)?.name ?? slug };
 }
 
@@ -81,17 +81,14 @@ async function movements(kinds, points, member) {
   const found = [];
   await Promise.all(
     kinds.map(async (kind) => {
-      let after = null;
-      for (let page = 0; page < HISTORY_PAGES; page += 1) {
-        const rows = await get(
-          `/goods/kinds/${encodeURIComponent(kind.slug)}/history${query({ after, limit: 1000 })}`,
-        );
-        if (rows.length === 0) break;
-        for (const row of rows) {
+      let path = `/goods/kinds/${encodeURIComponent(kind.slug)}/history${query({ limit: 500 })}`;
+      for (let page = 0; page < HISTORY_PAGES && path; page += 1) {
+        const answer = await get(path);
+        for (const row of answer.items) {
           if (mine.has(row.account_id))
             found.push({ ...row, slug: kind.slug, point: mine.get(row.account_id) });
         }
-        after = rows[rows.length - 1].log_index;
+        path = nextPath(answer);
       }
     }),
   );
@@ -116,8 +113,8 @@ function movementLine(row, nameOf) {
 export async function render(main, ctx) {
   const [{ kinds, nameOf }, summaries, loans] = await Promise.all([
     catalogue(),
-    get("/collection-points"),
-    get("/members/me/loans"),
+    getAll("/collection-points"),
+    getAll("/members/me/loans"),
   ]);
   const points = await Promise.all(summaries.map((p) => get(`/collection-points/${p.id}`)));
   const pointName = (id) => points.find((p) => p.id === id)?.name ?? id.slice(0, 8);

@@ -1,4 +1,4 @@
-import { ApiError, get } from "../api.js";
+import { ApiError, get, getAll } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { formatNumber, t } from "../i18n.js";
 import {
@@ -80,7 +80,7 @@ export async function render(main, ctx, done = null) {
   const me = ctx.me.principal_id;
   const [{ kinds, nameOf }, summaries, key, log, members] = await Promise.all([
     catalogue(),
-    get("/collection-points"),
+    getAll("/collection-points"),
     deviceKey(me),
     get("/log"),
     ctx.members(),
@@ -88,7 +88,7 @@ export async function render(main, ctx, done = null) {
   const kept = summaries.filter((p) => p.keepers.includes(me));
   const [points, loans] = await Promise.all([
     Promise.all(kept.map((p) => get(`/collection-points/${p.id}`))),
-    Promise.all(kept.map((p) => get(`/collection-points/${p.id}/loans`))),
+    Promise.all(kept.map((p) => getAll(`/collection-points/${p.id}/loans`))),
   ]);
   const rerender = async (text) => {
     main.replaceChildren();

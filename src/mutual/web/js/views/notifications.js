@@ -29,7 +29,7 @@ async function latest(principalId) {
     const page = await get(`/notifications${query({ after, limit: PAGE })}`);
     kept = kept.concat(shown(page.items)).slice(-SHOWN);
     if (page.items.length < PAGE) break;
-    after = page.next_cursor;
+    after = page.items[page.items.length - 1].seq;
   }
   if (kept.length === SHOWN) localStorage.setItem(fromKey(principalId), String(kept[0].seq - 1));
   return kept.reverse();

@@ -1,4 +1,4 @@
-import { ApiError, get, post } from "../api.js";
+import { ApiError, get, getAll, post } from "../api.js";
 import { DOMAIN } from "../canonical.js";
 import { announce, busy, h, notice } from "../dom.js";
 import { formatDate, formatDuration, formatNumber, t } from "../i18n.js";
@@ -204,7 +204,7 @@ async function resultSection(round, names) {
 
 export async function render(main, ctx, done = null) {
   const [rounds, names, key, log] = await Promise.all([
-    get("/rounds"),
+    getAll("/rounds"),
     projectNames(),
     deviceKey(ctx.me.principal_id),
     get("/log"),
