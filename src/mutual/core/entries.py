@@ -22,6 +22,7 @@ from mutual.core.errors import LedgerError
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.merkle import leaf_hash
 from mutual.core.registry import (
+    EVENT_FIELDS,
     LEGACY_VERSION,
     Capacity,
     KeyAction,
@@ -297,19 +298,7 @@ def parse_key_event_payload(origin: str, payload: dict[str, Any]) -> KeyEvent:
     doc = _keys(
         payload,
         {"log", "id", "action", "principal"},
-        {
-            "by",
-            "public_key",
-            "capacity",
-            "name",
-            "key_id",
-            "custodian",
-            "reason",
-            "request",
-            "at",
-            "wait",
-            "version",
-        },
+        {*EVENT_FIELDS, "version"},
     )
 
     def principal(field: str) -> PrincipalId | None:

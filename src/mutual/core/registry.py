@@ -265,7 +265,8 @@ _ALLOWED_EXTRA: Mapping[KeyAction, Set[str]] = {
     KeyAction.CANCEL_RECOVERY: set(),
     KeyAction.COMPLETE_RECOVERY: set(),
 }
-_FIELDS = (
+# The fields a key event may carry beyond its id, action and principal (``version`` aside).
+EVENT_FIELDS = (
     "by",
     "public_key",
     "capacity",
@@ -284,7 +285,7 @@ def check_key_event_shape(event: KeyEvent) -> None:
         raise InvalidKeyEvent(f"no key event version {event.version}", field="version")
     if event.version == LEGACY_VERSION and event.action in RECOVERY_ACTIONS:
         raise InvalidKeyEvent("a recovery is a version-2 key event", field="version")
-    present = {f for f in _FIELDS if getattr(event, f) is not None}
+    present = {f for f in EVENT_FIELDS if getattr(event, f) is not None}
     required = _REQUIRED[event.action]
     missing = required - present
     if missing:
