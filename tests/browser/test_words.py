@@ -14,7 +14,7 @@ from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser import test_demo_way_in as way_in
 from tests.browser.conftest import PHONE
-from tests.browser.helpers import create_key
+from tests.browser.helpers import choose_person, create_key
 
 # The demo as a newcomer starts it (its own data directory and port).
 demo = way_in.demo
@@ -80,11 +80,9 @@ def refusals_read_in_french_words(
     provider = new_context(viewport=PHONE).new_page()
     sign_in(provider, demo, giver_login)
     provider.get_by_role("link", name="Enregistrer un échange").click()
-    who = provider.get_by_label("Personne qui a reçu le service")
-    value = who.locator("option", has_text=taker).first.get_attribute("value")
-    assert value is not None
+    picker = "Personne qui a reçu le service"
     for _ in range(3):
-        who.select_option(value)
+        choose_person(provider, picker, taker.split()[0], taker)
         provider.get_by_label("Heures").fill("24")
         provider.get_by_role("button", name="Enregistrer").click()
         asked = provider.get_by_test_id("unusual")
@@ -92,7 +90,7 @@ def refusals_read_in_french_words(
         asked.get_by_role("button", name="Oui, envoyer").click()
         expect(provider.get_by_role("main")).to_contain_text("enregistré avec")
     # Past a day the service refuses, in words.
-    who.select_option(value)
+    choose_person(provider, picker, taker.split()[0], taker)
     provider.get_by_label("Heures").fill("24")
     provider.get_by_label("Minutes").select_option("15")
     provider.get_by_role("button", name="Enregistrer").click()

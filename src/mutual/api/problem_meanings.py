@@ -201,10 +201,9 @@ PROBLEM_MEANINGS: dict[str, str] = {
     ),
     "key_custody": (
         "a member's key registered, revoked or recovered without the member's own authority: "
-        "registered by someone else or, once the member has had a key, without a valid key of"
-        " theirs; revoked by the log key; a recovery not asked by a coordinator's own "
-        "operator key, or cancelled without a valid key of the member (see "
-        "`contracts/signing.md`)"
+        "registered by someone else or, while the member holds a valid key, without it; "
+        "revoked by the log key; a recovery not asked by a coordinator's own operator key, or"
+        " cancelled without a valid key of the member (see `contracts/signing.md`)"
     ),
     "invalid_round": (
         "rounds: a step's body or a round's parameters break the round's rules (the field "

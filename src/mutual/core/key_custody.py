@@ -3,8 +3,10 @@
 What an auditor checks offline, from the log alone (``core.registry`` applies these for
 ``member`` keys; the writer and ``mutual verify`` share them through the fold):
 
-- **registration**: ``by`` is the member and the new key signs; if the member ever had a
-  member key, one of theirs valid at this index signs too. The log key never suffices.
+- **registration**: ``by`` is the member and the new key signs; if the member holds a
+  member key valid at this index, it signs too. The log key never suffices. (Only the
+  member's own keys revoke theirs, so a member without a valid key either never had one,
+  revoked their own, or lost none: a lost device leaves its key valid, for a recovery.)
 - **revocation**: signed by the key itself or another valid member key of the member.
 - **recovery**, for a member who lost every device:
 
@@ -66,15 +68,15 @@ def _valid_member_keys(registry: Registry, event: KeyEvent, log_index: int) -> l
 def check_member_registration(
     registry: Registry, event: KeyEvent, signed: Signed, log_index: int
 ) -> None:
-    """A member key is registered by the member: a first key alone, a further one with a
+    """A member key is registered by the member: alone while they hold no valid key (a
+    first key, or after revoking their own, which only their keys can do), else with a
     valid key of theirs (the log key's signature counts for nothing here)."""
     if event.by != event.principal:
         raise KeyCustody("a member's key is registered by the member themselves", field="by")
-    if registry.member_keys(event.principal) and not signed.by_any(
-        _valid_member_keys(registry, event, log_index)
-    ):
+    valid = _valid_member_keys(registry, event, log_index)
+    if valid and not signed.by_any(valid):
         raise KeyCustody(
-            "this member has had a key: a new one is signed by a valid key of theirs, "
+            "this member holds a valid key: a new one is signed by it too, "
             "or comes through a recovery",
             field="signatures",
         )
@@ -94,13 +96,12 @@ def check_member_revocation(
 def check_custodian_appointment(
     registry: Registry, event: KeyEvent, signed: Signed, log_index: int
 ) -> None:
-    """A custodian signs for a member as if with their key. For a member who has had a
-    key of their own, that is as much as registering one: their consent, signed by a
-    valid key of theirs, besides the log key's (a lost device is a recovery first). A
-    member who never had a device is appointed one by the service alone, and told."""
-    if registry.member_keys(event.principal) and not signed.by_any(
-        _valid_member_keys(registry, event, log_index)
-    ):
+    """A custodian signs for a member as if with their key. For a member who holds a
+    valid key of their own, that is as much as registering one: their consent, signed by
+    it, besides the log key's. A member without a device is appointed one by the service
+    alone, and told."""
+    valid = _valid_member_keys(registry, event, log_index)
+    if valid and not signed.by_any(valid):
         raise KeyCustody(
             "this member holds their own keys: a custodian is appointed with a valid key of theirs",
             field="signatures",

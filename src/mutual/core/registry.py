@@ -18,8 +18,8 @@ are theirs: the log key alone can neither add, replace nor end one, and an audit
 checks that offline from the signatures.
 
 - A ``member`` key is registered ``by`` the member, signed by the new key; if the member
-  has ever had a member key, the registration also needs a member key of theirs valid
-  here (adding a device). Otherwise a new key comes by rotation or by recovery.
+  holds a member key valid here, the registration also needs it (adding a device).
+  Otherwise a new key comes by rotation or by recovery.
 - A member key is revoked by itself or another valid member key of the same member,
   never by the log key alone.
 - ``operator`` and ``witness`` keys stay vouched for by the log key, as before.

@@ -150,12 +150,20 @@ async def update_member(
     return (await conn.execute(query)).rowcount == 1
 
 
+# The advisory lock that orders member numbers (any constant of our own; "mutual#" in hex).
+MEMBER_NUMBER_LOCK = 0x6D7574_75616C23
+
+
 async def activate_member(
     conn: AsyncConnection, member_id: UUID, account_id: UUID, *, now: datetime
 ) -> bool:
     """An applied member becomes active with their account and the next free member
     number; False if they were not applied. Two acceptances racing on PostgreSQL may pick
     the same number: the unique index refuses the second, which the caller retries."""
+    if conn.dialect.name == "postgresql":
+        # Acceptances take the next number one at a time (held to the commit), so that the
+        # demo's three hundred at once do not all collide on it and retry.
+        await conn.execute(select(func.pg_advisory_xact_lock(MEMBER_NUMBER_LOCK)))
     next_number = select(func.coalesce(func.max(members.c.number), 0) + 1).scalar_subquery()
     query = (
         update(members)

@@ -34,10 +34,10 @@ from mutual.usecases.access import issue_token
 from mutual.usecases.accounts import open_account_entry
 from mutual.usecases.demo_fund import GRANTS, ORGANISATIONS, PAYMENTS, load_fund_demo
 from mutual.usecases.demo_goods import KINDS, POINTS, load_goods_demo
-from mutual.usecases.demo_logins import DemoLogin, load_logins
+from mutual.usecases.demo_logins import PERSONAS, DemoLogin, load_logins
 from mutual.usecases.demo_pledges import load_pledges_demo
 from mutual.usecases.demo_rounds import load_rounds_demo
-from mutual.usecases.keys import public_keys, submit_key_event
+from mutual.usecases.keys import key_event_write, public_keys, submit_key_event
 from mutual.usecases.notifications import catch_up
 from mutual.usecases.runtime import Runtime
 from mutual.usecases.transactions import SignedTransaction, record_transactions, reversal_of
@@ -369,6 +369,28 @@ class DemoLoaded:
     logins: list[DemoLogin]
 
 
+async def hand_over_keys(rt: Runtime, territory: DemoTerritory) -> None:
+    """The people who get a login sign in the page with a key they make there, as a
+    newcomer does: the demo, which signed their history with keys it derived, revokes
+    those keys with themselves (only a member's own key may), so that the page's key is
+    a first key again (``core.key_custody``). Written straight to the journal: a notice
+    "one of your keys was revoked" would only puzzle whoever tries the demo."""
+    for index in PERSONAS.values():
+        who = territory.members[index].id
+        key = territory.keys[who]
+        event = KeyEvent(
+            _demo_id(f"key/{who}/handed-over"),
+            KeyAction.REVOKE,
+            who,
+            key_id=key.key_id,
+            reason="retired",
+        )
+        write = key_event_write(rt, event, (key.sign_key_event(rt.log.origin, event),))
+        [outcome] = await rt.journal.submit([write], atomic=False, recorded_at=rt.clock())
+        if not outcome.accepted:
+            raise RuntimeError(f"the demo could not hand over a key: {outcome.body}")
+
+
 def _quiet(_line: str) -> None:
     pass
 
@@ -432,6 +454,7 @@ async def load_demo_territory(rt: Runtime, progress: Callable[[str], None] = _qu
     await _proposals(rt, territory)
     await catch_up(rt)
     done("proposals waiting or expired; every resident's notifications")
+    await hand_over_keys(rt, territory)
     logins = await load_logins(rt, operator, territory.members)
     done(f"logins: {len(logins)}, one per role")
     return DemoLoaded(issued.token, logins)

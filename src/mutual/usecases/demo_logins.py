@@ -31,6 +31,19 @@ from mutual.usecases.sign_in import set_credentials
 DEMO_PASSWORD = "mulhouse-demo"  # noqa: S105
 
 
+# The demo's residents who get a login, by their place among the demo's members: the
+# resident's, the coordinator's, the facilitator's, the garden's lead, the Bourtzwiller
+# keeper. They sign in the page with a key they make there (``demo.hand_over_keys``).
+PERSONAS = {
+    "resident1": 20,
+    "resident2": 21,
+    "coordinator": 1,
+    "facilitator": 2,
+    "lead": 3,
+    "keeper": 11,
+}
+
+
 @dataclass(frozen=True, slots=True)
 class DemoLogin:
     what: str  # the role, as the demo's output names it
@@ -48,13 +61,26 @@ def _people(
 ) -> list[tuple[str, str, PrincipalId, tuple[Role, ...], str | None]]:
     """(role, login, principal, roles to add, what they hold beyond a member's record)."""
     city_slug, city_name, _ = ORGANISATIONS[0]
+    at = PERSONAS
     return [
-        ("resident", "resident1", members[20].id, (), None),
-        ("resident", "resident2", members[21].id, (), None),
-        ("coordinator", "coordinator", members[1].id, (Role.COORDINATION_MEMBER,), None),
-        ("facilitator", "facilitator", members[2].id, (Role.FACILITATOR,), None),
-        ("project lead", "lead", members[3].id, (Role.PROJECT_LEAD,), "Jardin partagé des Coteaux"),
-        ("keeper", "keeper", members[11].id, (Role.KEEPER,), POINTS[0][0]),
+        ("resident", "resident1", members[at["resident1"]].id, (), None),
+        ("resident", "resident2", members[at["resident2"]].id, (), None),
+        (
+            "coordinator",
+            "coordinator",
+            members[at["coordinator"]].id,
+            (Role.COORDINATION_MEMBER,),
+            None,
+        ),
+        ("facilitator", "facilitator", members[at["facilitator"]].id, (Role.FACILITATOR,), None),
+        (
+            "project lead",
+            "lead",
+            members[at["lead"]].id,
+            (Role.PROJECT_LEAD,),
+            "Jardin partagé des Coteaux",
+        ),
+        ("keeper", "keeper", members[at["keeper"]].id, (Role.KEEPER,), POINTS[0][0]),
         ("partner", "partner", _principal(f"fund/principal/{city_slug}"), (), city_name),
         ("auditor", "auditor", _principal("auditor"), (Role.AUDITOR,), "auditor"),
         ("operator", "operator", operator.id, (), "operator"),

@@ -3,6 +3,7 @@ as server-sent events, or pushed to the territory's tools (contracts/events.md).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
@@ -90,7 +91,9 @@ async def list_events(
     limit: LogLimit = 100,
 ) -> EventPageOut:
     # The filter is part of the cursor's kind: a cursor read past entries of other types.
-    kind = "events:" + ",".join(sorted(usecase.parse_types(types) or ()))
+    # By digest: the types a family names (domain events among them) would make it long.
+    chosen = ",".join(sorted(usecase.parse_types(types) or ()))
+    kind = "events:" + hashlib.sha256(chosen.encode()).hexdigest()[:16]
     page = await usecase.read_page(
         runtime_of(state),
         after=feed_position(kind, after, cursor, first=-1),
