@@ -72,14 +72,15 @@ export async function render(main, ctx) {
   );
   if (!canSign) {
     device.append(notice(t("key.unsupported"), "warning"));
-  } else if (!here && keys.length === 0) {
+  } else if (!here && !keys.some((k) => k.revoked_at === null)) {
+    // No valid key anywhere (never had one, or revoked their own): a first key again.
     const create = h("button", { type: "button" }, t("key.create"));
     create.addEventListener("click", () =>
       act(create, () => createDatedKey(principalId), t("key.created")),
     );
     device.append(h("p", {}, t("key.none")), h("div", { class: "actions" }, create));
   } else if (!here) {
-    // The member has had a key: a new one comes from a key of theirs, or by recovery.
+    // A valid key on another device: a new one comes from it, or by recovery.
     const prepare = h("button", { type: "button" }, t("key.recoveryPrepare"));
     prepare.addEventListener("click", () =>
       act(prepare, () => prepareRecoveryKey(principalId), t("key.recoveryPrepared")),
