@@ -82,7 +82,7 @@ def refusals_read_in_french_words(
     provider.get_by_role("link", name="Enregistrer un échange").click()
     picker = "Personne qui a reçu le service"
     for _ in range(3):
-        choose_person(provider, picker, taker.split()[0], taker)
+        choose_person(provider, picker, taker, taker)
         provider.get_by_label("Heures").fill("24")
         provider.get_by_role("button", name="Enregistrer").click()
         asked = provider.get_by_test_id("unusual")
@@ -90,7 +90,7 @@ def refusals_read_in_french_words(
         asked.get_by_role("button", name="Oui, envoyer").click()
         expect(provider.get_by_role("main")).to_contain_text("enregistré avec")
     # Past a day the service refuses, in words.
-    choose_person(provider, picker, taker.split()[0], taker)
+    choose_person(provider, picker, taker, taker)
     provider.get_by_label("Heures").fill("24")
     provider.get_by_label("Minutes").select_option("15")
     provider.get_by_role("button", name="Enregistrer").click()
@@ -134,8 +134,7 @@ def refusals_read_in_french_words(
     kinds = lend.get_by_label("Objet", exact=True)
     kinds.select_option(index=1)
     lend.get_by_label("Nombre d’objets").fill("4")
-    borrower = lend.get_by_label("Personne qui emprunte")
-    borrower.select_option(index=1)
+    choose_person(lend, "Personne qui emprunte", giver, giver)
     lend.get_by_role("button", name="Prêter et signer").click()
     refused = keeper.get_by_role("alert")
     expect(refused).to_contain_text(re.compile("Au plus 3 objets|Cette personne a déjà"))
@@ -152,7 +151,7 @@ def refusals_read_in_french_words(
     lend = keeper.get_by_role("form", name="Lend").first
     lend.get_by_label("Item", exact=True).select_option(index=1)
     lend.get_by_label("Number of items").fill("4")
-    lend.get_by_label("Who borrows").select_option(index=1)
+    choose_person(lend, "Who borrows", giver, giver)
     lend.get_by_role("button", name="Lend and sign").click()
     english = keeper.get_by_role("alert")
     expect(english).to_contain_text("To check: the number of items.")
