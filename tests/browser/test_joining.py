@@ -28,7 +28,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.conftest import PASSWORD, PHONE, Live, _off_loop
-from tests.browser.helpers import SCREENSHOTS, check
+from tests.browser.helpers import SCREENSHOTS, check, choose_person
 from tests.browser.test_demo_way_in import Printed, demo
 from tests.conftest import BACKENDS, Templates, _fresh
 from tests.test_mail import MailServer, body
@@ -83,8 +83,8 @@ def test_from_the_application_form_to_a_first_confirmed_exchange(
     coordinator.get_by_label("Identifiant").first.fill(coordinator_login)
     coordinator.get_by_label("Mot de passe").fill(demo.password)
     coordinator.get_by_role("button", name="Se connecter", exact=True).click()
-    expect(coordinator.get_by_role("heading", level=1)).to_have_text("Mon solde")
-    coordinator.get_by_role("link", name="Adhésions et limites").click()
+    # A coordinator lands on their own page: memberships and limits.
+    expect(coordinator.get_by_role("heading", level=1)).to_have_text("Adhésions et limites")
     card = coordinator.get_by_role("listitem").filter(has_text="Nadia Benali")
     expect(card).to_contain_text("Quartier : Drouot")
     card.get_by_role("button", name="Accepter").click()
@@ -134,9 +134,7 @@ def test_from_the_application_form_to_a_first_confirmed_exchange(
     giver.get_by_role("button", name="Se connecter", exact=True).click()
     expect(giver.get_by_role("heading", level=1)).to_have_text("Mon solde")
     giver.get_by_role("link", name="Enregistrer un échange").click()
-    giver.get_by_label("Personne qui a reçu le service").select_option(
-        label="Nadia Benali (Drouot)"
-    )
+    choose_person(giver, "Personne qui a reçu le service", "Nadia Benali", "Nadia Benali")
     giver.get_by_label("Heures").fill("1")
     giver.get_by_label("Minutes").select_option("0")
     giver.get_by_label("Description (facultatif)").fill("Accueil de Nadia")

@@ -197,7 +197,7 @@ def test_the_demo_round_recounts_in_the_page(
     recount = page.get_by_test_id("recount")
     expect(recount).to_have_text("Recomptée dans votre navigateur : même résultat.", timeout=60_000)
     # The hash shown is the one the service published for that round.
-    rounds = page.evaluate("""async () => (await import("/app/js/api.js")).get("/rounds")""")
+    rounds = page.evaluate("""async () => (await import("/app/js/api.js")).getAll("/rounds")""")
     decided = [r for r in rounds if r["phase"] in ("decided", "executed") and r["tally_sha256"]]
     assert decided
     expect(page.get_by_role("main")).to_contain_text(decided[0]["tally_sha256"])
@@ -213,15 +213,15 @@ def test_the_demo_round_recounts_in_the_page(
     def one_ballot_changed(route: Route) -> None:
         answer = route.fetch()
         served = answer.json()
-        target = next(r for r in served if r["id"] == decided[0]["id"])
+        target = next(r for r in served["items"] if r["id"] == decided[0]["id"])
         first = target["reveals"][0]
         others = [p for p in target["consent"]["ballot_projects"] if p not in first["approvals"]]
         first["approvals"] = others[:1] if others else []
         route.fulfill(response=answer, json=served)
 
-    page.route("**/api/v1/rounds", one_ballot_changed)
+    page.route("**/api/v1/rounds*", one_ballot_changed)
     page.reload()
     expect(page.get_by_test_id("recount")).to_contain_text(
         "Recounted in your browser: a different result (the tally’s hash", timeout=60_000
     )
-    page.unroute("**/api/v1/rounds")
+    page.unroute("**/api/v1/rounds*")

@@ -98,6 +98,35 @@ PROBLEM_TEXTS: Final[dict[str, Words]] = {
         "en": "{amount} is more than the most allowed here ({most}). Check the amount.",
     },
     "quarter_ended": {"fr": "Ce trimestre est terminé.", "en": "This quarter has ended."},
+    "key_custody": {
+        "fr": "Seule une clé de ce membre peut enregistrer, remplacer ou révoquer ses clés ; "
+        "un appareil perdu passe par une récupération demandée à un coordinateur.",
+        "en": "Only a key of this member can register, replace or revoke their keys; a lost "
+        "device goes through a recovery asked of a coordinator.",
+    },
+    "recovery_not_pending": {
+        "fr": "Aucune récupération de clé en attente sous cet identifiant.",
+        "en": "No pending key recovery under this id.",
+    },
+    "recovery_not_due": {
+        "fr": "La récupération attend encore la fin de son délai.",
+        "en": "The recovery is still waiting for its delay to end.",
+    },
+    "invitation_invalid": {
+        "fr": "Cette invitation est inconnue, déjà utilisée ou expirée : demandez-en une "
+        "nouvelle à la coordination.",
+        "en": "This invitation is unknown, already used or expired: ask the coordination for "
+        "a new one.",
+    },
+    "reset_code_invalid": {
+        "fr": "Ce code est erroné, déjà utilisé ou expiré pour cet identifiant : demandez-en "
+        "un nouveau.",
+        "en": "This code is wrong, already used or expired for this login: ask for a new one.",
+    },
+    "current_password_wrong": {
+        "fr": "Le mot de passe actuel est erroné.",
+        "en": "The current password is wrong.",
+    },
     "not_custodian": {
         "fr": "Vous ne tenez pas ce point de collecte.",
         "en": "You do not keep this collection point.",
