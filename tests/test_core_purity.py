@@ -9,6 +9,8 @@ CORE = Path(__file__).resolve().parents[1] / "src" / "mutual" / "core"
 ALLOWED_ROOTS = {"__future__", "mutual", "cryptography", "rfc8785"}
 STDLIB_OK = {
     "collections",
+    "heapq",
+    "operator",
     "dataclasses",
     "enum",
     "hashlib",

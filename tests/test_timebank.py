@@ -18,6 +18,7 @@ import pytest
 
 from mutual.core.ids import PrincipalId
 from mutual.core.keypair import Keypair
+from mutual.core.registry import KeyAction, KeyEvent
 from mutual.core.signing import Domain
 from mutual.core.verify import Finding, Verifier
 from mutual.settings import Settings
@@ -583,13 +584,15 @@ async def test_a_coordinator_confirms_with_a_custodial_signature(api: Api) -> No
         )
 
     assert_problem(await custodial(), 403, "not_custodian")
-    appoint = {
-        "id": str(uuid.uuid4()),
-        "action": "appoint_custodian",
-        "principal": bob.id,
-        "by": me,
-        "custodian": me,
-    }
+    # Bob holds a key: a custodian signs for him only with his consent, signed by it.
+    appointment = KeyEvent(
+        uuid.uuid4(),
+        KeyAction.APPOINT_CUSTODIAN,
+        PrincipalId(uuid.UUID(bob.id)),
+        by=PrincipalId(uuid.UUID(me)),
+        custodian=PrincipalId(uuid.UUID(me)),
+    )
+    appoint = bob.key.key_event_request(api.origin, appointment)
     appointed = await api.client.post(f"{API}/key-events", json=appoint, headers=api.operator)
     assert appointed.status_code == 201, appointed.text
     done = await custodial()

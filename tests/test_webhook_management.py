@@ -157,7 +157,7 @@ async def test_creation_is_idempotent_by_key(api: Api, receivers: list[Receiver]
         f"{API}/webhooks", json=body | {"after": -1}, headers=client | key
     )
     assert_problem(differs, 422, "idempotency_key_reused", "Idempotency-Key")
-    listed = (await api.client.get(f"{API}/webhooks", headers=client)).json()
+    listed = (await api.client.get(f"{API}/webhooks", headers=client)).json()["items"]
     assert [h["id"] for h in listed] == [first.json()["id"]]
     theirs = await api.client.post(f"{API}/webhooks", json=body, headers=other | key)
     assert theirs.status_code == 201
@@ -168,7 +168,7 @@ async def test_creation_is_idempotent_by_key(api: Api, receivers: list[Receiver]
         *(api.client.post(f"{API}/webhooks", json=body, headers=client | racing) for _ in range(4))
     )
     assert len({a.json()["id"] for a in answers}) == 1
-    assert len((await api.client.get(f"{API}/webhooks", headers=client)).json()) == 2
+    assert len((await api.client.get(f"{API}/webhooks", headers=client)).json()["items"]) == 2
 
 
 async def test_a_secret_roll_loses_no_delivery(api: Api, receivers: list[Receiver]) -> None:

@@ -147,10 +147,12 @@ async def submit_key_event(
             raise Forbidden("only the key's owner or an operator submits this key event")
         write = key_event_write(rt, event, sigs)
     [outcome] = await rt.journal.submit([write], atomic=False, recorded_at=rt.clock())
-    # Every key event is told to the member, their very first key too: no signature can
-    # show that it was they who made it (an operator could have, before them), so the notice
-    # is what would reveal a key they never made.
-    if outcome.accepted:
+    # A member's very first key, registered from their own session and signed by itself
+    # alone, is what they just did: not told. Every key event someone else makes for them
+    # is. (A key written past this entry point tells no one: notices are not yet derived
+    # from the log.)
+    first_own = member_register and len(sigs) == 1
+    if outcome.accepted and not first_own:
         await _tell(rt, event, outcome, note)
     return outcome
 
