@@ -49,7 +49,7 @@ class TimeBankMachine(LedgerMachine):
         self.accounts: dict[PrincipalId, Any] = {}
         for i in range(3):
             record = self.run(members.apply(self.rt, members.Profile(f"M{i}", None, {}, [], None)))
-            accepted, _ = self.run(members.accept(self.rt, OPERATOR, record.id))
+            accepted = self.run(members.accept(self.rt, OPERATOR, record.id)).member
             who = Principal(record.id, frozenset({Role.MEMBER}))
             self.run(ensure_key(self.rt, who.id))
             self.people.append(who)
