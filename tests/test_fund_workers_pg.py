@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -79,7 +80,19 @@ def _descendants(root: int) -> set[int]:
 
 def serving_process(server_pid: int, port: int, client_port: int) -> int:
     """The process under ``server_pid`` holding the accepted end of the TCP connection
-    from ``client_port``: its socket's inode, from the kernel's table, among its fds."""
+    from ``client_port``; the kernel's tables are read again for a moment, since on a
+    busy machine the accepted socket may show there a little after the answer came."""
+    for _ in range(50):
+        found = _serving_process(server_pid, port, client_port)
+        if found is not None:
+            return found
+        time.sleep(0.05)
+    raise AssertionError(f"no server process holds the connection from port {client_port}")
+
+
+def _serving_process(server_pid: int, port: int, client_port: int) -> int | None:
+    """The process holding the connection now: its socket's inode, from the kernel's
+    table, among its fds."""
     inodes = set()
     for table in ("tcp", "tcp6"):
         for line in Path(f"/proc/{server_pid}/net/{table}").read_text().splitlines()[1:]:
@@ -97,7 +110,7 @@ def serving_process(server_pid: int, port: int, client_port: int) -> int:
             continue
         if links & inodes:
             return pid
-    raise AssertionError(f"no server process holds the connection from port {client_port}")
+    return None
 
 
 def server_on(settings: Settings, tmp_path: Path) -> Server:
