@@ -14,10 +14,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from mutual.settings import Settings
-from mutual.store.database import open_database
+from mutual.store.database import Database, open_database
 from mutual.store.replicas import Replica, lsn_value
 from mutual.store.tables import transactions
 from mutual.usecases.startup import open_runtime
@@ -149,11 +149,26 @@ async def test_a_standby_stopped_mid_load_costs_no_client_an_error(
                 # The test client answers within the loop's turn: give the others theirs.
                 await asyncio.sleep(0.01)
 
+        async def in_recovery_after_a_while(db: Database) -> bool:
+            async with db.reading() as conn:
+                query = "SELECT pg_is_in_recovery() FROM (SELECT pg_sleep(4)) AS slept"
+                return bool(await conn.scalar(text(query)))
+
         readers = [asyncio.create_task(reader(h, acc)) for h, acc in people]
         await asyncio.sleep(1.5)
         before = replica.reads
+        # A read under way on the standby when it stops (the window the readers above hit
+        # only by chance): cut there, it is read again from the primary.
+        db: Database = api.client.app.state.runtime.db
+        # On the app's own loop (the test client runs it in a portal), as a request would.
+        slow = asyncio.wrap_future(
+            api.client.blocking_portal.start_task_soon(db.from_standby, in_recovery_after_a_while)
+        )
+        await _until(lambda: replica.reads > before)
+        await asyncio.sleep(0.5)
         await asyncio.to_thread(standby.stop, "immediate")
-        await asyncio.sleep(2.5)
+        assert await slow is False, "the cut read was not answered by the primary"
+        await asyncio.sleep(1)
         stop.set()
         await asyncio.gather(*readers)
         assert before > 0, "the standby served nothing before it stopped"

@@ -8,11 +8,13 @@ transactions, which WAL mode lets run beside the writer.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from asyncpg.exceptions import InternalClientError
 from sqlalchemy import event
@@ -21,8 +23,11 @@ from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from mutual.settings import Settings
-from mutual.store.errors import StoreUnavailable
+from mutual.store.errors import StandbyLost, StoreUnavailable
 from mutual.store.replicas import Replica, Replicas, open_replicas, read_after
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 # Failures that mean "the database cannot answer now", as opposed to a refused statement.
 UNAVAILABLE_ERRORS = (OperationalError, InterfaceError, PoolTimeoutError, OSError, TimeoutError)
@@ -82,9 +87,9 @@ class Database:
 
     def replica(self) -> Database:
         """This database with its reads given to a streaming standby in service that has
-        replayed what the request must see (``store.replicas``), when there is one. For
-        reads that may come from a standby: statements, lists, reports, the event
-        stream, exports; never a read that decides a write."""
+        replayed what the request must see (``store.replicas``), when there is one. Use it
+        through ``from_standby``, which reads again from the primary when the standby goes
+        away mid-read; never for a read that decides a write."""
         if self.replicas is None:
             return self
         chosen = self.replicas.choose(read_after.get())
@@ -94,9 +99,23 @@ class Database:
             self, read_engine=chosen.engine, standby=chosen, primary_reads=self.read_engine
         )
 
+    async def from_standby(self, read: Callable[[Database], Awaitable[T]]) -> T:
+        """``read`` on a standby's view (statements, lists, reports), and once more on the
+        primary if the standby went away during it: a read has no effect, so running it
+        again is safe, and a standby stopped mid-load costs the client only time."""
+        view = self.replica()
+        if view is self:
+            return await read(self)
+        try:
+            return await read(view)
+        except StandbyLost as lost:
+            log.warning("%s mid-read (%s): read again from the primary", lost, lost.__cause__)
+            return await read(self)
+
     def reading(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A read connection; an unreachable database surfaces as StoreUnavailable. On a
-        standby's view, a standby that cannot be reached gives the read to the primary."""
+        standby's view, a standby that cannot be reached gives the read to the primary,
+        and one lost during the read raises StandbyLost (``from_standby`` reads again)."""
         if self.standby is None or self.primary_reads is None:
             return _available(self.read_engine.connect())
         return self._standby_reading(self.standby, self.primary_reads)
@@ -105,13 +124,13 @@ class Database:
     async def _standby_reading(
         self, standby: Replica, primary: AsyncEngine
     ) -> AsyncIterator[AsyncConnection]:
+        assert self.replicas is not None
         conn = self.read_engine.connect()
         try:
             conn = await conn.start()
         except Exception as exc:
-            if not is_unavailable(exc) and not isinstance(exc, OSError):
+            if not is_unavailable(exc) and not isinstance(exc, DBAPIError):
                 raise
-            assert self.replicas is not None
             self.replicas.left_out(standby)
             async with _available(primary.connect()) as fallback:
                 yield fallback
@@ -119,11 +138,16 @@ class Database:
         try:
             yield conn
         except Exception as exc:
-            if is_unavailable(exc):
-                raise StoreUnavailable("the ledger database's standby is unavailable") from exc
+            # Any driver failure on a standby (a shutdown cuts the connection in several
+            # ways, not all classed as "unavailable"): the primary answers instead, and a
+            # statement that is really wrong fails there again, as it would have.
+            if is_unavailable(exc) or isinstance(exc, DBAPIError):
+                self.replicas.left_out(standby)
+                raise StandbyLost("the ledger database's standby went away") from exc
             raise
         finally:
-            await conn.close()
+            with contextlib.suppress(Exception):
+                await conn.close()
 
     def writing(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A write transaction, committed on exit; unreachable means StoreUnavailable."""

@@ -2,6 +2,7 @@
 
 StoreError
  ├── StoreUnavailable          the database cannot be reached in time: retry later
+ │    └── StandbyLost          a standby went away under a read: read again from the primary
  └── LedgerInvariantViolated   the database refused what the core accepted: a bug
 """
 
@@ -14,6 +15,11 @@ class StoreError(Exception):
 
 class StoreUnavailable(StoreError):
     code = "service_unavailable"
+
+
+class StandbyLost(StoreUnavailable):
+    """Raised out of a read on a standby's view only; ``Database.from_standby`` catches it
+    and reads again from the primary, so a client never sees it."""
 
 
 class LedgerInvariantViolated(StoreError):

@@ -118,13 +118,15 @@ async def list_accounts(
         except ValueError as exc:
             raise InvalidCursor("malformed cursor", field="cursor") from exc
     parsed_unit: Unit | None = None if unit is None else parse_unit(unit)
-    items = await account_store.list_accounts(
-        rt.db.replica(),
-        owner_id=owner_id,
-        unit=parsed_unit,
-        after=after,
-        limit=limit + 1,
-        after_index=after_index,
+    items = await rt.db.from_standby(
+        lambda db: account_store.list_accounts(
+            db,
+            owner_id=owner_id,
+            unit=parsed_unit,
+            after=after,
+            limit=limit + 1,
+            after_index=after_index,
+        )
     )
     return cut_page("accounts", items, limit, lambda a: str(a.id))
 
@@ -142,12 +144,11 @@ async def account_statement(
     # The order is part of the cursor's scope: a cursor from one order is refused by the
     # other instead of silently skipping or repeating lines.
     scope = f"postings:{account_id}" + (":newest" if newest_first else "")
-    lines = await ledger_reads.statement(
-        rt.db.replica(),
-        account_id,
-        past_version=decode_index_cursor(scope, cursor),
-        limit=limit + 1,
-        newest_first=newest_first,
+    past_version = decode_index_cursor(scope, cursor)
+    lines = await rt.db.from_standby(
+        lambda db: ledger_reads.statement(
+            db, account_id, past_version=past_version, limit=limit + 1, newest_first=newest_first
+        )
     )
     return cut_page(scope, lines, limit, lambda line: str(line.account_version))
 

@@ -14,6 +14,8 @@ from uuid import UUID
 
 from mutual.core.authority import Principal
 from mutual.store import timebank as store
+from mutual.store.database import Database
+from mutual.store.timebank import ExchangeRow
 from mutual.usecases.exchanges import expire_due
 from mutual.usecases.members import oversees, require_coordinator
 from mutual.usecases.runtime import Runtime
@@ -61,9 +63,12 @@ async def time_bank_report(rt: Runtime, caller: Principal) -> TimeBankReport:
         require_coordinator(caller)
     await expire_due(rt)
     now = rt.clock()
-    async with rt.db.replica().reading() as conn:
-        rows = await store.exchanges_for_report(conn)
-        counts = await store.report_counts(conn, now)
+
+    async def read(db: Database) -> tuple[list[ExchangeRow], dict[str, Any]]:
+        async with db.reading() as conn:
+            return await store.exchanges_for_report(conn), await store.report_counts(conn, now)
+
+    rows, counts = await rt.db.from_standby(read)
     by_month: Counter[str] = Counter()
     by_category: Counter[str] = Counter()
     recent: set[UUID] = set()
