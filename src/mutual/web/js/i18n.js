@@ -1,6 +1,8 @@
 // Words and formats in the person's language: French unless they chose English. The
 // choice is theirs, not the browser's, and stays on this device.
 
+import passwordWords from "./words/password.js";
+
 const STORAGE_KEY = "mutual.language";
 export const LANGUAGES = ["fr", "en"];
 
@@ -19,6 +21,10 @@ async function loadWords() {
 }
 
 const WORDS = await loadWords();
+
+// The page's own words, by area: each area's file holds its keys in both languages, so
+// that views written side by side do not all edit this file.
+const AREAS = [passwordWords];
 
 const MESSAGES = {
   fr: {
@@ -98,13 +104,6 @@ const MESSAGES = {
     "reset.code": "Code reçu par e-mail",
     "reset.password": "Nouveau mot de passe",
     "reset.submit": "Changer mon mot de passe",
-    "password.title": "Changer mon mot de passe",
-    "password.link": "Changer mon mot de passe",
-    "password.current": "Mot de passe actuel",
-    "password.new": "Nouveau mot de passe",
-    "password.submit": "Changer le mot de passe",
-    "password.done":
-      "Mot de passe changé. Vos autres appareils devront se reconnecter avec le nouveau.",
     "key.thisKey": "La clé de cet appareil",
     "key.madeOn": "La clé de cet appareil, créée le {date}",
     "key.otherKey": "La clé d’un autre appareil",
@@ -812,12 +811,6 @@ const MESSAGES = {
     "reset.code": "Code received by e-mail",
     "reset.password": "New password",
     "reset.submit": "Change my password",
-    "password.title": "Change my password",
-    "password.link": "Change my password",
-    "password.current": "Current password",
-    "password.new": "New password",
-    "password.submit": "Change the password",
-    "password.done": "Password changed. Your other devices will have to sign in again with it.",
     "key.thisKey": "This device’s key",
     "key.madeOn": "This device’s key, made on {date}",
     "key.otherKey": "Another device’s key",
@@ -1440,6 +1433,10 @@ const MESSAGES = {
     "partner.noGrant": "No project has received money from your contributions yet.",
   },
 };
+
+for (const area of AREAS) {
+  for (const lang of LANGUAGES) Object.assign(MESSAGES[lang], area[lang]);
+}
 
 export function language() {
   const chosen = localStorage.getItem(STORAGE_KEY);
