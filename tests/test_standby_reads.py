@@ -108,6 +108,12 @@ async def test_reads_come_from_the_standby_and_a_callers_own_write_is_seen(
         served = replica.reads
         assert await _statement(api, bob, b) == [30]
         assert replica.reads == served + 1
+        # So is the event listing another tool syncs from.
+        events = await api.client.get(f"{API}/events", headers=api.operator)
+        assert events.status_code == 200, events.text
+        assert "transaction.exchange" in {e["type"] for e in events.json()["items"]}
+        assert replica.reads == served + 2
+        served = replica.reads
 
         # The standby stops replaying: Alice's next payment is not on it, yet her own
         # statement right after shows it, read from the primary.

@@ -139,7 +139,7 @@ class Settings(BaseSettings):
     replica_urls: list[str] = Field(
         default=[],
         description="PostgreSQL streaming standbys (a JSON list of URLs) that serve reads: "
-        "statements, lists, reports, the event stream and exports. A principal's reads after "
+        "statements, account lists, reports and the event listing. A principal's reads after "
         "their own write wait for a standby that has replayed it, or go to the primary.",
     )
     replica_max_lag_seconds: float = Field(

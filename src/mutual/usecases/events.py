@@ -26,6 +26,7 @@ from mutual.core.entries import EntryType, parse_entry
 from mutual.core.events import UnknownEventType, entry_types_of, event_type, type_filter
 from mutual.core.signing import canonical
 from mutual.store import events as store
+from mutual.store.database import Database
 from mutual.store.events import LoggedEntry
 from mutual.store.journal import Journal
 from mutual.store.outcomes import Outcome
@@ -120,14 +121,33 @@ def parse_types(names: Iterable[str] | None, *, field: str = "types") -> frozens
 
 
 async def read_page(
-    rt: Runtime, *, after: int, limit: int, types: frozenset[str] | None
+    rt: Runtime,
+    *,
+    after: int,
+    limit: int,
+    types: frozenset[str] | None,
+    from_standby: bool = False,
 ) -> EventPage:
-    """Up to ``limit`` events past index ``after``, of ``types`` when given, in order."""
+    """Up to ``limit`` events past index ``after``, of ``types`` when given, in order.
+
+    ``from_standby``: a listing may be served by a streaming standby (``store.replicas``);
+    the webhook workers and the live stream read the primary, as they are woken by this
+    process's own commits, which a standby may not have replayed yet."""
+    if from_standby:
+        return await rt.db.from_standby(
+            lambda db: _read_page(db, after=after, limit=limit, types=types)
+        )
+    return await _read_page(rt.db, after=after, limit=limit, types=types)
+
+
+async def _read_page(
+    db: Database, *, after: int, limit: int, types: frozenset[str] | None
+) -> EventPage:
     scan = limit if types is None else max(limit, SCAN_MAX)
     logged, size = await store.entries_after(
-        rt.db, after=after, limit=scan, entry_types=None if types is None else entry_types_of(types)
+        db, after=after, limit=scan, entry_types=None if types is None else entry_types_of(types)
     )
-    projects = await store.projects_among(rt.db, _principals(logged))
+    projects = await store.projects_among(db, _principals(logged))
     items: list[Event] = []
     last = after
     full = False

@@ -99,6 +99,7 @@ async def list_events(
         after=feed_position(kind, after, cursor, first=-1),
         limit=limit,
         types=usecase.parse_types(types),
+        from_standby=True,
     )
     return EventPageOut(
         items=[_event_out(e) for e in page.items],
