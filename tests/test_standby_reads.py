@@ -14,8 +14,10 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
+from litestar.testing import AsyncTestClient
 from sqlalchemy import select, text
 
+from mutual.api.app import create_app
 from mutual.settings import Settings
 from mutual.store.database import Database, open_database
 from mutual.store.replicas import Replica, lsn_value
@@ -23,6 +25,7 @@ from mutual.store.tables import transactions
 from mutual.usecases.startup import open_runtime
 from tests.pg_clusters import Cluster, make_synchronous, new_primary, new_standby, psql, workspace
 from tests.test_api import API, Api, open_api
+from tests.test_shared_state import RedisServer
 
 pytestmark = pytest.mark.postgres
 
@@ -45,6 +48,16 @@ def clusters(request: pytest.FixtureRequest) -> Iterator[tuple[Cluster, Cluster]
             if cluster is not None:
                 cluster.stop("immediate")
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture
+def redis(tmp_path: Path) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path)
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 def _settings(primary: Cluster, standby: Cluster, tmp_path: Path) -> Settings:
@@ -186,6 +199,33 @@ async def test_a_standby_stopped_mid_load_costs_no_client_an_error(
         served = replica.reads
         assert len(await _statement(api, headers, account)) == 2
         assert replica.reads == served
+
+
+async def test_a_write_through_one_process_is_seen_by_a_read_through_another(
+    clusters: tuple[Cluster, Cluster], tmp_path: Path, redis: RedisServer
+) -> None:
+    """Two processes (two apps, each with its own replica watcher) sharing one Redis: the
+    position of a write made through one sends the writer's read through the other to
+    the primary while the standby has not replayed it."""
+    primary, standby = clusters
+    settings = _settings(primary, standby, tmp_path).model_copy(update={"redis_url": redis.url})
+    async with _api(settings) as one, AsyncTestClient(create_app(settings)) as other:
+        alice, a = await one.member()
+        bob, b = await one.member()
+        assert (await one.pay(alice, a, b, 30)).status_code == 201
+        elsewhere: Replica = other.app.state.runtime.db.replicas.replicas[0]
+        await _caught_up(elsewhere, primary)
+        psql(standby, "SELECT pg_wal_replay_pause()")
+        assert (await one.pay(alice, a, b, 7)).status_code == 201
+        served = elsewhere.reads
+        answer = await other.get(f"{API}/accounts/{a}/postings", headers=alice)
+        assert answer.status_code == 200, answer.text
+        assert [line["amount"] for line in answer.json()["items"]] == [-30, -7]
+        assert elsewhere.reads == served, "read from a standby that lacks the write"
+        # Bob wrote nothing: his read through the other process goes to the standby.
+        answer = await other.get(f"{API}/accounts/{b}/postings", headers=bob)
+        assert answer.status_code == 200, answer.text
+        assert elsewhere.reads == served + 1
 
 
 @pytest.mark.synchronous

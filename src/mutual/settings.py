@@ -153,7 +153,8 @@ class Settings(BaseSettings):
         default=None,
         description="Redis shared by every process of the deployment (`redis://host:port/db`): "
         "rate limits count across processes and a revoked token or ended session is dropped "
-        "from every process's cache at once. Unset: this process's memory (one process). "
+        "from every process's cache at once; with standbys, a principal's reads through any "
+        "process see their own last write. Unset: this process's memory (one process). "
         "Redis unreachable: writes and calls without a token are refused (503), reads go on.",
     )
     trusted_proxies: list[IPvAnyNetwork] = Field(

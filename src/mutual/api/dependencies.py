@@ -16,6 +16,7 @@ from litestar.di import NamedDependency, Provide
 from litestar.handlers import BaseRouteHandler, HTTPRouteHandler
 
 from mutual.api.rate_limits import RateLimits
+from mutual.api.shared_state import SharedState
 from mutual.core.authority import Principal, Role
 from mutual.core.permissions import MATRIX
 from mutual.store.replicas import read_after
@@ -85,8 +86,12 @@ async def permission_guard(
         await limits.write(str(principal.id), address)
     replicas = runtime_of(connection.app.state).db.replicas
     if replicas is not None:
-        # This request's reads see the principal's own last write (store/replicas.py).
-        read_after.set(replicas.written_by(str(principal.id)))
+        # This request's reads see the principal's own last write, made through this
+        # process or another (store/replicas.py, api/shared_state.py).
+        shared: SharedState = connection.app.state.shared
+        here = replicas.written_by(str(principal.id))
+        anywhere = await shared.written_position(str(principal.id))
+        read_after.set(max((p for p in (here, anywhere) if p is not None), default=None))
     if not permission.allows(principal):
         raise Forbidden(
             "a service client's token lacks the scope " + repr(permission.scope)

@@ -1,13 +1,17 @@
 """Read-your-writes with streaming standbys: after a principal's successful write, and
-before its answer leaves, the primary's WAL position is remembered for them, so that
-their next reads go to a standby only once it has replayed it (``store/replicas.py``;
-the permission guard hands the position to the request's reads)."""
+before its answer leaves, the primary's WAL position is remembered for them, in this
+process and (with ``MUTUAL_REDIS_URL``) for every process, so that their next reads go to
+a standby only once it has replayed it, whichever process serves them
+(``store/replicas.py``; the permission guard hands the position to the request's reads)."""
 
 from __future__ import annotations
+
+import math
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from mutual.api.shared_state import SharedState
 from mutual.core.authority import Principal
 from mutual.usecases.runtime import Runtime
 
@@ -22,6 +26,10 @@ def remember_writes(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         replicas = runtime.db.replicas
+        shared: SharedState = scope["app"].state.shared
+        # Past this, every standby in service has replayed the write (it is left out when
+        # it lags more), plus a poll of the watcher.
+        keep = math.ceil(replicas.max_lag_seconds) + 1
 
         async def remembering(message: Message) -> None:
             if message["type"] == "http.response.start" and message["status"] < 400:
@@ -29,6 +37,7 @@ def remember_writes(app: ASGIApp) -> ASGIApp:
                 if isinstance(principal, Principal):
                     position = await replicas.primary_position()
                     replicas.remember_write(str(principal.id), position)
+                    await shared.remember_written(str(principal.id), position, keep)
             await send(message)
 
         await app(scope, receive, remembering)

@@ -1,5 +1,6 @@
-"""What the service's processes share beyond the database: rate-limit counters and the
-news that a token or session was revoked, in Redis when ``MUTUAL_REDIS_URL`` is set.
+"""What the service's processes share beyond the database: rate-limit counters, the
+news that a token or session was revoked, and each principal's last write position (for
+reads from standbys), in Redis when ``MUTUAL_REDIS_URL`` is set.
 
 Without Redis (one process, the default) both stay in this process's memory. With it,
 every process counts against the same windows (``limits``' Redis storage), and a
@@ -14,7 +15,10 @@ When Redis cannot be reached, what protects stays on and what serves goes on:
 - while a process is not subscribed (Redis down, or not yet connected) it would not hear
   of a revocation made elsewhere, so it trusts no cached token or session: every request
   reads the database, which is exact. Sign-in lockouts are rows in the database and do
-  not depend on Redis at all.
+  not depend on Redis at all;
+- with standbys, a principal whose last write position cannot be read from Redis has
+  their reads served by the primary (``written_position`` answers "past every standby"),
+  so no one misses their own write made through another process.
 """
 
 from __future__ import annotations
@@ -36,6 +40,20 @@ CHANNEL = "mutual:revoked"
 # blackholed host must not hold every write for the kernel's TCP timeout.
 TIMEOUT_SECONDS = 1.0
 RECONNECT_SECONDS = 1.0
+# Keeps the higher of two positions: two processes recording one principal's writes at
+# once must not let the earlier write's position replace the later's. (Lua numbers are
+# doubles: exact up to 2^53 bytes of WAL.)
+_KEEP_HIGHER = """
+local known = redis.call('GET', KEYS[1])
+if known and tonumber(known) >= tonumber(ARGV[1]) then
+  redis.call('EXPIRE', KEYS[1], ARGV[2])
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return 1
+"""
+# Where no standby can be: a read after it goes to the primary.
+PAST_EVERY_STANDBY = 1 << 64
 
 
 class SharedState:
@@ -95,6 +113,32 @@ class SharedState:
             await self._redis.publish(self.channel, b"revoked")
         except RedisError as exc:
             log.warning("could not announce a revocation to the other processes: %s", exc)
+
+    async def remember_written(self, principal: str, position: int, seconds: int) -> None:
+        """Tell every process that ``principal`` wrote up to WAL ``position``, for as long
+        as a standby in service may not have replayed it (``seconds``). A failure is only
+        logged: the other processes, unable to read it either, send that principal's
+        reads to the primary."""
+        if self._redis is None:
+            return
+        try:
+            await self._redis.eval(
+                _KEEP_HIGHER, 1, f"{self._prefix}:written:{principal}", position, seconds
+            )
+        except RedisError as exc:
+            log.warning("could not share a write position with the other processes: %s", exc)
+
+    async def written_position(self, principal: str) -> int | None:
+        """The WAL position of ``principal``'s last write through any process (None: none
+        recent, or one process only and no Redis)."""
+        if self._redis is None:
+            return None
+        try:
+            found = await self._redis.get(f"{self._prefix}:written:{principal}")
+        except RedisError as exc:
+            log.warning("cannot read write positions, reading from the primary: %s", exc)
+            return PAST_EVERY_STANDBY
+        return None if found is None else int(found)
 
     @asynccontextmanager
     async def listening(self) -> AsyncIterator[None]:

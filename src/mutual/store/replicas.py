@@ -12,9 +12,10 @@ then (``read_after`` carries the position through the request). A read that cann
 reach its standby falls back to the primary (``Database.reading``), so a standby going
 away mid-load shows as slower reads, not errors.
 
-The position is remembered in this process: with several processes, a principal's
-read that lands on another process than their write may be served by a standby that
-has not replayed it yet (for at most the lag allowed).
+The position is remembered in this process, and shared with the others through Redis
+when ``MUTUAL_REDIS_URL`` is set (``api/shared_state.py``); without Redis, a principal's
+read that lands on another process than their write may be served by a standby that has
+not replayed it yet (for at most the lag allowed).
 """
 
 from __future__ import annotations
