@@ -3,9 +3,9 @@ benchmark: the same entry bytes the service writes, from the pure core.
 
     .venv/bin/python -m load_tests.make_export --transactions 1000000 --output /tmp/1m.ndjson
 
-Writes FILE and FILE.vkey (the log's verifier key). Members register keys (vouched by
-the log key), open TIME accounts (-20 h / +40 h), then exchange and give to the commons
-pool; amounts keep every balance within its bounds; checkpoints every K entries and one
+Writes FILE and FILE.vkey (the log's verifier key). Members register their own keys
+(signed by the new key, countersigned by the log key), open TIME accounts (-20 h / +40 h),
+then exchange and give to the commons pool; amounts keep every balance within its bounds; checkpoints every K entries and one
 at the end; balance lines and the end line as ``mutual export`` writes them.
 """
 
@@ -121,7 +121,8 @@ def main() -> None:
             _id(f"key/{i}"),
             KeyAction.REGISTER,
             principals[i],
-            by=operator,
+            # A member's first key is theirs to register (key custody, version 2).
+            by=principals[i],
             public_key=keys[i].public_key,
             capacity=Capacity.MEMBER,
         )
