@@ -183,6 +183,10 @@ class Registry:
     recoveries: dict[UUID, Recovery] = field(default_factory=dict)
     custody_from: int | None = None
     latest_time: datetime | None = None
+    # Member key ids by principal, built on first use and kept by ``apply_key_effect``:
+    # every key event asks for a member's keys, and a scan of all keys each time made
+    # verifying a log of n members' registrations take n² comparisons.
+    _member_index: dict[PrincipalId, list[KeyId]] | None = None
 
     def copy(self) -> Registry:
         return Registry(
@@ -191,15 +195,27 @@ class Registry:
             dict(self.recoveries),
             self.custody_from,
             self.latest_time,
+            None
+            if self._member_index is None
+            else {p: list(ids) for p, ids in self._member_index.items()},
         )
 
     def member_keys(self, principal: PrincipalId) -> list[KeyRecord]:
-        """Every member key the principal ever had, valid or not."""
-        return [
-            k
-            for k in self.keys.values()
-            if k.principal == principal and k.capacity is Capacity.MEMBER
-        ]
+        """Every member key the principal ever had, valid or not, in registration order."""
+        if self._member_index is None:
+            index: dict[PrincipalId, list[KeyId]] = {}
+            for record in self.keys.values():
+                if record.capacity is Capacity.MEMBER:
+                    index.setdefault(record.principal, []).append(record.key_id)
+            self._member_index = index
+        return [self.keys[k] for k in self._member_index.get(principal, ())]
+
+    def add_key(self, record: KeyRecord) -> None:
+        """A newly registered key (the one way keys enter a registry being folded)."""
+        known = record.key_id in self.keys
+        self.keys[record.key_id] = record
+        if not known and record.capacity is Capacity.MEMBER and self._member_index is not None:
+            self._member_index.setdefault(record.principal, []).append(record.key_id)
 
 
 def timestamp(at: datetime) -> str:
@@ -481,7 +497,7 @@ def apply_key_effect(registry: Registry, effect: KeyEffect, *, log_index: int) -
     for key_id in effect.revoked:
         registry.keys[key_id] = replace(registry.keys[key_id], revoked_at=log_index)
     if effect.registered is not None:
-        registry.keys[effect.registered.key_id] = effect.registered
+        registry.add_key(effect.registered)
     if effect.custodian_added is not None:
         principal, custodian = effect.custodian_added
         registry.custodians.setdefault(principal, set()).add(custodian)
