@@ -139,11 +139,14 @@ def test_every_list_is_paged_one_way() -> None:
 
 
 def test_each_problem_meaning_is_the_one_documented() -> None:
-    """What `/problems/{code}` answers is, code by code, the row of contracts/problems.md."""
+    """What `/problems/{code}` answers is, code by code, the row of contracts/problems.md,
+    in English and in French, for every code the API has."""
     documented = PROBLEMS.read_text()
     missing = [
         code
-        for code in PROBLEM_MEANINGS
-        if f"| `{code}` | {STATUS_BY_CODE[code]} | {PROBLEM_MEANINGS[code]} |" not in documented
+        for code, meaning in PROBLEM_MEANINGS.items()
+        if f"| `{code}` | {STATUS_BY_CODE[code]} | {meaning['en']} | {meaning['fr']} |"
+        not in documented
     ]
     assert (missing, set(PROBLEM_MEANINGS)) == ([], set(STATUS_BY_CODE))
+    assert all(m["en"] != m["fr"] for m in PROBLEM_MEANINGS.values())

@@ -17,7 +17,7 @@ from mutual.api.dependencies import DEPENDENCIES, permission_guard
 from mutual.api.metrics import Metrics
 from mutual.api.observability import request_id_middleware
 from mutual.api.pages import link_header
-from mutual.api.problems import EXCEPTION_HANDLERS, language_middleware, problem_responses
+from mutual.api.problems import EXCEPTION_HANDLERS, declare_edge_problems, language_middleware
 from mutual.api.rate_limits import RateLimits
 from mutual.api.read_your_writes import remember_writes
 from mutual.api.request_shape import request_shape_guard
@@ -63,7 +63,8 @@ BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 def with_refusals(handlers: list[HTTPRouteHandler]) -> list[HTTPRouteHandler]:
     """Document on every route the refusals the edge may give before its handler runs:
     401 and 403 (the permission matrix) unless public, 429 (rate limits) on writes and on
-    public routes, 422 for parameters out of their schema; a handler's own entries win.
+    public routes, 422 for parameters out of their schema, 400/413/415 for a body, 503;
+    added to the codes the route declares itself (``problem_responses`` in its decorator).
     Each also gets its resource's tag, and the bearer security unless public (a layer's
     security cannot be lifted by a handler, so it is set here, route by route)."""
     for handler in handlers:
@@ -71,10 +72,12 @@ def with_refusals(handlers: list[HTTPRouteHandler]) -> list[HTTPRouteHandler]:
         handler.tags = [tag_of(min(handler.paths), "")]
         handler.security = None if permission.public else BEARER
         writes = not {"GET", "HEAD"} >= set(handler.http_methods)
-        statuses = ({401, 403, 422} if not permission.public else {422}) | (
-            {429} if writes or permission.public else set()
+        declare_edge_problems(
+            handler,
+            secured=not permission.public,
+            writes=writes,
+            rate_limited=writes or permission.public,
         )
-        handler.responses = {**problem_responses(*statuses), **(handler.responses or {})}
     return handlers
 
 

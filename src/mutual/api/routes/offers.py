@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import Cursor, Limit, UpdatedSince, aware, page_links
+from mutual.api.problem_codes import PAGED
 from mutual.api.problems import problem_responses
 from mutual.api.timebank_schemas import OfferIn, OfferOut, OfferPage
 from mutual.store.timebank import OfferFilter, OfferRecord
@@ -39,7 +40,7 @@ def offer_out(record: OfferRecord) -> OfferOut:
 @post(
     "/offers",
     operation_id="publishOffer",
-    responses=problem_responses(404, 413, 422),
+    responses=problem_responses("not_found", "invalid_duration"),
     summary="Publish an offer or a request",
     status_code=201,
 )
@@ -60,7 +61,7 @@ async def publish(data: JSONBody[OfferIn], state: State, principal: CurrentPrinc
 @get(
     "/offers",
     operation_id="searchOffers",
-    responses=problem_responses(422),
+    responses=problem_responses(*PAGED),
     summary="Search open offers and requests, newest first",
 )
 async def search(
@@ -92,7 +93,7 @@ async def search(
 @get(
     "/offers/{offer_id:uuid}",
     operation_id="getOffer",
-    responses=problem_responses(404),
+    responses=problem_responses("not_found"),
     summary="An offer or a request",
 )
 async def get_offer(
@@ -104,7 +105,7 @@ async def get_offer(
 @post(
     "/offers/{offer_id:uuid}/renew",
     operation_id="renewOffer",
-    responses=problem_responses(403, 404, 422),
+    responses=problem_responses("not_found"),
     summary="Push an offer's expiry back by the territory's offer lifetime",
     status_code=200,
 )
@@ -115,7 +116,7 @@ async def renew(offer_id: FromPath[UUID], state: State, principal: CurrentPrinci
 @post(
     "/offers/{offer_id:uuid}/close",
     operation_id="closeOffer",
-    responses=problem_responses(403, 404),
+    responses=problem_responses("not_found"),
     summary="Close an offer or a request",
     status_code=200,
 )
