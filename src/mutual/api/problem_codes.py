@@ -4,8 +4,9 @@ decorator spreads into ``problem_responses``.
 Each operation declares only what it can answer: its decorator names its own codes
 (``responses=problem_responses(*SIGNED_FLOW, *PLEDGE_RULES, "not_found")``), and the app
 adds what the edge may refuse before the handler runs (``problems.declare_edge_problems``:
-an unknown query parameter, the token and the permission matrix, a rate limit, the body's
-size, type and JSON, an unavailable service). A code answered but not declared is logged
+a malformed request or an unknown query parameter, the token and the permission matrix
+and a page's CSRF token, a rate limit, the body's size and type, a ``cursor`` not issued
+for the list, an unavailable service). A code answered but not declared is logged
 and counted (``problems.UNDECLARED``); ``tests/test_declared_problems.py`` fails on it.
 
 The groups follow the rules' order in ``core.errors``: shape, signatures, derived ids,
@@ -13,9 +14,6 @@ accounts and units, authority, reversal, the kind's rule, bounds.
 """
 
 from __future__ import annotations
-
-# A list or feed read by cursor.
-PAGED = ("invalid_cursor",)
 
 # Who signed: any signed write (a flow's first step answers ``unsigned`` with the payload).
 SIGNATURES = (

@@ -163,6 +163,7 @@ SECURED = ("not_authenticated", "not_authorised")  # the token, then the permiss
 SESSION_WRITE = ("csrf_token_invalid",)  # a write from a signed-in page without its token
 RATE_LIMITED = ("too_many_requests",)  # writes and public operations
 WITH_BODY = ("request_too_large", "unsupported_media_type")
+PAGED = ("invalid_cursor",)  # an operation with a ``cursor`` parameter
 
 
 @dataclass
@@ -218,6 +219,8 @@ def declare_edge_problems(
         edge += RATE_LIMITED
     if "data" in handler.parsed_fn_signature.parameters:
         edge += WITH_BODY
+    if "cursor" in handler.parsed_fn_signature.parameters:
+        edge += PAGED
     codes = declared_codes(handler) | set(edge)
     others = {s: r for s, r in (handler.responses or {}).items() if not isinstance(r, ProblemSpec)}
     handler.responses = {**problem_responses(*codes), **others}

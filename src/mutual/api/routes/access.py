@@ -16,7 +16,6 @@ from pydantic import Field, StrictInt, StringConstraints
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import Cursor, Limit, LogLimit, page_links
-from mutual.api.problem_codes import PAGED
 from mutual.api.problems import problem_responses
 from mutual.api.schemas import PageOut, _In, _Out
 from mutual.core.permissions import Scope
@@ -117,7 +116,7 @@ async def create_service_client(
 @get(
     "/service-clients",
     operation_id="listServiceClients",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="Service clients' tokens: scopes, expiry, last use, revocation (never the token)",
 )
 async def list_service_clients(
@@ -179,7 +178,7 @@ async def rotate_token(
 @get(
     "/audit",
     operation_id="listAuditEvents",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="The audit trail of administrative actions, oldest first (operators, auditors)",
 )
 async def list_audit_events(

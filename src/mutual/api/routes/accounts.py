@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import Cursor, Limit, page_links
-from mutual.api.problem_codes import CLIENT_ID, PAGED, SIGNATURES
+from mutual.api.problem_codes import CLIENT_ID, SIGNATURES
 from mutual.api.problems import problem_responses
 from mutual.api.schemas import (
     MAX_INDEX,
@@ -105,7 +105,7 @@ async def get_account(
 @get(
     "/accounts",
     operation_id="listAccounts",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="List accounts by owner and unit; with after_index, those changed since",
 )
 async def list_accounts(
@@ -138,7 +138,7 @@ async def list_accounts(
 @get(
     "/accounts/{account_id:uuid}/postings",
     operation_id="getAccountStatement",
-    responses=problem_responses("not_found", *PAGED),
+    responses=problem_responses("not_found"),
     summary="An account's postings with the running balance",
 )
 async def get_statement(

@@ -32,7 +32,6 @@ from mutual.api.event_schemas import (
     WebhookPatchIn,
 )
 from mutual.api.pages import Cursor, Limit, LogLimit, feed_links, feed_position, page_links
-from mutual.api.problem_codes import PAGED
 from mutual.api.problems import problem_responses
 from mutual.api.schemas import MAX_INDEX
 from mutual.store.webhooks import Subscription
@@ -72,7 +71,7 @@ def _event_out(event: Event) -> EventOut:
 @get(
     "/events",
     operation_id="listEvents",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="Log entries as typed events, in log order, after a cursor (the log index)",
 )
 async def list_events(
@@ -283,7 +282,7 @@ async def roll_webhook_secret(
 @get(
     "/webhooks",
     operation_id="listWebhooks",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="Webhook subscriptions: a service client's own, every one for operators",
 )
 async def list_webhooks(
@@ -318,7 +317,7 @@ async def disable_webhook(
 @get(
     "/webhooks/{webhook_id:uuid}/deliveries",
     operation_id="listWebhookDeliveries",
-    responses=problem_responses("not_found", *PAGED),
+    responses=problem_responses("not_found"),
     summary="Every delivery attempt of a webhook, oldest first",
 )
 async def list_deliveries(

@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import Cursor, Limit, page_links
-from mutual.api.problem_codes import CLIENT_ID, PAGED, PROPOSAL_ANSWER, SIGNED_FLOW
+from mutual.api.problem_codes import CLIENT_ID, PROPOSAL_ANSWER, SIGNED_FLOW
 from mutual.api.problems import problem_responses
 from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import TransactionResultOut
@@ -76,7 +76,7 @@ async def propose(
 @get(
     "/proposals",
     operation_id="listProposals",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="One's proposals, given or to answer (coordinators: all)",
 )
 async def list_proposals(

@@ -28,7 +28,7 @@ from mutual.api.fund_schemas import (
     RepaymentIn,
 )
 from mutual.api.pages import Cursor, Limit, page_links
-from mutual.api.problem_codes import CLIENT_ID, FUND_RULES, PAGED, SIGNATURES, SIGNED_FLOW
+from mutual.api.problem_codes import CLIENT_ID, FUND_RULES, SIGNATURES, SIGNED_FLOW
 from mutual.api.problems import problem_responses
 from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import TransactionResultOut
@@ -78,7 +78,7 @@ async def create_partner(
 @get(
     "/partners",
     operation_id="listPartners",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="List the partners you may see (all, for coordinators and auditors)",
 )
 async def list_partners(

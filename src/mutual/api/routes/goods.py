@@ -33,7 +33,7 @@ from mutual.api.goods_schemas import (
     TransferIn,
 )
 from mutual.api.pages import Cursor, Limit, page_links
-from mutual.api.problem_codes import CLIENT_ID, GOODS_RULES, PAGED, SIGNATURES, SIGNED_FLOW
+from mutual.api.problem_codes import CLIENT_ID, GOODS_RULES, SIGNATURES, SIGNED_FLOW
 from mutual.api.problems import problem_responses
 from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import TransactionResultOut
@@ -115,7 +115,7 @@ async def create_kind(data: JSONBody[KindIn], state: State, principal: CurrentPr
 @get(
     "/goods/kinds",
     operation_id="listGoodKinds",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="The catalogue of shared goods",
 )
 async def list_kinds(
@@ -145,7 +145,7 @@ async def get_kind(slug: FromPath[str], state: State, principal: CurrentPrincipa
 @get(
     "/goods/kinds/{slug:str}/history",
     operation_id="getGoodKindHistory",
-    responses=problem_responses("not_found", *PAGED),
+    responses=problem_responses("not_found"),
     summary="Every movement of a kind of good, in log order, from the ledger",
 )
 async def kind_history(
@@ -199,7 +199,7 @@ async def create_point(
 @get(
     "/collection-points",
     operation_id="listCollectionPoints",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="Collection points",
 )
 async def list_points(
@@ -294,7 +294,7 @@ async def lend(
 @get(
     "/collection-points/{point_id:uuid}/loans",
     operation_id="listCollectionPointLoans",
-    responses=problem_responses("not_found", *PAGED),
+    responses=problem_responses("not_found"),
     summary="A point's open loans with their due dates (its keepers and coordinators)",
 )
 async def point_loans(
@@ -397,7 +397,7 @@ async def give(
 @get(
     "/members/me/loans",
     operation_id="listMyLoans",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="What one holds on loan, with due dates",
 )
 async def my_loans(

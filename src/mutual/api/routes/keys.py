@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import Cursor, Limit, page_links
-from mutual.api.problem_codes import CLIENT_ID, PAGED, SIGNATURES
+from mutual.api.problem_codes import CLIENT_ID, SIGNATURES
 from mutual.api.problems import problem_responses
 from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import (
@@ -93,7 +93,7 @@ async def record_key_event(
 @get(
     "/keys",
     operation_id="listKeys",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="Registered keys, optionally of one principal, in registration order",
 )
 async def list_keys(
@@ -144,7 +144,7 @@ def recovery_out(recovery: Recovery) -> RecoveryOut:
 @get(
     "/key-recoveries",
     operation_id="listKeyRecoveries",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="A member's key recoveries (requests, and how each ended), oldest first",
 )
 async def list_key_recoveries(

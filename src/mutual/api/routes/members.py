@@ -14,7 +14,6 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.downloads import csv_response
 from mutual.api.pages import Cursor, Limit, UpdatedSince, aware, page_links
-from mutual.api.problem_codes import PAGED
 from mutual.api.problems import problem_responses
 from mutual.api.schemas import TokenOut
 from mutual.api.timebank_schemas import (
@@ -146,7 +145,7 @@ async def refuse(member_id: FromPath[UUID], state: State, principal: CurrentPrin
 @get(
     "/members",
     operation_id="listMembers",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="List members (coordinators: any status); with updated_since, those changed since",
 )
 async def list_members(

@@ -11,7 +11,6 @@ from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import Cursor, Limit, feed_links, feed_position
-from mutual.api.problem_codes import PAGED
 from mutual.api.problems import problem_responses
 from mutual.api.schemas import MAX_INDEX
 from mutual.api.timebank_schemas import (
@@ -36,7 +35,7 @@ AcceptLanguage = Annotated[str | None, HeaderParameter(name="Accept-Language", r
 @get(
     "/notifications",
     operation_id="myNotifications",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="One's notifications after a cursor, oldest first",
 )
 async def notifications(

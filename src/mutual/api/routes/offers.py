@@ -11,7 +11,6 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import Cursor, Limit, UpdatedSince, aware, page_links
-from mutual.api.problem_codes import PAGED
 from mutual.api.problems import problem_responses
 from mutual.api.timebank_schemas import OfferIn, OfferOut, OfferPage
 from mutual.store.timebank import OfferFilter, OfferRecord
@@ -61,7 +60,7 @@ async def publish(data: JSONBody[OfferIn], state: State, principal: CurrentPrinc
 @get(
     "/offers",
     operation_id="searchOffers",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="Search open offers and requests, newest first",
 )
 async def search(

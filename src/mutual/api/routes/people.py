@@ -20,7 +20,6 @@ from mutual.api.people_schemas import (
     ReadableLineOut,
     ReadableStatementPage,
 )
-from mutual.api.problem_codes import PAGED
 from mutual.api.problems import problem_responses
 from mutual.store.directory import DirectoryFilter
 from mutual.usecases import directory, statements
@@ -35,7 +34,7 @@ Search = Annotated[str | None, QueryParameter(max_length=120)]
 @get(
     "/directory",
     operation_id="searchDirectory",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="Find active members by name or number, neighbourhood and what they offer",
 )
 async def search_directory(
@@ -127,7 +126,7 @@ def _line_out(readable: ReadableLine) -> ReadableLineOut:
 @get(
     "/members/me/statement",
     operation_id="myStatement",
-    responses=problem_responses("not_found", *PAGED),
+    responses=problem_responses("not_found"),
     summary="One's TIME statement, newest first: other party, description, category, "
     "amount and balance after",
 )

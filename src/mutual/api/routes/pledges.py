@@ -24,7 +24,7 @@ from mutual.api.pledge_schemas import (
     VolunteerDeliveryIn,
     VolunteerOut,
 )
-from mutual.api.problem_codes import PAGED, PLEDGE_RULES, SIGNED_FLOW
+from mutual.api.problem_codes import PLEDGE_RULES, SIGNED_FLOW
 from mutual.api.problems import problem_responses
 from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import TransactionResultOut
@@ -69,7 +69,7 @@ async def pledge(
 @get(
     "/pledges",
     operation_id="listPledges",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="What a member pledged per quarter, and what was allocated, delivered, released",
 )
 async def list_pledges(
@@ -186,7 +186,7 @@ async def deliver(
 @get(
     "/projects/{project_id:uuid}/volunteers",
     operation_id="listProjectVolunteers",
-    responses=problem_responses("not_found", *PAGED),
+    responses=problem_responses("not_found"),
     summary="Volunteers allocated to a project and the minutes they delivered",
 )
 async def volunteers(

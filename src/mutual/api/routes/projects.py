@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import Cursor, Limit, UpdatedSince, aware, page_links
-from mutual.api.problem_codes import CLIENT_ID, PAGED, SIGNATURES
+from mutual.api.problem_codes import CLIENT_ID, SIGNATURES
 from mutual.api.problems import problem_responses
 from mutual.api.project_schemas import (
     GroupOut,
@@ -79,7 +79,7 @@ async def create_project(
 @get(
     "/projects",
     operation_id="listProjects",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="List projects, optionally those of one lead or changed since a time",
 )
 async def list_projects(

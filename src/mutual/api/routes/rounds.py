@@ -17,7 +17,7 @@ from litestar.params import FromPath, JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import Cursor, Limit, page_links
-from mutual.api.problem_codes import PAGED, ROUND_RULES
+from mutual.api.problem_codes import ROUND_RULES
 from mutual.api.problems import problem_responses
 from mutual.api.round_schemas import (
     BallotIn,
@@ -187,7 +187,7 @@ async def create_round(
 @get(
     "/rounds",
     operation_id="listRounds",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="Every round, newest first",
 )
 async def list_rounds(

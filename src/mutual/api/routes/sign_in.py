@@ -17,7 +17,6 @@ from litestar.params import FromPath, JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import Cursor, Limit, feed_links, feed_position
-from mutual.api.problem_codes import PAGED
 from mutual.api.problems import problem_responses
 from mutual.api.routes.notifications import AcceptLanguage, FeedAfter
 from mutual.api.sign_in_schemas import (
@@ -186,7 +185,7 @@ async def redeem_link(
 @get(
     "/notifications/outbox",
     operation_id="notificationOutbox",
-    responses=problem_responses(*PAGED),
+    responses=problem_responses(),
     summary="Gateway: every member's notifications after a cursor, with how to reach them",
 )
 async def notification_outbox(
