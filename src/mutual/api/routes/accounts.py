@@ -105,7 +105,7 @@ async def get_account(
 @get(
     "/accounts",
     operation_id="listAccounts",
-    responses=problem_responses(),
+    responses=problem_responses("invalid_unit"),
     summary="List accounts by owner and unit; with after_index, those changed since",
 )
 async def list_accounts(

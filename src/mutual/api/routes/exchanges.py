@@ -49,7 +49,12 @@ def proposal_out(rt: Runtime, proposal: Proposal) -> ProposalOut:
     "/proposals",
     operation_id="proposeExchange",
     responses=problem_responses(
-        "not_found", "invalid_duration", "self_exchange", "implausible_amount", *CLIENT_ID
+        "not_found",
+        "invalid_duration",
+        "self_exchange",
+        "implausible_amount",
+        "idempotency_key_mismatch",
+        *CLIENT_ID,
     ),
     summary="Record hours provided to another member, to be confirmed by them",
     status_code=201,

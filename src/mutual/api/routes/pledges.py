@@ -69,7 +69,7 @@ async def pledge(
 @get(
     "/pledges",
     operation_id="listPledges",
-    responses=problem_responses(),
+    responses=problem_responses("invalid_quarter"),
     summary="What a member pledged per quarter, and what was allocated, delivered, released",
 )
 async def list_pledges(
@@ -186,7 +186,7 @@ async def deliver(
 @get(
     "/projects/{project_id:uuid}/volunteers",
     operation_id="listProjectVolunteers",
-    responses=problem_responses("not_found"),
+    responses=problem_responses("not_found", "invalid_quarter"),
     summary="Volunteers allocated to a project and the minutes they delivered",
 )
 async def volunteers(

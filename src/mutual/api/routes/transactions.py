@@ -243,6 +243,7 @@ async def get_transaction(
         "reversal_not_inverse",
         "transaction_not_found",
         "invalid_correction",
+        "idempotency_key_mismatch",
     ),
     summary="Record the exact inverse of a transaction",
     status_code=201,
