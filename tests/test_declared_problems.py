@@ -99,3 +99,9 @@ async def test_an_answer_with_an_undeclared_code_is_caught(
     assert {("getMember", "not_found")} == problems.UNDECLARED
     shown = (await api.client.get(f"{API}/metrics", headers=api.operator)).text
     assert 'mutual_problems_undeclared{code="not_found",operation="getMember"} 1.0' in shown
+    # A path no operation serves answers not_found too, laid at no operation's door (not
+    # at the one the same client called just before).
+    assert (await api.client.get(f"{API}/health")).status_code == 200
+    nowhere = await api.client.get(f"{API}/nowhere", headers=api.operator)
+    assert (nowhere.status_code, nowhere.json()["code"]) == (404, "not_found")
+    assert {("getMember", "not_found")} == problems.UNDECLARED

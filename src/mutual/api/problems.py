@@ -257,18 +257,26 @@ PROBLEM_TYPES_PATH = "/api/v1/problems/"
 
 def language_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == ScopeType.HTTP:
-            header = next((v for k, v in scope["headers"] if k == b"accept-language"), b"").decode(
-                "latin-1"
-            )
-            _LANGUAGE.set(choose_language(header))
-            # The path only: a query string may hold a token or personal data.
-            _INSTANCE.set(scope["path"])
-            handler = scope.get("route_handler")
-            _OPERATION.set(
-                str(handler.operation_id) if isinstance(handler, HTTPRouteHandler) else None
-            )
-        await app(scope, receive, send)
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        header = next((v for k, v in scope["headers"] if k == b"accept-language"), b"").decode(
+            "latin-1"
+        )
+        _LANGUAGE.set(choose_language(header))
+        # The path only: a query string may hold a token or personal data.
+        _INSTANCE.set(scope["path"])
+        # The operation whose declared codes this request's problems are checked against
+        # (litestar answers a handler's exceptions inside this middleware). Reset after,
+        # so that a later request's problem outside any route is never laid at its door.
+        handler = scope.get("route_handler")
+        operation = _OPERATION.set(
+            str(handler.operation_id) if isinstance(handler, HTTPRouteHandler) else None
+        )
+        try:
+            await app(scope, receive, send)
+        finally:
+            _OPERATION.reset(operation)
 
     return middleware
 
