@@ -11,17 +11,19 @@ FROM python:3.11-slim-bookworm AS build
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
 RUN python -m venv /opt/mutual
-# Dependencies first, from pyproject.toml alone (an empty package, README and migrations
-# folder stand in for the real ones), so that code changes do not rebuild this layer.
+# Dependencies first, from pyproject.toml alone (an empty package, README, migrations
+# folder and problem table stand in for the real ones), so that code changes do not
+# rebuild this layer.
 COPY pyproject.toml ./
-RUN mkdir -p src/mutual migrations \
-    && touch README.md src/mutual/__init__.py \
+RUN mkdir -p src/mutual migrations contracts \
+    && touch README.md src/mutual/__init__.py contracts/problems.md \
     && /opt/mutual/bin/pip install . \
     && /opt/mutual/bin/pip uninstall -y mutual
 # Then the application, byte-compiled ahead of time, since the runtime user cannot write
 # .pyc files: unchecked-hash ones are used whatever times the files end up with.
 COPY README.md ./
 COPY migrations ./migrations
+COPY contracts/problems.md ./contracts/problems.md
 COPY src ./src
 RUN /opt/mutual/bin/pip install --no-deps . \
     && /opt/mutual/bin/python -m compileall -q -f -j 0 --invalidation-mode unchecked-hash /opt/mutual

@@ -19,6 +19,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from mutual.api import problems
 from mutual.core.accounts import OwnerKind
 from mutual.core.authority import Principal, Role
 from mutual.core.ids import AccountId, PrincipalId
@@ -65,6 +66,17 @@ async def _migrate(settings: Settings) -> None:
 class Templates:
     sqlite_file: Path
     pg_database: str | None
+
+
+@pytest.fixture(autouse=True)
+def every_problem_declared() -> Iterator[None]:
+    """Any test whose requests (to an app in this process) were answered with a problem
+    code the operation does not declare fails: contracts/openapi.json would be wrong for
+    generated clients. Declare the code in the route's ``problem_responses``."""
+    before = set(problems.UNDECLARED)
+    yield
+    new = sorted(problems.UNDECLARED - before)
+    assert not new, f"answered with problem codes their operations do not declare: {new}"
 
 
 @pytest.fixture(scope="session")

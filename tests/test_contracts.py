@@ -58,8 +58,9 @@ def _operations() -> list[dict[str, Any]]:
 
 
 def test_the_contract_is_one_generators_can_use() -> None:
-    """What client generators need: every operation tagged with a declared tag; security
-    on exactly the operations the permission matrix does not make public; every schema
+    """What client generators need: every operation tagged with a declared tag; the bearer
+    security on exactly the operations the permission matrix does not make public, and
+    an explicit none (`security: []`) on the public ones; every schema
     title unique and no framework ``root`` wrapper; every 2xx with a body has a schema."""
     document = json.loads(CONTRACT.read_text())
     declared_tags = {t["name"] for t in document["tags"]}
@@ -71,7 +72,7 @@ def test_the_contract_is_one_generators_can_use() -> None:
         [tag] = op["tags"]
         assert tag in declared_tags, op["operationId"]
         public = MATRIX[op["operationId"]].public
-        assert ("security" not in op) == public, op["operationId"]
+        assert op["security"] == ([] if public else [{"bearer": []}]), op["operationId"]
         for status, answer in op["responses"].items():
             if status.startswith("2") and status not in ("202", "204"):
                 assert all(c.get("schema") for c in answer["content"].values()), (
@@ -139,11 +140,14 @@ def test_every_list_is_paged_one_way() -> None:
 
 
 def test_each_problem_meaning_is_the_one_documented() -> None:
-    """What `/problems/{code}` answers is, code by code, the row of contracts/problems.md."""
+    """What `/problems/{code}` answers is, code by code, the row of contracts/problems.md,
+    in English and in French, for every code the API has."""
     documented = PROBLEMS.read_text()
     missing = [
         code
-        for code in PROBLEM_MEANINGS
-        if f"| `{code}` | {STATUS_BY_CODE[code]} | {PROBLEM_MEANINGS[code]} |" not in documented
+        for code, meaning in PROBLEM_MEANINGS.items()
+        if f"| `{code}` | {STATUS_BY_CODE[code]} | {meaning['en']} | {meaning['fr']} |"
+        not in documented
     ]
     assert (missing, set(PROBLEM_MEANINGS)) == ([], set(STATUS_BY_CODE))
+    assert all(m["en"] != m["fr"] for m in PROBLEM_MEANINGS.values())

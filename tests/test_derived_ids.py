@@ -60,6 +60,10 @@ def test_each_vector_matches_its_named_function() -> None:
         "project_account", derived.project_account_id(value("project_account", "project"), "EUR")
     )
     expect("execution", derived.execution_id(value("execution", "round"), "eur"))
+    expect(
+        "domain_event",
+        derived.domain_event_id(value("domain_event", "entity"), "member.accepted"),
+    )
 
 
 def test_every_derivation_is_in_the_reserved_namespace() -> None:

@@ -123,12 +123,13 @@ async def test_the_openapi_document_is_where_the_readme_says(api: Api) -> None:
 
 async def test_a_problem_type_is_a_uri_the_service_serves(api: Api) -> None:
     """A refusal's `type` is a path the service answers without a token, with the code's
-    status, its title in the reader's language and its meaning; its `instance` is the
-    request's path without the query string; an unknown code is not found."""
+    status, its title and meaning in the reader's language (contracts/problems.md's row);
+    its `instance` is the request's path without the query string; an unknown code is not
+    found."""
     refused = await api.client.get(f"{API}/members", params={"cursor": "nope", "limit": 1})
     problem = refused.json()
     assert (problem["code"], problem["instance"]) == ("not_authenticated", f"{API}/members")
-    titles = {}
+    titles, meanings = {}, {}
     for language in ("fr", "en"):
         answer = await api.client.get(problem["type"], headers={"Accept-Language": language})
         assert answer.status_code == 200, answer.text
@@ -138,8 +139,12 @@ async def test_a_problem_type_is_a_uri_the_service_serves(api: Api) -> None:
             "not_authenticated",
             401,
         )
-        assert described["meaning"].startswith("no bearer token")
-        titles[language] = described["title"]
+        assert answer.headers["content-language"] == language
+        titles[language], meanings[language] = described["title"], described["meaning"]
     assert titles == {"fr": "Connexion nécessaire", "en": "Sign-in needed"}
+    assert meanings == {
+        "fr": "pas de jeton porteur, ou un jeton inconnu ou expiré",
+        "en": "no bearer token, or an unknown or expired one",
+    }
     unknown = await api.client.get(f"{API}/problems/no_such_thing")
     assert (unknown.status_code, unknown.json()["code"]) == (404, "not_found")

@@ -128,6 +128,16 @@ def schemathesis(contract: Path, url: str, bearer: str | None, seconds: int) -> 
     return done.stdout
 
 
+def undeclared_problems(url: str, bearer: str) -> list[str]:
+    """The (operation, code) pairs the server answered without declaring, from /metrics."""
+    request = urllib.request.Request(
+        f"{url}/api/v1/metrics", headers={"Authorization": f"Bearer {bearer}"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        text = answer.read().decode()
+    return [line for line in text.splitlines() if line.startswith("mutual_problems_undeclared{")]
+
+
 async def row_counts(settings: Settings) -> dict[str, int]:
     db = open_database(settings)
     try:
@@ -167,6 +177,9 @@ def test_schemathesis_finds_nothing(
         operator = token(env, "operator")
         report = schemathesis(CONTRACT, url, operator, seconds=90)
         assert "Tested:" in report
+        # Every problem the fuzzed operations answered is one their entry declares.
+        undeclared = undeclared_problems(url, operator)
+        assert not undeclared, "\n".join(undeclared)
         # A partner may call few operations: all the others, fuzzed, write nothing.
         partner = token(env, "partner")
         before = asyncio.run(row_counts(settings))

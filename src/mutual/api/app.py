@@ -5,19 +5,21 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from litestar import Litestar, Router
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin, YamlRenderPlugin
-from litestar.openapi.spec import Components, SecurityScheme
+from litestar.openapi.spec import Components, License, Operation, SecurityScheme
 
 from mutual import __version__
 from mutual.api.dependencies import DEPENDENCIES, permission_guard
 from mutual.api.metrics import Metrics
 from mutual.api.observability import request_id_middleware
 from mutual.api.pages import link_header
-from mutual.api.problems import EXCEPTION_HANDLERS, language_middleware, problem_responses
+from mutual.api.problems import EXCEPTION_HANDLERS, declare_edge_problems, language_middleware
 from mutual.api.rate_limits import RateLimits
 from mutual.api.read_your_writes import remember_writes
 from mutual.api.request_shape import request_shape_guard
@@ -60,21 +62,35 @@ API_PREFIX = "/api/v1"
 BEARER: list[dict[str, list[str]]] = [{"bearer": []}]
 
 
+@dataclass
+class PublicOperation(Operation):
+    """An operation that needs no token says so: ``security: []`` (litestar leaves an empty
+    list out, and an absent one reads as "the document's default", which linters flag)."""
+
+    def to_schema(self) -> dict[str, Any]:
+        return {**super().to_schema(), "security": []}
+
+
 def with_refusals(handlers: list[HTTPRouteHandler]) -> list[HTTPRouteHandler]:
     """Document on every route the refusals the edge may give before its handler runs:
     401 and 403 (the permission matrix) unless public, 429 (rate limits) on writes and on
-    public routes, 422 for parameters out of their schema; a handler's own entries win.
+    public routes, 422 for parameters out of their schema, 400/413/415 for a body, 503;
+    added to the codes the route declares itself (``problem_responses`` in its decorator).
     Each also gets its resource's tag, and the bearer security unless public (a layer's
     security cannot be lifted by a handler, so it is set here, route by route)."""
     for handler in handlers:
         permission = MATRIX[str(handler.operation_id)]
         handler.tags = [tag_of(min(handler.paths), "")]
         handler.security = None if permission.public else BEARER
+        if permission.public:
+            handler.operation_class = PublicOperation
         writes = not {"GET", "HEAD"} >= set(handler.http_methods)
-        statuses = ({401, 403, 422} if not permission.public else {422}) | (
-            {429} if writes or permission.public else set()
+        declare_edge_problems(
+            handler,
+            secured=not permission.public,
+            writes=writes,
+            rate_limited=writes or permission.public,
         )
-        handler.responses = {**problem_responses(*statuses), **(handler.responses or {})}
     return handlers
 
 
@@ -204,6 +220,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
             title="mutual",
             version=__version__,
             description="Time bank and mutualisation ledger for territories of co-responsibility.",
+            license=License(name="AGPL-3.0-or-later", identifier="AGPL-3.0-or-later"),
             components=Components(
                 security_schemes={
                     "bearer": SecurityScheme(type="http", scheme="bearer", bearer_format="token")

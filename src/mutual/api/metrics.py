@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from mutual.api import problems
 from mutual.store import log_reads
 from mutual.store import mail as mail_store
 from mutual.store import webhooks as webhook_store
@@ -86,6 +87,14 @@ class Metrics:
             "hour, or backing off while the mail server does not take them).",
             registry=self.registry,
         )
+        self.undeclared = Gauge(
+            "mutual_problems_undeclared",
+            "1 for each operation and problem code this process answered though the "
+            "operation's OpenAPI entry does not declare the code (contracts/openapi.json is "
+            "then wrong for generated clients: a bug to report).",
+            ["operation", "code"],
+            registry=self.registry,
+        )
         rt.journal.observers.append(self.observe_batch)
 
     def observe_request(self, method: str, path: str, status: int, seconds: float) -> None:
@@ -113,4 +122,6 @@ class Metrics:
             self.webhook_backlogs.labels(str(webhook_id)).set(behind)
         async with self._rt.db.reading() as conn:
             self.mail_backlog.set(await mail_store.backlog(conn))
+        for operation, code in sorted(problems.UNDECLARED):
+            self.undeclared.labels(operation, code).set(1)
         return generate_latest(self.registry)

@@ -10,6 +10,7 @@ import logging
 import re
 from collections.abc import Mapping
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from litestar import Request, Response
@@ -22,6 +23,7 @@ from litestar.exceptions import (
     SerializationException,
     ValidationException,
 )
+from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import ASGIApp, ExceptionHandlersMap, Receive, Scope, Send
@@ -153,20 +155,93 @@ _HTTP_CODES = {
 }
 
 
-def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problem responses a handler may give (400 and 401 always)."""
-    codes_by_status: dict[int, list[str]] = {}
-    for code, status in STATUS_BY_CODE.items():
-        codes_by_status.setdefault(status, []).append(code)
-    return {
-        status: ResponseSpec(
-            data_container=ProblemOut,
-            generate_examples=False,
-            media_type=PROBLEM_MEDIA_TYPE,
-            description="Problem: " + ", ".join(sorted(codes_by_status.get(status, []))),
-        )
-        for status in sorted({400, 401, 503, *statuses})
-    }
+# What the edge may refuse before any handler runs, by the operation's shape (added by
+# ``declare_edge_problems`` when the app is built, so that a route declares only its own).
+# Any request: malformed HTTP (litestar's 400s), an unknown or ill-typed parameter, no database.
+EVERY_OPERATION = ("malformed_request", "invalid_request", "service_unavailable")
+SECURED = ("not_authenticated", "not_authorised")  # the token, then the permission matrix
+SESSION_WRITE = ("csrf_token_invalid",)  # a write from a signed-in page without its token
+RATE_LIMITED = ("too_many_requests",)  # writes and public operations
+WITH_BODY = ("request_too_large", "unsupported_media_type")
+PAGED = ("invalid_cursor",)  # an operation with a ``cursor`` parameter
+
+
+@dataclass
+class ProblemSpec(ResponseSpec):
+    """A problem response of one status, with the codes an operation may answer with it."""
+
+    codes: frozenset[str] = frozenset()
+
+
+def problem_responses(*codes: str) -> dict[int, ResponseSpec]:
+    """The problem responses of an operation that may answer these codes, one per status,
+    its description naming them ("Problem: a, b"): what readers see, and what
+    ``declared_codes`` reads back. An unknown code fails here, when routes are built."""
+    by_status: dict[int, set[str]] = {}
+    for code in codes:
+        if code not in STATUS_BY_CODE:
+            raise KeyError(f"no problem code {code!r} in STATUS_BY_CODE")
+        by_status.setdefault(STATUS_BY_CODE[code], set()).add(code)
+    return {status: _problem_spec(found) for status, found in sorted(by_status.items())}
+
+
+def _problem_spec(codes: set[str]) -> ProblemSpec:
+    ordered = sorted(codes)
+    return ProblemSpec(
+        data_container=ProblemOut,
+        generate_examples=False,
+        media_type=PROBLEM_MEDIA_TYPE,
+        description="Problem: " + ", ".join(ordered),
+        codes=frozenset(ordered),
+    )
+
+
+def declared_codes(handler: HTTPRouteHandler) -> frozenset[str]:
+    """Every problem code an operation declares (its own and the edge's)."""
+    return frozenset(
+        code
+        for spec in (handler.responses or {}).values()
+        if isinstance(spec, ProblemSpec)
+        for code in spec.codes
+    )
+
+
+def declare_edge_problems(
+    handler: HTTPRouteHandler, *, secured: bool, writes: bool, rate_limited: bool
+) -> None:
+    """Adds to a handler's own problem codes those the edge may answer for it."""
+    edge = [*EVERY_OPERATION]
+    if secured:
+        edge += SECURED
+    if secured and writes:
+        edge += SESSION_WRITE
+    if rate_limited:
+        edge += RATE_LIMITED
+    if "data" in handler.parsed_fn_signature.parameters:
+        edge += WITH_BODY
+    if "cursor" in handler.parsed_fn_signature.parameters:
+        edge += PAGED
+    codes = declared_codes(handler) | set(edge)
+    others = {s: r for s, r in (handler.responses or {}).items() if not isinstance(r, ProblemSpec)}
+    handler.responses = {**problem_responses(*codes), **others}
+    _DECLARED[str(handler.operation_id)] = codes
+
+
+# Each operation's declared codes, by operation id, and the (operation, code) pairs this
+# process answered without declaring them: a test reads them (tests/test_declared_problems.py).
+_DECLARED: dict[str, frozenset[str]] = {}
+UNDECLARED: set[tuple[str, str]] = set()
+_OPERATION: ContextVar[str | None] = ContextVar("mutual_problem_operation", default=None)
+
+
+def _check_declared(code: str) -> None:
+    operation = _OPERATION.get()
+    declared = _DECLARED.get(operation or "")
+    if operation is None or declared is None or code in declared:
+        return
+    if (operation, code) not in UNDECLARED:
+        UNDECLARED.add((operation, code))
+        log.warning("operation %s answered problem %s, which it does not declare", operation, code)
 
 
 # The reader's language for problem titles and the request's path (a problem's
@@ -182,14 +257,26 @@ PROBLEM_TYPES_PATH = "/api/v1/problems/"
 
 def language_middleware(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == ScopeType.HTTP:
-            header = next((v for k, v in scope["headers"] if k == b"accept-language"), b"").decode(
-                "latin-1"
-            )
-            _LANGUAGE.set(choose_language(header))
-            # The path only: a query string may hold a token or personal data.
-            _INSTANCE.set(scope["path"])
-        await app(scope, receive, send)
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        header = next((v for k, v in scope["headers"] if k == b"accept-language"), b"").decode(
+            "latin-1"
+        )
+        _LANGUAGE.set(choose_language(header))
+        # The path only: a query string may hold a token or personal data.
+        _INSTANCE.set(scope["path"])
+        # The operation whose declared codes this request's problems are checked against
+        # (litestar answers a handler's exceptions inside this middleware). Reset after,
+        # so that a later request's problem outside any route is never laid at its door.
+        handler = scope.get("route_handler")
+        operation = _OPERATION.set(
+            str(handler.operation_id) if isinstance(handler, HTTPRouteHandler) else None
+        )
+        try:
+            await app(scope, receive, send)
+        finally:
+            _OPERATION.reset(operation)
 
     return middleware
 
@@ -230,6 +317,7 @@ def problem_response(
     document: dict[str, Any], *, headers: dict[str, str] | None = None
 ) -> Response[Any]:
     status = int(document["status"])
+    _check_declared(str(document["code"]))
     all_headers = dict(headers or {})
     if status == 503:
         all_headers["Retry-After"] = RETRY_AFTER_SECONDS

@@ -239,7 +239,9 @@ class ProblemTypeOut(_Out):
     code: str
     status: int
     title: str = Field(description="In the reader's language (Accept-Language: fr or en).")
-    meaning: str = Field(description="When it is given, in English (contracts/problems.md).")
+    meaning: str = Field(
+        description="When it is given, in the reader's language (contracts/problems.md)."
+    )
 
 
 class BatchItemOut(_Out):

@@ -39,6 +39,8 @@ def webhooks_section(event_schema_ref: str) -> dict[str, Any]:
                 "failing for MUTUAL_WEBHOOK_DISABLE_AFTER_SECONDS is disabled. Event types: "
                 + ", ".join(EVENT_TYPES),
                 "tags": ["events"],
+                # The receiver authenticates the sender by the signature, not a token.
+                "security": [],
                 "parameters": [
                     {
                         "name": "Mutual-Event-Id",

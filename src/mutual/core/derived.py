@@ -14,8 +14,8 @@ UUIDv7, or v4). A transaction whose id is of version 5 is accepted only when it 
 the derivation the service makes for that very transaction (``expected_transaction_id``),
 and a refusal under such an id is never kept, so nobody can squat it.
 
-The derivations are published in ``contracts/derived-ids.md`` with vectors in
-``contracts/vectors/derived-ids.json`` that the tests and the page's JavaScript read.
+The derivations are published with a vector each in ``contracts/derived-ids.json``
+(``contract_document``), which the tests and the page's JavaScript read.
 """
 
 from __future__ import annotations
@@ -35,12 +35,20 @@ DERIVED_VERSION: Final = 5
 PLEDGES: Final = UUID("5d1e6a1c-7c2b-4f57-9a53-706c65646765")
 FUND: Final = UUID("6a0c1f5e-2b44-4d0b-8f6e-66756e640001")
 GOODS: Final = UUID("6d757475-616c-4000-8000-00000000900d")
+# Domain events' ids in the event stream (never ledger ids): the namespace they had
+# before they joined this table, kept so that ids already delivered stay the same.
+DOMAIN_EVENTS: Final = UUID("0192f1a4-6d0e-7c3b-9e5a-8d64c2b1e7a0")
 
 
 # Every derivation: its namespace (a family's, or the UUID of the thing it derives from,
 # written as a field) and its name's template. The page's JavaScript derives from this
 # same table, published in contracts/derived-ids.json (``contract_document``).
-FAMILIES: Final = {"pledges": PLEDGES, "fund": FUND, "goods": GOODS}
+FAMILIES: Final = {
+    "pledges": PLEDGES,
+    "fund": FUND,
+    "goods": GOODS,
+    "domain_events": DOMAIN_EVENTS,
+}
 TEMPLATES: Final[dict[str, tuple[str, str]]] = {
     "promise_account": ("pledges", "promise/{member}/{quarter}"),
     "held_account": ("pledges", "held/{member}/{quarter}"),
@@ -58,6 +66,7 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
     "execution": ("{round}", "execution/{resource}"),
     "split_grant": ("{transaction}", "{project}"),
     "default_follow": ("{default}", "{account}"),
+    "domain_event": ("domain_events", "{entity}/{type}"),
 }
 
 
@@ -155,6 +164,12 @@ def default_follow_id(default_id: UUID, account_id: UUID) -> UUID:
 
 
 # --- Which derived id belongs to which entry ----------------------------------------------
+
+
+def domain_event_id(entity_id: UUID, event_type: str) -> UUID:
+    """A domain event's id: from the id of what it follows (a log entry's, or a member's
+    for a profile's change) and its type, so re-reading yields the same id."""
+    return derive("domain_event", entity=entity_id, type=event_type)
 
 
 def account_id_of(role: AccountRole, unit: str, owner_id: str) -> UUID | None:
@@ -274,6 +289,7 @@ _VECTOR_INPUTS: Final[dict[str, dict[str, str]]] = {
         "default": "0190f1e2-0000-7000-8000-000000000011",
         "account": "0190f1e2-0000-7000-8000-000000000012",
     },
+    "domain_event": {"entity": "0190f1e2-0000-7000-8000-000000000013", "type": "member.accepted"},
 }
 
 

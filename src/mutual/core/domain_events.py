@@ -7,13 +7,13 @@ is a project), so that reading the log again always yields the same domain event
 the same index, right after the entry's own event. Their data is pseudonymous like the
 entry: ids, amounts, phases, never a name or a text.
 
-A domain event's id is derived from the entry's id and the event's type, so it is as
-stable as the entry's and a consumer deduplicates by it the same way.
+A domain event's id is derived from the entry's id and the event's type
+(``derived.domain_event_id``, in the table of every derivation), so it is as stable as
+the entry's and a consumer deduplicates by it the same way.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
@@ -21,17 +21,13 @@ from typing import Any
 from uuid import UUID
 
 from mutual.core.accounts import OwnerKind
-from mutual.core.derived import lead_appointment_id
+from mutual.core.derived import domain_event_id, lead_appointment_id
 from mutual.core.entries import EntryType
 from mutual.core.registry import KeyAction
 from mutual.core.round_entries import Kind
 from mutual.core.round_state import Phase
 from mutual.core.transactions import TransactionKind
 from mutual.core.units import TIME
-
-# The namespace of domain events' ids (UUIDv5 of "<entry id>/<type>"): a constant, so
-# that every reader derives the same ids.
-NAMESPACE = UUID("0192f1a4-6d0e-7c3b-9e5a-8d64c2b1e7a0")
 
 
 class DomainEventType(StrEnum):
@@ -74,12 +70,8 @@ class DomainEvent:
     data: dict[str, Any]
 
 
-def domain_event_id(entity_id: UUID, event_type: DomainEventType) -> UUID:
-    return uuid.uuid5(NAMESPACE, f"{entity_id}/{event_type.value}")
-
-
 def _event(entity_id: UUID, event_type: DomainEventType, data: dict[str, Any]) -> DomainEvent:
-    return DomainEvent(domain_event_id(entity_id, event_type), event_type, data)
+    return DomainEvent(domain_event_id(entity_id, event_type.value), event_type, data)
 
 
 # A project's principal is its id; whether an id is a project's is the caller's to say

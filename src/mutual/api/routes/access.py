@@ -93,7 +93,7 @@ class AuditEventPage(PageOut):
 @post(
     "/service-clients",
     operation_id="createServiceClient",
-    responses=problem_responses(403, 413, 422),
+    responses=problem_responses("invalid_request"),
     summary="Create a service client: a token limited to scopes, shown once (operator)",
     status_code=201,
 )
@@ -116,7 +116,7 @@ async def create_service_client(
 @get(
     "/service-clients",
     operation_id="listServiceClients",
-    responses=problem_responses(403),
+    responses=problem_responses(),
     summary="Service clients' tokens: scopes, expiry, last use, revocation (never the token)",
 )
 async def list_service_clients(
@@ -138,7 +138,7 @@ async def list_service_clients(
 @delete(
     "/service-clients/tokens/{token_id:uuid}",
     operation_id="revokeServiceClientToken",
-    responses=problem_responses(403, 404),
+    responses=problem_responses("not_found"),
     summary="Revoke a service client's token, from the next request on",
     status_code=204,
 )
@@ -149,7 +149,7 @@ async def revoke_token(token_id: FromPath[UUID], state: State, principal: Curren
 @post(
     "/service-clients/tokens/{token_id:uuid}/rotation",
     operation_id="rotateServiceClientToken",
-    responses=problem_responses(403, 404, 413, 422),
+    responses=problem_responses("not_found"),
     summary="A new token for a service client; the old one works on for the overlap given",
     status_code=201,
 )
@@ -178,7 +178,7 @@ async def rotate_token(
 @get(
     "/audit",
     operation_id="listAuditEvents",
-    responses=problem_responses(403, 422),
+    responses=problem_responses(),
     summary="The audit trail of administrative actions, oldest first (operators, auditors)",
 )
 async def list_audit_events(

@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import Cursor, Limit, page_links
+from mutual.api.problem_codes import CLIENT_ID, SIGNATURES
 from mutual.api.problems import problem_responses
 from mutual.api.schemas import (
     MAX_INDEX,
@@ -50,7 +51,14 @@ def account_out(account: Account) -> AccountOut:
     "/accounts",
     operation_id="createAccount",
     responses={
-        **problem_responses(403, 413, 422),
+        **problem_responses(
+            *SIGNATURES[1:],
+            *CLIENT_ID,
+            "account_exists",
+            "invalid_unit",
+            "invalid_bounds",
+            "invalid_key_event",
+        ),
         200: ResponseSpec(AccountCreatedOut, description="A replay: the account opened before"),
     },
     summary="Open an account",
@@ -84,7 +92,7 @@ async def create_account(
 @get(
     "/accounts/{account_id:uuid}",
     operation_id="getAccount",
-    responses=problem_responses(404, 422),
+    responses=problem_responses("not_found"),
     summary="Read an account",
 )
 async def get_account(
@@ -97,7 +105,7 @@ async def get_account(
 @get(
     "/accounts",
     operation_id="listAccounts",
-    responses=problem_responses(403, 422),
+    responses=problem_responses("invalid_unit"),
     summary="List accounts by owner and unit; with after_index, those changed since",
 )
 async def list_accounts(
@@ -130,7 +138,7 @@ async def list_accounts(
 @get(
     "/accounts/{account_id:uuid}/postings",
     operation_id="getAccountStatement",
-    responses=problem_responses(404, 422),
+    responses=problem_responses("not_found"),
     summary="An account's postings with the running balance",
 )
 async def get_statement(

@@ -71,7 +71,7 @@ def _event_out(event: Event) -> EventOut:
 @get(
     "/events",
     operation_id="listEvents",
-    responses=problem_responses(403, 422),
+    responses=problem_responses(),
     summary="Log entries as typed events, in log order, after a cursor (the log index)",
 )
 async def list_events(
@@ -112,7 +112,7 @@ async def list_events(
     "/events/stream",
     operation_id="streamEvents",
     responses={
-        **problem_responses(403, 422),
+        **problem_responses(),
         200: ResponseSpec(
             str,
             generate_examples=False,
@@ -187,7 +187,7 @@ def _webhook_out(subscription: Subscription) -> WebhookOut:
 @post(
     "/webhooks",
     operation_id="createWebhook",
-    responses=problem_responses(403, 413, 422),
+    responses=problem_responses("idempotency_key_reused"),
     summary="Subscribe a URL to the events; the signing secret is shown once",
     status_code=201,
 )
@@ -226,7 +226,7 @@ async def create_webhook(
 @get(
     "/webhooks/{webhook_id:uuid}",
     operation_id="getWebhook",
-    responses=problem_responses(403, 404),
+    responses=problem_responses("not_found"),
     summary="One webhook subscription (never its secret)",
 )
 async def get_webhook(
@@ -238,7 +238,7 @@ async def get_webhook(
 @patch(
     "/webhooks/{webhook_id:uuid}",
     operation_id="updateWebhook",
-    responses=problem_responses(403, 404, 413, 422),
+    responses=problem_responses("not_found"),
     summary="Change a webhook's URL or filter, or enable or disable it",
 )
 async def update_webhook(
@@ -264,7 +264,7 @@ async def update_webhook(
 @post(
     "/webhooks/{webhook_id:uuid}/secret",
     operation_id="rollWebhookSecret",
-    responses=problem_responses(403, 404, 413, 422),
+    responses=problem_responses("not_found"),
     summary="A new signing secret, shown once; the previous one also signs for an overlap",
     status_code=200,
 )
@@ -283,7 +283,7 @@ async def roll_webhook_secret(
 @get(
     "/webhooks",
     operation_id="listWebhooks",
-    responses=problem_responses(403),
+    responses=problem_responses(),
     summary="Webhook subscriptions: a service client's own, every one for operators",
 )
 async def list_webhooks(
@@ -304,7 +304,7 @@ async def list_webhooks(
 @delete(
     "/webhooks/{webhook_id:uuid}",
     operation_id="disableWebhook",
-    responses=problem_responses(403, 404),
+    responses=problem_responses("not_found"),
     summary="Disable a webhook subscription: nothing more is delivered to it",
     status_code=204,
 )
@@ -318,7 +318,7 @@ async def disable_webhook(
 @get(
     "/webhooks/{webhook_id:uuid}/deliveries",
     operation_id="listWebhookDeliveries",
-    responses=problem_responses(403, 404, 422),
+    responses=problem_responses("not_found"),
     summary="Every delivery attempt of a webhook, oldest first",
 )
 async def list_deliveries(
@@ -347,7 +347,7 @@ async def list_deliveries(
 @post(
     "/webhooks/{webhook_id:uuid}/replay",
     operation_id="replayWebhook",
-    responses=problem_responses(403, 404, 413, 422),
+    responses=problem_responses("not_found"),
     summary="Deliver a webhook's events again from a log index on",
     status_code=202,
 )

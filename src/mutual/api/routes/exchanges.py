@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import Cursor, Limit, page_links
+from mutual.api.problem_codes import CLIENT_ID, PROPOSAL_ANSWER, SIGNED_FLOW
 from mutual.api.problems import problem_responses
 from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import TransactionResultOut
@@ -47,7 +48,14 @@ def proposal_out(rt: Runtime, proposal: Proposal) -> ProposalOut:
 @post(
     "/proposals",
     operation_id="proposeExchange",
-    responses=problem_responses(404, 413, 422),
+    responses=problem_responses(
+        "not_found",
+        "invalid_duration",
+        "self_exchange",
+        "implausible_amount",
+        "idempotency_key_mismatch",
+        *CLIENT_ID,
+    ),
     summary="Record hours provided to another member, to be confirmed by them",
     status_code=201,
 )
@@ -73,7 +81,7 @@ async def propose(
 @get(
     "/proposals",
     operation_id="listProposals",
-    responses=problem_responses(422),
+    responses=problem_responses(),
     summary="One's proposals, given or to answer (coordinators: all)",
 )
 async def list_proposals(
@@ -103,7 +111,7 @@ async def list_proposals(
 @get(
     "/proposals/{proposal_id:uuid}",
     operation_id="getProposal",
-    responses=problem_responses(404),
+    responses=problem_responses("not_found"),
     summary="A proposal and the payload its receiver signs",
 )
 async def get_proposal(
@@ -116,7 +124,7 @@ async def get_proposal(
 @post(
     "/proposals/{proposal_id:uuid}/confirm",
     operation_id="confirmProposal",
-    responses=problem_responses(403, 404, 409, 422),
+    responses=problem_responses(*PROPOSAL_ANSWER, *SIGNED_FLOW, "invalid_exchange"),
     summary="Confirm by signing the proposed transaction (the receiver, or a custodian)",
     status_code=201,
 )
@@ -137,7 +145,7 @@ async def confirm(
 @post(
     "/proposals/{proposal_id:uuid}/reject",
     operation_id="rejectProposal",
-    responses=problem_responses(403, 404, 409, 422),
+    responses=problem_responses(*PROPOSAL_ANSWER),
     summary="Reject a proposal, with a reason",
     status_code=200,
 )

@@ -28,6 +28,7 @@ from mutual.api.fund_schemas import (
     RepaymentIn,
 )
 from mutual.api.pages import Cursor, Limit, page_links
+from mutual.api.problem_codes import CLIENT_ID, FUND_RULES, SIGNATURES, SIGNED_FLOW
 from mutual.api.problems import problem_responses
 from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import TransactionResultOut
@@ -36,7 +37,15 @@ from mutual.store.fund import PartnerRecord
 from mutual.usecases import fund as usecase
 from mutual.usecases.pagination import cut_page, decode_id_cursor
 
-_FLOW = problem_responses(403, 404, 409, 422)
+_FLOW = problem_responses(
+    *SIGNED_FLOW,
+    *FUND_RULES,
+    "invalid_contribution",
+    "invalid_deposit",
+    "invalid_repayment",
+    "invalid_grant",
+    "invalid_disbursement",
+)
 
 
 def _partner_out(record: PartnerRecord) -> PartnerOut:
@@ -53,7 +62,7 @@ def _partner_out(record: PartnerRecord) -> PartnerOut:
 @post(
     "/partners",
     operation_id="createPartner",
-    responses=problem_responses(403, 404, 422),
+    responses=problem_responses("not_found", *CLIENT_ID, *SIGNATURES[1:], "account_exists"),
     summary="Name a fund partner and the principal that signs for it",
     status_code=201,
 )
@@ -69,7 +78,7 @@ async def create_partner(
 @get(
     "/partners",
     operation_id="listPartners",
-    responses=problem_responses(422),
+    responses=problem_responses(),
     summary="List the partners you may see (all, for coordinators and auditors)",
 )
 async def list_partners(
@@ -94,7 +103,7 @@ async def list_partners(
 @get(
     "/partners/{partner_id:uuid}",
     operation_id="getPartner",
-    responses=problem_responses(404),
+    responses=problem_responses("not_found"),
     summary="A partner (itself, coordinators and auditors)",
 )
 async def get_partner(
@@ -222,7 +231,7 @@ async def get_fund(state: State, principal: CurrentPrincipal) -> FundOut:
 @get(
     "/partners/{partner_id:uuid}/trace",
     operation_id="tracePartner",
-    responses=problem_responses(404),
+    responses=problem_responses("not_found"),
     summary="Where did my money go: each contribution traced to grants and payments",
 )
 async def trace_partner(

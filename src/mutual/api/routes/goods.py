@@ -33,6 +33,7 @@ from mutual.api.goods_schemas import (
     TransferIn,
 )
 from mutual.api.pages import Cursor, Limit, page_links
+from mutual.api.problem_codes import CLIENT_ID, GOODS_RULES, SIGNATURES, SIGNED_FLOW
 from mutual.api.problems import problem_responses
 from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import TransactionResultOut
@@ -42,7 +43,15 @@ from mutual.usecases import collection_points as points
 from mutual.usecases import goods as usecase
 from mutual.usecases.pagination import page_in_memory
 
-FLOW_PROBLEMS = problem_responses(403, 404, 409, 422)
+FLOW_PROBLEMS = problem_responses(
+    *SIGNED_FLOW,
+    *GOODS_RULES,
+    "invalid_good_deposit",
+    "invalid_loan",
+    "invalid_return",
+    "invalid_give",
+    "invalid_good_transfer",
+)
 
 
 def _kind_out(record: KindRecord) -> KindOut:
@@ -91,7 +100,7 @@ def _loan_out(view: usecase.LoanView) -> LoanOut:
 @post(
     "/goods/kinds",
     operation_id="createGoodKind",
-    responses=problem_responses(403, 422),
+    responses=problem_responses("not_found"),
     summary="Add a kind of shared good to the catalogue (its unit GOOD.<slug>)",
     status_code=201,
 )
@@ -103,7 +112,12 @@ async def create_kind(data: JSONBody[KindIn], state: State, principal: CurrentPr
     return _kind_out(record)
 
 
-@get("/goods/kinds", operation_id="listGoodKinds", summary="The catalogue of shared goods")
+@get(
+    "/goods/kinds",
+    operation_id="listGoodKinds",
+    responses=problem_responses(),
+    summary="The catalogue of shared goods",
+)
 async def list_kinds(
     request: Request[Any, Any, Any],
     state: State,
@@ -121,7 +135,7 @@ async def list_kinds(
 @get(
     "/goods/kinds/{slug:str}",
     operation_id="getGoodKind",
-    responses=problem_responses(404),
+    responses=problem_responses("not_found"),
     summary="One kind of shared good",
 )
 async def get_kind(slug: FromPath[str], state: State, principal: CurrentPrincipal) -> KindOut:
@@ -131,7 +145,7 @@ async def get_kind(slug: FromPath[str], state: State, principal: CurrentPrincipa
 @get(
     "/goods/kinds/{slug:str}/history",
     operation_id="getGoodKindHistory",
-    responses=problem_responses(404, 422),
+    responses=problem_responses("not_found"),
     summary="Every movement of a kind of good, in log order, from the ledger",
 )
 async def kind_history(
@@ -165,7 +179,9 @@ async def kind_history(
 @post(
     "/collection-points",
     operation_id="createCollectionPoint",
-    responses=problem_responses(403, 404, 422),
+    responses=problem_responses(
+        "not_found", *CLIENT_ID, *SIGNATURES[1:], "account_exists", "invalid_key_event"
+    ),
     summary="Open a collection point and appoint its keepers (one atomic ledger write)",
     status_code=201,
 )
@@ -180,7 +196,12 @@ async def create_point(
     return _point_out(view)
 
 
-@get("/collection-points", operation_id="listCollectionPoints", summary="Collection points")
+@get(
+    "/collection-points",
+    operation_id="listCollectionPoints",
+    responses=problem_responses(),
+    summary="Collection points",
+)
 async def list_points(
     request: Request[Any, Any, Any],
     state: State,
@@ -198,7 +219,7 @@ async def list_points(
 @get(
     "/collection-points/{point_id:uuid}",
     operation_id="getCollectionPoint",
-    responses=problem_responses(404),
+    responses=problem_responses("not_found"),
     summary="A collection point, its keepers and its stock per kind",
 )
 async def get_point(
@@ -210,7 +231,9 @@ async def get_point(
 @put(
     "/collection-points/{point_id:uuid}/keepers",
     operation_id="changeCollectionPointKeepers",
-    responses=problem_responses(403, 404, 422),
+    responses=problem_responses(
+        "not_found", *SIGNATURES[1:], "invalid_key_event", "key_already_registered"
+    ),
     summary="Change a point's keepers (removals and appointments at one log index)",
 )
 async def change_keepers(
@@ -271,7 +294,7 @@ async def lend(
 @get(
     "/collection-points/{point_id:uuid}/loans",
     operation_id="listCollectionPointLoans",
-    responses=problem_responses(403, 404, 422),
+    responses=problem_responses("not_found"),
     summary="A point's open loans with their due dates (its keepers and coordinators)",
 )
 async def point_loans(
@@ -374,6 +397,7 @@ async def give(
 @get(
     "/members/me/loans",
     operation_id="listMyLoans",
+    responses=problem_responses(),
     summary="What one holds on loan, with due dates",
 )
 async def my_loans(

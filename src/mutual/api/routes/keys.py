@@ -12,6 +12,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import Cursor, Limit, page_links
+from mutual.api.problem_codes import CLIENT_ID, SIGNATURES
 from mutual.api.problems import problem_responses
 from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import (
@@ -50,7 +51,15 @@ def key_out(record: KeyRecord) -> KeyOut:
 @post(
     "/key-events",
     operation_id="recordKeyEvent",
-    responses=problem_responses(403, 409, 413, 422),
+    responses=problem_responses(
+        *SIGNATURES[1:],
+        *CLIENT_ID,
+        "invalid_key_event",
+        "key_already_registered",
+        "recovery_not_pending",
+        "recovery_not_due",
+        "not_found",
+    ),
     summary="Register, rotate or revoke a key; appoint or remove a custodian; a recovery",
     status_code=201,
 )
@@ -84,7 +93,7 @@ async def record_key_event(
 @get(
     "/keys",
     operation_id="listKeys",
-    responses=problem_responses(422),
+    responses=problem_responses(),
     summary="Registered keys, optionally of one principal, in registration order",
 )
 async def list_keys(
@@ -106,7 +115,7 @@ async def list_keys(
 @get(
     "/keys/{key_id:str}",
     operation_id="getKey",
-    responses=problem_responses(404),
+    responses=problem_responses("not_found"),
     summary="One key: who holds it, its capacity, and the log indexes it was valid between",
 )
 async def get_key(key_id: FromPath[str], state: State, principal: CurrentPrincipal) -> KeyOut:
@@ -135,7 +144,7 @@ def recovery_out(recovery: Recovery) -> RecoveryOut:
 @get(
     "/key-recoveries",
     operation_id="listKeyRecoveries",
-    responses=problem_responses(403, 422),
+    responses=problem_responses(),
     summary="A member's key recoveries (requests, and how each ended), oldest first",
 )
 async def list_key_recoveries(

@@ -43,7 +43,9 @@ async def get_territory_limits(state: State, principal: CurrentPrincipal) -> Ter
 @put(
     "/territory/limits",
     operation_id="setTerritoryLimits",
-    responses=problem_responses(403, 409, 422),
+    responses=problem_responses(
+        "invalid_bounds", "bounds_exclude_balance", "unknown_bounds_default", "implausible_amount"
+    ),
     summary="Change the default bounds, for new members and every member without their own",
 )
 async def set_territory_limits(
@@ -65,7 +67,14 @@ async def set_territory_limits(
 @put(
     "/members/{member_id:uuid}/limits",
     operation_id="setMemberLimits",
-    responses=problem_responses(403, 404, 409, 422),
+    responses=problem_responses(
+        "not_found",
+        "invalid_bounds",
+        "bounds_exclude_balance",
+        "unknown_bounds_default",
+        "implausible_amount",
+        "account_not_found",
+    ),
     summary="Give one member's TIME account bounds of its own",
 )
 async def set_member_limits(

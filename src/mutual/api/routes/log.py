@@ -56,7 +56,7 @@ async def log_info(state: State) -> LogInfoOut:
 @get(
     "/log/checkpoint",
     operation_id="getLatestCheckpoint",
-    responses=problem_responses(404),
+    responses=problem_responses("not_found"),
     summary="The latest signed checkpoint, with its cosignatures (C2SP signed note)",
     media_type=NOTE_MEDIA_TYPE,
     exclude_from_auth=True,
@@ -68,7 +68,7 @@ async def latest_checkpoint(state: State) -> Response[str]:
 @get(
     "/log/checkpoints/{tree_size:int}",
     operation_id="getCheckpoint",
-    responses=problem_responses(404),
+    responses=problem_responses("not_found"),
     summary="The signed checkpoint of one tree size, with its cosignatures",
     media_type=NOTE_MEDIA_TYPE,
     exclude_from_auth=True,
@@ -94,7 +94,7 @@ async def sign_checkpoint(state: State, principal: CurrentPrincipal) -> Response
 @post(
     "/log/checkpoints/{tree_size:int}/cosignatures",
     operation_id="addCosignature",
-    responses=problem_responses(404, 413, 422),
+    responses=problem_responses("not_found"),
     summary="Add a witness's C2SP cosignature to a checkpoint",
     media_type=NOTE_MEDIA_TYPE,
     status_code=201,
@@ -115,7 +115,7 @@ async def add_cosignature(
 @get(
     "/log/proofs/inclusion",
     operation_id="getInclusionProof",
-    responses=problem_responses(404, 422),
+    responses=problem_responses("not_found"),
     summary="Inclusion proof of the log entry recording an id (transaction, key event, account)",
 )
 async def inclusion_proof(
@@ -138,7 +138,7 @@ async def inclusion_proof(
 @get(
     "/log/proofs/consistency",
     operation_id="getConsistencyProof",
-    responses=problem_responses(422),
+    responses=problem_responses(),
     summary="Consistency proof between two tree sizes",
 )
 async def consistency_proof(

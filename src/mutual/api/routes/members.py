@@ -55,7 +55,7 @@ def member_out(view: dict[str, Any]) -> MemberOut:
 @post(
     "/members/applications",
     operation_id="applyToJoin",
-    responses=problem_responses(413, 422),
+    responses=problem_responses(),
     summary="Apply to join the time bank",
     status_code=201,
 )
@@ -71,7 +71,7 @@ async def apply(data: JSONBody[ApplicationIn], state: State) -> MemberOut:
 @post(
     "/members/{member_id:uuid}/accept",
     operation_id="acceptMember",
-    responses=problem_responses(403, 404, 422),
+    responses=problem_responses("not_found", "account_exists"),
     summary="Accept an application: principal, TIME account with default bounds, token and "
     "invitation",
     status_code=201,
@@ -108,7 +108,7 @@ def _invitation_out(
 @post(
     "/members/{member_id:uuid}/invitation",
     operation_id="inviteMember",
-    responses=problem_responses(403, 404),
+    responses=problem_responses("not_found"),
     summary="A new invitation for an accepted member; the earlier one stops working",
     status_code=201,
 )
@@ -133,7 +133,7 @@ async def charter(state: State) -> CharterOut:
 @post(
     "/members/{member_id:uuid}/refuse",
     operation_id="refuseMember",
-    responses=problem_responses(403, 404, 422),
+    responses=problem_responses("not_found"),
     summary="Refuse an application",
     status_code=200,
 )
@@ -145,7 +145,7 @@ async def refuse(member_id: FromPath[UUID], state: State, principal: CurrentPrin
 @get(
     "/members",
     operation_id="listMembers",
-    responses=problem_responses(403, 422),
+    responses=problem_responses(),
     summary="List members (coordinators: any status); with updated_since, those changed since",
 )
 async def list_members(
@@ -173,7 +173,7 @@ async def list_members(
 @get(
     "/members/near-limits",
     operation_id="membersNearLimits",
-    responses=problem_responses(403),
+    responses=problem_responses(),
     summary="Members near (soft threshold) or past their bounds",
 )
 async def near_limits(
@@ -203,7 +203,7 @@ async def near_limits(
 @get(
     "/members/{member_id:uuid}",
     operation_id="getMember",
-    responses=problem_responses(404),
+    responses=problem_responses("not_found"),
     summary="A member's profile, as far as the reader may see it",
 )
 async def get_member(
@@ -215,7 +215,7 @@ async def get_member(
 @put(
     "/members/me/profile",
     operation_id="updateMyProfile",
-    responses=problem_responses(404, 422),
+    responses=problem_responses("not_found"),
     summary="Replace one's own profile",
 )
 async def update_profile(
@@ -228,7 +228,7 @@ async def update_profile(
 @get(
     "/members/me/export",
     operation_id="exportMyData",
-    responses=problem_responses(404),
+    responses=problem_responses("not_found"),
     summary="Everything held about oneself (GDPR)",
 )
 async def export_me(state: State, principal: CurrentPrincipal) -> dict[str, Any]:
@@ -238,7 +238,7 @@ async def export_me(state: State, principal: CurrentPrincipal) -> dict[str, Any]
 @delete(
     "/members/{member_id:uuid}/profile",
     operation_id="eraseMember",
-    responses=problem_responses(403, 404),
+    responses=problem_responses("not_found"),
     summary="Erase a member's profile, memos and free text; the ledger stays verifiable",
     status_code=204,
 )
@@ -249,7 +249,7 @@ async def erase(member_id: FromPath[UUID], state: State, principal: CurrentPrinc
 @get(
     "/members/me/statement.csv",
     operation_id="myStatementCsv",
-    responses=problem_responses(404),
+    responses=problem_responses("not_found"),
     summary="One's TIME statement with the running balance, as CSV",
     media_type="text/csv",
 )

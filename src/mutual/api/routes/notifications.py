@@ -35,7 +35,7 @@ AcceptLanguage = Annotated[str | None, HeaderParameter(name="Accept-Language", r
 @get(
     "/notifications",
     operation_id="myNotifications",
-    responses=problem_responses(422),
+    responses=problem_responses(),
     summary="One's notifications after a cursor, oldest first",
 )
 async def notifications(
@@ -76,7 +76,7 @@ def _preferences_out(found: mail.MailPreferences) -> NotificationPreferencesOut:
 @get(
     "/members/me/notification-preferences",
     operation_id="getMyNotificationPreferences",
-    responses=problem_responses(404),
+    responses=problem_responses("not_found"),
     summary="How one's notices reach one by e-mail",
 )
 async def get_notification_preferences(
@@ -88,7 +88,7 @@ async def get_notification_preferences(
 @put(
     "/members/me/notification-preferences",
     operation_id="setMyNotificationPreferences",
-    responses=problem_responses(404),
+    responses=problem_responses("not_found"),
     summary="Choose how one's notices reach one by e-mail: immediately, a daily digest, or never",
 )
 async def set_notification_preferences(

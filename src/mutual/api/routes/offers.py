@@ -39,7 +39,7 @@ def offer_out(record: OfferRecord) -> OfferOut:
 @post(
     "/offers",
     operation_id="publishOffer",
-    responses=problem_responses(404, 413, 422),
+    responses=problem_responses("not_found", "invalid_duration"),
     summary="Publish an offer or a request",
     status_code=201,
 )
@@ -60,7 +60,7 @@ async def publish(data: JSONBody[OfferIn], state: State, principal: CurrentPrinc
 @get(
     "/offers",
     operation_id="searchOffers",
-    responses=problem_responses(422),
+    responses=problem_responses(),
     summary="Search open offers and requests, newest first",
 )
 async def search(
@@ -92,7 +92,7 @@ async def search(
 @get(
     "/offers/{offer_id:uuid}",
     operation_id="getOffer",
-    responses=problem_responses(404),
+    responses=problem_responses("not_found"),
     summary="An offer or a request",
 )
 async def get_offer(
@@ -104,7 +104,7 @@ async def get_offer(
 @post(
     "/offers/{offer_id:uuid}/renew",
     operation_id="renewOffer",
-    responses=problem_responses(403, 404, 422),
+    responses=problem_responses("not_found"),
     summary="Push an offer's expiry back by the territory's offer lifetime",
     status_code=200,
 )
@@ -115,7 +115,7 @@ async def renew(offer_id: FromPath[UUID], state: State, principal: CurrentPrinci
 @post(
     "/offers/{offer_id:uuid}/close",
     operation_id="closeOffer",
-    responses=problem_responses(403, 404),
+    responses=problem_responses("not_found"),
     summary="Close an offer or a request",
     status_code=200,
 )

@@ -30,7 +30,7 @@ from mutual.usecases import passwords as usecase
 @post(
     "/invitations/redeem",
     operation_id="redeemInvitation",
-    responses=problem_responses(409, 413, 422, 429),
+    responses=problem_responses("invitation_invalid", "login_taken"),
     summary="Choose one's login and first password with an invitation; signed in",
     status_code=200,
 )
@@ -52,7 +52,7 @@ async def redeem_invitation(
 @put(
     "/members/me/password",
     operation_id="changeMyPassword",
-    responses=problem_responses(403, 413, 422, 429),
+    responses=problem_responses("current_password_wrong"),
     summary="Change one's password, giving the current one; one's other sessions end",
     status_code=200,
 )
@@ -79,7 +79,7 @@ async def change_password(
     "/sign-in/password-resets",
     operation_id="requestPasswordReset",
     responses={
-        **problem_responses(413, 422, 429),
+        **problem_responses(),
         202: ResponseSpec(None, description="Accepted, whatever the login: no body"),
     },
     summary="Forgot one's password: a one-time code, sent by e-mail",
@@ -96,7 +96,7 @@ async def request_reset(data: JSONBody[ResetRequestIn], state: State) -> Respons
     "/sign-in/password-resets/redeem",
     operation_id="resetPassword",
     responses={
-        **problem_responses(413, 422, 429),
+        **problem_responses("reset_code_invalid"),
         204: ResponseSpec(None, description="The password is changed; every session ended"),
     },
     summary="Choose a new password with the one-time code sent for the login",

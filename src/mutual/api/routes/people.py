@@ -34,7 +34,7 @@ Search = Annotated[str | None, QueryParameter(max_length=120)]
 @get(
     "/directory",
     operation_id="searchDirectory",
-    responses=problem_responses(403, 422),
+    responses=problem_responses(),
     summary="Find active members by name or number, neighbourhood and what they offer",
 )
 async def search_directory(
@@ -84,7 +84,7 @@ async def search_directory(
 @get(
     "/directory/neighbourhoods",
     operation_id="directoryNeighbourhoods",
-    responses=problem_responses(403),
+    responses=problem_responses(),
     summary="The neighbourhoods active members live in",
 )
 async def directory_neighbourhoods(
@@ -126,7 +126,7 @@ def _line_out(readable: ReadableLine) -> ReadableLineOut:
 @get(
     "/members/me/statement",
     operation_id="myStatement",
-    responses=problem_responses(404, 422),
+    responses=problem_responses("not_found"),
     summary="One's TIME statement, newest first: other party, description, category, "
     "amount and balance after",
 )

@@ -24,6 +24,7 @@ from mutual.api.pledge_schemas import (
     VolunteerDeliveryIn,
     VolunteerOut,
 )
+from mutual.api.problem_codes import PLEDGE_RULES, SIGNED_FLOW
 from mutual.api.problems import problem_responses
 from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import TransactionResultOut
@@ -32,7 +33,14 @@ from mutual.usecases import pledges as usecase
 Quarter = Annotated[
     str | None, QueryParameter(pattern=r"^\d{4}-Q[1-4]$", description="Like 2027-Q1.")
 ]
-WRITE_PROBLEMS = problem_responses(403, 404, 409, 413, 422)
+WRITE_PROBLEMS = problem_responses(
+    *SIGNED_FLOW,
+    *PLEDGE_RULES,
+    "invalid_pledge",
+    "invalid_allocation",
+    "invalid_delivery",
+    "invalid_release",
+)
 
 
 @post(
@@ -61,7 +69,7 @@ async def pledge(
 @get(
     "/pledges",
     operation_id="listPledges",
-    responses=problem_responses(403, 422),
+    responses=problem_responses("invalid_quarter"),
     summary="What a member pledged per quarter, and what was allocated, delivered, released",
 )
 async def list_pledges(
@@ -120,7 +128,7 @@ async def allocate(
 @get(
     "/pledges/quarters/{quarter:str}/pool",
     operation_id="getPledgePool",
-    responses=problem_responses(403, 422),
+    responses=problem_responses("invalid_quarter"),
     summary="What the pledge pool holds of each member's pledge for a quarter",
 )
 async def get_pool(quarter: FromPath[str], state: State, principal: CurrentPrincipal) -> PoolOut:
@@ -178,7 +186,7 @@ async def deliver(
 @get(
     "/projects/{project_id:uuid}/volunteers",
     operation_id="listProjectVolunteers",
-    responses=problem_responses(403, 404, 422),
+    responses=problem_responses("not_found", "invalid_quarter"),
     summary="Volunteers allocated to a project and the minutes they delivered",
 )
 async def volunteers(

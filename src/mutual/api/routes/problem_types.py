@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import get
+from litestar import Response, get
 from litestar.params import PathParameter
 
 from mutual.api.problem_meanings import PROBLEM_MEANINGS
@@ -24,18 +24,21 @@ from mutual.usecases.errors import NotFound
 @get(
     "/problems/{code:str}",
     operation_id="getProblemType",
-    responses=problem_responses(404),
-    summary="What a problem type means: its code, status and title (fr or en), in words",
+    responses=problem_responses("not_found"),
+    summary="What a problem type means: its code, status, title and meaning (fr or en)",
 )
 async def get_problem_type(
     code: Annotated[str, PathParameter(max_length=60, description="The problem's code.")],
-) -> ProblemTypeOut:
+) -> Response[ProblemTypeOut]:
     if code not in PROBLEM_MEANINGS:
         raise NotFound("no problem type with this code", field="code")
-    return ProblemTypeOut(
+    language = current_language()
+    described = ProblemTypeOut(
         type=problem_type(code),
         code=code,
         status=STATUS_BY_CODE[code],
-        title=problem_title(code, current_language()),
-        meaning=PROBLEM_MEANINGS[code],
+        title=problem_title(code, language),
+        meaning=PROBLEM_MEANINGS[code][language],
     )
+    # The words depend on Accept-Language: caches must keep one answer per language.
+    return Response(described, headers={"Content-Language": language, "Vary": "Accept-Language"})

@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import Cursor, Limit, UpdatedSince, aware, page_links
+from mutual.api.problem_codes import CLIENT_ID, SIGNATURES
 from mutual.api.problems import problem_responses
 from mutual.api.project_schemas import (
     GroupOut,
@@ -56,7 +57,9 @@ def _project_out(view: usecase.ProjectView) -> ProjectOut:
 @post(
     "/projects",
     operation_id="createProject",
-    responses=problem_responses(403, 404, 409, 422),
+    responses=problem_responses(
+        "not_found", *CLIENT_ID, *SIGNATURES[1:], "account_exists", "invalid_key_event"
+    ),
     summary="Create a territorial project: its accounts and its lead, in the ledger",
     status_code=201,
 )
@@ -76,7 +79,7 @@ async def create_project(
 @get(
     "/projects",
     operation_id="listProjects",
-    responses=problem_responses(422),
+    responses=problem_responses(),
     summary="List projects, optionally those of one lead or changed since a time",
 )
 async def list_projects(
@@ -103,7 +106,7 @@ async def list_projects(
 @get(
     "/projects/{project_id:uuid}",
     operation_id="getProject",
-    responses=problem_responses(404),
+    responses=problem_responses("not_found"),
     summary="A project with its accounts and balances",
 )
 async def get_project(
@@ -115,7 +118,7 @@ async def get_project(
 @put(
     "/projects/{project_id:uuid}/lead",
     operation_id="changeProjectLead",
-    responses=problem_responses(403, 404, 422),
+    responses=problem_responses("not_found", *SIGNATURES[1:], "invalid_key_event"),
     summary="Hand the project to another lead (one atomic ledger write)",
 )
 async def change_lead(

@@ -16,7 +16,7 @@ from mutual.usecases.reports import time_bank_report
 @get(
     "/reports/time-bank",
     operation_id="timeBankReport",
-    responses=problem_responses(403),
+    responses=problem_responses(),
     summary="Hours per month and category, member activity, proposals by status",
 )
 async def time_bank(state: State, principal: CurrentPrincipal) -> dict[str, Any]:
@@ -27,7 +27,7 @@ async def time_bank(state: State, principal: CurrentPrincipal) -> dict[str, Any]
 @get(
     "/reports/time-bank.csv",
     operation_id="timeBankReportCsv",
-    responses=problem_responses(403),
+    responses=problem_responses(),
     summary="The same report as CSV (section, key, value)",
     media_type="text/csv",
 )

@@ -17,6 +17,7 @@ from litestar.params import FromPath, JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import Cursor, Limit, page_links
+from mutual.api.problem_codes import ROUND_RULES
 from mutual.api.problems import problem_responses
 from mutual.api.round_schemas import (
     BallotIn,
@@ -47,7 +48,7 @@ from mutual.core.tally import Rule
 from mutual.core.tally_result import transcript_document
 from mutual.usecases import rounds as usecase
 
-WRITE_PROBLEMS = problem_responses(403, 404, 409, 413, 422)
+WRITE_PROBLEMS = problem_responses(*ROUND_RULES)
 DEFAULT_STEP = "1/1000"
 
 
@@ -207,7 +208,7 @@ async def list_rounds(
 @get(
     "/rounds/{key:str}",
     operation_id="getRound",
-    responses=problem_responses(404),
+    responses=problem_responses("not_found"),
     summary="A round by id or label, as its log entries leave it",
 )
 async def get_round(
@@ -219,7 +220,7 @@ async def get_round(
 @get(
     "/rounds/{key:str}/result",
     operation_id="getRoundResult",
-    responses=problem_responses(404),
+    responses=problem_responses("not_found"),
     summary="The decision and the tally's transcript: who paid what, why a project was "
     "not funded, results per voter",
 )

@@ -84,7 +84,7 @@ def session_of(request: Request[Any, Any, Any]) -> OpenSession | None:
 @put(
     "/members/me/credentials",
     operation_id="setMyCredentials",
-    responses=problem_responses(403, 409, 413, 422),
+    responses=problem_responses("login_taken"),
     summary="Choose one's login and password; one's other sessions end",
     status_code=200,
 )
@@ -108,7 +108,7 @@ async def set_my_credentials(
 @put(
     "/members/{member_id:uuid}/login",
     operation_id="setMemberLogin",
-    responses=problem_responses(403, 404, 409, 413, 422),
+    responses=problem_responses("not_found", "login_taken"),
     summary="Coordinator: a login (never a password) for a member who has none",
     status_code=200,
 )
@@ -123,7 +123,7 @@ async def set_member_login(
 @post(
     "/sign-in",
     operation_id="signIn",
-    responses=problem_responses(413, 422, 429),
+    responses=problem_responses("sign_in_failed"),
     summary="Sign in with a login and a password: a session cookie and its CSRF token",
     status_code=200,
 )
@@ -140,7 +140,7 @@ async def sign_in(
     "/sign-out",
     operation_id="signOut",
     responses={
-        **problem_responses(403),
+        **problem_responses(),
         204: ResponseSpec(None, description="Signed out; the cookie is dropped"),
     },
     summary="End the session the request came with, and drop its cookie",
@@ -155,7 +155,7 @@ async def sign_out(request: Request[Any, Any, State], state: State) -> Response[
     "/sign-in/links",
     operation_id="requestSignInLink",
     responses={
-        **problem_responses(413, 422, 429),
+        **problem_responses(),
         202: ResponseSpec(None, description="Accepted, whatever the login: no body"),
     },
     summary="Ask for a one-time sign-in link, delivered through one's notifications",
@@ -171,7 +171,7 @@ async def request_link(data: JSONBody[LinkRequestIn], state: State) -> Response[
 @post(
     "/sign-in/links/redeem",
     operation_id="redeemSignInLink",
-    responses=problem_responses(413, 422, 429),
+    responses=problem_responses("sign_in_failed"),
     summary="Sign in with a one-time link's token: a session as for a password",
     status_code=200,
 )
@@ -185,7 +185,7 @@ async def redeem_link(
 @get(
     "/notifications/outbox",
     operation_id="notificationOutbox",
-    responses=problem_responses(403, 422),
+    responses=problem_responses(),
     summary="Gateway: every member's notifications after a cursor, with how to reach them",
 )
 async def notification_outbox(

@@ -66,7 +66,7 @@ async def live() -> LiveOut:
 @get(
     "/metrics",
     operation_id="getMetrics",
-    responses=problem_responses(403),
+    responses=problem_responses(),
     summary="Prometheus metrics of this process (operators and auditors)",
     media_type=CONTENT_TYPE,
 )
@@ -78,7 +78,7 @@ async def metrics(state: State, principal: CurrentPrincipal) -> Response[bytes]:
 @post(
     "/tokens",
     operation_id="createToken",
-    responses=problem_responses(403, 413, 422),
+    responses=problem_responses(),
     summary="Issue a bearer token",
     status_code=201,
 )

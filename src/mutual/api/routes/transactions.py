@@ -11,6 +11,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.problem_codes import RAW_TRANSACTION, SIGNED_FLOW
 from mutual.api.problems import (
     STATUS_BY_CODE,
     problem_document,
@@ -141,7 +142,7 @@ def _item(index: int, outcome: Outcome) -> BatchItemOut:
     "/transactions",
     operation_id="recordTransactions",
     responses={
-        **problem_responses(403, 409, 413, 422),
+        **problem_responses(*RAW_TRANSACTION),
         # Declared one by one: the return type, either, would document a union for both.
         201: ResponseSpec(
             TransactionResultOut,
@@ -202,7 +203,7 @@ async def record_transactions(
 @get(
     "/transactions/{tx_id:uuid}",
     operation_id="getTransaction",
-    responses=problem_responses(404, 422),
+    responses=problem_responses("not_found"),
     summary="Read a transaction",
 )
 async def get_transaction(
@@ -235,7 +236,15 @@ async def get_transaction(
 @post(
     "/transactions/{tx_id:uuid}/reversal",
     operation_id="reverseTransaction",
-    responses=problem_responses(403, 404, 409, 413, 422),
+    responses=problem_responses(
+        "not_found",
+        "already_reversed",
+        *SIGNED_FLOW,
+        "reversal_not_inverse",
+        "transaction_not_found",
+        "invalid_correction",
+        "idempotency_key_mismatch",
+    ),
     summary="Record the exact inverse of a transaction",
     status_code=201,
 )
