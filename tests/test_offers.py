@@ -97,7 +97,8 @@ async def test_the_author_edits_an_offer_and_nothing_else_changes_it(api: Api) -
 async def test_a_message_to_the_author_is_kept_and_told_naming_its_sender(api: Api) -> None:
     """Bob writes to Alice about her request: the message is kept, Alice's notification
     names Bob and quotes him, in both languages; a retry with the same id adds nothing;
-    Alice reads every message on her request, Bob his own, Carol none."""
+    Alice reads every message on her request, Bob and Carol their own; Alice answers Bob
+    there, and only someone who wrote to her."""
     alice, bob, carol = await join(api, "Alice"), await join(api, "Bob"), await join(api, "Carol")
     request = await publish(api, alice, direction="request", title="Aide au déménagement")
     url = f"{API}/offers/{request['id']}/messages"
@@ -138,7 +139,27 @@ async def test_a_message_to_the_author_is_kept_and_told_naming_its_sender(api: A
     )
     assert [m["text"] for m in second.json()["items"]] == ["Moi aussi"]
 
-    # Bob's words go with him; Carol's stay for Alice.
+    # Alice answers Bob there: Bob is told, naming her, and reads it beside his own;
+    # Carol does not see it, and Alice answers only who wrote to her.
+    reply = {"text": "Merci, samedi 10 h ?", "to": bob.id}
+    answered = await api.client.post(url, json=reply, headers=alice.headers)
+    assert answered.status_code == 201, answered.text
+    assert answered.json()["recipient_id"] == bob.id
+    [to_bob] = [n for n in await notifications(api, bob) if n["kind"] == "offer_message"]
+    assert to_bob["message"] == (
+        "Alice vous écrit au sujet de « Aide au déménagement » : Merci, samedi 10 h ?"
+    )
+    assert await read(bob) == ["Je peux venir samedi matin.", "Merci, samedi 10 h ?"]
+    assert await read(carol) == ["Moi aussi"]
+    dave = await join(api, "Dave")
+    before = await row_counts(api)
+    stranger = await api.client.post(url, json=reply | {"to": dave.id}, headers=alice.headers)
+    assert_problem(stranger, 422, "invalid_request", "to")
+    sideways = await api.client.post(url, json=reply | {"to": carol.id}, headers=bob.headers)
+    assert_problem(sideways, 422, "invalid_request", "to")
+    assert await row_counts(api) == before
+
+    # Bob's words go with him, and those sent to him; Carol's stay for Alice.
     erased = await api.client.delete(f"{API}/members/{bob.id}/profile", headers=bob.headers)
     assert erased.status_code == 204, erased.text
     assert await read(alice) == ["Moi aussi"]

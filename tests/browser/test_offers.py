@@ -1,10 +1,11 @@
 """Offers and requests in the page, from the demo as a newcomer meets it (its printed
 logins, at phone size, two browsers): resident A finds resident B in the directory,
 opens B's request, writes to B, and records the exchange from it; B signs in, makes a
-device key, reads A's message in the notifications and confirms; A's statement line
-names B, with the description and the request's category, and A's notification names
-B. Then B posts an offer, edits, renews and closes it. Every effect is read back through
-the API, signed in as each resident; screenshots and axe on each page."""
+device key, reads A's message in the notifications, answers it there and confirms; A's
+statement line names B, with the description and the request's category, and A's
+notifications name B. Then B posts an offer, edits, renews and closes it. Every effect
+is read back through the API, signed in as each resident; screenshots and axe on each
+page."""
 
 from __future__ import annotations
 
@@ -157,6 +158,13 @@ def test_a_request_answered_and_an_exchange_recorded_from_it(
     received = b.get_by_role("list", name="Messages reçus")
     expect(received).to_contain_text(f"De {a_name}")
     expect(received).to_contain_text("Je peux passer jeudi après-midi.")
+    # B answers A there: neither shows the other a contact detail.
+    b.get_by_label(f"Votre réponse à {a_name}").fill("Jeudi 14 h, parfait.")
+    b.get_by_role("button", name=f"Répondre à {a_name}").click()
+    expect(b.get_by_role("main")).to_contain_text(
+        f"Message envoyé : {a_name} le trouvera dans ses notifications."
+    )
+    expect(received).to_contain_text("Jeudi 14 h, parfait.")
     assert check(b, "offers-received") == []
     create_key(b)
     b.get_by_role("link", name="À confirmer").click()
@@ -185,6 +193,9 @@ def test_a_request_answered_and_an_exchange_recorded_from_it(
     assert check(a, "offers-statement") == []
     a.get_by_role("link", name="Notifications", exact=True).click()
     expect(a.get_by_role("main")).to_contain_text(
+        f"{b_name} vous écrit au sujet de « {title} » : Jeudi 14 h, parfait."
+    )
+    expect(a.get_by_role("main")).to_contain_text(
         f"{b_name} a confirmé les 1{NBSP}h{NBSP}30 que vous avez rendues."
     )
 
@@ -197,7 +208,7 @@ def test_a_request_answered_and_an_exchange_recorded_from_it(
     )
     assert line["other_party"]["display_name"] == b_name
     sent = reader_a.get(f"/offers/{request['id']}/messages")["items"]
-    assert [m["text"] for m in sent] == ["Je peux passer jeudi après-midi."]
+    assert [m["text"] for m in sent] == ["Je peux passer jeudi après-midi.", "Jeudi 14 h, parfait."]
     told = [n for n in reader_a.get("/notifications")["items"] if n["kind"] == "proposal_confirmed"]
     assert told[-1]["message"].startswith(f"{b_name} a confirmé")
 

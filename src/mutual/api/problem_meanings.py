@@ -244,7 +244,10 @@ PROBLEM_MEANINGS: dict[str, str] = {
         "an offer or a request its author closed is no longer edited, renewed or answered, "
         "nor one that expired answered (its author renews it first); nothing is written"
     ),
-    "own_offer": "one answers someone else's offer or request, not one's own; nothing is written",
+    "own_offer": (
+        "one answers someone else's offer or request, not one's own (its author answers who "
+        "wrote about it by naming them in `to`); nothing is written"
+    ),
     "invitation_invalid": (
         "an invitation's token or short code that is unknown, used or expired (a coordinator "
         "can make a new one); nothing is written"

@@ -138,12 +138,18 @@ class OfferMessageIn(_In):
     text: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
         description="What the sender says to the offer's author."
     )
+    to: UUID | None = Field(
+        default=None,
+        description="The offer's author answering: the member who wrote to them about it. "
+        "Anyone else writes to the author (null, or the author's id).",
+    )
 
 
 class OfferMessageOut(_Out):
     id: UUID
     offer_id: UUID
     sender_id: UUID
+    recipient_id: UUID
     text: str
     created_at: datetime
 

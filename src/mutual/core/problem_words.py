@@ -269,6 +269,7 @@ FIELD_NAMES: Final[dict[str, Words]] = {
     "text": {"fr": "le message", "en": "the message"},
     "neighbourhood": {"fr": "le quartier", "en": "the neighbourhood"},
     "offer_id": {"fr": "l’annonce", "en": "the offer or request"},
+    "to": {"fr": "le destinataire", "en": "the recipient"},
     "to_point": {"fr": "le point de destination", "en": "the destination point"},
 }
 

@@ -157,6 +157,7 @@ def message_out(message: OfferMessage) -> OfferMessageOut:
         id=message.id,
         offer_id=message.offer_id,
         sender_id=message.sender_id,
+        recipient_id=message.recipient_id,
         text=message.text,
         created_at=message.created_at,
     )
@@ -166,7 +167,7 @@ def message_out(message: OfferMessage) -> OfferMessageOut:
     "/offers/{offer_id:uuid}/messages",
     operation_id="answerOffer",
     responses=problem_responses(404, 409, 413, 422),
-    summary="Write to an offer's or a request's author",
+    summary="Write to an offer's or a request's author, or, as its author, answer",
     status_code=201,
 )
 async def answer(
@@ -175,11 +176,12 @@ async def answer(
     state: State,
     principal: CurrentPrincipal,
 ) -> Response[OfferMessageOut]:
-    """The message is kept, and its author told in their notifications (and by e-mail,
-    as they chose). Answering one's own offer is `own_offer`; a closed or expired one
-    `offer_closed`. Sending again with the same `id` answers the first (200)."""
+    """The message is kept, and its recipient told in their notifications (and by
+    e-mail, as they chose). Its author answers one who wrote about it by naming them in
+    `to`; without `to`, writing about one's own offer is `own_offer`. A closed or expired
+    one is `offer_closed`. Sending again with the same `id` answers the first (200)."""
     message, new = await offer_messages.answer(
-        runtime_of(state), principal, offer_id, message_id=data.id, text=data.text
+        runtime_of(state), principal, offer_id, message_id=data.id, text=data.text, to=data.to
     )
     return Response(message_out(message), status_code=201 if new else 200)
 
@@ -188,7 +190,8 @@ async def answer(
     "/offers/{offer_id:uuid}/messages",
     operation_id="listOfferMessages",
     responses=problem_responses(404, 422),
-    summary="The messages about an offer: all of them for its author, one's own otherwise",
+    summary="The messages about an offer: all of them for its author, one's own otherwise "
+    "(sent or received)",
 )
 async def messages(
     request: Request[Any, Any, Any],

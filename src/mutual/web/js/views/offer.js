@@ -60,10 +60,12 @@ function messageItem(message, senderName, extra = null) {
   );
 }
 
-function answerForm(offer, author, mineList) {
-  const name = personLabel(author ?? {});
+// A message about the offer to ``person``: its author, or, from its author, one who
+// wrote to them (``to``). What is sent joins ``list``.
+function answerForm(offer, person, list, { to = null, labelKey, submitKey }) {
+  const name = person?.display_name ?? "?";
   const text = h("textarea", { name: "text", maxlength: 2000, rows: 4, required: true });
-  const submit = h("button", { type: "submit" }, t("offer.send"));
+  const submit = h("button", { type: "submit" }, t(submitKey, { name }));
   const messages = h("div");
   // One id per message being written: pressing twice, or again after a lost answer,
   // sends it once.
@@ -77,22 +79,22 @@ function answerForm(offer, author, mineList) {
         let sent;
         try {
           sent = await busy(submit, () =>
-            post(`/offers/${offer.id}/messages`, { id: messageId, text: text.value }),
+            post(`/offers/${offer.id}/messages`, { id: messageId, text: text.value, to }),
           );
         } catch (error) {
           messages.append(notice(describe(error), "error"));
           return;
         }
-        const done = t("offer.sent", { name: author?.display_name ?? name });
+        const done = t("offer.sent", { name });
         messages.append(notice(done));
         announce(done);
-        mineList.append(messageItem(sent, t("offer.you")));
-        mineList.hidden = false;
+        list.append(messageItem(sent, t("offer.you")));
+        list.hidden = false;
         messageId = crypto.randomUUID();
         form.reset();
       },
     },
-    field(t("offer.message", { name: author?.display_name ?? name }), text, t("offer.messageHint")),
+    field(t(labelKey, { name }), text, to ? null : t("offer.messageHint")),
     h("div", { class: "actions" }, submit),
   );
   return [messages, form];
@@ -101,10 +103,11 @@ function answerForm(offer, author, mineList) {
 async function othersView(main, offer, author, ctx) {
   const name = author?.display_name ?? "?";
   const sent = await getAll(`/offers/${offer.id}/messages${query({ limit: 100 })}`);
+  const me = ctx.me.principal_id;
   const mineList = h(
     "ul",
     { class: "list", "aria-label": t("offer.yourMessages") },
-    sent.map((m) => messageItem(m, t("offer.you"))),
+    sent.map((m) => messageItem(m, m.sender_id === me ? t("offer.you") : name)),
   );
   mineList.hidden = sent.length === 0;
   const contact = contactList(author);
@@ -114,7 +117,12 @@ async function othersView(main, offer, author, ctx) {
       { class: "card", "aria-labelledby": "offer-contact" },
       h("h2", { id: "offer-contact" }, t("offer.contactTitle", { name })),
       contact ?? h("p", { class: "muted" }, t("offer.noContact", { name })),
-      isOpen(offer) ? answerForm(offer, author, mineList) : null,
+      isOpen(offer)
+        ? answerForm(offer, author, mineList, {
+            labelKey: "offer.message",
+            submitKey: "offer.send",
+          })
+        : null,
       mineList,
     ),
   ];
@@ -204,36 +212,57 @@ async function ownView(main, offer, ctx, rerender) {
     ),
   );
 
-  const received = await getAll(`/offers/${offer.id}/messages${query({ limit: 100 })}`);
-  const senders = new Map(
-    await Promise.all(
-      [...new Set(received.map((m) => m.sender_id))].map(async (id) => [id, await member(id)]),
-    ),
-  );
-  const items = received.map((m) => {
-    const sender = senders.get(m.sender_id);
-    const name = sender ? personLabel(sender) : t("people.former");
-    const record =
-      offer.direction === "offer" && sender?.status === "active"
+  // One conversation per member who wrote: their messages and the author's answers,
+  // their contact, an answer, and (for an offer) the exchange with them.
+  const me = ctx.me.principal_id;
+  const all = await getAll(`/offers/${offer.id}/messages${query({ limit: 100 })}`);
+  const partyOf = (m) => (m.sender_id === me ? m.recipient_id : m.sender_id);
+  const parties = [...new Set(all.map(partyOf))];
+  const people = new Map(await Promise.all(parties.map(async (id) => [id, await member(id)])));
+  const conversations = parties.map((id) => {
+    const person = people.get(id);
+    const label = person ? personLabel(person) : t("people.former");
+    const list = h(
+      "ul",
+      { class: "list", "aria-label": t("offer.conversation", { name: label }) },
+      all
+        .filter((m) => partyOf(m) === id)
+        .map((m) => messageItem(m, m.sender_id === me ? t("offer.you") : label)),
+    );
+    const active = person?.status === "active";
+    return h(
+      "li",
+      { class: "card" },
+      h("h3", {}, label),
+      contactList(person),
+      list,
+      active && isOpen(offer)
+        ? answerForm(offer, person, list, {
+            to: id,
+            labelKey: "offer.reply",
+            submitKey: "offer.replySend",
+          })
+        : null,
+      offer.direction === "offer" && active
         ? h(
             "p",
             {},
             h(
               "a",
-              { href: `#/record${query({ member: m.sender_id, offer: offer.id })}` },
-              t("offer.recordWith", { name: sender.display_name }),
+              { href: `#/record${query({ member: id, offer: offer.id })}` },
+              t("offer.recordWith", { name: person.display_name }),
             ),
           )
-        : null;
-    return messageItem(m, name, [contactList(sender), record]);
+        : null,
+    );
   });
   main.append(
     h(
       "section",
       { "aria-labelledby": "offer-received" },
       h("h2", { id: "offer-received" }, t("offer.received")),
-      items.length
-        ? h("ul", { class: "list", "aria-label": t("offer.received") }, items)
+      conversations.length
+        ? h("ul", { class: "list", "aria-label": t("offer.received") }, conversations)
         : h("p", { class: "muted" }, t("offer.receivedNone")),
     ),
   );
