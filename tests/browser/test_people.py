@@ -76,9 +76,11 @@ def test_a_resident_finds_another_records_an_exchange_and_reads_the_statement(
     for text in results.locator(":scope > li").all_inner_texts():
         assert b["neighbourhood"] in text
 
-    # B's request, from the directory: the record view opens on B and the request.
+    # B's request, from the directory: its page, then the record view opens on B and
+    # the request.
     request = found.get_by_role("list", name="Offres et demandes").get_by_role("listitem").first
-    request.get_by_role("link", name=re.compile("^Saisir un échange pour")).click()
+    request.get_by_role("link", name=re.compile("^Voir « ")).click()
+    a_page.get_by_role("link", name=f"Enregistrer l’échange avec {name_b}").click()
     expect(a_page.get_by_role("heading", level=1)).to_have_text("Enregistrer un échange")
     picker = a_page.get_by_role("combobox", name="Personne qui a reçu le service")
     expect(picker).to_have_value(b_label)

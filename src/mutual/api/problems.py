@@ -133,6 +133,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "sign_in_failed": 401,
     "csrf_token_invalid": 403,
     "login_taken": 409,
+    "offer_closed": 409,
+    "own_offer": 422,
     "invitation_invalid": 422,
     "reset_code_invalid": 422,
     "current_password_wrong": 403,

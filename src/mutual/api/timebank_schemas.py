@@ -121,6 +121,43 @@ class OfferIn(_In):
     estimated_minutes: Minutes | None = None
 
 
+class OfferEditIn(_In):
+    """Only the fields given change; null empties the optional ones."""
+
+    title: Text200 | None = None
+    description: Description | None = None
+    category: Annotated[str, StringConstraints(max_length=40)] | None = None
+    neighbourhood: Name | None = None
+    estimated_minutes: Minutes | None = None
+
+
+class OfferMessageIn(_In):
+    id: UUID | None = Field(
+        default=None, description="The message's id; send again with it to retry safely."
+    )
+    text: Annotated[str, StringConstraints(min_length=1, max_length=2000)] = Field(
+        description="What the sender says to the offer's author."
+    )
+    to: UUID | None = Field(
+        default=None,
+        description="The offer's author answering: the member who wrote to them about it. "
+        "Anyone else writes to the author (null, or the author's id).",
+    )
+
+
+class OfferMessageOut(_Out):
+    id: UUID
+    offer_id: UUID
+    sender_id: UUID
+    recipient_id: UUID
+    text: str
+    created_at: datetime
+
+
+class OfferMessagePage(PageOut):
+    items: list[OfferMessageOut]
+
+
 class OfferOut(_Out):
     id: UUID
     member_id: UUID

@@ -29,6 +29,10 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "fr": "La proposition de {duration} a expiré sans réponse.",
         "en": "The proposal of {duration} expired unanswered.",
     },
+    "offer_message": {
+        "fr": "{sender_name} vous écrit au sujet de « {title} » : {text}",
+        "en": '{sender_name} wrote to you about "{title}": {text}',
+    },
     "hours_received": {
         "fr": "Vous avez reçu {duration}.",
         "en": "You received {duration}.",
@@ -120,7 +124,13 @@ DURATIONS = {
 
 def render(kind: str, data: Mapping[str, object], language: str) -> str:
     """The notification in words; missing names show as "?" (an erased profile)."""
-    fields: dict[str, object] = {"provider_name": "?", "receiver_name": "?", "reason": ""}
+    fields: dict[str, object] = {
+        "provider_name": "?",
+        "receiver_name": "?",
+        "sender_name": "?",
+        "reason": "",
+        "text": "",
+    }
     fields.update({k: v for k, v in data.items() if v is not None})
     for key, name in DURATIONS.items():
         value = data.get(key)
@@ -138,6 +148,10 @@ MAIL_SUBJECTS: dict[str, dict[str, str]] = {
     "proposal_confirmed": {"fr": "Échange confirmé", "en": "Exchange confirmed"},
     "proposal_rejected": {"fr": "Échange refusé", "en": "Exchange rejected"},
     "proposal_expired": {"fr": "Proposition expirée", "en": "Proposal expired"},
+    "offer_message": {
+        "fr": "Un message sur votre annonce",
+        "en": "A message about your listing",
+    },
     "hours_received": {"fr": "Heures reçues", "en": "Hours received"},
     "limit_warning": {
         "fr": "Votre solde approche de sa limite",
@@ -472,6 +486,8 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
         "fr": "Contrôle de sécurité échoué : rechargez la page",
     },
     "login_taken": {"en": "Login already in use", "fr": "Identifiant de connexion déjà pris"},
+    "offer_closed": {"en": "Offer or request closed", "fr": "Annonce close"},
+    "own_offer": {"en": "Your own offer or request", "fr": "Votre propre annonce"},
     "invitation_invalid": {
         "en": "Unknown, used or expired invitation",
         "fr": "Invitation inconnue, déjà utilisée ou expirée",

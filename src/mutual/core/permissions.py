@@ -176,6 +176,11 @@ MATRIX: dict[str, Permission] = {
     "publishOffer": _write(frozenset({R})),
     "closeOffer": _write(COORD, frozenset({R})),
     "renewOffer": _write(COORD, frozenset({R})),
+    "editOffer": _write(COORD, frozenset({R})),
+    "answerOffer": _write(frozenset({R})),
+    # A conversation between two members: its sender's and the offer's author's only,
+    # not a record of the territory, so neither auditors nor service clients read it.
+    "listOfferMessages": Permission(own=frozenset({R})),
     "listProposals": _read("ledger:read", own=frozenset({R}), full=COORD),
     "getProposal": _read("ledger:read", own=frozenset({R}), full=COORD),
     "proposeExchange": _write(COORD, frozenset({R})),

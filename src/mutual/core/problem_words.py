@@ -127,6 +127,18 @@ PROBLEM_TEXTS: Final[dict[str, Words]] = {
         "fr": "Le mot de passe actuel est erroné.",
         "en": "The current password is wrong.",
     },
+    "offer_closed": {
+        "fr": "Cette annonce est close ou a expiré : on n’y répond plus, et une annonce "
+        "close ne se modifie ni ne se renouvelle. Son auteur peut renouveler celle qui a "
+        "seulement expiré, ou en publier une nouvelle.",
+        "en": "This offer or request is closed or has expired: it is no longer answered, "
+        "and a closed one is neither edited nor renewed. Its author may renew one that only "
+        "expired, or post a new one.",
+    },
+    "own_offer": {
+        "fr": "C’est votre propre annonce : on répond à celles des autres.",
+        "en": "This is your own offer or request: one answers other people’s.",
+    },
     "not_custodian": {
         "fr": "Vous ne tenez pas ce point de collecte.",
         "en": "You do not keep this collection point.",
@@ -254,6 +266,10 @@ FIELD_NAMES: Final[dict[str, Words]] = {
     "title": {"fr": "le titre", "en": "the title"},
     "description": {"fr": "la description", "en": "the description"},
     "estimated_minutes": {"fr": "la durée estimée", "en": "the estimated duration"},
+    "text": {"fr": "le message", "en": "the message"},
+    "neighbourhood": {"fr": "le quartier", "en": "the neighbourhood"},
+    "offer_id": {"fr": "l’annonce", "en": "the offer or request"},
+    "to": {"fr": "le destinataire", "en": "the recipient"},
     "to_point": {"fr": "le point de destination", "en": "the destination point"},
 }
 

@@ -1,8 +1,10 @@
 """What a statement line says to a person: the other party, the description (the memo)
-and the category (an exchange's, from its proposal), read beside the postings."""
+and the category (the one the transaction's references carry, as the coordinators'
+report counts it), read beside the postings."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
@@ -12,7 +14,7 @@ from sqlalchemy import select
 from mutual.core.ids import AccountId, TransactionId
 from mutual.store.database import Database
 from mutual.store.ledger_reads import StatementLine
-from mutual.store.tables import accounts, members, postings, proposals, transaction_memos
+from mutual.store.tables import accounts, members, postings, transaction_memos, transactions
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +33,11 @@ class LineDetails:
     other_party: OtherParty | None
     description: str | None
     category: str | None
+
+
+def _category(references: str | None) -> str | None:
+    found = json.loads(references or "{}").get("category")
+    return found if isinstance(found, str) else None
 
 
 def _member_id(owner_kind: str, owner_id: str) -> UUID | None:
@@ -59,13 +66,16 @@ async def line_details(
                 )
             ).all()
         )
-        categories = dict(
-            (
-                await conn.execute(
-                    select(proposals.c.id, proposals.c.category).where(proposals.c.id.in_(ids))
+        # From the signed references, not the proposal: an exchange signed directly, or
+        # "I received", has no proposal, and the report reads the references too.
+        categories = {
+            tx_id: _category(references)
+            for tx_id, references in await conn.execute(
+                select(transactions.c.id, transactions.c.references).where(
+                    transactions.c.id.in_(ids)
                 )
-            ).all()
-        )
+            )
+        }
         others = (
             await conn.execute(
                 select(

@@ -403,6 +403,24 @@ offers = Table(
     Index("ix_offers_member_id", "member_id"),
 )
 
+# A message to the author of an offer or a request ("I can help", "I need this"), kept
+# in the service so that nobody has to publish a phone number to be answered. Free text
+# of people: out of the log, erased with its sender.
+offer_messages = Table(
+    "offer_messages",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("offer_id", Uuid, ForeignKey("offers.id"), nullable=False),
+    Column("sender_id", Uuid, ForeignKey("members.id"), nullable=False),
+    # The offer's author, or, when the author answers, the member who wrote to them.
+    Column("recipient_id", Uuid, ForeignKey("members.id"), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_offer_messages_offer_id_created_at", "offer_id", "created_at"),
+    Index("ix_offer_messages_sender_id", "sender_id"),
+    Index("ix_offer_messages_recipient_id", "recipient_id"),
+)
+
 proposals = Table(
     "proposals",
     metadata,

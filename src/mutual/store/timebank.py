@@ -480,7 +480,10 @@ async def delete_notifications(conn: AsyncConnection, member_id: UUID) -> None:
 
 # Notifications to one member that quote text another member wrote: by kind, the data
 # key naming the author and the keys holding their words.
-_QUOTED_TEXT = {"proposal_rejected": ("receiver", ("reason",))}
+_QUOTED_TEXT = {
+    "proposal_rejected": ("receiver", ("reason",)),
+    "offer_message": ("sender", ("text",)),
+}
 
 
 async def erase_quoted_text(conn: AsyncConnection, author_id: UUID) -> None:

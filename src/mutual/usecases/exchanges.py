@@ -63,6 +63,10 @@ async def propose(
             offer = await store.get_offer(conn, offer_id)
         if offer is None:
             raise NotFound("no such offer or request", field="offer_id")
+        # An exchange "from" an offer is one its author takes part in: otherwise the
+        # offer would count, in reports, an exchange it had nothing to do with.
+        if offer.member_id not in (provider.id, receiver):
+            raise InvalidRequest("the offer is neither party's", field="offer_id")
         category = category or offer.category
     now = rt.clock()
     assert mine.account_id is not None

@@ -24,6 +24,7 @@ from mutual.store import goods as goods_store
 from mutual.store import invitations as invitation_store
 from mutual.store import ledger_reads
 from mutual.store import mail as mail_store
+from mutual.store import offer_messages as offer_messages_store
 from mutual.store import rounds as round_store
 from mutual.store import sign_in as sign_in_store
 from mutual.store import timebank as store
@@ -342,6 +343,7 @@ async def export_self(rt: Runtime, member: Principal) -> dict[str, Any]:
             conn, member.id, role=None, status=None, after=None, limit=10_000
         )
         notes = await store.read_notifications(conn, member.id, after=0, limit=10_000)
+        sent = await offer_messages_store.messages_sent_by(conn, member.id)
         mail_choice = await mail_store.preference(conn, member.id)
     return {
         "profile": visible_profile(record, member),
@@ -349,6 +351,15 @@ async def export_self(rt: Runtime, member: Principal) -> dict[str, Any]:
         "offers": [
             {"id": str(o.id), "direction": o.direction, "title": o.title, "category": o.category}
             for o in offers
+        ],
+        "offer_messages": [
+            {
+                "id": str(m.id),
+                "offer_id": str(m.offer_id),
+                "text": m.text,
+                "created_at": m.created_at.isoformat(),
+            }
+            for m in sent
         ],
         "proposals": [
             {
@@ -369,7 +380,8 @@ async def export_self(rt: Runtime, member: Principal) -> dict[str, Any]:
 
 
 async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
-    """GDPR erasure: profile, memos, offers' text, notifications (theirs, the trace of
+    """GDPR erasure: profile, memos, offers' text, the messages about offers they sent or
+    were sent, notifications (theirs, the trace of
     their e-mails with their choice of them, and their words quoted in others', such as a
     rejection's reason), a gift's household
     text, a resident partner's name, the reasons given in rounds, the notes on their key
@@ -393,6 +405,7 @@ async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
                 "erased_at": now,
             },
         )
+        await offer_messages_store.erase_messages_of(conn, member_id)
         await store.erase_member_offers(conn, member_id, now)
         await store.erase_member_proposals(conn, member_id)
         await store.delete_notifications(conn, member_id)

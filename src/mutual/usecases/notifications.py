@@ -55,6 +55,9 @@ async def catch_up(rt: Runtime) -> None:
             # Gathered and inserted in one statement: a catch-up over thousands of
             # postings (a first start, the demo) is then one round trip, not thousands.
             found: list[tuple[UUID, str, dict[str, Any], str]] = []
+            # Who paid in each transaction: a confirmation names its receiver. A batch
+            # holds every posting of the transactions it reaches, so the payer is in it.
+            payers = {row.transaction_id: row.member_id for row in rows if row.amount < 0}
             for row in rows:
                 source = f"{row.transaction_id}"
                 if row.amount > 0:
@@ -62,7 +65,9 @@ async def catch_up(rt: Runtime) -> None:
                     found.append((row.member_id, "hours_received", data, source))
                     proposal = json.loads(row.references).get("proposal")
                     if proposal is not None:
-                        confirmed = {"proposal_id": proposal, "minutes": row.amount}
+                        confirmed: dict[str, Any] = {"proposal_id": proposal, "minutes": row.amount}
+                        if row.transaction_id in payers:
+                            confirmed["receiver"] = str(payers[row.transaction_id])
                         found.append((row.member_id, "proposal_confirmed", confirmed, proposal))
                 near_low = (
                     row.balance_min is not None and row.balance_after - row.balance_min <= margin
@@ -105,18 +110,21 @@ class Readable(Protocol):
 
 R = TypeVar("R", bound=Readable)
 
+# The data keys of a notification that name a member, each rendered as ``<key>_name``.
+_PEOPLE = ("provider", "receiver", "sender")
+
 
 async def rendered(
     conn: AsyncConnection, records: Sequence[R], language_of: Callable[[R], str]
 ) -> list[Notification]:
     """The records with their text, naming the people an exchange involves, each in the
     language ``language_of`` gives for it."""
-    people = {str(r.data[k]) for r in records for k in ("provider", "receiver") if k in r.data}
+    people = {str(r.data[k]) for r in records for k in _PEOPLE if k in r.data}
     names = await _names(conn, people)
     out = []
     for record in records:
         data = dict(record.data)
-        for key in ("provider", "receiver"):
+        for key in _PEOPLE:
             if key in data:
                 data[f"{key}_name"] = names.get(str(data[key])) or "?"
         out.append(

@@ -1,20 +1,42 @@
-"""Offers ("I can…") and requests ("I need…"): publish, search, renew, close."""
+"""Offers ("I can…") and requests ("I need…"): publish, edit, search, renew, close.
+
+UseCaseError
+ ├── OfferClosed      offer_closed: the offer was closed (or, to answer it, has expired)
+ └── OwnOffer         own_offer: a member answers someone else's offer, not their own
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
 from uuid import UUID
 
 from mutual.core.authority import Principal
 from mutual.core.timebank import CATEGORIES, check_duration
 from mutual.store import timebank as store
 from mutual.store.timebank import OfferFilter, OfferRecord
-from mutual.usecases.errors import Forbidden, InvalidCursor, InvalidRequest, NotFound
+from mutual.usecases.errors import (
+    Forbidden,
+    InvalidRequest,
+    NotFound,
+    UseCaseError,
+)
 from mutual.usecases.members import active_member, is_coordinator
-from mutual.usecases.pagination import Page, cut_page, decode_cursor
+from mutual.usecases.pagination import Page, cut_page, parse_time_key, time_key
 from mutual.usecases.runtime import Runtime, new_id
 
 DIRECTIONS = ("offer", "request")
+# What an edit may change; the direction stays (an offer does not become a request).
+EDITABLE = ("title", "description", "category", "neighbourhood", "estimated_minutes")
+
+
+class OfferClosed(UseCaseError):
+    code = "offer_closed"
+
+
+class OwnOffer(UseCaseError):
+    code = "own_offer"
 
 
 def check_category(category: str | None) -> None:
@@ -81,10 +103,40 @@ async def _own(rt: Runtime, caller: Principal, offer_id: UUID) -> OfferRecord:
     return record
 
 
+async def edit(
+    rt: Runtime, caller: Principal, offer_id: UUID, changes: Mapping[str, Any]
+) -> OfferRecord:
+    """Change what an open (or expired) offer says; the fields not given stay. A closed
+    one is refused: its answers and exchanges were about what it said then."""
+    if not changes:
+        raise InvalidRequest("nothing to change", field="title")
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise InvalidRequest("not a part of an offer one edits", field=sorted(unknown)[0])
+    for required in ("title", "category"):
+        if required in changes and changes[required] is None:
+            raise InvalidRequest(f"{required} cannot be emptied", field=required)
+    if "description" in changes and changes["description"] is None:
+        changes = {**changes, "description": ""}
+    check_category(changes.get("category"))
+    if changes.get("estimated_minutes") is not None:
+        check_duration(
+            changes["estimated_minutes"],
+            step=rt.settings.duration_step_minutes,
+            field="estimated_minutes",
+        )
+    record = await _own(rt, caller, offer_id)
+    if record.closed_at is not None:
+        raise OfferClosed("a closed offer is not edited", field="id")
+    async with rt.db.writing() as conn:
+        await store.update_offer(conn, offer_id, dict(changes))
+    return await read_offer(rt, offer_id)
+
+
 async def renew(rt: Runtime, caller: Principal, offer_id: UUID) -> OfferRecord:
     record = await _own(rt, caller, offer_id)
     if record.closed_at is not None:
-        raise InvalidRequest("a closed offer cannot be renewed", field="id")
+        raise OfferClosed("a closed offer cannot be renewed", field="id")
     async with rt.db.writing() as conn:
         expires = rt.clock() + timedelta(days=rt.settings.offer_expiry_days)
         await store.update_offer(conn, offer_id, {"expires_at": expires})
@@ -104,13 +156,7 @@ async def search(
 ) -> Page[OfferRecord]:
     """Newest first: the cursor holds the last offer's creation time and id."""
     check_category(where.category)
-    after = None
-    if cursor is not None:
-        try:
-            created, offer_id = decode_cursor("offers", cursor).split("|")
-            after = (datetime.fromisoformat(created), UUID(offer_id))
-        except ValueError as exc:
-            raise InvalidCursor("malformed cursor", field="cursor") from exc
+    after = None if cursor is None else parse_time_key("offers", cursor)
     async with rt.db.reading() as conn:
         found = await store.search_offers(conn, where, now=rt.clock(), after=after, limit=limit + 1)
-    return cut_page("offers", found, limit, lambda o: f"{o.created_at.isoformat()}|{o.id}")
+    return cut_page("offers", found, limit, lambda o: time_key(o.created_at, o.id))

@@ -21,11 +21,8 @@ function entry(person, me) {
         ? null
         : [
             " · ",
-            h(
-              "a",
-              { href: `#/record?member=${person.id}&offer=${o.id}` },
-              t("offers.record", { title: o.title }),
-            ),
+            // Its page: its author's contact, a message to them, the exchange from it.
+            h("a", { href: `#/offer?id=${o.id}` }, t("offer.open", { title: o.title })),
           ],
     ),
   );

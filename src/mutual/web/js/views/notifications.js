@@ -64,6 +64,14 @@ function item(notification, isNew, pending) {
       h("time", { datetime: notification.created_at }, formatDate(notification.created_at)),
     ),
     toConfirm ? h("p", {}, h("a", { href: "#/confirm" }, t("notif.toConfirm"))) : null,
+    // A message about one's listing: its page lists every message, with their senders.
+    notification.kind === "offer_message"
+      ? h(
+          "p",
+          {},
+          h("a", { href: `#/offer?id=${notification.data.offer_id}` }, t("offer.fromNotice")),
+        )
+      : null,
   );
 }
 

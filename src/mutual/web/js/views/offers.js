@@ -2,6 +2,48 @@ import { get, query } from "../api.js";
 import { field, h } from "../dom.js";
 import { formatDay, formatDuration, label, t } from "../i18n.js";
 
+// One's own listings, open or not, each with its state and a way to manage it.
+async function mine(ctx) {
+  const page = await get(
+    `/offers${query({ member_id: ctx.me.principal_id, include_closed: true, limit: 100 })}`,
+  );
+  const now = new Date();
+  const items = page.items.map((offer) => {
+    let state;
+    if (offer.closed_at) state = t("offer.closed", { date: formatDay(offer.closed_at) });
+    else if (new Date(offer.expires_at) <= now)
+      state = t("offer.expired", { date: formatDay(offer.expires_at) });
+    else state = t("offer.expires", { date: formatDay(offer.expires_at) });
+    return h(
+      "li",
+      { class: "card" },
+      h(
+        "p",
+        { class: "item-title" },
+        h("span", { class: "tag" }, t(`offers.tag.${offer.direction}`)),
+        " ",
+        h(
+          "a",
+          {
+            href: `#/offer${query({ id: offer.id })}`,
+            "aria-label": t("offer.openMine", { title: offer.title }),
+          },
+          offer.title,
+        ),
+      ),
+      h("p", { class: "muted" }, state),
+    );
+  });
+  return h(
+    "section",
+    { "aria-labelledby": "offers-mine" },
+    h("h2", { id: "offers-mine" }, t("offer.mine")),
+    items.length
+      ? h("ul", { class: "list", "aria-label": t("offer.mine") }, items)
+      : h("p", { class: "muted" }, t("offer.mineNone")),
+  );
+}
+
 async function results(ctx, filters) {
   const page = await get(`/offers${query({ ...filters, limit: 100 })}`);
   if (page.items.length === 0) return h("p", { class: "muted" }, t("offers.none"));
@@ -30,19 +72,18 @@ async function results(ctx, filters) {
             : "",
           ` · ${formatDay(offer.created_at)}`,
         ),
-        // Recording is the provider's: from someone else's request, I helped them; from
-        // their offer, they may record it, or I find them to agree on it.
-        offer.member_id === ctx.me.principal_id
-          ? null
-          : h(
-              "p",
-              {},
-              h(
-                "a",
-                { href: `#/record?member=${offer.member_id}&offer=${offer.id}` },
-                t("offers.record", { title: offer.title }),
-              ),
-            ),
+        // Answering it, recording an exchange from it, or managing one's own: on its page.
+        h(
+          "p",
+          {},
+          h(
+            "a",
+            { href: `#/offer${query({ id: offer.id })}` },
+            t(offer.member_id === ctx.me.principal_id ? "offer.openMine" : "offer.open", {
+              title: offer.title,
+            }),
+          ),
+        ),
       ),
     ),
   );
@@ -84,7 +125,11 @@ export async function render(main, ctx) {
       h("button", { type: "submit", class: "secondary" }, t("offers.submit")),
     ),
   );
-  main.append(h("h1", {}, t("offers.title")), h("div", { class: "card" }, form));
+  main.append(
+    h("h1", {}, t("offers.title")),
+    h("p", {}, h("a", { class: "button", href: "#/offer/edit" }, t("offer.post"))),
+    h("div", { class: "card" }, form),
+  );
   await show();
-  main.append(list);
+  main.append(list, await mine(ctx));
 }
