@@ -58,6 +58,7 @@ PROBLEM_MEANINGS: dict[str, str] = {
         "together, than `MUTUAL_OPEN_LOANS_MAX`"
     ),
     "not_borrowed": "shared goods: a return of more items than the loan still has out",
+    "loan_not_overdue": "shared goods: a reminder is sent only for a loan past its due date",
     "invalid_quarter": "a quarter is written like `2027-Q1`",
     "quarter_ended": "pledges: no pledge nor allocation for a quarter that is over",
     "quarter_not_ended": "pledges: a quarter's release waits for its end",
