@@ -51,7 +51,9 @@ def ask_body(api: Api, who: str, key: Keypair, event_id: uuid.UUID) -> dict[str,
 
 async def test_an_operator_registers_the_key_a_coordinator_signed(api: Api) -> None:
     """The coordinator's signed registration waits for an operator; the operator's
-    registration puts it in the registry as an operator key, and nobody else's does."""
+    registration puts it in the registry as an operator key, and nobody else's does; the
+    key then signs a correction of another member's exchange, which the coordinator may
+    read."""
     louis = await join(api, "Louis")
     coordinator = await token(api, ["coordination_member"], louis.id)
     resident = await token(api, ["member"])
@@ -119,6 +121,12 @@ async def test_an_operator_registers_the_key_a_coordinator_signed(api: Api) -> N
         headers={**coordinator, "Idempotency-Key": body["id"]},
     )
     assert reversal.status_code == 201, reversal.text
+    # A coordinator reads the transaction they corrected; a member not in it does not.
+    read = await api.client.get(f"{API}/transactions/{proposal['id']}", headers=coordinator)
+    assert read.json()["reversed_by"] == body["id"]
+    carol = await join(api, "Carol")
+    hidden = await api.client.get(f"{API}/transactions/{proposal['id']}", headers=carol.headers)
+    assert_problem(hidden, 404, "not_found", "id")
 
 
 async def test_opening_hours_are_set_by_the_points_keepers(api: Api) -> None:
