@@ -222,3 +222,32 @@ async def test_a_raw_transfer_names_the_point_it_credits(api: Api) -> None:
         f"{API}/transactions", json=raw, headers={**alice.headers, "Idempotency-Key": raw["id"]}
     )
     assert answer.status_code == 201, answer.text
+
+
+async def test_a_coordinator_reads_a_members_standing(api: Api) -> None:
+    """Balance, bounds, where it stands and the latest movements, newest first: for
+    coordinators and the member themselves, nobody else."""
+    louis, alice, bob = await join(api, "Louis"), await join(api, "Alice"), await join(api, "Bob")
+    coordinator = await token(api, ["coordination_member"], louis.id)
+    proposal = await propose(api, alice, bob, 45)
+    assert (await confirm(api, bob, proposal)).status_code == 201
+    url = f"{API}/members/{alice.id}/standing"
+    read = await api.client.get(url, headers=coordinator)
+    assert read.status_code == 200, read.text
+    standing = read.json()
+    assert (standing["account_id"], standing["balance"], standing["state"]) == (
+        alice.account,
+        45,
+        "within",
+    )
+    assert [(m["kind"], m["amount"], m["balance_after"]) for m in standing["recent"]] == [
+        ("exchange", 45, 45)
+    ]
+    assert (await api.client.get(url, headers=alice.headers)).status_code == 200
+    assert_problem(await api.client.get(url, headers=bob.headers), 403, "not_authorised")
+    assert_problem(
+        await api.client.get(f"{API}/members/{uuid.uuid4()}/standing", headers=coordinator),
+        404,
+        "not_found",
+        "member_id",
+    )

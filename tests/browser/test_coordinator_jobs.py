@@ -3,9 +3,10 @@ in with the demo's printed coordinator login: their operator key made in the pag
 registered by the operator: the operator's page is another view, so the test uses the
 demo's printed operator token for that step), pledged hours allocated to a project by a
 decision, euros granted from the fund, part of a deposit repaid and an exchange
-corrected, each signed in the page with that key, and each read back through the API.
-A quarter's release waits for its end, which the demo (loaded today) has not reached: the
-page says when. Screenshots at both sizes and axe on each page."""
+corrected, each signed in the page with that key and read back through the API; then a
+member's limits, standing and latest movements in the directory. A quarter's release
+waits for its end, which the demo (loaded today) has not reached: the page says when.
+Screenshots at both sizes and axe on each page."""
 
 from __future__ import annotations
 
@@ -163,4 +164,24 @@ def test_a_coordinator_allocates_grants_repays_and_corrects_from_the_page(
         (p["account_id"], p["unit"], p["amount"]) for p in original["postings"]
     ]
     violations += check(page, "coordinator-jobs-corrected")
+
+    # The directory: the volunteer's limits, standing and latest movements, as the API has them.
+    name = demo.call("GET", f"/members/{member_id}")["display_name"]
+    standing = demo.call("GET", f"/members/{member_id}/standing")
+    page.get_by_role("link", name="Annuaire").click()
+    page.get_by_label("Nom ou numéro de membre").fill(name)
+    page.get_by_role("button", name="Rechercher").click()
+    card = (
+        page.get_by_role("list", name="Membres trouvés")
+        .get_by_role("listitem")
+        .filter(has_text=name)
+    )
+    card.first.get_by_role("button", name="Limites, situation et mouvements").first.click()
+    shown = card.first.get_by_test_id("standing")
+    expect(shown).to_be_visible()
+    expect(shown.get_by_test_id("standing-limits")).to_contain_text("de ")
+    expect(shown.get_by_test_id("standing-history").locator("li")).to_have_count(
+        len(standing["recent"])
+    )
+    violations += check(page, "coordinator-jobs-directory")
     assert violations == [], "\n".join(violations)

@@ -163,6 +163,7 @@ MATRIX: dict[str, Permission] = {
     "eraseMember": _admin(COORD, frozenset({R})),
     "setMemberLimits": _admin(COORD),
     "membersNearLimits": _read("members:read", full=COORD),
+    "getMemberStanding": _read("members:read", own=frozenset({R}), full=COORD),
     "getTerritoryLimits": _read("members:read"),
     "setTerritoryLimits": _admin(COORD),
     "exportMyData": SELF,

@@ -243,11 +243,15 @@ export async function render(main, ctx, done = null) {
     hours.append(
       h(
         "div",
-        { class: "table-scroll" },
+        { class: "table-scroll", tabindex: "0", role: "region", "aria-labelledby": "pool-caption" },
         h(
           "table",
           { "data-testid": "pool-table" },
-          h("caption", {}, t("coordjobs.pool.caption", { quarter: quarterName(quarter) })),
+          h(
+            "caption",
+            { id: "pool-caption" },
+            t("coordjobs.pool.caption", { quarter: quarterName(quarter) }),
+          ),
           h(
             "thead",
             {},

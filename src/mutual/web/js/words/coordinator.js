@@ -71,7 +71,8 @@ export default {
     "coordjobs.repay.done": "{amount} remboursés à {partner}.",
     "coordjobs.correction.key":
       "Les corrections se signent avec votre clé d’opération : créez-la sur la page « Heures et fonds ».",
-    "coordjobs.directory.title": "Ce que voit un coordinateur",
+    "coordjobs.directory.title":
+      "Coordinateur, coordinatrice : pour chaque personne, ses limites, sa situation et ses derniers mouvements.",
     "coordjobs.directory.limits": "Limites",
     "coordjobs.directory.standing": "Situation",
     "coordjobs.directory.history": "Derniers mouvements",
@@ -82,9 +83,7 @@ export default {
     "coordjobs.directory.noBound": "sans limite",
     "coordjobs.directory.state.ok": "dans ses limites",
     "coordjobs.directory.state.near": "proche d’une limite",
-    "coordjobs.directory.state.at": "à sa limite",
     "coordjobs.directory.state.over": "au-delà d’une limite",
-    "coordjobs.directory.since": "Membre depuis le {date}",
   },
   en: {
     "coordjobs.nav": "Hours and fund",
@@ -153,7 +152,8 @@ export default {
     "coordjobs.repay.done": "{amount} repaid to {partner}.",
     "coordjobs.correction.key":
       'Corrections are signed with your operator key: make it on the "Hours and fund" page.',
-    "coordjobs.directory.title": "What a coordinator sees",
+    "coordjobs.directory.title":
+      "As a coordinator, you see each person's limits, standing and latest movements.",
     "coordjobs.directory.limits": "Limits",
     "coordjobs.directory.standing": "Standing",
     "coordjobs.directory.history": "Latest movements",
@@ -164,8 +164,6 @@ export default {
     "coordjobs.directory.noBound": "no limit",
     "coordjobs.directory.state.ok": "within its limits",
     "coordjobs.directory.state.near": "near a limit",
-    "coordjobs.directory.state.at": "at its limit",
     "coordjobs.directory.state.over": "beyond a limit",
-    "coordjobs.directory.since": "Member since {date}",
   },
 };
