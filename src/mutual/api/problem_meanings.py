@@ -130,7 +130,7 @@ PROBLEM_MEANINGS: dict[str, str] = {
     "invalid_give": "a gift of goods moves from the stock to the given account of the point named",
     "invalid_good_transfer": (
         "a transfer moves from the stock of the point named to another point's stock of the "
-        "same kind"
+        "same kind; `references.to_point`, when present, names that point"
     ),
     "invalid_correction": (
         "a correction touches only what an exchange may (plain accounts, a project's TIME "
