@@ -10,6 +10,8 @@ Screenshots at both sizes and axe on each page."""
 
 from __future__ import annotations
 
+import copy
+import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
@@ -18,6 +20,10 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, expect
 
+from mutual.core import pledges
+from mutual.core.ids import PrincipalId, TransactionId
+from mutual.core.quarters import Quarter
+from mutual.core.transactions import transaction_payload
 from tests.browser.demo_server import Demo, demo_server
 from tests.browser.helpers import SCREENSHOTS, check
 from tests.conftest import BACKENDS, Templates
@@ -185,3 +191,71 @@ def test_a_coordinator_allocates_grants_repays_and_corrects_from_the_page(
     )
     violations += check(page, "coordinator-jobs-directory")
     assert violations == [], "\n".join(violations)
+
+
+CHECKS_IN_PAGE = """async ({ payloads, origin, quarter, held, allocation }) => {
+  const pool = await import("/app/js/views/coordinator_pool.js");
+  const out = [];
+  for (const p of payloads.release)
+    out.push(await pool.releaseExpected(p, { origin, quarter, held }));
+  for (const p of payloads.allocation)
+    out.push(await pool.allocationExpected(p, { origin, ...allocation }));
+  return out;
+}"""
+
+
+def test_the_page_signs_a_release_or_an_allocation_only_as_the_core_composes_it(
+    demo: Demo, new_context: Callable[..., BrowserContext]
+) -> None:
+    """The release the demo cannot reach today (its quarter is not over) is checked here:
+    the page's checks accept exactly what core.pledges composes, and refuse a release or
+    an allocation moved to another member's account or by another amount."""
+    page = new_context().new_page()
+    page.goto(demo.printed.page)
+    origin = demo.call("GET", "/log")["origin"]
+    alice, bob = (PrincipalId(uuid.uuid4()) for _ in range(2))
+    project = uuid.uuid4()
+    quarter = Quarter(2026, 3)
+    held = {alice: 90, bob: 30}
+    release = pledges.release(
+        pledges.release_id(quarter), quarter, held, initiator=alice, today=date(2026, 10, 5)
+    ).transaction
+    lines = [
+        pledges.AllocationLine(alice, project, 60),
+        pledges.AllocationLine(bob, project, 15),
+        pledges.AllocationLine(alice, project, 15),
+    ]
+    tx_id = TransactionId(uuid.uuid4())
+    allocation = pledges.allocation(
+        tx_id, quarter, lines, initiator=alice, decision="CA n°4", today=None
+    ).transaction
+    good_release = transaction_payload(origin, release)
+    good_allocation = transaction_payload(origin, allocation)
+    moved = copy.deepcopy(good_release)
+    moved["postings"][1]["account_id"] = moved["postings"][3]["account_id"]
+    more = copy.deepcopy(good_allocation)
+    more["postings"][0]["amount"] -= 15
+    more["postings"][-1]["amount"] += 15
+    found = page.evaluate(
+        CHECKS_IN_PAGE,
+        {
+            "payloads": {"release": [good_release, moved], "allocation": [good_allocation, more]},
+            "origin": origin,
+            "quarter": str(quarter),
+            "held": [{"member_id": str(m), "held": n} for m, n in held.items()],
+            "allocation": {
+                "id": str(tx_id),
+                "quarter": str(quarter),
+                "decision": "CA n°4",
+                "lines": [
+                    {
+                        "member_id": str(ln.member_id),
+                        "project_id": str(project),
+                        "minutes": ln.minutes,
+                    }
+                    for ln in lines
+                ],
+            },
+        },
+    )
+    assert found == [True, False, True, False]
