@@ -70,10 +70,28 @@ class PointSummaryOut(_Out):
     neighbourhood: str
     keepers: list[UUID]
     created_at: datetime
+    opening_hours: str | None = Field(
+        default=None, description="When the point is open, in its keepers' words."
+    )
 
 
 class PointOut(PointSummaryOut):
     stock: list[StockOut] = Field(description="Per kind: items on the shelf and out on loan.")
+
+
+class OpeningHoursIn(_In):
+    opening_hours: Annotated[str, StringConstraints(max_length=500)] | None = Field(
+        description="When the point is open, as residents should read it; null or blank: "
+        "no hours shown."
+    )
+
+
+class ReminderOut(_Out):
+    loan_id: UUID
+    member_id: UUID
+    sent: bool = Field(
+        description="False when the borrower was already reminded of this loan today."
+    )
 
 
 class DepositIn(_In):

@@ -63,6 +63,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "unsigned": 422,
     "loan_limit_reached": 409,
     "not_borrowed": 409,
+    "loan_not_overdue": 409,
     "invalid_quarter": 422,
     "quarter_ended": 409,
     "quarter_not_ended": 409,

@@ -14,6 +14,7 @@ _ALIASES = {
     "metrics": "system",
     "key-events": "keys",
     "key-recoveries": "keys",
+    "operator-key-requests": "keys",
     "me": "tokens",
     "sign-out": "sessions",
     "sign-in": "sessions",

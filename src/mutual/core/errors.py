@@ -65,6 +65,7 @@
      ├── ImplausibleAmount            implausible_amount
      ├── LoanLimitReached             loan_limit_reached        core.goods
      ├── NotBorrowed                  not_borrowed              core.goods
+     ├── LoanNotOverdue               loan_not_overdue          core.goods
      ├── PledgeError                  pledge_error              core.pledges
      │    ├── QuarterEnded            quarter_ended
      │    ├── QuarterNotEnded         quarter_not_ended

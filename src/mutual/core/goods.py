@@ -42,6 +42,12 @@ class NotBorrowed(LedgerError):
     code = "not_borrowed"
 
 
+class LoanNotOverdue(LedgerError):
+    """A reminder is sent for a loan past its due date only (or none is left out)."""
+
+    code = "loan_not_overdue"
+
+
 class Role(StrEnum):
     STOCK = "stock"
     INTAKE = "intake"

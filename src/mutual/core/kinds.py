@@ -459,6 +459,12 @@ def _good_transfer(tx: Transaction, ctx: Context) -> None:
             "a transfer moves items from the stock of the point it names to another point's",
             field="postings",
         )
+    # The receiving point a reader is shown is the one credited, not a name beside it.
+    if tx.references.get("to_point", str(b.point)) != str(b.point):
+        raise InvalidGoodTransfer(
+            "references.to_point names the point whose stock the transfer credits",
+            field="references",
+        )
 
 
 # --- Rounds --------------------------------------------------------------------------------

@@ -45,6 +45,13 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "fr": "Votre solde peut désormais aller de {min} à {max}.",
         "en": "Your balance may now range from {min} to {max}.",
     },
+    "loan_overdue": {
+        "fr": "Rappel : votre prêt au point « {point_name} » ({kind_name} × {count}) était à "
+        "rendre le {due_on}. Merci de le rapporter, ou de dire à son gardien quand vous le "
+        "pourrez.",
+        "en": 'Reminder: your loan from the point "{point_name}" ({kind_name} × {count}) was '
+        "due back on {due_on}. Please bring it back, or tell its keeper when you can.",
+    },
     "webhook_disabled": {
         "fr": "Le webhook {webhook_id} ({url}) est désactivé : son destinataire échoue "
         "depuis {failing_since}. Réactivez-le une fois réparé (PATCH, enabled: true).",
@@ -158,6 +165,7 @@ MAIL_SUBJECTS: dict[str, dict[str, str]] = {
         "en": "Your balance is near its limit",
     },
     "limits_changed": {"fr": "Vos limites de solde changent", "en": "Your balance limits change"},
+    "loan_overdue": {"fr": "Un prêt à rendre", "en": "A loan to bring back"},
     "key_registered": {"fr": "Nouvelle clé de signature", "en": "New signing key"},
     "key_rotated": {"fr": "Clé de signature remplacée", "en": "Signing key replaced"},
     "key_revoked": {"fr": "Clé de signature révoquée", "en": "Signing key revoked"},
@@ -358,6 +366,7 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
         "fr": "Nombre maximal d'emprunts en cours atteint",
     },
     "not_borrowed": {"en": "Not borrowed", "fr": "Objet non emprunté"},
+    "loan_not_overdue": {"en": "Loan not overdue", "fr": "Prêt pas en retard"},
     "invalid_quarter": {"en": "Invalid quarter", "fr": "Trimestre invalide"},
     "quarter_ended": {"en": "Quarter already ended", "fr": "Trimestre déjà terminé"},
     "quarter_not_ended": {"en": "Quarter not yet ended", "fr": "Trimestre pas encore terminé"},

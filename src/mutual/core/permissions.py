@@ -138,6 +138,10 @@ MATRIX: dict[str, Permission] = {
     "getKey": _read("ledger:read"),
     # A member's own recoveries (their page completes or cancels them); operators, any.
     "listKeyRecoveries": Permission(frozenset({O}), PEOPLE - {O}),
+    # A coordinator's operator key: asked for from their page, registered by an operator.
+    "askOperatorKey": _write(frozenset({C})),
+    "listOperatorKeyRequests": Permission(frozenset({O}), frozenset({C})),
+    "registerOperatorKey": _admin(frozenset({O})),
     "signCheckpoint": Permission(PEOPLE, scope="ledger:read"),  # a signed note, no entry
     "addCosignature": Permission(frozenset({A, O, P})),
     "getConsistencyProof": _read("ledger:read"),
@@ -159,6 +163,7 @@ MATRIX: dict[str, Permission] = {
     "eraseMember": _admin(COORD, frozenset({R})),
     "setMemberLimits": _admin(COORD),
     "membersNearLimits": _read("members:read", full=COORD),
+    "getMemberStanding": _read("members:read", own=frozenset({R}), full=COORD),
     "getTerritoryLimits": _read("members:read"),
     "setTerritoryLimits": _admin(COORD),
     "exportMyData": SELF,
@@ -223,6 +228,8 @@ MATRIX: dict[str, Permission] = {
     "returnGoods": _write(COORD, frozenset({R})),
     "transferGoods": _write(COORD, frozenset({R})),
     "giveGoods": _write(COORD, frozenset({R})),
+    "setCollectionPointHours": _write(COORD, frozenset({R})),
+    "remindBorrower": _write(COORD, frozenset({R})),
     # Allocation rounds: the facilitator runs them, voters on the roll take part.
     "listRounds": _read("rounds:read"),
     "getRound": _read("rounds:read"),

@@ -89,6 +89,10 @@ PROBLEM_TEXTS: Final[dict[str, Words]] = {
         "en": "This person already holds {held:# item|# items} on loan, the most allowed at "
         "once: a return first.",
     },
+    "loan_not_overdue": {
+        "fr": "Ce prêt n’est pas en retard : un rappel s’envoie une fois la date de retour passée.",
+        "en": "This loan is not overdue: a reminder is sent once its return date has passed.",
+    },
     "not_borrowed": {
         "fr": "Ce prêt n’a que {out:# objet dehors|# objets dehors}.",
         "en": "This loan has only {out:# item|# items} out.",

@@ -52,6 +52,8 @@ collection_points = Table(
     Column("name", String(200), nullable=False),
     Column("neighbourhood", String(120), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
+    # When the point is open, in its keepers' words (shown to residents as written).
+    Column("opening_hours", Text, nullable=True),
 )
 
 collection_point_keepers = Table(
@@ -120,6 +122,7 @@ class PointRecord:
     name: str
     neighbourhood: str
     created_at: datetime
+    opening_hours: str | None
     keepers: tuple[UUID, ...]
 
 
@@ -199,6 +202,14 @@ async def insert_point(
 ) -> None:
     await conn.execute(collection_points.insert().values(**values))
     await set_keepers(conn, values["id"], keepers)
+
+
+async def set_opening_hours(conn: AsyncConnection, point_id: UUID, hours: str | None) -> None:
+    await conn.execute(
+        update(collection_points)
+        .where(collection_points.c.id == point_id)
+        .values(opening_hours=hours)
+    )
 
 
 async def set_keepers(conn: AsyncConnection, point_id: UUID, keepers: Iterable[UUID]) -> None:

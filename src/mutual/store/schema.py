@@ -21,6 +21,7 @@ from mutual.store import (  # noqa: F401
     goods,
     invitations,
     mail,
+    operator_keys,
     pledges,
     rounds,
     sign_in,

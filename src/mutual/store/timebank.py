@@ -421,8 +421,9 @@ async def notify(
     *,
     source: str,
     now: datetime,
-) -> None:
-    """Insert a notification unless this (member, kind, source) already has one."""
+) -> bool:
+    """Insert a notification unless this (member, kind, source) already has one; whether
+    it did."""
     values = {
         "member_id": member_id,
         "kind": kind,
@@ -431,7 +432,10 @@ async def notify(
         "created_at": now,
     }
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
-    await conn.execute(dialect.insert(notifications).values(**values).on_conflict_do_nothing())
+    result = await conn.execute(
+        dialect.insert(notifications).values(**values).on_conflict_do_nothing()
+    )
+    return bool(result.rowcount == 1)
 
 
 async def notify_many(

@@ -18,9 +18,9 @@ from mutual.core.units import Unit, good_unit
 from mutual.store import goods as store
 from mutual.store.goods import KindRecord, PointRecord
 from mutual.store.outcomes import raise_refusal
-from mutual.usecases.errors import InvalidRequest, NotFound
+from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
 from mutual.usecases.keys import vouched_write
-from mutual.usecases.members import active_member, require_coordinator
+from mutual.usecases.members import active_member, is_coordinator, require_coordinator
 from mutual.usecases.runtime import Runtime, chosen_id, new_id
 
 # -- catalogue ---------------------------------------------------------------------------
@@ -184,6 +184,20 @@ async def read_point(rt: Runtime, point_id: UUID) -> PointView:
         if core.stock_id(point_id, k.slug) in shelves or k.slug in lent
     ]
     return PointView(record, stock)
+
+
+async def set_opening_hours(
+    rt: Runtime, caller: Principal, point_id: UUID, hours: str | None
+) -> PointView:
+    """The point's opening hours in its keepers' words, shown to residents as written; a
+    keeper of the point or a coordinator sets them, ``None`` (or blank) removes them."""
+    point = await point_record(rt, point_id)
+    if not is_coordinator(caller) and caller.id not in point.keepers:
+        raise Forbidden("only the point's keepers and coordinators set its opening hours")
+    text = None if hours is None or not hours.strip() else hours.strip()
+    async with rt.db.writing() as conn:
+        await store.set_opening_hours(conn, point_id, text)
+    return await read_point(rt, point_id)
 
 
 async def list_points(rt: Runtime) -> list[PointRecord]:

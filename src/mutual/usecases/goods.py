@@ -25,6 +25,7 @@ from mutual.core.units import good_unit
 from mutual.store import goods as store
 from mutual.store.goods import HistoryRow, LoanRecord
 from mutual.store.outcomes import Outcome
+from mutual.store.timebank import notify
 from mutual.usecases.collection_points import point_record, read_kind, unit_of
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
 from mutual.usecases.flows import Composed, is_recorded, record_composed
@@ -292,6 +293,48 @@ async def point_loans(
         loans = await store.open_loans(conn, point_id=point_id, member_id=member_id)
     views = _views(rt, loans)
     return views if overdue is None else [v for v in views if v.overdue is overdue]
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    loan: LoanRecord
+    sent: bool  # False when this loan's borrower was already reminded today
+
+
+async def remind_borrower(
+    rt: Runtime, caller: Principal, point_id: UUID, loan_id: UUID
+) -> Reminder:
+    """Remind the borrower of an overdue loan (their notifications, and e-mail through the
+    outbox as every notice); one reminder per loan and day, a second the same day is
+    answered as already sent."""
+    point = await point_record(rt, point_id)
+    if not oversees(caller) and caller.id not in point.keepers:
+        raise Forbidden("only the point's keepers and coordinators remind its borrowers")
+    async with rt.db.reading() as conn:
+        loan = await store.get_loan(conn, loan_id)
+        kind = None if loan is None else await store.get_kind(conn, loan.kind)
+    if loan is None or loan.point_id != point_id:
+        raise NotFound("no such loan at this collection point", field="loan_id")
+    today = rt.clock().date()
+    if not core.is_overdue(loan.due_on, loan.outstanding, today):
+        raise core.LoanNotOverdue(
+            f"the loan is due back on {loan.due_on.isoformat()} with "
+            f"{loan.outstanding} item(s) out",
+            field="loan_id",
+        )
+    data = {
+        "loan_id": str(loan.id),
+        "point_name": point.name,
+        "kind_name": loan.kind if kind is None else kind.name,
+        "count": loan.outstanding,
+        "due_on": loan.due_on.isoformat(),
+    }
+    source = f"{loan.id}/{today.isoformat()}"
+    async with rt.db.writing() as conn:
+        sent = await notify(
+            conn, loan.member_id, "loan_overdue", data, source=source, now=rt.clock()
+        )
+    return Reminder(loan, sent)
 
 
 async def my_loans(rt: Runtime, caller: Principal) -> list[LoanView]:

@@ -7,7 +7,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mutual.core.authority import Principal
+from mutual.core.authority import Principal, Role
 from mutual.core.entries import EntryType, signed_log_entry
 from mutual.core.errors import LedgerError
 from mutual.core.ids import TransactionId
@@ -119,7 +119,10 @@ async def read_transaction(
     record = await ledger_reads.get_transaction(rt.db, tx_id)
     if record is None:
         raise NotFound("no such transaction", field="id")
-    if not reads_everything(principal):
+    # Coordinators read any transaction: they correct mistakes in anyone's accounts (the
+    # reversal they may ask for composes its exact inverse from it anyway), as they read
+    # every exchange proposal.
+    if not (reads_everything(principal) or principal.has(Role.COORDINATION_MEMBER)):
         owns = [await get_account(rt.db, p.account_id) for p in record.postings]
         mine = record.initiator == principal.id or any(
             a is not None and a.owned_by(principal.id) for a in owns

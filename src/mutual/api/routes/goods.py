@@ -24,10 +24,12 @@ from mutual.api.goods_schemas import (
     LoanIn,
     LoanOut,
     LoanPage,
+    OpeningHoursIn,
     PointIn,
     PointOut,
     PointPage,
     PointSummaryOut,
+    ReminderOut,
     ReturnIn,
     StockOut,
     TransferIn,
@@ -71,6 +73,7 @@ def _summary(record: PointRecord) -> PointSummaryOut:
         neighbourhood=record.neighbourhood,
         keepers=list(record.keepers),
         created_at=record.created_at,
+        opening_hours=record.opening_hours,
     )
 
 
@@ -394,6 +397,39 @@ async def give(
     return outcome_response(outcome)
 
 
+@put(
+    "/collection-points/{point_id:uuid}/opening-hours",
+    operation_id="setCollectionPointHours",
+    responses=problem_responses("not_found"),
+    summary="Set a point's opening hours (its keepers and coordinators)",
+)
+async def set_hours(
+    point_id: FromPath[UUID],
+    data: JSONBody[OpeningHoursIn],
+    state: State,
+    principal: CurrentPrincipal,
+) -> PointOut:
+    view = await points.set_opening_hours(
+        runtime_of(state), principal, point_id, data.opening_hours
+    )
+    return _point_out(view)
+
+
+@post(
+    "/collection-points/{point_id:uuid}/loans/{loan_id:uuid}/reminders",
+    operation_id="remindBorrower",
+    responses=problem_responses("not_found", "loan_not_overdue"),
+    summary="Remind the borrower of an overdue loan (a notification, e-mailed as others)",
+    status_code=201,
+)
+async def remind(
+    point_id: FromPath[UUID], loan_id: FromPath[UUID], state: State, principal: CurrentPrincipal
+) -> ReminderOut:
+    """Refused with `loan_not_overdue` before the due date; once a day per loan."""
+    sent = await usecase.remind_borrower(runtime_of(state), principal, point_id, loan_id)
+    return ReminderOut(loan_id=sent.loan.id, member_id=sent.loan.member_id, sent=sent.sent)
+
+
 @get(
     "/members/me/loans",
     operation_id="listMyLoans",
@@ -426,5 +462,7 @@ ROUTES: list[HTTPRouteHandler] = [
     give_back,
     transfer,
     give,
+    set_hours,
+    remind,
     my_loans,
 ]

@@ -52,6 +52,8 @@ export const stockAccount = (point, slug) =>
   derive("point_account", { role: "stock", point, slug });
 export const intakeAccount = (point, slug) =>
   derive("point_account", { role: "intake", point, slug });
+export const givenAccount = (point, slug) =>
+  derive("point_account", { role: "given", point, slug });
 export const loanAccount = (member, point, slug) => derive("loan_account", { member, point, slug });
 
 function sameObject(a, b) {

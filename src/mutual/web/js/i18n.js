@@ -1,6 +1,8 @@
 // Words and formats in the person's language: French unless they chose English. The
 // choice is theirs, not the browser's, and stays on this device.
 
+import coordinatorWords from "./words/coordinator.js";
+import keeperWords from "./words/keeper.js";
 import offersWords from "./words/offers.js";
 import passwordWords from "./words/password.js";
 
@@ -25,7 +27,7 @@ const WORDS = await loadWords();
 
 // The page's own words, by area: each area's file holds its keys in both languages, so
 // that views written side by side do not all edit this file.
-const AREAS = [passwordWords, offersWords];
+const AREAS = [passwordWords, offersWords, coordinatorWords, keeperWords];
 
 const MESSAGES = {
   fr: {

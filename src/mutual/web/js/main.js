@@ -24,6 +24,7 @@ const VIEWS = {
   "/coordinator": () => import("./views/coordinator.js"),
   "/coordinator/report": () => import("./views/coordinator_report.js"),
   "/coordinator/ledger": () => import("./views/coordinator_ledger.js"),
+  "/coordinator/pool": () => import("./views/coordinator_pool.js"),
   "/facilitator": () => import("./views/facilitator.js"),
   "/partner": () => import("./views/partner.js"),
   "/password": () => import("./views/password.js"),
@@ -44,6 +45,7 @@ const ROLE_VIEWS = {
   "/coordinator": ["coordination_member", "operator"],
   "/coordinator/report": ["coordination_member", "operator"],
   "/coordinator/ledger": ["coordination_member", "operator"],
+  "/coordinator/pool": ["coordination_member", "operator"],
   "/facilitator": ["facilitator", "coordination_member", "operator"],
   "/partner": ["partner", "coordination_member", "operator"],
 };

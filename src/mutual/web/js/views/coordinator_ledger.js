@@ -15,6 +15,7 @@ import {
   notCoordinator,
   raw,
 } from "./coordinator.js";
+import { operatorKey } from "./coordinator_key.js";
 
 const SALT_BYTES = 16;
 
@@ -165,7 +166,15 @@ function correctionSection(ctx, { key, capacity, origin, owners, confirmed, rere
     h("p", {}, t("coord.correctionsIntro")),
   );
   if (capacity !== "operator")
-    section.append(notice(key?.registered ? t("coord.memberKey") : t("coord.noKey"), "warning"));
+    section.append(
+      h(
+        "p",
+        { class: "notice warning" },
+        t("coordjobs.correction.key"),
+        " ",
+        h("a", { href: "#/coordinator/pool" }, t("coordjobs.nav")),
+      ),
+    );
   const found = h("div", { "data-testid": "correction" });
   const lookupMessages = h("div");
   const idInput = h("input", {
@@ -457,14 +466,19 @@ async function hasDevice(principalId) {
 export async function render(main, ctx, done = null) {
   if (!isCoordinator(ctx)) return notCoordinator(main);
   const me = ctx.me.principal_id;
-  const [members, key, log, pending, confirmed] = await Promise.all([
+  const [members, key, operator, log, pending, confirmed] = await Promise.all([
     activeMembers(),
     deviceKey(me),
+    operatorKey(me),
     get("/log"),
     get(`/proposals${query({ status: "pending", limit: 100 })}`),
     get(`/proposals${query({ status: "confirmed", limit: 20 })}`),
   ]);
   const capacity = await capacityOf(key).catch(() => null);
+  // Corrections are signed with the coordinator's operator key once an operator has
+  // registered it; an operator's own device key is one already.
+  const signer = operator?.registered ? operator : key;
+  const signerCapacity = operator?.registered ? "operator" : capacity;
   const owners = new Map(
     [...members.values()]
       .filter((m) => m.account_id)
@@ -497,8 +511,8 @@ export async function render(main, ctx, done = null) {
   );
   main.append(
     correctionSection(view, {
-      key,
-      capacity,
+      key: signer,
+      capacity: signerCapacity,
       origin: log.origin,
       owners,
       confirmed: confirmed.items,

@@ -1,13 +1,107 @@
-import { get, getAll, query } from "../api.js";
-import { busy, field, h } from "../dom.js";
-import { label, t } from "../i18n.js";
+import { ApiError, get, getAll, query } from "../api.js";
+import { busy, field, h, notice } from "../dom.js";
+import { formatDate, formatDuration, formatSignedDuration, label, t } from "../i18n.js";
 import { personLabel } from "../person_picker.js";
+import { isCoordinator } from "./coordinator.js";
 
 const PAGE = 20;
 
 // One person found: name, number and neighbourhood (what tells namesakes apart), what
 // they offer or ask for, and the way to record an exchange with them or about one of those.
-function entry(person, me) {
+// What a coordinator reads of a member, on demand: balance, bounds, where it stands, and
+// the latest movements (GET /members/{id}/standing).
+const STATES = {
+  within: "ok",
+  near_min: "near",
+  near_max: "near",
+  past_min: "over",
+  past_max: "over",
+};
+
+function bound(minutes) {
+  return minutes === null ? t("coordjobs.directory.noBound") : formatDuration(minutes);
+}
+
+function standingOf(person) {
+  const region = h("div", { class: "standing", "data-testid": "standing", hidden: true });
+  const toggle = h(
+    "button",
+    { type: "button", class: "secondary", "aria-expanded": "false" },
+    t("coordjobs.directory.show"),
+  );
+  toggle.setAttribute("aria-label", `${t("coordjobs.directory.show")} · ${personLabel(person)}`);
+  let loaded = false;
+  toggle.addEventListener("click", () =>
+    busy(toggle, async () => {
+      if (!loaded) {
+        let standing;
+        try {
+          standing = await get(`/members/${person.id}/standing`);
+        } catch (error) {
+          region.replaceChildren(
+            notice(error instanceof ApiError ? error.describe() : t("error.generic"), "error"),
+          );
+          region.hidden = false;
+          return;
+        }
+        const state = STATES[standing.state] ?? "ok";
+        region.append(
+          h(
+            "dl",
+            { class: "figures" },
+            h(
+              "div",
+              {},
+              h("dt", {}, t("coordjobs.directory.standing")),
+              h(
+                "dd",
+                { "data-testid": "standing-balance" },
+                t("coordjobs.directory.balance", { balance: formatDuration(standing.balance) }),
+                " ",
+                h("span", { class: `tag state-${state}` }, t(`coordjobs.directory.state.${state}`)),
+              ),
+            ),
+            h(
+              "div",
+              {},
+              h("dt", {}, t("coordjobs.directory.limits")),
+              h(
+                "dd",
+                { "data-testid": "standing-limits" },
+                t("coordjobs.directory.range", {
+                  min: bound(standing.balance_min),
+                  max: bound(standing.balance_max),
+                }),
+              ),
+            ),
+          ),
+          h("h3", { class: "item-title" }, t("coordjobs.directory.history")),
+          standing.recent.length === 0
+            ? h("p", { class: "muted" }, t("coordjobs.directory.noHistory"))
+            : h(
+                "ul",
+                { class: "movements", "data-testid": "standing-history" },
+                standing.recent.map((m) =>
+                  h(
+                    "li",
+                    {},
+                    `${formatDate(m.recorded_at)} · ${label("kind", m.kind)} · `,
+                    h("strong", {}, formatSignedDuration(m.amount)),
+                    ` → ${formatDuration(m.balance_after)}`,
+                  ),
+                ),
+              ),
+        );
+        loaded = true;
+      }
+      region.hidden = !region.hidden;
+      toggle.setAttribute("aria-expanded", String(!region.hidden));
+    }),
+  );
+  return [h("div", { class: "actions" }, toggle), region];
+}
+
+function entry(person, me, coordinator = false) {
   const mine = person.id === me;
   const offers = person.offers.map((o) =>
     h(
@@ -53,11 +147,13 @@ function entry(person, me) {
             t("directory.record"),
           ),
         ),
+    coordinator ? standingOf(person) : null,
   );
 }
 
 export async function render(main, ctx) {
   const me = ctx.me.principal_id;
+  const coordinator = isCoordinator(ctx);
   const neighbourhoods = await getAll("/directory/neighbourhoods");
   const name = h("input", { name: "q", type: "search", maxlength: 120 });
   const neighbourhood = h(
@@ -84,7 +180,7 @@ export async function render(main, ctx) {
       };
     }
     const page = await get(`/directory${query({ ...filters, cursor, limit: PAGE })}`);
-    const items = page.items.map((person) => entry(person, me));
+    const items = page.items.map((person) => entry(person, me, coordinator));
     if (fresh) list.replaceChildren(...items);
     else list.append(...items);
     cursor = page.next_cursor;
@@ -125,6 +221,7 @@ export async function render(main, ctx) {
   main.append(
     h("h1", {}, t("directory.title")),
     h("p", {}, t("directory.intro")),
+    coordinator ? h("p", { class: "muted" }, t("coordjobs.directory.title")) : null,
     h("div", { class: "card" }, form),
     summary,
     list,

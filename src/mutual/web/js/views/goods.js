@@ -45,6 +45,18 @@ export function stockTable(point, nameOf) {
   );
 }
 
+// When the point is open, as its keepers wrote it (their words, shown as text).
+export function openingHours(point) {
+  if (!point.opening_hours) return null;
+  return h(
+    "p",
+    { class: "opening-hours", "data-testid": "opening-hours" },
+    h("strong", {}, t("keeperjobs.hours.shown")),
+    " ",
+    point.opening_hours,
+  );
+}
+
 export function dueText(loan) {
   const date = formatDay(localDay(loan.due_on));
   return loan.overdue ? t("goods.overdueSince", { date }) : t("goods.dueOn", { date });
@@ -173,6 +185,7 @@ export async function render(main, ctx) {
         { class: "card", "aria-labelledby": `point-${point.id}` },
         h("h3", { id: `point-${point.id}`, class: "item-title" }, point.name),
         h("p", { class: "muted" }, point.neighbourhood),
+        openingHours(point),
         stockTable(point, nameOf),
       ),
     );

@@ -1,8 +1,9 @@
-import { ApiError, get, getAll } from "../api.js";
+import { ApiError, call, get, getAll, post } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { formatNumber, t } from "../i18n.js";
 import {
   Mismatch,
+  givenAccount,
   intakeAccount,
   isTransfer,
   isoDay,
@@ -12,7 +13,7 @@ import {
 } from "../flows.js";
 import { deviceKey } from "../keys.js";
 import { personLabel, personPicker } from "../person_picker.js";
-import { catalogue, dueText, stockTable } from "./goods.js";
+import { catalogue, dueText, openingHours, stockTable } from "./goods.js";
 
 const LOAN_DAYS = 14;
 
@@ -48,6 +49,39 @@ const expectations = {
         to,
         amount: count,
         references,
+      });
+  },
+  // Given away for good: the point's stock to what it gave; who received the items (a
+  // household, in the keeper's words) is kept by the service off the ledger.
+  async give(origin, point, id, { kind, count }) {
+    const from = await stockAccount(point, kind);
+    const to = await givenAccount(point, kind);
+    return (payload) =>
+      isTransfer(payload, {
+        origin,
+        id,
+        kind: "give",
+        unit: `GOOD.${kind}`,
+        from,
+        to,
+        amount: count,
+        references: { point },
+      });
+  },
+  // Moved to another point's shelf: this point's stock to that one's.
+  async transfer(origin, point, id, { kind, count, to_point: toPoint }) {
+    const from = await stockAccount(point, kind);
+    const to = await stockAccount(toPoint, kind);
+    return (payload) =>
+      isTransfer(payload, {
+        origin,
+        id,
+        kind: "good_transfer",
+        unit: `GOOD.${kind}`,
+        from,
+        to,
+        amount: count,
+        references: { point, to_point: toPoint },
       });
   },
   async giveBack(origin, point, id, loan, count) {
@@ -163,6 +197,7 @@ export async function render(main, ctx, done = null) {
       { class: "point", "aria-labelledby": headingId, "data-point": point.id },
       h("h2", { id: headingId }, point.name),
       h("p", { class: "muted" }, point.neighbourhood),
+      openingHours(point),
       stockTable(point, nameOf),
     );
 
@@ -257,6 +292,7 @@ export async function render(main, ctx, done = null) {
                   : null,
               ),
               messages,
+              loan.overdue ? reminder(point, loan, who, messages) : null,
               form,
             );
           }),
@@ -400,6 +436,217 @@ export async function render(main, ctx, done = null) {
         depositForm,
       ),
     );
+    // Items given away for good; the household is noted off the ledger.
+    const giveMessages = h("div");
+    const giveKind = kindSelect("kind");
+    const giveCount = countInput("count", 1);
+    const household = h("input", { name: "household", maxlength: 200, autocomplete: "off" });
+    const giveSubmit = h(
+      "button",
+      { type: "submit", class: "secondary" },
+      t("keeperjobs.give.submit"),
+    );
+    let giftId = crypto.randomUUID();
+    const giveTitle = `${headingId}-give`;
+    section.append(
+      h(
+        "div",
+        { class: "card" },
+        h("h3", { id: giveTitle }, t("keeperjobs.give.title")),
+        h("p", { class: "muted" }, t("keeperjobs.give.intro")),
+        giveMessages,
+        h(
+          "form",
+          {
+            "aria-labelledby": giveTitle,
+            onsubmit: (event) => {
+              event.preventDefault();
+              const body = {
+                id: giftId,
+                kind: giveKind.value,
+                count: Number(giveCount.value),
+                household: household.value.trim() || null,
+              };
+              act(
+                giveSubmit,
+                giveMessages,
+                async () => {
+                  const expected = await expectations.give(log.origin, point.id, body.id, body);
+                  await signAndSend(
+                    `/collection-points/${point.id}/gifts`,
+                    body,
+                    key,
+                    expected,
+                    point.id,
+                  );
+                  giftId = crypto.randomUUID();
+                },
+                () =>
+                  t("keeperjobs.give.done", {
+                    count: formatNumber(body.count),
+                    kind: nameOf(body.kind),
+                  }),
+              );
+            },
+          },
+          h(
+            "div",
+            { class: "field-row" },
+            field(t("goods.kind"), giveKind),
+            field(t("keeper.count"), giveCount),
+          ),
+          field(t("keeperjobs.give.household"), household, t("keeperjobs.give.householdHint")),
+          h("div", { class: "actions" }, giveSubmit),
+        ),
+      ),
+    );
+
+    // Items moved to another point's shelf.
+    const others = summaries.filter((p) => p.id !== point.id);
+    if (others.length > 0) {
+      const moveMessages = h("div");
+      const moveKind = kindSelect("kind");
+      const moveCount = countInput("count", 1);
+      const toPoint = h(
+        "select",
+        { name: "to_point", required: true },
+        h("option", { value: "" }, t("record.choose")),
+        others.map((p) => h("option", { value: p.id }, p.name)),
+      );
+      const moveSubmit = h(
+        "button",
+        { type: "submit", class: "secondary" },
+        t("keeperjobs.move.submit"),
+      );
+      let moveId = crypto.randomUUID();
+      const moveTitle = `${headingId}-move`;
+      section.append(
+        h(
+          "div",
+          { class: "card" },
+          h("h3", { id: moveTitle }, t("keeperjobs.move.title")),
+          moveMessages,
+          h(
+            "form",
+            {
+              "aria-labelledby": moveTitle,
+              onsubmit: (event) => {
+                event.preventDefault();
+                const body = {
+                  id: moveId,
+                  kind: moveKind.value,
+                  count: Number(moveCount.value),
+                  to_point: toPoint.value,
+                };
+                const where = others.find((p) => p.id === body.to_point)?.name ?? "";
+                act(
+                  moveSubmit,
+                  moveMessages,
+                  async () => {
+                    const expected = await expectations.transfer(
+                      log.origin,
+                      point.id,
+                      body.id,
+                      body,
+                    );
+                    await signAndSend(
+                      `/collection-points/${point.id}/transfers`,
+                      body,
+                      key,
+                      expected,
+                      point.id,
+                    );
+                    moveId = crypto.randomUUID();
+                  },
+                  () =>
+                    t("keeperjobs.move.done", {
+                      count: formatNumber(body.count),
+                      kind: nameOf(body.kind),
+                      point: where,
+                    }),
+                );
+              },
+            },
+            h(
+              "div",
+              { class: "field-row" },
+              field(t("goods.kind"), moveKind),
+              field(t("keeper.count"), moveCount),
+            ),
+            field(t("keeperjobs.move.to"), toPoint),
+            h("div", { class: "actions" }, moveSubmit),
+          ),
+        ),
+      );
+    }
+
+    section.append(hoursCard(point, headingId, rerender));
     main.append(section);
   });
+}
+
+// A reminder to the borrower of an overdue loan: a notification, e-mailed as the others;
+// one a day per loan (a second press the same day says it was already sent).
+function reminder(point, loan, who, messages) {
+  const button = h("button", { type: "button", class: "secondary" }, t("keeperjobs.remind.submit"));
+  button.addEventListener("click", () =>
+    busy(button, async () => {
+      messages.replaceChildren();
+      let answer;
+      try {
+        answer = await post(`/collection-points/${point.id}/loans/${loan.id}/reminders`);
+      } catch (error) {
+        messages.append(notice(failure(error), "error"));
+        return;
+      }
+      const text = answer.sent
+        ? t("keeperjobs.remind.sent", { name: who })
+        : t("keeperjobs.remind.already", { name: who });
+      announce(text);
+      messages.append(h("div", { "data-testid": "reminded" }, notice(text)));
+    }),
+  );
+  return h("div", { class: "actions" }, button);
+}
+
+// The point's opening hours, in the keeper's words, shown to residents on their page.
+function hoursCard(point, headingId, rerender) {
+  const messages = h("div");
+  const text = h("textarea", { name: "opening_hours", rows: 3, maxlength: 500 });
+  text.value = point.opening_hours ?? "";
+  const submit = h("button", { type: "submit", class: "secondary" }, t("keeperjobs.hours.submit"));
+  const title = `${headingId}-hours`;
+  return h(
+    "div",
+    { class: "card" },
+    h("h3", { id: title }, t("keeperjobs.hours.title")),
+    messages,
+    h(
+      "form",
+      {
+        "aria-labelledby": title,
+        onsubmit: (event) => {
+          event.preventDefault();
+          busy(submit, async () => {
+            messages.replaceChildren();
+            try {
+              await call("PUT", `/collection-points/${point.id}/opening-hours`, {
+                opening_hours: text.value,
+              });
+            } catch (error) {
+              messages.append(notice(failure(error), "error"));
+              return;
+            }
+            const done = text.value.trim()
+              ? t("keeperjobs.hours.saved")
+              : t("keeperjobs.hours.cleared");
+            announce(done);
+            await rerender(done);
+          });
+        },
+      },
+      field(t("keeperjobs.hours.label"), text, t("keeperjobs.hours.hint")),
+      h("div", { class: "actions" }, submit),
+    ),
+  );
 }
