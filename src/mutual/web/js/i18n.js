@@ -1,6 +1,8 @@
 // Words and formats in the person's language: French unless they chose English. The
 // choice is theirs, not the browser's, and stays on this device.
 
+import leadWords from "./words/lead.js";
+import partnerWords from "./words/partner.js";
 import passwordWords from "./words/password.js";
 
 const STORAGE_KEY = "mutual.language";
@@ -24,7 +26,7 @@ const WORDS = await loadWords();
 
 // The page's own words, by area: each area's file holds its keys in both languages, so
 // that views written side by side do not all edit this file.
-const AREAS = [passwordWords];
+const AREAS = [passwordWords, partnerWords, leadWords];
 
 const MESSAGES = {
   fr: {

@@ -24,6 +24,7 @@ const VIEWS = {
   "/coordinator/ledger": () => import("./views/coordinator_ledger.js"),
   "/facilitator": () => import("./views/facilitator.js"),
   "/partner": () => import("./views/partner.js"),
+  "/lead": () => import("./views/lead.js"),
   "/password": () => import("./views/password.js"),
 };
 // Views for whoever cannot sign in yet, shown with or without a session; what follows
@@ -34,8 +35,9 @@ const PUBLIC_VIEWS = {
   "/password-reset": () => import("./views/reset.js"),
 };
 // What someone who is not a member (an auditor) may open; they land on the audit page.
-// A facilitator, an operator or a partner may hold no member record either.
-const WITHOUT_ACCOUNT = new Set(["/audit", "/facilitator", "/partner"]);
+// A facilitator, an operator or a partner may hold no member record either; a partner
+// signs its gifts with a device key of its own, made on the key page.
+const WITHOUT_ACCOUNT = new Set(["/audit", "/facilitator", "/partner", "/key", "/password"]);
 // Views only some roles may open (any one of those listed); their nav links are hidden
 // from everyone else, and their address leads others to the home page.
 const ROLE_VIEWS = {
@@ -44,6 +46,7 @@ const ROLE_VIEWS = {
   "/coordinator/ledger": ["coordination_member", "operator"],
   "/facilitator": ["facilitator", "coordination_member", "operator"],
   "/partner": ["partner", "coordination_member", "operator"],
+  "/lead": ["project_lead", "coordination_member", "operator"],
 };
 // Where each role lands after signing in: the page of its work, the first role listed
 // that someone holds deciding (a resident, and anyone else, lands on their balance).
@@ -53,6 +56,7 @@ const LANDINGS = [
   ["coordination_member", "/coordinator"],
   ["operator", "/coordinator"],
   ["facilitator", "/facilitator"],
+  ["project_lead", "/lead"],
   ["keeper", "/keeper"],
 ];
 const landingFor = (me) => LANDINGS.find(([role]) => me.roles.includes(role))?.[1] ?? "/";
