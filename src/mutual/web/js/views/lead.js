@@ -177,10 +177,10 @@ function confirmSection(project, open, names, key, origin, rerender) {
   const who = h(
     "select",
     { name: "volunteer" },
-    open.map((v, i) =>
+    open.map((v) =>
       h(
         "option",
-        { value: i },
+        { value: `${v.member_id}/${v.quarter}` },
         t("lead.confirm.option", {
           name: names.get(v.member_id),
           quarter: quarterName(v.quarter),
@@ -201,7 +201,7 @@ function confirmSection(project, open, names, key, origin, rerender) {
         messages.replaceChildren();
         const minutes = duration.read(messages);
         if (minutes === null) return;
-        const row = open[Number(who.value)];
+        const row = open.find((v) => `${v.member_id}/${v.quarter}` === who.value);
         const name = names.get(row.member_id);
         const remaining = row.allocated - row.delivered;
         if (minutes > remaining) {
@@ -399,7 +399,7 @@ export async function render(main, ctx, done = null) {
   if (leads && !key?.registered) {
     main.append(
       notice(t("lead.needKey"), "warning"),
-      h("p", {}, h("a", { href: "#/key" }, t("nav.key"))),
+      h("p", {}, h("a", { href: "#/key" }, t("lead.keyLink"))),
     );
   }
   const volunteersSection = h(

@@ -183,7 +183,7 @@ function giveSection(partner, key, origin, rerender) {
   if (!key?.registered) {
     section.append(
       notice(t("partner.give.needKey"), "warning"),
-      h("p", {}, h("a", { href: "#/key" }, t("nav.key"))),
+      h("p", {}, h("a", { href: "#/key" }, t("partner.give.keyLink"))),
     );
     return section;
   }

@@ -53,6 +53,7 @@ export default {
     "lead.amount": "Montant",
     "lead.noPayment": "Aucun paiement pour l’instant.",
     "lead.needKey": "Pour signer pour le projet, cet appareil a besoin de sa clé.",
+    "lead.keyLink": "Créer la clé de cet appareil",
   },
   en: {
     "lead.nav": "My project",
@@ -106,5 +107,6 @@ export default {
     "lead.amount": "Amount",
     "lead.noPayment": "No payment yet.",
     "lead.needKey": "To sign for the project, this device needs its key.",
+    "lead.keyLink": "Make this device’s key",
   },
 };
