@@ -6,7 +6,7 @@
 
 import { ApiError, get, query } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
-import { formatDay, label, t } from "../i18n.js";
+import { formatDay, label, language, t } from "../i18n.js";
 import { Mismatch, derive, isTransfer, isoDay, localDay, signAndSend } from "../flows.js";
 import { deviceKey } from "../keys.js";
 import { euros, projectNames } from "../tally_chart.js";
@@ -31,6 +31,12 @@ function svg(tag, attributes = {}) {
   for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
   return element;
 }
+
+// Days in tables, short enough for eight columns to fit a computer's screen.
+const shortDay = (iso) =>
+  new Intl.DateTimeFormat(language() === "fr" ? "fr-FR" : "en-GB", { dateStyle: "medium" }).format(
+    new Date(iso),
+  );
 
 const granted = (c) => c.grants.reduce((sum, g) => sum + g.amount_cents, 0);
 
@@ -111,6 +117,14 @@ function receiptButton(partner, c, asOf, names) {
   );
 }
 
+// A contribution's shares of grants, summed by project (a project granted twice is
+// named once).
+function byProject(grants) {
+  const sums = new Map();
+  for (const g of grants) sums.set(g.project_id, (sums.get(g.project_id) ?? 0) + g.amount_cents);
+  return sums;
+}
+
 // What one contribution funded, and for a deposit what is still owed and when.
 function fundedSentences(c, names) {
   const found = [
@@ -120,11 +134,11 @@ function fundedSentences(c, names) {
       c.grants.length === 0
         ? t("partner.fundedNone")
         : t("partner.funded", {
-            list: c.grants
-              .map((g) =>
+            list: [...byProject(c.grants)]
+              .map(([project, cents]) =>
                 t("partner.fundedOne", {
-                  project: names.get(g.project_id) ?? "—",
-                  amount: euros(g.amount_cents),
+                  project: names.get(project) ?? "—",
+                  amount: euros(cents),
                 }),
               )
               .join(", "),
@@ -297,7 +311,7 @@ function contributionPicture(c) {
   return picture;
 }
 
-function contributionsTable(partner, trace, names) {
+function contributionsTable(trace) {
   const head = [
     "partner.date",
     "partner.kind",
@@ -307,7 +321,6 @@ function contributionsTable(partner, trace, names) {
     "partner.inFund",
     "partner.owed",
     "partner.due",
-    "partner.receipt",
   ];
   return h(
     "div",
@@ -339,15 +352,14 @@ function contributionsTable(partner, trace, names) {
           h(
             "tr",
             { "data-contribution": c.id },
-            h("th", { scope: "row" }, formatDay(c.recorded_at)),
+            h("th", { scope: "row" }, shortDay(c.recorded_at)),
             h("td", {}, label("partner.use", c.kind)),
             h("td", { class: "number" }, euros(c.amount_cents)),
             h("td", { class: "number" }, euros(granted(c))),
             h("td", { class: "number" }, euros(c.repaid_cents)),
             h("td", { class: "number" }, euros(c.in_fund_cents)),
             h("td", { class: "number" }, c.kind === "deposit" ? euros(c.owed_cents) : "—"),
-            h("td", {}, c.repayment_due ? formatDay(localDay(c.repayment_due)) : "—"),
-            h("td", {}, receiptButton(partner, c, trace.as_of, names)),
+            h("td", {}, c.repayment_due ? shortDay(localDay(c.repayment_due)) : "—"),
           ),
         ),
       ),
@@ -521,13 +533,14 @@ export async function render(main, ctx, done = null) {
       "section",
       { "aria-labelledby": "uses-title" },
       h("h2", { id: "uses-title" }, t("partner.uses")),
+      h("p", {}, t("partner.receiptIntro")),
       h(
         "ul",
         { class: "list", "aria-label": t("partner.uses") },
         trace.contributions.map((c) =>
           h(
             "li",
-            { class: "card" },
+            { class: "card", "data-contribution": c.id },
             h(
               "p",
               { class: "item-title" },
@@ -548,6 +561,7 @@ export async function render(main, ctx, done = null) {
               }),
             ),
             fundedSentences(c, names),
+            h("div", { class: "actions" }, receiptButton(partner, c, trace.as_of, names)),
           ),
         ),
       ),
@@ -570,8 +584,7 @@ export async function render(main, ctx, done = null) {
           ? t("partner.rounding", { amount: euros(rounding) })
           : t("partner.roundingNone"),
       ),
-      h("p", {}, t("partner.receiptIntro")),
-      contributionsTable(partner, trace, names),
+      contributionsTable(trace),
     ),
     h(
       "section",
