@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -173,6 +174,13 @@ def test_a_partner_gives_lends_and_keeps_its_receipts(
     # Each contribution's row: what is owed and when; the rounding in words.
     row = page.locator(f'tr[data-contribution="{deposit["id"]}"]')
     expect(row).to_contain_text(french_euros(100_050))
+    card = page.locator(f'li[data-contribution="{deposit["id"]}"]')
+    expect(card).to_contain_text(
+        re.compile(
+            rf"Encore dû : {re.escape(french_euros(100_050))}, "
+            rf"à rembourser le \d{{1,2}} \S+ {due.year}\."
+        )
+    )
     rounding = sum(c["rounding_cents"] for c in trace)
     words = page.get_by_test_id("rounding")
     if rounding:
@@ -280,7 +288,7 @@ _OVERFLOWS = """(wide) => {
       if (box.right > root.clientWidth + 1 || box.left < -1)
         found.push(`the scrolling box of "${name}" overflows the page`);
       else if (wide && scroller.scrollWidth > scroller.clientWidth + 1)
-        found.push(`"${name}" hides ${scroller.scrollWidth - scroller.clientWidth} px to scroll to`);
+        found.push(`"${name}" hides ${scroller.scrollWidth - scroller.clientWidth} px`);
     } else if (table.getBoundingClientRect().width > box.width + 1) {
       found.push(`"${name}" is wider than its container and does not scroll`);
     }

@@ -32,7 +32,7 @@ function svg(tag, attributes = {}) {
   return element;
 }
 
-// Days in tables, short enough for eight columns to fit a computer's screen.
+// Days in tables, short enough for seven columns to fit a computer's screen.
 const shortDay = (iso) =>
   new Intl.DateTimeFormat(language() === "fr" ? "fr-FR" : "en-GB", { dateStyle: "medium" }).format(
     new Date(iso),
@@ -320,7 +320,6 @@ function contributionsTable(trace) {
     "partner.repaid",
     "partner.inFund",
     "partner.owed",
-    "partner.due",
   ];
   return h(
     "div",
@@ -340,9 +339,7 @@ function contributionsTable(trace) {
         h(
           "tr",
           {},
-          head.map((key, i) =>
-            h("th", { scope: "col", class: i > 1 && i < 7 ? "number" : null }, t(key)),
-          ),
+          head.map((key, i) => h("th", { scope: "col", class: i > 1 ? "number" : null }, t(key))),
         ),
       ),
       h(
@@ -358,8 +355,20 @@ function contributionsTable(trace) {
             h("td", { class: "number" }, euros(granted(c))),
             h("td", { class: "number" }, euros(c.repaid_cents)),
             h("td", { class: "number" }, euros(c.in_fund_cents)),
-            h("td", { class: "number" }, c.kind === "deposit" ? euros(c.owed_cents) : "—"),
-            h("td", {}, c.repayment_due ? shortDay(localDay(c.repayment_due)) : "—"),
+            // What a deposit still owes, and below it when (a column of its own would
+            // not leave the table room to fit a computer's screen).
+            h(
+              "td",
+              { class: "number" },
+              c.kind === "deposit" ? euros(c.owed_cents) : "—",
+              c.repayment_due
+                ? h(
+                    "span",
+                    { class: "due" },
+                    t("partner.dueOn", { date: shortDay(localDay(c.repayment_due)) }),
+                  )
+                : null,
+            ),
           ),
         ),
       ),
