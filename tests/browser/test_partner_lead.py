@@ -191,7 +191,13 @@ def test_a_partner_gives_lends_and_keeps_its_receipts(
         expect(words).to_have_text(
             "Toutes les parts tombent juste au centime : l’arrondi ne laisse rien de côté."
         )
-    assert check(page, "partner-gives") == []
+    violations = check(page, "partner-gives")
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Fund contributions")
+    expect(page.get_by_role("button", name="Download the receipt").first).to_be_visible()
+    violations += check(page, "partner-gives-en")
+    assert violations == [], "\n".join(violations)
+    page.get_by_role("button", name="Français").click()
 
     # The gift's receipt: a text file naming the partner, the amount and its reference.
     with page.expect_download() as download:
@@ -265,7 +271,12 @@ def test_a_lead_confirms_hours_and_records_a_payment(
     expect(page.get_by_test_id("project-balance")).to_contain_text(
         french_euros(after["EUR"]["balance"])
     )
-    assert check(page, "lead-sheet") == []
+    violations = check(page, "lead-sheet")
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("My project")
+    expect(main).to_contain_text("Left to confirm")
+    violations += check(page, "lead-sheet-en")
+    assert violations == [], "\n".join(violations)
 
 
 # What the page's layout would cut off: a page wider than the window, or a table wider

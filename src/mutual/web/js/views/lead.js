@@ -174,18 +174,27 @@ function confirmSection(project, open, names, key, origin, rerender) {
     section.append(h("p", { class: "muted" }, t("lead.confirm.nothing")));
     return section;
   }
+  // Grouped by quarter, so that each choice stays short enough for a phone's width.
+  const quarters = [...new Set(open.map((v) => v.quarter))];
   const who = h(
     "select",
     { name: "volunteer" },
-    open.map((v) =>
+    quarters.map((quarter) =>
       h(
-        "option",
-        { value: `${v.member_id}/${v.quarter}` },
-        t("lead.confirm.option", {
-          name: names.get(v.member_id),
-          quarter: quarterName(v.quarter),
-          remaining: formatDuration(v.allocated - v.delivered),
-        }),
+        "optgroup",
+        { label: quarterName(quarter) },
+        open
+          .filter((v) => v.quarter === quarter)
+          .map((v) =>
+            h(
+              "option",
+              { value: `${v.member_id}/${v.quarter}` },
+              t("lead.confirm.option", {
+                name: names.get(v.member_id),
+                remaining: formatDuration(v.allocated - v.delivered),
+              }),
+            ),
+          ),
       ),
     ),
   );

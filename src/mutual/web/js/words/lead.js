@@ -26,7 +26,7 @@ export default {
     "lead.confirm.intro":
       "Les heures qu’un bénévole a données au projet, dans la limite de ce qui lui a été affecté. Cet appareil signe pour le projet.",
     "lead.confirm.who": "Bénévole et trimestre",
-    "lead.confirm.option": "{name}, {quarter} (reste {remaining})",
+    "lead.confirm.option": "{name} (reste {remaining})",
     "lead.confirm.duration": "Durée faite",
     "lead.confirm.submit": "Signer et confirmer",
     "lead.confirm.done": "{duration} de {name} confirmées pour le {quarter}.",
@@ -80,7 +80,7 @@ export default {
     "lead.confirm.intro":
       "The hours a volunteer gave the project, within what was allocated to them. This device signs for the project.",
     "lead.confirm.who": "Volunteer and quarter",
-    "lead.confirm.option": "{name}, {quarter} ({remaining} left)",
+    "lead.confirm.option": "{name} ({remaining} left)",
     "lead.confirm.duration": "Time done",
     "lead.confirm.submit": "Sign and confirm",
     "lead.confirm.done": "{duration} from {name} confirmed for {quarter}.",
