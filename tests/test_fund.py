@@ -297,7 +297,8 @@ async def test_grants_stay_within_available(api: Api) -> None:
 
 async def test_disbursements_are_signed_by_the_lead(api: Api) -> None:
     """Only the lead's signature on the project's behalf pays from a project, never
-    beyond its balance; a member who is not the lead may not even ask."""
+    beyond its balance; a member who is not the lead may not even ask, nor read the
+    payments the lead reads with their payee and receipt."""
     company = await org_partner(api, "Peugeot Mulhouse", "company")
     lead, other = await join(api, "Léa"), await join(api, "Bob")
     project = await new_project(api, lead)
@@ -329,9 +330,24 @@ async def test_disbursements_are_signed_by_the_lead(api: Api) -> None:
         409,
         "exceeds_balance_min",
     )
-    assert (
-        await disburse(api, project, 18_000, lead.headers, lead.key, project)
-    ).status_code == 201
+    last = await disburse(api, project, 18_000, lead.headers, lead.key, project)
+    assert last.status_code == 201
+    # The lead reads its payments back with the words kept beside the log; a member who
+    # is not the lead may not, and nothing refused was kept.
+    listed = await api.client.get(f"{API}/projects/{project}/disbursements", headers=lead.headers)
+    assert listed.status_code == 200, listed.text
+    assert [
+        (d["id"], d["amount_cents"], d["payee"], d["receipt_ref"])
+        for d in listed.json()["disbursements"]
+    ] == [
+        (paid.json()["id"], 12_000, "Quincaillerie Lefèbvre", "F-2027-118"),
+        (last.json()["id"], 18_000, "Quincaillerie Lefèbvre", "F-2027-118"),
+    ]
+    assert_problem(
+        await api.client.get(f"{API}/projects/{project}/disbursements", headers=other.headers),
+        403,
+        "not_authorised",
+    )
     await verified_export(api)
 
 

@@ -24,7 +24,7 @@ LANDINGS = {
     "resident": "Mon solde",
     "coordinator": "Adhésions et limites",
     "facilitator": "Conduite des répartitions",
-    "project lead": "Mon solde",
+    "project lead": "Mon projet",
     "keeper": "Mon point de collecte",
     "partner": "Contributions au fonds",
     "auditor": "Journal et audit",

@@ -86,6 +86,19 @@ class DisbursementIn(_In):
     signatures: FlowSignatures = Field(default_factory=list)
 
 
+class DisbursementOut(_Out):
+    id: UUID = Field(description="The payment's transaction id.")
+    amount_cents: int
+    payee: str
+    receipt_ref: str
+    recorded_at: datetime
+
+
+class ProjectDisbursementsOut(_Out):
+    project_id: UUID
+    disbursements: list[DisbursementOut] = Field(description="Oldest first.")
+
+
 class FundOut(_Out):
     balance: int = Field(description="The fund account's balance, in cents.")
     received: int = Field(description="Gifts and deposits received.")

@@ -200,6 +200,7 @@ MATRIX: dict[str, Permission] = {
     "changeProjectLead": _admin(COORD),
     "confirmDelivery": _write(COORD, frozenset({R})),
     "recordDisbursement": _write(COORD, frozenset({R})),
+    "listDisbursements": _read("fund:read", own=frozenset({R}), full=COORD),
     "listProjectVolunteers": _read("pledges:read", own=frozenset({R}), full=COORD),
     "listPledges": _read("pledges:read", own=frozenset({R}), full=COORD),
     "pledgeHours": _write(COORD, frozenset({R})),

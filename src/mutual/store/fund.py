@@ -116,6 +116,17 @@ class ContributionRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class DisbursementRecord:
+    """A project's payment as its lead recorded it: who was paid, against which receipt."""
+
+    id: UUID
+    amount: int
+    payee: str
+    receipt_ref: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class DepositRow:
     """A deposit with its deposit account's balance (minus what is still owed)."""
 
@@ -233,6 +244,22 @@ async def disbursement_rows(
         fund_disbursements.c.id, fund_disbursements.c.payee, fund_disbursements.c.receipt_ref
     ).where(fund_disbursements.c.id.in_(list(ids)))
     return {r.id: (r.payee, r.receipt_ref) for r in await conn.execute(query)}
+
+
+async def disbursements_of(conn: AsyncConnection, project_id: UUID) -> list[DisbursementRecord]:
+    """A project's payments, oldest first."""
+    query = (
+        select(
+            fund_disbursements.c.id,
+            fund_disbursements.c.amount,
+            fund_disbursements.c.payee,
+            fund_disbursements.c.receipt_ref,
+            fund_disbursements.c.recorded_at,
+        )
+        .where(fund_disbursements.c.project_id == project_id)
+        .order_by(fund_disbursements.c.recorded_at, fund_disbursements.c.id)
+    )
+    return [DisbursementRecord(*r) for r in await conn.execute(query)]
 
 
 async def grant_decisions(conn: AsyncConnection, ids: Sequence[UUID]) -> dict[UUID, str]:

@@ -32,7 +32,14 @@ from mutual.store.timebank import MemberRecord, OfferFilter
 from mutual.usecases import exchanges, limits, members, offers, projects
 from mutual.usecases.access import issue_token
 from mutual.usecases.accounts import open_account_entry
-from mutual.usecases.demo_fund import GRANTS, ORGANISATIONS, PAYMENTS, load_fund_demo
+from mutual.usecases.demo_fund import (
+    GRANTS,
+    ORGANISATIONS,
+    PAYMENTS,
+    load_fund_demo,
+    partner_keypair,
+    partner_principal,
+)
 from mutual.usecases.demo_goods import KINDS, POINTS, load_goods_demo
 from mutual.usecases.demo_logins import PERSONAS, DemoLogin, load_logins
 from mutual.usecases.demo_pledges import load_pledges_demo
@@ -374,10 +381,15 @@ async def hand_over_keys(rt: Runtime, territory: DemoTerritory) -> None:
     newcomer does: the demo, which signed their history with keys it derived, revokes
     those keys with themselves (only a member's own key may), so that the page's key is
     a first key again (``core.key_custody``). Written straight to the journal: a notice
-    "one of your keys was revoked" would only puzzle whoever tries the demo."""
-    for index in PERSONAS.values():
-        who = territory.members[index].id
-        key = territory.keys[who]
+    "one of your keys was revoked" would only puzzle whoever tries the demo. The city,
+    the partner with a login, hands over its key the same way."""
+    city = ORGANISATIONS[0][0]
+    handed = [
+        (territory.members[i].id, territory.keys[territory.members[i].id])
+        for i in PERSONAS.values()
+    ]
+    handed.append((partner_principal(city), partner_keypair(city)))
+    for who, key in handed:
         event = KeyEvent(
             _demo_id(f"key/{who}/handed-over"),
             KeyAction.REVOKE,

@@ -59,6 +59,11 @@ def _project_id(n: int) -> UUID:
     return named_client_id(f"https://mutual.invalid/demo/project/{n}")
 
 
+def partner_principal(slug: str) -> PrincipalId:
+    """The principal that signs for a demo organisation."""
+    return PrincipalId(_demo_id(f"principal/{slug}"))
+
+
 def partner_keypair(slug: str) -> Keypair:
     """A demo partner's key: derived from a public name, so it protects nothing."""
     return Keypair(hashlib.sha256(f"mutual demo key/partner/{slug}".encode()).digest())
@@ -69,7 +74,7 @@ async def _organisation(
 ) -> tuple[UUID, Keypair]:
     """A partner organisation: a principal with role partner and a registered key in
     the ``member`` capacity (the one that signs for a principal's own accounts)."""
-    pid = PrincipalId(_demo_id(f"principal/{slug}"))
+    pid = partner_principal(slug)
     await ensure_principal(rt.db, pid, [Role.PARTNER], now=rt.clock())
     key = partner_keypair(slug)
     event = KeyEvent(

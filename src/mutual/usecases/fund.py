@@ -295,6 +295,17 @@ async def record_disbursement(
     return outcome
 
 
+async def project_disbursements(
+    rt: Runtime, caller: Principal, project_id: UUID
+) -> list[store.DisbursementRecord]:
+    """A project's payments with payee and receipt: its lead, coordinators, auditors."""
+    project = await _project(rt, project_id, "project_id")
+    if not (oversees(caller) or caller.id == project.lead_id):
+        raise Forbidden("the project's lead and coordinators see its payments")
+    async with rt.db.reading() as conn:
+        return await store.disbursements_of(conn, project.id)
+
+
 # --- Reading the fund -------------------------------------------------------------------
 
 

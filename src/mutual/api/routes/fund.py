@@ -17,6 +17,7 @@ from mutual.api.fund_schemas import (
     ContributionIn,
     ContributionUseOut,
     DisbursementIn,
+    DisbursementOut,
     DisbursementShareOut,
     FundOut,
     GrantIn,
@@ -25,6 +26,7 @@ from mutual.api.fund_schemas import (
     PartnerOut,
     PartnerPage,
     PartnerTraceOut,
+    ProjectDisbursementsOut,
     RepaymentIn,
 )
 from mutual.api.pages import Cursor, Limit, page_links
@@ -208,6 +210,33 @@ async def record_disbursement(
 
 
 @get(
+    "/projects/{project_id:uuid}/disbursements",
+    operation_id="listDisbursements",
+    responses=problem_responses("not_found"),
+    summary="A project's payments with payee and receipt reference (its lead, coordinators)",
+)
+async def list_disbursements(
+    project_id: FromPath[UUID], state: State, principal: CurrentPrincipal
+) -> ProjectDisbursementsOut:
+    """The payee and receipt are kept beside the log, not in it: the ledger holds the
+    amount, this table the words the lead gave."""
+    found = await usecase.project_disbursements(runtime_of(state), principal, project_id)
+    return ProjectDisbursementsOut(
+        project_id=project_id,
+        disbursements=[
+            DisbursementOut(
+                id=d.id,
+                amount_cents=d.amount,
+                payee=d.payee,
+                receipt_ref=d.receipt_ref,
+                recorded_at=d.recorded_at,
+            )
+            for d in found
+        ],
+    )
+
+
+@get(
     "/fund",
     operation_id="getFund",
     responses=problem_responses(),
@@ -291,5 +320,6 @@ ROUTES: list[HTTPRouteHandler] = [
     record_repayment,
     record_grant,
     record_disbursement,
+    list_disbursements,
     get_fund,
 ]

@@ -3,7 +3,9 @@
 
 import coordinatorWords from "./words/coordinator.js";
 import keeperWords from "./words/keeper.js";
+import leadWords from "./words/lead.js";
 import offersWords from "./words/offers.js";
+import partnerWords from "./words/partner.js";
 import passwordWords from "./words/password.js";
 
 const STORAGE_KEY = "mutual.language";
@@ -27,7 +29,7 @@ const WORDS = await loadWords();
 
 // The page's own words, by area: each area's file holds its keys in both languages, so
 // that views written side by side do not all edit this file.
-const AREAS = [passwordWords, offersWords, coordinatorWords, keeperWords];
+const AREAS = [passwordWords, offersWords, coordinatorWords, keeperWords, partnerWords, leadWords];
 
 const MESSAGES = {
   fr: {

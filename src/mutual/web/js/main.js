@@ -27,6 +27,7 @@ const VIEWS = {
   "/coordinator/pool": () => import("./views/coordinator_pool.js"),
   "/facilitator": () => import("./views/facilitator.js"),
   "/partner": () => import("./views/partner.js"),
+  "/lead": () => import("./views/lead.js"),
   "/password": () => import("./views/password.js"),
 };
 // Views for whoever cannot sign in yet, shown with or without a session; what follows
@@ -37,8 +38,9 @@ const PUBLIC_VIEWS = {
   "/password-reset": () => import("./views/reset.js"),
 };
 // What someone who is not a member (an auditor) may open; they land on the audit page.
-// A facilitator, an operator or a partner may hold no member record either.
-const WITHOUT_ACCOUNT = new Set(["/audit", "/facilitator", "/partner"]);
+// A facilitator, an operator or a partner may hold no member record either; a partner
+// signs its gifts with a device key of its own, made on the key page.
+const WITHOUT_ACCOUNT = new Set(["/audit", "/facilitator", "/partner", "/key", "/password"]);
 // Views only some roles may open (any one of those listed); their nav links are hidden
 // from everyone else, and their address leads others to the home page.
 const ROLE_VIEWS = {
@@ -48,6 +50,7 @@ const ROLE_VIEWS = {
   "/coordinator/pool": ["coordination_member", "operator"],
   "/facilitator": ["facilitator", "coordination_member", "operator"],
   "/partner": ["partner", "coordination_member", "operator"],
+  "/lead": ["project_lead", "coordination_member", "operator"],
 };
 // Where each role lands after signing in: the page of its work, the first role listed
 // that someone holds deciding (a resident, and anyone else, lands on their balance).
@@ -57,6 +60,7 @@ const LANDINGS = [
   ["coordination_member", "/coordinator"],
   ["operator", "/coordinator"],
   ["facilitator", "/facilitator"],
+  ["project_lead", "/lead"],
   ["keeper", "/keeper"],
 ];
 const landingFor = (me) => LANDINGS.find(([role]) => me.roles.includes(role))?.[1] ?? "/";
