@@ -60,6 +60,14 @@ def test_each_vector_matches_its_named_function() -> None:
         "project_account", derived.project_account_id(value("project_account", "project"), "EUR")
     )
     expect("execution", derived.execution_id(value("execution", "round"), "eur"))
+    expect(
+        "exchange_share",
+        derived.exchange_share_id(
+            value("exchange_share", "group"),
+            value("exchange_share", "payer"),
+            value("exchange_share", "payee"),
+        ),
+    )
 
 
 def test_every_derivation_is_in_the_reserved_namespace() -> None:

@@ -82,7 +82,10 @@ PROBLEM_MEANINGS: dict[str, str] = {
     ),
     "invalid_exchange": (
         "an exchange touches only plain accounts (members' and organisations' time accounts, "
-        "never a pledge, fund or goods account)"
+        'never a pledge, fund or goods account); one marked `references.received` ("I '
+        'received", variant `received`) debits only the TIME account of the member it names; '
+        "one with `references.group` (a group exchange's share, variant `share`) is one TIME "
+        "transfer under the id derived from the group and its two accounts (`exchange_share`)"
     ),
     "invalid_commons_gift": "a gift to the commons touches only plain accounts",
     "invalid_pledge": (

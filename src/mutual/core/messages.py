@@ -29,6 +29,11 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "fr": "La proposition de {duration} a expiré sans réponse.",
         "en": "The proposal of {duration} expired unanswered.",
     },
+    "exchange_recorded": {
+        "fr": "{receiver_name} indique avoir reçu {duration} de vous ; c'est inscrit sur "
+        "votre relevé.",
+        "en": "{receiver_name} recorded receiving {duration} from you; it is on your statement.",
+    },
     "hours_received": {
         "fr": "Vous avez reçu {duration}.",
         "en": "You received {duration}.",
@@ -138,6 +143,10 @@ MAIL_SUBJECTS: dict[str, dict[str, str]] = {
     "proposal_confirmed": {"fr": "Échange confirmé", "en": "Exchange confirmed"},
     "proposal_rejected": {"fr": "Échange refusé", "en": "Exchange rejected"},
     "proposal_expired": {"fr": "Proposition expirée", "en": "Proposal expired"},
+    "exchange_recorded": {
+        "fr": "Un échange inscrit à votre crédit",
+        "en": "An exchange credited to you",
+    },
     "hours_received": {"fr": "Heures reçues", "en": "Hours received"},
     "limit_warning": {
         "fr": "Votre solde approche de sa limite",

@@ -1,8 +1,10 @@
 """What a statement line says to a person: the other party, the description (the memo)
-and the category (an exchange's, from its proposal), read beside the postings."""
+and the category (an exchange's, from its signed references, where a confirmed proposal,
+an "I received" and a group's share all carry it), read beside the postings."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
@@ -12,7 +14,7 @@ from sqlalchemy import select
 from mutual.core.ids import AccountId, TransactionId
 from mutual.store.database import Database
 from mutual.store.ledger_reads import StatementLine
-from mutual.store.tables import accounts, members, postings, proposals, transaction_memos
+from mutual.store.tables import accounts, members, postings, transaction_memos, transactions
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,13 +61,14 @@ async def line_details(
                 )
             ).all()
         )
-        categories = dict(
-            (
-                await conn.execute(
-                    select(proposals.c.id, proposals.c.category).where(proposals.c.id.in_(ids))
+        categories = {
+            row.id: json.loads(row.references).get("category")
+            for row in await conn.execute(
+                select(transactions.c.id, transactions.c.references).where(
+                    transactions.c.id.in_(ids)
                 )
-            ).all()
-        )
+            )
+        }
         others = (
             await conn.execute(
                 select(
