@@ -2,19 +2,19 @@
 // "I received", a group exchange.
 export default {
   fr: {
-    "exchanges.what": "Qu’avez-vous fait ?",
+    "exchanges.what": "Qu’avez-vous fait ?",
     "exchanges.gave": "J’ai rendu un service",
     "exchanges.received": "On m’a rendu un service",
     "exchanges.group": "Un échange de groupe",
     "exchanges.provider": "Personne qui vous a rendu le service",
     "exchanges.receivedIntro":
-      "Vous avez reçu un service : indiquez de qui et combien de temps. Vous le signez tout de suite depuis cet appareil ; la personne en est prévenue et le voit sur son relevé.",
+      "Vous avez reçu un service : indiquez de qui et combien de temps. Vous le signez tout de suite depuis cet appareil ; la personne en est prévenue et le voit sur son relevé.",
     "exchanges.receivedSubmit": "Enregistrer et signer",
     "exchanges.receivedDone":
-      "{duration} reçues de {name} : c’est signé et inscrit. Votre solde est maintenant de {balance}.",
+      "{duration} reçues de {name} : c’est signé et inscrit. Votre solde est maintenant de {balance}.",
     "exchanges.groupIntro":
-      "Un atelier pour plusieurs personnes, ou plusieurs personnes qui vous ont rendu un même service : chaque part est signée par la personne qui la paie.",
-    "exchanges.side": "De quel côté étiez-vous ?",
+      "Un atelier pour plusieurs personnes, ou plusieurs personnes qui vous ont rendu un même service : chaque part est signée par la personne qui la paie.",
+    "exchanges.side": "De quel côté étiez-vous ?",
     "exchanges.sideProvider": "J’ai rendu le service à chacune de ces personnes",
     "exchanges.sideReceiver": "Chacune de ces personnes m’a rendu le service",
     "exchanges.person": "Ajouter une personne",
@@ -27,10 +27,10 @@ export default {
     "exchanges.share": "Durée pour chaque personne",
     "exchanges.groupSubmit": "Enregistrer l’échange de groupe",
     "exchanges.groupDoneProvider":
-      "Échange de groupe enregistré : {n:# personne confirmera|# personnes confirmeront} chacune sa part de {duration}.",
+      "Échange de groupe enregistré : {n:# personne confirmera|# personnes confirmeront} chacune sa part de {duration}.",
     "exchanges.groupDoneReceiver":
-      "Échange de groupe enregistré et signé : {n:# part|# parts} de {duration}. Votre solde est maintenant de {balance}.",
-    "exchanges.needKey": "Créez d’abord la clé de cet appareil : c’est elle qui signe.",
+      "Échange de groupe enregistré et signé : {n:# part|# parts} de {duration}. Votre solde est maintenant de {balance}.",
+    "exchanges.needKey": "Créez d’abord la clé de cet appareil : c’est elle qui signe.",
   },
   en: {
     "exchanges.what": "What did you do?",
