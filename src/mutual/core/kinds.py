@@ -191,9 +191,9 @@ def _exchange(tx: Transaction, ctx: Context) -> None:
 
 
 def _received(tx: Transaction, ctx: Context) -> None:
-    """ "I received", recorded by the receiver (``references.received`` names them):
-    TIME from their own account, and theirs only, to one provider's. The mark cannot
-    make an exchange that debits someone else look like their own record."""
+    """An exchange the receiver recorded ("I received"; ``references.received`` names
+    them): TIME from their own account, and theirs only, to one provider's. The mark
+    cannot make an exchange that debits someone else look like their own record."""
     debit, _ = _transfer(tx, InvalidExchange)
     receiver = _uuid_or_none(tx, "received")
     payer = ctx.accounts[debit.account_id]
@@ -239,7 +239,9 @@ def _share_id(tx: Transaction) -> TransactionId | None:
     group = _uuid_or_none(tx, "group")
     if group is None:
         raise InvalidExchange(
-            "references.group is the group exchange's id", field="references.group"
+            "references.group is the group exchange's id",
+            field="references.group",
+            facts={"variant": "share"},
         )
     return derived.exchange_share_id(group, debits[0].account_id, credits[0].account_id)
 

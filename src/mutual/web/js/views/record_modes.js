@@ -16,7 +16,7 @@ import { base64, deviceKey, signTransaction } from "../keys.js";
 import { personLabel, personPicker } from "../person_picker.js";
 import { matches } from "./confirm.js";
 
-async function memoDigest(salt, memo) {
+export async function memoDigest(salt, memo) {
   if (!memo) return null;
   const text = new TextEncoder().encode(memo);
   const input = new Uint8Array(salt.length + text.length);
