@@ -10,19 +10,22 @@ from __future__ import annotations
 import base64
 import os
 import uuid
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import pytest
 
 from mutual.core.derived import exchange_share_id
+from mutual.settings import Settings
 from tests.flow_client import sign_composed, signed_post
 from tests.ledger_checks import check_ledger
-from tests.test_api import API, Api, assert_problem
+from tests.test_api import API, Api, assert_problem, open_api
 from tests.test_kind_attacks import ledger, raw, stored_under
+from tests.test_mail import MailServer, body, contact, eventually, mailbox, mailed
 from tests.test_timebank import Member, api, balance, confirm, join, notifications, verified_export
 
-__all__ = ["api"]
+__all__ = ["api", "mailbox"]
 
 
 def salt() -> str:
@@ -93,6 +96,35 @@ async def test_i_received_is_recorded_and_signed_at_once(api: Api) -> None:
     assert (mine["amount"], mine["other_party"]["display_name"]) == (-90, "Alice")
     await check_ledger(api.db)
     await verified_export(api)
+
+
+@pytest.fixture
+async def mailed_api(backend_settings: Settings, mailbox: MailServer) -> AsyncIterator[Api]:
+    async with open_api(mailed(backend_settings, mailbox.port)) as api:
+        yield api
+
+
+async def test_the_provider_is_told_by_e_mail(mailed_api: Api, mailbox: MailServer) -> None:
+    """The provider's notice of an "I received" reaches their mailbox, in their
+    language, with the text their feed shows."""
+    api = mailed_api
+    alice = await join(api, "Alice", **contact("alice@example.org"))
+    bob = await join(api, "Bob")
+    done = await signed_post(
+        api, "/exchanges/received", received_body(alice, 60), bob.headers, bob.key
+    )
+    assert done.status_code == 201, done.text
+
+    def recorded() -> list[Any]:
+        return [
+            m
+            for m in mailbox.to("alice@example.org")
+            if m["Subject"] == "Un échange inscrit à votre crédit"
+        ]
+
+    [mail] = await eventually(recorded, "Alice's e-mail")
+    text = "Bob indique avoir reçu 1 h de vous ; c'est inscrit sur votre relevé."
+    assert body(mail).startswith(f"Bonjour Alice,\n\n{text}\n")
 
 
 @pytest.mark.parametrize(
