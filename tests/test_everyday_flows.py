@@ -263,8 +263,10 @@ async def test_several_providers_to_one_receiver(api: Api) -> None:
         assert done.status_code == 201, done.text
     assert [await balance(api, m.account) for m in (alice, bob, dan)] == [60, 45, -105]
     for provider in (alice, bob):
-        kinds = {n["kind"] for n in await notifications(api, provider)}
-        assert kinds == {"hours_received", "proposal_confirmed"}
+        told = await notifications(api, provider)
+        assert {n["kind"] for n in told} == {"hours_received", "proposal_confirmed"}
+        [confirmed] = [n["message"] for n in told if n["kind"] == "proposal_confirmed"]
+        assert confirmed.startswith("Dan a confirmé les ")
     await check_ledger(api.db)
 
 

@@ -174,5 +174,9 @@ def test_a_group_exchange_with_three_receivers(
     end = read(provider_page, demo, f"/accounts/{provider['account_id']}")["balance"]
     assert end == start + 3 * 30
     provider_page.goto(f"{demo.page}#/notifications")
-    expect(provider_page.get_by_role("main")).to_contain_text("a confirmé les 30 min")
+    # Each confirmation's notice names who confirmed.
+    for _, member in receivers:
+        expect(provider_page.get_by_role("main")).to_contain_text(
+            f"{member['display_name']} a confirmé les 30 min"
+        )
     assert check(provider_page, "group-confirmed") == []

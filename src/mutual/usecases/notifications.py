@@ -55,6 +55,8 @@ async def catch_up(rt: Runtime) -> None:
             # Gathered and inserted in one statement: a catch-up over thousands of
             # postings (a first start, the demo) is then one round trip, not thousands.
             found: list[tuple[UUID, str, dict[str, Any], str]] = []
+            # Who paid each transaction: a confirmation's notice names its receiver.
+            payers = {row.transaction_id: row.member_id for row in rows if row.amount < 0}
             for row in rows:
                 source = f"{row.transaction_id}"
                 if row.amount > 0:
@@ -63,6 +65,8 @@ async def catch_up(rt: Runtime) -> None:
                     proposal = json.loads(row.references).get("proposal")
                     if proposal is not None:
                         confirmed = {"proposal_id": proposal, "minutes": row.amount}
+                        if row.transaction_id in payers:
+                            confirmed["receiver"] = str(payers[row.transaction_id])
                         found.append((row.member_id, "proposal_confirmed", confirmed, proposal))
                 near_low = (
                     row.balance_min is not None and row.balance_after - row.balance_min <= margin
