@@ -2,19 +2,19 @@
 // "I received", a group exchange.
 export default {
   fr: {
-    "exchanges.what": "Qu’avez-vous fait ?",
+    "exchanges.what": "Qu’avez-vous fait\u00a0?",
     "exchanges.gave": "J’ai rendu un service",
     "exchanges.received": "On m’a rendu un service",
     "exchanges.group": "Un échange de groupe",
     "exchanges.provider": "Personne qui vous a rendu le service",
     "exchanges.receivedIntro":
-      "Vous avez reçu un service : indiquez de qui et combien de temps. Vous le signez tout de suite depuis cet appareil ; la personne en est prévenue et le voit sur son relevé.",
+      "Vous avez reçu un service\u00a0: indiquez de qui et combien de temps. Vous le signez tout de suite depuis cet appareil\u00a0; la personne en est prévenue et le voit sur son relevé.",
     "exchanges.receivedSubmit": "Enregistrer et signer",
     "exchanges.receivedDone":
-      "{duration} reçues de {name} : c’est signé et inscrit. Votre solde est maintenant de {balance}.",
+      "{duration} reçues de {name}\u00a0: c’est signé et inscrit. Votre solde est maintenant de {balance}.",
     "exchanges.groupIntro":
-      "Un atelier pour plusieurs personnes, ou plusieurs personnes qui vous ont rendu un même service : chaque part est signée par la personne qui la paie.",
-    "exchanges.side": "De quel côté étiez-vous ?",
+      "Un atelier pour plusieurs personnes, ou plusieurs personnes qui vous ont rendu un même service\u00a0: chaque part est signée par la personne qui la paie.",
+    "exchanges.side": "De quel côté étiez-vous\u00a0?",
     "exchanges.sideProvider": "J’ai rendu le service à chacune de ces personnes",
     "exchanges.sideReceiver": "Chacune de ces personnes m’a rendu le service",
     "exchanges.person": "Ajouter une personne",
@@ -27,10 +27,12 @@ export default {
     "exchanges.share": "Durée pour chaque personne",
     "exchanges.groupSubmit": "Enregistrer l’échange de groupe",
     "exchanges.groupDoneProvider":
-      "Échange de groupe enregistré : {n:# personne confirmera|# personnes confirmeront} chacune sa part de {duration}.",
+      "Échange de groupe enregistré\u00a0: {n:# personne confirmera|# personnes confirmeront} chacune sa part de {duration}.",
     "exchanges.groupDoneReceiver":
-      "Échange de groupe enregistré et signé : {n:# part|# parts} de {duration}. Votre solde est maintenant de {balance}.",
-    "exchanges.needKey": "Créez d’abord la clé de cet appareil : c’est elle qui signe.",
+      "Échange de groupe enregistré et signé\u00a0: {n:# part|# parts} de {duration}. Votre solde est maintenant de {balance}.",
+    "exchanges.shareOf":
+      "Votre part d’un échange de groupe\u00a0: chaque personne signe la sienne.",
+    "exchanges.needKey": "Créez d’abord la clé de cet appareil\u00a0: c’est elle qui signe.",
   },
   en: {
     "exchanges.what": "What did you do?",
@@ -61,6 +63,7 @@ export default {
       "Group exchange recorded: {n:# person will|# people will} each confirm their share of {duration}.",
     "exchanges.groupDoneReceiver":
       "Group exchange recorded and signed: {n:# share|# shares} of {duration}. Your balance is now {balance}.",
+    "exchanges.shareOf": "Your share of a group exchange: each person signs their own.",
     "exchanges.needKey": "First make this device's key: it is what signs.",
   },
 };
