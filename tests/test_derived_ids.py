@@ -64,6 +64,14 @@ def test_each_vector_matches_its_named_function() -> None:
         "domain_event",
         derived.domain_event_id(value("domain_event", "entity"), "member.accepted"),
     )
+    expect(
+        "exchange_share",
+        derived.exchange_share_id(
+            value("exchange_share", "group"),
+            value("exchange_share", "payer"),
+            value("exchange_share", "payee"),
+        ),
+    )
 
 
 def test_every_derivation_is_in_the_reserved_namespace() -> None:

@@ -242,3 +242,53 @@ def test_the_page_derives_the_published_vectors(page: Page) -> None:
         published["vectors"],
     )
     assert found == [v["id"] for v in published["vectors"]]
+
+
+def test_the_page_signs_only_the_i_received_it_shows(page: Page) -> None:
+    """``isReceived`` (``web/js/views/record_modes.js``) accepts the core's own "I
+    received" payload, its memo digest computed in the page from the salt and the memo
+    as the core computes it, and refuses it with any part changed: the amount, either
+    account, the receiver named, an added reference, the memo."""
+    me, mine, theirs = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+    salt = bytes(range(16))
+    tx = Transaction(
+        TransactionId(uuid.uuid4()),
+        TransactionKind.EXCHANGE,
+        (Posting(AccountId(mine), Unit("TIME"), -45), Posting(AccountId(theirs), Unit("TIME"), 45)),
+        PrincipalId(me),
+        "Courses du samedi — « merci »",
+        {"received": str(me), "category": "elderly"},
+        None,
+        salt,
+    )
+    payload = transaction_payload(ORIGIN, tx)
+    changed = [
+        {**payload, "postings": [{**p, "amount": p["amount"] * 2} for p in payload["postings"]]},
+        {**payload, "postings": list(reversed(payload["postings"]))},
+        {**payload, "references": {"received": str(uuid.uuid4()), "category": "elderly"}},
+        {**payload, "references": {**payload["references"], "offer": str(uuid.uuid4())}},
+        {**payload, "memo_sha256": None},
+        {**payload, "id": str(uuid.uuid4())},
+    ]
+    found = page.evaluate(
+        """async ({ payloads, expected, salt, memo }) => {
+      const modes = await import("/app/js/views/record_modes.js");
+      const digest = await modes.memoDigest(Uint8Array.from(salt), memo);
+      return payloads.map((p) => modes.isReceived(p, { ...expected, digest }));
+    }""",
+        {
+            "payloads": [payload, *changed],
+            "expected": {
+                "origin": ORIGIN,
+                "id": str(tx.id),
+                "me": str(me),
+                "mine": str(mine),
+                "theirs": str(theirs),
+                "minutes": 45,
+                "extra": {"category": "elderly"},
+            },
+            "salt": list(salt),
+            "memo": tx.memo,
+        },
+    )
+    assert found == [True] + [False] * len(changed)

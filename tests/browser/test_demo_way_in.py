@@ -13,6 +13,7 @@ import subprocess
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,13 +69,13 @@ def _read_way_in(process: subprocess.Popen[str]) -> Printed:
     return Printed(lines, logins, password, page)
 
 
-@pytest.fixture
-def demo(tmp_path: Path) -> Iterator[Printed]:
-    """``python3 dev.py demo`` on its own data directory and port, stopped afterwards."""
+@contextmanager
+def running_demo(data_dir: Path) -> Iterator[Printed]:
+    """``python3 dev.py demo`` on its own data directory and port, until the block ends."""
     python3 = shutil.which("python3")
     assert python3 is not None
     env = {k: v for k, v in os.environ.items() if k != "MUTUAL_DATABASE_URL"}
-    env["MUTUAL_DATA_DIR"] = str(tmp_path)
+    env["MUTUAL_DATA_DIR"] = str(data_dir)
     port = _free_port()
     with subprocess.Popen(
         [python3, "dev.py", "demo", "--port", str(port)],
@@ -101,6 +102,12 @@ def demo(tmp_path: Path) -> Iterator[Printed]:
             # dev.py became the server (exec): the signal reaches it.
             process.terminate()
             process.wait(timeout=15)
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[Printed]:
+    with running_demo(tmp_path) as printed:
+        yield printed
 
 
 def test_the_demo_prints_its_way_in_and_a_resident_signs_in(

@@ -19,6 +19,7 @@ _ALIASES = {
     "sign-out": "sessions",
     "sign-in": "sessions",
     "proposals": "exchanges",
+    "exchange-groups": "exchanges",
     "territory": "limits",
     "charter": "members",
     "invitations": "sessions",
@@ -32,7 +33,8 @@ DESCRIPTIONS = {
     "collection-points": "Collection points of shared goods: deposits, loans, returns, "
     "gifts and transfers.",
     "events": "The log's entries as typed events, listed or followed as server-sent events.",
-    "exchanges": "Proposed exchanges of time between residents, confirmed or rejected.",
+    "exchanges": "Exchanges of time between residents: proposed by the provider and "
+    "confirmed or rejected, recorded at once by the receiver, or in groups.",
     "fund": "The co-responsibility fund: contributions, repayments and grants.",
     "goods": "Kinds of shared goods and their history.",
     "keys": "The key registry: registrations, rotations, revocations, custodians, recoveries.",

@@ -8,7 +8,18 @@ from uuid import UUID
 
 from pydantic import Field, StrictInt, StringConstraints
 
-from mutual.api.schemas import FeedPageOut, Memo, PageOut, SignatureIn, TokenOut, _In, _Out
+from mutual.api.pledge_schemas import SIGN_FIRST
+from mutual.api.schemas import (
+    FeedPageOut,
+    Memo,
+    PageOut,
+    Salt,
+    SignatureIn,
+    Signatures,
+    TokenOut,
+    _In,
+    _Out,
+)
 
 Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=120)]
@@ -206,10 +217,60 @@ class ProposalOut(_Out):
         description="What the receiver signs to confirm: RFC 8785 bytes of this document "
         "behind the mutual/transaction/v1 prefix."
     )
+    group: UUID | None = Field(
+        default=None, description="The group exchange this proposal is one share of."
+    )
 
 
 class ProposalPage(PageOut):
     items: list[ProposalOut]
+
+
+CategoryCode = Annotated[str, StringConstraints(max_length=40)]
+
+
+class ReceivedIn(_In):
+    id: UUID | None = Field(
+        default=None, description="The transaction's id: choose it, and resend with it."
+    )
+    provider: UUID = Field(description="The member who gave the service.")
+    minutes: Minutes = Field(description="Whole steps of the territory's duration step.")
+    memo: Memo = ""
+    memo_salt: Salt | None = Field(
+        default=None,
+        description="Base64 of at least 16 random bytes; required with a memo (the payload "
+        "signs SHA-256(salt || memo)). The same salt in both steps.",
+    )
+    offer_id: UUID | None = None
+    category: CategoryCode | None = None
+    signatures: Signatures = Field(default_factory=list, description=SIGN_FIRST)
+
+
+class ShareIn(_In):
+    member: UUID = Field(description="A receiver (side provider) or a provider (side receiver).")
+    minutes: Minutes = Field(description="This member's share, in whole steps.")
+
+
+class ExchangeGroupIn(_In):
+    id: UUID | None = Field(
+        default=None, description="The group's id: choose it, and resend with it to retry."
+    )
+    side: Literal["provider", "receiver"] = Field(
+        description="The recording member's side: they gave to each member listed "
+        "(`provider`, a workshop) or received from each (`receiver`)."
+    )
+    shares: list[ShareIn] = Field(min_length=2, max_length=30)
+    memo: Memo = ""
+    offer_id: UUID | None = None
+    category: CategoryCode | None = None
+
+
+class ExchangeGroupOut(_Out):
+    id: UUID
+    side: Literal["provider", "receiver"]
+    shares: list[ProposalOut] = Field(
+        description="One proposal per share, each signed by its receiver to confirm it."
+    )
 
 
 class ConfirmIn(_In):

@@ -67,6 +67,7 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
     "split_grant": ("{transaction}", "{project}"),
     "default_follow": ("{default}", "{account}"),
     "domain_event": ("domain_events", "{entity}/{type}"),
+    "exchange_share": ("{group}", "share/{payer}/{payee}"),
 }
 
 
@@ -161,6 +162,13 @@ def execution_id(round_id: UUID, resource: str) -> TransactionId:
 def default_follow_id(default_id: UUID, account_id: UUID) -> UUID:
     """An account's bounds change following a default change."""
     return derive("default_follow", default=default_id, account=account_id)
+
+
+def exchange_share_id(group_id: UUID, payer: UUID, payee: UUID) -> TransactionId:
+    """One share of a group exchange (a workshop's receiver paying its provider, or one
+    of several providers paid by a receiver): fixed by the group and the two accounts,
+    so a member is charged at most once per group and a retry only replays it."""
+    return TransactionId(derive("exchange_share", group=group_id, payer=payer, payee=payee))
 
 
 # --- Which derived id belongs to which entry ----------------------------------------------
@@ -290,6 +298,11 @@ _VECTOR_INPUTS: Final[dict[str, dict[str, str]]] = {
         "account": "0190f1e2-0000-7000-8000-000000000012",
     },
     "domain_event": {"entity": "0190f1e2-0000-7000-8000-000000000013", "type": "member.accepted"},
+    "exchange_share": {
+        "group": "0190f1e2-0000-7000-8000-000000000013",
+        "payer": "0190f1e2-0000-7000-8000-000000000014",
+        "payee": "0190f1e2-0000-7000-8000-000000000015",
+    },
 }
 
 

@@ -55,7 +55,7 @@ from mutual.core.errors import (
 )
 from mutual.core.fund import Deposit, ExceedsAvailable, ExceedsOwed, available, due_soon
 from mutual.core.goods import LoanLimitReached, NotBorrowed
-from mutual.core.ids import AccountId, TransactionId
+from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.pledges import QuarterEnded, QuarterNotEnded
 from mutual.core.quarters import InvalidQuarter, Quarter, parse_quarter
 from mutual.core.roles import AccountRole, RoleName
@@ -178,7 +178,72 @@ def _only_plain(tx: Transaction, ctx: Context, error: type[KindRuleBroken]) -> N
 
 
 def _exchange(tx: Transaction, ctx: Context) -> None:
+    """Who signs an exchange is the generic rule (``core.authority``): hours leave an
+    account only with its owner's signature, so the receiver's own signature is what
+    moves hours into their debt, whoever recorded it ("I received" as well as a
+    confirmed proposal), and nobody's signature moves another member into debt. A share
+    of a group exchange is in addition one payer's share and nothing else."""
     _only_plain(tx, ctx, InvalidExchange)
+    if "received" in tx.references:
+        _received(tx, ctx)
+    if "group" in tx.references:
+        _group_share(tx)
+
+
+def _received(tx: Transaction, ctx: Context) -> None:
+    """An exchange the receiver recorded ("I received"; ``references.received`` names
+    them): TIME from their own account, and theirs only, to one provider's. The mark
+    cannot make an exchange that debits someone else look like their own record."""
+    debit, _ = _transfer(tx, InvalidExchange)
+    receiver = _uuid_or_none(tx, "received")
+    payer = ctx.accounts[debit.account_id]
+    if debit.unit != TIME or receiver is None or not payer.owned_by(PrincipalId(receiver)):
+        raise InvalidExchange(
+            "an exchange recorded as received debits the receiver's own TIME account",
+            field="references.received",
+            facts={"variant": "received"},
+        )
+
+
+def _uuid_or_none(tx: Transaction, key: str) -> UUID | None:
+    try:
+        return UUID(tx.references.get(key, ""))
+    except ValueError:
+        return None
+
+
+def _group_share(tx: Transaction) -> None:
+    """One share of a group exchange (a workshop's receiver paying its provider, or a
+    receiver paying one of several providers): a transfer of TIME from one account to
+    one other, under the id derived from the group and the two accounts, so that a
+    member pays a given share of a group once (a second share between the same two
+    accounts is that share's replay) and the shares stay linked by the group's id."""
+    debit, credit = _transfer(tx, InvalidExchange)
+    if debit.unit != TIME or credit.unit != TIME:
+        raise InvalidExchange(
+            "a group exchange's share moves TIME", field="postings", facts={"variant": "share"}
+        )
+    if _share_id(tx) != tx.id:
+        raise InvalidExchange(
+            "a group exchange's share has the id derived from the group and its two accounts",
+            field="id",
+            facts={"variant": "share"},
+        )
+
+
+def _share_id(tx: Transaction) -> TransactionId | None:
+    """The id a share of the group its references name has, if it is shaped as one."""
+    debits, credits = _debits(tx), _credits(tx)
+    if len(tx.postings) != 2 or len(debits) != 1 or len(credits) != 1:
+        return None
+    group = _uuid_or_none(tx, "group")
+    if group is None:
+        raise InvalidExchange(
+            "references.group is the group exchange's id",
+            field="references.group",
+            facts={"variant": "share"},
+        )
+    return derived.exchange_share_id(group, debits[0].account_id, credits[0].account_id)
 
 
 def _commons_gift(tx: Transaction, ctx: Context) -> None:
@@ -563,7 +628,8 @@ def check_kind(tx: Transaction, ctx: Context) -> None:
 
 def check_reserved_id(tx: Transaction) -> None:
     """A transaction's id is in the derived namespace only when it is the derivation
-    the service makes for it: its quarter's release, its round's execution."""
+    the service makes for it: its quarter's release, its round's execution, a group
+    exchange's share."""
     if not derived.is_derived(tx.id):
         return
     quarter = tx.references.get("quarter", "")
@@ -571,6 +637,10 @@ def check_reserved_id(tx: Transaction) -> None:
     allowed = set()
     if tx.kind is TransactionKind.PLEDGE_RELEASE:
         allowed.add(derived.release_id(quarter))
+    if tx.kind is TransactionKind.EXCHANGE and "group" in tx.references:
+        share = _share_id(tx)
+        if share is not None:
+            allowed.add(share)
     try:
         for resource in ("eur", "hours"):
             allowed.add(derived.execution_id(UUID(round_id), resource))

@@ -33,6 +33,11 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "fr": "{sender_name} vous écrit au sujet de « {title} » : {text}",
         "en": '{sender_name} wrote to you about "{title}": {text}',
     },
+    "exchange_recorded": {
+        "fr": "{receiver_name} indique avoir reçu {duration} de vous ; c'est inscrit sur "
+        "votre relevé.",
+        "en": "{receiver_name} recorded receiving {duration} from you; it is on your statement.",
+    },
     "hours_received": {
         "fr": "Vous avez reçu {duration}.",
         "en": "You received {duration}.",
@@ -158,6 +163,10 @@ MAIL_SUBJECTS: dict[str, dict[str, str]] = {
     "offer_message": {
         "fr": "Un message sur votre annonce",
         "en": "A message about your listing",
+    },
+    "exchange_recorded": {
+        "fr": "Un échange inscrit à votre crédit",
+        "en": "An exchange credited to you",
     },
     "hours_received": {"fr": "Heures reçues", "en": "Hours received"},
     "limit_warning": {

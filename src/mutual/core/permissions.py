@@ -191,6 +191,9 @@ MATRIX: dict[str, Permission] = {
     "proposeExchange": _write(COORD, frozenset({R})),
     "confirmProposal": _write(COORD, frozenset({R})),
     "rejectProposal": _write(COORD, frozenset({R})),
+    "recordReceived": _write(frozenset(), frozenset({R})),
+    "recordExchangeGroup": _write(frozenset(), frozenset({R})),
+    "getExchangeGroup": _read("ledger:read", own=frozenset({R}), full=COORD),
     "timeBankReport": _read("reports:read", full=COORD),
     "timeBankReportCsv": _read("reports:read", full=COORD),
     # Projects, pledges, the fund, shared goods.

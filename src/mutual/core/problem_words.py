@@ -161,6 +161,17 @@ PROBLEM_TEXTS: Final[dict[str, Words]] = {
         "fr": "Un échange ne fait passer des heures qu’entre les comptes temps des personnes.",
         "en": "An exchange moves hours between people’s time accounts only.",
     },
+    "invalid_exchange/received": {
+        "fr": "Un « j’ai reçu » ne prend des heures que sur le compte temps de la personne qui "
+        "l’inscrit.",
+        "en": "An “I received” takes hours only from the time account of the person recording it.",
+    },
+    "invalid_exchange/share": {
+        "fr": "Chaque part d’un échange de groupe va d’une seule personne à une autre, sous "
+        "l’identifiant que le service tire du groupe.",
+        "en": "Each share of a group exchange goes from one person to one other, under the id "
+        "the service derives from the group.",
+    },
     "invalid_commons_gift": {
         "fr": "Un don au commun fait passer des heures des comptes temps des personnes vers "
         "le pot commun.",
@@ -275,6 +286,8 @@ FIELD_NAMES: Final[dict[str, Words]] = {
     "offer_id": {"fr": "l’annonce", "en": "the offer or request"},
     "to": {"fr": "le destinataire", "en": "the recipient"},
     "to_point": {"fr": "le point de destination", "en": "the destination point"},
+    "member": {"fr": "la personne", "en": "the person"},
+    "shares": {"fr": "les participants", "en": "the participants"},
 }
 
 # Names of the exchange categories (core.timebank.CATEGORIES), for people.

@@ -113,6 +113,8 @@ class Proposal:
     offer_id: UUID | None = None
     category: str | None = None
     reason: str | None = None
+    # The group exchange this proposal is one share of (its id is then derived from it).
+    group: UUID | None = None
 
     def status_at(self, now: datetime) -> ProposalStatus:
         """The status as of ``now``: a pending proposal past its expiry is expired even
@@ -130,9 +132,9 @@ def check_duration(minutes: int, *, step: int, field: str = "minutes") -> None:
         raise InvalidDuration(f"durations are counted in steps of {step} minutes", field=field)
 
 
-def check_parties(provider: PrincipalId, receiver: PrincipalId) -> None:
+def check_parties(provider: PrincipalId, receiver: PrincipalId, *, field: str = "receiver") -> None:
     if provider == receiver:
-        raise SelfExchange("the provider and the receiver are two members", field="receiver")
+        raise SelfExchange("the provider and the receiver are two members", field=field)
 
 
 def check_decidable(proposal: Proposal, actor: PrincipalId, now: datetime) -> None:
@@ -153,6 +155,8 @@ def proposal_transaction(proposal: Proposal) -> Transaction:
         references["offer"] = str(proposal.offer_id)
     if proposal.category is not None:
         references["category"] = proposal.category
+    if proposal.group is not None:
+        references["group"] = str(proposal.group)
     return Transaction(
         proposal.id,
         TransactionKind.EXCHANGE,

@@ -440,6 +440,8 @@ proposals = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("expires_at", UTCDateTime(), nullable=False),
     Column("decided_at", UTCDateTime(), nullable=True),
+    # The group exchange it is one share of (a workshop's receivers), if any.
+    Column("group_id", Uuid, nullable=True),
     CheckConstraint("minutes > 0", name="minutes_positive"),
     CheckConstraint(
         "status IN ('pending', 'confirmed', 'rejected', 'expired')", name="status_known"
@@ -447,6 +449,7 @@ proposals = Table(
     Index("ix_proposals_receiver_id_status", "receiver_id", "status"),
     Index("ix_proposals_provider_id_status", "provider_id", "status"),
     Index("ix_proposals_status_expires_at", "status", "expires_at"),
+    Index("ix_proposals_group_id", "group_id"),
 )
 
 notifications = Table(

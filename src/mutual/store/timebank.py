@@ -125,6 +125,7 @@ def _proposal(row: Row[Any]) -> Proposal:
         row.offer_id,
         row.category,
         row.reason,
+        row.group_id,
     )
 
 
@@ -326,8 +327,15 @@ async def insert_proposal(conn: AsyncConnection, proposal: Proposal) -> None:
             reason=None,
             created_at=proposal.created_at,
             expires_at=proposal.expires_at,
+            group_id=proposal.group,
         )
     )
+
+
+async def group_proposals(conn: AsyncConnection, group_id: UUID) -> list[Proposal]:
+    """The shares of a group exchange, in id order."""
+    query = select(proposals).where(proposals.c.group_id == group_id).order_by(proposals.c.id)
+    return [_proposal(row) for row in await conn.execute(query)]
 
 
 async def get_proposal(conn: AsyncConnection, proposal_id: UUID) -> Proposal | None:

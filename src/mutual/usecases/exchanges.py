@@ -54,20 +54,11 @@ async def propose(
     check_duration(minutes, step=rt.settings.duration_step_minutes)
     check_plausible(minutes, EXCHANGE_MINUTES_MAX, field="minutes")
     check_parties(provider.id, PrincipalId(receiver))
-    if category is not None and category not in CATEGORIES:
-        raise InvalidRequest("not a category of the territory", field="category")
+    category = await exchange_category(
+        rt, offer_id, category, parties=(provider.id, PrincipalId(receiver))
+    )
     mine = await active_member(rt, provider.id, field="provider")
     theirs = await active_member(rt, receiver, field="receiver")
-    if offer_id is not None:
-        async with rt.db.reading() as conn:
-            offer = await store.get_offer(conn, offer_id)
-        if offer is None:
-            raise NotFound("no such offer or request", field="offer_id")
-        # An exchange "from" an offer is one its author takes part in: otherwise the
-        # offer would count, in reports, an exchange it had nothing to do with.
-        if offer.member_id not in (provider.id, receiver):
-            raise InvalidRequest("the offer is neither party's", field="offer_id")
-        category = category or offer.category
     now = rt.clock()
     assert mine.account_id is not None
     assert theirs.account_id is not None
@@ -109,6 +100,30 @@ async def propose(
             now=now,
         )
     return proposal, True
+
+
+async def exchange_category(
+    rt: Runtime,
+    offer_id: UUID | None,
+    category: str | None,
+    *,
+    parties: tuple[PrincipalId, ...],
+) -> str | None:
+    """An exchange's category: the one given, a category of the territory, else its
+    offer's (refused when the offer does not exist, or is none of the ``parties``': an
+    exchange "from" an offer is one its author takes part in, or reports would count it
+    for an offer that had nothing to do with it)."""
+    if category is not None and category not in CATEGORIES:
+        raise InvalidRequest("not a category of the territory", field="category")
+    if offer_id is None:
+        return category
+    async with rt.db.reading() as conn:
+        offer = await store.get_offer(conn, offer_id)
+    if offer is None:
+        raise NotFound("no such offer or request", field="offer_id")
+    if offer.member_id not in parties:
+        raise InvalidRequest("the offer is neither party's", field="offer_id")
+    return category or offer.category
 
 
 async def read_proposal(rt: Runtime, reader: Principal, proposal_id: UUID) -> Proposal:

@@ -1,4 +1,6 @@
-"""``/proposals``: "I provided N hours to X", confirmed by X's signature or rejected."""
+"""``/proposals``: "I provided N hours to X", confirmed by X's signature or rejected;
+``/exchanges/received``: "I received N hours from X", signed at once; ``/exchange-groups``:
+one provider and several receivers (or the reverse), a proposal per share."""
 
 from __future__ import annotations
 
@@ -13,17 +15,22 @@ from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import Cursor, Limit, page_links
 from mutual.api.problem_codes import CLIENT_ID, PROPOSAL_ANSWER, SIGNED_FLOW
 from mutual.api.problems import problem_responses
-from mutual.api.routes.transactions import outcome_response, to_signatures
+from mutual.api.routes.transactions import outcome_response, to_salt, to_signatures
 from mutual.api.schemas import TransactionResultOut
 from mutual.api.timebank_schemas import (
     ConfirmIn,
+    ExchangeGroupIn,
+    ExchangeGroupOut,
     ExchangeProposalIn,
     ProposalOut,
     ProposalPage,
+    ReceivedIn,
     RejectIn,
 )
 from mutual.core.timebank import Proposal
+from mutual.usecases import exchange_groups as groups
 from mutual.usecases import exchanges as usecase
+from mutual.usecases import received
 from mutual.usecases.pagination import cut_page, decode_id_cursor
 from mutual.usecases.runtime import Runtime
 
@@ -42,6 +49,7 @@ def proposal_out(rt: Runtime, proposal: Proposal) -> ProposalOut:
         created_at=proposal.created_at,
         expires_at=proposal.expires_at,
         signing_payload=usecase.signing_payload(rt, proposal),
+        group=proposal.group,
     )
 
 
@@ -154,3 +162,79 @@ async def reject(
 ) -> ProposalOut:
     rt = runtime_of(state)
     return proposal_out(rt, await usecase.reject(rt, principal, proposal_id, data.reason))
+
+
+@post(
+    "/exchanges/received",
+    operation_id="recordReceived",
+    responses=problem_responses(
+        *SIGNED_FLOW, "invalid_exchange", "self_exchange", "implausible_amount"
+    ),
+    summary="Record hours received from another member, signed at once by the receiver",
+    status_code=201,
+)
+async def record_received(
+    data: JSONBody[ReceivedIn], state: State, principal: CurrentPrincipal
+) -> Response[TransactionResultOut]:
+    """The receiver's own account pays the provider's; the provider is told. Answers
+    like ``POST /transactions``."""
+    outcome = await received.record_received(
+        runtime_of(state),
+        principal,
+        tx_id=data.id,
+        provider=data.provider,
+        minutes=data.minutes,
+        memo=data.memo,
+        memo_salt=to_salt(data.memo_salt),
+        offer_id=data.offer_id,
+        category=data.category,
+        signatures=to_signatures(data.signatures),
+    )
+    return outcome_response(outcome)
+
+
+def group_out(rt: Runtime, group: groups.Group) -> ExchangeGroupOut:
+    return ExchangeGroupOut(
+        id=group.id, side=group.side, shares=[proposal_out(rt, p) for p in group.shares]
+    )
+
+
+@post(
+    "/exchange-groups",
+    operation_id="recordExchangeGroup",
+    responses=problem_responses(
+        "not_found", "invalid_duration", "self_exchange", "implausible_amount", *CLIENT_ID
+    ),
+    summary="Record a group exchange: a share per member, each signed by its receiver",
+    status_code=201,
+)
+async def record_group(
+    data: JSONBody[ExchangeGroupIn], state: State, principal: CurrentPrincipal
+) -> Response[ExchangeGroupOut]:
+    """Each share is a proposal (``/proposals/{id}/confirm`` signs it); resending the
+    same group with its id answers the recorded one (200)."""
+    rt = runtime_of(state)
+    group, new = await groups.record_group(
+        rt,
+        principal,
+        group_id=data.id,
+        side=data.side,
+        shares=[groups.ShareRequest(s.member, s.minutes) for s in data.shares],
+        memo=data.memo,
+        offer_id=data.offer_id,
+        category=data.category,
+    )
+    return Response(group_out(rt, group), status_code=201 if new else 200)
+
+
+@get(
+    "/exchange-groups/{group_id:uuid}",
+    operation_id="getExchangeGroup",
+    responses=problem_responses("not_found"),
+    summary="A group exchange and each share's status",
+)
+async def get_group(
+    group_id: FromPath[UUID], state: State, principal: CurrentPrincipal
+) -> ExchangeGroupOut:
+    rt = runtime_of(state)
+    return group_out(rt, await groups.read_group(rt, principal, group_id))

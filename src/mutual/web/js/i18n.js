@@ -2,6 +2,7 @@
 // choice is theirs, not the browser's, and stays on this device.
 
 import coordinatorWords from "./words/coordinator.js";
+import exchangesWords from "./words/exchanges.js";
 import keeperWords from "./words/keeper.js";
 import leadWords from "./words/lead.js";
 import offersWords from "./words/offers.js";
@@ -29,7 +30,15 @@ const WORDS = await loadWords();
 
 // The page's own words, by area: each area's file holds its keys in both languages, so
 // that views written side by side do not all edit this file.
-const AREAS = [passwordWords, offersWords, coordinatorWords, keeperWords, partnerWords, leadWords];
+const AREAS = [
+  passwordWords,
+  offersWords,
+  coordinatorWords,
+  keeperWords,
+  partnerWords,
+  leadWords,
+  exchangesWords,
+];
 
 const MESSAGES = {
   fr: {

@@ -97,6 +97,7 @@ async function proposalCard(proposal, ctx, key, origin, refresh) {
       t("confirm.from", { name, duration: formatDuration(proposal.minutes) }),
     ),
     proposal.memo ? h("p", {}, proposal.memo) : null,
+    proposal.group ? h("p", { class: "muted" }, t("exchanges.shareOf")) : null,
     h("p", { class: "muted" }, t("confirm.expires", { date: formatDay(proposal.expires_at) })),
     messages,
     h("div", { class: "actions" }, confirmButton, rejectButton),
