@@ -25,6 +25,7 @@ from mutual.api.root_models import RootModelSchemaPlugin
 from mutual.api.routes import (
     access,
     accounts,
+    commons,
     events,
     exchanges,
     fund,
@@ -163,6 +164,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
                 projects.get_project,
                 projects.change_lead,
                 *pledges.ROUTES,
+                *commons.ROUTES,
                 *fund.ROUTES,
                 *goods.ROUTES,
                 *rounds.ROUTES,

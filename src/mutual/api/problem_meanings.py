@@ -84,7 +84,16 @@ PROBLEM_MEANINGS: dict[str, str] = {
         "an exchange touches only plain accounts (members' and organisations' time accounts, "
         "never a pledge, fund or goods account)"
     ),
-    "invalid_commons_gift": "a gift to the commons touches only plain accounts",
+    "invalid_commons_gift": (
+        "a gift to the commons pot moves hours from one member's or organisation's own TIME "
+        "account into the pot (a gift to a pool opened without a role touches only plain "
+        "accounts)"
+    ),
+    "invalid_commons_payment": (
+        "a payment from the commons pot moves hours from the pot to one member's or "
+        "organisation's own TIME account"
+    ),
+    "exceeds_pot": "commons: a payment of more than the commons pot holds",
     "invalid_pledge": (
         "a pledge moves the promise account of member m for quarter Q into the held share of "
         "the same m and Q, and names Q"

@@ -35,12 +35,13 @@ DERIVED_VERSION: Final = 5
 PLEDGES: Final = UUID("5d1e6a1c-7c2b-4f57-9a53-706c65646765")
 FUND: Final = UUID("6a0c1f5e-2b44-4d0b-8f6e-66756e640001")
 GOODS: Final = UUID("6d757475-616c-4000-8000-00000000900d")
+COMMONS: Final = UUID("6d757475-616c-4000-8000-00000000c0c0")
 
 
 # Every derivation: its namespace (a family's, or the UUID of the thing it derives from,
 # written as a field) and its name's template. The page's JavaScript derives from this
 # same table, published in contracts/derived-ids.json (``contract_document``).
-FAMILIES: Final = {"pledges": PLEDGES, "fund": FUND, "goods": GOODS}
+FAMILIES: Final = {"pledges": PLEDGES, "fund": FUND, "goods": GOODS, "commons": COMMONS}
 TEMPLATES: Final[dict[str, tuple[str, str]]] = {
     "promise_account": ("pledges", "promise/{member}/{quarter}"),
     "held_account": ("pledges", "held/{member}/{quarter}"),
@@ -58,6 +59,9 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
     "execution": ("{round}", "execution/{resource}"),
     "split_grant": ("{transaction}", "{project}"),
     "default_follow": ("{default}", "{account}"),
+    "commons_principal": ("commons", "principal"),
+    "commons_account": ("commons", "pot/{unit}"),
+    "commons_appointment": ("commons", "coordinator/{member}"),
 }
 
 
@@ -149,6 +153,22 @@ def execution_id(round_id: UUID, resource: str) -> TransactionId:
     return TransactionId(derive("execution", round=round_id, resource=resource))
 
 
+def commons_principal_id() -> UUID:
+    """The commons as a principal: it owns the pot, has no key, and acts only through
+    the custodians the log appoints for it (the coordination)."""
+    return derive("commons_principal")
+
+
+def commons_account_id(unit: str) -> AccountId:
+    """The territory's commons pot in ``unit`` (the time bank's: ``TIME``)."""
+    return AccountId(derive("commons_account", unit=unit))
+
+
+def commons_appointment_id(member_id: UUID) -> UUID:
+    """A coordinator's appointment as a custodian of the commons."""
+    return derive("commons_appointment", member=member_id)
+
+
 def default_follow_id(default_id: UUID, account_id: UUID) -> UUID:
     """An account's bounds change following a default change."""
     return derive("default_follow", default=default_id, account=account_id)
@@ -182,6 +202,8 @@ def account_id_of(role: AccountRole, unit: str, owner_id: str) -> UUID | None:
             return point_account_id(role.name.value, role.point, slug)
         case RoleName.LOAN if role.member is not None and role.point is not None:
             return loan_account_id(role.member, role.point, slug)
+        case RoleName.COMMONS:
+            return commons_account_id(unit)
     del owner_id
     return None
 
@@ -201,12 +223,13 @@ def check_account_id(account_id: UUID, role: AccountRole | None, unit: str) -> N
 
 def check_appointment_id(event_id: UUID, principal: UUID, custodian: UUID | None) -> None:
     """A key event under a derived id is a custodian appointment the service derives:
-    a project's lead or a collection point's keeper."""
+    a project's lead, a collection point's keeper, a coordinator of the commons."""
     if not is_derived(event_id):
         return
     if custodian is not None and event_id in (
         lead_appointment_id(principal, custodian),
         keeper_appointment_id(principal, custodian),
+        *((commons_appointment_id(custodian),) if principal == commons_principal_id() else ()),
     ):
         return
     check_client_id(event_id)
@@ -274,6 +297,9 @@ _VECTOR_INPUTS: Final[dict[str, dict[str, str]]] = {
         "default": "0190f1e2-0000-7000-8000-000000000011",
         "account": "0190f1e2-0000-7000-8000-000000000012",
     },
+    "commons_principal": {},
+    "commons_account": {"unit": "TIME"},
+    "commons_appointment": {"member": "0190f1e2-0000-7000-8000-00000000000a"},
 }
 
 

@@ -19,7 +19,6 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from mutual.core.accounts import OwnerKind
 from mutual.core.authority import Principal, Role
 from mutual.core.derived import named_client_id
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
@@ -29,9 +28,8 @@ from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
 from mutual.store import timebank as timebank_store
 from mutual.store.timebank import MemberRecord, OfferFilter
-from mutual.usecases import exchanges, limits, members, offers, projects
+from mutual.usecases import commons, exchanges, limits, members, offers, projects
 from mutual.usecases.access import issue_token
-from mutual.usecases.accounts import open_account_entry
 from mutual.usecases.demo_fund import GRANTS, ORGANISATIONS, PAYMENTS, load_fund_demo
 from mutual.usecases.demo_goods import KINDS, POINTS, load_goods_demo
 from mutual.usecases.demo_logins import PERSONAS, DemoLogin, load_logins
@@ -197,16 +195,9 @@ async def _open_territory(rt: Runtime, operator: Principal) -> DemoTerritory:
     people = [member for member, _, _ in joined]
     accounts = {member.id: account_id for member, account_id, _ in joined}
     keys = {member.id: key for member, _, key in joined}
-    commons, _ = await open_account_entry(
-        rt,
-        account_id=AccountId(_demo_id("account/commons")),
-        unit=TIME,
-        owner_kind=OwnerKind.COMMONS_POOL,
-        owner_id="commons",
-        balance_min=None,
-        balance_max=None,
-    )
-    return DemoTerritory(people, accounts, keys, commons.id)
+    # The commons pot, and the demo's coordinator appointed to pay from it.
+    pot = await commons.appoint_coordinator(rt, operator, people[PERSONAS["coordinator"]].id)
+    return DemoTerritory(people, accounts, keys, pot.account.id)
 
 
 async def _limits(rt: Runtime, operator: Principal, territory: DemoTerritory) -> None:
