@@ -258,3 +258,65 @@ async def test_bad_flow_requests_write_nothing(api: Api) -> None:
     )
     assert_problem(absurd, 422, "implausible_amount", "minutes")
     assert await ledger(api) == before
+
+
+async def test_an_association_gives_and_is_paid_through_the_person_it_appoints(api: Api) -> None:
+    """An association's TIME account takes part like a member's: the person the log
+    appoints for it (Marie) gives from it to the pot, signing on its behalf, which the
+    log entry keeps; someone not appointed is refused ``not_custodian``; and an appointed
+    coordinator pays the association from the pot."""
+    marie, bob, claire = await join(api, "Marie"), await join(api, "Bob"), await coordinator(api)
+    await appoint(api, claire)
+    association = str(uuid.uuid4())
+    account = await api.account(owner_kind="organisation", owner_id=association)
+    me = (await api.client.get(f"{API}/me", headers=api.operator)).json()["principal_id"]
+    event = {
+        "id": str(uuid.uuid4()),
+        "action": "appoint_custodian",
+        "principal": association,
+        "by": me,
+        "custodian": marie.id,
+        "version": 2,
+        "signatures": [],
+    }
+    appointed = await api.client.post(f"{API}/key-events", json=event, headers=api.operator)
+    assert appointed.status_code == 201, appointed.text
+
+    assert (await gift(api, bob, 120)).status_code == 201
+    assert (await payment(api, claire, marie, 60)).status_code == 201
+    paid = transfer(str(uuid.uuid4()), POT, account, 30) | {"kind": "commons_payment"}
+    signed = sign_body(paid, api.origin, claire.key, on_behalf_of=COMMONS)
+    answer = await api.client.post(
+        f"{API}/transactions",
+        json=signed,
+        headers={**claire.headers, "Idempotency-Key": paid["id"]},
+    )
+    assert answer.status_code == 201, answer.text
+
+    gift_body = transfer(str(uuid.uuid4()), account, POT, 15) | {"kind": "commons_gift"}
+    before = await ledger(api)
+    by_bob = sign_body(gift_body, api.origin, bob.key, on_behalf_of=association)
+    refused = await api.client.post(
+        f"{API}/transactions",
+        json=by_bob,
+        headers={**bob.headers, "Idempotency-Key": gift_body["id"]},
+    )
+    assert_problem(refused, 403, "not_custodian")
+    assert await ledger(api) == before
+    gift_body["id"] = str(uuid.uuid4())
+    by_marie = sign_body(gift_body, api.origin, marie.key, on_behalf_of=association)
+    given = await api.client.post(
+        f"{API}/transactions",
+        json=by_marie,
+        headers={**marie.headers, "Idempotency-Key": gift_body["id"]},
+    )
+    assert given.status_code == 201, given.text
+    assert await balance(api, account) == 30 - 15
+    assert (await pot(api, marie.headers))["balance"] == 120 - 60 - 30 + 15
+    size = (await api.client.get(f"{API}/log")).json()["tree_size"]
+    proof = await api.client.get(
+        f"{API}/log/proofs/inclusion?id={gift_body['id']}&tree_size={size}", headers=api.operator
+    )
+    [sig] = proof.json()["entry"]["signatures"]
+    assert sig["on_behalf_of"] == association
+    await verified_export(api)
