@@ -7,6 +7,7 @@ holds; no other kind touches the pot), each refusal leaving the ledger as it was
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import os
 import uuid
@@ -320,3 +321,28 @@ async def test_an_association_gives_and_is_paid_through_the_person_it_appoints(a
     [sig] = proof.json()["entry"]["signatures"]
     assert sig["on_behalf_of"] == association
     await verified_export(api)
+
+
+async def test_racing_payments_never_take_the_pot_below_zero(api: Api) -> None:
+    """With 1 h 30 in the pot, four payments of 1 h sent at once (raw, each signed for
+    the commons by the appointed coordinator): exactly one is accepted, the others are
+    refused ``exceeds_pot``, and the pot ends at 30 min."""
+    alice, bob, claire = await join(api, "Alice"), await join(api, "Bob"), await coordinator(api)
+    await appoint(api, claire)
+    assert (await gift(api, alice, 90)).status_code == 201
+
+    async def send() -> httpx.Response:
+        body = transfer(str(uuid.uuid4()), POT, bob.account, 60) | {"kind": "commons_payment"}
+        signed = sign_body(body, api.origin, claire.key, on_behalf_of=COMMONS)
+        return await api.client.post(
+            f"{API}/transactions",
+            json=signed,
+            headers={**claire.headers, "Idempotency-Key": body["id"]},
+        )
+
+    answers = await asyncio.gather(*(send() for _ in range(4)))
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [201, 409, 409, 409], [a.text for a in answers]
+    assert {a.json()["code"] for a in answers if a.status_code == 409} == {"exceeds_pot"}
+    assert (await pot(api, bob.headers))["balance"] == 30
+    assert await balance(api, bob.account) == 60
