@@ -27,6 +27,7 @@ from mutual.api.root_models import RootModelSchemaPlugin
 from mutual.api.routes import (
     access,
     accounts,
+    commons,
     events,
     exchanges,
     fund,
@@ -181,6 +182,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
                 projects.get_project,
                 projects.change_lead,
                 *pledges.ROUTES,
+                *commons.ROUTES,
                 *fund.ROUTES,
                 *goods.ROUTES,
                 *operator_keys.ROUTES,

@@ -76,6 +76,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "reserved_id": 422,
     "invalid_exchange": 422,
     "invalid_commons_gift": 422,
+    "invalid_commons_payment": 422,
+    "exceeds_pot": 409,
     "invalid_pledge": 422,
     "invalid_allocation": 422,
     "invalid_delivery": 422,

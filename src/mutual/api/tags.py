@@ -30,6 +30,8 @@ _ALIASES = {
 DESCRIPTIONS = {
     "accounts": "Accounts, their balances and statements.",
     "audit": "The trail of administrative actions.",
+    "commons": "The territory's commons pot: hours given to it, and paid from it for "
+    "territorial work.",
     "collection-points": "Collection points of shared goods: deposits, loans, returns, "
     "gifts and transfers.",
     "events": "The log's entries as typed events, listed or followed as server-sent events.",

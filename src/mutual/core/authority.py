@@ -6,10 +6,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from mutual.core import derived
 from mutual.core.accounts import Account, OwnerKind
 from mutual.core.errors import KeyNotValid, NotCustodian, SignatureRequired, UnknownKey
 from mutual.core.ids import AccountId, PrincipalId
 from mutual.core.registry import Capacity, Registry
+from mutual.core.roles import RoleName
 from mutual.core.signing import Signature
 from mutual.core.transactions import Transaction, TransactionKind
 
@@ -53,10 +55,12 @@ def authorise_signed(
     signature, or a custodial one by a custodian appointed for them. A project or a
     collection point is a principal without keys of its own: it acts only through the
     custodians the log appoints for it (its lead, its keepers), so its accounts are
-    spent with their signatures on its behalf. The service's own accounts (pools, the
-    fund, the outside world) need an operator's. A correction may also be signed by an
-    operator alone, which is how a coordinator fixes a mistake without the debited
-    member's device.
+    spent with their signatures on its behalf. The commons pot is the same: it belongs
+    to the commons, which acts only through the coordinators the log appoints as its
+    custodians, so an operator's key alone does not spend it. The service's own accounts
+    (pools, the fund, the outside world) need an operator's. A correction may also be
+    signed by an operator alone, which is how a coordinator fixes a mistake without the
+    debited member's device.
     """
     signers, operator = signers_of(signatures, registry, log_index=log_index)
     correction = tx.kind is TransactionKind.CORRECTION
@@ -66,7 +70,14 @@ def authorise_signed(
         account = accounts[posting.account_id]
         if correction and operator:
             continue
-        if account.owner_kind in PRINCIPAL_OWNED:
+        if account.role is not None and account.role.name is RoleName.COMMONS:
+            if str(derived.commons_principal_id()) not in signers:
+                raise SignatureRequired(
+                    "a coordinator appointed for the commons must sign, on its behalf, to "
+                    "pay from the commons pot",
+                    field=f"postings[{i}].account_id",
+                )
+        elif account.owner_kind in PRINCIPAL_OWNED:
             if account.owner_id not in signers:
                 raise SignatureRequired(
                     "the account's owner (or their custodian) must sign to spend from it",

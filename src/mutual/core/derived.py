@@ -38,6 +38,7 @@ GOODS: Final = UUID("6d757475-616c-4000-8000-00000000900d")
 # Domain events' ids in the event stream (never ledger ids): the namespace they had
 # before they joined this table, kept so that ids already delivered stay the same.
 DOMAIN_EVENTS: Final = UUID("0192f1a4-6d0e-7c3b-9e5a-8d64c2b1e7a0")
+COMMONS: Final = UUID("6d757475-616c-4000-8000-00000000c0c0")
 
 
 # Every derivation: its namespace (a family's, or the UUID of the thing it derives from,
@@ -48,6 +49,7 @@ FAMILIES: Final = {
     "fund": FUND,
     "goods": GOODS,
     "domain_events": DOMAIN_EVENTS,
+    "commons": COMMONS,
 }
 TEMPLATES: Final[dict[str, tuple[str, str]]] = {
     "promise_account": ("pledges", "promise/{member}/{quarter}"),
@@ -68,6 +70,9 @@ TEMPLATES: Final[dict[str, tuple[str, str]]] = {
     "default_follow": ("{default}", "{account}"),
     "domain_event": ("domain_events", "{entity}/{type}"),
     "exchange_share": ("{group}", "share/{payer}/{payee}"),
+    "commons_principal": ("commons", "principal"),
+    "commons_account": ("commons", "pot/{unit}"),
+    "commons_appointment": ("commons", "coordinator/{member}"),
 }
 
 
@@ -159,6 +164,22 @@ def execution_id(round_id: UUID, resource: str) -> TransactionId:
     return TransactionId(derive("execution", round=round_id, resource=resource))
 
 
+def commons_principal_id() -> UUID:
+    """The commons as a principal: it owns the pot, has no key, and acts only through
+    the custodians the log appoints for it (the coordination)."""
+    return derive("commons_principal")
+
+
+def commons_account_id(unit: str) -> AccountId:
+    """The territory's commons pot in ``unit`` (the time bank's: ``TIME``)."""
+    return AccountId(derive("commons_account", unit=unit))
+
+
+def commons_appointment_id(member_id: UUID) -> UUID:
+    """A coordinator's appointment as a custodian of the commons."""
+    return derive("commons_appointment", member=member_id)
+
+
 def default_follow_id(default_id: UUID, account_id: UUID) -> UUID:
     """An account's bounds change following a default change."""
     return derive("default_follow", default=default_id, account=account_id)
@@ -205,6 +226,8 @@ def account_id_of(role: AccountRole, unit: str, owner_id: str) -> UUID | None:
             return point_account_id(role.name.value, role.point, slug)
         case RoleName.LOAN if role.member is not None and role.point is not None:
             return loan_account_id(role.member, role.point, slug)
+        case RoleName.COMMONS:
+            return commons_account_id(unit)
     del owner_id
     return None
 
@@ -224,12 +247,13 @@ def check_account_id(account_id: UUID, role: AccountRole | None, unit: str) -> N
 
 def check_appointment_id(event_id: UUID, principal: UUID, custodian: UUID | None) -> None:
     """A key event under a derived id is a custodian appointment the service derives:
-    a project's lead or a collection point's keeper."""
+    a project's lead, a collection point's keeper, a coordinator of the commons."""
     if not is_derived(event_id):
         return
     if custodian is not None and event_id in (
         lead_appointment_id(principal, custodian),
         keeper_appointment_id(principal, custodian),
+        *((commons_appointment_id(custodian),) if principal == commons_principal_id() else ()),
     ):
         return
     check_client_id(event_id)
@@ -303,6 +327,9 @@ _VECTOR_INPUTS: Final[dict[str, dict[str, str]]] = {
         "payer": "0190f1e2-0000-7000-8000-000000000014",
         "payee": "0190f1e2-0000-7000-8000-000000000015",
     },
+    "commons_principal": {},
+    "commons_account": {"unit": "TIME"},
+    "commons_appointment": {"member": "0190f1e2-0000-7000-8000-00000000000a"},
 }
 
 

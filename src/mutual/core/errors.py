@@ -37,9 +37,11 @@
      ├── IdempotencyKeyReused         idempotency_key_reused
      ├── ReplayNotYours               replay_not_yours
      ├── ReservedId                   reserved_id
+     ├── ExceedsPot                   exceeds_pot
      ├── KindRuleBroken               kind_rule_broken
      │    ├── InvalidExchange        invalid_exchange
      │    ├── InvalidCommonsGift     invalid_commons_gift
+     │    ├── InvalidCommonsPayment  invalid_commons_payment
      │    ├── InvalidPledge          invalid_pledge
      │    ├── InvalidAllocation      invalid_allocation
      │    ├── InvalidDelivery        invalid_delivery
@@ -305,6 +307,12 @@ class ReservedId(LedgerError):
     code = "reserved_id"
 
 
+class ExceedsPot(LedgerError):
+    """A payment from the commons pot of more than it holds."""
+
+    code = "exceeds_pot"
+
+
 class KindRuleBroken(LedgerError):
     """A transaction whose accounts or references are not what its kind means."""
 
@@ -317,6 +325,10 @@ class InvalidExchange(KindRuleBroken):
 
 class InvalidCommonsGift(KindRuleBroken):
     code = "invalid_commons_gift"
+
+
+class InvalidCommonsPayment(KindRuleBroken):
+    code = "invalid_commons_payment"
 
 
 class InvalidPledge(KindRuleBroken):

@@ -31,11 +31,13 @@ from datetime import date
 from uuid import UUID
 
 from mutual.core import derived
-from mutual.core.accounts import Account
+from mutual.core.accounts import Account, OwnerKind
 from mutual.core.errors import (
+    ExceedsPot,
     ExecutionMismatch,
     InvalidAllocation,
     InvalidCommonsGift,
+    InvalidCommonsPayment,
     InvalidContribution,
     InvalidCorrection,
     InvalidDelivery,
@@ -161,12 +163,17 @@ def _open_quarter(quarter: Quarter, ctx: Context) -> None:
         raise QuarterEnded(f"{quarter} has ended", field="references.quarter")
 
 
-def _only_plain(tx: Transaction, ctx: Context, error: type[KindRuleBroken]) -> None:
+def _only_plain(
+    tx: Transaction, ctx: Context, error: type[KindRuleBroken], *, pot: bool = False
+) -> None:
     """The generic kinds never touch an account the pooling tools give a meaning to,
-    but a project's TIME account, with which a project takes part in the time bank."""
+    but a project's TIME account, with which a project takes part in the time bank (and
+    the commons pot, when ``pot``: a correction undoing a gift or a payment)."""
     for p in tx.postings:
         role = _role(ctx, p)
-        if role is not None and not (role.name is RoleName.PROJECT and p.unit == TIME):
+        if role is None or (role.name is RoleName.PROJECT and p.unit == TIME):
+            continue
+        if not (pot and role.name is RoleName.COMMONS):
             raise error(
                 f"a {tx.kind.value} does not touch the pooling tools' accounts (this one is "
                 f"a {role.name.value} account)",
@@ -246,15 +253,65 @@ def _share_id(tx: Transaction) -> TransactionId | None:
     return derived.exchange_share_id(group, debits[0].account_id, credits[0].account_id)
 
 
+# Whose time accounts give to the pot and are paid from it: people and organisations
+# (an association takes part in the time bank like a resident).
+_PEOPLE = frozenset({OwnerKind.MEMBER, OwnerKind.ORGANISATION})
+
+
+def _is_pot(ctx: Context, posting: Posting) -> bool:
+    role = _role(ctx, posting)
+    return role is not None and role.name is RoleName.COMMONS
+
+
+def _persons_time(
+    tx: Transaction, ctx: Context, posting: Posting, error: type[KindRuleBroken], what: str
+) -> None:
+    account = ctx.accounts[posting.account_id]
+    if account.role is not None or account.owner_kind not in _PEOPLE or posting.unit != TIME:
+        raise error(
+            f"{what} is a member's or an organisation's own TIME account",
+            field=_field(tx, posting),
+        )
+
+
 def _commons_gift(tx: Transaction, ctx: Context) -> None:
-    _only_plain(tx, ctx, InvalidCommonsGift)
+    """A gift to the territory's commons pot moves hours from one person's own time
+    account to the pot (the giver signs: authority; within their limits: bounds). A gift
+    to a pool an operator opened without a role keeps the generic rule."""
+    if not any(_is_pot(ctx, p) for p in tx.postings):
+        _only_plain(tx, ctx, InvalidCommonsGift)
+        return
+    debit, credit = _transfer(tx, InvalidCommonsGift)
+    if not _is_pot(ctx, credit) or credit.unit != TIME:
+        raise InvalidCommonsGift("a gift goes into the TIME commons pot", field=_field(tx, credit))
+    _persons_time(tx, ctx, debit, InvalidCommonsGift, "the giver's account")
+
+
+def _commons_payment(tx: Transaction, ctx: Context) -> None:
+    """The coordination pays a person for territorial work from the commons pot: one
+    debit of the pot (signed for the commons by a custodian the log appointed: authority),
+    never more than the pot holds, one credit to a person's own time account."""
+    debit, credit = _transfer(tx, InvalidCommonsPayment)
+    if not _is_pot(ctx, debit) or debit.unit != TIME:
+        raise InvalidCommonsPayment(
+            "a payment comes out of the TIME commons pot", field=_field(tx, debit)
+        )
+    _persons_time(tx, ctx, credit, InvalidCommonsPayment, "the paid account")
+    held = ctx.accounts[debit.account_id].balance
+    if credit.amount > held:
+        raise ExceedsPot(
+            f"the commons pot holds {max(held, 0)} minutes, less than {credit.amount}",
+            field="minutes",
+            facts={"held": max(held, 0), "asked": credit.amount, "unit": TIME},
+        )
 
 
 def _correction(tx: Transaction, ctx: Context) -> None:
-    """A correction (an operator may sign one alone) undoes a time-bank mistake; the
-    pooling tools' movements are undone by their own flows (a release, a repayment, a
-    return), whose rules keep the fund, the pledges and the goods whole."""
-    _only_plain(tx, ctx, InvalidCorrection)
+    """A correction (an operator may sign one alone) undoes a time-bank mistake, a gift
+    to the commons pot or a payment from it included; the pooling tools' movements are
+    undone by their own flows (a release, a repayment, a return), whose rules keep the
+    fund, the pledges and the goods whole."""
+    _only_plain(tx, ctx, InvalidCorrection, pot=True)
 
 
 # --- Volunteer time ------------------------------------------------------------------------
@@ -592,6 +649,7 @@ def check_executed(state: RoundState, facts: Facts) -> None:
 CHECKS: dict[TransactionKind, Callable[[Transaction, Context], None]] = {
     TransactionKind.EXCHANGE: _exchange,
     TransactionKind.COMMONS_GIFT: _commons_gift,
+    TransactionKind.COMMONS_PAYMENT: _commons_payment,
     TransactionKind.PLEDGE: _pledge,
     TransactionKind.ALLOCATION: _allocation,
     TransactionKind.DELIVERY: _delivery,

@@ -42,6 +42,10 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "fr": "Vous avez reçu {duration}.",
         "en": "You received {duration}.",
     },
+    "commons_paid": {
+        "fr": "La coordination vous a payé {duration} du pot commun : {memo}",
+        "en": "The coordination paid you {duration} from the commons pot: {memo}",
+    },
     "limit_warning": {
         "fr": "Votre solde ({balance}) approche ou atteint sa limite ({bound}).",
         "en": "Your balance ({balance}) is near or at its limit ({bound}).",
@@ -142,6 +146,7 @@ def render(kind: str, data: Mapping[str, object], language: str) -> str:
         "sender_name": "?",
         "reason": "",
         "text": "",
+        "memo": "",
     }
     fields.update({k: v for k, v in data.items() if v is not None})
     for key, name in DURATIONS.items():
@@ -169,6 +174,7 @@ MAIL_SUBJECTS: dict[str, dict[str, str]] = {
         "en": "An exchange credited to you",
     },
     "hours_received": {"fr": "Heures reçues", "en": "Hours received"},
+    "commons_paid": {"fr": "Payé du pot commun", "en": "Paid from the commons pot"},
     "limit_warning": {
         "fr": "Votre solde approche de sa limite",
         "en": "Your balance is near its limit",
@@ -404,6 +410,14 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
     "invalid_commons_gift": {
         "en": "Not a gift to the commons",
         "fr": "Ce n’est pas un don au commun",
+    },
+    "invalid_commons_payment": {
+        "en": "Not a payment from the commons pot",
+        "fr": "Ce n’est pas un paiement du pot commun",
+    },
+    "exceeds_pot": {
+        "en": "More than the commons pot holds",
+        "fr": "Plus que ce que contient le pot commun",
     },
     "invalid_pledge": {
         "en": "Not a pledge",

@@ -210,6 +210,12 @@ MATRIX: dict[str, Permission] = {
     "allocatePledges": _write(COORD),
     "getPledgePool": _read("pledges:read", full=COORD),
     "releasePledges": _write(COORD),
+    # The commons pot: a member gives their own hours; the coordination pays from it
+    # (the ledger also wants the signature of a coordinator the log appointed for it).
+    "getCommonsPot": _read("ledger:read"),
+    "giveToCommonsPot": _write(frozenset(), frozenset({R})),
+    "payFromCommonsPot": _write(COORD),
+    "appointPotCoordinator": _admin(frozenset({O})),
     "getFund": _read("fund:read"),
     "listPartners": _read("fund:read", own=frozenset({R, P}), full=COORD),
     "getPartner": _read("fund:read", own=frozenset({R, P}), full=COORD),

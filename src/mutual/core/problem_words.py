@@ -173,9 +173,19 @@ PROBLEM_TEXTS: Final[dict[str, Words]] = {
         "the service derives from the group.",
     },
     "invalid_commons_gift": {
-        "fr": "Un don au commun fait passer des heures des comptes temps des personnes vers "
+        "fr": "Un don au commun fait passer des heures de votre propre compte temps vers "
         "le pot commun.",
-        "en": "A gift to the commons moves hours from people’s time accounts to the commons pot.",
+        "en": "A gift to the commons moves hours from your own time account to the commons pot.",
+    },
+    "invalid_commons_payment": {
+        "fr": "Un paiement du pot commun va du pot commun vers le compte temps d’une personne "
+        "ou d’une association.",
+        "en": "A payment from the commons pot goes from the pot to the time account of a "
+        "person or an association.",
+    },
+    "exceeds_pot": {
+        "fr": "Le pot commun contient {held}, moins que les {asked} demandées.",
+        "en": "The commons pot holds {held}, less than the {asked} asked.",
     },
     "invalid_pledge": {
         "fr": "Une promesse fait passer vos propres heures promises dans votre propre part "

@@ -7,7 +7,9 @@ point, partner, deposit) are part of the opening's payload, so the fold and an
 offline verifier know every account's role from the log alone, and each transaction
 kind's rule (``core.kinds``) can say which roles it debits and credits. Accounts opened
 without a role (members' time accounts, pools opened by an operator) take part only in
-the generic kinds (exchange, commons gift, correction).
+the generic kinds (exchange, commons gift, correction). The territory's commons pot
+(``commons``) is one role account per unit, owned by the commons as a principal that
+acts only through the custodians the log appoints for it (the coordination).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class RoleName(StrEnum):
     INTAKE = "intake"
     GIVEN = "given"
     LOAN = "loan"
+    COMMONS = "commons"
 
 
 class RoleFormatError(ValueError):

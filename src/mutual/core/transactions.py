@@ -29,6 +29,7 @@ from mutual.core.units import Unit, check_amount, parse_unit
 class TransactionKind(StrEnum):
     EXCHANGE = "exchange"
     COMMONS_GIFT = "commons_gift"
+    COMMONS_PAYMENT = "commons_payment"
     PLEDGE = "pledge"
     DELIVERY = "delivery"
     PLEDGE_RELEASE = "pledge_release"

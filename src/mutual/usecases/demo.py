@@ -13,25 +13,26 @@ import asyncio
 import hashlib
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from mutual.core.accounts import OwnerKind
 from mutual.core.authority import Principal, Role
+from mutual.core.commons import commons_principal
 from mutual.core.derived import named_client_id
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.keypair import Keypair
 from mutual.core.registry import Capacity, KeyAction, KeyEvent
+from mutual.core.signing import Signature
 from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
 from mutual.store import timebank as timebank_store
+from mutual.store.outcomes import Outcome
 from mutual.store.timebank import MemberRecord, OfferFilter
-from mutual.usecases import exchanges, limits, members, offers, projects
+from mutual.usecases import commons, exchanges, limits, members, offers, projects
 from mutual.usecases.access import issue_token
-from mutual.usecases.accounts import open_account_entry
 from mutual.usecases.demo_fund import (
     GRANTS,
     ORGANISATIONS,
@@ -44,6 +45,7 @@ from mutual.usecases.demo_goods import KINDS, POINTS, load_goods_demo
 from mutual.usecases.demo_logins import PERSONAS, DemoLogin, load_logins
 from mutual.usecases.demo_pledges import load_pledges_demo
 from mutual.usecases.demo_rounds import load_rounds_demo
+from mutual.usecases.flows import sign_and_record_or_raise
 from mutual.usecases.keys import key_event_write, public_keys, submit_key_event
 from mutual.usecases.notifications import catch_up
 from mutual.usecases.runtime import Runtime
@@ -204,16 +206,9 @@ async def _open_territory(rt: Runtime, operator: Principal) -> DemoTerritory:
     people = [member for member, _, _ in joined]
     accounts = {member.id: account_id for member, account_id, _ in joined}
     keys = {member.id: key for member, _, key in joined}
-    commons, _ = await open_account_entry(
-        rt,
-        account_id=AccountId(_demo_id("account/commons")),
-        unit=TIME,
-        owner_kind=OwnerKind.COMMONS_POOL,
-        owner_id="commons",
-        balance_min=None,
-        balance_max=None,
-    )
-    return DemoTerritory(people, accounts, keys, commons.id)
+    # The commons pot, and the demo's coordinator appointed to pay from it.
+    pot = await commons.appoint_coordinator(rt, operator, people[PERSONAS["coordinator"]].id)
+    return DemoTerritory(people, accounts, keys, pot.account.id)
 
 
 async def _limits(rt: Runtime, operator: Principal, territory: DemoTerritory) -> None:
@@ -370,6 +365,41 @@ async def _corrections(
         )
 
 
+POT_WORK = (
+    "Tenue de la permanence du jardin partagé",
+    "Affichage des rendez-vous du quartier",
+    "Accueil à la réunion de quartier",
+)
+
+
+async def _pot_payments(rt: Runtime, territory: DemoTerritory) -> None:
+    """The coordination paid a few residents from the commons pot for territorial work,
+    signed for the commons by the demo's coordinator (appointed in ``_open_territory``)."""
+    coordinator = territory.members[PERSONAS["coordinator"]]
+    acting = Principal(coordinator.id, frozenset({Role.MEMBER, Role.COORDINATION_MEMBER}))
+    for n, work in enumerate(POT_WORK):
+        await _pay_from_pot(rt, acting, territory, n, territory.members[30 + n].id, work)
+
+
+async def _pay_from_pot(
+    rt: Runtime, acting: Principal, territory: DemoTerritory, n: int, paid: UUID, work: str
+) -> None:
+    async def call(signatures: Sequence[Signature]) -> Outcome:
+        return await commons.pay(
+            rt,
+            acting,
+            tx_id=_demo_id(f"pot/payment/{n}"),
+            member_id=paid,
+            minutes=90,
+            memo=work,
+            memo_salt=hashlib.sha256(f"demo pot/{n}".encode()).digest()[:16],
+            signatures=signatures,
+        )
+
+    key = territory.keys[acting.id]
+    await sign_and_record_or_raise(call, key, on_behalf_of=commons_principal())
+
+
 @dataclass(frozen=True, slots=True)
 class DemoLoaded:
     token: str  # a new operator token, for the API
@@ -461,8 +491,12 @@ async def load_demo_territory(rt: Runtime, progress: Callable[[str], None] = _qu
     done(f"exchanges: {accepted} recorded (gifts to the commons among them)")
     exchanges_only = [tx for _, tx in recorded if tx.kind is TransactionKind.EXCHANGE]
     await _corrections(rt, operator, demo_keypair("operator"), exchanges_only)
+    await _pot_payments(rt, territory)
     await _offers(rt, territory)
-    done(f"offers and requests: {len(territory.members)}, a few corrections")
+    done(
+        f"offers and requests: {len(territory.members)}, a few corrections, "
+        f"{len(POT_WORK)} payments from the commons pot"
+    )
     await _proposals(rt, territory)
     await catch_up(rt)
     done("proposals waiting or expired; every resident's notifications")

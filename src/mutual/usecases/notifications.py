@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from mutual.core.authority import Principal
 from mutual.core.messages import render
 from mutual.store import timebank as store
-from mutual.store.tables import members
+from mutual.store.tables import members, transaction_memos
 from mutual.usecases.exchanges import expire_due
 from mutual.usecases.runtime import Runtime
 
@@ -62,7 +62,10 @@ async def catch_up(rt: Runtime) -> None:
                 source = f"{row.transaction_id}"
                 if row.amount > 0:
                     data = {"transaction_id": source, "minutes": row.amount, "kind": row.kind}
-                    found.append((row.member_id, "hours_received", data, source))
+                    # A payment from the commons pot is told as what it is, with its
+                    # description (read with the notice, so erasing the memo erases it).
+                    told = "commons_paid" if row.kind == "commons_payment" else "hours_received"
+                    found.append((row.member_id, told, data, source))
                     proposal = json.loads(row.references).get("proposal")
                     if proposal is not None:
                         confirmed: dict[str, Any] = {"proposal_id": proposal, "minutes": row.amount}
@@ -95,6 +98,15 @@ async def _names(conn: AsyncConnection, ids: set[str]) -> dict[str, str | None]:
     return {str(row.id): row.display_name for row in await conn.execute(query)}
 
 
+async def _memos(conn: AsyncConnection, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    query = select(transaction_memos.c.transaction_id, transaction_memos.c.memo).where(
+        transaction_memos.c.transaction_id.in_([UUID(i) for i in ids])
+    )
+    return {str(row.transaction_id): row.memo for row in await conn.execute(query)}
+
+
 class Readable(Protocol):
     """A stored notification, whoever's feed it is read from."""
 
@@ -121,9 +133,13 @@ async def rendered(
     language ``language_of`` gives for it."""
     people = {str(r.data[k]) for r in records for k in _PEOPLE if k in r.data}
     names = await _names(conn, people)
+    paid = {str(r.data["transaction_id"]) for r in records if r.kind == "commons_paid"}
+    memos = await _memos(conn, paid)
     out = []
     for record in records:
         data = dict(record.data)
+        if record.kind == "commons_paid":
+            data["memo"] = memos.get(str(data["transaction_id"]), "")
         for key in _PEOPLE:
             if key in data:
                 data[f"{key}_name"] = names.get(str(data[key])) or "?"

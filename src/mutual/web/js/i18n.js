@@ -1,6 +1,7 @@
 // Words and formats in the person's language: French unless they chose English. The
 // choice is theirs, not the browser's, and stays on this device.
 
+import commonsWords from "./words/commons.js";
 import coordinatorWords from "./words/coordinator.js";
 import exchangesWords from "./words/exchanges.js";
 import keeperWords from "./words/keeper.js";
@@ -38,6 +39,7 @@ const AREAS = [
   partnerWords,
   leadWords,
   exchangesWords,
+  commonsWords,
 ];
 
 const MESSAGES = {

@@ -17,6 +17,8 @@ const VIEWS = {
   "/directory": () => import("./views/directory.js"),
   "/key": () => import("./views/key.js"),
   "/pledges": () => import("./views/pledges.js"),
+  "/commons": () => import("./views/commons.js"),
+  "/commons/pay": () => import("./views/commons_pay.js"),
   "/goods": () => import("./views/goods.js"),
   "/keeper": () => import("./views/keeper.js"),
   "/round": () => import("./views/round.js"),
@@ -51,6 +53,7 @@ const ROLE_VIEWS = {
   "/facilitator": ["facilitator", "coordination_member", "operator"],
   "/partner": ["partner", "coordination_member", "operator"],
   "/lead": ["project_lead", "coordination_member", "operator"],
+  "/commons/pay": ["coordination_member", "operator"],
 };
 // Where each role lands after signing in: the page of its work, the first role listed
 // that someone holds deciding (a resident, and anyone else, lands on their balance).
