@@ -223,7 +223,8 @@ MATRIX: dict[str, Permission] = {
     "getRound": _read("rounds:read"),
     "getRoundResult": _read("rounds:read"),
     "createRound": _write(COORD | {F}),
-    "submitProject": _write(COORD, frozenset({R})),
+    # The facilitator puts a project forward for its lead, as a coordinator may.
+    "submitProject": _write(COORD | {F}, frozenset({R})),
     "snapshotRound": _write(COORD | {F}),
     "proposeAllocation": _write(COORD | {F}),
     "takeStance": _write(frozenset(), frozenset({R})),

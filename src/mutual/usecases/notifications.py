@@ -23,6 +23,8 @@ from mutual.core.messages import render
 from mutual.store import timebank as store
 from mutual.store.tables import members
 from mutual.usecases.exchanges import expire_due
+from mutual.usecases.round_notices import tell_rounds
+from mutual.usecases.rounds import list_rounds
 from mutual.usecases.runtime import Runtime
 
 CATCH_UP_BATCH = 500
@@ -41,7 +43,9 @@ class Notification:
 
 
 async def catch_up(rt: Runtime) -> None:
-    """Derive notifications from every transaction recorded since the last call."""
+    """Derive notifications from every transaction recorded since the last call, and
+    what the rounds tell their voters now (a deadline's reminder comes with the clock)."""
+    await tell_rounds(rt, await list_rounds(rt))
     margin = rt.settings.limit_warning_minutes
     # Every feed read calls this: stay off the write lock when nothing is new.
     async with rt.db.reading() as conn:
