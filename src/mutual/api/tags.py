@@ -14,6 +14,7 @@ _ALIASES = {
     "metrics": "system",
     "key-events": "keys",
     "key-recoveries": "keys",
+    "custodians": "keys",
     "me": "tokens",
     "sign-out": "sessions",
     "sign-in": "sessions",

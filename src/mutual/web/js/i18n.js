@@ -1,6 +1,7 @@
 // Words and formats in the person's language: French unless they chose English. The
 // choice is theirs, not the browser's, and stays on this device.
 
+import operatorWords from "./words/operator.js";
 import passwordWords from "./words/password.js";
 
 const STORAGE_KEY = "mutual.language";
@@ -24,7 +25,7 @@ const WORDS = await loadWords();
 
 // The page's own words, by area: each area's file holds its keys in both languages, so
 // that views written side by side do not all edit this file.
-const AREAS = [passwordWords];
+const AREAS = [passwordWords, operatorWords];
 
 const MESSAGES = {
   fr: {

@@ -24,6 +24,7 @@ const VIEWS = {
   "/coordinator/ledger": () => import("./views/coordinator_ledger.js"),
   "/facilitator": () => import("./views/facilitator.js"),
   "/partner": () => import("./views/partner.js"),
+  "/operator": () => import("./views/operator.js"),
   "/password": () => import("./views/password.js"),
 };
 // Views for whoever cannot sign in yet, shown with or without a session; what follows
@@ -35,7 +36,7 @@ const PUBLIC_VIEWS = {
 };
 // What someone who is not a member (an auditor) may open; they land on the audit page.
 // A facilitator, an operator or a partner may hold no member record either.
-const WITHOUT_ACCOUNT = new Set(["/audit", "/facilitator", "/partner"]);
+const WITHOUT_ACCOUNT = new Set(["/audit", "/facilitator", "/partner", "/operator"]);
 // Views only some roles may open (any one of those listed); their nav links are hidden
 // from everyone else, and their address leads others to the home page.
 const ROLE_VIEWS = {
@@ -44,15 +45,16 @@ const ROLE_VIEWS = {
   "/coordinator/ledger": ["coordination_member", "operator"],
   "/facilitator": ["facilitator", "coordination_member", "operator"],
   "/partner": ["partner", "coordination_member", "operator"],
+  "/operator": ["operator"],
 };
 // Where each role lands after signing in: the page of its work, the first role listed
 // that someone holds deciding (a resident, and anyone else, lands on their balance).
 const LANDINGS = [
+  ["operator", "/operator"],
   ["partner", "/partner"],
   ["auditor", "/audit"],
-  ["coordination_member", "/coordinator"],
-  ["operator", "/coordinator"],
   ["facilitator", "/facilitator"],
+  ["coordination_member", "/coordinator"],
   ["keeper", "/keeper"],
 ];
 const landingFor = (me) => LANDINGS.find(([role]) => me.roles.includes(role))?.[1] ?? "/";
