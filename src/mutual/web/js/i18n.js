@@ -3,6 +3,7 @@
 
 import operatorWords from "./words/operator.js";
 import passwordWords from "./words/password.js";
+import roundsWords from "./words/rounds.js";
 
 const STORAGE_KEY = "mutual.language";
 export const LANGUAGES = ["fr", "en"];
@@ -25,7 +26,7 @@ const WORDS = await loadWords();
 
 // The page's own words, by area: each area's file holds its keys in both languages, so
 // that views written side by side do not all edit this file.
-const AREAS = [passwordWords, operatorWords];
+const AREAS = [passwordWords, operatorWords, roundsWords];
 
 const MESSAGES = {
   fr: {

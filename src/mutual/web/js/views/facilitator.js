@@ -78,8 +78,10 @@ export async function render(main, ctx, done = null) {
   const coordinates = ctx.me.roles.some(
     (role) => role === "coordination_member" || role === "operator",
   );
-  // What this person may put forward: any project for a coordinator, else those it leads.
-  const submittable = projects.filter((p) => coordinates || (ctx.member && p.lead === me));
+  // What this person may put forward: any project for a coordinator or the facilitator
+  // (for its lead), else those it leads.
+  const forLeads = coordinates || ctx.me.roles.includes("facilitator");
+  const submittable = projects.filter((p) => forLeads || (ctx.member && p.lead === me));
   const who = (id) => people.get(id)?.display_name ?? t("facil.someone", { id: id.slice(0, 8) });
   const project = (id) => names.get(id) ?? id.slice(0, 8);
   const rerender = async (text) => {
@@ -147,7 +149,7 @@ export async function render(main, ctx, done = null) {
       h("span", { class: "tag", "data-testid": "round-phase" }, t(`round.phase.${round.phase}`)),
     ),
     facts([
-      [t("facil.rule"), round.rule],
+      [t("facil.rule"), label("rounds.rule", round.rule)],
       [t("facil.quorum"), formatNumber(round.quorum)],
       [t("facil.proposalsClose"), formatDate(round.proposals_close)],
       [t("facil.consentClose"), formatDate(round.consent_close)],
