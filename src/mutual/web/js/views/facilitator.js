@@ -136,7 +136,8 @@ export async function render(main, ctx, done = null) {
   );
   if (rounds.length > 1) main.append(field(t("facil.pick"), picker));
 
-  const view = { round, runs, me, who, project, names, submittable, key, log, act, ctx };
+  const leads = new Map(projects.map((p) => [p.id, p.lead]));
+  const view = { round, runs, me, who, project, names, leads, submittable, key, log, act, ctx };
   main.append(
     h(
       "h2",
@@ -344,6 +345,13 @@ function submitForm(view) {
     h("option", { value: "" }, t("record.choose")),
     view.submittable.map((p) => h("option", { value: p.id }, p.name)),
   );
+  // Someone who runs rounds puts a project forward for its lead: the page says whose.
+  const forLead = h("p", { class: "muted", "aria-live": "polite" });
+  chosenProject.addEventListener("change", () => {
+    const lead = view.leads.get(chosenProject.value);
+    forLead.textContent =
+      lead && lead !== view.me ? t("rounds.forLead", { name: view.who(lead) }) : "";
+  });
   const askEur = number("ask_eur", { step: "0.01", value: 0 });
   const askHours = number("ask_hours", { step: "0.25", value: 0 });
   const minEur = number("min_eur", { step: "0.01" });
@@ -374,6 +382,7 @@ function submitForm(view) {
     },
     h("h3", { id: "submit-title" }, t("facil.submitTitle")),
     field(t("facil.project"), chosenProject),
+    forLead,
     h(
       "div",
       { class: "field-row" },
