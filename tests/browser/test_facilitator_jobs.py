@@ -15,10 +15,11 @@ from playwright.sync_api import BrowserContext, expect
 from tests.browser.conftest import DESKTOP, PHONE
 from tests.browser.helpers import SCREENSHOTS, check
 from tests.browser.test_demo_way_in import Printed
-from tests.browser.test_operator import api, login, sign_in_as, start_demo
+from tests.browser.test_operator import api, login, patient, sign_in_as, start_demo
 
 GARDEN = "Jardin partagé des Coteaux"
 LABEL = "Répartition d’essai"
+__all__ = ["patient"]
 
 
 @pytest.fixture(scope="module")
