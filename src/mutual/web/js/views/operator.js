@@ -3,7 +3,7 @@
 // tokens and the territory's tools (service clients) with their scopes, webhooks and
 // their deliveries, and the trail of administrative actions.
 
-import { ApiError, call, get, getAll, post, query } from "../api.js";
+import { ApiError, call, getAll, post, query } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { formatDate, formatNumber, label, t } from "../i18n.js";
 import { personPicker } from "../person_picker.js";
@@ -82,26 +82,25 @@ const checked = (form, name) =>
 
 export async function render(main, ctx, done = null, shown = null) {
   const me = ctx.me.principal_id;
-  const [log, custodians, keys, clients, hooks, audit, projects, points, people] =
-    await Promise.all([
-      get("/log"),
-      getAll("/custodians?limit=500"),
-      getAll("/keys?limit=500"),
-      getAll("/service-clients?limit=500"),
-      getAll("/webhooks?limit=500"),
-      getAll("/audit?limit=1000"),
-      getAll("/projects?limit=500"),
-      getAll("/collection-points?limit=500"),
-      ctx.members(),
-    ]);
-  void log;
+  const [custodians, keys, clients, hooks, audit, projects, points, people] = await Promise.all([
+    getAll("/custodians?limit=500"),
+    getAll("/keys?limit=500"),
+    getAll("/service-clients?limit=500"),
+    getAll("/webhooks?limit=500"),
+    getAll("/audit?limit=1000"),
+    getAll("/projects?limit=500"),
+    getAll("/collection-points?limit=500"),
+    ctx.members(),
+  ]);
   const projectNames = new Map(projects.map((p) => [p.id, p.name]));
   const pointNames = new Map(points.map((p) => [p.id, p.name]));
+  const toolNames = new Map(clients.filter((c) => c.name).map((c) => [c.principal_id, c.name]));
   const nameOf = (id) => {
     if (id === me) return t("operator.you");
     if (people.has(id)) return people.get(id).display_name;
     if (projectNames.has(id)) return t("operator.project", { name: projectNames.get(id) });
     if (pointNames.has(id)) return t("operator.point", { name: pointNames.get(id) });
+    if (toolNames.has(id)) return toolNames.get(id);
     return t("operator.someone", { id: id.slice(0, 8) });
   };
   const rerender = async (text, secret = null) => {
