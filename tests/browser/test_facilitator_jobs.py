@@ -41,7 +41,9 @@ def test_the_facilitator_runs_a_round_from_the_page(
     # The demo's round of this quarter, open for voting, is the one shown; its rule in words.
     in_progress = [r for r in api(demo, "GET", "/rounds")["items"] if r["phase"] == "ballot"]
     assert len(in_progress) == 1
-    title = page.get_by_role("heading", level=2, name=re.compile(in_progress[0]["label"]))
+    title = page.get_by_role(
+        "heading", level=2, name=re.compile(re.escape(in_progress[0]["label"]))
+    )
     expect(title.first).to_be_visible()
     expect(page.get_by_test_id("round-phase")).to_have_text(re.compile("vote", re.I))
     expect(main).to_contain_text("parts égales, puis complété")

@@ -123,8 +123,8 @@ def test_the_operator_runs_the_service_from_the_page(
     names = [name.split(",")[0] for what, _, name, _ in demo.logins if what == "resident"]
     first, second = names
     section = page.get_by_role("region", name="Personnes de confiance (mandats)")
-    choose_person(section, "Habitant sans appareil", first[:4], first)
-    choose_person(section, "Personne de confiance", second[:4], second)
+    choose_person(section, "Habitant sans appareil", first, first)
+    choose_person(section, "Personne de confiance", second, second)
     section.get_by_role("button", name="Nommer").click()
     expect(page.get_by_role("main")).to_contain_text(f"{second} signe désormais pour {first}.")
     appointed = api(demo, "GET", f"/custodians?principal_id={resident['id']}")["items"]
@@ -195,4 +195,6 @@ def test_the_operator_runs_the_service_from_the_page(
     audit = page.get_by_role("region", name="Trace des actions d’administration")
     for words in ("Webhook créé", "Outil du territoire créé", "Jeton d’un outil révoqué"):
         expect(audit).to_contain_text(words)
+    # The custodian's appointment, a signed log entry, is listed there too.
+    expect(audit).to_contain_text(f"{second} nommé pour {first}")
     assert check(page, "operator-done") == []

@@ -3,7 +3,7 @@
 // tokens and the territory's tools (service clients) with their scopes, webhooks and
 // their deliveries, and the trail of administrative actions.
 
-import { ApiError, call, getAll, post, query } from "../api.js";
+import { ApiError, call, get, getAll, nextPath, post, query } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { formatDate, formatNumber, label, t } from "../i18n.js";
 import { personPicker } from "../person_picker.js";
@@ -25,6 +25,7 @@ const SCOPES = [
   "notifications:read",
 ];
 const AUDIT_SHOWN = 50;
+const CUSTODY_EVENTS = "key_event.appoint_custodian,key_event.remove_custodian";
 
 function failure(error) {
   return error instanceof ApiError ? error.describe() : t("error.generic");
@@ -40,10 +41,11 @@ function section(id, title, intro, ...children) {
   );
 }
 
+// A table that scrolls sideways on a phone, its scrolling area reachable by keyboard.
 function table(caption, headers, rows) {
   return h(
     "div",
-    { class: "table-scroll" },
+    { class: "table-scroll", tabindex: 0, role: "group", "aria-label": caption },
     h(
       "table",
       {},
@@ -77,21 +79,36 @@ function checkboxes(legend, name, codes, words) {
   );
 }
 
+// The custodians' changes are signed log entries rather than audited calls. The events
+// are a stream, whose every page has a next one: read until it is caught up.
+async function custodyEvents() {
+  const found = [];
+  let path = `/events${query({ types: CUSTODY_EVENTS, after: -1, limit: 500 })}`;
+  for (;;) {
+    const page = await get(path);
+    found.push(...page.items);
+    if (page.caught_up || !page.items.length || !page.next) return found;
+    path = nextPath(page);
+  }
+}
+
 const checked = (form, name) =>
   Array.from(form.querySelectorAll(`input[name="${name}"]:checked`), (i) => i.value);
 
 export async function render(main, ctx, done = null, shown = null) {
   const me = ctx.me.principal_id;
-  const [custodians, keys, clients, hooks, audit, projects, points, people] = await Promise.all([
-    getAll("/custodians?limit=500"),
-    getAll("/keys?limit=500"),
-    getAll("/service-clients?limit=500"),
-    getAll("/webhooks?limit=500"),
-    getAll("/audit?limit=1000"),
-    getAll("/projects?limit=500"),
-    getAll("/collection-points?limit=500"),
-    ctx.members(),
-  ]);
+  const [custodians, keys, clients, hooks, audit, custody, projects, points, people] =
+    await Promise.all([
+      getAll("/custodians?limit=500"),
+      getAll("/keys?limit=500"),
+      getAll("/service-clients?limit=500"),
+      getAll("/webhooks?limit=500"),
+      getAll("/audit?limit=1000"),
+      custodyEvents(),
+      getAll("/projects?limit=500"),
+      getAll("/collection-points?limit=500"),
+      ctx.members(),
+    ]);
   const projectNames = new Map(projects.map((p) => [p.id, p.name]));
   const pointNames = new Map(points.map((p) => [p.id, p.name]));
   const toolNames = new Map(clients.filter((c) => c.name).map((c) => [c.principal_id, c.name]));
@@ -568,6 +585,28 @@ export async function render(main, ctx, done = null, shown = null) {
             ]),
           )
         : h("p", { class: "muted" }, t("operator.noAudit")),
+      h("h3", {}, t("operator.custodyEvents")),
+      custody.length
+        ? table(
+            t("operator.custodyEvents"),
+            [t("operator.when"), t("operator.what"), t("operator.who"), t("operator.entry")],
+            custody
+              .slice(-AUDIT_SHOWN)
+              .reverse()
+              .map((e) => {
+                const p = e.entry.payload;
+                const words = { custodian: nameOf(p.custodian), principal: nameOf(p.principal) };
+                return [
+                  formatDate(e.recorded_at),
+                  p.action === "appoint_custodian"
+                    ? t("operator.appointedEvent", words)
+                    : t("operator.removedEvent", words),
+                  nameOf(p.by),
+                  formatNumber(e.index),
+                ];
+              }),
+          )
+        : h("p", { class: "muted" }, t("operator.noCustodians")),
     ),
   );
 }

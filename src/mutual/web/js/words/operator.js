@@ -98,6 +98,10 @@ export default {
     "operator.auditIntro":
       "Chaque action d’administration réussie : qui, quand, quoi et depuis quelle adresse (les plus récentes d’abord).",
     "operator.noAudit": "Aucune action d’administration pour l’instant.",
+    "operator.custodyEvents": "Mandats inscrits au journal",
+    "operator.appointedEvent": "{custodian} nommé pour {principal}",
+    "operator.removedEvent": "{custodian} retiré pour {principal}",
+    "operator.entry": "Entrée du journal",
     "operator.when": "Quand",
     "operator.who": "Qui",
     "operator.what": "Quoi",
@@ -240,6 +244,10 @@ export default {
     "operator.auditIntro":
       "Each administrative action that succeeded: who, when, what and from which address (newest first).",
     "operator.noAudit": "No administrative action yet.",
+    "operator.custodyEvents": "Custodians in the log",
+    "operator.appointedEvent": "{custodian} appointed for {principal}",
+    "operator.removedEvent": "{custodian} removed for {principal}",
+    "operator.entry": "Log entry",
     "operator.when": "When",
     "operator.who": "Who",
     "operator.what": "What",
