@@ -105,7 +105,7 @@ def test_the_operator_runs_the_service_from_the_page(
     demo: Printed, new_context: Callable[..., BrowserContext]
 ) -> None:
     """Appoint a custodian, create a webhook, create a tool's token and revoke it, register
-    a coordinator's operator key."""
+    a coordinator's operator key, remove the custodian."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page = new_context(viewport=DESKTOP).new_page()
     sign_in_as(page, demo, "operator")
@@ -197,4 +197,10 @@ def test_the_operator_runs_the_service_from_the_page(
         expect(audit).to_contain_text(words)
     # The custodian's appointment, a signed log entry, is listed there too.
     expect(audit).to_contain_text(f"{second} nommé pour {first}")
+
+    # The mandate ends: removed from the page, gone from the registry, in the trail.
+    page.get_by_role("button", name=f"Retirer le mandat de {second} pour {first}").click()
+    expect(page.get_by_role("main")).to_contain_text(f"{second} ne signe plus pour {first}.")
+    assert api(demo, "GET", f"/custodians?principal_id={resident['id']}")["items"] == []
+    expect(audit).to_contain_text(f"{second} retiré pour {first}")
     assert check(page, "operator-done") == []
