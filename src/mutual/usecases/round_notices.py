@@ -6,7 +6,8 @@ other notice).
 outbox, the mailer's every turn) and right after each step of a round; the feed's key
 (member, kind, source) keeps each notice once per voter, so deriving again, in this
 process or another, doubles nothing. A process remembers which events it has written
-already, so its turns do not rewrite hundreds of rows each time.
+already, and which rounds have ended, so its turns neither rewrite hundreds of rows nor
+read every past round each time.
 """
 
 from __future__ import annotations
@@ -47,8 +48,21 @@ async def tell_round(rt: Runtime, state: RoundState) -> None:
     await _write(rt, round_notices(state, await _active(rt), rt.clock()))
 
 
+def still_telling(rt: Runtime, round_ids: Sequence[UUID]) -> list[UUID]:
+    """The rounds that may still have something to say: not those ended (executed,
+    undecided, cancelled) whose result this process has written, which never will."""
+    return [r for r in round_ids if ("ended", str(r)) not in rt.round_notices_told]
+
+
 async def tell_rounds(rt: Runtime, states: Sequence[RoundState]) -> None:
     """Write what every round calls for now (a reminder falls due with the clock)."""
+    await _tell_all(rt, states)
+    for state in states:
+        if not state.is_open:
+            rt.round_notices_told.add(("ended", str(state.round_id)))
+
+
+async def _tell_all(rt: Runtime, states: Sequence[RoundState]) -> None:
     now = rt.clock()
     active: frozenset[UUID] | None = None
     due: list[RoundNotice] = []
