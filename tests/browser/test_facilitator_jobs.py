@@ -1,8 +1,8 @@
 """The facilitator's jobs in the page, on the demo as a newcomer meets it: signed in with
 the demo's printed login, the facilitator lands on the round in progress (its rule in
-words), opens a new round, puts the shared garden forward for its lead, freezes the roll
-and the budgets and proposes; each step read back through the API with the demo's
-printed operator token. Screenshots and axe at both sizes."""
+words), opens a new round with a rule chosen in words, puts the shared garden forward for
+its lead, freezes the roll and the budgets and proposes; each step read back through the
+API with the demo's printed operator token. Screenshots and axe at both sizes."""
 
 from __future__ import annotations
 
@@ -52,10 +52,13 @@ def test_the_facilitator_runs_a_round_from_the_page(
     page.set_viewport_size(DESKTOP)
     page.get_by_text("Ouvrir une nouvelle répartition").click()
     page.get_by_label("Nom", exact=True).fill(LABEL)
+    rule = page.get_by_label("Règle de décompte")
+    expect(rule.locator("option:checked")).to_have_text("parts égales, puis complété")
+    rule.select_option(label="parts égales")
     page.get_by_role("button", name="Ouvrir la répartition").click()
     expect(main).to_contain_text(f"Répartition {LABEL} ouverte.")
     [opened] = [r for r in api(demo, "GET", "/rounds")["items"] if r["label"] == LABEL]
-    assert opened["phase"] == "proposals"
+    assert (opened["phase"], opened["rule"]) == ("proposals", "mes")
 
     # The garden, put forward for its lead, who is named as such before it is sent.
     lead_name = login(demo, "project lead")[1].split(",")[0]

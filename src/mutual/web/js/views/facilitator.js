@@ -11,6 +11,7 @@ import { amounts, budgetPicture, euros, resultList } from "../tally_chart.js";
 import { Mismatch, execute } from "./facilitator_sign.js";
 
 const RUNS = ["facilitator", "coordination_member", "operator"];
+const RULES = ["mes-add1-greedy", "mes-add1", "mes", "greedy"];
 const DAY = 24 * 60 * 60 * 1000;
 
 // The round shown, kept across the page's own re-renders.
@@ -182,6 +183,12 @@ function createForm(act, select) {
     { name: "quarter", required: true },
     quarters.map((q, i) => h("option", { value: q, selected: i === 1 }, q)),
   );
+  // The tally rules, named in words; the service's default first.
+  const rule = h(
+    "select",
+    { name: "rule", required: true },
+    RULES.map((code) => h("option", { value: code }, label("rounds.rule", code))),
+  );
   const labelInput = h("input", {
     name: "label",
     required: true,
@@ -218,6 +225,7 @@ function createForm(act, select) {
           id: roundId,
           label: labelInput.value.trim(),
           quarter: quarter.value,
+          rule: rule.value,
           quorum: Number(quorum.value),
           proposals_close: proposals,
           consent_close: consent,
@@ -241,6 +249,7 @@ function createForm(act, select) {
       field(t("facil.label"), labelInput),
       field(t("facil.quarter"), quarter),
       field(t("facil.quorum"), quorum),
+      field(t("facil.rule"), rule),
     ),
     h(
       "div",
