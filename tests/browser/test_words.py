@@ -28,7 +28,7 @@ LANDINGS = {
     "keeper": "Mon point de collecte",
     "partner": "Contributions au fonds",
     "auditor": "Journal et audit",
-    "operator": "Journal et audit",
+    "operator": "Administration du service",
 }
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", re.IGNORECASE)
 # Words of the service's technical details, which a French page never shows.

@@ -153,6 +153,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
                 keys.list_keys,
                 keys.get_key,
                 keys.list_key_recoveries,
+                keys.list_custodians,
                 keys.me,
                 log.log_info,
                 log.latest_checkpoint,

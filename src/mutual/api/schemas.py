@@ -411,6 +411,16 @@ class KeyPage(PageOut):
     items: list[KeyOut]
 
 
+class CustodianOut(_Out):
+    principal_id: UUID = Field(description="Whom the custodian signs for.")
+    custodian_id: UUID
+    appointed_at: int = Field(description="The log index of the appointment.")
+
+
+class CustodianPage(PageOut):
+    items: list[CustodianOut] = Field(description="In the order they were appointed.")
+
+
 class MeOut(_Out):
     principal_id: UUID
     roles: list[Role]

@@ -15,6 +15,7 @@ _ALIASES = {
     "key-events": "keys",
     "key-recoveries": "keys",
     "operator-key-requests": "keys",
+    "custodians": "keys",
     "me": "tokens",
     "sign-out": "sessions",
     "sign-in": "sessions",

@@ -7,6 +7,7 @@ when read, in the reader's language, so a gateway can also render them its own w
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import UTC, datetime
 
 from mutual.core.timebank import format_duration
 
@@ -115,9 +116,87 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "en": "Your one-time code to choose a new password, valid for {duration}: {code}. "
         "Type it with your login at {link}",
     },
+    # A round's notices (core.round_notices): {deadline} and {step} are put in words.
+    "round_opened": {
+        "fr": "La répartition {label} est ouverte : les projets peuvent y être proposés "
+        "jusqu'au {deadline}.",
+        "en": "The {label} allocation round is open: projects may be put forward until {deadline}.",
+    },
+    "round_stance_awaited": {
+        "fr": "La proposition de répartition {label} (version {version}) attend votre "
+        "position : consentement, retrait ou objection motivée, jusqu'au {deadline}.",
+        "en": "The {label} allocation proposal (version {version}) awaits your stance: "
+        "consent, stand aside or a reasoned objection, until {deadline}.",
+    },
+    "round_ballot_open": {
+        "fr": "Le vote de la répartition {label} est ouvert jusqu'au {deadline} : "
+        "approuvez les projets que vous soutenez.",
+        "en": "The {label} ballot is open until {deadline}: approve the projects you support.",
+    },
+    "round_closing": {
+        "fr": "Répartition {label} : {step} se termine demain, le {deadline}.",
+        "en": "{label} allocation round: {step} ends tomorrow, {deadline}.",
+    },
+    "round_decided": {
+        "fr": "Le résultat de la répartition {label} est publié : voyez ce que chaque "
+        "projet reçoit.",
+        "en": "The result of the {label} allocation round is out: see what each project receives.",
+    },
+    "round_undecided": {
+        "fr": "La répartition {label} n'a pas abouti (quorum non atteint) : les ressources "
+        "restent pour la suivante.",
+        "en": "The {label} allocation round reached no decision (no quorum): the "
+        "resources stay for the next one.",
+    },
 }
 
 _UNBOUNDED = {"fr": "sans limite", "en": "no limit"}
+
+# What ends, in a round's reminder ({step}).
+_ROUND_STEPS = {
+    "proposals": {"fr": "la proposition de projets", "en": "putting projects forward"},
+    "consent": {"fr": "la consultation par consentement", "en": "the consent poll"},
+    "ballot": {"fr": "le vote", "en": "the ballot"},
+}
+_MONTHS_FR = (
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+)
+_MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def format_moment(text: str, language: str) -> str:
+    """A signed UTC time (``2027-01-15T18:00:00Z``) in words: "15 janvier 2027 à
+    18 h 00 (UTC)", "15 January 2027, 18:00 UTC"."""
+    at = datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+    if language == "fr":
+        day = "1er" if at.day == 1 else str(at.day)
+        return f"{day} {_MONTHS_FR[at.month - 1]} {at.year} à {at.hour} h {at.minute:02d} (UTC)"
+    month = _MONTHS_EN[at.month - 1]
+    return f"{at.day} {month} {at.year}, {at.hour:02d}:{at.minute:02d} UTC"
 
 
 def choose_language(accept_language: str | None) -> str:
@@ -155,6 +234,10 @@ def render(kind: str, data: Mapping[str, object], language: str) -> str:
             fields[name] = format_duration(value, language)
         elif key in data:  # a bound set to none
             fields[name] = _UNBOUNDED[language]
+    if isinstance(data.get("deadline"), str):
+        fields["deadline"] = format_moment(str(data["deadline"]), language)
+    if isinstance(data.get("step"), str):
+        fields["step"] = _ROUND_STEPS[str(data["step"])][language]
     return _TEMPLATES[kind][language].format(**fields)
 
 
@@ -200,6 +283,15 @@ MAIL_SUBJECTS: dict[str, dict[str, str]] = {
         "en": "Your code for a new password",
     },
     "webhook_disabled": {"fr": "Webhook désactivé", "en": "Webhook disabled"},
+    "round_opened": {"fr": "Une répartition est ouverte", "en": "An allocation round is open"},
+    "round_stance_awaited": {
+        "fr": "Votre position est attendue",
+        "en": "Your stance is awaited",
+    },
+    "round_ballot_open": {"fr": "Le vote est ouvert", "en": "The ballot is open"},
+    "round_closing": {"fr": "Dernier jour demain", "en": "Last day tomorrow"},
+    "round_decided": {"fr": "Résultat de la répartition", "en": "Result of the allocation"},
+    "round_undecided": {"fr": "Répartition sans décision", "en": "Allocation without decision"},
 }
 
 _DIGEST_SUBJECT = {

@@ -135,6 +135,8 @@ MATRIX: dict[str, Permission] = {
     # Auditors too, for their own keys: a witness registers the key it cosigns with.
     "recordKeyEvent": Permission(frozenset({O}), PEOPLE - {O}),
     "listKeys": _read("ledger:read"),
+    # Who signs for whom: the operator's page, coordinators, auditors.
+    "listCustodians": _read("ledger:read", full=COORD),
     "getKey": _read("ledger:read"),
     # A member's own recoveries (their page completes or cancels them); operators, any.
     "listKeyRecoveries": Permission(frozenset({O}), PEOPLE - {O}),
@@ -245,7 +247,8 @@ MATRIX: dict[str, Permission] = {
     "getRound": _read("rounds:read"),
     "getRoundResult": _read("rounds:read"),
     "createRound": _write(COORD | {F}),
-    "submitProject": _write(COORD, frozenset({R})),
+    # The facilitator puts a project forward for its lead, as a coordinator may.
+    "submitProject": _write(COORD | {F}, frozenset({R})),
     "snapshotRound": _write(COORD | {F}),
     "proposeAllocation": _write(COORD | {F}),
     "takeStance": _write(frozenset(), frozenset({R})),

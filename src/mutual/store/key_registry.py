@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.ids import PrincipalId
 from mutual.core.registry import Recovery, RecoveryStatus
-from mutual.store.tables import key_event_notes, key_recoveries, signing_keys
+from mutual.store.tables import custodians, key_event_notes, key_recoveries, signing_keys
 
 
 def recovery_of(row: Any) -> Recovery:
@@ -119,3 +119,15 @@ async def recoveries_of(conn: AsyncConnection, principal_id: UUID) -> list[Recov
         .order_by(key_recoveries.c.requested_at)
     )
     return [recovery_of(row) for row in rows]
+
+
+async def custodian_pairs(
+    conn: AsyncConnection, principal_id: UUID | None
+) -> list[tuple[UUID, UUID, int]]:
+    """Who is custodian of whom now, with the log index of the appointment, in log order."""
+    query = select(custodians).order_by(custodians.c.appointed_at, custodians.c.custodian_id)
+    if principal_id is not None:
+        query = query.where(custodians.c.principal_id == principal_id)
+    return [
+        (row.principal_id, row.custodian_id, row.appointed_at) for row in await conn.execute(query)
+    ]

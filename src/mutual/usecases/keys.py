@@ -34,7 +34,7 @@ from mutual.core.registry import (
 from mutual.core.signing import Domain, KeyId, Signature, signed_message
 from mutual.store.journal import KeyEventWrite
 from mutual.store.journal_io import key_record
-from mutual.store.key_registry import keep_key_note, recoveries_of
+from mutual.store.key_registry import custodian_pairs, keep_key_note, recoveries_of
 from mutual.store.outcomes import Outcome
 from mutual.store.tables import signing_keys
 from mutual.store.timebank import notify
@@ -71,6 +71,20 @@ def _may_vouch(principal: Principal, event: KeyEvent) -> bool:
         )
         return own and witness
     return own and event.action is KeyAction.REVOKE
+
+
+def _asked_by_holder(principal: Principal, event: KeyEvent, sigs: tuple[Signature, ...]) -> bool:
+    """An operator key a coordinator made on their own device and asked for: the event
+    names them in ``by`` and carries the new key's signature (the fold checks it), and
+    an operator brings it to the log key. The coordinator is told, as for any key
+    registered for them, so a key an operator made in their name would not go unseen."""
+    return (
+        principal.has(Role.OPERATOR)
+        and event.action is KeyAction.REGISTER
+        and event.capacity is Capacity.OPERATOR
+        and event.by == event.principal
+        and len(sigs) == 1
+    )
 
 
 def _dated_now(rt: Runtime, event: KeyEvent) -> None:
@@ -118,7 +132,8 @@ async def submit_key_event(
     A revocation without the key's own signature (the device is lost) is vouched for
     by the log key, for the owner or an operator, where the key is not a member's (the
     fold refuses that: a member's lost device is a recovery). ``by`` must name the
-    caller whenever the log key vouches, so the log shows who asked. ``note``, a
+    caller whenever the log key vouches, so the log shows who asked (or, for an operator
+    key a coordinator made and asked for, that coordinator). ``note``, a
     revocation's free text, goes to an erasable table, never into the log.
     """
     if event.version != CUSTODY_VERSION:
@@ -137,7 +152,7 @@ async def submit_key_event(
     if event.action is KeyAction.COMPLETE_RECOVERY:
         write = vouched_write(rt, event, sigs)
     elif vouch:
-        if event.by != principal.id:
+        if event.by != principal.id and not _asked_by_holder(principal, event, sigs):
             raise InvalidRequest("by must be your own principal id", field="by")
         if not _may_vouch(principal, event):
             raise Forbidden("your roles do not allow this key event")
@@ -246,3 +261,18 @@ async def witness_verifier_keys(rt: Runtime, name: str) -> list[WitnessKey]:
     async with rt.db.reading() as conn:
         records = [key_record(row) for row in await conn.execute(query)]
     return [WitnessKey(r, vk) for r in records if (vk := r.cosignature_key()) is not None]
+
+
+@dataclass(frozen=True, slots=True)
+class Custody:
+    principal: PrincipalId
+    custodian: PrincipalId
+    appointed_at: int
+
+
+async def read_custodians(rt: Runtime, principal_id: PrincipalId | None) -> list[Custody]:
+    """The custodians the log has appointed and not removed (a project's lead, a point's
+    keepers, a trusted person for a resident without a device)."""
+    async with rt.db.reading() as conn:
+        pairs = await custodian_pairs(conn, principal_id)
+    return [Custody(PrincipalId(p), PrincipalId(c), at) for p, c, at in pairs]

@@ -20,9 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.authority import Principal
 from mutual.core.messages import render
+from mutual.store import rounds as round_store
 from mutual.store import timebank as store
 from mutual.store.tables import members, transaction_memos
 from mutual.usecases.exchanges import expire_due
+from mutual.usecases.round_notices import still_telling, tell_rounds
+from mutual.usecases.rounds import load
 from mutual.usecases.runtime import Runtime
 
 CATCH_UP_BATCH = 500
@@ -41,7 +44,11 @@ class Notification:
 
 
 async def catch_up(rt: Runtime) -> None:
-    """Derive notifications from every transaction recorded since the last call."""
+    """Derive notifications from every transaction recorded since the last call, and
+    what the rounds tell their voters now (a deadline's reminder comes with the clock)."""
+    async with rt.db.reading() as conn:
+        round_ids = await round_store.round_ids(conn)
+    await tell_rounds(rt, [await load(rt, r) for r in still_telling(rt, round_ids)])
     margin = rt.settings.limit_warning_minutes
     # Every feed read calls this: stay off the write lock when nothing is new.
     async with rt.db.reading() as conn:

@@ -62,6 +62,7 @@ from mutual.usecases.keys import public_keys
 from mutual.usecases.log import sign_checkpoint
 from mutual.usecases.members import is_coordinator
 from mutual.usecases.pagination import Page, cut_page, decode_index_cursor
+from mutual.usecases.round_notices import tell_round
 from mutual.usecases.runtime import Runtime, chosen_id
 from mutual.usecases.transactions import SignedTransaction, prepare
 
@@ -180,6 +181,7 @@ async def _step(
         )
         refused = next((o for o in outcomes if not o.accepted), None)
         if refused is None:
+            await tell_round(rt, after)
             return after
         if refused.body["code"] != RoundMoved.code or attempt == RETRIES - 1:
             raise_refusal(outcomes)
@@ -207,6 +209,7 @@ async def create_round(
         [_log_write(rt, entry)], atomic=True, recorded_at=rt.clock()
     )
     raise_refusal([outcome])
+    await tell_round(rt, state)
     return state
 
 
@@ -223,14 +226,15 @@ class ProjectAsk:
 async def submit_project(
     rt: Runtime, caller: Principal, round_id: UUID, ask: ProjectAsk, *, entry_id: UUID | None
 ) -> RoundState:
-    """A coordination group puts a project forward (its lead, or a coordinator); the
-    lead's conflict of interest is derived, others are declared."""
+    """A coordination group puts a project forward: its lead, or for its lead whoever
+    runs rounds (the facilitator, a coordinator); the lead's conflict of interest is
+    derived, others are declared."""
     async with rt.db.reading() as conn:
         project = await project_store.get_project(conn, ask.project_id)
     if project is None:
         raise NotFound("no such project", field="project_id")
-    if not (is_coordinator(caller) or caller.id == project.lead_id):
-        raise Forbidden("the project's lead or a coordinator submits it")
+    if not (_facilitates(caller) or caller.id == project.lead_id):
+        raise Forbidden("the project's lead, the facilitator or a coordinator submits it")
     submission = Submission(
         project.id,
         project.group_name,

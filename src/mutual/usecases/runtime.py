@@ -59,3 +59,5 @@ class Runtime:
     # would need the check inside the journal's fold; the fund's balance_min 0 holds anyway.
     # Each round's folded state and the log index it reached (``usecases.rounds.load``).
     rounds: dict[UUID, tuple[int, RoundState]] = field(default_factory=dict)
+    # The round notices (kind, source) this process has written (``usecases.round_notices``).
+    round_notices_told: set[tuple[str, str]] = field(default_factory=set)

@@ -16,6 +16,8 @@ from mutual.api.problem_codes import CLIENT_ID, SIGNATURES
 from mutual.api.problems import problem_responses
 from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import (
+    CustodianOut,
+    CustodianPage,
     KeyEventIn,
     KeyEventOut,
     KeyOut,
@@ -123,6 +125,41 @@ async def get_key(key_id: FromPath[str], state: State, principal: CurrentPrincip
     if not records:
         raise NotFound("no key with this id", field="key_id")
     return key_out(records[0])
+
+
+@get(
+    "/custodians",
+    operation_id="listCustodians",
+    responses=problem_responses(),
+    summary="Custodians appointed and not removed, optionally of one principal",
+)
+async def list_custodians(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: CurrentPrincipal,
+    principal_id: Annotated[UUID | None, QueryParameter()] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> CustodianPage:
+    found = await usecase.read_custodians(
+        runtime_of(state), None if principal_id is None else PrincipalId(principal_id)
+    )
+    page = page_in_memory(
+        "custodians",
+        found,
+        cursor,
+        limit,
+        lambda c: f"{c.appointed_at:020d}/{c.principal}/{c.custodian}",
+    )
+    return CustodianPage(
+        items=[
+            CustodianOut(
+                principal_id=c.principal, custodian_id=c.custodian, appointed_at=c.appointed_at
+            )
+            for c in page.items
+        ],
+        **page_links(request, page.next_cursor),
+    )
 
 
 def recovery_out(recovery: Recovery) -> RecoveryOut:

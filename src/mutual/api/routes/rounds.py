@@ -239,7 +239,7 @@ async def get_result(key: FromPath[str], state: State, principal: CurrentPrincip
     "/rounds/{round_id:uuid}/submissions",
     operation_id="submitProject",
     responses=WRITE_PROBLEMS,
-    summary="Put a project forward in the round (its lead or a coordinator)",
+    summary="Put a project forward in the round (its lead, the facilitator or a coordinator)",
     status_code=201,
 )
 async def submit(

@@ -7,8 +7,10 @@ import exchangesWords from "./words/exchanges.js";
 import keeperWords from "./words/keeper.js";
 import leadWords from "./words/lead.js";
 import offersWords from "./words/offers.js";
+import operatorWords from "./words/operator.js";
 import partnerWords from "./words/partner.js";
 import passwordWords from "./words/password.js";
+import roundsWords from "./words/rounds.js";
 
 const STORAGE_KEY = "mutual.language";
 export const LANGUAGES = ["fr", "en"];
@@ -40,6 +42,8 @@ const AREAS = [
   leadWords,
   exchangesWords,
   commonsWords,
+  operatorWords,
+  roundsWords,
 ];
 
 const MESSAGES = {

@@ -30,6 +30,7 @@ const VIEWS = {
   "/facilitator": () => import("./views/facilitator.js"),
   "/partner": () => import("./views/partner.js"),
   "/lead": () => import("./views/lead.js"),
+  "/operator": () => import("./views/operator.js"),
   "/password": () => import("./views/password.js"),
 };
 // Views for whoever cannot sign in yet, shown with or without a session; what follows
@@ -42,7 +43,14 @@ const PUBLIC_VIEWS = {
 // What someone who is not a member (an auditor) may open; they land on the audit page.
 // A facilitator, an operator or a partner may hold no member record either; a partner
 // signs its gifts with a device key of its own, made on the key page.
-const WITHOUT_ACCOUNT = new Set(["/audit", "/facilitator", "/partner", "/key", "/password"]);
+const WITHOUT_ACCOUNT = new Set([
+  "/audit",
+  "/facilitator",
+  "/partner",
+  "/operator",
+  "/key",
+  "/password",
+]);
 // Views only some roles may open (any one of those listed); their nav links are hidden
 // from everyone else, and their address leads others to the home page.
 const ROLE_VIEWS = {
@@ -54,15 +62,16 @@ const ROLE_VIEWS = {
   "/partner": ["partner", "coordination_member", "operator"],
   "/lead": ["project_lead", "coordination_member", "operator"],
   "/commons/pay": ["coordination_member", "operator"],
+  "/operator": ["operator"],
 };
 // Where each role lands after signing in: the page of its work, the first role listed
 // that someone holds deciding (a resident, and anyone else, lands on their balance).
 const LANDINGS = [
+  ["operator", "/operator"],
   ["partner", "/partner"],
   ["auditor", "/audit"],
-  ["coordination_member", "/coordinator"],
-  ["operator", "/coordinator"],
   ["facilitator", "/facilitator"],
+  ["coordination_member", "/coordinator"],
   ["project_lead", "/lead"],
   ["keeper", "/keeper"],
 ];

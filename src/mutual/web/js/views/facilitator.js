@@ -11,6 +11,7 @@ import { amounts, budgetPicture, euros, resultList } from "../tally_chart.js";
 import { Mismatch, execute } from "./facilitator_sign.js";
 
 const RUNS = ["facilitator", "coordination_member", "operator"];
+const RULES = ["mes-add1-greedy", "mes-add1", "mes", "greedy"];
 const DAY = 24 * 60 * 60 * 1000;
 
 // The round shown, kept across the page's own re-renders.
@@ -78,8 +79,10 @@ export async function render(main, ctx, done = null) {
   const coordinates = ctx.me.roles.some(
     (role) => role === "coordination_member" || role === "operator",
   );
-  // What this person may put forward: any project for a coordinator, else those it leads.
-  const submittable = projects.filter((p) => coordinates || (ctx.member && p.lead === me));
+  // What this person may put forward: any project for a coordinator or the facilitator
+  // (for its lead), else those it leads.
+  const forLeads = coordinates || ctx.me.roles.includes("facilitator");
+  const submittable = projects.filter((p) => forLeads || (ctx.member && p.lead === me));
   const who = (id) => people.get(id)?.display_name ?? t("facil.someone", { id: id.slice(0, 8) });
   const project = (id) => names.get(id) ?? id.slice(0, 8);
   const rerender = async (text) => {
@@ -134,7 +137,8 @@ export async function render(main, ctx, done = null) {
   );
   if (rounds.length > 1) main.append(field(t("facil.pick"), picker));
 
-  const view = { round, runs, me, who, project, names, submittable, key, log, act, ctx };
+  const leads = new Map(projects.map((p) => [p.id, p.lead]));
+  const view = { round, runs, me, who, project, names, leads, submittable, key, log, act, ctx };
   main.append(
     h(
       "h2",
@@ -147,7 +151,7 @@ export async function render(main, ctx, done = null) {
       h("span", { class: "tag", "data-testid": "round-phase" }, t(`round.phase.${round.phase}`)),
     ),
     facts([
-      [t("facil.rule"), round.rule],
+      [t("facil.rule"), label("rounds.rule", round.rule)],
       [t("facil.quorum"), formatNumber(round.quorum)],
       [t("facil.proposalsClose"), formatDate(round.proposals_close)],
       [t("facil.consentClose"), formatDate(round.consent_close)],
@@ -178,6 +182,12 @@ function createForm(act, select) {
     "select",
     { name: "quarter", required: true },
     quarters.map((q, i) => h("option", { value: q, selected: i === 1 }, q)),
+  );
+  // The tally rules, named in words; the service's default first.
+  const rule = h(
+    "select",
+    { name: "rule", required: true },
+    RULES.map((code) => h("option", { value: code }, label("rounds.rule", code))),
   );
   const labelInput = h("input", {
     name: "label",
@@ -215,6 +225,7 @@ function createForm(act, select) {
           id: roundId,
           label: labelInput.value.trim(),
           quarter: quarter.value,
+          rule: rule.value,
           quorum: Number(quorum.value),
           proposals_close: proposals,
           consent_close: consent,
@@ -238,6 +249,7 @@ function createForm(act, select) {
       field(t("facil.label"), labelInput),
       field(t("facil.quarter"), quarter),
       field(t("facil.quorum"), quorum),
+      field(t("facil.rule"), rule),
     ),
     h(
       "div",
@@ -342,6 +354,13 @@ function submitForm(view) {
     h("option", { value: "" }, t("record.choose")),
     view.submittable.map((p) => h("option", { value: p.id }, p.name)),
   );
+  // Someone who runs rounds puts a project forward for its lead: the page says whose.
+  const forLead = h("p", { class: "muted", "aria-live": "polite" });
+  chosenProject.addEventListener("change", () => {
+    const lead = view.leads.get(chosenProject.value);
+    forLead.textContent =
+      lead && lead !== view.me ? t("rounds.forLead", { name: view.who(lead) }) : "";
+  });
   const askEur = number("ask_eur", { step: "0.01", value: 0 });
   const askHours = number("ask_hours", { step: "0.25", value: 0 });
   const minEur = number("min_eur", { step: "0.01" });
@@ -372,6 +391,7 @@ function submitForm(view) {
     },
     h("h3", { id: "submit-title" }, t("facil.submitTitle")),
     field(t("facil.project"), chosenProject),
+    forLead,
     h(
       "div",
       { class: "field-row" },

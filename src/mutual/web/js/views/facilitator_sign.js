@@ -1,20 +1,20 @@
 // What the facilitator's page signs. A round's execution moves the fund's euros and the
 // pool's hours: the service composes the transactions, and the page signs them only if
 // they are exactly the decision it shows, every account derived from what it is for
-// (UUIDv5, as mutual.core.fund and mutual.core.pledges derive them) rather than taken
+// (UUIDv5, from mutual.core.derived's table the service serves) rather than taken
 // from the service's word. Spending from the service's accounts needs a key registered
 // in the operator capacity; an operator makes one on its device here.
 
 import { ApiError, get, post } from "../api.js";
-import { heldAccount, uuid5 } from "../flows.js";
+import { derive, heldAccount } from "../flows.js";
 import { signTransaction } from "../keys.js";
 
-const FUND_NAMESPACE = "6a0c1f5e-2b44-4d0b-8f6e-66756e640001";
-const PLEDGE_NAMESPACE = "5d1e6a1c-7c2b-4f57-9a53-706c65646765";
-
-export const fundAccount = () => uuid5(FUND_NAMESPACE, "fund");
+// Every id below comes from the service's published derivations (flows.js derive), so
+// this page holds no namespace of its own.
+export const fundAccount = () => derive("fund_account", {});
 const allocatedAccount = (member, project, quarter) =>
-  uuid5(PLEDGE_NAMESPACE, `allocated/${member}/${project}/${quarter}`);
+  derive("allocated_account", { member, project, quarter });
+const executionId = (round, resource) => derive("execution", { round, resource });
 
 function sameKeys(object, wanted) {
   return (
@@ -41,7 +41,7 @@ function plain(payload, origin, id, kind, references) {
 // decision's order, and nothing else.
 async function eurMatches(payload, round, origin, eurAccounts) {
   const lines = round.decision.filter((line) => line.eur > 0);
-  const id = await uuid5(round.id, "execution/eur");
+  const id = await executionId(round.id, "eur");
   if (!plain(payload, origin, id, "grant", { round: round.id, decision: round.decision_sha256 }))
     return false;
   const expected = [
@@ -66,7 +66,7 @@ async function eurMatches(payload, round, origin, eurAccounts) {
 // of those same voters to the decided projects, each project getting exactly its hours.
 async function hoursMatches(payload, round, origin) {
   const quarter = round.quarter;
-  const id = await uuid5(round.id, "execution/hours");
+  const id = await executionId(round.id, "hours");
   if (
     !plain(payload, origin, id, "allocation", {
       quarter,
