@@ -8,11 +8,6 @@ the work. Screenshots and no serious or critical axe-core violation on each page
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,8 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from tests.browser.conftest import PHONE
 from tests.browser.helpers import SCREENSHOTS, check, choose_person, create_key
-from tests.browser.test_demo_way_in import Printed, _read_way_in
-from tests.test_serve import _free_port
+from tests.browser.test_demo_way_in import Printed, running_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 WORK = "Tenue de la permanence du jardin"
@@ -32,33 +26,8 @@ WORK = "Tenue de la permanence du jardin"
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Printed]:
     """``python3 dev.py demo`` once for the module, on its own data directory and port."""
-    python3 = shutil.which("python3")
-    assert python3 is not None
-    env = {k: v for k, v in os.environ.items() if k != "MUTUAL_DATABASE_URL"}
-    env["MUTUAL_DATA_DIR"] = str(tmp_path_factory.mktemp("demo"))
-    port = _free_port()
-    with subprocess.Popen(
-        [python3, "dev.py", "demo", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    ) as process:
-        try:
-            printed = _read_way_in(process)
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2)
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline, "the demo server did not start"
-                    time.sleep(0.3)
-            yield printed
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    with running_demo(tmp_path_factory.mktemp("demo")) as printed:
+        yield printed
 
 
 def login_of(demo: Printed, role: str, nth: int = 0) -> tuple[str, str]:

@@ -10,11 +10,7 @@ page."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
-import subprocess
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -23,8 +19,7 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
 from tests.browser.helpers import SCREENSHOTS, check, create_key
-from tests.browser.test_demo_way_in import ROOT, Printed, _read_way_in
-from tests.test_serve import _free_port
+from tests.browser.test_demo_way_in import Printed, running_demo
 
 NBSP = "\u00a0"
 
@@ -32,34 +27,9 @@ NBSP = "\u00a0"
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Printed]:
     """``python3 dev.py demo`` as the README says, once for this module's tests."""
-    python3 = shutil.which("python3")
-    assert python3 is not None
-    env = {k: v for k, v in os.environ.items() if k != "MUTUAL_DATABASE_URL"}
-    env["MUTUAL_DATA_DIR"] = str(tmp_path_factory.mktemp("demo"))
-    port = _free_port()
-    with subprocess.Popen(
-        [python3, "dev.py", "demo", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    ) as process:
-        try:
-            printed = _read_way_in(process)
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2)
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline, "the demo server did not start"
-                    time.sleep(0.3)
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            yield printed
-        finally:
-            process.terminate()
-            process.wait(timeout=15)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with running_demo(tmp_path_factory.mktemp("demo")) as printed:
+        yield printed
 
 
 class Reader:
