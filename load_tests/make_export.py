@@ -5,8 +5,9 @@ benchmark: the same entry bytes the service writes, from the pure core.
 
 Writes FILE and FILE.vkey (the log's verifier key). Members register their own keys
 (signed by the new key, countersigned by the log key), open TIME accounts (-20 h / +40 h),
-then exchange and give to the commons pool; amounts keep every balance within its bounds; checkpoints every K entries and one
-at the end; balance lines and the end line as ``mutual export`` writes them.
+then exchange and give to the commons pool; amounts keep every balance within its
+bounds; checkpoints every K entries and one at the end; balance lines and the end line
+as ``mutual export`` writes them.
 """
 
 from __future__ import annotations
