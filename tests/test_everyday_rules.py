@@ -52,6 +52,7 @@ def raw_exchanges(draw: st.DrawFn) -> tuple[Transaction, tuple[Signature, ...]]:
     by any of the members."""
     accounts = draw(st.permutations(ACCOUNTS))[: draw(st.integers(2, 3))]
     minutes = draw(st.integers(1, 8)) * 15
+    postings: tuple[Posting, ...]
     if len(accounts) == 2:
         postings = (Posting(accounts[0], TIME, -minutes), Posting(accounts[1], TIME, minutes))
     else:

@@ -75,6 +75,7 @@ def demo(
     env["MUTUAL_DATA_DIR"] = str(folder)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
     if request.param == "postgres":
+        assert settings.database_url is not None
         env["MUTUAL_DATABASE_URL"] = settings.database_url
     port = _free_port()
     try:
