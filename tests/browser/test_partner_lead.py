@@ -18,11 +18,7 @@ box that itself fits, and at 1280 px every table fits whole.
 from __future__ import annotations
 
 import json
-import os
 import re
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -33,11 +29,11 @@ from typing import Any
 import pytest
 from playwright.sync_api import BrowserContext, Page, expect
 
-from tests.browser.conftest import DESKTOP, PHONE, _off_loop
+from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.demo_server import demo_server
 from tests.browser.helpers import SCREENSHOTS, check
-from tests.browser.test_demo_way_in import Printed, _read_way_in
-from tests.conftest import BACKENDS, Templates, _fresh
-from tests.test_serve import _free_port
+from tests.browser.test_demo_way_in import Printed
+from tests.conftest import BACKENDS, Templates
 
 ROOT = Path(__file__).resolve().parents[2]
 NBSP = "\u00a0"
@@ -69,47 +65,9 @@ def demo(
     """``mutual serve --demo`` (as ``python3 dev.py demo`` runs it) on a fresh database of
     the backend and a free port, stopped afterwards."""
     folder = tmp_path_factory.mktemp(f"demo-{request.param}")
-    database = _fresh(request.param, templates, folder)
-    settings = _off_loop(lambda: next(database))
-    env = {k: v for k, v in os.environ.items() if k != "MUTUAL_DATABASE_URL"}
-    env["MUTUAL_DATA_DIR"] = str(folder)
-    env["PYTHONPATH"] = os.pathsep.join([str(ROOT / "src"), env.get("PYTHONPATH", "")])
-    if request.param == "postgres":
-        assert settings.database_url is not None
-        env["MUTUAL_DATABASE_URL"] = settings.database_url
-    port = _free_port()
-    try:
-        with subprocess.Popen(
-            [sys.executable, "-m", "mutual", "serve", "--demo", "--port", str(port)],
-            cwd=ROOT,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env=env,
-        ) as process:
-            try:
-                printed = _read_way_in(process)
-                api = f"http://127.0.0.1:{port}/api/v1"
-                deadline = time.monotonic() + 60
-                while True:
-                    try:
-                        urllib.request.urlopen(f"{api}/health", timeout=2)
-                        break
-                    except OSError:
-                        assert time.monotonic() < deadline, "the demo server did not start"
-                        time.sleep(0.3)
-                [operator] = [
-                    line.rsplit(" ", 1)[1]
-                    for line in printed.lines
-                    if line.startswith("demo operator token")
-                ]
-                SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-                yield Demo(request.param, printed, api, operator)
-            finally:
-                process.terminate()
-                process.wait(timeout=15)
-    finally:
-        _off_loop(lambda: next(database, None))
+    with demo_server(request.param, templates, folder) as served:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        yield Demo(request.param, served.printed, f"{served.url}/api/v1", served.token)
 
 
 def sign_in(page: Page, demo: Demo, role: str) -> None:
