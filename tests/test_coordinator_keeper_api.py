@@ -81,6 +81,24 @@ async def test_an_operator_registers_the_key_a_coordinator_signed(api: Api) -> N
     mine = await api.client.get(url, headers=coordinator)
     assert [r["principal_id"] for r in mine.json()["items"]] == [louis.id]
 
+    # The kept request is the one way: the same signed registration brought straight to
+    # /key-events by an operator names someone else in `by`, and is refused.
+    direct = {
+        "id": str(event_id),
+        "action": "register",
+        "principal": louis.id,
+        "by": louis.id,
+        "public_key": body["public_key"],
+        "capacity": "operator",
+        "version": CUSTODY_VERSION,
+        "signatures": [{"key_id": key.key_id, "signature": body["signature"]}],
+    }
+    assert_problem(
+        await api.client.post(f"{API}/key-events", json=direct, headers=api.operator),
+        422,
+        "invalid_request",
+    )
+
     # Only an operator registers it; the key is then the coordinator's operator key.
     registration = f"{url}/{event_id}/registration"
     assert_problem(await api.client.post(registration, headers=coordinator), 403, "not_authorised")

@@ -1,10 +1,10 @@
 """The coordinator's jobs in Chromium against the demo, on SQLite and PostgreSQL, signed
 in with the demo's printed coordinator login: their operator key made in the page (and
-registered by the operator: the operator's page is another view, so the test uses the
-demo's printed operator token for that step), pledged hours allocated to a project by a
-decision, euros granted from the fund, part of a deposit repaid and an exchange
-corrected, each signed in the page with that key and read back through the API; then a
-member's limits, standing and latest movements in the directory. A quarter's release
+registered by the operator from the operator's page, signed in with the printed operator
+login), pledged hours allocated to a project by a decision, euros granted from the fund,
+part of a deposit repaid and an exchange corrected, each signed in the page with that key
+and read back through the API; then a member's limits, standing and latest movements in
+the directory. A quarter's release
 waits for its end, which the demo (loaded today) has not reached: the page says when.
 Screenshots at both sizes and axe on each page."""
 
@@ -75,12 +75,19 @@ def test_a_coordinator_allocates_grants_repays_and_corrects_from_the_page(
     assert fingerprint is not None
     violations = check(page, "coordinator-jobs-key-asked")
 
-    # The operator registers the key the coordinator's page made (the operator's part).
-    pending = demo.call("GET", "/operator-key-requests?status=pending")["items"]
-    [request] = [r for r in pending if r["key_id"] == fingerprint]
-    demo.call("POST", f"/operator-key-requests/{request['id']}/registration")
-    coordinator_id = request["principal_id"]
-    assert demo.call("GET", f"/keys/{fingerprint}")["capacity"] == "operator"
+    # The operator registers it from their own page, signed in with the printed login.
+    operator = new_context().new_page()
+    demo.sign_in(operator, "operator")
+    coordinator_name = demo.login("coordinator")[1].split(",")[0]
+    row = operator.get_by_role("row").filter(has=operator.locator(f'[data-key-id="{fingerprint}"]'))
+    expect(row).to_contain_text(coordinator_name, timeout=20_000)
+    row.get_by_role("button", name=f"Inscrire la clé d’opérateur de {coordinator_name}").click()
+    expect(operator.get_by_role("main")).to_contain_text(
+        f"La clé d’opérateur de {coordinator_name} est inscrite.", timeout=20_000
+    )
+    registered = demo.call("GET", f"/keys/{fingerprint}")
+    assert registered["capacity"] == "operator"
+    coordinator_id = registered["principal_id"]
     page.reload()
     expect(page.get_by_test_id("operator-key-state")).to_contain_text("est enregistrée")
 

@@ -1,8 +1,9 @@
 """The operator's jobs in the page, on the demo as a newcomer meets it: signed in with the
 demo's printed login, the operator lands on "Administration du service", appoints a
 custodian, creates a webhook, creates a tool's token and revokes it, registers the
-operator key a coordinator's browser made and asked for; each effect is read
-back through the API with the demo's printed operator token. Screenshots and axe."""
+operator key a coordinator made and asked for in their own page (signed in with the
+demo's printed coordinator login); each effect is read back through the API with the
+demo's printed operator token. Screenshots and axe."""
 
 from __future__ import annotations
 
@@ -158,38 +159,40 @@ def test_the_operator_runs_the_service_from_the_page(
     ]
     assert client["revoked_at"] is not None
 
-    # A coordinator's operator key: made in the coordinator's own browser, which hands
-    # over the request's code (the coordinator's page does this with the same module);
-    # the operator checks who asks for which key, then registers it.
+    # A coordinator's operator key: made in the coordinator's own page, which keeps the
+    # key and sends its signed registration; the operator's page lists the request (who
+    # asks, the key's fingerprint, when) and registers it.
     _, coordinator_name = login(demo, "coordinator")
     cpage = new_context(viewport=DESKTOP).new_page()
     sign_in_as(cpage, demo, "coordinator")
-    expect(cpage.get_by_role("heading", level=1)).not_to_have_text("Connexion")
+    expect(cpage.get_by_role("heading", level=1)).to_have_text("Adhésions et limites")
+    cpage.get_by_role("link", name="Heures et fonds").click()
+    cpage.get_by_role("button", name="Créer ma clé d’opération").click()
+    state = cpage.get_by_test_id("operator-key-state")
+    expect(state).to_contain_text("attend qu’un opérateur l’enregistre")
+    fingerprint = state.locator("code").get_attribute("data-key-id")
+    assert fingerprint is not None
     coordinator = next(
         m
         for m in api(demo, "GET", "/members?limit=500")["items"]
         if m["display_name"] == coordinator_name.split(",")[0]
     )
-    code = cpage.evaluate(
-        """async (id) => {
-      const { requestOperatorKey } = await import("/app/js/operator_keys.js");
-      const { get } = await import("/app/js/api.js");
-      return requestOperatorKey(id, (await get("/log")).origin);
-    }""",
-        coordinator["id"],
-    )
+    page.reload()
     keys = page.get_by_role("region", name="Clés d’opérateur des coordinateurs")
-    keys.get_by_label("Demande de clé d’un coordinateur").fill(code)
-    keys.get_by_role("button", name="Vérifier la demande").click()
-    expect(keys.get_by_test_id("key-request")).to_contain_text(
-        f"{coordinator['display_name']} demande la clé d’opérateur"
-    )
-    keys.get_by_role("button", name="Inscrire cette clé").click()
-    expect(page.get_by_role("main")).to_contain_text(
-        f"La clé d’opérateur de {coordinator['display_name']} est inscrite."
-    )
+    name = coordinator["display_name"]
+    row = keys.get_by_role("row").filter(has=page.locator(f'[data-key-id="{fingerprint}"]'))
+    expect(row).to_contain_text(name)
+    expect(row).to_contain_text(fingerprint[:16])
+    assert check(page, "operator-key-request") == []
+    keys.get_by_role("button", name=f"Inscrire la clé d’opérateur de {name}").click()
+    expect(page.get_by_role("main")).to_contain_text(f"La clé d’opérateur de {name} est inscrite.")
     held = api(demo, "GET", f"/keys?principal_id={coordinator['id']}")["items"]
-    assert [k["capacity"] for k in held if k["revoked_at"] is None] == ["operator"]
+    assert [(k["key_id"], k["capacity"]) for k in held if k["revoked_at"] is None] == [
+        (fingerprint, "operator")
+    ]
+    expect(keys).to_contain_text("Aucune demande en attente.")
+    cpage.reload()
+    expect(cpage.get_by_test_id("operator-key-state")).to_contain_text("est enregistrée")
 
     # Each administrative action is in the trail the page shows, in words.
     audit = page.get_by_role("region", name="Trace des actions d’administration")

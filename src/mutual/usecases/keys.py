@@ -73,20 +73,6 @@ def _may_vouch(principal: Principal, event: KeyEvent) -> bool:
     return own and event.action is KeyAction.REVOKE
 
 
-def _asked_by_holder(principal: Principal, event: KeyEvent, sigs: tuple[Signature, ...]) -> bool:
-    """An operator key a coordinator made on their own device and asked for: the event
-    names them in ``by`` and carries the new key's signature (the fold checks it), and
-    an operator brings it to the log key. The coordinator is told, as for any key
-    registered for them, so a key an operator made in their name would not go unseen."""
-    return (
-        principal.has(Role.OPERATOR)
-        and event.action is KeyAction.REGISTER
-        and event.capacity is Capacity.OPERATOR
-        and event.by == event.principal
-        and len(sigs) == 1
-    )
-
-
 def _dated_now(rt: Runtime, event: KeyEvent) -> None:
     assert event.at is not None
     if abs(event.at - rt.clock()) > RECOVERY_CLOCK_SKEW:
@@ -132,9 +118,9 @@ async def submit_key_event(
     A revocation without the key's own signature (the device is lost) is vouched for
     by the log key, for the owner or an operator, where the key is not a member's (the
     fold refuses that: a member's lost device is a recovery). ``by`` must name the
-    caller whenever the log key vouches, so the log shows who asked (or, for an operator
-    key a coordinator made and asked for, that coordinator). ``note``, a
-    revocation's free text, goes to an erasable table, never into the log.
+    caller whenever the log key vouches, so the log shows who asked (a coordinator's
+    operator key, which names them, goes through ``usecases.operator_keys``). ``note``,
+    a revocation's free text, goes to an erasable table, never into the log.
     """
     if event.version != CUSTODY_VERSION:
         raise InvalidRequest(
@@ -152,7 +138,7 @@ async def submit_key_event(
     if event.action is KeyAction.COMPLETE_RECOVERY:
         write = vouched_write(rt, event, sigs)
     elif vouch:
-        if event.by != principal.id and not _asked_by_holder(principal, event, sigs):
+        if event.by != principal.id:
             raise InvalidRequest("by must be your own principal id", field="by")
         if not _may_vouch(principal, event):
             raise Forbidden("your roles do not allow this key event")

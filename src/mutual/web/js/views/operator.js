@@ -1,5 +1,5 @@
 // The operator's page: custodians appointed and removed (log entries the log key signs),
-// coordinators' operator keys registered from the request their own device made, access
+// coordinators' operator keys registered from the requests their own page made, access
 // tokens and the territory's tools (service clients) with their scopes, webhooks and
 // their deliveries, and the trail of administrative actions.
 
@@ -7,7 +7,6 @@ import { ApiError, call, get, getAll, nextPath, post, query } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { formatDate, formatNumber, label, t } from "../i18n.js";
 import { personPicker } from "../person_picker.js";
-import { readOperatorKeyRequest, registerOperatorKey } from "../operator_keys.js";
 
 const ROLES = ["coordination_member", "facilitator", "partner", "auditor", "operator"];
 const SCOPES = [
@@ -97,10 +96,11 @@ const checked = (form, name) =>
 
 export async function render(main, ctx, done = null, shown = null) {
   const me = ctx.me.principal_id;
-  const [custodians, keys, clients, hooks, audit, custody, projects, points, people] =
+  const [custodians, keys, asked, clients, hooks, audit, custody, projects, points, people] =
     await Promise.all([
       getAll("/custodians?limit=500"),
       getAll("/keys?limit=500"),
+      getAll("/operator-key-requests?status=pending&limit=500"),
       getAll("/service-clients?limit=500"),
       getAll("/webhooks?limit=500"),
       getAll("/audit?limit=1000"),
@@ -226,53 +226,51 @@ export async function render(main, ctx, done = null, shown = null) {
   );
 
   // --- Operator keys ------------------------------------------------------------------
-  const keyMessages = h("div");
-  const code = h("textarea", { name: "request", rows: 3, required: true, spellcheck: "false" });
-  const keyForm = h(
-    "form",
-    {},
-    field(t("operator.request"), code),
-    h("button", { type: "submit" }, t("operator.requestCheck")),
-    keyMessages,
-  );
-  keyForm.addEventListener("submit", async (event) => {
-    event.preventDefault();
-    keyMessages.replaceChildren();
-    const request = await readOperatorKeyRequest(code.value);
-    if (!request) {
-      keyMessages.append(notice(t("operator.requestBad"), "error"));
-      return;
-    }
-    const name = nameOf(request.principal);
-    const register = h("button", { type: "button" }, t("operator.register"));
-    const registerMessages = h("div");
+  // A coordinator's page made the key, non-extractable, and had it sign its registration
+  // (views/coordinator_key.js); the service keeps it until an operator registers it here
+  // as signed, the log key countersigning, and tells the coordinator.
+  const requestRows = asked.map((r) => {
+    const messages = h("div");
+    const name = nameOf(r.principal_id);
+    const register = h(
+      "button",
+      { type: "button", "aria-label": t("operator.registerOf", { name }) },
+      t("operator.register"),
+    );
     register.addEventListener("click", () =>
       act(
         register,
-        registerMessages,
-        () => registerOperatorKey(request),
+        messages,
+        () => post(`/operator-key-requests/${r.id}/registration`),
         t("operator.registered", { name }),
       ),
     );
-    keyMessages.append(
-      h(
-        "p",
-        { "data-testid": "key-request" },
-        t("operator.requestShown", { name, key: request.key_id.slice(0, 16) }),
-      ),
-      register,
-      registerMessages,
-    );
+    return [
+      name,
+      h("code", { class: "key-id", "data-key-id": r.key_id }, r.key_id.slice(0, 16)),
+      formatDate(r.asked_at),
+      h("div", {}, register, messages),
+    ];
   });
+  const requests = requestRows.length
+    ? table(
+        t("operator.requests"),
+        [t("operator.asker"), t("operator.key"), t("operator.askedAt"), ""],
+        requestRows,
+      )
+    : h("p", { class: "muted" }, t("operator.noRequests"));
   const operatorKeys = keys.filter((k) => k.capacity === "operator");
   main.append(
     section(
       "operator-keys",
       t("operator.keys"),
       t("operator.keysIntro"),
+      h("h3", {}, t("operator.requests")),
+      requests,
+      h("h3", {}, t("operator.registeredKeys")),
       operatorKeys.length
         ? table(
-            t("operator.keys"),
+            t("operator.registeredKeys"),
             [t("operator.holder"), t("operator.key"), t("operator.state")],
             operatorKeys.map((k) => [
               nameOf(k.principal_id),
@@ -283,7 +281,6 @@ export async function render(main, ctx, done = null, shown = null) {
             ]),
           )
         : h("p", { class: "muted" }, t("operator.noKeys")),
-      keyForm,
     ),
   );
 
