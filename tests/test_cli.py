@@ -106,17 +106,18 @@ def test_demo_loads_once(tmp_path: Path) -> None:
         [(within,)],
         steps,
     ) = first
-    # Members: 300 TIME accounts, 100 pledge promises, a resident partner's EUR account.
-    # Pools: the commons, 100 pledges held, the fund. Projects: 8 of their own, 11
-    # volunteers' allocations (which members the pool's hours come from follows their
-    # ids, fixed by name). Points: the goods' shelves, intakes, gifts and loans.
+    # Members: 300 TIME accounts, 160 pledge promises (60 last quarter, 60 this one, 40
+    # the next), a resident partner's EUR account. Pools: the commons, 160 pledges held,
+    # the fund. Projects: 8 of their own, 21 volunteers' allocations over two quarters
+    # (which members the pool's hours come from follows their ids, fixed by name, and the
+    # hours drawn per quarter). Points: the goods' shelves, intakes, gifts and loans.
     assert accounts == [
         ("collection_point", 75),
-        ("commons_pool", 102),
-        ("member", 401),
+        ("commons_pool", 162),
+        ("member", 461),
         ("organisation", 5),
         ("outside_world", 1),
-        ("project", 19),
+        ("project", 29),
     ]
     assert people == [("active", 300)]
     counts = dict(kinds)

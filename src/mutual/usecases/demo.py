@@ -457,7 +457,7 @@ async def load_demo_territory(rt: Runtime, progress: Callable[[str], None] = _qu
     done(f"projects: {len(DEMO_PROJECTS)}, each led by a resident")
     pooling = (operator, demo_keypair("operator"), territory.members, territory.keys)
     await load_pledges_demo(rt, *pooling)
-    done("volunteer time: 100 pledges over two quarters, an allocation, deliveries")
+    done("volunteer time: 160 pledges over three quarters, two allocations, deliveries")
     await load_fund_demo(rt, *pooling)
     done(
         f"fund: {len(ORGANISATIONS) + 1} partners, their gifts and deposits, "

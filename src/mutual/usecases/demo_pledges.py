@@ -1,10 +1,13 @@
-"""The demo's volunteer time: pledges for this quarter and the next, this quarter's
-allocation to the three demo projects (by the coordination group, signed with the
-operator's key) and the hours their leads have confirmed so far.
+"""The demo's volunteer time: pledges for last quarter, this quarter and the next; last
+quarter's and this quarter's allocations to the three demo projects (by the coordination
+group, signed with the operator's key) and the hours their leads have confirmed.
 
-Quarters are those of the day of loading, so the demo stays possible to load (a
-quarter that has ended takes no pledge); ids derive from the quarter and fixed names,
-so a reload in the same quarter replays and changes nothing.
+Quarters are those of the day of loading. A quarter that has ended takes no pledge nor
+allocation, so last quarter's are written with the runtime's clock set to moments within
+it (what the journal records as their time), and restored after; what last quarter's
+volunteers pledged and were not allocated stays held, for a coordinator to release. Ids
+derive from the quarter and fixed names, so a reload in the same quarter replays and
+changes nothing.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, time, timedelta
 from functools import partial
 from uuid import UUID
 
@@ -24,6 +28,7 @@ from mutual.core.quarters import Quarter, quarter_of
 from mutual.core.signing import Signature
 from mutual.store.outcomes import Outcome
 from mutual.usecases import pledges
+from mutual.usecases.demo_rounds import _at
 from mutual.usecases.flows import sign_and_record_or_raise
 from mutual.usecases.runtime import Runtime
 
@@ -87,51 +92,102 @@ async def load_pledges_demo(
     members: Sequence[Principal],
     keys: Mapping[PrincipalId, Keypair],
 ) -> None:
-    """Pledges over two quarters, one allocation, partial deliveries (idempotent)."""
+    """Last quarter's pledges, allocation and deliveries, written as of then; this
+    quarter's and the next's pledges, this quarter's allocation and deliveries (idempotent).
+    """
     this = quarter_of(rt.clock().date())
+    last = Quarter(this.year - 1, 4) if this.number == 1 else Quarter(this.year, this.number - 1)
+    # Last quarter as it went: pledges on its first day, the coordination group's
+    # allocation a few days later (before last quarter's round drafts, whose snapshot
+    # then counts the hours still held), deliveries near its end. It is loaded first, and
+    # what its volunteers pledged stays held past its end: the release is the
+    # coordinator's to sign. The same volunteers as this quarter's, drawn alike, so a
+    # reload a quarter later composes the former "this" quarter again identically.
+    first = datetime.combine(last.starts_on, time(9), UTC)
+    with _at(rt, first):
+        pledged = await _pledge_all(rt, last, members[20:80], keys)
+    with _at(rt, first + timedelta(days=4)):
+        lines = await _allocate(rt, operator, operator_key, last, pledged)
+    with _at(rt, datetime.combine(last.last_day - timedelta(days=7), time(17), UTC)):
+        await _deliver_all(rt, members, keys, last, lines)
+    pledged, _ = await asyncio.gather(
+        _pledge_all(rt, this, members[20:80], keys),
+        _pledge_all(rt, this.next, members[60:100], keys),
+    )
+    lines = await _allocate(rt, operator, operator_key, this, pledged)
+    await _deliver_all(rt, members, keys, this, lines)
+
+
+async def _pledge_all(
+    rt: Runtime,
+    quarter: Quarter,
+    volunteers: Sequence[Principal],
+    keys: Mapping[PrincipalId, Keypair],
+) -> dict[PrincipalId, int]:
+    """Each volunteer's pledge for the quarter; what each pledged."""
     pledged: dict[PrincipalId, int] = {}
     pledging = []
-    for quarter, volunteers in ((this, members[20:80]), (this.next, members[60:100])):
-        for member in volunteers:
-            # Drawn per (quarter, member), not from one stream: reloaded in a later
-            # quarter, a pledge already recorded is composed again identically.
-            rng = random.Random(f"{quarter}/{member.id}")  # noqa: S311 - demo data
-            minutes = rng.choice((2, 3, 4, 5, 6, 8, 10)) * HOUR
-            tx_id = _demo_id(f"pledge/{quarter}/{member.id}")
-            call = partial(_pledge, rt, member, tx_id, quarter, minutes)
-            pledging.append(sign_and_record_or_raise(call, keys[member.id]))
-            if quarter == this:
-                pledged[member.id] = minutes
+    for member in volunteers:
+        # Drawn per (quarter, member), not from one stream: reloaded in a later
+        # quarter, a pledge already recorded is composed again identically.
+        rng = random.Random(f"{quarter}/{member.id}")  # noqa: S311 - demo data
+        minutes = rng.choice((2, 3, 4, 5, 6, 8, 10)) * HOUR
+        tx_id = _demo_id(f"pledge/{quarter}/{member.id}")
+        call = partial(_pledge, rt, member, tx_id, quarter, minutes)
+        pledging.append(sign_and_record_or_raise(call, keys[member.id]))
+        pledged[member.id] = minutes
     # Each member's own promise: independent, so sent together for the journal to batch.
     await asyncio.gather(*pledging)
+    return pledged
+
+
+async def _allocate(
+    rt: Runtime,
+    operator: Principal,
+    operator_key: Keypair,
+    quarter: Quarter,
+    pledged: Mapping[PrincipalId, int],
+) -> list[pledges.LineRequest]:
+    """The quarter's allocation to the demo projects, by a decision; its lines."""
     wanted = [(_project_id(n), hours * HOUR) for n, hours in enumerate(WANTED)]
     lines = [
         pledges.LineRequest(x.member_id, x.project_id, x.minutes)
         for x in core.distribute(pledged, wanted)
     ]
-    allocation_id = _demo_id(f"allocation/{this}")
     await sign_and_record_or_raise(
         lambda s: pledges.allocate(
             rt,
             operator,
-            tx_id=allocation_id,
-            quarter=str(this),
-            decision=f"Groupe de coordination, décision {this} n°1",
+            tx_id=_demo_id(f"allocation/{quarter}"),
+            quarter=str(quarter),
+            decision=f"Groupe de coordination, décision {quarter} n°1",
             lines=lines,
             signatures=s,
         ),
         operator_key,
     )
-    # The leads have confirmed about two thirds of what each volunteer was allocated.
+    return lines
+
+
+async def _deliver_all(
+    rt: Runtime,
+    members: Sequence[Principal],
+    keys: Mapping[PrincipalId, Keypair],
+    quarter: Quarter,
+    lines: Sequence[pledges.LineRequest],
+) -> None:
+    """The leads have confirmed about two thirds of what each volunteer was allocated."""
+    projects = [_project_id(n) for n in range(len(WANTED))]
     delivering = []
     for i, line in enumerate(lines):
         done = (line.minutes * 2 // 3) // 15 * 15
         if done == 0:
             continue
-        project = line.project_id
-        lead = members[3 + [p for p, _ in wanted].index(project)]
-        delivery_id = _demo_id(f"delivery/{this}/{i}")
-        call = partial(_deliver, rt, lead, delivery_id, this, line, done)
-        delivering.append(sign_and_record_or_raise(call, keys[lead.id], on_behalf_of=project))
+        lead = members[3 + projects.index(line.project_id)]
+        delivery_id = _demo_id(f"delivery/{quarter}/{i}")
+        call = partial(_deliver, rt, lead, delivery_id, quarter, line, done)
+        delivering.append(
+            sign_and_record_or_raise(call, keys[lead.id], on_behalf_of=line.project_id)
+        )
     # Each line its own allocation: independent of one another.
     await asyncio.gather(*delivering)
