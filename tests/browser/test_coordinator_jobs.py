@@ -3,10 +3,10 @@ in with the demo's printed coordinator login: their operator key made in the pag
 registered by the operator from the operator's page, signed in with the printed operator
 login), pledged hours allocated to a project by a decision, euros granted from the fund,
 part of a deposit repaid and an exchange corrected, each signed in the page with that key
-and read back through the API; then a member's limits, standing and latest movements in
-the directory. A quarter's release
-waits for its end, which the demo (loaded today) has not reached: the page says when.
-Screenshots at both sizes and axe on each page."""
+and read back through the API; last quarter's hours still held released once it is over
+(the demo wrote that quarter as of then), read back in the pledge figures; then a member's
+limits, standing and latest movements in the directory. This quarter's release waits for
+its end: the page says when. Screenshots at both sizes and axe on each page."""
 
 from __future__ import annotations
 
@@ -43,6 +43,17 @@ def demo(
 def this_quarter(today: date | None = None) -> str:
     day = today or date.today()
     return f"{day.year}-Q{(day.month - 1) // 3 + 1}"
+
+
+def previous_quarter(code: str) -> str:
+    year, number = (int(x) for x in code.split("-Q"))
+    return f"{year - 1}-Q4" if number == 1 else f"{year}-Q{number - 1}"
+
+
+def quarter_words(code: str) -> str:
+    """The quarter as the French page names it ("3e trimestre 2026")."""
+    year, number = code.split("-Q")
+    return f"{'1er' if number == '1' else number + 'e'} trimestre {year}"
 
 
 def figures_of(demo: Demo, member_id: str, quarter: str) -> dict[str, Any]:
@@ -123,6 +134,42 @@ def test_a_coordinator_allocates_grants_repays_and_corrects_from_the_page(
         == garden_share(figures_before, projects[GARDEN]) + 90
     )
     violations += check(page, "coordinator-jobs-allocated")
+
+    # Last quarter is over with hours still held: all of it goes back to its volunteers'
+    # promises, once, signed in the page.
+    last = previous_quarter(quarter)
+    pool_last = demo.call("GET", f"/pledges/quarters/{last}/pool")
+    assert pool_last["held"] > 0
+    volunteer = pool_last["members"][0]["member_id"]
+    last_before = figures_of(demo, volunteer, last)
+    assert last_before["held"] > 0
+    page.get_by_role("combobox", name="Trimestre").select_option(value=last)
+    page.get_by_role("button", name="Afficher").click()
+    expect(page.get_by_test_id("pool-held")).to_contain_text(quarter_words(last))
+    expect(page.get_by_test_id("pool-table").locator("tbody tr")).to_have_count(
+        len(pool_last["members"])
+    )
+    page.get_by_role("button", name="Signer et libérer").click()
+    expect(page.get_by_test_id("done")).to_contain_text(
+        f"libérées pour le {quarter_words(last)}", timeout=20_000
+    )
+    expect(page.get_by_role("main")).to_contain_text("Rien ne reste à libérer")
+    assert demo.call("GET", f"/pledges/quarters/{last}/pool") == {
+        "quarter": last,
+        "held": 0,
+        "members": [],
+    }
+    released = figures_of(demo, volunteer, last)
+    assert (released["held"], released["released"]) == (
+        0,
+        last_before["released"] + last_before["held"],
+    )
+    assert (released["pledged"], released["allocated"], released["delivered"]) == (
+        last_before["pledged"],
+        last_before["allocated"],
+        last_before["delivered"],
+    )
+    violations += check(page, "coordinator-jobs-released")
 
     # Euros from the fund to the garden, by a decision.
     fund_before = demo.call("GET", "/fund")
@@ -214,9 +261,8 @@ CHECKS_IN_PAGE = """async ({ payloads, origin, quarter, held, allocation }) => {
 def test_the_page_signs_a_release_or_an_allocation_only_as_the_core_composes_it(
     demo: Demo, new_context: Callable[..., BrowserContext]
 ) -> None:
-    """The release the demo cannot reach today (its quarter is not over) is checked here:
-    the page's checks accept exactly what core.pledges composes, and refuse a release or
-    an allocation moved to another member's account or by another amount."""
+    """The page's checks accept exactly the release and the allocation core.pledges
+    composes, and refuse one moved to another member's account or by another amount."""
     page = new_context().new_page()
     page.goto(demo.printed.page)
     origin = demo.call("GET", "/log")["origin"]
