@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,13 +64,16 @@ class Demo:
 
 
 @contextmanager
-def demo_server(backend: str, templates: Templates, folder: Path) -> Iterator[Demo]:
-    """``mutual serve --demo`` on a fresh database of ``backend``, stopped afterwards."""
+def demo_server(
+    backend: str, templates: Templates, folder: Path, extra: Mapping[str, str] | None = None
+) -> Iterator[Demo]:
+    """``mutual serve --demo`` on a fresh database of ``backend`` (``extra``: more of the
+    service's settings, as environment variables), stopped afterwards."""
     database = _fresh(backend, templates, folder)
     settings: Settings = _off_loop(lambda: next(database))
     try:
         port = _free_port()
-        env = _env(settings)
+        env = {**_env(settings), **(extra or {})}
         with subprocess.Popen(
             [sys.executable, "-m", "mutual", "serve", "--demo", "--port", str(port)],
             stdout=subprocess.PIPE,
