@@ -266,8 +266,9 @@ async def load_rounds_demo(
     this = quarter_of(now.date())
     last = Quarter(this.year - 1, 4) if this.number == 1 else Quarter(this.year, this.number - 1)
     # Last quarter's round shares out euros only, two fifths of the fund at most (its
-    # pool's hours went by the coordination group's own allocation, ``demo_pledges``). One objection, to the garden's line, sends it to a ballot with the
-    # tutoring the proposal left out; most of those who took part vote.
+    # pool's hours went by the coordination group's own allocation, ``demo_pledges``).
+    # One objection, to the garden's line, sends it to a ballot with the tutoring the
+    # proposal left out; most of those who took part vote.
     past = _Plan(
         f"{last}/past",
         (
