@@ -98,8 +98,8 @@ async def load_pledges_demo(
     this = quarter_of(rt.clock().date())
     last = Quarter(this.year - 1, 4) if this.number == 1 else Quarter(this.year, this.number - 1)
     # Last quarter as it went: pledges on its first day, the coordination group's
-    # allocation a few days later (before last quarter's round drafts, whose snapshot
-    # then counts the hours still held), deliveries near its end. It is loaded first, and
+    # allocation four days later (before last quarter's round froze its budgets, so its
+    # snapshot counts the hours still held then), deliveries near its end. It is loaded first, and
     # what its volunteers pledged stays held past its end: the release is the
     # coordinator's to sign. The same volunteers as this quarter's, drawn alike, so a
     # reload a quarter later composes the former "this" quarter again identically.
