@@ -54,6 +54,8 @@ GOODS_RULES = ("loan_limit_reached", "not_borrowed")
 KIND_RULES = (
     "invalid_exchange",
     "invalid_commons_gift",
+    "invalid_commons_payment",
+    "exceeds_pot",
     "invalid_pledge",
     "invalid_allocation",
     "invalid_delivery",

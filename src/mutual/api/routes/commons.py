@@ -29,6 +29,7 @@ WRITE_PROBLEMS = problem_responses(
     "exceeds_pot",
     "implausible_amount",
     "not_custodian",
+    "memo_salt_required",
 )
 
 

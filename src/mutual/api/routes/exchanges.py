@@ -168,7 +168,11 @@ async def reject(
     "/exchanges/received",
     operation_id="recordReceived",
     responses=problem_responses(
-        *SIGNED_FLOW, "invalid_exchange", "self_exchange", "implausible_amount"
+        *SIGNED_FLOW,
+        "invalid_exchange",
+        "self_exchange",
+        "implausible_amount",
+        "memo_salt_required",
     ),
     summary="Record hours received from another member, signed at once by the receiver",
     status_code=201,
