@@ -33,6 +33,24 @@ export function field(labelText, control, hint) {
   return h("div", { class: "field" }, ...children);
 }
 
+// One of several things a person looks after (a partner's organisations, a lead's
+// projects): the one chosen before, else their own (``mine``), else the first; with more
+// than one, a labelled list to choose another, which calls ``onChoose`` with its id.
+export function pickOne(main, items, { chosen, mine, name, labelText, onChoose }) {
+  const picked = items.find((item) => item.id === chosen) ?? items.find(mine) ?? items[0];
+  if (items.length > 1) {
+    const picker = h(
+      "select",
+      { name, onchange: (event) => onChoose(event.currentTarget.value) },
+      items.map((item) =>
+        h("option", { value: item.id, selected: item.id === picked.id }, item.name),
+      ),
+    );
+    main.append(field(labelText, picker));
+  }
+  return picked;
+}
+
 // An error is an alert, read out at once; other notices are announced by the action that
 // made them (announce below), so a screen reader does not hear them twice.
 export function notice(text, kind = "") {

@@ -6,7 +6,7 @@
 // open any project here.
 
 import { ApiError, get, query } from "../api.js";
-import { announce, busy, field, h, notice } from "../dom.js";
+import { announce, busy, field, h, notice, pickOne } from "../dom.js";
 import { durationInput } from "../duration.js";
 import { formatDay, formatDuration, label, t } from "../i18n.js";
 import { Mismatch, derive, isTransfer, signAndSend } from "../flows.js";
@@ -342,25 +342,17 @@ export async function render(main, ctx, done = null) {
     main.append(h("p", { class: "muted" }, t("lead.none")));
     return;
   }
-  const summary =
-    projects.find((p) => p.id === chosen) ??
-    projects.find((p) => p.lead === ctx.me.principal_id) ??
-    projects[0];
+  const summary = pickOne(main, projects, {
+    chosen,
+    mine: (p) => p.lead === ctx.me.principal_id,
+    name: "project",
+    labelText: t("lead.pick"),
+    onChoose: async (id) => {
+      chosen = id;
+      await rerender(null);
+    },
+  });
   chosen = summary.id;
-  if (projects.length > 1) {
-    const picker = h(
-      "select",
-      {
-        name: "project",
-        onchange: async (event) => {
-          chosen = event.currentTarget.value;
-          await rerender(null);
-        },
-      },
-      projects.map((p) => h("option", { value: p.id, selected: p.id === summary.id }, p.name)),
-    );
-    main.append(field(t("lead.pick"), picker));
-  }
   const [project, volunteers, payments] = await Promise.all([
     get(`/projects/${summary.id}`),
     get(`/projects/${summary.id}/volunteers`),

@@ -5,7 +5,7 @@
 // coordinator may look at any partner.
 
 import { ApiError, get, query } from "../api.js";
-import { announce, busy, field, h, notice } from "../dom.js";
+import { announce, busy, field, h, notice, pickOne } from "../dom.js";
 import { formatDay, label, language, t } from "../i18n.js";
 import { Mismatch, derive, isTransfer, isoDay, localDay, signAndSend } from "../flows.js";
 import { deviceKey } from "../keys.js";
@@ -490,25 +490,17 @@ export async function render(main, ctx, done = null) {
     return;
   }
   // A partner's own principal first, else the first listed.
-  const partner =
-    partners.find((p) => p.id === chosen) ??
-    partners.find((p) => p.principal_id === ctx.me.principal_id) ??
-    partners[0];
+  const partner = pickOne(main, partners, {
+    chosen,
+    mine: (p) => p.principal_id === ctx.me.principal_id,
+    name: "partner",
+    labelText: t("partner.pick"),
+    onChoose: async (id) => {
+      chosen = id;
+      await rerender(null);
+    },
+  });
   chosen = partner.id;
-  if (partners.length > 1) {
-    const picker = h(
-      "select",
-      {
-        name: "partner",
-        onchange: async (event) => {
-          chosen = event.currentTarget.value;
-          await rerender(null);
-        },
-      },
-      partners.map((p) => h("option", { value: p.id, selected: p.id === partner.id }, p.name)),
-    );
-    main.append(field(t("partner.pick"), picker));
-  }
   const trace = await get(`/partners/${partner.id}/trace`);
   const total = trace.contributions.reduce((sum, c) => sum + c.amount_cents, 0);
   const totalGranted = trace.contributions.reduce((sum, c) => sum + granted(c), 0);
