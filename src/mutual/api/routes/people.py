@@ -12,6 +12,8 @@ from litestar.params import QueryParameter
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import page_links
 from mutual.api.people_schemas import (
+    ActingMemberOut,
+    AssociationPartyOut,
     DirectoryEntryOut,
     DirectoryPage,
     NeighbourhoodPage,
@@ -115,6 +117,18 @@ def _line_out(readable: ReadableLine) -> ReadableLineOut:
             member_id=party.member_id,
             display_name=party.display_name,
             number=party.number,
+            association=None
+            if party.association is None
+            else AssociationPartyOut(
+                id=party.association.id,
+                name=party.association.name,
+                acting=None
+                if party.association.acting is None
+                else ActingMemberOut(
+                    member_id=party.association.acting.member_id,
+                    display_name=party.association.acting.display_name,
+                ),
+            ),
         ),
         description=details.description,
         category=details.category,
