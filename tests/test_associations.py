@@ -13,11 +13,12 @@ from typing import Any
 import httpx
 
 from mutual.core.messages import PROBLEM_TITLES
+from tests.flow_client import signed_post
 from tests.test_api import API, Api, assert_problem, transfer
 from tests.test_commons_pot import coordinator
 from tests.test_kind_attacks import ledger
 from tests.test_projects import api
-from tests.test_timebank import Member, balance, join, verified_export
+from tests.test_timebank import Member, balance, confirm, join, propose, verified_export
 from tests.wallet import sign_body
 
 __all__ = ["api"]
@@ -213,3 +214,63 @@ async def test_bad_requests_are_refused_in_words_with_nothing_written(api: Api) 
     )
     assert again.status_code == 201, again.text  # the same registration, answered again
     assert again.json()["account_id"] == association["account_id"]
+
+
+async def test_a_member_records_exchanges_for_the_association_and_both_lines_say_so(
+    api: Api,
+) -> None:
+    """ "I gave" for the association: Marie records it on its behalf, Bob confirms, the
+    hours go to the association's account and Bob's line reads "Marie B. for Les Jardins
+    Partagés". "I received" for it: Marie signs on its behalf, its account pays Bob, and
+    the line says so too. Bob, who does not act for it, is refused ``not_custodian``
+    before anything is recorded."""
+    claire = await coordinator(api)
+    marie, bob = await join(api, "Marie B."), await join(api, "Bob")
+    association = await register(api, claire)
+    assert (await appoint(api, claire, association["id"], marie)).status_code == 201
+
+    before = await ledger(api)
+    refused = await api.client.post(
+        f"{API}/proposals",
+        json={"receiver": marie.id, "minutes": 60, "on_behalf_of": association["id"]},
+        headers=bob.headers,
+    )
+    assert_problem(refused, 403, "not_custodian", "on_behalf_of")
+    refused = await signed_post(
+        api,
+        "/exchanges/received",
+        {"provider": marie.id, "minutes": 60, "on_behalf_of": association["id"]},
+        bob.headers,
+        bob.key,
+        on_behalf_of=association["id"],
+    )
+    assert_problem(refused, 403, "not_custodian", "on_behalf_of")
+    listed_proposals = await api.client.get(f"{API}/proposals", headers=bob.headers)
+    assert listed_proposals.json()["items"] == []
+    assert await ledger(api) == before
+
+    proposal = await propose(api, marie, bob, 120, on_behalf_of=association["id"])
+    assert (await confirm(api, bob, proposal)).status_code == 201
+    assert await balance(api, association["account_id"]) == 120
+    assert await balance(api, bob.account) == -120
+    received = await signed_post(
+        api,
+        "/exchanges/received",
+        {"provider": bob.id, "minutes": 45, "on_behalf_of": association["id"]},
+        marie.headers,
+        marie.key,
+        on_behalf_of=association["id"],
+    )
+    assert received.status_code == 201, received.text
+    assert await balance(api, association["account_id"]) == 120 - 45
+    assert await balance(api, marie.account) == 0  # her own account is not touched
+
+    statement = await api.client.get(f"{API}/members/me/statement", headers=bob.headers)
+    acting = {"member_id": marie.id, "display_name": "Marie B."}
+    assert [
+        (line["amount"], line["other_party"]["association"]) for line in statement.json()["items"]
+    ] == [
+        (45, {"id": association["id"], "name": "Les Jardins Partagés", "acting": acting}),
+        (-120, {"id": association["id"], "name": "Les Jardins Partagés", "acting": acting}),
+    ]
+    await verified_export(api)

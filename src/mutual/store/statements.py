@@ -26,6 +26,7 @@ from mutual.store.tables import (
     log_entries,
     members,
     postings,
+    proposals,
     signing_keys,
     transaction_memos,
     transactions,
@@ -96,10 +97,12 @@ def _behalf(leaf_input: bytes) -> list[tuple[str, UUID]]:
 
 
 async def _acting(
-    conn: AsyncConnection, tx_ids: set[UUID], named: set[UUID]
+    conn: AsyncConnection, tx_ids: set[UUID], named: dict[UUID, UUID]
 ) -> dict[tuple[UUID, UUID], Actor]:
-    """Who signed each of ``tx_ids`` on behalf of one of the ``named`` associations, by
-    (transaction, association)."""
+    """Who acted for one of the ``named`` associations (by its account) in each of
+    ``tx_ids``, by (transaction, association): the member whose signature on its behalf
+    the entry holds (it paid); else, for hours it was given through a proposal, the
+    member who recorded it for it (the transaction's initiator, which the receiver signed)."""
     if not tx_ids or not named:
         return {}
     entries = await conn.execute(
@@ -113,8 +116,6 @@ async def _acting(
         for key_id, principal in _behalf(row.leaf_input)
         if principal in named
     }
-    if not behalf:
-        return {}
     signers = dict(
         (
             await conn.execute(
@@ -124,19 +125,28 @@ async def _acting(
             )
         ).all()
     )
+    by_account = {account: association for association, account in named.items()}
+    recorded = {
+        (row.id, by_account[row.provider_account]): row.provider_id
+        for row in await conn.execute(
+            select(proposals.c.id, proposals.c.provider_id, proposals.c.provider_account).where(
+                proposals.c.id.in_(tx_ids), proposals.c.provider_account.in_(set(by_account))
+            )
+        )
+    }
+    who = {pair: signers[key_id] for pair, key_id in behalf.items() if key_id in signers}
+    who = {**recorded, **who}
+    if not who:
+        return {}
     people = {
         r.id: r.display_name if r.status == "active" else None
         for r in await conn.execute(
             select(members.c.id, members.c.status, members.c.display_name).where(
-                members.c.id.in_(set(signers.values()))
+                members.c.id.in_(set(who.values()))
             )
         )
     }
-    return {
-        pair: Actor(signers[key_id], people.get(signers[key_id]))
-        for pair, key_id in behalf.items()
-        if key_id in signers
-    }
+    return {pair: Actor(member, people.get(member)) for pair, member in who.items()}
 
 
 async def line_details(
@@ -192,16 +202,15 @@ async def line_details(
             for r in [*others, *([own] if own is not None else [])]
             if r.owner_kind == "organisation" and (m := _member_id(r.owner_kind, r.owner_id))
         }
-        names = dict(
-            (
-                await conn.execute(
-                    select(associations.c.id, associations.c.name).where(
-                        associations.c.id.in_(organisations)
-                    )
+        found = (
+            await conn.execute(
+                select(associations.c.id, associations.c.name, associations.c.time_account).where(
+                    associations.c.id.in_(organisations)
                 )
-            ).all()
-        )
-        acting = await _acting(conn, set(ids), set(names))
+            )
+        ).all()
+        names = {row.id: row.name for row in found}
+        acting = await _acting(conn, set(ids), {row.id: row.time_account for row in found})
         member_ids = {
             m
             for r in others

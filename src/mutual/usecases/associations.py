@@ -18,6 +18,7 @@ from uuid import UUID
 
 from mutual.core.accounts import Account, OwnerKind, open_account
 from mutual.core.authority import Principal
+from mutual.core.errors import NotCustodian
 from mutual.core.ids import AccountId, PrincipalId
 from mutual.core.registry import KeyAction, KeyEvent
 from mutual.core.units import TIME
@@ -164,6 +165,23 @@ async def remove(
         raise NotFound("this member does not act for the association", field="member_id")
     await _custody(rt, caller, KeyAction.REMOVE_CUSTODIAN, association_id, member_id)
     return await read_association(rt, association_id)
+
+
+async def acting_account(rt: Runtime, caller: Principal, association_id: UUID) -> AccountId:
+    """The association's TIME account, for a member who acts for it now: said before
+    anything is recorded or signed (the ledger's own rule, ``core.authority``, decides a
+    debit under its lock; a credit needs no one's authority, so this is its only check)."""
+    async with rt.db.reading() as conn:
+        record = await store.get_association(conn, association_id)
+        actors = [] if record is None else await custodians_of(conn, association_id)
+    if record is None:
+        raise NotFound("no such association", field="on_behalf_of")
+    if not any(member == caller.id for member, _ in actors):
+        raise NotCustodian(
+            "only a member appointed to act for the association records for it",
+            field="on_behalf_of",
+        )
+    return AccountId(record.time_account)
 
 
 async def _custody(
