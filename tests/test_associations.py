@@ -273,4 +273,17 @@ async def test_a_member_records_exchanges_for_the_association_and_both_lines_say
         (45, {"id": association["id"], "name": "Les Jardins Partagés", "acting": acting}),
         (-120, {"id": association["id"], "name": "Les Jardins Partagés", "acting": acting}),
     ]
+    # The association's own statement: each line says who acted for it there.
+    own = await api.client.get(
+        f"{API}/associations/{association['id']}/statement", headers=bob.headers
+    )
+    assert own.status_code == 200, own.text
+    assert [
+        (line["amount"], line["acting"], line["other_party"]["member_id"])
+        for line in own.json()["items"]
+    ] == [(-45, acting, bob.id), (120, acting, bob.id)]
+    missing = await api.client.get(
+        f"{API}/associations/{uuid.uuid4()}/statement", headers=bob.headers
+    )
+    assert_problem(missing, 404, "not_found", "id")
     await verified_export(api)

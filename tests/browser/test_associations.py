@@ -2,8 +2,9 @@
 loads one association with the first printed resident appointed to act for it; that
 resident signs in, records "I gave" for the association to the second resident, who
 signs in, makes a device key and confirms. The hours reach the association's account,
-and the second resident's statement names who acted for it ("… pour Entraide
-Bourtzwiller"), in the page and through the API. Screenshots and axe on each page."""
+the second resident's statement names who acted for it ("… pour Entraide
+Bourtzwiller"), in the page and through the API, and the association's own statement
+names the resident who acted for it. Screenshots and axe on each page."""
 
 from __future__ import annotations
 
@@ -61,9 +62,9 @@ def test_a_resident_gives_hours_for_the_association_and_the_line_says_so(
     actor_page.get_by_label("Description (facultatif)").fill("Tri des dons de vêtements")
     assert check(actor_page, "association-gave") == []
     actor_page.get_by_role("button", name="Enregistrer", exact=True).click()
-    expect(actor_page.get_by_role("main")).to_contain_text(
-        f"1 h 30 données à {option_of(receiver)} pour {ASSOCIATION}"
-    )
+    said = actor_page.get_by_role("main")
+    expect(said).to_contain_text(f"1 h 30 données à {option_of(receiver)}")
+    expect(said).to_contain_text(f"pour {ASSOCIATION}\u00a0: c’est inscrit")
 
     create_key(receiver_page)
     receiver_page.goto(f"{demo.page}#/confirm")
@@ -83,6 +84,13 @@ def test_a_resident_gives_hours_for_the_association_and_the_line_says_so(
         "name": ASSOCIATION,
         "acting": {"member_id": actor["id"], "display_name": actor["display_name"]},
     }
+    # The association's own statement says who acted for it, and with whom.
+    own = read(actor_page, demo, f"/associations/{association['id']}/statement")["items"][0]
+    assert (own["amount"], own["acting"], own["other_party"]["member_id"]) == (
+        90,
+        {"member_id": actor["id"], "display_name": actor["display_name"]},
+        receiver["id"],
+    )
     receiver_page.goto(f"{demo.page}#/")
     expect(receiver_page.get_by_role("main")).to_contain_text(
         f"{actor['display_name']} pour {ASSOCIATION}"

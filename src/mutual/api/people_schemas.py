@@ -74,6 +74,10 @@ class ReadableLineOut(_Out):
     category: str | None = Field(description="An exchange's category.")
     amount: int
     balance_after: int
+    acting: ActingMemberOut | None = Field(
+        default=None,
+        description="On an association's statement: the member who acted for it there.",
+    )
 
 
 class ReadableStatementPage(PageOut):

@@ -223,6 +223,7 @@ MATRIX: dict[str, Permission] = {
     "registerAssociation": _admin(COORD),
     "listAssociations": _read("members:read"),
     "getAssociation": _read("members:read"),
+    "associationStatement": _read("ledger:read"),
     "appointAssociationMember": _admin(COORD),
     "removeAssociationMember": _admin(COORD),
     "getFund": _read("fund:read"),

@@ -10,7 +10,7 @@ export default {
     "associations.receivedDone":
       "{duration} reçues de {name} pour {association}\u00a0: c’est signé et inscrit. Son solde est maintenant de {balance}.",
     "associations.gaveDone":
-      "{duration} données à {name} pour {association}\u00a0: c’est inscrit. Les heures arriveront sur son compte quand {name} aura confirmé.",
+      "{duration} données à {name} pour {association}\u00a0: c’est inscrit. Les heures arriveront sur son compte après confirmation.",
   },
   en: {
     "associations.actFor": "Act for",
@@ -21,6 +21,6 @@ export default {
     "associations.receivedDone":
       "{duration} received from {name} for {association}: signed and recorded. Its balance is now {balance}.",
     "associations.gaveDone":
-      "{duration} given to {name} for {association}: recorded. The hours reach its account once {name} confirms.",
+      "{duration} given to {name} for {association}: recorded. The hours reach its account once confirmed.",
   },
 };
