@@ -110,11 +110,12 @@ def test_demo_loads_once(tmp_path: Path) -> None:
     # Pools: the commons, 100 pledges held, the fund. Projects: 8 of their own, 11
     # volunteers' allocations (which members the pool's hours come from follows their
     # ids, fixed by name). Points: the goods' shelves, intakes, gifts and loans.
+    # Organisations: five fund partners and the association of the time bank.
     assert accounts == [
         ("collection_point", 75),
         ("commons_pool", 102),
         ("member", 401),
-        ("organisation", 5),
+        ("organisation", 6),
         ("outside_world", 1),
         ("project", 19),
     ]
