@@ -176,6 +176,7 @@ async def test_statement_names_the_other_party(api: Api) -> None:
         "member_id": bob.id,
         "display_name": "Bob",
         "number": bob_number,
+        "association": None,
     }
     assert (first["description"], first["category"]) == ("Coup de main 0", "culture_sport")
     assert lines[0]["category"] is None

@@ -27,6 +27,7 @@ from mutual.api.root_models import RootModelSchemaPlugin
 from mutual.api.routes import (
     access,
     accounts,
+    associations,
     commons,
     events,
     exchanges,
@@ -183,6 +184,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
                 projects.get_project,
                 projects.change_lead,
                 *pledges.ROUTES,
+                *associations.ROUTES,
                 *commons.ROUTES,
                 *fund.ROUTES,
                 *goods.ROUTES,

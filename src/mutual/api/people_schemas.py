@@ -38,6 +38,20 @@ class NeighbourhoodPage(PageOut):
     items: list[str] = Field(description="In alphabetical order.")
 
 
+class ActingMemberOut(_Out):
+    member_id: UUID
+    display_name: str | None = Field(description="Only while the member is active.")
+
+
+class AssociationPartyOut(_Out):
+    id: UUID
+    name: str
+    acting: ActingMemberOut | None = Field(
+        description="The member whose signature on the association's behalf the log entry "
+        'holds ("Marie B. for Association X"); none when it signed nothing (it received).'
+    )
+
+
 class OtherPartyOut(_Out):
     owner_kind: str = Field(description="member, commons_pool, project, organisation, ...")
     member_id: UUID | None
@@ -45,6 +59,9 @@ class OtherPartyOut(_Out):
         description="Only while the member is active: an erased member's name is gone."
     )
     number: int | None
+    association: AssociationPartyOut | None = Field(
+        default=None, description="When the other party is an association."
+    )
 
 
 class ReadableLineOut(_Out):
@@ -57,6 +74,10 @@ class ReadableLineOut(_Out):
     category: str | None = Field(description="An exchange's category.")
     amount: int
     balance_after: int
+    acting: ActingMemberOut | None = Field(
+        default=None,
+        description="On an association's statement: the member who acted for it there.",
+    )
 
 
 class ReadableStatementPage(PageOut):

@@ -31,6 +31,8 @@ _ALIASES = {
 DESCRIPTIONS = {
     "accounts": "Accounts, their balances and statements.",
     "audit": "The trail of administrative actions.",
+    "associations": "Associations taking part in the time bank: their TIME account, and "
+    "the members appointed to act for them.",
     "commons": "The territory's commons pot: hours given to it, and paid from it for "
     "territorial work.",
     "collection-points": "Collection points of shared goods: deposits, loans, returns, "

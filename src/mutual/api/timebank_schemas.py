@@ -199,6 +199,10 @@ class ExchangeProposalIn(_In):
     memo: Memo = ""
     offer_id: UUID | None = None
     category: Annotated[str, StringConstraints(max_length=40)] | None = None
+    on_behalf_of: UUID | None = Field(
+        default=None,
+        description="An association the caller acts for: the hours go to its account.",
+    )
 
 
 class ProposalOut(_Out):
@@ -244,6 +248,11 @@ class ReceivedIn(_In):
     offer_id: UUID | None = None
     category: CategoryCode | None = None
     signatures: Signatures = Field(default_factory=list, description=SIGN_FIRST)
+    on_behalf_of: UUID | None = Field(
+        default=None,
+        description="An association the caller acts for: its account pays, and the "
+        "signature is made on its behalf.",
+    )
 
 
 class ShareIn(_In):

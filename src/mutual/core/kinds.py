@@ -57,7 +57,7 @@ from mutual.core.errors import (
 )
 from mutual.core.fund import Deposit, ExceedsAvailable, ExceedsOwed, available, due_soon
 from mutual.core.goods import LoanLimitReached, NotBorrowed
-from mutual.core.ids import AccountId, PrincipalId, TransactionId
+from mutual.core.ids import AccountId, TransactionId
 from mutual.core.pledges import QuarterEnded, QuarterNotEnded
 from mutual.core.quarters import InvalidQuarter, Quarter, parse_quarter
 from mutual.core.roles import AccountRole, RoleName
@@ -200,11 +200,19 @@ def _exchange(tx: Transaction, ctx: Context) -> None:
 def _received(tx: Transaction, ctx: Context) -> None:
     """An exchange the receiver recorded ("I received"; ``references.received`` names
     them): TIME from their own account, and theirs only, to one provider's. The mark
-    cannot make an exchange that debits someone else look like their own record."""
+    cannot make an exchange that debits someone else look like their own record. The
+    receiver may be an association (its own account; a member it appointed signs for it,
+    which ``core.authority`` checks)."""
     debit, _ = _transfer(tx, InvalidExchange)
     receiver = _uuid_or_none(tx, "received")
     payer = ctx.accounts[debit.account_id]
-    if debit.unit != TIME or receiver is None or not payer.owned_by(PrincipalId(receiver)):
+    owns = (
+        receiver is not None
+        and payer.role is None
+        and payer.owner_kind in _PEOPLE
+        and payer.owner_id == str(receiver)
+    )
+    if debit.unit != TIME or not owns:
         raise InvalidExchange(
             "an exchange recorded as received debits the receiver's own TIME account",
             field="references.received",

@@ -218,6 +218,14 @@ MATRIX: dict[str, Permission] = {
     "giveToCommonsPot": _write(frozenset(), frozenset({R})),
     "payFromCommonsPot": _write(COORD),
     "appointPotCoordinator": _admin(frozenset({O})),
+    # Associations: a coordinator registers one and appoints who acts for it (the
+    # ledger wants that member's signature on its behalf to spend its hours).
+    "registerAssociation": _admin(COORD),
+    "listAssociations": _read("members:read"),
+    "getAssociation": _read("members:read"),
+    "associationStatement": _read("ledger:read"),
+    "appointAssociationMember": _admin(COORD),
+    "removeAssociationMember": _admin(COORD),
     "getFund": _read("fund:read"),
     "listPartners": _read("fund:read", own=frozenset({R, P}), full=COORD),
     "getPartner": _read("fund:read", own=frozenset({R, P}), full=COORD),

@@ -293,6 +293,7 @@ FIELD_NAMES: Final[dict[str, Words]] = {
     "estimated_minutes": {"fr": "la durée estimée", "en": "the estimated duration"},
     "text": {"fr": "le message", "en": "the message"},
     "neighbourhood": {"fr": "le quartier", "en": "the neighbourhood"},
+    "name": {"fr": "le nom", "en": "the name"},
     "offer_id": {"fr": "l’annonce", "en": "the offer or request"},
     "to": {"fr": "le destinataire", "en": "the recipient"},
     "to_point": {"fr": "le point de destination", "en": "the destination point"},

@@ -498,6 +498,21 @@ projects = Table(
 )
 
 
+# An association taking part in the time bank: its name and neighbourhood beside the
+# principal the log knows it by (``id``) and its TIME account. Who acts for it is the
+# log's custodian appointments (``custodians``), so the log alone says who may spend.
+associations = Table(
+    "associations",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("neighbourhood", String(120), nullable=False),
+    Column("time_account", Uuid, ForeignKey("accounts.id"), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    updated_at_column(),
+)
+
+
 # Derived from the log's round and ballot entries in the writer's transaction: where
 # each entry of a round sits in the log (append-only), and each round's head, which the
 # writer compares an entry's ``after`` and ``acts`` with (``core.rounds.check_sequence``).

@@ -31,7 +31,7 @@ from mutual.core.units import TIME
 from mutual.store import timebank as timebank_store
 from mutual.store.outcomes import Outcome
 from mutual.store.timebank import MemberRecord, OfferFilter
-from mutual.usecases import commons, exchanges, limits, members, offers, projects
+from mutual.usecases import associations, commons, exchanges, limits, members, offers, projects
 from mutual.usecases.access import issue_token
 from mutual.usecases.demo_fund import (
     GRANTS,
@@ -209,6 +209,24 @@ async def _open_territory(rt: Runtime, operator: Principal) -> DemoTerritory:
     # The commons pot, and the demo's coordinator appointed to pay from it.
     pot = await commons.appoint_coordinator(rt, operator, people[PERSONAS["coordinator"]].id)
     return DemoTerritory(people, accounts, keys, pot.account.id)
+
+
+# An association of the territory taking part in the time bank, and the demo's first
+# resident appointed to act for it (their page offers to record exchanges for it).
+DEMO_ASSOCIATION = "Entraide Bourtzwiller"
+
+
+async def _association(rt: Runtime, operator: Principal, territory: DemoTerritory) -> None:
+    view = await associations.register(
+        rt,
+        operator,
+        _demo_id("association/entraide"),
+        name=DEMO_ASSOCIATION,
+        neighbourhood="Bourtzwiller",
+    )
+    await associations.appoint(
+        rt, operator, view.record.id, territory.members[PERSONAS["resident1"]].id
+    )
 
 
 async def _limits(rt: Runtime, operator: Principal, territory: DemoTerritory) -> None:
@@ -500,6 +518,7 @@ async def load_demo_territory(rt: Runtime, progress: Callable[[str], None] = _qu
     await _proposals(rt, territory)
     await catch_up(rt)
     done("proposals waiting or expired; every resident's notifications")
+    await _association(rt, operator, territory)
     await hand_over_keys(rt, territory)
     logins = await load_logins(rt, operator, territory.members)
     done(f"logins: {len(logins)}, one per role")

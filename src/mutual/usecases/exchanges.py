@@ -32,6 +32,7 @@ from mutual.core.timebank import (
 from mutual.core.transactions import MEMO_SALT_MIN_BYTES, transaction_payload
 from mutual.store import timebank as store
 from mutual.store.outcomes import Outcome
+from mutual.usecases.associations import acting_account
 from mutual.usecases.errors import IdempotencyKeyMismatch, InvalidRequest, NotFound
 from mutual.usecases.members import active_member, is_coordinator, oversees
 from mutual.usecases.runtime import Runtime, chosen_id
@@ -48,9 +49,13 @@ async def propose(
     memo: str,
     offer_id: UUID | None,
     category: str | None,
+    on_behalf_of: UUID | None = None,
 ) -> tuple[Proposal, bool]:
     """Record "I provided ``minutes`` to ``receiver``"; returns it and whether it is new.
-    Resending the same proposal with its id answers the recorded one."""
+    Resending the same proposal with its id answers the recorded one. With
+    ``on_behalf_of``, a member who acts for that association records it for it: the
+    hours go to the association's account, and the proposal (and the transaction the
+    receiver signs, as its initiator) keeps who recorded it."""
     check_duration(minutes, step=rt.settings.duration_step_minutes)
     check_plausible(minutes, EXCHANGE_MINUTES_MAX, field="minutes")
     check_parties(provider.id, PrincipalId(receiver))
@@ -62,11 +67,16 @@ async def propose(
     now = rt.clock()
     assert mine.account_id is not None
     assert theirs.account_id is not None
+    credited = (
+        mine.account_id
+        if on_behalf_of is None
+        else await acting_account(rt, provider, on_behalf_of)
+    )
     proposal = Proposal(
         TransactionId(chosen_id(proposal_id)),
         provider.id,
         PrincipalId(receiver),
-        mine.account_id,
+        credited,
         theirs.account_id,
         minutes,
         now,
@@ -79,9 +89,16 @@ async def propose(
     async with rt.db.writing() as conn:
         existing = await store.get_proposal(conn, proposal.id)
         if existing is not None:
-            same = (existing.provider, existing.receiver, existing.minutes, existing.memo) == (
+            same = (
+                existing.provider,
+                existing.receiver,
+                existing.provider_account,
+                existing.minutes,
+                existing.memo,
+            ) == (
                 proposal.provider,
                 proposal.receiver,
+                proposal.provider_account,
                 proposal.minutes,
                 proposal.memo,
             )

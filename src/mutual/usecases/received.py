@@ -29,6 +29,7 @@ from mutual.core.transactions import Posting, Transaction, TransactionKind, chec
 from mutual.core.units import TIME
 from mutual.store import timebank as store
 from mutual.store.outcomes import Outcome
+from mutual.usecases.associations import acting_account
 from mutual.usecases.exchanges import exchange_category
 from mutual.usecases.flows import Composed, record_composed
 from mutual.usecases.members import active_member
@@ -47,9 +48,12 @@ async def record_received(
     offer_id: UUID | None,
     category: str | None,
     signatures: Sequence[Signature],
+    on_behalf_of: UUID | None = None,
 ) -> Outcome:
     """Record and sign "I received ``minutes`` from ``provider``"; answers like
-    ``POST /transactions`` (the ledger's refusal, a bound say, is an outcome too)."""
+    ``POST /transactions`` (the ledger's refusal, a bound say, is an outcome too). With
+    ``on_behalf_of``, a member who acts for that association records that it received:
+    its account pays, and the member signs on its behalf."""
     check_duration(minutes, step=rt.settings.duration_step_minutes)
     check_plausible(minutes, EXCHANGE_MINUTES_MAX, field="minutes")
     check_parties(PrincipalId(provider), receiver.id, field="provider")
@@ -60,7 +64,14 @@ async def record_received(
     theirs = await active_member(rt, provider, field="provider")
     assert mine.account_id is not None
     assert theirs.account_id is not None
-    references = {"received": str(receiver.id)}
+    paying = (
+        mine.account_id
+        if on_behalf_of is None
+        else await acting_account(rt, receiver, on_behalf_of)
+    )
+    # The mark names whose account received (``core.kinds``): the association's, when
+    # a member records it for it.
+    references = {"received": str(on_behalf_of or receiver.id)}
     if offer_id is not None:
         references["offer"] = str(offer_id)
     if category is not None:
@@ -68,7 +79,7 @@ async def record_received(
     tx = Transaction(
         TransactionId(chosen_id(tx_id)),
         TransactionKind.EXCHANGE,
-        (Posting(mine.account_id, TIME, -minutes), Posting(theirs.account_id, TIME, minutes)),
+        (Posting(paying, TIME, -minutes), Posting(theirs.account_id, TIME, minutes)),
         receiver.id,
         memo,
         references,

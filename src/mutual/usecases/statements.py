@@ -5,6 +5,7 @@ the whole of it oldest first for the CSV download."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from uuid import UUID
 
 from mutual.core.authority import Principal
 from mutual.core.ids import AccountId
@@ -12,6 +13,7 @@ from mutual.store import statements as store
 from mutual.store.ledger_reads import StatementLine
 from mutual.store.statements import LineDetails
 from mutual.usecases.accounts import account_statement, whole_statement
+from mutual.usecases.associations import read_association
 from mutual.usecases.errors import NotFound
 from mutual.usecases.members import member_or_404
 from mutual.usecases.pagination import Page
@@ -56,3 +58,17 @@ async def my_whole_statement(rt: Runtime, member: Principal) -> list[ReadableLin
     """Every line of the member's own TIME statement, oldest first."""
     account_id = await _own_account(rt, member)
     return await _readable(rt, account_id, await whole_statement(rt, account_id))
+
+
+async def association_statement(
+    rt: Runtime, reader: Principal, association_id: UUID, *, cursor: str | None, limit: int
+) -> Page[ReadableLine]:
+    """One page of an association's TIME statement, newest first, each line saying who
+    acted for it there. An organisation's account is readable by every member, as the
+    ledger's reads already have it (``usecases.accounts.may_read``)."""
+    view = await read_association(rt, association_id)
+    account_id = view.account.id
+    page = await account_statement(
+        rt, reader, account_id, cursor=cursor, limit=limit, newest_first=True
+    )
+    return Page(await _readable(rt, account_id, page.items), page.next_cursor)

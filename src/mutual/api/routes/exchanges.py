@@ -62,6 +62,7 @@ def proposal_out(rt: Runtime, proposal: Proposal) -> ProposalOut:
         "self_exchange",
         "implausible_amount",
         "idempotency_key_mismatch",
+        "not_custodian",
         *CLIENT_ID,
     ),
     summary="Record hours provided to another member, to be confirmed by them",
@@ -82,6 +83,7 @@ async def propose(
         memo=data.memo,
         offer_id=data.offer_id,
         category=data.category,
+        on_behalf_of=data.on_behalf_of,
     )
     return Response(proposal_out(rt, proposal), status_code=201 if new else 200)
 
@@ -173,6 +175,7 @@ async def reject(
         "self_exchange",
         "implausible_amount",
         "memo_salt_required",
+        "not_custodian",
     ),
     summary="Record hours received from another member, signed at once by the receiver",
     status_code=201,
@@ -193,6 +196,7 @@ async def record_received(
         offer_id=data.offer_id,
         category=data.category,
         signatures=to_signatures(data.signatures),
+        on_behalf_of=data.on_behalf_of,
     )
     return outcome_response(outcome)
 

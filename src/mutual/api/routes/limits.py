@@ -44,7 +44,12 @@ async def get_territory_limits(state: State, principal: CurrentPrincipal) -> Ter
     "/territory/limits",
     operation_id="setTerritoryLimits",
     responses=problem_responses(
-        "invalid_bounds", "bounds_exclude_balance", "unknown_bounds_default", "implausible_amount"
+        "invalid_bounds",
+        "bounds_exclude_balance",
+        "unknown_bounds_default",
+        "implausible_amount",
+        # The change's id sent again with other bounds.
+        "idempotency_key_reused",
     ),
     summary="Change the default bounds, for new members and every member without their own",
 )
@@ -74,6 +79,7 @@ async def set_territory_limits(
         "unknown_bounds_default",
         "implausible_amount",
         "account_not_found",
+        "idempotency_key_reused",
     ),
     summary="Give one member's TIME account bounds of its own",
 )

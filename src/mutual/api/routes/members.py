@@ -291,6 +291,11 @@ async def statement_csv(state: State, principal: CurrentPrincipal) -> Response[s
 def _party_name(party: OtherParty | None) -> str:
     if party is None:
         return ""
+    if party.association is not None:
+        acting = party.association.acting
+        if acting is not None and acting.display_name:
+            return f"{acting.display_name} for {party.association.name}"
+        return party.association.name
     if party.owner_kind != "member":
         return party.owner_kind
     return party.display_name or ""

@@ -4,14 +4,17 @@ can read (the other party, the description, the category, the balance after)."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from uuid import UUID
 
 from litestar import Request, get
 from litestar.datastructures import State
-from litestar.params import QueryParameter
+from litestar.params import FromPath, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import page_links
 from mutual.api.people_schemas import (
+    ActingMemberOut,
+    AssociationPartyOut,
     DirectoryEntryOut,
     DirectoryPage,
     NeighbourhoodPage,
@@ -115,11 +118,28 @@ def _line_out(readable: ReadableLine) -> ReadableLineOut:
             member_id=party.member_id,
             display_name=party.display_name,
             number=party.number,
+            association=None
+            if party.association is None
+            else AssociationPartyOut(
+                id=party.association.id,
+                name=party.association.name,
+                acting=None
+                if party.association.acting is None
+                else ActingMemberOut(
+                    member_id=party.association.acting.member_id,
+                    display_name=party.association.acting.display_name,
+                ),
+            ),
         ),
         description=details.description,
         category=details.category,
         amount=line.amount,
         balance_after=line.balance_after,
+        acting=None
+        if details.acting is None
+        else ActingMemberOut(
+            member_id=details.acting.member_id, display_name=details.acting.display_name
+        ),
     )
 
 
@@ -143,4 +163,26 @@ async def my_statement(
     )
 
 
-ROUTES = [search_directory, directory_neighbourhoods, my_statement]
+@get(
+    "/associations/{association_id:uuid}/statement",
+    operation_id="associationStatement",
+    responses=problem_responses("not_found"),
+    summary="An association's TIME statement, newest first, each line saying who acted for it",
+)
+async def association_statement(
+    request: Request[Any, Any, Any],
+    state: State,
+    principal: CurrentPrincipal,
+    association_id: FromPath[UUID],
+    cursor: Cursor = None,
+    limit: Limit = 20,
+) -> ReadableStatementPage:
+    page = await statements.association_statement(
+        runtime_of(state), principal, association_id, cursor=cursor, limit=limit
+    )
+    return ReadableStatementPage(
+        items=[_line_out(r) for r in page.items], **page_links(request, page.next_cursor)
+    )
+
+
+ROUTES = [search_directory, directory_neighbourhoods, my_statement, association_statement]

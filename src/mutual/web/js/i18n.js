@@ -1,6 +1,7 @@
 // Words and formats in the person's language: French unless they chose English. The
 // choice is theirs, not the browser's, and stays on this device.
 
+import associationsWords from "./words/associations.js";
 import commonsWords from "./words/commons.js";
 import coordinatorWords from "./words/coordinator.js";
 import exchangesWords from "./words/exchanges.js";
@@ -44,6 +45,7 @@ const AREAS = [
   commonsWords,
   operatorWords,
   roundsWords,
+  associationsWords,
 ];
 
 const MESSAGES = {

@@ -16,6 +16,11 @@ function statementPage(cursor) {
 // number while they are a member, a shared account by its kind.
 function otherParty(party) {
   if (!party) return "";
+  if (party.association) {
+    const { name, acting } = party.association;
+    if (!acting?.display_name) return name;
+    return t("associations.actedFor", { name: acting.display_name, association: name });
+  }
   if (party.owner_kind !== "member") return label("owner", party.owner_kind);
   if (!party.display_name) return t("people.former");
   return [

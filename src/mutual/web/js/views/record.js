@@ -59,8 +59,9 @@ function commonFields(offer) {
   };
 }
 
-// "I gave": a proposal the receiver confirms by signing it.
-function gaveForm(ctx, member, common) {
+// "I gave": a proposal the receiver confirms by signing it. `acting()` is the association
+// the resident records it for (its account receives the hours), or null.
+function gaveForm(ctx, member, common, acting) {
   const receiver = personPicker({
     label: t("record.receiver"),
     name: "receiver",
@@ -99,6 +100,7 @@ function gaveForm(ctx, member, common) {
               memo,
               offer_id: offerId,
               category,
+              ...(acting() ? { on_behalf_of: acting().id } : {}),
             }),
           );
         } catch (error) {
@@ -107,9 +109,11 @@ function gaveForm(ctx, member, common) {
           );
           return;
         }
-        const done = t("record.done", {
+        const association = acting();
+        const done = t(association ? "associations.gaveDone" : "record.done", {
           duration: formatDuration(total),
           name: personLabel(person),
+          association: association?.name,
         });
         messages.append(notice(done));
         announce(done);
@@ -128,17 +132,44 @@ function gaveForm(ctx, member, common) {
   return { element: h("div", {}, messages, form) };
 }
 
+// "Act for": the associations the resident was appointed to act for, if any; "I gave"
+// and "I received" then go on the chosen one's account.
+function actingChoice(associations) {
+  if (associations.length === 0) return { element: null, chosen: () => null };
+  const select = h(
+    "select",
+    { name: "acting_for" },
+    h("option", { value: "" }, t("associations.myself")),
+    associations.map((a) => h("option", { value: a.id }, a.name)),
+  );
+  return {
+    element: h(
+      "div",
+      {},
+      field(t("associations.actFor"), select),
+      h("p", { class: "muted" }, t("associations.actForHint")),
+    ),
+    chosen: () => associations.find((a) => a.id === select.value) ?? null,
+  };
+}
+
 export async function render(main, ctx) {
-  const { member, offer, mode } = await preset();
+  const [{ member, offer, mode }, associations] = await Promise.all([
+    preset(),
+    get(`/associations?acting_member=${ctx.me.principal_id}`)
+      .then((page) => page.items)
+      .catch(() => []),
+  ]);
+  const acting = actingChoice(associations);
   const card = h("div", { class: "card" });
   const show = (which) => {
     const common = commonFields(offer);
     const view =
       which === "received"
-        ? receivedForm(ctx, common, member)
+        ? receivedForm(ctx, common, member, acting.chosen)
         : which === "group"
           ? groupForm(ctx, common)
-          : gaveForm(ctx, member, common);
+          : gaveForm(ctx, member, common, acting.chosen);
     card.replaceChildren(view.element);
   };
   const choice = (value) =>
@@ -165,6 +196,7 @@ export async function render(main, ctx) {
       choice("received"),
       choice("group"),
     ),
+    acting.element,
     card,
   );
   show(mode);

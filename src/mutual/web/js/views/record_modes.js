@@ -66,8 +66,10 @@ async function signingKey(ctx, messages) {
   return null;
 }
 
-// The form for "I received"; `common` holds the description and category fields.
-export function receivedForm(ctx, common, member = null) {
+// The form for "I received"; `common` holds the description and category fields;
+// `acting()` is the association the resident records it for (its account pays, and the
+// resident signs on its behalf), or null.
+export function receivedForm(ctx, common, member = null, acting = () => null) {
   const provider = personPicker({
     label: t("exchanges.provider"),
     name: "provider",
@@ -98,6 +100,7 @@ export function receivedForm(ctx, common, member = null) {
         const key = await signingKey(ctx, messages);
         if (!key) return undefined;
         const { memo, category, offerId } = common.values();
+        const association = acting();
         const body = {
           id: txId,
           provider: person.id,
@@ -106,7 +109,9 @@ export function receivedForm(ctx, common, member = null) {
           memo_salt: memo ? base64(salt) : null,
           offer_id: offerId,
           category,
+          ...(association ? { on_behalf_of: association.id } : {}),
         };
+        const paying = association ? association.account_id : ctx.member.account_id;
         try {
           const [them, log, digest] = await Promise.all([
             get(`/members/${person.id}`),
@@ -119,20 +124,27 @@ export function receivedForm(ctx, common, member = null) {
           const expected = {
             origin: log.origin,
             id: txId,
-            me: ctx.me.principal_id,
-            mine: ctx.member.account_id,
+            me: association ? association.id : ctx.me.principal_id,
+            mine: paying,
             theirs: them.account_id,
             minutes: total,
             digest,
             extra,
           };
           const result = await busy(submit, () =>
-            signAndSend("/exchanges/received", body, key, (p) => isReceived(p, expected)),
+            signAndSend(
+              "/exchanges/received",
+              body,
+              key,
+              (p) => isReceived(p, expected),
+              association?.id,
+            ),
           );
-          const done = t("exchanges.receivedDone", {
+          const done = t(association ? "associations.receivedDone" : "exchanges.receivedDone", {
             duration: formatDuration(total),
             name: personLabel(person),
-            balance: balanceOf(result, ctx.member.account_id),
+            balance: balanceOf(result, paying),
+            association: association?.name,
           });
           messages.append(notice(done));
           announce(done);
