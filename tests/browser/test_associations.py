@@ -55,7 +55,7 @@ def test_a_resident_gives_hours_for_the_association_and_the_line_says_so(
     choose_person(
         actor_page,
         "Personne qui a reçu le service",
-        receiver["display_name"].split()[0],
+        receiver["display_name"],
         option_of(receiver),
     )
     duration(actor_page, 90)

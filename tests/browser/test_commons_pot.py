@@ -86,7 +86,7 @@ def test_a_gift_to_the_pot_and_a_payment_from_it(demo: Printed, browser: Browser
     create_key(cpage)
     cpage.get_by_role("link", name="Payer du pot commun").click()
     expect(cpage.get_by_role("heading", level=1)).to_have_text("Payer du pot commun")
-    choose_person(cpage, "Personne payée", paid_name.split()[0], paid_name)
+    choose_person(cpage, "Personne payée", paid_name, paid_name)
     cpage.get_by_role("spinbutton", name="Heures").fill("1")
     cpage.get_by_label("Minutes").select_option("30")
     cpage.get_by_label("Travail fait pour le territoire").fill(WORK)

@@ -94,7 +94,7 @@ def test_i_received_end_to_end(demo: Printed, new_context: Callable[..., Browser
     choose_person(
         receiver_page,
         "Personne qui vous a rendu le service",
-        provider["display_name"].split()[0],
+        provider["display_name"],
         option_of(provider),
     )
     duration(receiver_page, 45)
@@ -144,7 +144,7 @@ def test_a_group_exchange_with_three_receivers(
         choose_person(
             provider_page,
             "Ajouter une personne",
-            member["display_name"].split()[0],
+            member["display_name"],
             option_of(member),
         )
         provider_page.get_by_role("button", name="Ajouter", exact=True).click()
