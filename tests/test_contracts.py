@@ -81,6 +81,44 @@ def test_the_contract_is_one_generators_can_use() -> None:
                 )
 
 
+# JSON Schema's bounds by the type they apply to: a bound on the wrong type is ignored
+# by validators and misleads generators (litestar once described a bounded object as an
+# array with maxLength, and generated clients sent a list).
+_BOUNDS = {
+    "array": {"minItems", "maxItems"},
+    "object": {"minProperties", "maxProperties", "propertyNames"},
+    "string": {"minLength", "maxLength", "pattern"},
+}
+
+
+def _misplaced_bounds(node: Any, where: str = "") -> list[str]:
+    found = []
+    if isinstance(node, dict):
+        kind = node.get("type")
+        if isinstance(kind, str) and kind in _BOUNDS:
+            others = set().union(*(b for k, b in _BOUNDS.items() if k != kind))
+            found += [f"{where}: {kind} with {b}" for b in sorted(others & set(node))]
+        for key, value in node.items():
+            found += _misplaced_bounds(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            found += _misplaced_bounds(value, f"{where}/{i}")
+    return found
+
+
+def test_each_bound_is_on_the_type_it_bounds() -> None:
+    """No array with a string's or an object's bound, and so on: a transaction's
+    references and a profile's contacts are objects with ``maxProperties``."""
+    document = json.loads(CONTRACT.read_text())
+    assert _misplaced_bounds(document) == []
+    schemas = document["components"]["schemas"]
+    references = schemas["TransactionIn"]["properties"]["references"]
+    assert (references["type"], references["maxProperties"]) == ("object", 16)
+    assert _misplaced_bounds({"a": {"type": "array", "maxLength": 16}}) == [
+        "/a: array with maxLength"
+    ]
+
+
 def test_a_header_the_server_requires_is_required() -> None:
     """A reversal is refused without its Idempotency-Key, so the contract requires it."""
     document = json.loads(CONTRACT.read_text())

@@ -109,6 +109,42 @@ async def test_a_body_that_is_not_json_gets_415(api: Api) -> None:
     assert await api.tree_size() == before
 
 
+async def test_references_are_an_object_of_at_most_sixteen(api: Api) -> None:
+    """A transaction's references are a JSON object (as the contract says, so a
+    generated client sends one): seventeen are refused as ``invalid_request`` on
+    ``references``, a list too, and nothing is written; sixteen are recorded."""
+    alice, a = await api.member()
+    _, b = await api.member()
+
+    def signed(references: Any) -> dict[str, Any]:
+        return api.signed(
+            {
+                "id": str(uuid.uuid4()),
+                "kind": "exchange",
+                "postings": [
+                    {"account_id": a, "unit": "TIME", "amount": -10},
+                    {"account_id": b, "unit": "TIME", "amount": 10},
+                ],
+                "references": references,
+            }
+        )
+
+    before = await api.tree_size()
+    for references in ({f"r{i}": "x" for i in range(17)}, ["x"] * 3):
+        body = signed(references)
+        answer = await api.client.post(
+            f"{API}/transactions", json=body, headers={**alice, "Idempotency-Key": body["id"]}
+        )
+        assert_problem(answer, 422, "invalid_request", "references")
+    assert await api.tree_size() == before
+    body = signed({f"r{i}": "x" for i in range(16)})
+    answer = await api.client.post(
+        f"{API}/transactions", json=body, headers={**alice, "Idempotency-Key": body["id"]}
+    )
+    assert answer.status_code == 201, answer.text
+    assert await api.tree_size() == before + 1
+
+
 async def test_the_openapi_document_is_where_the_readme_says(api: Api) -> None:
     """The README names /api/v1/schema/openapi.json, which serves the committed contract,
     and its YAML twin, which is served too."""

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -37,6 +38,33 @@ UnitCode = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 RefKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 RefValue = Annotated[str, StringConstraints(max_length=200)]
 Memo = Annotated[str, StringConstraints(max_length=2000)]
+
+
+def at_most_members(most: int) -> AfterValidator:
+    """A JSON object of at most ``most`` members (see ``object_schema``)."""
+
+    def check(value: dict[str, Any]) -> dict[str, Any]:
+        if len(value) > most:
+            raise ValueError(f"at most {most} members")
+        return value
+
+    return AfterValidator(check)
+
+
+def object_schema(most: int, key_max: int) -> Any:
+    """How a bounded ``dict`` reads in the OpenAPI document. A length bound on a dict
+    reaches it as an *array* with ``maxLength`` (litestar reads it as a sequence's), which
+    generated clients then send; so the bound is checked by ``at_most_members`` and
+    described as JSON Schema says it: ``maxProperties`` and ``propertyNames``."""
+    return Field(
+        json_schema_extra={
+            "maxProperties": most,
+            "propertyNames": {"minLength": 1, "maxLength": key_max},
+        }
+    )
+
+
+References = Annotated[dict[RefKey, RefValue], at_most_members(16), object_schema(16, 64)]
 
 
 class _In(BaseModel):
@@ -125,7 +153,7 @@ class TransactionIn(_In):
         description="Base64 of at least 16 random bytes; required with a memo. The payload "
         "signs SHA-256(salt || memo), never the memo.",
     )
-    references: dict[RefKey, RefValue] = Field(default_factory=dict, max_length=16)
+    references: References = Field(default_factory=dict)
     reverses: UUID | None = None
     signatures: Signatures = Field(
         default_factory=list,

@@ -19,6 +19,8 @@ from mutual.api.schemas import (
     TokenOut,
     _In,
     _Out,
+    at_most_members,
+    object_schema,
 )
 
 Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200)]
@@ -38,9 +40,11 @@ class ContactItem(_In):
 class ProfileIn(_In):
     display_name: Name
     neighbourhood: Name | None = None
-    contact: dict[Annotated[str, StringConstraints(max_length=40)], ContactItem] = Field(
-        default_factory=dict, max_length=10
-    )
+    contact: Annotated[
+        dict[Annotated[str, StringConstraints(min_length=1, max_length=40)], ContactItem],
+        at_most_members(10),
+        object_schema(10, 40),
+    ] = Field(default_factory=dict)
     languages: list[Annotated[str, StringConstraints(max_length=10)]] = Field(
         default_factory=list, max_length=10
     )
