@@ -1034,7 +1034,7 @@ async def check_pledges(session: aiohttp.ClientSession, mix: Mix) -> str:
         if len(shown.get("quarters", [])) != 1:
             failures.append(f"{r.id} shows no pledge for {setup.quarter}: {shown}")
             continue
-        [view] = shown["quarters"]
+        [view] = shown["items"]
         projects = {
             p["project_id"]: (p["allocated"], p["delivered"])
             for p in view["projects"]

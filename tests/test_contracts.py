@@ -133,6 +133,41 @@ def _resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]
     return schema
 
 
+# Arrays inside one document that are parts of it, not lists a client pages through: each
+# is bounded by what it describes (a proof's path, a round's proposal, a principal's
+# roles). Any other array in a read's answer must be the ``items`` of a page.
+_PARTS = {
+    ("/api/v1/associations/{association_id}", "acting_members"),
+    ("/api/v1/collection-points/{point_id}", "keepers"),
+    ("/api/v1/collection-points/{point_id}", "stock"),
+    ("/api/v1/commons/pot", "coordinators"),
+    ("/api/v1/exchange-groups/{group_id}", "shares"),
+    ("/api/v1/log/proofs/consistency", "proof"),
+    ("/api/v1/log/proofs/inclusion", "proof"),
+    ("/api/v1/me", "roles"),
+    ("/api/v1/me", "scopes"),
+    ("/api/v1/members/{member_id}", "languages"),
+    ("/api/v1/members/{member_id}/standing", "recent"),
+    ("/api/v1/partners/{partner_id}/trace", "contributions"),
+    ("/api/v1/projects/{project_id}", "accounts"),
+    ("/api/v1/rounds/{key}", "decision"),
+    ("/api/v1/rounds/{key}", "proposal"),
+    ("/api/v1/rounds/{key}", "reveals"),
+    ("/api/v1/rounds/{key}", "stances"),
+    ("/api/v1/rounds/{key}", "submissions"),
+    ("/api/v1/rounds/{key}", "transactions"),
+    ("/api/v1/rounds/{key}", "voted"),
+    ("/api/v1/rounds/{key}/result", "decision"),
+    ("/api/v1/transactions/{tx_id}", "postings"),
+    ("/api/v1/webhooks/{webhook_id}", "event_types"),
+}
+
+
+def _is_array(document: dict[str, Any], schema: dict[str, Any]) -> bool:
+    options = [schema, *schema.get("anyOf", []), *schema.get("oneOf", [])]
+    return any(_resolve(document, o).get("type") == "array" for o in options)
+
+
 def _unpaged_lists(document: dict[str, Any]) -> list[str]:
     """Each GET answering a list (a JSON array, or an object with ``items``) without the
     one pagination style: ``cursor`` and ``limit`` in, ``items`` and ``next`` out."""
@@ -154,6 +189,11 @@ def _unpaged_lists(document: dict[str, Any]) -> list[str]:
                 continue
             fields = body.get("properties", {})
             if "items" not in fields:
+                wrong += [
+                    f"{path}: an unpaged list {name}"
+                    for name, field in fields.items()
+                    if _is_array(document, field) and (path, name) not in _PARTS
+                ]
                 continue
             missing = sorted(
                 ({"cursor", "limit"} - query) | ({"next", "next_cursor"} - set(fields))
@@ -174,7 +214,13 @@ def test_every_list_is_paged_one_way() -> None:
     members["parameters"] = [p for p in members["parameters"] if p["name"] != "cursor"]
     rounds = broken["paths"]["/api/v1/rounds"]["get"]["responses"]["200"]["content"]
     rounds["application/json"]["schema"] = {"type": "array", "items": {}}
-    assert _unpaged_lists(broken) == ["/api/v1/members: no cursor", "/api/v1/rounds: a bare array"]
+    volunteers = broken["components"]["schemas"]["ProjectVolunteersOut"]["properties"]
+    volunteers["volunteers"] = volunteers.pop("items")
+    assert _unpaged_lists(broken) == [
+        "/api/v1/members: no cursor",
+        "/api/v1/projects/{project_id}/volunteers: an unpaged list volunteers",
+        "/api/v1/rounds: a bare array",
+    ]
 
 
 def test_each_problem_meaning_is_the_one_documented() -> None:

@@ -337,8 +337,7 @@ async def test_disbursements_are_signed_by_the_lead(api: Api) -> None:
     listed = await api.client.get(f"{API}/projects/{project}/disbursements", headers=lead.headers)
     assert listed.status_code == 200, listed.text
     assert [
-        (d["id"], d["amount_cents"], d["payee"], d["receipt_ref"])
-        for d in listed.json()["disbursements"]
+        (d["id"], d["amount_cents"], d["payee"], d["receipt_ref"]) for d in listed.json()["items"]
     ] == [
         (paid.json()["id"], 12_000, "Quincaillerie Lefèbvre", "F-2027-118"),
         (last.json()["id"], 18_000, "Quincaillerie Lefèbvre", "F-2027-118"),

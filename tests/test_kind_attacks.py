@@ -106,7 +106,7 @@ async def test_a_raw_delivery_from_a_promise_is_refused(api: Api) -> None:
     async def delivered() -> Any:
         team = await api.client.get(f"{API}/projects/{project}/volunteers", headers=carol.headers)
         assert team.status_code == 200, team.text
-        return team.json()["volunteers"], (await quarter_of(api, alice, Q))["delivered"]
+        return team.json()["items"], (await quarter_of(api, alice, Q))["delivered"]
 
     before, hours = await ledger(api), await delivered()
     body = transfer(str(uuid.uuid4()), pledge_id(alice, "promise"), project_pledge, 60, "PLEDGE")

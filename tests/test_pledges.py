@@ -29,11 +29,23 @@ async def quarter_of(api: Api, who: Member, quarter: str) -> dict[str, Any]:
         f"{API}/pledges", params={"quarter": quarter}, headers=who.headers
     )
     assert answer.status_code == 200, answer.text
-    [view] = answer.json()["quarters"]
+    [view] = answer.json()["items"]
     assert view["pledged"] == view["allocated"] + view["released"] + view["held"]
     assert all(p["delivered"] <= p["allocated"] for p in view["projects"])
     result: dict[str, Any] = view
     return result
+
+
+async def read_pages(api: Api, path: str, headers: dict[str, str]) -> list[dict[str, Any]]:
+    """Every page of a list, following ``next`` as a client does."""
+    pages: list[dict[str, Any]] = []
+    following: str | None = f"{API}{path}"
+    while following is not None:
+        answer = await api.client.get(following, headers=headers)
+        assert answer.status_code == 200, answer.text
+        pages.append(answer.json())
+        following = pages[-1]["next"]
+    return pages
 
 
 async def test_pledge_allocate_deliver_release(api: Api) -> None:
@@ -209,8 +221,12 @@ async def test_pledge_allocate_deliver_release(api: Api) -> None:
     team = await api.client.get(f"{API}/projects/{project}/volunteers", headers=carol.headers)
     assert team.status_code == 200, team.text
     assert sorted(
-        (v["member_id"], v["allocated"], v["delivered"]) for v in team.json()["volunteers"]
+        (v["member_id"], v["allocated"], v["delivered"]) for v in team.json()["items"]
     ) == sorted([(alice.id, 240, 240), (bob.id, 120, 0)])
+    # Paged like every list: one at a time, the same volunteers in (quarter, member) order.
+    pages = await read_pages(api, f"/projects/{project}/volunteers?limit=1", carol.headers)
+    assert [len(p["items"]) for p in pages] == [1, 1]
+    assert [v["member_id"] for p in pages for v in p["items"]] == sorted([alice.id, bob.id])
     assert_problem(
         await api.client.get(f"{API}/projects/{project}/volunteers", headers=bob.headers),
         403,

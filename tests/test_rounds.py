@@ -382,7 +382,7 @@ async def test_pledges_made_after_the_decision_do_not_change_the_execution(api: 
     assert done["phase"] == "executed"
     pool = await api.client.get(f"{API}/pledges/quarters/2027-Q1/pool", headers=api.operator)
     assert pool.json()["held"] == 600 * len(t.members) + 300 - 600
-    shares = {m["member_id"]: m["held"] for m in pool.json()["members"]}
+    shares = {m["member_id"]: m["held"] for m in pool.json()["items"]}
     assert shares[late.id] >= 300
     await verified_export(api)
 

@@ -59,7 +59,7 @@ def quarter_words(code: str) -> str:
 def figures_of(demo: Demo, member_id: str, quarter: str) -> dict[str, Any]:
     """A member's pledge figures for the quarter, as the API gives them."""
     answer = demo.call("GET", f"/pledges?member_id={member_id}&quarter={quarter}")
-    [figures] = answer["quarters"]
+    [figures] = answer["items"]
     found: dict[str, Any] = figures
     return found
 
@@ -105,7 +105,7 @@ def test_a_coordinator_allocates_grants_repays_and_corrects_from_the_page(
     # Pledged hours: one hour of the first volunteer still held, to the garden.
     quarter = this_quarter()
     projects = {p["name"]: p["id"] for p in demo.call("GET", "/projects?limit=100")["items"]}
-    pool_before = demo.call("GET", f"/pledges/quarters/{quarter}/pool")
+    pool_before = demo.call("GET", f"/pledges/quarters/{quarter}/pool?limit=500")
     expect(page.get_by_test_id("release-later")).to_contain_text("une fois le trimestre terminé")
     allocate = page.locator("form", has=page.get_by_role("button", name="Signer et répartir"))
     member_select = allocate.get_by_label("Bénévole")
@@ -118,10 +118,10 @@ def test_a_coordinator_allocates_grants_repays_and_corrects_from_the_page(
     allocate.get_by_label("Décision").fill("CA 2026-12-07 n°2")
     allocate.get_by_role("button", name="Signer et répartir").click()
     expect(page.get_by_test_id("done")).to_contain_text("1 h 30 réparties (1 ligne)")
-    held = {m["member_id"]: m["held"] for m in pool_before["members"]}
-    after = demo.call("GET", f"/pledges/quarters/{quarter}/pool")
+    held = {m["member_id"]: m["held"] for m in pool_before["items"]}
+    after = demo.call("GET", f"/pledges/quarters/{quarter}/pool?limit=500")
     assert after["held"] == pool_before["held"] - 90
-    assert {m["member_id"]: m["held"] for m in after["members"]}.get(member_id, 0) == (
+    assert {m["member_id"]: m["held"] for m in after["items"]}.get(member_id, 0) == (
         held[member_id] - 90
     )
     figures = figures_of(demo, member_id, quarter)
@@ -138,16 +138,16 @@ def test_a_coordinator_allocates_grants_repays_and_corrects_from_the_page(
     # Last quarter is over with hours still held: all of it goes back to its volunteers'
     # promises, once, signed in the page.
     last = previous_quarter(quarter)
-    pool_last = demo.call("GET", f"/pledges/quarters/{last}/pool")
+    pool_last = demo.call("GET", f"/pledges/quarters/{last}/pool?limit=500")
     assert pool_last["held"] > 0
-    volunteer = pool_last["members"][0]["member_id"]
+    volunteer = pool_last["items"][0]["member_id"]
     last_before = figures_of(demo, volunteer, last)
     assert last_before["held"] > 0
     page.get_by_role("combobox", name="Trimestre").select_option(value=last)
     page.get_by_role("button", name="Afficher").click()
     expect(page.get_by_test_id("pool-held")).to_contain_text(quarter_words(last))
     expect(page.get_by_test_id("pool-table").locator("tbody tr")).to_have_count(
-        len(pool_last["members"])
+        len(pool_last["items"])
     )
     page.get_by_role("button", name="Signer et libérer").click()
     expect(page.get_by_test_id("done")).to_contain_text(
@@ -157,7 +157,9 @@ def test_a_coordinator_allocates_grants_repays_and_corrects_from_the_page(
     assert demo.call("GET", f"/pledges/quarters/{last}/pool") == {
         "quarter": last,
         "held": 0,
-        "members": [],
+        "items": [],
+        "next_cursor": None,
+        "next": None,
     }
     released = figures_of(demo, volunteer, last)
     assert (released["held"], released["released"]) == (

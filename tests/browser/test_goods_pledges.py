@@ -137,7 +137,7 @@ def test_a_resident_pledges_hours_signed_in_the_browser(
     pledge(page, name, 3, 30)
     expect(page.get_by_role("alert")).to_contain_text("rien n’a été signé")
     page.unroute("**/api/v1/pledges")
-    assert live.call("GET", "/pledges", bearer=awa.token)["quarters"] == []
+    assert live.call("GET", "/pledges", bearer=awa.token)["items"] == []
 
     pledge(page, name, 3, 30)
     expect(page.get_by_role("main")).to_contain_text(
@@ -147,7 +147,7 @@ def test_a_resident_pledges_hours_signed_in_the_browser(
     expect(card.locator("dd")).to_have_text(
         [f"3{NBSP}h{NBSP}30", f"3{NBSP}h{NBSP}30"] + [f"0{NBSP}min"] * 3
     )
-    [view] = live.call("GET", "/pledges", bearer=awa.token)["quarters"]
+    [view] = live.call("GET", "/pledges", bearer=awa.token)["items"]
     assert (view["quarter"], view["pledged"], view["held"]) == (code, 210, 210)
     assert live.balance(awa) == 0
 

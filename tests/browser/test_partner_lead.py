@@ -182,7 +182,7 @@ def test_a_lead_confirms_hours_and_records_a_payment(
     ]
     path = f"/projects/{project['id']}"
     accounts = {a["unit"]: a for a in demo.call(path)["accounts"]}
-    volunteers = demo.call(f"{path}/volunteers")["volunteers"]
+    volunteers = demo.call(f"{path}/volunteers")["items"]
     chosen = next(v for v in volunteers if v["allocated"] - v["delivered"] >= 60)
 
     page = new_context(viewport=DESKTOP).new_page()
@@ -205,7 +205,7 @@ def test_a_lead_confirms_hours_and_records_a_payment(
     assert after["PLEDGE"]["balance"] - accounts["PLEDGE"]["balance"] == 60
     [line] = [
         v
-        for v in demo.call(f"{path}/volunteers")["volunteers"]
+        for v in demo.call(f"{path}/volunteers")["items"]
         if (v["member_id"], v["quarter"]) == (chosen["member_id"], chosen["quarter"])
     ]
     assert line["delivered"] == chosen["delivered"] + 60
@@ -219,7 +219,7 @@ def test_a_lead_confirms_hours_and_records_a_payment(
         f"Paiement de {french_euros(12_345)} à Quincaillerie du Rebberg enregistré."
     )
     expect(page.locator("table.payments")).to_contain_text("F-2026-0420")
-    last = demo.call(f"{path}/disbursements")["disbursements"][-1]
+    last = demo.call(f"{path}/disbursements")["items"][-1]
     assert (last["amount_cents"], last["payee"], last["receipt_ref"]) == (
         12_345,
         "Quincaillerie du Rebberg",

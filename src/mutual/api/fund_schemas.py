@@ -94,9 +94,9 @@ class DisbursementOut(_Out):
     recorded_at: datetime
 
 
-class ProjectDisbursementsOut(_Out):
+class ProjectDisbursementsOut(PageOut):
     project_id: UUID
-    disbursements: list[DisbursementOut] = Field(description="Oldest first.")
+    items: list[DisbursementOut] = Field(description="Oldest first.")
 
 
 class FundOut(_Out):

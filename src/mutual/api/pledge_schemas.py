@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import Field, StrictInt, StringConstraints
 
-from mutual.api.schemas import Signatures, _In, _Out
+from mutual.api.schemas import PageOut, Signatures, _In, _Out
 
 QuarterCode = Annotated[str, StringConstraints(pattern=r"^\d{4}-Q[1-4]$", max_length=7)]
 Minutes = Annotated[StrictInt, Field(gt=0, le=1_000_000)]
@@ -77,9 +77,9 @@ class QuarterPledgeOut(_Out):
     projects: list[ProjectShareOut]
 
 
-class MemberPledgesOut(_Out):
+class MemberPledgesOut(PageOut):
     member_id: UUID
-    quarters: list[QuarterPledgeOut]
+    items: list[QuarterPledgeOut] = Field(description="One per quarter, oldest first.")
 
 
 class VolunteerOut(_Out):
@@ -89,9 +89,9 @@ class VolunteerOut(_Out):
     delivered: int
 
 
-class ProjectVolunteersOut(_Out):
+class ProjectVolunteersOut(PageOut):
     project_id: UUID
-    volunteers: list[VolunteerOut]
+    items: list[VolunteerOut] = Field(description="By quarter, then member id.")
 
 
 class PoolShareOut(_Out):
@@ -99,7 +99,7 @@ class PoolShareOut(_Out):
     held: int
 
 
-class PoolOut(_Out):
+class PoolOut(PageOut):
     quarter: str
-    held: int
-    members: list[PoolShareOut]
+    held: int = Field(description="What the pool holds for the quarter, every member's share.")
+    items: list[PoolShareOut] = Field(description="Each member's share, in member id order.")

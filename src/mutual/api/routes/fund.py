@@ -37,7 +37,7 @@ from mutual.api.schemas import TransactionResultOut
 from mutual.core.fund import ContributionKind, PartnerKind
 from mutual.store.fund import PartnerRecord
 from mutual.usecases import fund as usecase
-from mutual.usecases.pagination import cut_page, decode_id_cursor
+from mutual.usecases.pagination import cut_page, decode_id_cursor, page_in_memory, time_key
 
 _FLOW = problem_responses(
     *SIGNED_FLOW,
@@ -216,14 +216,24 @@ async def record_disbursement(
     summary="A project's payments with payee and receipt reference (its lead, coordinators)",
 )
 async def list_disbursements(
-    project_id: FromPath[UUID], state: State, principal: CurrentPrincipal
+    request: Request[Any, Any, Any],
+    project_id: FromPath[UUID],
+    state: State,
+    principal: CurrentPrincipal,
+    cursor: Cursor = None,
+    limit: Limit = 100,
 ) -> ProjectDisbursementsOut:
     """The payee and receipt are kept beside the log, not in it: the ledger holds the
     amount, this table the words the lead gave."""
     found = await usecase.project_disbursements(runtime_of(state), principal, project_id)
+    # One project's payments, read by one query and paged oldest first like every list.
+    page = page_in_memory(
+        "disbursements", found, cursor, limit, lambda d: time_key(d.recorded_at, d.id)
+    )
     return ProjectDisbursementsOut(
         project_id=project_id,
-        disbursements=[
+        **page_links(request, page.next_cursor),
+        items=[
             DisbursementOut(
                 id=d.id,
                 amount_cents=d.amount,
@@ -231,7 +241,7 @@ async def list_disbursements(
                 receipt_ref=d.receipt_ref,
                 recorded_at=d.recorded_at,
             )
-            for d in found
+            for d in page.items
         ],
     )
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 from uuid import UUID
 
-from litestar import Response, get, post
+from litestar import Request, Response, get, post
 from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
+from mutual.api.pages import Cursor, Limit, page_links
 from mutual.api.pledge_schemas import (
     AllocationIn,
     MemberPledgesOut,
@@ -29,6 +30,7 @@ from mutual.api.problems import problem_responses
 from mutual.api.routes.transactions import outcome_response, to_signatures
 from mutual.api.schemas import TransactionResultOut
 from mutual.usecases import pledges as usecase
+from mutual.usecases.pagination import page_in_memory
 
 Quarter = Annotated[
     str | None, QueryParameter(pattern=r"^\d{4}-Q[1-4]$", description="Like 2027-Q1.")
@@ -73,17 +75,23 @@ async def pledge(
     summary="What a member pledged per quarter, and what was allocated, delivered, released",
 )
 async def list_pledges(
+    request: Request[Any, Any, Any],
     state: State,
     principal: CurrentPrincipal,
     quarter: Quarter = None,
     member_id: Annotated[
         UUID | None, QueryParameter(description="Coordinators and auditors: any member.")
     ] = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
 ) -> MemberPledgesOut:
     views = await usecase.member_pledges(runtime_of(state), principal, member_id, quarter)
+    # One member's quarters are few (four a year): read whole, paged like every list.
+    page = page_in_memory("pledges", views, cursor, limit, lambda v: v.quarter)
     return MemberPledgesOut(
         member_id=member_id or principal.id,
-        quarters=[
+        **page_links(request, page.next_cursor),
+        items=[
             QuarterPledgeOut(
                 quarter=v.quarter,
                 pledged=v.totals.pledged,
@@ -98,7 +106,7 @@ async def list_pledges(
                     for s in v.projects
                 ],
             )
-            for v in views
+            for v in page.items
         ],
     )
 
@@ -131,12 +139,22 @@ async def allocate(
     responses=problem_responses("invalid_quarter"),
     summary="What the pledge pool holds of each member's pledge for a quarter",
 )
-async def get_pool(quarter: FromPath[str], state: State, principal: CurrentPrincipal) -> PoolOut:
+async def get_pool(
+    request: Request[Any, Any, Any],
+    quarter: FromPath[str],
+    state: State,
+    principal: CurrentPrincipal,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> PoolOut:
     held = await usecase.pool(runtime_of(state), principal, quarter)
+    # The pool's holders are summed by one query (the total needs them all), then paged.
+    page = page_in_memory("pool", list(held.items()), cursor, limit, lambda m: str(m[0]))
     return PoolOut(
         quarter=quarter,
         held=sum(held.values()),
-        members=[PoolShareOut(member_id=m, held=n) for m, n in sorted(held.items(), key=str)],
+        items=[PoolShareOut(member_id=m, held=n) for m, n in page.items],
+        **page_links(request, page.next_cursor),
     )
 
 
@@ -190,19 +208,29 @@ async def deliver(
     summary="Volunteers allocated to a project and the minutes they delivered",
 )
 async def volunteers(
-    project_id: FromPath[UUID], state: State, principal: CurrentPrincipal, quarter: Quarter = None
+    request: Request[Any, Any, Any],
+    project_id: FromPath[UUID],
+    state: State,
+    principal: CurrentPrincipal,
+    quarter: Quarter = None,
+    cursor: Cursor = None,
+    limit: Limit = 100,
 ) -> ProjectVolunteersOut:
     rows = await usecase.project_volunteers(runtime_of(state), principal, project_id, quarter)
+    # A project's volunteers are read by one query (a member's share per quarter), then
+    # paged in (quarter, member) order like every list.
+    page = page_in_memory("volunteers", rows, cursor, limit, lambda v: f"{v.quarter}|{v.member_id}")
     return ProjectVolunteersOut(
         project_id=project_id,
-        volunteers=[
+        **page_links(request, page.next_cursor),
+        items=[
             VolunteerOut(
                 member_id=v.member_id,
                 quarter=v.quarter,
                 allocated=v.allocated,
                 delivered=v.delivered,
             )
-            for v in rows
+            for v in page.items
         ],
     )
 

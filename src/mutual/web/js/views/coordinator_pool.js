@@ -152,12 +152,13 @@ export async function render(main, ctx, done = null) {
   const chosen = new URLSearchParams(location.hash.split("?")[1] ?? "").get("quarter");
   const choices = quarters();
   const quarter = choices.includes(chosen) ? chosen : openQuarters()[0];
-  const [key, log, members, projects, pool, fund, partners] = await Promise.all([
+  const [key, log, members, projects, pool, holders, fund, partners] = await Promise.all([
     operatorKey(me),
     get("/log"),
     activeMembers(),
     getAll("/projects"),
-    get(`/pledges/quarters/${quarter}/pool`),
+    get(`/pledges/quarters/${quarter}/pool?limit=1`),
+    getAll(`/pledges/quarters/${quarter}/pool`),
     get("/fund"),
     getAll("/partners"),
   ]);
@@ -227,7 +228,7 @@ export async function render(main, ctx, done = null) {
       h("div", { class: "actions" }, show),
     ),
   );
-  const holding = pool.members.filter((m) => m.held > 0);
+  const holding = holders.filter((m) => m.held > 0);
   hours.append(
     h(
       "p",

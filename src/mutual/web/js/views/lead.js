@@ -5,7 +5,7 @@
 // the page checked that the composed transaction is the one it shows. Coordinators may
 // open any project here.
 
-import { ApiError, get, query } from "../api.js";
+import { ApiError, get, getAll, query } from "../api.js";
 import { announce, busy, field, h, notice, pickOne } from "../dom.js";
 import { durationInput } from "../duration.js";
 import { formatDay, formatDuration, label, t } from "../i18n.js";
@@ -355,14 +355,14 @@ export async function render(main, ctx, done = null) {
   chosen = summary.id;
   const [project, volunteers, payments] = await Promise.all([
     get(`/projects/${summary.id}`),
-    get(`/projects/${summary.id}/volunteers`),
-    get(`/projects/${summary.id}/disbursements`),
+    getAll(`/projects/${summary.id}/volunteers`),
+    getAll(`/projects/${summary.id}/disbursements`),
   ]);
   const names = new Map();
   await Promise.all(
-    volunteers.volunteers.map(async (v) => names.set(v.member_id, await ctx.nameOf(v.member_id))),
+    volunteers.map(async (v) => names.set(v.member_id, await ctx.nameOf(v.member_id))),
   );
-  const rows = [...volunteers.volunteers].sort(
+  const rows = [...volunteers].sort(
     (a, b) =>
       b.quarter.localeCompare(a.quarter) ||
       names.get(a.member_id).localeCompare(names.get(b.member_id)),
@@ -421,9 +421,9 @@ export async function render(main, ctx, done = null) {
       "section",
       { "aria-labelledby": "payments-title" },
       h("h2", { id: "payments-title" }, t("lead.payments")),
-      payments.disbursements.length === 0
+      payments.length === 0
         ? h("p", { class: "muted" }, t("lead.noPayment"))
-        : paymentsTable(payments.disbursements),
+        : paymentsTable(payments),
     ),
   );
   if (leads && key?.registered) main.append(paySection(project, key, log.origin, rerender));

@@ -1,4 +1,4 @@
-import { ApiError, get } from "../api.js";
+import { ApiError, get, getAll } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { confirmUnusual, durationInput } from "../duration.js";
 import { formatDuration, t } from "../i18n.js";
@@ -79,7 +79,7 @@ async function pledgeCard(view) {
 
 export async function render(main, ctx, done = null) {
   const member = ctx.me.principal_id;
-  const [mine, key, log] = await Promise.all([get("/pledges"), deviceKey(member), get("/log")]);
+  const [mine, key, log] = await Promise.all([getAll("/pledges"), deviceKey(member), get("/log")]);
   const rerender = async (text) => {
     main.replaceChildren();
     await render(main, ctx, text);
@@ -165,9 +165,9 @@ export async function render(main, ctx, done = null) {
     { "aria-labelledby": "pledges-mine" },
     h("h2", { id: "pledges-mine" }, t("pledges.mine")),
   );
-  if (mine.quarters.length === 0) list.append(h("p", { class: "muted" }, t("pledges.none")));
+  if (mine.length === 0) list.append(h("p", { class: "muted" }, t("pledges.none")));
   else {
-    const cards = await Promise.all([...mine.quarters].reverse().map(pledgeCard));
+    const cards = await Promise.all([...mine].reverse().map(pledgeCard));
     list.append(h("ul", { class: "list", "aria-labelledby": "pledges-mine" }, cards));
   }
   main.append(list);
