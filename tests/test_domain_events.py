@@ -27,7 +27,7 @@ from tests.test_events import page_all, served, sse_messages
 from tests.test_goods import create_kind, create_point, flow
 from tests.test_projects import api
 from tests.test_rounds import START, decided_by_consent, execute, prepared_round, territory
-from tests.test_timebank import join
+from tests.test_timebank import join, verified_export
 
 __all__ = ["api"]
 
@@ -68,6 +68,17 @@ async def test_each_domain_event_once_with_typed_data(api: Api) -> None:
         f"{API}/projects/{t.projects[0]}/lead", json={"lead": t.members[3].id}, headers=api.operator
     )
     assert handed.status_code == 200, handed.text
+    # A profile changed (and saved again unchanged: no event), a member erased.
+    mover = t.members[2]
+    for _ in range(2):
+        moved = await api.client.put(
+            f"{API}/members/me/profile",
+            json={"display_name": "Déménagée", "neighbourhood": "Drouot"},
+            headers=mover.headers,
+        )
+        assert moved.status_code == 200, moved.text
+    gone = await api.client.delete(f"{API}/members/{borrower.id}/profile", headers=api.operator)
+    assert gone.status_code == 204, gone.text
 
     events = await page_all(api, api.operator, limit=7)
     assert events == await page_all(api, api.operator, limit=1000)  # the same, read again
@@ -132,11 +143,25 @@ async def test_each_domain_event_once_with_typed_data(api: Api) -> None:
             assert data["amount"] == sum(p["amount"] for p in postings if p["amount"] > 0)
             assert data["credited"] == [p["account_id"] for p in postings if p["amount"] > 0]
     assert of_type(domain, DomainEventType.LOAN_OPENED)[0]["amount"] == 1
+    assert of_type(domain, DomainEventType.MEMBER_PROFILE_CHANGED) == [
+        {"event_type": "member.profile_changed", "member_id": mover.id}
+    ]
+    assert of_type(domain, DomainEventType.MEMBER_ERASED) == [
+        {"event_type": "member.erased", "member_id": borrower.id}
+    ]
+    # Their entries say who and what kind of change, never the new name.
+    notices = [e for e in ledger.values() if e["type"].startswith("member_notice.")]
+    assert [e["entry"]["payload"]["change"] for e in notices] == ["profile_changed", "erased"]
+    assert "Déménagée" not in json.dumps(events, ensure_ascii=False)
     assert Counter(e["type"] for e in domain).keys() == {t.value for t in DomainEventType}
 
     # The domain events are filtered like the others, by type or by family.
     picked = await page_all(api, api.operator, limit=5, types="member,project.changed")
-    assert [e["type"] for e in picked] == ["member.accepted"] * len(members) + ["project.changed"]
+    assert [e["type"] for e in picked] == ["member.accepted"] * len(members) + [
+        "project.changed",
+        "member.profile_changed",
+        "member.erased",
+    ]
     rounds = await page_all(api, api.operator, limit=5, types="round")
     assert [e for e in rounds if "data" in e] == [
         e for e in domain if e["type"].startswith("round.")
@@ -160,6 +185,10 @@ async def test_an_erased_member_is_named_in_no_event(api: Api) -> None:
         "member_id": member.id,
         "account_id": member.account,
     }
+    # The erasure itself is told, by id, last; and the export still verifies with it.
+    assert events[-1]["data"] == {"event_type": "member.erased", "member_id": member.id}
+    lines = await verified_export(api)
+    assert sum('"type":"member_notice"' in line for line in lines) == 1
 
 
 async def test_the_stream_gives_an_id_to_an_entrys_last_event_only(api: Api) -> None:

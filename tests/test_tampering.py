@@ -21,7 +21,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mutual.core.authority import Principal
-from mutual.core.entries import log_entry
+from mutual.core.entries import MemberChange, log_entry
 from mutual.core.ids import PrincipalId
 from mutual.core.merkle import root_of
 from mutual.core.notes import (
@@ -48,6 +48,7 @@ from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
 from mutual.core.verify import Finding, PendingSignatures, Verifier, check_pending
 from mutual.usecases import log as log_usecase
+from mutual.usecases import member_notices
 from mutual.usecases.export import export_lines
 from mutual.usecases.keys import submit_key_event
 from mutual.usecases.runtime import Runtime
@@ -96,6 +97,8 @@ async def populate(rt: Runtime) -> None:
         rt, OPERATOR, revoke, [carol_key.sign_key_event(rt.log.origin, revoke)]
     )
     assert outcome.accepted
+    # A member notice (signed by the log key, beside the fold's state) among the entries.
+    await member_notices.tell(rt, alice.id, MemberChange.PROFILE_CHANGED)
     [o] = await record(rt, OPERATOR, [tx(a, c, 5)], atomic=False)
     assert o.accepted
 
@@ -504,3 +507,35 @@ async def test_history_re_signed_before_a_rounds_snapshot_contradicts_its_manife
         findings = verify(rt, rewrite(rt, lines, snapshot, edit))
         assert first_index(findings) == snapshot, findings
         assert kinds(findings) == {"manifest_checkpoint_mismatch", "manifest_changed"}, findings
+
+
+async def test_a_member_notice_is_the_log_keys_and_says_no_more(
+    export: tuple[Runtime, list[str]],
+) -> None:
+    """A member notice's change edited is an invalid signature at its index; one carrying
+    a field more (a name, say), even re-signed under the log key, is not an entry this log
+    writes; and one signed by any other key is refused as the log key's."""
+    rt, lines = export
+    docs = [json.loads(line) for line in lines]
+    [at] = [i for i, d in enumerate(docs) if d.get("entry", {}).get("type") == "member_notice"]
+    index = docs[at]["index"]
+
+    def with_notice(payload: dict[str, Any], resign: bool) -> list[Finding]:
+        doc = json.loads(lines[at])
+        doc["entry"]["payload"] = payload
+        if resign:
+            signature = rt.log.sign_payload(Domain.MEMBER_NOTICE, payload).document()
+            doc["entry"]["signatures"] = [signature]
+        return verify(rt, [*lines[:at], json.dumps(doc) + "\n", *lines[at + 1 :]])
+
+    payload = docs[at]["entry"]["payload"]
+    assert payload["change"] == "profile_changed"
+    edited = with_notice({**payload, "change": "erased"}, resign=False)
+    assert _first(edited) == (index, {"invalid_signature"})
+    named = with_notice({**payload, "display_name": "Alice"}, resign=True)
+    assert _first(named) == (index, {"bad_entry"})
+    other = keypair_for(uuid.uuid4())
+    doc = json.loads(lines[at])
+    doc["entry"]["signatures"] = [other.sign_payload(Domain.MEMBER_NOTICE, payload).document()]
+    forged = verify(rt, [*lines[:at], json.dumps(doc) + "\n", *lines[at + 1 :]])
+    assert _first(forged) == (index, {"invalid_signature"})

@@ -42,6 +42,22 @@ class MemberAcceptedData(_Out):
     account_id: UUID = Field(description="Their TIME account, opened on acceptance.")
 
 
+class MemberProfileChangedData(_Out):
+    event_type: Literal["member.profile_changed"] = Field(
+        description="The event's type (the union's discriminator)."
+    )
+    member_id: UUID = Field(
+        description="The member whose profile changed (read it at /members/{member_id})."
+    )
+
+
+class MemberErasedData(_Out):
+    event_type: Literal["member.erased"] = Field(
+        description="The event's type (the union's discriminator)."
+    )
+    member_id: UUID = Field(description="The member erased: forget what you kept of their profile.")
+
+
 class ProjectCreatedData(_Out):
     event_type: Literal["project.created"] = Field(
         description="The event's type (the union's discriminator)."
@@ -117,6 +133,8 @@ class LoanReturnedData(_TransferData):
 
 DOMAIN_DATA: dict[DomainEventType, type[_Out]] = {
     DomainEventType.MEMBER_ACCEPTED: MemberAcceptedData,
+    DomainEventType.MEMBER_PROFILE_CHANGED: MemberProfileChangedData,
+    DomainEventType.MEMBER_ERASED: MemberErasedData,
     DomainEventType.PROJECT_CREATED: ProjectCreatedData,
     DomainEventType.PROJECT_CHANGED: ProjectChangedData,
     DomainEventType.ROUND_PHASE_CHANGED: RoundPhaseChangedData,
@@ -129,6 +147,8 @@ DOMAIN_DATA: dict[DomainEventType, type[_Out]] = {
 
 DomainData = (
     MemberAcceptedData
+    | MemberProfileChangedData
+    | MemberErasedData
     | ProjectCreatedData
     | ProjectChangedData
     | RoundPhaseChangedData

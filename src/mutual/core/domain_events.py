@@ -22,7 +22,7 @@ from uuid import UUID
 
 from mutual.core.accounts import OwnerKind
 from mutual.core.derived import domain_event_id, lead_appointment_id
-from mutual.core.entries import EntryType
+from mutual.core.entries import EntryType, MemberChange
 from mutual.core.registry import KeyAction
 from mutual.core.round_entries import Kind
 from mutual.core.round_state import Phase
@@ -32,6 +32,8 @@ from mutual.core.units import TIME
 
 class DomainEventType(StrEnum):
     MEMBER_ACCEPTED = "member.accepted"
+    MEMBER_PROFILE_CHANGED = "member.profile_changed"
+    MEMBER_ERASED = "member.erased"
     PROJECT_CREATED = "project.created"
     PROJECT_CHANGED = "project.changed"
     ROUND_PHASE_CHANGED = "round.phase_changed"
@@ -45,6 +47,8 @@ class DomainEventType(StrEnum):
 # The entry type each domain event is derived from: what a filter on it reads.
 SOURCES: Mapping[DomainEventType, EntryType] = {
     DomainEventType.MEMBER_ACCEPTED: EntryType.ACCOUNT,
+    DomainEventType.MEMBER_PROFILE_CHANGED: EntryType.MEMBER_NOTICE,
+    DomainEventType.MEMBER_ERASED: EntryType.MEMBER_NOTICE,
     DomainEventType.PROJECT_CREATED: EntryType.KEY_EVENT,
     DomainEventType.PROJECT_CHANGED: EntryType.KEY_EVENT,
     DomainEventType.ROUND_PHASE_CHANGED: EntryType.ROUND,
@@ -144,11 +148,22 @@ def _transaction(payload: Mapping[str, Any], _: IsProject) -> list[DomainEventTy
     return [] if found is None else [found]
 
 
+_NOTICES: Mapping[str, DomainEventType] = {
+    MemberChange.PROFILE_CHANGED.value: DomainEventType.MEMBER_PROFILE_CHANGED,
+    MemberChange.ERASED.value: DomainEventType.MEMBER_ERASED,
+}
+
+
+def _member_notice(payload: Mapping[str, Any], _: IsProject) -> list[DomainEventType]:
+    return [_NOTICES[payload["change"]]]
+
+
 _TYPES: Mapping[EntryType, Callable[[Mapping[str, Any], IsProject], list[DomainEventType]]] = {
     EntryType.ACCOUNT: _account,
     EntryType.KEY_EVENT: _key_event,
     EntryType.ROUND: _round,
     EntryType.TRANSACTION: _transaction,
+    EntryType.MEMBER_NOTICE: _member_notice,
 }
 
 
@@ -176,6 +191,10 @@ def _data(event_type: DomainEventType, payload: Mapping[str, Any]) -> dict[str, 
     match event_type:
         case DomainEventType.MEMBER_ACCEPTED:
             return {"member_id": payload["owner_id"], "account_id": payload["id"]}
+        case DomainEventType.MEMBER_PROFILE_CHANGED | DomainEventType.MEMBER_ERASED:
+            # Who, never what: a consumer reads the profile as its scopes allow (an
+            # erased member's has nothing left to read).
+            return {"member_id": payload["member"]}
         case DomainEventType.PROJECT_CREATED | DomainEventType.PROJECT_CHANGED:
             return {"project_id": payload["principal"], "lead_id": payload["custodian"]}
         case DomainEventType.ROUND_PHASE_CHANGED:

@@ -49,6 +49,7 @@ class EntryType(StrEnum):
     BOUNDS = "bounds"
     ROUND = "round"
     BALLOT = "ballot"
+    MEMBER_NOTICE = "member_notice"
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +140,34 @@ def bounds_payload(origin: str, change: BoundsChange) -> dict[str, Any]:
         "follows": None if change.follows is None else str(change.follows),
         "balance_min": change.balance_min,
         "balance_max": change.balance_max,
+    }
+
+
+class MemberChange(StrEnum):
+    """What a member notice says happened beside the ledger."""
+
+    PROFILE_CHANGED = "profile_changed"
+    ERASED = "erased"
+
+
+@dataclass(frozen=True, slots=True)
+class MemberNotice:
+    """That a member's profile changed, or that they were erased: a fact kept beside the
+    ledger (the profile is not in the log), told in the log so that it has a place in the
+    one sequence every event cursor follows. It holds the member's pseudonymous id and
+    the kind of change, never what changed: an erased member's data is not repeated."""
+
+    id: UUID
+    member: PrincipalId
+    change: MemberChange
+
+
+def member_notice_payload(origin: str, notice: MemberNotice) -> dict[str, Any]:
+    return {
+        "log": origin,
+        "id": str(notice.id),
+        "member": str(notice.member),
+        "change": notice.change.value,
     }
 
 
@@ -292,6 +321,21 @@ def parse_bounds_payload(origin: str, payload: dict[str, Any]) -> BoundsChange:
     if bounds_payload(origin, change) != doc:
         raise EntryFormatError("the payload is not in the form this log signs")
     return change
+
+
+def parse_member_notice_payload(origin: str, payload: dict[str, Any]) -> MemberNotice:
+    doc = _keys(payload, {"log", "id", "member", "change"})
+    try:
+        notice = MemberNotice(
+            _uuid(doc["id"], "id"),
+            PrincipalId(_uuid(doc["member"], "member")),
+            MemberChange(doc["change"]),
+        )
+    except ValueError as exc:
+        raise EntryFormatError(f"malformed member notice: {exc}") from exc
+    if member_notice_payload(origin, notice) != doc:
+        raise EntryFormatError("the payload is not in the form this log signs")
+    return notice
 
 
 def parse_key_event_payload(origin: str, payload: dict[str, Any]) -> KeyEvent:

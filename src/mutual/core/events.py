@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from mutual.core.domain_events import DOMAIN_FAMILIES, SOURCES, DomainEventType
-from mutual.core.entries import EntryType
+from mutual.core.entries import EntryType, MemberChange
 from mutual.core.registry import KeyAction
 from mutual.core.round_entries import Kind
 from mutual.core.transactions import TransactionKind
@@ -31,6 +31,7 @@ _FIELD = {
     EntryType.TRANSACTION: "kind",
     EntryType.KEY_EVENT: "action",
     EntryType.ROUND: "kind",
+    EntryType.MEMBER_NOTICE: "change",
 }
 
 LEDGER_FAMILIES: dict[str, tuple[str, ...]] = {
@@ -41,6 +42,7 @@ LEDGER_FAMILIES: dict[str, tuple[str, ...]] = {
     # A ballot is an entry of its own type (signed by its voter), not a round step.
     EntryType.ROUND.value: tuple(f"round.{k.value}" for k in Kind if k is not Kind.BALLOT),
     EntryType.BALLOT.value: ("ballot.cast",),
+    EntryType.MEMBER_NOTICE.value: tuple(f"member_notice.{c.value}" for c in MemberChange),
 }
 LEDGER_EVENT_TYPES: tuple[str, ...] = tuple(t for ts in LEDGER_FAMILIES.values() for t in ts)
 FAMILIES: dict[str, tuple[str, ...]] = {

@@ -9,6 +9,7 @@ disagree on what the ledger accepts. Per entry type:
 - a key event: the registry's rules (``core.registry``);
 - a round step or ballot: the round's sequence, and its rules where the round's state
   is known (always offline; in the writer, for the rounds a batch executes);
+- a member notice (a profile changed, a member erased): nothing to change, an id to check;
 - a transaction: its shape, accounts and units, the signers' authority at this index,
   reversal, its kind's rule (``core.kinds``) and the bounds, in that order.
 
@@ -28,6 +29,7 @@ from mutual.core import derived, kinds
 from mutual.core.accounts import Account
 from mutual.core.authority import authorise_ballot
 from mutual.core.bounds import BoundsChange, apply_bounds_change
+from mutual.core.entries import MemberNotice
 from mutual.core.errors import AccountExists
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.ledger import Applied, apply_transaction
@@ -71,7 +73,19 @@ class RoundStepEntry:
     signatures: tuple[Signature, ...]
 
 
-Entry = TransactionEntry | AccountEntry | BoundsEntry | KeyEventEntry | RoundStepEntry
+@dataclass(frozen=True, slots=True)
+class MemberNoticeEntry:
+    notice: MemberNotice
+
+
+Entry = (
+    TransactionEntry
+    | AccountEntry
+    | BoundsEntry
+    | KeyEventEntry
+    | RoundStepEntry
+    | MemberNoticeEntry
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +134,7 @@ class BoundsApplied:
     account: Account | None
 
 
-Effect = Applied | Account | BoundsApplied | KeyApplied | RoundEntry
+Effect = Applied | Account | BoundsApplied | KeyApplied | RoundEntry | MemberNotice
 
 
 def apply_entry(
@@ -160,6 +174,12 @@ def apply_entry(
             return KeyApplied(effect)
         case RoundStepEntry(step, ballot, signatures):
             return _round_step(state, step, ballot, signatures, log_index=log_index)
+        case MemberNoticeEntry(notice):
+            # A notice changes nothing the ledger holds: its id is a client-kind id
+            # (the derived namespace is the service's own derivations) and the log key
+            # signed it, which the writer and the verifier check before the fold.
+            derived.check_client_id(notice.id)
+            return notice
 
 
 def _transaction(

@@ -36,6 +36,7 @@ from mutual.core.entries import (
     parse_bounds_payload,
     parse_entry,
     parse_key_event_payload,
+    parse_member_notice_payload,
     parse_transaction_payload,
 )
 from mutual.core.errors import InvalidSignature, LedgerError
@@ -46,6 +47,7 @@ from mutual.core.fold import (
     KeyEventEntry,
     LedgerState,
     LogKey,
+    MemberNoticeEntry,
     RoundStepEntry,
     TransactionEntry,
     apply_entry,
@@ -503,6 +505,10 @@ class Verifier:
             elif not self._signed_by_log(line_no, index, Domain.ROUND, payload_bytes, sigs):
                 return None
             return RoundStepEntry(step, entry_type is EntryType.BALLOT, sigs)
+        if entry_type is EntryType.MEMBER_NOTICE:
+            notice = parse_member_notice_payload(origin, payload)
+            ok = self._signed_by_log(line_no, index, Domain.MEMBER_NOTICE, payload_bytes, sigs)
+            return MemberNoticeEntry(notice) if ok else None
         return KeyEventEntry(parse_key_event_payload(origin, payload), sigs)
 
     def _known_keys(self, sigs: tuple[Signature, ...]) -> dict[KeyId, bytes]:

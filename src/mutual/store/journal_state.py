@@ -15,7 +15,7 @@ from uuid import UUID
 from mutual.core.accounts import Account
 from mutual.core.bounds import BoundsChange
 from mutual.core.derived import is_derived
-from mutual.core.entries import EntryType, LogEntry
+from mutual.core.entries import EntryType, LogEntry, MemberNotice
 from mutual.core.errors import (
     IdempotencyKeyReused,
     LedgerError,
@@ -31,6 +31,7 @@ from mutual.core.fold import (
     KeyEventEntry,
     LedgerState,
     LogKey,
+    MemberNoticeEntry,
     RoundStepEntry,
     TransactionEntry,
     apply_entry,
@@ -47,6 +48,7 @@ from mutual.store.outcomes import (
     accepted_account_outcome,
     accepted_bounds_outcome,
     accepted_key_event_outcome,
+    accepted_notice_outcome,
     accepted_outcome,
     accepted_round_outcome,
     rejected_outcome,
@@ -118,6 +120,19 @@ class RoundWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberNoticeWrite:
+    """That a member's profile changed or they were erased, signed by the log key."""
+
+    notice: MemberNotice
+    digest: bytes
+    entry: LogEntry
+
+    @property
+    def key(self) -> UUID:
+        return self.notice.id
+
+
+@dataclass(frozen=True, slots=True)
 class PreRefused:
     """A request refused before the ledger was consulted (its shape or its signatures).
 
@@ -130,7 +145,9 @@ class PreRefused:
     outcome: Outcome
 
 
-LedgerWrite = TransactionWrite | AccountWrite | BoundsWrite | KeyEventWrite | RoundWrite
+LedgerWrite = (
+    TransactionWrite | AccountWrite | BoundsWrite | KeyEventWrite | RoundWrite | MemberNoticeWrite
+)
 WriteRequest = LedgerWrite | PreRefused
 
 
@@ -282,6 +299,9 @@ class BatchState:
             self._append(request.entry_type, request.round_entry.id, request.entry, at)
             self.round_entries.append((request.round_entry, index, at))
             return accepted_round_outcome(request.round_entry, index, request.entry.leaf_hash)
+        if isinstance(request, MemberNoticeWrite):
+            self._append(EntryType.MEMBER_NOTICE, request.notice.id, request.entry, at)
+            return accepted_notice_outcome(request.notice, index, request.entry.leaf_hash)
         assert isinstance(effect, KeyApplied)
         self._append(EntryType.KEY_EVENT, request.event.id, request.entry, at)
         self.key_effects.append((effect.effect, index))
@@ -297,6 +317,8 @@ def _fold_entry(request: LedgerWrite) -> Entry:
         return AccountEntry(request.account)
     if isinstance(request, BoundsWrite):
         return BoundsEntry(request.change)
+    if isinstance(request, MemberNoticeWrite):
+        return MemberNoticeEntry(request.notice)
     if isinstance(request, RoundWrite):
         return RoundStepEntry(
             request.round_entry, request.entry_type is EntryType.BALLOT, request.signatures

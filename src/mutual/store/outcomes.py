@@ -15,6 +15,7 @@ from typing import Any
 
 from mutual.core.accounts import Account
 from mutual.core.bounds import BoundsChange
+from mutual.core.entries import MemberNotice
 from mutual.core.errors import LedgerError, error_from_code
 from mutual.core.ledger import Applied
 from mutual.core.registry import KeyEffect, KeyEvent
@@ -133,6 +134,19 @@ def accepted_round_outcome(entry: RoundEntry, log_index: int, leaf_hash: bytes) 
             "id": str(entry.id),
             "round": str(entry.round_id),
             "kind": entry.kind.value,
+            "log_index": log_index,
+            "leaf_hash": b64encode(leaf_hash),
+        },
+    )
+
+
+def accepted_notice_outcome(notice: MemberNotice, log_index: int, leaf_hash: bytes) -> Outcome:
+    return Outcome(
+        True,
+        {
+            "id": str(notice.id),
+            "member": str(notice.member),
+            "change": notice.change.value,
             "log_index": log_index,
             "leaf_hash": b64encode(leaf_hash),
         },

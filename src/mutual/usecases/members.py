@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from mutual.core.accounts import Account, OwnerKind
 from mutual.core.authority import Principal, Role
 from mutual.core.bounds import BoundsDefault
+from mutual.core.entries import MemberChange
 from mutual.core.ids import AccountId, PrincipalId
 from mutual.core.mail import DEFAULT_DELIVERY
 from mutual.core.permissions import reads_everything
@@ -31,6 +32,7 @@ from mutual.store import timebank as store
 from mutual.store.key_registry import erase_key_notes
 from mutual.store.principals import ensure_principal
 from mutual.store.timebank import MemberRecord, OfferFilter
+from mutual.usecases import member_notices
 from mutual.usecases.access import IssuedToken, issue_token
 from mutual.usecases.accounts import open_account_entry, whole_statement
 from mutual.usecases.charter import current_charter
@@ -268,9 +270,18 @@ async def read_profile(rt: Runtime, reader: Principal, member_id: UUID) -> dict[
 
 async def update_profile(rt: Runtime, member: Principal, profile: Profile) -> dict[str, Any]:
     await active_member(rt, member.id, field="id")
+    before = await read_profile(rt, member, member.id)
     async with rt.db.writing() as conn:
         await store.update_member(conn, member.id, _profile_values(profile))
-    return await read_profile(rt, member, member.id)
+    after = await read_profile(rt, member, member.id)
+    # A save that changed nothing (the page saves the whole form) is not a change to tell.
+    if _without_stamp(after) != _without_stamp(before):
+        await member_notices.tell(rt, member.id, MemberChange.PROFILE_CHANGED)
+    return after
+
+
+def _without_stamp(profile: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in profile.items() if k != "updated_at"}
 
 
 async def list_members(
@@ -420,3 +431,4 @@ async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
         await invitation_store.spend_resets_of(conn, member_id, now=now)
     if record.account_id is not None:
         await ledger_reads.erase_memos(rt.db, str(member_id))
+    await member_notices.tell(rt, member_id, MemberChange.ERASED)
