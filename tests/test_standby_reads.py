@@ -18,6 +18,8 @@ from litestar.testing import AsyncTestClient
 from sqlalchemy import select, text
 
 from mutual.api.app import create_app
+from mutual.cli.log import run_export
+from mutual.core.verify import Verifier
 from mutual.settings import Settings
 from mutual.store.database import Database, open_database
 from mutual.store.replicas import Replica, lsn_value
@@ -226,6 +228,42 @@ async def test_a_write_through_one_process_is_seen_by_a_read_through_another(
         answer = await other.get(f"{API}/accounts/{b}/postings", headers=bob)
         assert answer.status_code == 200, answer.text
         assert elsewhere.reads == served + 1
+
+
+async def test_an_export_is_read_from_the_standby_and_verifies(
+    clusters: tuple[Cluster, Cluster], tmp_path: Path
+) -> None:
+    """`mutual export` reads from the standby that has replayed the most: with its replay
+    paused, the export holds the log as the standby has it (one payment fewer than the
+    primary) and verifies; `--primary` (or no standby left) exports the whole log."""
+    primary, standby = clusters
+    settings = _settings(primary, standby, tmp_path)
+    async with _api(settings) as api:
+        alice, a = await api.member()
+        _, b = await api.member()
+        assert (await api.pay(alice, a, b, 30)).status_code == 201
+        await _caught_up(_standby_of(api), primary)
+        psql(standby, "SELECT pg_wal_replay_pause()")
+        assert (await api.pay(alice, a, b, 7)).status_code == 201
+        whole = await api.log_size()
+        log_key = api.client.app.state.runtime.log.verifier_key
+
+    def exported(path: Path) -> list[str]:
+        lines = path.read_text().splitlines(keepends=True)
+        verifier = Verifier(log_key)
+        for n, line in enumerate(lines, start=1):
+            verifier.feed(n, line)
+        assert verifier.finish(len(lines) + 1) == []
+        return lines
+
+    from_standby = tmp_path / "standby.ndjson"
+    assert await run_export(settings, str(from_standby)) == whole - 1
+    assert not any('"amount":-7' in line for line in exported(from_standby))
+    from_primary = tmp_path / "primary.ndjson"
+    assert await run_export(settings, str(from_primary), primary=True) == whole
+    assert any('"amount":-7' in line for line in exported(from_primary))
+    standby.stop("immediate")
+    assert await run_export(settings, str(tmp_path / "left.ndjson")) == whole
 
 
 @pytest.mark.synchronous

@@ -140,7 +140,8 @@ class Settings(BaseSettings):
         default=[],
         description="PostgreSQL streaming standbys (a JSON list of URLs) that serve reads: "
         "statements, account lists, reports and the event listing. A principal's reads after "
-        "their own write wait for a standby that has replayed it, or go to the primary.",
+        "their own write wait for a standby that has replayed it, or go to the primary. "
+        "`mutual export` reads from the standby that has replayed the most.",
     )
     replica_max_lag_seconds: float = Field(
         default=5.0,

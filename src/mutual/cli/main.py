@@ -326,12 +326,18 @@ def demo(lazy: _LazySettings) -> None:
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False), default="-", help="File (default stdout)."
 )
+@click.option(
+    "--primary",
+    is_flag=True,
+    help="Read from the primary even when standbys are set (MUTUAL_REPLICA_URLS).",
+)
 @pass_settings
-def export(lazy: _LazySettings, output: str) -> None:
-    """Stream the whole signed ledger as NDJSON (contracts/export.md)."""
+def export(lazy: _LazySettings, output: str, primary: bool) -> None:
+    """Stream the whole signed ledger as NDJSON (contracts/export.md), from the standby
+    that has replayed the most when standbys are set."""
     from mutual.cli.log import run_export
 
-    asyncio.run(run_export(lazy.get(), output))
+    asyncio.run(run_export(lazy.get(), output, primary=primary))
 
 
 @cli.command("log-key")

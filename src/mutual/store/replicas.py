@@ -113,16 +113,16 @@ class Replicas:
                     ).one()
             except Exception as exc:
                 if replica.in_service:
-                    log.warning("standby %s left out: %s", _safe(replica.url), exc)
+                    log.warning("standby %s left out: %s", safe_url(replica.url), exc)
                 replica.in_service = False
                 continue
             recovering, replayed = bool(row[0]), row[1]
             replica.replayed = lsn_value(replayed) if replayed else -1
             keeps_up = due is not None and replica.replayed >= due
             if recovering and keeps_up and not replica.in_service:
-                log.info("standby %s in service", _safe(replica.url))
+                log.info("standby %s in service", safe_url(replica.url))
             elif replica.in_service and not (recovering and keeps_up):
-                log.warning("standby %s left out: lagging or promoted", _safe(replica.url))
+                log.warning("standby %s left out: lagging or promoted", safe_url(replica.url))
             replica.in_service = recovering and keeps_up
 
     def _due(self, now: float) -> int | None:
@@ -151,12 +151,32 @@ class Replicas:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
+    async def furthest(self) -> Replica | None:
+        """The reachable standby that has replayed the most, whatever its lag (None when
+        none is reachable or every one was promoted). For a read that is consistent on its
+        own, such as an export: it is the log up to the size it names, however old."""
+        found: list[tuple[int, Replica]] = []
+        for replica in self.replicas:
+            try:
+                async with replica.engine.connect() as conn:
+                    row = (
+                        await conn.execute(
+                            text("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text")
+                        )
+                    ).one()
+            except Exception as exc:
+                log.warning("standby %s not reachable: %s", safe_url(replica.url), exc)
+                continue
+            if row[0] and row[1]:
+                found.append((lsn_value(row[1]), replica))
+        return max(found, key=lambda f: f[0])[1] if found else None
+
     async def dispose(self) -> None:
         for replica in self.replicas:
             await replica.engine.dispose()
 
 
-def _safe(url: str) -> str:
+def safe_url(url: str) -> str:
     """A URL for the logs: never its password."""
     scheme, _, rest = url.partition("://")
     return f"{scheme}://{rest.rsplit('@', 1)[-1]}"

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from mutual.core.merkle import root_from_nodes, root_node_keys
 from mutual.core.notes import Checkpoint, Note, format_checkpoint_body, format_note
@@ -56,9 +56,12 @@ async def _notes(conn: AsyncConnection, size: int) -> dict[int, str]:
     return notes
 
 
-async def export_lines(rt: Runtime) -> AsyncIterator[str]:
+async def export_lines(rt: Runtime, *, source: AsyncEngine | None = None) -> AsyncIterator[str]:
+    """The export, read from ``source`` (a standby's engine; the primary's by default).
+    A standby's snapshot is a consistent log of its own size, whatever its lag; a
+    checkpoint it needs is signed here and stored on the primary."""
     new_checkpoint: tuple[int, bytes, str] | None = None
-    async with rt.db.read_engine.connect() as conn:
+    async with (source or rt.db.read_engine).connect() as conn:
         if rt.db.is_postgres:
             conn = await conn.execution_options(isolation_level="REPEATABLE READ")
         async with conn.begin():
