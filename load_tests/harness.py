@@ -72,10 +72,14 @@ class Server:
     database: str | None = None  # the PostgreSQL database's name
     process: subprocess.Popen[bytes] | None = None
     log_path: Path | None = None
+    # Where it listens, and what it runs under: another host's network namespace, say
+    # (``ip netns exec NAME``), with that host's address.
+    host: str = "127.0.0.1"
+    prefix: tuple[str, ...] = ()
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api/v1"
+        return f"http://{self.host}:{self.port}/api/v1"
 
     @property
     def data_dir(self) -> Path:
@@ -95,9 +99,9 @@ class Server:
         file writes are capped must not need to grow a log file)."""
         assert self.log_path is not None
         log = open(os.devnull, "wb") if quiet else self.log_path.open("ab")  # noqa: SIM115
-        serve = ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        serve = ["serve", "--host", self.host, "--port", str(self.port)]
         self.process = subprocess.Popen(
-            [*MUTUAL, *serve, "--workers", str(workers)],
+            [*self.prefix, *MUTUAL, *serve, "--workers", str(workers)],
             env=self.env,
             cwd=ROOT,
             stdout=log,

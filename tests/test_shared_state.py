@@ -1,4 +1,6 @@
-"""Two `mutual serve` processes on one PostgreSQL database and one Redis (issue 27, item 2):
+"""Two `mutual serve` processes, each on a test host of its own (a network namespace, over
+its own link; ``tests/netns_hosts.py``), behind one address, on one PostgreSQL database and
+one Redis (issue 27, item 2):
 a principal's rate limit holds across both, a token revoked through one is refused by the
 other at once (with a token cache long enough that only the announcement can explain it),
 and with Redis stopped mid-test the service behaves as ``api/shared_state.py`` states:
@@ -12,7 +14,8 @@ import shutil
 import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,8 +24,10 @@ import httpx
 import pytest
 import redis
 from load_tests.harness import Server, free_port, operator_token, wait_healthy
+from sqlalchemy.engine import make_url
 
 from mutual.settings import Settings
+from tests.netns_hosts import Host, Relay, namespaces
 from tests.test_api import API
 
 pytestmark = pytest.mark.postgres
@@ -87,11 +92,10 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         server.stop()
 
 
-def _server(settings: Settings, tmp_path: Path, redis_url: str, name: str) -> Server:
-    assert settings.database_url is not None
+def _server(database_url: str, tmp_path: Path, redis_url: str, host: Host, port: int) -> Server:
     env = {
         **os.environ,
-        "MUTUAL_DATABASE_URL": settings.database_url,
+        "MUTUAL_DATABASE_URL": database_url,
         # One data directory: both processes sign with the territory's one log key.
         "MUTUAL_DATA_DIR": str(tmp_path / "data"),
         "MUTUAL_REDIS_URL": redis_url,
@@ -101,32 +105,89 @@ def _server(settings: Settings, tmp_path: Path, redis_url: str, name: str) -> Se
         "MUTUAL_RATE_LIMIT_ANONYMOUS": "20",
         "MUTUAL_TOKEN_CACHE_SECONDS": str(TOKEN_CACHE_SECONDS),
     }
-    return Server("postgres", env, free_port(), log_path=tmp_path / f"{name}.log")
+    return Server(
+        "postgres",
+        env,
+        port,
+        log_path=tmp_path / f"{host.name}.log",
+        host=host.address,
+        prefix=tuple(host.command([])),
+    )
+
+
+@dataclass
+class Deployment:
+    """Two hosts' processes: a client for each, one for the address in front of both
+    (a new connection per request, so that the front hands requests to each in turn),
+    the front itself, and the operator's token."""
+
+    first: httpx.AsyncClient
+    second: httpx.AsyncClient
+    front: httpx.AsyncClient
+    balancer: Relay
+    operator: str
+
+
+def _via(url: str, gateway: str) -> str:
+    """``url`` (the database's or Redis's, on this machine's loopback) as a host reaches
+    it: at its gateway, where a relay forwards to the loopback."""
+    return str(make_url(url).set(host=gateway))
 
 
 @asynccontextmanager
 async def two_processes(
     settings: Settings, tmp_path: Path, redis_url: str
-) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient, str]]:
-    """Two service processes (each its own `mutual serve`, as on two hosts), healthy; a
-    client for each and the operator's token."""
-    first = _server(settings, tmp_path, redis_url, "first")
-    second = _server(settings, tmp_path, redis_url, "second")
-    token = operator_token(first)  # creates the log key before either process starts
-    async with AsyncExitStack() as stack:
-        for server in (first, second):
-            server.start()
-            stack.callback(server.stop)
-        async with aiohttp.ClientSession() as session:
-            for server in (first, second):
-                await wait_healthy(session, server.base, seconds=120)
-        clients = [
-            await stack.enter_async_context(
-                httpx.AsyncClient(base_url=server.base.removesuffix(API), timeout=30)
+) -> AsyncIterator[Deployment]:
+    """Two service processes, each its own `mutual serve` on a host of its own (a network
+    namespace), reaching PostgreSQL and Redis over its link, with one address in front of
+    both; healthy."""
+    assert settings.database_url is not None
+    database, cache = make_url(settings.database_url), make_url(redis_url)
+    port = free_port()  # each host has its own network: both listen on the same port
+    with ExitStack() as hosts_stack:
+        hosts = hosts_stack.enter_context(namespaces(2))
+        for host in hosts:
+            for url in (database, cache):
+                assert url.host is not None
+                assert url.port is not None
+                target = (url.host, url.port)
+                hosts_stack.enter_context(Relay((host.gateway, url.port), [target]))
+        first, second = (
+            _server(
+                _via(settings.database_url, host.gateway),
+                tmp_path,
+                _via(redis_url, host.gateway),
+                host,
+                port,
             )
-            for server in (first, second)
-        ]
-        yield clients[0], clients[1], token
+            for host in hosts
+        )
+        token = operator_token(first)  # creates the log key before either process starts
+        front_port = free_port()
+        balancer = hosts_stack.enter_context(
+            Relay(("127.0.0.1", front_port), [(host.address, port) for host in hosts])
+        )
+        async with AsyncExitStack() as stack:
+            for server in (first, second):
+                server.start()
+                stack.callback(server.stop)
+            async with aiohttp.ClientSession() as session:
+                for server in (first, second):
+                    await wait_healthy(session, server.base, seconds=120)
+            first_client, second_client = [
+                await stack.enter_async_context(
+                    httpx.AsyncClient(base_url=server.base.removesuffix(API), timeout=30)
+                )
+                for server in (first, second)
+            ]
+            front = await stack.enter_async_context(
+                httpx.AsyncClient(
+                    base_url=f"http://127.0.0.1:{front_port}",
+                    timeout=30,
+                    limits=httpx.Limits(max_keepalive_connections=0),
+                )
+            )
+            yield Deployment(first_client, second_client, front, balancer, token)
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -152,21 +213,22 @@ async def _service_client(client: httpx.AsyncClient, operator: str, name: str) -
 async def test_a_principals_rate_limit_holds_across_two_processes(
     pg_settings: Settings, tmp_path: Path, redis_server: RedisServer
 ) -> None:
-    async with two_processes(pg_settings, tmp_path, redis_server.url) as (first, second, op):
-        # Writes by one principal, alternating processes: each process alone would allow
-        # six; together they allow six, and the seventh is refused wherever it goes.
+    async with two_processes(pg_settings, tmp_path, redis_server.url) as deployment:
+        # Writes by one principal through the one address, which hands each to the two
+        # hosts in turn: each process alone would allow six; together they allow six, and
+        # the seventh is refused wherever it goes.
         answers = []
         for i in range(WRITES_PER_MINUTE + 1):
-            client = first if i % 2 == 0 else second
             answers.append(
-                await client.post(
+                await deployment.front.post(
                     f"{API}/service-clients",
                     json={"name": f"limit-{i}", "scopes": ["ledger:read"]},
-                    headers=_bearer(op),
+                    headers=_bearer(deployment.operator),
                 )
             )
         statuses = [a.status_code for a in answers]
         assert statuses == [201] * WRITES_PER_MINUTE + [429], statuses
+        assert min(deployment.balancer.handed) >= WRITES_PER_MINUTE // 2, "one host took all"
         assert (
             answers[-1]
             .json()["code" if "code" in answers[-1].json() else "type"]
@@ -178,7 +240,8 @@ async def test_a_principals_rate_limit_holds_across_two_processes(
 async def test_a_token_revoked_through_one_process_is_refused_by_the_other_at_once(
     pg_settings: Settings, tmp_path: Path, redis_server: RedisServer
 ) -> None:
-    async with two_processes(pg_settings, tmp_path, redis_server.url) as (first, second, op):
+    async with two_processes(pg_settings, tmp_path, redis_server.url) as deployment:
+        first, second, op = deployment.first, deployment.second, deployment.operator
         token, token_id = await _service_client(first, op, "reader")
         # The second process has verified the token and caches it for ten minutes.
         for _ in range(3):
@@ -195,7 +258,8 @@ async def test_a_token_revoked_through_one_process_is_refused_by_the_other_at_on
 async def test_with_redis_stopped_writes_and_sign_in_are_refused_and_reads_go_on(
     pg_settings: Settings, tmp_path: Path, redis_server: RedisServer
 ) -> None:
-    async with two_processes(pg_settings, tmp_path, redis_server.url) as (first, second, op):
+    async with two_processes(pg_settings, tmp_path, redis_server.url) as deployment:
+        first, second, op = deployment.first, deployment.second, deployment.operator
         token, token_id = await _service_client(first, op, "reader")
         assert (await second.get(f"{API}/accounts", headers=_bearer(token))).status_code == 200
 
