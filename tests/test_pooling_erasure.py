@@ -20,7 +20,8 @@ __all__ = ["api"]
 
 async def test_erasure_reaches_the_pooling_tables(api: Api) -> None:
     """After erasure the gift has no household text and the partner no name; the gift,
-    the contribution accounts and the log are untouched."""
+    the contribution accounts and the log's entries are untouched (the erasure adds only
+    its own notice, which names nobody)."""
     amina, keeper = await join(api, "Amina"), await join(api, "Karim")
     partner = await resident_partner(api, amina)
     await create_kind(api, "perceuse", "Perceuse")
@@ -38,8 +39,9 @@ async def test_erasure_reaches_the_pooling_tables(api: Api) -> None:
     async with api.db.read_engine.connect() as conn:
         gifts = (await conn.execute(select(good_gifts.c.to_member, good_gifts.c.household))).all()
     assert [(str(m), h) for m, h in gifts] == [(amina.id, None)]
-    assert await api.log_size() == size
-    await verified_export(api)
+    assert await api.log_size() == size + 1
+    lines = await verified_export(api)
+    assert sum('"type":"member_notice"' in line for line in lines) == 1
 
 
 async def test_erasure_reaches_other_members_notifications_and_the_outbox(api: Api) -> None:

@@ -137,6 +137,7 @@ STATUS_BY_CODE: dict[str, int] = {
     "csrf_token_invalid": 403,
     "login_taken": 409,
     "offer_closed": 409,
+    "no_consent": 403,
     "own_offer": 422,
     "invitation_invalid": 422,
     "reset_code_invalid": 422,

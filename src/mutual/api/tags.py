@@ -40,6 +40,8 @@ DESCRIPTIONS = {
     "events": "The log's entries as typed events, listed or followed as server-sent events.",
     "exchanges": "Exchanges of time between residents: proposed by the provider and "
     "confirmed or rejected, recorded at once by the receiver, or in groups.",
+    "intake": "Needs and offers a survey tool records in a consenting resident's name, "
+    "and residents' consents to such tools.",
     "fund": "The co-responsibility fund: contributions, repayments and grants.",
     "goods": "Kinds of shared goods and their history.",
     "keys": "The key registry: registrations, rotations, revocations, custodians, recoveries.",

@@ -611,6 +611,7 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
     },
     "login_taken": {"en": "Login already in use", "fr": "Identifiant de connexion déjà pris"},
     "offer_closed": {"en": "Offer or request closed", "fr": "Annonce close"},
+    "no_consent": {"en": "No consent to this tool", "fr": "Pas d'accord donné à cet outil"},
     "own_offer": {"en": "Your own offer or request", "fr": "Votre propre annonce"},
     "invitation_invalid": {
         "en": "Unknown, used or expired invitation",

@@ -83,6 +83,8 @@ class Scope(StrEnum):
     REPORTS_READ = "reports:read"
     EVENTS_READ = "events:read"
     NOTIFICATIONS_READ = "notifications:read"
+    # A survey tool recording needs and offers in a consenting resident's name.
+    INTAKE_WRITE = "intake:write"
 
 
 SCOPES = tuple(s.value for s in Scope)
@@ -178,6 +180,14 @@ MATRIX: dict[str, Permission] = {
     "myNotifications": Permission(frozenset(), PEOPLE),
     "getMyNotificationPreferences": SELF,
     "setMyNotificationPreferences": SELF,
+    # Intake: a resident's consent is theirs alone; a tool with the scope records in
+    # their name; coordinators read what came in, by neighbourhood.
+    "listIntakeTools": SELF,
+    "listIntakeConsents": SELF,
+    "grantIntakeConsent": SELF,
+    "withdrawIntakeConsent": SELF,
+    "recordIntake": Permission(scope="intake:write"),
+    "listIntake": _read("offers:read", full=COORD),
     "searchOffers": _read("offers:read"),
     "getOffer": _read("offers:read"),
     "publishOffer": _write(frozenset({R})),

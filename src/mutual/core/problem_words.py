@@ -131,6 +131,12 @@ PROBLEM_TEXTS: Final[dict[str, Words]] = {
         "fr": "Le mot de passe actuel est erroné.",
         "en": "The current password is wrong.",
     },
+    "no_consent": {
+        "fr": "Cette personne n’a pas donné son accord pour que cet outil enregistre en son "
+        "nom : rien n’a été enregistré. Elle peut le donner depuis son espace.",
+        "en": "This person has not agreed to this tool recording in their name: nothing "
+        "was recorded. They may agree from their own page.",
+    },
     "offer_closed": {
         "fr": "Cette annonce est close ou a expiré : on n’y répond plus, et une annonce "
         "close ne se modifie ni ne se renouvelle. Son auteur peut renouveler celle qui a "

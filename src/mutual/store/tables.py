@@ -421,6 +421,31 @@ offer_messages = Table(
     Index("ix_offer_messages_recipient_id", "recipient_id"),
 )
 
+# A member's consent to a tool (a service client) recording needs and offers in their
+# name; withdrawn, it is kept with the time, so that what was recorded before stays
+# explained.
+intake_consents = Table(
+    "intake_consents",
+    metadata,
+    Column("member_id", Uuid, ForeignKey("members.id"), primary_key=True),
+    Column("client_id", Uuid, ForeignKey("principals.id"), primary_key=True),
+    Column("granted_at", UTCDateTime(), nullable=False),
+    Column("withdrawn_at", UTCDateTime(), nullable=True),
+)
+
+# The offers and requests a tool recorded for a member, and the member's neighbourhood
+# then: what routes them to the neighbourhood's group.
+intake_records = Table(
+    "intake_records",
+    metadata,
+    Column("offer_id", Uuid, ForeignKey("offers.id"), primary_key=True),
+    Column("member_id", Uuid, nullable=False),
+    Column("client_id", Uuid, nullable=False),
+    Column("neighbourhood", String(120), nullable=True),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    Index("ix_intake_records_neighbourhood_recorded_at", "neighbourhood", "recorded_at"),
+)
+
 proposals = Table(
     "proposals",
     metadata,

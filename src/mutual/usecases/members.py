@@ -22,6 +22,7 @@ from mutual.core.units import TIME
 from mutual.store import accounts as account_store
 from mutual.store import fund as fund_store
 from mutual.store import goods as goods_store
+from mutual.store import intake as intake_store
 from mutual.store import invitations as invitation_store
 from mutual.store import ledger_reads
 from mutual.store import mail as mail_store
@@ -356,6 +357,7 @@ async def export_self(rt: Runtime, member: Principal) -> dict[str, Any]:
         notes = await store.read_notifications(conn, member.id, after=0, limit=10_000)
         sent = await offer_messages_store.messages_sent_by(conn, member.id)
         mail_choice = await mail_store.preference(conn, member.id)
+        consents = await intake_store.consents_of(conn, member.id)
     return {
         "profile": visible_profile(record, member),
         "statement": statement,
@@ -387,6 +389,14 @@ async def export_self(rt: Runtime, member: Principal) -> dict[str, Any]:
         "notification_preferences": {
             "notices": (mail_choice or DEFAULT_DELIVERY).value,
         },
+        "intake_consents": [
+            {
+                "client_id": str(c.client_id),
+                "granted_at": c.granted_at.isoformat(),
+                "withdrawn_at": None if c.withdrawn_at is None else c.withdrawn_at.isoformat(),
+            }
+            for c in consents
+        ],
     }
 
 
@@ -429,6 +439,7 @@ async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
         await sign_in_store.forget_principal(conn, member_id, now=now)
         await invitation_store.spend_invitations_of(conn, member_id, now=now)
         await invitation_store.spend_resets_of(conn, member_id, now=now)
+        await intake_store.forget_member(conn, member_id)
     if record.account_id is not None:
         await ledger_reads.erase_memos(rt.db, str(member_id))
     await member_notices.tell(rt, member_id, MemberChange.ERASED)

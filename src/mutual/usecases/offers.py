@@ -7,10 +7,12 @@ UseCaseError
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
 from typing import Any
 from uuid import UUID
+
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.authority import Principal
 from mutual.core.timebank import CATEGORIES, check_duration
@@ -27,6 +29,7 @@ from mutual.usecases.pagination import Page, cut_page, parse_time_key, time_key
 from mutual.usecases.runtime import Runtime, new_id
 
 DIRECTIONS = ("offer", "request")
+Within = Callable[[AsyncConnection, UUID], Awaitable[None]]
 # What an edit may change; the direction stays (an offer does not become a request).
 EDITABLE = ("title", "description", "category", "neighbourhood", "estimated_minutes")
 
@@ -56,7 +59,11 @@ async def publish(
     category: str,
     neighbourhood: str | None,
     estimated_minutes: int | None,
+    within: Within | None = None,
 ) -> OfferRecord:
+    """A member's offer or request. ``within`` runs in the same transaction once it is
+    inserted (a tool's intake checks the member's consent and records itself there, so
+    that without consent nothing is written)."""
     await active_member(rt, member.id, field="member")
     if direction not in DIRECTIONS:
         raise InvalidRequest("direction is offer or request", field="direction")
@@ -83,6 +90,8 @@ async def publish(
                 "expires_at": now + timedelta(days=rt.settings.offer_expiry_days),
             },
         )
+        if within is not None:
+            await within(conn, offer_id)
         record = await store.get_offer(conn, offer_id)
     assert record is not None
     return record
