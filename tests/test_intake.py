@@ -110,8 +110,8 @@ async def test_a_tool_records_in_a_consenting_residents_name_and_only_then(api: 
     [consent] = consents.json()["items"]
     assert consent["withdrawn_at"] is not None
     # Her export holds the consent; her erasure takes it, and the intake records, away.
-    mine = await api.client.get(f"{API}/members/me/export", headers=awa.headers)
-    assert [c["client_id"] for c in mine.json()["intake_consents"]] == [tool]
+    exported = await api.client.get(f"{API}/members/me/export", headers=awa.headers)
+    assert [c["client_id"] for c in exported.json()["intake_consents"]] == [tool]
     erased = await api.client.delete(f"{API}/members/{awa.id}/profile", headers=api.operator)
     assert erased.status_code == 204, erased.text
     left = await api.client.get(f"{API}/intake", headers=api.operator)
