@@ -75,7 +75,6 @@ from mutual.core.signing import (
     b64encode,
     canonical,
     check_signatures,
-    first_failing,
     key_id_of,
     signature_checks,
     verify,
@@ -121,6 +120,20 @@ class PendingSignatures:
     log_index: int
     message: bytes
     checks: tuple[SignatureCheck, ...]
+
+    def row(self) -> PendingRow:
+        """The same as plain tuples, which pickle and unpickle several times faster
+        (the CLI sends them to worker processes by the thousand)."""
+        return (
+            self.line,
+            self.log_index,
+            self.message,
+            tuple((c.public_key, c.signature) for c in self.checks),
+        )
+
+
+# (line, log index, signed message, ((public key, signature), ...))
+PendingRow = tuple[int, int, bytes, tuple[tuple[bytes, bytes], ...]]
 
 
 def _count(doc: dict[str, Any], key: str) -> int:
@@ -208,11 +221,16 @@ def _loads(text: str) -> tuple[Any, list[str]]:
 
 
 def check_pending(batch: Iterable[PendingSignatures]) -> list[Finding]:
-    """The findings for a batch of deferred checks (run in another process by the CLI)."""
+    """The findings for a batch of deferred checks."""
+    return check_rows(p.row() for p in batch)
+
+
+def check_rows(rows: Iterable[PendingRow]) -> list[Finding]:
+    """``check_pending`` on the checks' rows (run in other processes by the CLI)."""
     return [
-        Finding(p.log_index, p.line, InvalidSignature.code, INVALID_SIGNATURE_DETAIL)
-        for p in batch
-        if first_failing(p.message, p.checks) is not None
+        Finding(log_index, line, InvalidSignature.code, INVALID_SIGNATURE_DETAIL)
+        for line, log_index, message, checks in rows
+        if not all(verify(public_key, message, signature) for public_key, signature in checks)
     ]
 
 
