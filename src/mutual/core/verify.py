@@ -245,7 +245,7 @@ def _exported_entry(line: str | bytes) -> tuple[dict[str, Any], bytes, bytes] | 
     text = line[:-1] if line.endswith(b"\n") else line
     doc = decode_integral(text)
     entry = doc.get("entry") if type(doc) is dict else None
-    if type(entry) is not dict or entry.keys() != ENTRY_KEYS:
+    if type(entry) is not dict or entry.keys() != ENTRY_KEYS or type(entry["type"]) is not str:
         return None
     payload = sorted_compact(entry["payload"])
     signatures = sorted_compact(entry["signatures"])
