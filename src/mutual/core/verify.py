@@ -222,6 +222,7 @@ def _loads(text: str) -> tuple[Any, list[str]]:
 
 
 _ENTRY_LINE = b'{"type":"entry","index":'
+_SHORT_INDEX = 10**15
 
 
 def _exported_entry(line: str | bytes) -> tuple[dict[str, Any], bytes, bytes] | None:
@@ -244,8 +245,12 @@ def _exported_entry(line: str | bytes) -> tuple[dict[str, Any], bytes, bytes] | 
         return None
     text = line[:-1] if line.endswith(b"\n") else line
     doc = decode_integral(text)
-    entry = doc.get("entry") if type(doc) is dict else None
+    if not isinstance(doc, dict):
+        return None
+    entry, index = doc.get("entry"), doc.get("index")
     if type(entry) is not dict or entry.keys() != ENTRY_KEYS or type(entry["type"]) is not str:
+        return None
+    if type(index) is not int or not 0 <= index < _SHORT_INDEX:
         return None
     payload = sorted_compact(entry["payload"])
     signatures = sorted_compact(entry["signatures"])
@@ -256,7 +261,7 @@ def _exported_entry(line: str | bytes) -> tuple[dict[str, Any], bytes, bytes] | 
     rebuilt = b"".join(
         (
             _ENTRY_LINE,
-            str(doc.get("index")).encode(),
+            str(index).encode(),
             b',"entry":',
             data,
             b',"recorded":' if recorded else b"",
