@@ -23,7 +23,7 @@ from typing import Any
 
 from mutual.core.accounts import OwnerKind, open_account
 from mutual.core.derived import named_client_id
-from mutual.core.entries import EntryType, account_payload, entry_document, signed_log_entry
+from mutual.core.entries import EntryType, account_payload, signed_log_entry
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.keypair import Keypair
 from mutual.core.merkle import CompactRange
@@ -90,7 +90,9 @@ def main() -> None:
         doc: dict[str, Any] = {
             "type": "entry",
             "index": entries,
-            "entry": entry_document(entry_type, payload, sigs),
+            # As `mutual export` writes it: the leaf input read back, so in its
+            # canonical form (members sorted), byte for byte.
+            "entry": json.loads(leaf.leaf_input),
         }
         if recorded is not None:
             doc["recorded"] = recorded

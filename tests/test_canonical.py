@@ -11,7 +11,12 @@ import rfc8785
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mutual.core.canonical import canonical_json
+from mutual.core.canonical import (
+    canonical_json,
+    decode_integral,
+    plain_ascii_object,
+    sorted_compact,
+)
 
 SAFE = 2**53 - 1
 
@@ -99,3 +104,62 @@ def test_fast_path_is_used_for_plain_documents(monkeypatch: pytest.MonkeyPatch) 
         canonical_json(document)
         == json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
     )
+
+
+# The offline verifier's path: decode_integral, sorted_compact, plain_ascii_object.
+
+
+def test_the_sorted_encoder_escapes_every_ascii_character_as_the_standard_one() -> None:
+    for code in range(128):
+        value = {chr(code): chr(code) * 2}
+        assert sorted_compact(value) == canonical_json(value) == rfc8785.dumps(value), code
+
+
+def _fast(value: Any, text: bytes) -> bytes | None:
+    """The verifier's fast path on ``text``, the JSON of ``value`` as some writer wrote
+    it: the bytes it would take as canonical, or None (the general path)."""
+    decoded = decode_integral(text)
+    if decoded is None:
+        return None
+    data = sorted_compact(decoded)
+    if data is None or not plain_ascii_object(b'{"v":' + data + b"}"):
+        return None
+    return data
+
+
+@given(documents)
+def test_what_the_fast_path_takes_is_the_reference_bytes(value: Any) -> None:
+    for text in (
+        json.dumps(value).encode(),
+        json.dumps(value, ensure_ascii=False).encode("utf-8", "surrogatepass"),
+        json.dumps(value, sort_keys=True, separators=(",", ":")).encode(),
+    ):
+        taken = _fast(value, text)
+        if taken is not None:
+            assert taken == _reference(value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"a":1.0}',
+        b'{"a":[1e3]}',
+        b'{"a":9007199254740993}',
+        b'{"a":-1000000000000000}',
+        b'{"\\u00e9":1}',
+        b'{"a":"\\u00e9"}',
+        b'{"a":"\\ud800"}',
+        b'{"a":"\\ud83d\\ude00"}',
+        b"[" * 70 + b"]" * 70,
+    ],
+)
+def test_what_the_fast_path_leaves_to_the_general_one(text: bytes) -> None:
+    decoded = decode_integral(text)
+    data = None if decoded is None else sorted_compact(decoded)
+    assert data is None or not plain_ascii_object(b'{"v":' + data + b"}")
+
+
+def test_the_fast_path_takes_what_mutual_signs() -> None:
+    document = {"id": "x", "postings": [{"amount": -60, "unit": "TIME"}], "n": 10**15 - 1}
+    text = json.dumps(document).encode()
+    assert _fast(document, text) == canonical_json(document)

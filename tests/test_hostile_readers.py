@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from click.testing import CliRunner
@@ -41,6 +42,7 @@ from hypothesis import strategies as st
 
 from mutual.cli.main import cli
 from mutual.cli.verify import run_verifier
+from mutual.core import verify as core_verify
 from mutual.core.notes import (
     CheckpointError,
     NoteError,
@@ -172,8 +174,12 @@ def round_ledger(templates: Templates, tmp_path_factory: pytest.TempPathFactory)
 
 
 def verify_bytes(key: VerifierKey, data: bytes) -> list[Finding]:
-    """What ``mutual verify --jobs 0`` finds, read line by line from the bytes."""
-    return run_verifier(Verifier(key), io.BytesIO(data), jobs=0)
+    """What ``mutual verify --jobs 0`` finds, read line by line from the bytes; the
+    same as the general path alone (without the fast one for lines as exported)."""
+    findings = run_verifier(Verifier(key), io.BytesIO(data), jobs=0)
+    with patch.object(core_verify, "_exported_entry", lambda line: None):
+        assert run_verifier(Verifier(key), io.BytesIO(data), jobs=0) == findings
+    return findings
 
 
 def documents(data: bytes) -> list[Any] | None:

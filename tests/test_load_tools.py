@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from mutual.core.verify import _exported_entry
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -33,6 +35,11 @@ def test_the_verifier_benchmarks_export_verifies_and_the_ratio_is_printed(tmp_pa
         str(export),
     )
     key = Path(f"{export}.vkey").read_text().strip()
+    # Entry lines as `mutual export` writes them, which the verifier reads by its
+    # fast path.
+    entry_lines = [line for line in export.read_bytes().splitlines() if b'"type":"entry"' in line]
+    assert len(entry_lines) == 401
+    assert all(_exported_entry(line) is not None for line in entry_lines)
     printed = _run("-m", "mutual", "verify", str(export), "--log-key", key, "--jobs", "1")
     assert "401 entries (300 transactions)" in printed
     assert printed.rstrip().endswith("verified")

@@ -8,6 +8,7 @@ command line.
 from __future__ import annotations
 
 import base64
+import gc
 import json
 import sys
 import urllib.parse
@@ -33,6 +34,8 @@ from mutual.core.notes import (
 from mutual.core.registry import RecoveryStatus
 from mutual.core.verify import Finding, Verifier
 
+GC_EVERY = 50_000
+
 
 def _key(text: str, option: str) -> VerifierKey:
     try:
@@ -48,13 +51,21 @@ def _log_key(text: str) -> VerifierKey:
 def run_verifier(verifier: Verifier, lines: Iterable[bytes], *, jobs: int) -> list[Finding]:
     """Feed every line, with signatures checked on ``jobs`` other processes (0: inline)."""
     line_no = 0
-    if jobs > 0:
-        with SignaturePool(verifier, jobs):
+    # The fold keeps every account and transaction it reads, and makes no reference
+    # cycles: the collector's passes over that growing heap every 700 allocations
+    # cost it about 5 %, for nothing to free.
+    thresholds = gc.get_threshold()
+    gc.set_threshold(GC_EVERY, *thresholds[1:])
+    try:
+        if jobs > 0:
+            with SignaturePool(verifier, jobs):
+                for line_no, line in enumerate(lines, start=1):
+                    verifier.feed(line_no, line)
+        else:
             for line_no, line in enumerate(lines, start=1):
                 verifier.feed(line_no, line)
-    else:
-        for line_no, line in enumerate(lines, start=1):
-            verifier.feed(line_no, line)
+    finally:
+        gc.set_threshold(*thresholds)
     return verifier.finish(line_no + 1)
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import StrEnum
 
 from mutual.core.errors import InvalidBounds
@@ -43,7 +43,19 @@ class Account:
         return self.owner_kind is OwnerKind.MEMBER and self.owner_id == str(principal_id)
 
     def with_balance(self, balance: int) -> Account:
-        return replace(self, balance=balance, version=self.version + 1)
+        # Called for every posting the verifier folds: the constructor is about four
+        # times as fast as dataclasses.replace, which inspects the fields on each call.
+        return Account(
+            self.id,
+            self.unit,
+            self.owner_kind,
+            self.owner_id,
+            self.balance_min,
+            self.balance_max,
+            balance,
+            self.version + 1,
+            self.role,
+        )
 
 
 def open_account(

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
 import rfc8785
 
 _SAFE_INTEGER = 2**53 - 1
@@ -57,3 +58,61 @@ def _plain(value: object, depth: int) -> bool:
     if type(value) is list:
         return all(_plain(v, depth + 1) for v in value)
     return False
+
+
+class _Float(Exception):
+    pass
+
+
+def _refuse_float(text: str) -> Any:
+    raise _Float
+
+
+# What the offline verifier reads millions of: compact JSON whose values it must write
+# in their RFC 8785 form, which the three functions below do without a walk in Python.
+# Values decoded by ``decode_integral`` (no float) and written by ``sorted_compact`` in
+# a text for which ``plain_ascii_object`` holds are plain, so written as ``_ENCODER``
+# writes them (RFC 8785): ASCII means every key and string is ASCII (the encoder writes
+# other characters as they are), so keys sort the same by UTF-16 code units as by code
+# points, and strings escape as ``_ENCODER`` does (a test holds them equal on every
+# ASCII character); no integer of 16 digits or more (every integer of at most 15 is
+# within ±(2^53 - 1)); fewer brackets than the fast path's depth.
+_DECODER = msgspec.json.Decoder(float_hook=_refuse_float)
+_SORTED = msgspec.json.Encoder(order="sorted")
+# Inside a compact JSON object a number follows ":", "," or "[": mapped to ":", its
+# digits (and sign) to "0", every other byte to a space, an integer of 16 digits or
+# more leaves ":" and sixteen "0". So may a string, a false alarm that only sends the
+# text to the general path.
+_NUMBERS = bytes(
+    ord("0") if c in b"-0123456789" else ord(":") if c in b":,[" else ord(" ") for c in range(256)
+)
+_LONG_INTEGER = b":" + b"0" * 16
+
+
+def decode_integral(text: bytes) -> Any | None:
+    """The JSON value of ``text``, None if it is not JSON or holds a float (or a number
+    out of range, or a nesting too deep for the decoder)."""
+    try:
+        return _DECODER.decode(text)
+    except (_Float, msgspec.DecodeError, RecursionError, ValueError):
+        return None
+
+
+def sorted_compact(value: Any) -> bytes | None:
+    """``value``, from ``decode_integral``, as compact JSON with sorted keys (None if it
+    cannot be written)."""
+    try:
+        return _SORTED.encode(value)
+    except (TypeError, ValueError, OverflowError, RecursionError):
+        return None
+
+
+def plain_ascii_object(text: bytes) -> bool:
+    """Whether the values ``sorted_compact`` wrote in the compact JSON object ``text``
+    are in their RFC 8785 form (see above)."""
+    return (
+        text.startswith(b"{")
+        and text.isascii()
+        and text.count(b"[") + text.count(b"{") < _MAX_FAST_DEPTH
+        and _LONG_INTEGER not in text.translate(_NUMBERS)
+    )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -187,6 +188,16 @@ def _uuid(value: object, field: str) -> UUID:
     return parsed
 
 
+def _account_uuid(value: object) -> UUID:
+    """``_uuid`` for a posting's account id, which a log names again and again."""
+    return _known_account_uuid(value) if type(value) is str else _uuid(value, "account_id")
+
+
+@lru_cache(maxsize=16384)
+def _known_account_uuid(value: str) -> UUID:
+    return _uuid(value, "account_id")
+
+
 def _keys(doc: object, required: Set[str], optional: Set[str] = frozenset()) -> dict[str, Any]:
     if not isinstance(doc, dict):
         raise EntryFormatError("not an object")
@@ -221,7 +232,7 @@ def parse_transaction_payload(origin: str, payload: dict[str, Any]) -> Transacti
     try:
         postings = tuple(
             Posting(
-                AccountId(_uuid(p["account_id"], "account_id")),
+                AccountId(_account_uuid(p["account_id"])),
                 Unit(p["unit"]),
                 _integer(p["amount"]),
             )

@@ -28,6 +28,7 @@ from typing import Any
 from uuid import UUID
 
 from mutual.core.accounts import Account
+from mutual.core.canonical import decode_integral, plain_ascii_object, sorted_compact
 from mutual.core.entries import (
     EntryFormatError,
     EntryType,
@@ -77,7 +78,6 @@ from mutual.core.signing import (
     b64encode,
     canonical,
     check_signatures,
-    first_failing,
     key_id_of,
     signature_checks,
     verify,
@@ -123,6 +123,20 @@ class PendingSignatures:
     log_index: int
     message: bytes
     checks: tuple[SignatureCheck, ...]
+
+    def row(self) -> PendingRow:
+        """The same as plain tuples, which pickle and unpickle several times faster
+        (the CLI sends them to worker processes by the thousand)."""
+        return (
+            self.line,
+            self.log_index,
+            self.message,
+            tuple((c.public_key, c.signature) for c in self.checks),
+        )
+
+
+# (line, log index, signed message, ((public key, signature), ...))
+PendingRow = tuple[int, int, bytes, tuple[tuple[bytes, bytes], ...]]
 
 
 def _count(doc: dict[str, Any], key: str) -> int:
@@ -209,12 +223,70 @@ def _loads(text: str) -> tuple[Any, list[str]]:
     return json.loads(text, object_pairs_hook=pairs), repeated
 
 
+_ENTRY_LINE = b'{"type":"entry","index":'
+_SHORT_INDEX = 10**15
+
+
+def _exported_entry(line: str | bytes) -> tuple[dict[str, Any], bytes, bytes] | None:
+    """An entry line exactly as ``mutual export`` writes it (no whitespace, the line's
+    fields in their order, the entry in its canonical form): its document, its
+    payload's canonical bytes and its leaf input. None for any other line, which
+    ``_loads`` and ``canonical`` then read, to the same effect.
+
+    Nine lines in ten of an export are such lines. Rebuilding the line from the parsed
+    values and finding it equal proves what the general path checks (no field named
+    twice: it would be missing from the rebuilt line), with a faster parser and
+    without walking the values in Python.
+    """
+    if isinstance(line, str):
+        try:
+            line = line.encode()
+        except UnicodeEncodeError:  # a lone surrogate: the general path reports it
+            return None
+    if not line.startswith(_ENTRY_LINE):
+        return None
+    text = line[:-1] if line.endswith(b"\n") else line
+    doc = decode_integral(text)
+    if not isinstance(doc, dict):
+        return None
+    entry, index = doc.get("entry"), doc.get("index")
+    if type(entry) is not dict or entry.keys() != ENTRY_KEYS or type(entry["type"]) is not str:
+        return None
+    if type(index) is not int or not 0 <= index < _SHORT_INDEX:
+        return None
+    payload = sorted_compact(entry["payload"])
+    signatures = sorted_compact(entry["signatures"])
+    recorded = sorted_compact(doc["recorded"]) if "recorded" in doc else b""
+    if payload is None or signatures is None or recorded is None:
+        return None
+    data = compose_entry(payload, signatures, entry["type"])
+    rebuilt = b"".join(
+        (
+            _ENTRY_LINE,
+            str(index).encode(),
+            b',"entry":',
+            data,
+            b',"recorded":' if recorded else b"",
+            recorded,
+            b"}",
+        )
+    )
+    if rebuilt != text or not plain_ascii_object(text):
+        return None
+    return doc, payload, data
+
+
 def check_pending(batch: Iterable[PendingSignatures]) -> list[Finding]:
-    """The findings for a batch of deferred checks (run in another process by the CLI)."""
+    """The findings for a batch of deferred checks."""
+    return check_rows(p.row() for p in batch)
+
+
+def check_rows(rows: Iterable[PendingRow]) -> list[Finding]:
+    """``check_pending`` on the checks' rows (run in other processes by the CLI)."""
     return [
-        Finding(p.log_index, p.line, InvalidSignature.code, INVALID_SIGNATURE_DETAIL)
-        for p in batch
-        if first_failing(p.message, p.checks) is not None
+        Finding(log_index, line, InvalidSignature.code, INVALID_SIGNATURE_DETAIL)
+        for line, log_index, message, checks in rows
+        if not all(verify(public_key, message, signature) for public_key, signature in checks)
     ]
 
 
@@ -272,6 +344,8 @@ class Verifier:
     counts: dict[str, int] = field(default_factory=dict)
     ended: bool = False
     transactions: int = 0
+    # The line being fed's payload bytes and leaf input, when read by _exported_entry.
+    line_bytes: tuple[bytes, bytes] | None = None
 
     def __post_init__(self) -> None:
         # A witness publishes its key as type 0x01 or 0x04; its cosignatures are checked
@@ -316,10 +390,16 @@ class Verifier:
         self.findings.append(Finding(index, line, kind, detail))
 
     def feed(self, line_no: int, text: str | bytes) -> None:
+        exported = _exported_entry(text)
+        self.line_bytes = None if exported is None else exported[1:]
         try:
             # Strict UTF-8: json.loads would take a BOM or UTF-16 bytes, which an export
             # never holds and another verifier might read differently.
-            doc, repeated = _loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+            doc, repeated = (
+                (exported[0], [])
+                if exported is not None
+                else _loads(text.decode("utf-8") if isinstance(text, bytes) else text)
+            )
         except (ValueError, RecursionError) as exc:
             self._find(line_no, "malformed_line", f"not JSON: {exc}")
             return
@@ -421,7 +501,10 @@ class Verifier:
             # Keep counting from here so later entries are still checked in place.
             self.skipped.add(expected, index)
         payload_bytes: bytes | None = None
-        if isinstance(entry, dict) and entry.keys() == ENTRY_KEYS:
+        if self.line_bytes is not None:
+            # Read from the line itself, already canonical (_exported_entry).
+            payload_bytes, data = self.line_bytes
+        elif isinstance(entry, dict) and entry.keys() == ENTRY_KEYS:
             # The payload's canonical bytes serve both the leaf and the signed message.
             payload_bytes = canonical(entry["payload"])
             data = compose_entry(payload_bytes, canonical(entry["signatures"]), entry["type"])
