@@ -106,6 +106,13 @@ class Settings(BaseSettings):
         ge=0,
         description="How close to a bound, in minutes, a balance gets a warning (soft threshold).",
     )
+    report_people_min: int = Field(
+        default=3,
+        ge=0,
+        description="The territory's reports withhold a figure (by neighbourhood, category "
+        "or age band, in a quarter) that fewer than this many people make up, so that a "
+        "small group does not point at a person; 0 or 1: nothing withheld.",
+    )
     duration_step_minutes: int = Field(
         default=15,
         ge=1,

@@ -216,6 +216,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
                 notifications.set_notification_preferences,
                 reports.time_bank,
                 reports.time_bank_csv,
+                reports.territory,
                 problem_types.get_problem_type,
             ]
         ),

@@ -198,6 +198,7 @@ MATRIX: dict[str, Permission] = {
     "getExchangeGroup": _read("ledger:read", own=frozenset({R}), full=COORD),
     "timeBankReport": _read("reports:read", full=COORD),
     "timeBankReportCsv": _read("reports:read", full=COORD),
+    "territoryReport": _read("reports:read", full=COORD),
     # Projects, pledges, the fund, shared goods.
     "listProjects": _read("projects:read"),
     "getProject": _read("projects:read"),

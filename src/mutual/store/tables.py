@@ -377,6 +377,8 @@ members = Table(
     # Given on acceptance, in its order (next free number), never reused: what tells two
     # residents of the same name apart where a person is chosen.
     Column("number", Integer, nullable=True),
+    # One of core.age_bands.AGE_BANDS, given by the member for the reports by band.
+    Column("age_band", String(16), nullable=True),
     updated_at_column(),
     CheckConstraint("status IN ('applied', 'active', 'refused', 'erased')", name="status_known"),
     Index("ix_members_status_id", "status", "id"),
