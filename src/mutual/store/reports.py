@@ -1,5 +1,5 @@
 """What the territory's reports count, read as rows: who each member is for a report
-(neighbourhood, age band), pledges per member and quarter, grants with their project,
+(neighbourhood, age band), pledges per member and quarter, grants to projects,
 loans of goods with their borrower. Reversed transactions are left out, as the ledger's
 balances leave them out."""
 
@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.pledges import Role
 from mutual.core.transactions import TransactionKind
-from mutual.store.fund import fund_grants
 from mutual.store.goods import loans
 from mutual.store.pledges import pledge_accounts
 from mutual.store.tables import members, postings, projects, transactions
@@ -81,16 +80,23 @@ async def pledges(conn: AsyncConnection) -> list[PledgeRow]:
 
 
 async def grants(conn: AsyncConnection) -> list[GrantRow]:
+    """Every grant the ledger posted to a project's euro account, whether recorded by
+    hand or executed from a round's decision."""
     query = (
         select(
-            fund_grants.c.recorded_at,
-            fund_grants.c.amount,
+            transactions.c.recorded_at,
+            postings.c.amount,
             projects.c.category,
             projects.c.group_kind,
             projects.c.group_name,
         )
-        .join(projects, projects.c.id == fund_grants.c.project_id)
-        .where(fund_grants.c.id.not_in(_reversed()))
+        .join(postings, postings.c.transaction_id == transactions.c.id)
+        .join(projects, projects.c.eur_account == postings.c.account_id)
+        .where(
+            transactions.c.kind == TransactionKind.GRANT.value,
+            postings.c.amount > 0,
+            transactions.c.id.not_in(_reversed()),
+        )
     )
     return [GrantRow(*row) for row in await conn.execute(query)]
 
