@@ -54,6 +54,7 @@ def _wants_csv(request: Request[Any, Any, Any], format: str | None) -> bool:
         **problem_responses(),
         200: ResponseSpec(
             TerritoryReportOut,
+            generate_examples=False,
             description="The report as JSON; the same rows as CSV (text/csv, columns "
             "measure, unit, dimension, quarter, key, value, withheld) with `format=csv` or "
             "`Accept: text/csv`.",
