@@ -45,6 +45,7 @@ from mutual.api.routes import (
     pledges,
     problem_types,
     projects,
+    public,
     reports,
     rounds,
     sign_in,
@@ -217,6 +218,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
                 reports.time_bank,
                 reports.time_bank_csv,
                 reports.territory,
+                public.public,
                 problem_types.get_problem_type,
             ]
         ),

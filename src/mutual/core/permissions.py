@@ -123,6 +123,8 @@ MATRIX: dict[str, Permission] = {
     "getCheckpoint": PUBLIC,
     "applyToJoin": PUBLIC,
     "getCharter": PUBLIC,
+    # What the territory chose to publish (``Settings.public_page_items``); no person.
+    "getPublicPage": PUBLIC,
     "getMetrics": _read("reports:read", full=frozenset({O})),
     # The ledger.
     "listAccounts": _read("ledger:read", own=PEOPLE, full=frozenset({O})),

@@ -37,6 +37,7 @@ class PledgeRow:
 
 @dataclass(frozen=True, slots=True)
 class GrantRow:
+    project_id: UUID
     recorded_at: datetime
     amount: int
     category: str
@@ -84,6 +85,7 @@ async def grants(conn: AsyncConnection) -> list[GrantRow]:
     hand or executed from a round's decision."""
     query = (
         select(
+            projects.c.id,
             transactions.c.recorded_at,
             postings.c.amount,
             projects.c.category,
