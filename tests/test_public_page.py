@@ -32,7 +32,7 @@ async def test_nothing_is_public_by_default(backend_settings: Settings) -> None:
         answer = await api.client.get(f"{API}/public")
     assert answer.status_code == 200
     assert answer.json() == {
-        "items": [],
+        "shown": [],
         "fund": None,
         "rounds": None,
         "projects": None,
@@ -45,7 +45,7 @@ async def test_only_the_items_chosen(backend_settings: Settings) -> None:
     settings = backend_settings.model_copy(update={"public_page_items": frozenset({"fund"})})
     async with open_api(settings) as api:
         body = (await api.client.get(f"{API}/public")).json()
-    assert body["items"] == ["fund"]
+    assert body["shown"] == ["fund"]
     assert body["fund"]["balance"] == 0
     assert (body["rounds"], body["projects"], body["checkpoint"]) == (None, None, None)
 
@@ -61,7 +61,7 @@ async def test_the_demo_s_public_page_names_nobody(api: Api) -> None:
     answer = await api.client.get(f"{API}/public")
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert body["items"] == ["checkpoint", "fund", "projects", "rounds"]
+    assert body["shown"] == ["checkpoint", "fund", "projects", "rounds"]
     fund = await fund_summary(rt)
     assert (body["fund"]["granted"], body["fund"]["available"]) == (fund.granted, fund.available)
     decided = [r for r in body["rounds"] if r["decision"]]

@@ -74,7 +74,7 @@ class PublicCheckpointOut(_Out):
 
 
 class PublicPageOut(_Out):
-    items: list[Literal["fund", "rounds", "projects", "checkpoint"]] = Field(
+    shown: list[Literal["fund", "rounds", "projects", "checkpoint"]] = Field(
         description="What the territory chose to publish; the other items are null."
     )
     fund: PublicFundOut | None

@@ -86,7 +86,7 @@ async def _rounds(rt: Runtime, names: dict[UUID, str]) -> list[dict[str, Any]]:
 async def public_page(rt: Runtime) -> dict[str, Any]:
     """The items the territory opted in; an item it did not is absent (null)."""
     items = rt.settings.public_page_items
-    page: dict[str, Any] = {"items": sorted(items)}
+    page: dict[str, Any] = {"shown": sorted(items)}
     projects: list[ProjectRecord] = []
     if items & {"rounds", "projects"}:
         async with rt.db.reading() as conn:

@@ -11,6 +11,7 @@ import offersWords from "./words/offers.js";
 import operatorWords from "./words/operator.js";
 import partnerWords from "./words/partner.js";
 import passwordWords from "./words/password.js";
+import publicWords from "./words/public.js";
 import roundsWords from "./words/rounds.js";
 
 const STORAGE_KEY = "mutual.language";
@@ -46,6 +47,7 @@ const AREAS = [
   operatorWords,
   roundsWords,
   associationsWords,
+  publicWords,
 ];
 
 const MESSAGES = {
