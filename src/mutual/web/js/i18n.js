@@ -12,6 +12,7 @@ import operatorWords from "./words/operator.js";
 import partnerWords from "./words/partner.js";
 import passwordWords from "./words/password.js";
 import publicWords from "./words/public.js";
+import reportsWords from "./words/reports.js";
 import roundsWords from "./words/rounds.js";
 
 const STORAGE_KEY = "mutual.language";
@@ -48,6 +49,7 @@ const AREAS = [
   roundsWords,
   associationsWords,
   publicWords,
+  reportsWords,
 ];
 
 const MESSAGES = {
