@@ -20,7 +20,7 @@ from mutual.core.units import TIME
 from mutual.settings import Settings
 from mutual.store import pledges as pledge_store
 from mutual.store.pledges import Role as PledgeRole
-from mutual.store.tables import accounts
+from mutual.store.tables import accounts, members
 from mutual.usecases.accounts import whole_statement
 from mutual.usecases.demo import load_demo_territory
 from mutual.usecases.fund import fund_summary
@@ -161,3 +161,35 @@ def test_a_quarter_of_two_people_shows_no_figure_but_grants() -> None:
         ("neighbourhood", 60),
         ("category", 60),
     ]
+
+
+async def test_the_age_band_is_the_member_s_own(api: Api) -> None:
+    """A member changes their age band on their profile, finds it in their export, and
+    erasure takes it away with the rest of the profile."""
+    alice = await join(api, "Alice")
+    changed = await api.client.put(
+        f"{API}/members/me/profile",
+        headers=alice.headers,
+        json={"display_name": "Alice", "age_band": "61_75"},
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["age_band"] == "61_75"
+    wrong = await api.client.put(
+        f"{API}/members/me/profile",
+        headers=alice.headers,
+        json={"display_name": "Alice", "age_band": "61-75"},
+    )
+    assert_problem(wrong, 422, "invalid_request")
+    export = await api.client.get(f"{API}/members/me/export", headers=alice.headers)
+    assert export.json()["profile"]["age_band"] == "61_75"
+    erased = await api.client.delete(f"{API}/members/{alice.id}/profile", headers=alice.headers)
+    assert erased.status_code == 204
+    rt = api.runtime
+    assert rt is not None
+    async with rt.db.reading() as conn:
+        band = (
+            await conn.execute(
+                select(members.c.age_band).where(members.c.id == uuid.UUID(alice.id))
+            )
+        ).scalar()
+    assert band is None

@@ -16,7 +16,7 @@ from playwright.sync_api import BrowserContext, expect
 from tests.browser.conftest import DESKTOP
 from tests.browser.demo_server import Demo, demo_server
 from tests.browser.helpers import SCREENSHOTS, check
-from tests.browser.test_partner_lead import french_euros
+from tests.browser.test_partner_lead import NBSP, NNBSP
 from tests.conftest import BACKENDS, Templates
 
 
@@ -28,6 +28,12 @@ def demo(
     with demo_server(request.param, templates, folder) as served:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         yield served
+
+
+def euros(cents: int) -> str:
+    """As formatAmount writes euros in French: always the cents ("29 250,00 €")."""
+    whole, part = divmod(cents, 100)
+    return f"{whole:,}".replace(",", NNBSP) + f",{part:02d}{NBSP}€"
 
 
 def anonymous(demo: Demo, path: str) -> Any:
@@ -50,11 +56,11 @@ def test_an_anonymous_visitor_reads_the_public_page(
     expect(page.get_by_role("heading", level=1)).to_have_text("Le territoire en chiffres")
     fund = page.get_by_test_id("public-fund")
     expect(fund).to_contain_text("Disponible pour des projets")
-    expect(fund).to_contain_text(french_euros(public["fund"]["available"]))
+    expect(fund).to_contain_text(euros(public["fund"]["available"]))
     label = f"Décision de {decided['label']}"
     decision = page.get_by_role("table", name=label)
     expect(decision).to_contain_text(line["project"])
-    expect(decision).to_contain_text(french_euros(line["eur"]))
+    expect(decision).to_contain_text(euros(line["eur"]))
     expect(page.get_by_test_id("public-projects")).to_be_visible()
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_hidden()
     assert check(page, "public-page") == []
