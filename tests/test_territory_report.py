@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import select
 
 from mutual.core.ids import AccountId
+from mutual.core.pledges import Role as PledgeRole
 from mutual.core.small_counts import Cell, withhold_small
 from mutual.core.transactions import TransactionKind
 from mutual.core.units import TIME
 from mutual.settings import Settings
 from mutual.store import pledges as pledge_store
-from mutual.store.pledges import Role as PledgeRole
 from mutual.store.tables import accounts, members
 from mutual.usecases.accounts import whole_statement
 from mutual.usecases.demo import load_demo_territory
