@@ -1,7 +1,8 @@
 """An anonymous visitor reads the territory's public page in the demo (which publishes
 every item), on SQLite and PostgreSQL: from the sign-in page's link, without signing in,
 they read the fund's available figure and a round's decision, the same as ``GET /public``
-answers; axe-core finds nothing serious at either size."""
+answers; axe-core finds nothing serious at either size. A coordinator reads the
+territory report in the report page, charts and tables by age band per quarter."""
 
 from __future__ import annotations
 
@@ -64,3 +65,35 @@ def test_an_anonymous_visitor_reads_the_public_page(
     expect(page.get_by_test_id("public-projects")).to_be_visible()
     expect(page.get_by_role("button", name="Se déconnecter")).to_be_hidden()
     assert check(page, "public-page") == []
+
+
+def test_a_coordinator_reads_the_territory_report(
+    demo: Demo, new_context: Callable[..., BrowserContext]
+) -> None:
+    """The coordinator's report page shows the territory report: each quarter's hours
+    exchanged in a chart and, by age band, in a table whose total per quarter is the
+    API's; withheld cells are said so; axe finds nothing serious."""
+    report = demo.call("GET", "/reports/territory")
+    totals = {
+        r["quarter"]: r["value"]
+        for r in report["rows"]
+        if (r["measure"], r["dimension"]) == ("hours_exchanged", "total")
+    }
+    page = new_context(viewport=DESKTOP).new_page()
+    demo.sign_in(page, "coordinator")
+    page.goto(f"{demo.printed.page}#/coordinator/report")
+    expect(
+        page.get_by_role(
+            "heading", level=2, name="Le territoire par quartier, thème et tranche d’âge"
+        )
+    ).to_be_visible()
+    expect(page.get_by_test_id("chart-hours_exchanged")).to_be_visible()
+    bands = page.get_by_role("table", name="Heures échangées par tranche d’âge et par trimestre")
+    expect(bands).to_contain_text("26 à 40 ans")
+    for quarter in totals:
+        expect(bands.get_by_role("columnheader", name=quarter)).to_be_visible()
+    expect(page.get_by_role("main")).to_contain_text(
+        f"Un chiffre que moins de {report['people_min']} personnes composent est masqué"
+    )
+    expect(page.get_by_test_id("territory-csv")).to_be_attached()
+    assert check(page, "territory-report") == []

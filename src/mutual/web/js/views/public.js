@@ -17,31 +17,36 @@ function figures(rows, testid) {
   );
 }
 
+// A table that scrolls sideways in its own box on a phone rather than widen the page;
+// ``headings`` are [text, isNumber], which aligns the column's figures to the right.
 function table(caption, headings, rows, testid) {
+  const align = (i) => (headings[i][1] ? "number" : null);
   return h(
-    "table",
-    { "data-testid": testid },
-    h("caption", {}, caption),
+    "div",
+    { class: "table-scroll", tabindex: "0", role: "group", "aria-label": caption },
     h(
-      "thead",
-      {},
+      "table",
+      { "data-testid": testid },
+      h("caption", {}, caption),
       h(
-        "tr",
+        "thead",
         {},
-        headings.map(([text, number], i) =>
-          h("th", { scope: "col", class: number && i > 0 ? "number" : null }, text),
-        ),
-      ),
-    ),
-    h(
-      "tbody",
-      {},
-      rows.map(([first, ...rest]) =>
         h(
           "tr",
           {},
-          h("th", { scope: "row" }, first),
-          rest.map((cell) => h("td", { class: "number" }, cell)),
+          headings.map(([text], i) => h("th", { scope: "col", class: align(i) }, text)),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        rows.map(([first, ...rest]) =>
+          h(
+            "tr",
+            {},
+            h("th", { scope: "row" }, first),
+            rest.map((cell, i) => h("td", { class: align(i + 1) }, cell)),
+          ),
         ),
       ),
     ),
@@ -68,7 +73,10 @@ function fundSection(fund) {
 }
 
 function roundArticle(round, n) {
-  const name = t("public.round", { label: round.label, quarter: round.quarter });
+  // A label often names its quarter already ("2026-Q3 (démo)"); else it is added.
+  const name = round.label.includes(round.quarter)
+    ? round.label
+    : t("public.round", { label: round.label, quarter: round.quarter });
   const id = `public-round-${n}`;
   const article = h(
     "article",
