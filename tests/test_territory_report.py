@@ -20,7 +20,7 @@ from mutual.core.transactions import TransactionKind
 from mutual.core.units import TIME
 from mutual.settings import Settings
 from mutual.store import pledges as pledge_store
-from mutual.store.tables import accounts, members
+from mutual.store.tables import accounts, members, postings, transactions
 from mutual.usecases.accounts import whole_statement
 from mutual.usecases.demo import load_demo_territory
 from mutual.usecases.fund import fund_summary
@@ -57,6 +57,25 @@ async def _hours_exchanged_in_ledger(rt: Runtime) -> int:
     for account_id in ids:
         for line in await whole_statement(rt, AccountId(account_id)):
             if (line.kind == TransactionKind.EXCHANGE and line.amount > 0) or (
+                line.kind == TransactionKind.CORRECTION and line.amount < 0
+            ):
+                total += line.amount
+    return total
+
+
+async def _items_lent_in_ledger(rt: Runtime) -> int:
+    """The items the loans put in borrowers' loan accounts, less what corrections took
+    back: each loan account's statement."""
+    async with rt.db.reading() as conn:
+        query = select(postings.c.account_id).join(
+            transactions, transactions.c.id == postings.c.transaction_id
+        )
+        loans_in = query.where(transactions.c.kind == "loan", postings.c.amount > 0)
+        ids = {r.account_id for r in await conn.execute(loans_in)}
+    total = 0
+    for account_id in ids:
+        for line in await whole_statement(rt, AccountId(account_id)):
+            if (line.kind == TransactionKind.LOAN and line.amount > 0) or (
                 line.kind == TransactionKind.CORRECTION and line.amount < 0
             ):
                 total += line.amount
@@ -100,6 +119,7 @@ async def test_report_sums_back_to_the_ledger(api: Api) -> None:
     )
     assert whole("hours_pledged") == pledged
     assert whole("fund_granted") == (await fund_summary(rt)).granted
+    assert whole("goods_lent") == await _items_lent_in_ledger(rt)
 
     for ask in ({"params": {"format": "csv"}}, {"headers": {"Accept": "text/csv"}}):
         headers = {**api.operator, **ask.get("headers", {})}

@@ -1,10 +1,12 @@
 """What the territory's reports count, read as rows: who each member is for a report
-(neighbourhood, age band), pledges per member and quarter, grants to projects,
-loans of goods with their borrower. Reversed transactions are left out, as the ledger's
-balances leave them out."""
+(neighbourhood, age band), pledges per member and quarter, grants to projects, loans of
+goods with their borrower. The figures are read from the ledger's own transactions, so
+that one sent raw counts as one made through a use case; reversed transactions are left
+out, as the ledger's balances leave them out."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -13,9 +15,9 @@ from uuid import UUID
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from mutual.core.kinds import GOOD_PREFIX
 from mutual.core.pledges import Role
 from mutual.core.transactions import TransactionKind
-from mutual.store.goods import loans
 from mutual.store.pledges import pledge_accounts
 from mutual.store.tables import members, postings, projects, transactions
 
@@ -104,7 +106,23 @@ async def grants(conn: AsyncConnection) -> list[GrantRow]:
 
 
 async def goods_loans(conn: AsyncConnection) -> list[LoanRow]:
-    query = select(loans.c.lent_at, loans.c.kind, loans.c.member_id, loans.c.count).where(
-        loans.c.id.not_in(_reversed())
+    """Every loan the ledger posted, raw or through a collection point: the items that
+    reached the borrower's loan account, the borrower as the signed loan names them."""
+    query = (
+        select(
+            transactions.c.recorded_at,
+            transactions.c.references,
+            postings.c.unit,
+            postings.c.amount,
+        )
+        .join(postings, postings.c.transaction_id == transactions.c.id)
+        .where(
+            transactions.c.kind == TransactionKind.LOAN.value,
+            postings.c.amount > 0,
+            transactions.c.id.not_in(_reversed()),
+        )
     )
-    return [LoanRow(*row) for row in await conn.execute(query)]
+    return [
+        LoanRow(at, unit.removeprefix(GOOD_PREFIX), UUID(json.loads(refs)["member"]), int(n))
+        for at, refs, unit, n in await conn.execute(query)
+    ]
