@@ -11,7 +11,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
 
 from mutual.core.ids import AccountId
 from mutual.core.pledges import Role as PledgeRole
@@ -184,8 +185,9 @@ def test_a_quarter_of_two_people_shows_no_figure_but_grants() -> None:
 
 
 async def test_the_age_band_is_the_member_s_own(api: Api) -> None:
-    """A member changes their age band on their profile, finds it in their export, and
-    erasure takes it away with the rest of the profile."""
+    """A member changes their age band on their profile (one of the list, which the
+    database holds to as well), finds it in their export, and erasure takes it away with
+    the rest of the profile."""
     alice = await join(api, "Alice")
     changed = await api.client.put(
         f"{API}/members/me/profile",
@@ -200,12 +202,17 @@ async def test_the_age_band_is_the_member_s_own(api: Api) -> None:
         json={"display_name": "Alice", "age_band": "61-75"},
     )
     assert_problem(wrong, 422, "invalid_request")
+    # The database refuses a band outside the list, whoever writes it.
+    rt = api.runtime
+    assert rt is not None
+    bad = update(members).where(members.c.id == uuid.UUID(alice.id)).values(age_band="61-75")
+    async with rt.db.write_engine.connect() as conn:
+        with pytest.raises(IntegrityError):
+            await conn.execute(bad)
     export = await api.client.get(f"{API}/members/me/export", headers=alice.headers)
     assert export.json()["profile"]["age_band"] == "61_75"
     erased = await api.client.delete(f"{API}/members/{alice.id}/profile", headers=alice.headers)
     assert erased.status_code == 204
-    rt = api.runtime
-    assert rt is not None
     async with rt.db.reading() as conn:
         band = (
             await conn.execute(
