@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, IPvAnyNetwork, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_LOG_ORIGIN = "mutual.localhost/ledger"
+PublicItem = Literal["fund", "rounds", "projects", "checkpoint"]
 
 
 class Settings(BaseSettings):
@@ -105,6 +106,13 @@ class Settings(BaseSettings):
         default=2 * 60,
         ge=0,
         description="How close to a bound, in minutes, a balance gets a warning (soft threshold).",
+    )
+    report_people_min: int = Field(
+        default=3,
+        ge=0,
+        description="The territory's reports withhold a figure (by neighbourhood, category "
+        "or age band, in a quarter) that fewer than this many people make up, so that a "
+        "small group does not point at a person; 0 or 1: nothing withheld.",
     )
     duration_step_minutes: int = Field(
         default=15,
@@ -219,6 +227,21 @@ class Settings(BaseSettings):
         "from a request's Host header, which whoever sends the request chooses. Unset: "
         "e-mails give the page's path only.",
     )
+    public_page_items: Annotated[frozenset[PublicItem], NoDecode] = Field(
+        default=frozenset(),
+        description="What the public page (`GET /public`, no sign-in) shows, each item "
+        "chosen by the territory, comma-separated: `fund` (the fund's figures), `rounds` "
+        "(each round's decision and tally), `projects` (name, neighbourhood, what was "
+        "granted), `checkpoint` (the log's latest). None by default.",
+    )
+
+    @field_validator("public_page_items", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(item.strip() for item in value.split(",") if item.strip())
+        return value
+
     charter_file: Path | None = Field(
         default=None,
         description="A UTF-8 text file holding the territory's charter, which applicants accept "
@@ -378,6 +401,8 @@ def _shown(value: object) -> str:
         return "unset"
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
+    if isinstance(value, frozenset):
+        return ", ".join(f"`{v}`" for v in sorted(value)) or "none"
     if isinstance(value, Path) and not value.is_absolute():
         return f"`./{value}`"
     if isinstance(value, float) and value.is_integer():

@@ -46,6 +46,7 @@ from mutual.api.routes import (
     pledges,
     problem_types,
     projects,
+    public,
     reports,
     rounds,
     sign_in,
@@ -218,6 +219,8 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
                 notifications.set_notification_preferences,
                 reports.time_bank,
                 reports.time_bank_csv,
+                reports.territory,
+                public.public,
                 problem_types.get_problem_type,
             ]
         ),

@@ -53,7 +53,9 @@ DESCRIPTIONS = {
     "partners": "Partner organisations and what they received.",
     "pledges": "Volunteer hours pledged per quarter, allocated and released.",
     "projects": "Territorial projects, their volunteers, deliveries and disbursements.",
-    "reports": "The time bank's report.",
+    "public": "The territory's public page: what it chose to publish, read without a token.",
+    "reports": "The coordinators' reports: the time bank's, and the territory's by "
+    "neighbourhood, category and age band.",
     "rounds": "Participatory budgeting rounds, from submissions to execution.",
     "service-clients": "Service clients (other tools) and their tokens.",
     "sessions": "Signing in and out of the web page, invitations and passwords.",

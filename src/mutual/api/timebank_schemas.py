@@ -22,6 +22,7 @@ from mutual.api.schemas import (
     at_most_members,
     object_schema,
 )
+from mutual.core.age_bands import AgeBand
 
 Text200 = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=120)]
@@ -50,6 +51,11 @@ class ProfileIn(_In):
     )
     pact_signed_on: date | None = Field(
         default=None, description="When the member signed the territorial pact."
+    )
+    age_band: AgeBand | None = Field(
+        default=None,
+        description="Optional: the member's age band, counted in the territory's reports "
+        "by band (never shown to anyone else).",
     )
 
 
@@ -96,6 +102,7 @@ class MemberOut(_Out):
     number: int | None = Field(
         description="The member number, given on acceptance in its order; tells namesakes apart."
     )
+    age_band: AgeBand | None = Field(default=None, description="Own profile only.")
     updated_at: datetime = Field(
         description="When it last changed: what updated_since compares with."
     )

@@ -7,6 +7,7 @@ Every command acts on ``MUTUAL_DATABASE_URL``, or on the SQLite file in
 from __future__ import annotations
 
 import asyncio
+import os
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -70,6 +71,10 @@ def serve(
     """Apply migrations and serve the HTTP API."""
     import uvicorn
 
+    if demo:
+        # The demo shows the whole public page, unless told otherwise; set in the
+        # environment so that several workers, which read it again, show it too.
+        os.environ.setdefault("MUTUAL_PUBLIC_PAGE_ITEMS", DEMO_PUBLIC_PAGE)
     settings = lazy.get()
 
     from mutual.api.app import create_app
@@ -139,6 +144,7 @@ def _page(host: str, port: int) -> str:
 # An event stream stays open until its client leaves: on a stop signal, open connections
 # get this long before the server closes them and shuts down anyway.
 SHUTDOWN_GRACE_SECONDS = 5
+DEMO_PUBLIC_PAGE = "fund,rounds,projects,checkpoint"
 
 
 @cli.group()

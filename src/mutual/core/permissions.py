@@ -125,6 +125,8 @@ MATRIX: dict[str, Permission] = {
     "getCheckpoint": PUBLIC,
     "applyToJoin": PUBLIC,
     "getCharter": PUBLIC,
+    # What the territory chose to publish (``Settings.public_page_items``); no person.
+    "getPublicPage": PUBLIC,
     "getMetrics": _read("reports:read", full=frozenset({O})),
     # The ledger.
     "listAccounts": _read("ledger:read", own=PEOPLE, full=frozenset({O})),
@@ -208,6 +210,7 @@ MATRIX: dict[str, Permission] = {
     "getExchangeGroup": _read("ledger:read", own=frozenset({R}), full=COORD),
     "timeBankReport": _read("reports:read", full=COORD),
     "timeBankReportCsv": _read("reports:read", full=COORD),
+    "territoryReport": _read("reports:read", full=COORD),
     # Projects, pledges, the fund, shared goods.
     "listProjects": _read("projects:read"),
     "getProject": _read("projects:read"),

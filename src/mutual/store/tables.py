@@ -32,6 +32,8 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+from mutual.core.age_bands import AGE_BANDS
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A timestamp that comes back timezone-aware in UTC on both databases.
@@ -377,8 +379,14 @@ members = Table(
     # Given on acceptance, in its order (next free number), never reused: what tells two
     # residents of the same name apart where a person is chosen.
     Column("number", Integer, nullable=True),
+    # One of core.age_bands.AGE_BANDS, given by the member for the reports by band.
+    Column("age_band", String(16), nullable=True),
     updated_at_column(),
     CheckConstraint("status IN ('applied', 'active', 'refused', 'erased')", name="status_known"),
+    CheckConstraint(
+        "age_band IN (" + ", ".join(f"'{band}'" for band in AGE_BANDS) + ")",
+        name="age_band_known",
+    ),
     Index("ix_members_status_id", "status", "id"),
     Index("ix_members_number", "number", unique=True),
 )

@@ -48,6 +48,7 @@ class MemberRecord:
     updated_at: datetime
     charter_version: str | None = None
     number: int | None = None
+    age_band: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +90,7 @@ def _member(row: Row[Any]) -> MemberRecord:
         row.updated_at,
         row.charter_version,
         row.number,
+        row.age_band,
     )
 
 

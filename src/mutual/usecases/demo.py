@@ -19,6 +19,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
+from mutual.core.age_bands import AGE_BANDS
 from mutual.core.authority import Principal, Role
 from mutual.core.commons import commons_principal
 from mutual.core.derived import named_client_id
@@ -159,6 +160,8 @@ def _application(rt: Runtime, i: int, name: str) -> dict[str, Any]:
         },
         "languages": ["fr"] if i % 4 else ["fr", "de"],
         "pact_signed_on": date(2025, 1 + i % 12, 1 + i % 28),
+        # Most give an age band, as the reports by band expect; some do not.
+        "age_band": AGE_BANDS[i % len(AGE_BANDS)] if i % 7 else None,
         "applied_at": rt.clock(),
     }
 

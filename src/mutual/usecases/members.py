@@ -11,6 +11,7 @@ from uuid import UUID
 from sqlalchemy.exc import IntegrityError
 
 from mutual.core.accounts import Account, OwnerKind
+from mutual.core.age_bands import AgeBand
 from mutual.core.authority import Principal, Role
 from mutual.core.bounds import BoundsDefault
 from mutual.core.entries import MemberChange
@@ -69,6 +70,7 @@ class Profile:
     contact: dict[str, dict[str, str]]
     languages: list[str]
     pact_signed_on: date | None
+    age_band: AgeBand | None = None
 
 
 def _check_contact(contact: dict[str, dict[str, str]]) -> None:
@@ -88,6 +90,7 @@ def _profile_values(profile: Profile) -> dict[str, Any]:
         "contact": profile.contact,
         "languages": profile.languages,
         "pact_signed_on": profile.pact_signed_on,
+        "age_band": profile.age_band,
     }
 
 
@@ -239,7 +242,7 @@ def applicant(record: MemberRecord) -> Principal:
 
 def visible_profile(record: MemberRecord, reader: Principal) -> dict[str, Any]:
     """What ``reader`` may see: everything of their own, contact fields by visibility,
-    the pact date only for coordinators."""
+    the pact date only for coordinators, the age band only for the member."""
     own = reader.id == record.id
     coordinator = is_coordinator(reader)
     contact = {
@@ -258,6 +261,8 @@ def visible_profile(record: MemberRecord, reader: Principal) -> dict[str, Any]:
         "account_id": record.account_id,
         "charter_version": record.charter_version if own or coordinator else None,
         "number": record.number,
+        # Only the member sees their own band; the territory reads it counted, in reports.
+        "age_band": record.age_band if own else None,
         "updated_at": record.updated_at,
     }
 
@@ -423,6 +428,7 @@ async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
                 "contact": {},
                 "languages": [],
                 "pact_signed_on": None,
+                "age_band": None,
                 "erased_at": now,
             },
         )

@@ -16,6 +16,15 @@ export function h(tag, attributes = {}, ...children) {
   return element;
 }
 
+// The same for the SVG of a chart: its elements live in the SVG namespace.
+export function svg(tag, attributes = {}, ...children) {
+  const element = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
+  for (const child of children)
+    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return element;
+}
+
 let fieldCount = 0;
 
 // A labelled control: every input has a visible label tied to it by id.

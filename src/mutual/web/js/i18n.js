@@ -11,6 +11,8 @@ import offersWords from "./words/offers.js";
 import operatorWords from "./words/operator.js";
 import partnerWords from "./words/partner.js";
 import passwordWords from "./words/password.js";
+import publicWords from "./words/public.js";
+import reportsWords from "./words/reports.js";
 import roundsWords from "./words/rounds.js";
 
 const STORAGE_KEY = "mutual.language";
@@ -46,6 +48,8 @@ const AREAS = [
   operatorWords,
   roundsWords,
   associationsWords,
+  publicWords,
+  reportsWords,
 ];
 
 const MESSAGES = {

@@ -39,6 +39,7 @@ const PUBLIC_VIEWS = {
   "/apply": () => import("./views/apply.js"),
   "/invitation": () => import("./views/invitation.js"),
   "/password-reset": () => import("./views/reset.js"),
+  "/public": () => import("./views/public.js"),
 };
 // What someone who is not a member (an auditor) may open; they land on the audit page.
 // A facilitator, an operator or a partner may hold no member record either; a partner

@@ -7,6 +7,9 @@ import { announce, field, h, notice } from "../dom.js";
 import { language, t } from "../i18n.js";
 import { form, textInput } from "./signin.js";
 
+// The bands of core/age_bands.py: optional, counted only in the reports by band.
+const AGE_BANDS = ["under_18", "18_25", "26_40", "41_60", "61_75", "over_75"];
+
 // Who besides the person sees a contact detail: the coordination only, unless they
 // choose every member.
 function visibility(name) {
@@ -27,6 +30,12 @@ export async function render(main) {
     { name: "language" },
     h("option", { value: "fr", selected: language() === "fr" }, "Français"),
     h("option", { value: "en", selected: language() === "en" }, "English"),
+  );
+  const band = h(
+    "select",
+    { name: "age_band" },
+    h("option", { value: "" }, t("band.none")),
+    AGE_BANDS.map((code) => h("option", { value: code }, t(`band.${code}`))),
   );
   const email = textInput("email", "email");
   email.type = "email";
@@ -72,6 +81,7 @@ export async function render(main) {
           display_name: name.value.trim(),
           neighbourhood: place.value.trim() || null,
           languages: [lang.value],
+          age_band: band.value || null,
           contact: contact(),
           charter_version: charter.version,
         }),
@@ -91,6 +101,7 @@ export async function render(main) {
     field(t("join.name"), name),
     field(t("join.neighbourhood"), place),
     field(t("join.language"), lang),
+    field(t("band.label"), band, t("band.hint")),
     field(t("join.email"), email, t("join.emailHint")),
     field(t("join.emailSeen"), emailSeen),
     field(t("join.phone"), phone, t("join.phoneHint")),

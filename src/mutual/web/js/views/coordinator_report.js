@@ -4,19 +4,12 @@
 // (a plain link would not carry it) and offered as a file.
 
 import { get } from "../api.js";
-import { announce, busy, h, notice } from "../dom.js";
+import { announce, busy, h, notice, svg } from "../dom.js";
 import { formatDuration, formatNumber, label, language, t } from "../i18n.js";
 import { failure, isCoordinator, notCoordinator, raw } from "./coordinator.js";
+import { territorySection } from "./coordinator_territory.js";
 
-const SVG = "http://www.w3.org/2000/svg";
-
-function s(tag, attributes = {}, ...children) {
-  const element = document.createElementNS(SVG, tag);
-  for (const [name, value] of Object.entries(attributes)) element.setAttribute(name, String(value));
-  for (const child of children)
-    element.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  return element;
-}
+const s = svg;
 
 function locale() {
   return language() === "fr" ? "fr-FR" : "en-GB";
@@ -327,6 +320,18 @@ export async function render(main, ctx) {
     );
   }
   main.append(byCategory);
+
+  main.append(
+    territorySection(
+      await get("/reports/territory"),
+      download(
+        "/reports/territory?format=csv",
+        "territory-report.csv",
+        t("coord.prepareTerritory"),
+        "territory-csv",
+      ),
+    ),
+  );
 
   main.append(
     h(

@@ -116,7 +116,8 @@ export function passwordInput(name, autocomplete) {
   return h("input", { name, type: "password", autocomplete, required: true });
 }
 
-// The ways in for who cannot sign in yet: joining, an invitation, a forgotten password.
+// The ways in for who cannot sign in yet: joining, an invitation, a forgotten password;
+// and the territory's public page, which needs none.
 function otherWays() {
   const link = (href, key) => h("li", {}, h("a", { href }, t(key)));
   return h(
@@ -125,6 +126,7 @@ function otherWays() {
     link("#/apply", "join.link"),
     link("#/invitation", "join.invited"),
     link("#/password-reset", "join.forgot"),
+    link("#/public", "public.link"),
   );
 }
 

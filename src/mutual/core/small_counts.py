@@ -1,0 +1,34 @@
+"""Keeping a report's small groups from pointing at a person.
+
+A cell of a report (a measure, in one quarter, for one neighbourhood, category or age
+band) that fewer than ``people_min`` distinct people make up is withheld: its value is
+not published. Withholding a single cell of a breakdown would not be enough, since the
+breakdown's total, published beside it, gives that cell back by subtraction; so when a
+breakdown withholds exactly one cell, the next smallest cell of it is withheld too (the
+statistical offices' "secondary suppression").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    key: str
+    value: int
+    people: int
+    withheld: bool = False
+
+
+def withhold_small(cells: Iterable[Cell], people_min: int) -> list[Cell]:
+    """The cells of one breakdown, those under ``people_min`` people withheld, and one
+    more when only one would be (0 or 1 withholds nothing)."""
+    marked = [replace(c, withheld=c.people < people_min) for c in cells]
+    withheld = [c for c in marked if c.withheld]
+    shown: Sequence[Cell] = [c for c in marked if not c.withheld]
+    if len(withheld) == 1 and shown:
+        smallest = min(shown, key=lambda c: (c.value, c.key))
+        marked = [replace(c, withheld=True) if c is smallest else c for c in marked]
+    return marked
