@@ -49,6 +49,7 @@ class EntryType(StrEnum):
     BOUNDS = "bounds"
     ROUND = "round"
     BALLOT = "ballot"
+    GROUP = "group"
 
 
 @dataclass(frozen=True, slots=True)

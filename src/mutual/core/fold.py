@@ -8,7 +8,10 @@ disagree on what the ledger accepts. Per entry type:
 - a bounds change: ``core.bounds``;
 - a key event: the registry's rules (``core.registry``);
 - a round step or ballot: the round's sequence, and its rules where the round's state
-  is known (always offline; in the writer, for the rounds a batch executes);
+  is known (always offline; in the writer, for the rounds a batch snapshots or
+  executes), and a snapshot's voters are the roll its round names, as the groups stand
+  at that index;
+- a group entry: the groups' rules (``core.groups``);
 - a transaction: its shape, accounts and units, the signers' authority at this index,
   reversal, its kind's rule (``core.kinds``) and the bounds, in that order.
 
@@ -29,11 +32,12 @@ from mutual.core.accounts import Account
 from mutual.core.authority import authorise_ballot
 from mutual.core.bounds import BoundsChange, apply_bounds_change
 from mutual.core.errors import AccountExists
+from mutual.core.groups import Group, GroupEntry, Groups, apply_group_entry, roll_of
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.ledger import Applied, apply_transaction
 from mutual.core.registry import KeyEffect, KeyEvent, Registry, apply_key_effect, apply_key_event
 from mutual.core.round_entries import Kind, RoundEntry
-from mutual.core.round_state import RoundState, WrongPhase
+from mutual.core.round_state import RollMismatch, RoundState, WrongPhase
 from mutual.core.rounds import apply_entry as apply_round_entry
 from mutual.core.rounds import check_sequence, start
 from mutual.core.signing import Signature
@@ -71,7 +75,21 @@ class RoundStepEntry:
     signatures: tuple[Signature, ...]
 
 
-Entry = TransactionEntry | AccountEntry | BoundsEntry | KeyEventEntry | RoundStepEntry
+@dataclass(frozen=True, slots=True)
+class GroupChangeEntry:
+    """A coordination group's change, signed by the log key (checked before the fold)."""
+
+    change: GroupEntry
+
+
+Entry = (
+    TransactionEntry
+    | AccountEntry
+    | BoundsEntry
+    | KeyEventEntry
+    | RoundStepEntry
+    | GroupChangeEntry
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +111,7 @@ class LedgerState:
     round_heads: dict[UUID, tuple[UUID, int]] = field(default_factory=dict)
     rounds: dict[UUID, RoundState] = field(default_factory=dict)
     facts: kinds.Facts = field(default_factory=kinds.Facts)
+    groups: Groups = field(default_factory=Groups)
 
     def copy(self) -> LedgerState:
         """A draft for an atomic group: what the fold changes is copied, what it only
@@ -106,6 +125,7 @@ class LedgerState:
             dict(self.round_heads),
             dict(self.rounds),
             self.facts.copy(),
+            self.groups.copy(),
         )
 
 
@@ -120,7 +140,7 @@ class BoundsApplied:
     account: Account | None
 
 
-Effect = Applied | Account | BoundsApplied | KeyApplied | RoundEntry
+Effect = Applied | Account | BoundsApplied | KeyApplied | RoundEntry | Group
 
 
 def apply_entry(
@@ -160,6 +180,9 @@ def apply_entry(
             return KeyApplied(effect)
         case RoundStepEntry(step, ballot, signatures):
             return _round_step(state, step, ballot, signatures, log_index=log_index)
+        case GroupChangeEntry(change):
+            derived.check_client_id(change.id)
+            return apply_group_entry(state.groups, change, log_index=log_index)
 
 
 def _transaction(
@@ -214,6 +237,22 @@ def _round_step(
         after = apply_round_entry(known, step)
         if step.kind is Kind.EXECUTED:
             kinds.check_executed(after, state.facts)
+        if step.kind is Kind.SNAPSHOT:
+            _check_roll(state.groups, after)
         state.rounds[step.round_id] = after
     state.round_heads[step.round_id] = head
     return step
+
+
+def _check_roll(groups: Groups, after: RoundState) -> None:
+    """A snapshot's voters are the roll its round names, as the groups stand now (the
+    fold is at the snapshot's index). Every active member (the default of rounds drafted
+    before groups) is the service's list, which the ledger does not hold."""
+    roll = after.config.roll
+    expected = None if roll is None else roll_of(groups, roll)
+    manifest = after.require_manifest()
+    if expected is not None and manifest.voters != expected:
+        raise RollMismatch(
+            "the manifest's voters are not the roll the round names at its snapshot",
+            field="manifest.voters",
+        )

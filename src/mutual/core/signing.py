@@ -43,6 +43,7 @@ class Domain(Enum):
     BOUNDS = b"mutual/bounds/v1\n"
     BALLOT = b"mutual/ballot/v1\n"
     ROUND = b"mutual/round/v1\n"
+    GROUP = b"mutual/group/v1\n"
 
 
 def canonical(document: Mapping[str, Any]) -> bytes:

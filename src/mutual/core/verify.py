@@ -43,6 +43,7 @@ from mutual.core.fold import (
     AccountEntry,
     BoundsEntry,
     Entry,
+    GroupChangeEntry,
     KeyEventEntry,
     LedgerState,
     LogKey,
@@ -50,6 +51,7 @@ from mutual.core.fold import (
     TransactionEntry,
     apply_entry,
 )
+from mutual.core.groups import parse_group_payload
 from mutual.core.ids import AccountId
 from mutual.core.ledger import Applied
 from mutual.core.merkle import CompactRange, leaf_hash
@@ -503,6 +505,10 @@ class Verifier:
             elif not self._signed_by_log(line_no, index, Domain.ROUND, payload_bytes, sigs):
                 return None
             return RoundStepEntry(step, entry_type is EntryType.BALLOT, sigs)
+        if entry_type is EntryType.GROUP:
+            group_change = parse_group_payload(origin, payload)
+            ok = self._signed_by_log(line_no, index, Domain.GROUP, payload_bytes, sigs)
+            return GroupChangeEntry(group_change) if ok else None
         return KeyEventEntry(parse_key_event_payload(origin, payload), sigs)
 
     def _known_keys(self, sigs: tuple[Signature, ...]) -> dict[KeyId, bytes]:

@@ -16,6 +16,7 @@ from typing import Any
 from mutual.core.accounts import Account
 from mutual.core.bounds import BoundsChange
 from mutual.core.errors import LedgerError, error_from_code
+from mutual.core.groups import GroupEntry
 from mutual.core.ledger import Applied
 from mutual.core.registry import KeyEffect, KeyEvent
 from mutual.core.round_entries import RoundEntry
@@ -133,6 +134,19 @@ def accepted_round_outcome(entry: RoundEntry, log_index: int, leaf_hash: bytes) 
             "id": str(entry.id),
             "round": str(entry.round_id),
             "kind": entry.kind.value,
+            "log_index": log_index,
+            "leaf_hash": b64encode(leaf_hash),
+        },
+    )
+
+
+def accepted_group_outcome(entry: GroupEntry, log_index: int, leaf_hash: bytes) -> Outcome:
+    return Outcome(
+        True,
+        {
+            "id": str(entry.id),
+            "group": str(entry.group_id),
+            "action": entry.action.value,
             "log_index": log_index,
             "leaf_hash": b64encode(leaf_hash),
         },
