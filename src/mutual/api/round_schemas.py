@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StrictInt, StringConstraints
 
 from mutual.api.schemas import PageOut, SignatureIn, Signatures, _In, _Out
+from mutual.core.groups import RollSource
 from mutual.core.round_documents import Stance
 from mutual.core.round_state import Phase
 from mutual.core.tally import Rule
@@ -19,6 +20,16 @@ StepId = Field(
     default=None,
     description="The step's log entry id: choose it to make a retry a replay.",
 )
+
+
+class RollIn(_In):
+    source: RollSource = Field(
+        description="Who votes: every active member, a group's members, or the city "
+        "group's representatives, frozen at the snapshot."
+    )
+    group_id: UUID | None = Field(
+        default=None, description="The group named (none for every active member)."
+    )
 
 
 class RoundIn(_In):
@@ -46,6 +57,11 @@ class RoundIn(_In):
     max_amendments: Annotated[StrictInt, Field(ge=0, le=20)] = 2
     approvals_min: Annotated[StrictInt, Field(ge=0, le=1000)] = 0
     approvals_max: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
+    roll: RollIn | None = Field(
+        default=None,
+        description="Who votes; by default the city group's representatives once the "
+        "territory has a city group, every active member before.",
+    )
 
 
 class SubmissionIn(_In):
@@ -184,6 +200,8 @@ class RoundOut(_Out):
     max_amendments: int
     approvals_min: int
     approvals_max: int | None
+    roll_source: RollSource
+    roll_group: UUID | None
     head: UUID = Field(description="The round's last phase entry: what a next step follows.")
     acts: int = Field(description="Acts (submissions, stances, ballots) under that phase.")
     submissions: list[SubmissionOut]

@@ -42,6 +42,8 @@ DESCRIPTIONS = {
     "confirmed or rejected, recorded at once by the receiver, or in groups.",
     "fund": "The co-responsibility fund: contributions, repayments and grants.",
     "goods": "Kinds of shared goods and their history.",
+    "groups": "Coordination groups (life slices, resources, neighbourhoods, the city): "
+    "their members, their representatives to the city group and its mandates.",
     "keys": "The key registry: registrations, rotations, revocations, custodians, recoveries.",
     "limits": "The territory's default balance limits.",
     "log": "The Merkle log: checkpoints, cosignatures, inclusion and consistency proofs.",

@@ -41,6 +41,7 @@ from mutual.api.round_schemas import (
     TargetIn,
 )
 from mutual.api.routes.transactions import to_signatures
+from mutual.core.groups import RollSource
 from mutual.core.round_documents import Line
 from mutual.core.round_entries import timestamp
 from mutual.core.round_state import RoundState
@@ -82,6 +83,8 @@ def round_out(state: RoundState, reasons: dict[UUID, str | None]) -> RoundOut:
         max_amendments=config.max_amendments,
         approvals_min=config.approvals_min,
         approvals_max=config.approvals_max,
+        roll_source=RollSource.ALL_MEMBERS if config.roll is None else config.roll.source,
+        roll_group=None if config.roll is None else config.roll.group,
         head=state.head,
         acts=state.acts,
         submissions=[
@@ -180,6 +183,9 @@ async def create_round(
         "approvals_min": data.approvals_min,
         "approvals_max": data.approvals_max,
     }
+    if data.roll is not None:
+        group = data.roll.group_id
+        config["roll"] = {"source": data.roll.source.value, "group": group and str(group)}
     created = await usecase.create_round(runtime_of(state), principal, data.id, config)
     return await _answer(state, created, 201)
 
