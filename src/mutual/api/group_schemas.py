@@ -14,7 +14,7 @@ from mutual.core.groups import GroupKind
 Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)]
 
 
-class GroupIn(_In):
+class CoordinationGroupIn(_In):
     id: UUID | None = Field(default=None, description="The group's id: choose it to retry.")
     kind: GroupKind = Field(description="A life slice, a resource, a neighbourhood or the city.")
     name: Name
@@ -40,7 +40,7 @@ class MandateOut(_Out):
     until_index: int | None
 
 
-class GroupOut(_Out):
+class CoordinationGroupOut(_Out):
     id: UUID
     kind: GroupKind
     name: str
@@ -55,5 +55,5 @@ class GroupOut(_Out):
     facilitator: UUID | None
 
 
-class GroupPage(PageOut):
-    items: list[GroupOut] = Field(description="In the order they were created.")
+class CoordinationGroupPage(PageOut):
+    items: list[CoordinationGroupOut] = Field(description="In the order they were created.")

@@ -13,10 +13,10 @@ from litestar.params import FromPath, JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.group_schemas import (
-    GroupIn,
+    CoordinationGroupIn,
+    CoordinationGroupOut,
+    CoordinationGroupPage,
     GroupMemberIn,
-    GroupOut,
-    GroupPage,
     MandateOut,
     MembershipOut,
 )
@@ -30,12 +30,12 @@ from mutual.usecases.pagination import page_in_memory
 CHANGE_PROBLEMS = problem_responses("not_found", "invalid_group", "group_rule")
 
 
-def _out(group: Group, groups: Groups) -> GroupOut:
+def _out(group: Group, groups: Groups) -> CoordinationGroupOut:
     city = group if group.kind is GroupKind.CITY else groups.city()
     mandates = () if city is None else city.mandates
     if group.kind is not GroupKind.CITY:
         mandates = tuple(m for m in mandates if m.represents == group.id)
-    return GroupOut(
+    return CoordinationGroupOut(
         id=group.id,
         kind=group.kind,
         name=group.name,
@@ -61,7 +61,7 @@ def _out(group: Group, groups: Groups) -> GroupOut:
     )
 
 
-async def _answer(state: State, group_id: UUID) -> GroupOut:
+async def _answer(state: State, group_id: UUID) -> CoordinationGroupOut:
     groups = await usecase.groups(runtime_of(state))
     return _out(groups.get(group_id), groups)
 
@@ -75,8 +75,8 @@ async def _answer(state: State, group_id: UUID) -> GroupOut:
     status_code=201,
 )
 async def create_group(
-    data: JSONBody[GroupIn], state: State, principal: CurrentPrincipal
-) -> GroupOut:
+    data: JSONBody[CoordinationGroupIn], state: State, principal: CurrentPrincipal
+) -> CoordinationGroupOut:
     group = await usecase.create_group(
         runtime_of(state), principal, data.kind, data.name, data.neighbourhood, group_id=data.id
     )
@@ -95,14 +95,14 @@ async def list_groups(
     principal: CurrentPrincipal,
     cursor: Cursor = None,
     limit: Limit = 100,
-) -> GroupPage:
+) -> CoordinationGroupPage:
     del principal  # every member may see who sits where: the log says it to auditors too
     groups = await usecase.groups(runtime_of(state))
     ordered = sorted(groups.groups.values(), key=lambda g: (g.created_at, str(g.id)))
     page = page_in_memory(
         "groups", ordered, cursor, limit, key=lambda g: f"{g.created_at.isoformat()}|{g.id}"
     )
-    return GroupPage(
+    return CoordinationGroupPage(
         items=[_out(g, groups) for g in page.items], **page_links(request, page.next_cursor)
     )
 
@@ -116,7 +116,7 @@ async def list_groups(
 )
 async def get_group(
     group_id: FromPath[UUID], state: State, principal: CurrentPrincipal
-) -> GroupOut:
+) -> CoordinationGroupOut:
     del principal
     await usecase.get_group(runtime_of(state), group_id)
     return await _answer(state, group_id)
@@ -134,7 +134,7 @@ async def add_member(
     data: JSONBody[GroupMemberIn],
     state: State,
     principal: CurrentPrincipal,
-) -> GroupOut:
+) -> CoordinationGroupOut:
     await usecase.change_member(
         runtime_of(state), principal, group_id, data.member_id, GroupAction.MEMBER_JOINED
     )
@@ -150,7 +150,7 @@ async def add_member(
 )
 async def remove_member(
     group_id: FromPath[UUID], member_id: FromPath[UUID], state: State, principal: CurrentPrincipal
-) -> GroupOut:
+) -> CoordinationGroupOut:
     await usecase.change_member(
         runtime_of(state), principal, group_id, member_id, GroupAction.MEMBER_LEFT
     )
@@ -169,7 +169,7 @@ async def set_facilitator(
     data: JSONBody[GroupMemberIn],
     state: State,
     principal: CurrentPrincipal,
-) -> GroupOut:
+) -> CoordinationGroupOut:
     await usecase.change_member(
         runtime_of(state), principal, group_id, data.member_id, GroupAction.FACILITATOR_SET
     )
@@ -189,7 +189,7 @@ async def appoint(
     data: JSONBody[GroupMemberIn],
     state: State,
     principal: CurrentPrincipal,
-) -> GroupOut:
+) -> CoordinationGroupOut:
     await usecase.change_mandate(
         runtime_of(state), principal, group_id, data.member_id, GroupAction.REPRESENTATIVE_APPOINTED
     )
@@ -205,7 +205,7 @@ async def appoint(
 )
 async def end_mandate(
     group_id: FromPath[UUID], member_id: FromPath[UUID], state: State, principal: CurrentPrincipal
-) -> GroupOut:
+) -> CoordinationGroupOut:
     await usecase.change_mandate(
         runtime_of(state), principal, group_id, member_id, GroupAction.MANDATE_ENDED
     )
