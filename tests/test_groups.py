@@ -142,6 +142,14 @@ async def test_a_round_may_name_a_group_s_members_or_every_active_member(api: Ap
     garden = await group(api, "resource", "Jardins")
     for member in t.members[1:3]:
         await post(api, f"/groups/{garden}/members", {"member_id": member.id}, api.operator)
+    # Representatives sit in the city group only.
+    wrong = round_body(roll={"source": "representatives", "group_id": garden})
+    assert_problem(
+        await api.client.post(f"{API}/rounds", json=wrong, headers=t.facilitator),
+        409,
+        "group_rule",
+        "roll.group",
+    )
     roll = {"source": "members", "group_id": garden}
     created = await post(api, "/rounds", round_body(roll=roll), t.facilitator)
     snap = await submitted_and_snapshot(api, t, created["id"])

@@ -206,14 +206,16 @@ async def create_round(
         if await store.entry_index(conn, rid) is not None:
             return await load(rt, rid)
     body = dict(config)
-    if "roll" not in body:
+    groups = await group_usecase.groups(rt)
+    city = groups.city()
+    if "roll" not in body and city is not None:
         # By default the city group's representatives vote, once the territory has one;
         # before that, every active member (as rounds did before groups).
-        city = (await group_usecase.groups(rt)).city()
-        if city is not None:
-            body["roll"] = Roll(RollSource.REPRESENTATIVES, city.id).document()
+        body["roll"] = Roll(RollSource.REPRESENTATIVES, city.id).document()
     entry = RoundEntry(rid, rid, Kind.DRAFT, caller.id, None, 0, rt.clock(), body)
     state = start(entry)
+    if state.config.roll is not None:
+        roll_of(groups, state.config.roll)  # the group named exists, and is the city's
     for other in await list_rounds(rt):
         if other.config.label == state.config.label:
             raise InvalidRequest("another round has this label", field="label")
