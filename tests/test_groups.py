@@ -16,6 +16,7 @@ from mutual.core.authority import Principal, Role
 from mutual.core.entries import EntryType
 from mutual.core.groups import GroupAction, GroupEntry, GroupKind, group_payload
 from mutual.core.ids import PrincipalId
+from mutual.core.round_documents import parse_manifest
 from mutual.core.signing import Domain
 from mutual.store import ledger_reads
 from mutual.store.journal import GroupWrite
@@ -24,7 +25,15 @@ from mutual.usecases import groups as group_usecase
 from mutual.usecases.runtime import Runtime
 from tests.test_api import API, Api, assert_problem
 from tests.test_projects import api
-from tests.test_rounds import START, Territory, post, round_body, set_now, territory
+from tests.test_rounds import (
+    START,
+    Territory,
+    execute,
+    post,
+    round_body,
+    set_now,
+    territory,
+)
 from tests.test_tampering import entry_of, first_index, kinds, rewrite
 from tests.test_tampering import verify as verify_lines
 from tests.test_timebank import join, verified_export
@@ -161,6 +170,68 @@ async def test_a_round_may_name_a_group_s_members_or_every_active_member(api: Ap
     snap = await submitted_and_snapshot(api, t, created["id"])
     assert snap["manifest"]["voters"] == sorted(m.id for m in t.members)
     await verified_export(api)
+
+
+async def test_a_neighbourhood_round_has_its_own_budget_and_its_group_votes(api: Api) -> None:
+    t = await territory(api, voters=4)
+    m = t.members
+    await group(api, "city", "Ville")
+    food = await group(api, "life_slice", "Alimentation")
+    bourtzwiller = await group(api, "neighbourhood", "Bourtzwiller", neighbourhood="Bourtzwiller")
+    for member in m[1:3]:
+        await post(api, f"/groups/{bourtzwiller}/members", {"member_id": member.id}, api.operator)
+    own = {"group_id": bourtzwiller, "budget_eur": 30_000}
+    assert_problem(
+        await api.client.post(
+            f"{API}/rounds",
+            json=round_body(neighbourhood=own | {"group_id": food}),
+            headers=t.facilitator,
+        ),
+        409,
+        "group_rule",
+        "neighbourhood.group",
+    )
+    created = await post(api, "/rounds", round_body(quorum=2, neighbourhood=own), t.facilitator)
+    rid = created["id"]
+    assert (created["neighbourhood_group"], created["neighbourhood_budget_eur"]) == (
+        bourtzwiller,
+        30_000,
+    )
+    assert (created["roll_source"], created["roll_group"]) == ("members", bourtzwiller)
+    snap = await submitted_and_snapshot(api, t, rid)
+    # The fund holds 1,000 euros; the neighbourhood's round allocates its own 300.
+    assert snap["manifest"]["budget_eur"] == 30_000
+    assert snap["manifest"]["voters"] == sorted(x.id for x in m[1:3])
+    both = [{"project_id": p, "eur": 20_000, "hours": 0} for p in sorted(t.projects[:2])]
+    assert_problem(
+        await api.client.post(
+            f"{API}/rounds/{rid}/proposals", json={"lines": both}, headers=t.facilitator
+        ),
+        422,
+        "infeasible_allocation",
+    )
+    await post(api, f"/rounds/{rid}/proposals", {"lines": both[:1]}, t.facilitator)
+    for voter in m[1:3]:
+        await post(api, f"/rounds/{rid}/stances", {"stance": "consent"}, voter.headers)
+    closed = await post(api, f"/rounds/{rid}/consent/close", {}, t.facilitator)
+    assert closed["phase"] == "decided"
+    executed = await execute(api, rid)
+    assert executed["phase"] == "executed"
+    exported = await verified_export(api)
+
+    # A snapshot rewritten under the log key to allocate more than the neighbourhood's
+    # own budget is refused offline.
+    assert api.runtime is not None
+    rt = api.runtime
+    snapshot, _ = entry_of(exported, lambda e: e["payload"].get("kind") == "snapshot")
+
+    def richer(payload: Any) -> None:
+        body = payload["body"]
+        body["manifest"]["budget_eur"] = 100_000
+        body["manifest_sha256"] = parse_manifest(body["manifest"]).sha256
+
+    findings = verify_lines(rt, rewrite(rt, exported, snapshot, richer))
+    assert (findings[0].log_index, findings[0].kind) == (snapshot, "infeasible_allocation")
 
 
 async def test_only_coordinators_change_groups_and_a_representative_is_a_member(api: Api) -> None:

@@ -32,6 +32,13 @@ class RollIn(_In):
     )
 
 
+class NeighbourhoodIn(_In):
+    group_id: UUID = Field(description="The neighbourhood group the round belongs to.")
+    budget_eur: Annotated[StrictInt, Field(ge=1, le=10**12)] = Field(
+        description="Its own budget: at most this many cents of the fund."
+    )
+
+
 class RoundIn(_In):
     id: UUID | None = Field(default=None, description="The round's id: choose it.")
     label: Annotated[str, StringConstraints(min_length=1, max_length=64)] = Field(
@@ -60,7 +67,11 @@ class RoundIn(_In):
     roll: RollIn | None = Field(
         default=None,
         description="Who votes; by default the city group's representatives once the "
-        "territory has a city group, every active member before.",
+        "territory has a city group, every active member before; a neighbourhood "
+        "round's group's members.",
+    )
+    neighbourhood: NeighbourhoodIn | None = Field(
+        default=None, description="A round that belongs to a neighbourhood group."
     )
 
 
@@ -202,6 +213,8 @@ class RoundOut(_Out):
     approvals_max: int | None
     roll_source: RollSource
     roll_group: UUID | None
+    neighbourhood_group: UUID | None
+    neighbourhood_budget_eur: int | None
     head: UUID = Field(description="The round's last phase entry: what a next step follows.")
     acts: int = Field(description="Acts (submissions, stances, ballots) under that phase.")
     submissions: list[SubmissionOut]

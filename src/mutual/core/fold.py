@@ -32,12 +32,19 @@ from mutual.core.accounts import Account
 from mutual.core.authority import authorise_ballot
 from mutual.core.bounds import BoundsChange, apply_bounds_change
 from mutual.core.errors import AccountExists
-from mutual.core.groups import Group, GroupEntry, Groups, apply_group_entry, roll_of
+from mutual.core.groups import (
+    Group,
+    GroupEntry,
+    Groups,
+    apply_group_entry,
+    check_envelope,
+    roll_of,
+)
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.ledger import Applied, apply_transaction
 from mutual.core.registry import KeyEffect, KeyEvent, Registry, apply_key_effect, apply_key_event
 from mutual.core.round_entries import Kind, RoundEntry
-from mutual.core.round_state import RollMismatch, RoundState, WrongPhase
+from mutual.core.round_state import Infeasible, RollMismatch, RoundState, WrongPhase
 from mutual.core.rounds import apply_entry as apply_round_entry
 from mutual.core.rounds import check_sequence, start
 from mutual.core.signing import Signature
@@ -247,10 +254,19 @@ def _round_step(
 def _check_roll(groups: Groups, after: RoundState) -> None:
     """A snapshot's voters are the roll its round names, as the groups stand now (the
     fold is at the snapshot's index). Every active member (the default of rounds drafted
-    before groups) is the service's list, which the ledger does not hold."""
+    before groups) is the service's list, which the ledger does not hold. A
+    neighbourhood round's euros are within its own budget."""
     roll = after.config.roll
     expected = None if roll is None else roll_of(groups, roll)
     manifest = after.require_manifest()
+    envelope = after.config.neighbourhood
+    if envelope is not None:
+        check_envelope(groups, envelope)
+        if manifest.budget_eur > envelope.budget_eur:
+            raise Infeasible(
+                f"a neighbourhood round allocates at most its {envelope.budget_eur} cents",
+                field="manifest.budget_eur",
+            )
     if expected is not None and manifest.voters != expected:
         raise RollMismatch(
             "the manifest's voters are not the roll the round names at its snapshot",

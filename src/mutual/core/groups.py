@@ -370,3 +370,33 @@ def roll_of(groups: Groups, roll: Roll) -> tuple[UUID, ...] | None:
     if group.kind is not GroupKind.CITY:
         raise GroupRule("representatives sit in the city group", field="roll.group")
     return group.representatives()
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """A round that belongs to a neighbourhood group, with its own budget: at most
+    ``budget_eur`` cents of the fund (named in the round's parameters)."""
+
+    group: UUID
+    budget_eur: int
+
+    def document(self) -> dict[str, Any]:
+        return {"group": str(self.group), "budget_eur": self.budget_eur}
+
+
+def parse_envelope(doc: object) -> Envelope:
+    """A round's neighbourhood and budget, as its parameters name them (``RoundError``)."""
+    d = expect_fields(doc, {"group", "budget_eur"}, "neighbourhood")
+    budget = d["budget_eur"]
+    if type(budget) is not int or not 1 <= budget <= 10**12:
+        raise RoundError("a budget of 1 cent or more", field="neighbourhood.budget_eur")
+    return Envelope(parse_round_uuid(d["group"], "neighbourhood.group"), budget)
+
+
+def check_envelope(groups: Groups, envelope: Envelope) -> None:
+    """The group a neighbourhood round belongs to is a neighbourhood group."""
+    group = groups.get(envelope.group, "neighbourhood.group")
+    if group.kind is not GroupKind.NEIGHBOURHOOD:
+        raise GroupRule(
+            "a neighbourhood round belongs to a neighbourhood group", field="neighbourhood.group"
+        )

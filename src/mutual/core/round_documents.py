@@ -14,7 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from mutual.core.errors import LedgerError
-from mutual.core.groups import Roll, parse_roll
+from mutual.core.groups import Envelope, Roll, parse_envelope, parse_roll
 from mutual.core.quarters import Quarter, parse_quarter
 from mutual.core.round_entries import (
     RoundError,
@@ -54,6 +54,8 @@ class RoundConfig:
     # Who votes, frozen at the snapshot: absent from rounds drafted before groups existed
     # (every active member, as then), so their drafts keep their bytes.
     roll: Roll | None = None
+    # A neighbourhood round's group and its own budget (absent: the territory's round).
+    neighbourhood: Envelope | None = None
 
     def document(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -72,6 +74,8 @@ class RoundConfig:
         }
         if self.roll is not None:
             doc["roll"] = self.roll.document()
+        if self.neighbourhood is not None:
+            doc["neighbourhood"] = self.neighbourhood.document()
         return doc
 
 
@@ -80,7 +84,7 @@ def _fraction(value: Fraction) -> str:
 
 
 def parse_config(body: Mapping[str, Any]) -> RoundConfig:
-    optional = {"roll"} & set(body)
+    optional = {"roll", "neighbourhood"} & set(body)
     doc = expect_fields(dict(body), set(CONFIG_FIELDS) | optional, "body")
     try:
         quarter = parse_quarter(doc["quarter"])
@@ -128,6 +132,7 @@ def parse_config(body: Mapping[str, Any]) -> RoundConfig:
         parse_int(doc["approvals_min"], "approvals_min"),
         None if approvals_max is None else parse_int(approvals_max, "approvals_max", minimum=1),
         parse_roll(doc["roll"]) if "roll" in doc else None,
+        parse_envelope(doc["neighbourhood"]) if "neighbourhood" in doc else None,
     )
     if not config.proposals_close < config.consent_close < config.ballot_close:
         raise RoundError(

@@ -22,7 +22,7 @@ from mutual.core import fund as fund_core
 from mutual.core import pledges as pledge_core
 from mutual.core.authority import Principal, Role
 from mutual.core.entries import EntryType, signed_log_entry
-from mutual.core.groups import Roll, RollSource, roll_of
+from mutual.core.groups import Envelope, Roll, RollSource, check_envelope, roll_of
 from mutual.core.ids import AccountId, TransactionId
 from mutual.core.round_documents import Line, Manifest, Stance, Submission, lines_document
 from mutual.core.round_entries import (
@@ -208,7 +208,11 @@ async def create_round(
     body = dict(config)
     groups = await group_usecase.groups(rt)
     city = groups.city()
-    if "roll" not in body and city is not None:
+    envelope = body.get("neighbourhood")
+    if "roll" not in body and isinstance(envelope, dict) and isinstance(envelope.get("group"), str):
+        # A neighbourhood round: by default its group's members vote.
+        body["roll"] = {"source": RollSource.MEMBERS.value, "group": envelope["group"]}
+    elif "roll" not in body and city is not None:
         # By default the city group's representatives vote, once the territory has one;
         # before that, every active member (as rounds did before groups).
         body["roll"] = Roll(RollSource.REPRESENTATIVES, city.id).document()
@@ -216,6 +220,8 @@ async def create_round(
     state = start(entry)
     if state.config.roll is not None:
         roll_of(groups, state.config.roll)  # the group named exists, and is the city's
+    if state.config.neighbourhood is not None:
+        check_envelope(groups, state.config.neighbourhood)
     for other in await list_rounds(rt):
         if other.config.label == state.config.label:
             raise InvalidRequest("another round has this label", field="label")
@@ -281,7 +287,7 @@ async def snapshot(
         checkpoint = await sign_checkpoint(rt)
         manifest = Manifest(
             await _roll(rt, state.config.roll),
-            max(0, await available_now(rt)),
+            _within(state.config.neighbourhood, max(0, await available_now(rt))),
             sum(n for n in held.values() if n > 0),
             tuple(state.submissions[k] for k in sorted(state.submissions)),
             checkpoint.tree_size,
@@ -290,6 +296,12 @@ async def snapshot(
         return {"manifest": manifest.document(), "manifest_sha256": manifest.sha256}, ()
 
     return await _step(rt, caller, round_id, Kind.SNAPSHOT, compose, entry_id=entry_id)
+
+
+def _within(envelope: Envelope | None, available: int) -> int:
+    """The euros a round allocates: the fund's available ones, at most a neighbourhood
+    round's own budget."""
+    return available if envelope is None else min(available, envelope.budget_eur)
 
 
 async def _roll(rt: Runtime, roll: Roll | None) -> tuple[UUID, ...]:
