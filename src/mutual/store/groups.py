@@ -4,6 +4,7 @@ where they are) and folding them into the groups as they stand (``core.groups``)
 from __future__ import annotations
 
 import json
+from uuid import UUID
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -36,7 +37,7 @@ async def load_groups(conn: AsyncConnection, origin: str) -> Groups:
     return groups
 
 
-async def entry_index(conn: AsyncConnection, entry_id: object) -> int | None:
+async def entry_index(conn: AsyncConnection, entry_id: UUID) -> int | None:
     return (
         await conn.execute(
             select(group_entries.c.log_index).where(group_entries.c.entry_id == entry_id)
