@@ -16,7 +16,7 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=120, strip_whit
 
 class CoordinationGroupIn(_In):
     id: UUID | None = Field(default=None, description="The group's id: choose it to retry.")
-    kind: GroupKind = Field(description="A life slice, a resource, a neighbourhood or the city.")
+    kind: GroupKind  # described by the enum, shared with the answer
     name: Name
     neighbourhood: Name | None = Field(default=None, description="Where it meets, if anywhere.")
 

@@ -23,10 +23,9 @@ StepId = Field(
 
 
 class RollIn(_In):
-    source: RollSource = Field(
-        description="Who votes: every active member, a group's members, or the city "
-        "group's representatives, frozen at the snapshot."
-    )
+    # Described by the enum itself: a field's own description would make the shared
+    # schema's text depend on which operation the generator met first.
+    source: RollSource
     group_id: UUID | None = Field(
         default=None, description="The group named (none for every active member)."
     )

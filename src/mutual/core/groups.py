@@ -64,6 +64,9 @@ def _at(value: object) -> datetime:
 
 
 class GroupKind(StrEnum):
+    """A coordination group: a life slice, a resource, a neighbourhood, or the city group
+    (one, which the other groups' representatives form)."""
+
     LIFE_SLICE = "life_slice"
     RESOURCE = "resource"
     NEIGHBOURHOOD = "neighbourhood"
@@ -323,7 +326,8 @@ def apply_group_entry(groups: Groups, entry: GroupEntry, *, log_index: int) -> G
 
 
 class RollSource(StrEnum):
-    """Where a round's roll comes from, named in its parameters (``RoundConfig.roll``)."""
+    """Who votes in a round: every active member, a group's members, or the city group's
+    representatives, frozen at the snapshot."""
 
     ALL_MEMBERS = "all_members"
     MEMBERS = "members"
