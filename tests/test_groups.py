@@ -10,13 +10,15 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from mutual.core.authority import Principal, Role
 from mutual.core.entries import EntryType
 from mutual.core.groups import GroupAction, GroupEntry, GroupKind, group_payload
 from mutual.core.ids import PrincipalId
-from mutual.core.round_documents import parse_manifest
+from mutual.core.round_documents import parse_config, parse_manifest
+from mutual.core.round_entries import RoundError
 from mutual.core.signing import Domain
 from mutual.store import ledger_reads
 from mutual.store.journal import GroupWrite
@@ -355,3 +357,35 @@ async def test_a_raw_write_breaking_a_group_rule_is_refused_with_nothing_written
     assert [o.body["code"] for o in outcomes] == ["batch_aborted", "group_rule"]
     assert await _written(rt) == before
     assert (await group_usecase.get_group(rt, food.id)).members() == ()
+
+
+def test_a_draft_without_a_roll_keeps_its_bytes_and_names_every_active_member() -> None:
+    """Rounds drafted before groups: their parameters parse to no roll (every active
+    member) and back to the same document, so their entries verify as they did."""
+    legacy = {
+        "label": "2026-Q4",
+        "quarter": "2026-Q4",
+        "rule": "greedy",
+        "seed": "ab" * 32,
+        "share_step": None,
+        "quorum": 1,
+        "proposals_close": "2026-10-05T09:00:00.000000Z",
+        "consent_close": "2026-10-10T09:00:00.000000Z",
+        "ballot_close": "2026-10-15T09:00:00.000000Z",
+        "max_amendments": 2,
+        "approvals_min": 0,
+        "approvals_max": None,
+    }
+    config = parse_config(legacy)
+    assert (config.roll, config.neighbourhood) == (None, None)
+    assert config.document() == legacy
+    city = str(uuid.uuid4())
+    named = legacy | {"roll": {"source": "representatives", "group": city}}
+    assert parse_config(named).document() == named
+    for wrong in (
+        {"source": "all_members", "group": city},
+        {"source": "members", "group": None},
+        {"source": "everyone", "group": None},
+    ):
+        with pytest.raises(RoundError):
+            parse_config(legacy | {"roll": wrong})
