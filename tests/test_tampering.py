@@ -305,7 +305,13 @@ def test_hostile_lines_give_findings_never_a_crash(garbage: list[str | bytes]) -
 # --- what only whoever holds the log key can do ----------------------------------------
 
 # The entries the log key alone signs, by type: what it can re-sign at will.
-LOG_SIGNED = {"account": Domain.ACCOUNT, "bounds": Domain.BOUNDS, "round": Domain.ROUND}
+LOG_SIGNED = {
+    "account": Domain.ACCOUNT,
+    "bounds": Domain.BOUNDS,
+    "round": Domain.ROUND,
+    "group": Domain.GROUP,
+    "member_notice": Domain.MEMBER_NOTICE,
+}
 
 
 def rewrite(rt: Runtime, lines: list[str], index: int, edit: Callable[[Any], None]) -> list[str]:

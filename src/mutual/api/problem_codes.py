@@ -114,6 +114,10 @@ ROUND_RULES = (
     "amendments_exhausted",
     "round_outcome_mismatch",
     "execution_mismatch",
+    # A roll named from the groups: the group must be there (and be the city's for its
+    # representatives); a snapshot's voters are held to it.
+    "group_rule",
+    "roll_mismatch",
 )
 
 # A time-bank proposal answered.

@@ -9,6 +9,7 @@ from uuid import UUID
 from pydantic import AwareDatetime, Field, StrictInt, StringConstraints
 
 from mutual.api.schemas import PageOut, SignatureIn, Signatures, _In, _Out
+from mutual.core.groups import RollSource
 from mutual.core.round_documents import Stance
 from mutual.core.round_state import Phase
 from mutual.core.tally import Rule
@@ -19,6 +20,22 @@ StepId = Field(
     default=None,
     description="The step's log entry id: choose it to make a retry a replay.",
 )
+
+
+class RollIn(_In):
+    # Described by the enum itself: a field's own description would make the shared
+    # schema's text depend on which operation the generator met first.
+    source: RollSource
+    group_id: UUID | None = Field(
+        default=None, description="The group named (none for every active member)."
+    )
+
+
+class NeighbourhoodIn(_In):
+    group_id: UUID = Field(description="The neighbourhood group the round belongs to.")
+    budget_eur: Annotated[StrictInt, Field(ge=1, le=10**12)] = Field(
+        description="Its own budget: at most this many cents of the fund."
+    )
 
 
 class RoundIn(_In):
@@ -46,6 +63,15 @@ class RoundIn(_In):
     max_amendments: Annotated[StrictInt, Field(ge=0, le=20)] = 2
     approvals_min: Annotated[StrictInt, Field(ge=0, le=1000)] = 0
     approvals_max: Annotated[StrictInt, Field(ge=1, le=1000)] | None = None
+    roll: RollIn | None = Field(
+        default=None,
+        description="Who votes; by default the city group's representatives once the "
+        "territory has a city group, every active member before; a neighbourhood "
+        "round's group's members.",
+    )
+    neighbourhood: NeighbourhoodIn | None = Field(
+        default=None, description="A round that belongs to a neighbourhood group."
+    )
 
 
 class SubmissionIn(_In):
@@ -184,6 +210,10 @@ class RoundOut(_Out):
     max_amendments: int
     approvals_min: int
     approvals_max: int | None
+    roll_source: RollSource
+    roll_group: UUID | None
+    neighbourhood_group: UUID | None
+    neighbourhood_budget_eur: int | None
     head: UUID = Field(description="The round's last phase entry: what a next step follows.")
     acts: int = Field(description="Acts (submissions, stances, ballots) under that phase.")
     submissions: list[SubmissionOut]

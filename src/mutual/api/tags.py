@@ -44,6 +44,8 @@ DESCRIPTIONS = {
     "and residents' consents to such tools.",
     "fund": "The co-responsibility fund: contributions, repayments and grants.",
     "goods": "Kinds of shared goods and their history.",
+    "groups": "Coordination groups (life slices, resources, neighbourhoods, the city): "
+    "their members, their representatives to the city group and its mandates.",
     "keys": "The key registry: registrations, rotations, revocations, custodians, recoveries.",
     "limits": "The territory's default balance limits.",
     "log": "The Merkle log: checkpoints, cosignatures, inclusion and consistency proofs.",

@@ -51,6 +51,7 @@ class EntryType(StrEnum):
     ROUND = "round"
     BALLOT = "ballot"
     MEMBER_NOTICE = "member_notice"
+    GROUP = "group"
 
 
 @dataclass(frozen=True, slots=True)

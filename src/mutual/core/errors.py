@@ -78,16 +78,19 @@
      │    ├── NotADeposit             not_a_deposit
      │    ├── ExceedsOwed             exceeds_owed
      │    └── ExceedsAvailable        exceeds_available
-     └── RoundError                   invalid_round             core.round_entries
-          ├── RoundExists             round_exists              core.round_state
-          ├── RoundMoved              round_moved
-          ├── WrongPhase              round_phase
-          ├── NotOnRoll               not_on_roll
-          ├── DeadlinePassed          deadline_passed
-          ├── ManifestChanged         manifest_changed
-          ├── Infeasible              infeasible_allocation
-          ├── AmendmentsExhausted     amendments_exhausted
-          └── OutcomeMismatch         round_outcome_mismatch
+     ├── RoundError                   invalid_round             core.round_entries
+     │    ├── RoundExists             round_exists              core.round_state
+     │    ├── RoundMoved              round_moved
+     │    ├── WrongPhase              round_phase
+     │    ├── NotOnRoll               not_on_roll
+     │    ├── DeadlinePassed          deadline_passed
+     │    ├── ManifestChanged         manifest_changed
+     │    ├── Infeasible              infeasible_allocation
+     │    ├── AmendmentsExhausted     amendments_exhausted
+     │    ├── OutcomeMismatch         round_outcome_mismatch
+     │    └── RollMismatch            roll_mismatch
+     └── GroupError                   invalid_group             core.groups
+          └── GroupRule               group_rule
 
 An error defined outside this module names its module on the right; the errors after
 it in its subtree (its children, its later siblings) live there too, until one names

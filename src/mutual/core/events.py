@@ -1,7 +1,8 @@
 """Events: the log's entries named for the people and tools that follow them.
 
 Event i is log entry i; its type is the entry's type followed by what the payload says
-happened (a transaction's kind, a key event's action, a round step's kind), so that a
+happened (a transaction's kind, a key event's action, a round step's kind, a
+coordination group's action: ``group.member_joined``), so that a
 consumer can pick the events it cares for without parsing payloads. After an entry's own
 event come the domain events it yields (``core.domain_events``: ``member.accepted``,
 ``pledge.made``...), at the same index. A filter names exact types (``transaction.grant``)
@@ -16,6 +17,7 @@ from typing import Any
 
 from mutual.core.domain_events import DOMAIN_FAMILIES, SOURCES, DomainEventType
 from mutual.core.entries import EntryType, MemberChange
+from mutual.core.groups import GroupAction
 from mutual.core.registry import KeyAction
 from mutual.core.round_entries import Kind
 from mutual.core.transactions import TransactionKind
@@ -32,6 +34,7 @@ _FIELD = {
     EntryType.KEY_EVENT: "action",
     EntryType.ROUND: "kind",
     EntryType.MEMBER_NOTICE: "change",
+    EntryType.GROUP: "action",
 }
 
 LEDGER_FAMILIES: dict[str, tuple[str, ...]] = {
@@ -43,6 +46,7 @@ LEDGER_FAMILIES: dict[str, tuple[str, ...]] = {
     EntryType.ROUND.value: tuple(f"round.{k.value}" for k in Kind if k is not Kind.BALLOT),
     EntryType.BALLOT.value: ("ballot.cast",),
     EntryType.MEMBER_NOTICE.value: tuple(f"member_notice.{c.value}" for c in MemberChange),
+    EntryType.GROUP.value: tuple(f"group.{a.value}" for a in GroupAction),
 }
 LEDGER_EVENT_TYPES: tuple[str, ...] = tuple(t for ts in LEDGER_FAMILIES.values() for t in ts)
 FAMILIES: dict[str, tuple[str, ...]] = {

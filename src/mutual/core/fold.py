@@ -10,6 +10,10 @@ disagree on what the ledger accepts. Per entry type:
 - a round step or ballot: the round's sequence, and its rules where the round's state
   is known (always offline; in the writer, for the rounds a batch executes);
 - a member notice (a profile changed, a member erased): nothing to change, an id to check;
+  is known (always offline; in the writer, for the rounds a batch snapshots or
+  executes), and a snapshot's voters are the roll its round names, as the groups stand
+  at that index;
+- a group entry: the groups' rules (``core.groups``);
 - a transaction: its shape, accounts and units, the signers' authority at this index,
   reversal, its kind's rule (``core.kinds``) and the bounds, in that order.
 
@@ -31,11 +35,19 @@ from mutual.core.authority import authorise_ballot
 from mutual.core.bounds import BoundsChange, apply_bounds_change
 from mutual.core.entries import MemberNotice
 from mutual.core.errors import AccountExists
+from mutual.core.groups import (
+    Group,
+    GroupEntry,
+    Groups,
+    apply_group_entry,
+    check_envelope,
+    roll_of,
+)
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.ledger import Applied, apply_transaction
 from mutual.core.registry import KeyEffect, KeyEvent, Registry, apply_key_effect, apply_key_event
 from mutual.core.round_entries import Kind, RoundEntry
-from mutual.core.round_state import RoundState, WrongPhase
+from mutual.core.round_state import Infeasible, RollMismatch, RoundState, WrongPhase
 from mutual.core.rounds import apply_entry as apply_round_entry
 from mutual.core.rounds import check_sequence, start
 from mutual.core.signing import Signature
@@ -78,6 +90,13 @@ class MemberNoticeEntry:
     notice: MemberNotice
 
 
+@dataclass(frozen=True, slots=True)
+class GroupChangeEntry:
+    """A coordination group's change, signed by the log key (checked before the fold)."""
+
+    change: GroupEntry
+
+
 Entry = (
     TransactionEntry
     | AccountEntry
@@ -85,6 +104,7 @@ Entry = (
     | KeyEventEntry
     | RoundStepEntry
     | MemberNoticeEntry
+    | GroupChangeEntry
 )
 
 
@@ -107,6 +127,7 @@ class LedgerState:
     round_heads: dict[UUID, tuple[UUID, int]] = field(default_factory=dict)
     rounds: dict[UUID, RoundState] = field(default_factory=dict)
     facts: kinds.Facts = field(default_factory=kinds.Facts)
+    groups: Groups = field(default_factory=Groups)
 
     def copy(self) -> LedgerState:
         """A draft for an atomic group: what the fold changes is copied, what it only
@@ -120,6 +141,7 @@ class LedgerState:
             dict(self.round_heads),
             dict(self.rounds),
             self.facts.copy(),
+            self.groups.copy(),
         )
 
 
@@ -134,7 +156,7 @@ class BoundsApplied:
     account: Account | None
 
 
-Effect = Applied | Account | BoundsApplied | KeyApplied | RoundEntry | MemberNotice
+Effect = Applied | Account | BoundsApplied | KeyApplied | RoundEntry | MemberNotice | Group
 
 
 def apply_entry(
@@ -180,6 +202,9 @@ def apply_entry(
             # signed it, which the writer and the verifier check before the fold.
             derived.check_client_id(notice.id)
             return notice
+        case GroupChangeEntry(change):
+            derived.check_client_id(change.id)
+            return apply_group_entry(state.groups, change, log_index=log_index)
 
 
 def _transaction(
@@ -234,6 +259,31 @@ def _round_step(
         after = apply_round_entry(known, step)
         if step.kind is Kind.EXECUTED:
             kinds.check_executed(after, state.facts)
+        if step.kind is Kind.SNAPSHOT:
+            _check_roll(state.groups, after)
         state.rounds[step.round_id] = after
     state.round_heads[step.round_id] = head
     return step
+
+
+def _check_roll(groups: Groups, after: RoundState) -> None:
+    """A snapshot's voters are the roll its round names, as the groups stand now (the
+    fold is at the snapshot's index). Every active member (the default of rounds drafted
+    before groups) is the service's list, which the ledger does not hold. A
+    neighbourhood round's euros are within its own budget."""
+    roll = after.config.roll
+    expected = None if roll is None else roll_of(groups, roll)
+    manifest = after.require_manifest()
+    envelope = after.config.neighbourhood
+    if envelope is not None:
+        check_envelope(groups, envelope)
+        if manifest.budget_eur > envelope.budget_eur:
+            raise Infeasible(
+                f"a neighbourhood round allocates at most its {envelope.budget_eur} cents",
+                field="manifest.budget_eur",
+            )
+    if expected is not None and manifest.voters != expected:
+        raise RollMismatch(
+            "the manifest's voters are not the roll the round names at its snapshot",
+            field="manifest.voters",
+        )

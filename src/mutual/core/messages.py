@@ -601,6 +601,15 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
         "fr": "Plus de version amendée possible",
     },
     "round_outcome_mismatch": {"en": "Outcome does not follow", "fr": "Résultat incohérent"},
+    "roll_mismatch": {
+        "en": "Voters are not the round's roll",
+        "fr": "Les votants ne sont pas la liste du cycle",
+    },
+    "invalid_group": {"en": "Invalid group change", "fr": "Changement de groupe invalide"},
+    "group_rule": {
+        "en": "Not allowed in this group now",
+        "fr": "Pas permis dans ce groupe maintenant",
+    },
     "sign_in_failed": {
         "en": "Wrong login, password or link",
         "fr": "Identifiant, mot de passe ou lien incorrect",

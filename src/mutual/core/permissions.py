@@ -239,6 +239,16 @@ MATRIX: dict[str, Permission] = {
     "associationStatement": _read("ledger:read"),
     "appointAssociationMember": _admin(COORD),
     "removeAssociationMember": _admin(COORD),
+    # Coordination groups: a coordinator records each change (a log entry); members
+    # and auditors read who sits where.
+    "createGroup": _admin(COORD),
+    "listGroups": _read("members:read"),
+    "getGroup": _read("members:read"),
+    "addGroupMember": _admin(COORD),
+    "removeGroupMember": _admin(COORD),
+    "setGroupFacilitator": _admin(COORD),
+    "appointGroupRepresentative": _admin(COORD),
+    "endGroupMandate": _admin(COORD),
     "getFund": _read("fund:read"),
     "listPartners": _read("fund:read", own=frozenset({R, P}), full=COORD),
     "getPartner": _read("fund:read", own=frozenset({R, P}), full=COORD),

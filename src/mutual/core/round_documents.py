@@ -14,6 +14,7 @@ from typing import Any
 from uuid import UUID
 
 from mutual.core.errors import LedgerError
+from mutual.core.groups import Envelope, Roll, parse_envelope, parse_roll
 from mutual.core.quarters import Quarter, parse_quarter
 from mutual.core.round_entries import (
     RoundError,
@@ -50,9 +51,14 @@ class RoundConfig:
     max_amendments: int
     approvals_min: int
     approvals_max: int | None
+    # Who votes, frozen at the snapshot: absent from rounds drafted before groups existed
+    # (every active member, as then), so their drafts keep their bytes.
+    roll: Roll | None = None
+    # A neighbourhood round's group and its own budget (absent: the territory's round).
+    neighbourhood: Envelope | None = None
 
     def document(self) -> dict[str, Any]:
-        return {
+        doc: dict[str, Any] = {
             "label": self.label,
             "quarter": str(self.quarter),
             "rule": self.rule.value,
@@ -66,6 +72,11 @@ class RoundConfig:
             "approvals_min": self.approvals_min,
             "approvals_max": self.approvals_max,
         }
+        if self.roll is not None:
+            doc["roll"] = self.roll.document()
+        if self.neighbourhood is not None:
+            doc["neighbourhood"] = self.neighbourhood.document()
+        return doc
 
 
 def _fraction(value: Fraction) -> str:
@@ -73,7 +84,8 @@ def _fraction(value: Fraction) -> str:
 
 
 def parse_config(body: Mapping[str, Any]) -> RoundConfig:
-    doc = expect_fields(dict(body), set(CONFIG_FIELDS), "body")
+    optional = {"roll", "neighbourhood"} & set(body)
+    doc = expect_fields(dict(body), set(CONFIG_FIELDS) | optional, "body")
     try:
         quarter = parse_quarter(doc["quarter"])
     except (LedgerError, TypeError, ValueError) as exc:
@@ -119,6 +131,8 @@ def parse_config(body: Mapping[str, Any]) -> RoundConfig:
         parse_int(doc["max_amendments"], "max_amendments"),
         parse_int(doc["approvals_min"], "approvals_min"),
         None if approvals_max is None else parse_int(approvals_max, "approvals_max", minimum=1),
+        parse_roll(doc["roll"]) if "roll" in doc else None,
+        parse_envelope(doc["neighbourhood"]) if "neighbourhood" in doc else None,
     )
     if not config.proposals_close < config.consent_close < config.ballot_close:
         raise RoundError(

@@ -46,6 +46,13 @@ class NotOnRoll(RoundError):
     code = "not_on_roll"
 
 
+class RollMismatch(RoundError):
+    """A snapshot whose voters are not the roll its round's parameters name, as the
+    groups stood at the snapshot."""
+
+    code = "roll_mismatch"
+
+
 class DeadlinePassed(RoundError):
     code = "deadline_passed"
 

@@ -46,6 +46,7 @@ class Domain(Enum):
     BALLOT = b"mutual/ballot/v1\n"
     ROUND = b"mutual/round/v1\n"
     MEMBER_NOTICE = b"mutual/member-notice/v1\n"
+    GROUP = b"mutual/group/v1\n"
 
 
 def canonical(document: Mapping[str, Any]) -> bytes:

@@ -45,6 +45,7 @@ from mutual.core.fold import (
     AccountEntry,
     BoundsEntry,
     Entry,
+    GroupChangeEntry,
     KeyEventEntry,
     LedgerState,
     LogKey,
@@ -53,6 +54,7 @@ from mutual.core.fold import (
     TransactionEntry,
     apply_entry,
 )
+from mutual.core.groups import parse_group_payload
 from mutual.core.ids import AccountId
 from mutual.core.ledger import Applied
 from mutual.core.merkle import CompactRange, leaf_hash
@@ -592,6 +594,10 @@ class Verifier:
             notice = parse_member_notice_payload(origin, payload)
             ok = self._signed_by_log(line_no, index, Domain.MEMBER_NOTICE, payload_bytes, sigs)
             return MemberNoticeEntry(notice) if ok else None
+        if entry_type is EntryType.GROUP:
+            group_change = parse_group_payload(origin, payload)
+            ok = self._signed_by_log(line_no, index, Domain.GROUP, payload_bytes, sigs)
+            return GroupChangeEntry(group_change) if ok else None
         return KeyEventEntry(parse_key_event_payload(origin, payload), sigs)
 
     def _known_keys(self, sigs: tuple[Signature, ...]) -> dict[KeyId, bytes]:

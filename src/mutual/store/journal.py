@@ -35,6 +35,7 @@ from mutual.store.journal_state import (
     BatchState,
     BoundsWrite,
     Command,
+    GroupWrite,
     KeyEventWrite,
     LogContext,
     MemberNoticeWrite,
@@ -48,6 +49,7 @@ from mutual.store.outcomes import Outcome
 __all__ = [
     "AccountWrite",
     "BoundsWrite",
+    "GroupWrite",
     "Journal",
     "KeyEventWrite",
     "LogContext",

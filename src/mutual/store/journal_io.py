@@ -27,11 +27,13 @@ from mutual.core.signing import KeyId
 from mutual.core.transactions import Posting, TransactionKind
 from mutual.core.units import Unit
 from mutual.store import rounds as rounds_store
+from mutual.store.groups import load_groups
 from mutual.store.journal_state import (
     AccountWrite,
     BatchState,
     BoundsWrite,
     Command,
+    GroupWrite,
     KeyEventWrite,
     RoundWrite,
     TransactionWrite,
@@ -42,6 +44,7 @@ from mutual.store.tables import (
     accounts,
     bounds_changes,
     custodians,
+    group_entries,
     idempotency_records,
     ledger_head,
     log_entries,
@@ -242,6 +245,12 @@ async def load_state(conn: AsyncConnection, batch: list[Command], origin: str) -
         await load_round_heads(conn, {r.round_entry.round_id for r in steps}),
         await _executed_rounds(conn, origin, txs, steps),
     )
+    if any(isinstance(r, GroupWrite) for r in requests) or any(
+        s.round_entry.kind is Kind.SNAPSHOT for s in steps
+    ):
+        # A group's change, or a snapshot whose roll is held to the groups: read under the
+        # ledger-wide lock, so no other writer changes them meanwhile.
+        ledger.groups = await load_groups(conn, origin)
     for account in ledger.accounts.values():
         ledger.facts.opened(account)
     return BatchState(
@@ -293,14 +302,19 @@ async def _rule_accounts(
 async def _executed_rounds(
     conn: AsyncConnection, origin: str, txs: list[TransactionWrite], steps: list[RoundWrite]
 ) -> dict[UUID, RoundState]:
-    """The state of every round the batch executes, folded from its stored entries."""
+    """The state of every round the batch snapshots (its roll is checked against the
+    groups) or executes, folded from its stored entries."""
     round_ids: set[UUID] = set()
     for r in txs:
         try:
             round_ids.add(UUID(r.transaction.references["round"]))
         except (KeyError, ValueError):
             continue
-    round_ids.update(s.round_entry.round_id for s in steps if s.round_entry.kind is Kind.EXECUTED)
+    round_ids.update(
+        s.round_entry.round_id
+        for s in steps
+        if s.round_entry.kind in (Kind.EXECUTED, Kind.SNAPSHOT)
+    )
     states: dict[UUID, RoundState] = {}
     for round_id in round_ids:
         entries = await rounds_store.entries_of(conn, origin, round_id, after=-1)
@@ -403,6 +417,20 @@ async def write_state(
     await _write_registry(conn, state)
     if state.round_entries:
         await _write_rounds(conn, state)
+    if state.group_entries:
+        await conn.execute(
+            group_entries.insert(),
+            [
+                {
+                    "log_index": index,
+                    "entry_id": e.id,
+                    "group_id": e.group_id,
+                    "action": e.action.value,
+                    "recorded_at": at,
+                }
+                for e, index, at in state.group_entries
+            ],
+        )
 
 
 # PostgreSQL writes the appended rows in one round trip (migration 0012): the writer holds

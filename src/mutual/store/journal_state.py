@@ -27,6 +27,7 @@ from mutual.core.fold import (
     AccountEntry,
     BoundsEntry,
     Entry,
+    GroupChangeEntry,
     KeyApplied,
     KeyEventEntry,
     LedgerState,
@@ -36,6 +37,7 @@ from mutual.core.fold import (
     TransactionEntry,
     apply_entry,
 )
+from mutual.core.groups import GroupEntry
 from mutual.core.ids import AccountId, PrincipalId
 from mutual.core.ledger import Applied
 from mutual.core.registry import KeyEffect, KeyEvent
@@ -47,6 +49,7 @@ from mutual.store.outcomes import (
     Outcome,
     accepted_account_outcome,
     accepted_bounds_outcome,
+    accepted_group_outcome,
     accepted_key_event_outcome,
     accepted_notice_outcome,
     accepted_outcome,
@@ -133,6 +136,19 @@ class MemberNoticeWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class GroupWrite:
+    """A coordination group's change, signed by the log key."""
+
+    group_entry: GroupEntry
+    digest: bytes
+    entry: LogEntry
+
+    @property
+    def key(self) -> UUID:
+        return self.group_entry.id
+
+
+@dataclass(frozen=True, slots=True)
 class PreRefused:
     """A request refused before the ledger was consulted (its shape or its signatures).
 
@@ -146,7 +162,13 @@ class PreRefused:
 
 
 LedgerWrite = (
-    TransactionWrite | AccountWrite | BoundsWrite | KeyEventWrite | RoundWrite | MemberNoticeWrite
+    TransactionWrite
+    | AccountWrite
+    | BoundsWrite
+    | KeyEventWrite
+    | RoundWrite
+    | MemberNoticeWrite
+    | GroupWrite
 )
 WriteRequest = LedgerWrite | PreRefused
 
@@ -197,6 +219,7 @@ class BatchState:
     bounds_changes: list[tuple[BoundsChange, int, datetime]] = field(default_factory=list)
     records: list[tuple[UUID, bytes, Outcome, datetime]] = field(default_factory=list)
     round_entries: list[tuple[RoundEntry, int, datetime]] = field(default_factory=list)
+    group_entries: list[tuple[GroupEntry, int, datetime]] = field(default_factory=list)
 
     @property
     def accounts(self) -> dict[AccountId, Account]:
@@ -214,6 +237,7 @@ class BatchState:
         self.idempotent = draft.idempotent
         self.tree_size = draft.tree_size
         self.round_entries.extend(draft.round_entries)
+        self.group_entries.extend(draft.group_entries)
         self.appended.extend(draft.appended)
         self.applied.extend(draft.applied)
         self.new_accounts.extend(draft.new_accounts)
@@ -302,6 +326,10 @@ class BatchState:
         if isinstance(request, MemberNoticeWrite):
             self._append(EntryType.MEMBER_NOTICE, request.notice.id, request.entry, at)
             return accepted_notice_outcome(request.notice, index, request.entry.leaf_hash)
+        if isinstance(request, GroupWrite):
+            self._append(EntryType.GROUP, request.group_entry.id, request.entry, at)
+            self.group_entries.append((request.group_entry, index, at))
+            return accepted_group_outcome(request.group_entry, index, request.entry.leaf_hash)
         assert isinstance(effect, KeyApplied)
         self._append(EntryType.KEY_EVENT, request.event.id, request.entry, at)
         self.key_effects.append((effect.effect, index))
@@ -323,6 +351,8 @@ def _fold_entry(request: LedgerWrite) -> Entry:
         return RoundStepEntry(
             request.round_entry, request.entry_type is EntryType.BALLOT, request.signatures
         )
+    if isinstance(request, GroupWrite):
+        return GroupChangeEntry(request.group_entry)
     return KeyEventEntry(request.event, request.signatures)
 
 

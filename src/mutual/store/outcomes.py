@@ -17,6 +17,7 @@ from mutual.core.accounts import Account
 from mutual.core.bounds import BoundsChange
 from mutual.core.entries import MemberNotice
 from mutual.core.errors import LedgerError, error_from_code
+from mutual.core.groups import GroupEntry
 from mutual.core.ledger import Applied
 from mutual.core.registry import KeyEffect, KeyEvent
 from mutual.core.round_entries import RoundEntry
@@ -147,6 +148,19 @@ def accepted_notice_outcome(notice: MemberNotice, log_index: int, leaf_hash: byt
             "id": str(notice.id),
             "member": str(notice.member),
             "change": notice.change.value,
+            "log_index": log_index,
+            "leaf_hash": b64encode(leaf_hash),
+        },
+    )
+
+
+def accepted_group_outcome(entry: GroupEntry, log_index: int, leaf_hash: bytes) -> Outcome:
+    return Outcome(
+        True,
+        {
+            "id": str(entry.id),
+            "group": str(entry.group_id),
+            "action": entry.action.value,
             "log_index": log_index,
             "leaf_hash": b64encode(leaf_hash),
         },

@@ -560,6 +560,16 @@ round_entries = Table(
     Column("recorded_at", UTCDateTime(), nullable=False),
 )
 
+group_entries = Table(
+    "group_entries",
+    metadata,
+    Column("log_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("entry_id", Uuid, nullable=False, unique=True),
+    Column("group_id", Uuid, nullable=False, index=True),
+    Column("action", String(32), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+)
+
 round_heads = Table(
     "round_heads",
     metadata,

@@ -22,6 +22,7 @@ from mutual.core import fund as fund_core
 from mutual.core import pledges as pledge_core
 from mutual.core.authority import Principal, Role
 from mutual.core.entries import EntryType, signed_log_entry
+from mutual.core.groups import Envelope, Roll, RollSource, check_envelope, roll_of
 from mutual.core.ids import AccountId, TransactionId
 from mutual.core.round_documents import Line, Manifest, Stance, Submission, lines_document
 from mutual.core.round_entries import (
@@ -39,6 +40,7 @@ from mutual.core.round_state import (
     NotOnRoll,
     Phase,
     Reveal,
+    RollMismatch,
     RoundMoved,
     RoundState,
     WrongPhase,
@@ -55,6 +57,7 @@ from mutual.store import timebank as member_store
 from mutual.store.journal import RoundWrite, WriteRequest
 from mutual.store.log_reads import entry_by_entity
 from mutual.store.outcomes import raise_refusal
+from mutual.usecases import groups as group_usecase
 from mutual.usecases.accounts import account_write
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound, Unsigned
 from mutual.usecases.fund import available_now
@@ -183,7 +186,9 @@ async def _step(
         if refused is None:
             await tell_round(rt, after)
             return after
-        if refused.body["code"] != RoundMoved.code or attempt == RETRIES - 1:
+        # A group changed between the roll's reading and the write: read it again too.
+        moved = refused.body["code"] in (RoundMoved.code, RollMismatch.code)
+        if not moved or attempt == RETRIES - 1:
             raise_refusal(outcomes)
     raise AssertionError("unreachable")
 
@@ -200,8 +205,23 @@ async def create_round(
     async with rt.db.reading() as conn:
         if await store.entry_index(conn, rid) is not None:
             return await load(rt, rid)
-    entry = RoundEntry(rid, rid, Kind.DRAFT, caller.id, None, 0, rt.clock(), dict(config))
+    body = dict(config)
+    groups = await group_usecase.groups(rt)
+    city = groups.city()
+    envelope = body.get("neighbourhood")
+    if "roll" not in body and isinstance(envelope, dict) and isinstance(envelope.get("group"), str):
+        # A neighbourhood round: by default its group's members vote.
+        body["roll"] = {"source": RollSource.MEMBERS.value, "group": envelope["group"]}
+    elif "roll" not in body and city is not None:
+        # By default the city group's representatives vote, once the territory has one;
+        # before that, every active member (as rounds did before groups).
+        body["roll"] = Roll(RollSource.REPRESENTATIVES, city.id).document()
+    entry = RoundEntry(rid, rid, Kind.DRAFT, caller.id, None, 0, rt.clock(), body)
     state = start(entry)
+    if state.config.roll is not None:
+        roll_of(groups, state.config.roll)  # the group named exists, and is the city's
+    if state.config.neighbourhood is not None:
+        check_envelope(groups, state.config.neighbourhood)
     for other in await list_rounds(rt):
         if other.config.label == state.config.label:
             raise InvalidRequest("another round has this label", field="label")
@@ -255,18 +275,19 @@ async def submit_project(
 async def snapshot(
     rt: Runtime, caller: Principal, round_id: UUID, *, entry_id: UUID | None
 ) -> RoundState:
-    """Freeze the roll (every active member), the fund's available euros and the hours
-    the pool holds for the round's quarter, at a checkpoint signed now."""
+    """Freeze the roll (the group's members or the city group's representatives the
+    round names, as the groups stand now; every active member by default), the fund's
+    available euros and the hours the pool holds for the round's quarter, at a
+    checkpoint signed now. The fold holds the roll to the groups at the snapshot's index."""
     require_facilitator(caller)
 
     async def compose(state: RoundState) -> tuple[Mapping[str, Any], Sequence[WriteRequest]]:
         async with rt.db.reading() as conn:
-            active = await member_store.list_members(conn, status="active", after=None, limit=10**6)
             held = await pledge_store.held_balances(conn, state.config.quarter)
         checkpoint = await sign_checkpoint(rt)
         manifest = Manifest(
-            tuple(sorted(UUID(str(m.id)) for m in active)),
-            max(0, await available_now(rt)),
+            await _roll(rt, state.config.roll),
+            _within(state.config.neighbourhood, max(0, await available_now(rt))),
             sum(n for n in held.values() if n > 0),
             tuple(state.submissions[k] for k in sorted(state.submissions)),
             checkpoint.tree_size,
@@ -275,6 +296,21 @@ async def snapshot(
         return {"manifest": manifest.document(), "manifest_sha256": manifest.sha256}, ()
 
     return await _step(rt, caller, round_id, Kind.SNAPSHOT, compose, entry_id=entry_id)
+
+
+def _within(envelope: Envelope | None, available: int) -> int:
+    """The euros a round allocates: the fund's available ones, at most a neighbourhood
+    round's own budget."""
+    return available if envelope is None else min(available, envelope.budget_eur)
+
+
+async def _roll(rt: Runtime, roll: Roll | None) -> tuple[UUID, ...]:
+    voters = None if roll is None else roll_of(await group_usecase.groups(rt), roll)
+    if voters is not None:
+        return voters
+    async with rt.db.reading() as conn:
+        active = await member_store.list_members(conn, status="active", after=None, limit=10**6)
+    return tuple(sorted(UUID(str(m.id)) for m in active))
 
 
 async def propose(

@@ -41,6 +41,7 @@ from mutual.api.round_schemas import (
     TargetIn,
 )
 from mutual.api.routes.transactions import to_signatures
+from mutual.core.groups import RollSource
 from mutual.core.round_documents import Line
 from mutual.core.round_entries import timestamp
 from mutual.core.round_state import RoundState
@@ -67,6 +68,7 @@ def round_out(state: RoundState, reasons: dict[UUID, str | None]) -> RoundOut:
     config = state.config
     manifest = state.manifest
     consent = state.consent
+    envelope = config.neighbourhood
     return RoundOut(
         id=state.round_id,
         label=config.label,
@@ -82,6 +84,10 @@ def round_out(state: RoundState, reasons: dict[UUID, str | None]) -> RoundOut:
         max_amendments=config.max_amendments,
         approvals_min=config.approvals_min,
         approvals_max=config.approvals_max,
+        roll_source=RollSource.ALL_MEMBERS if config.roll is None else config.roll.source,
+        roll_group=None if config.roll is None else config.roll.group,
+        neighbourhood_group=None if envelope is None else envelope.group,
+        neighbourhood_budget_eur=None if envelope is None else envelope.budget_eur,
         head=state.head,
         acts=state.acts,
         submissions=[
@@ -180,6 +186,14 @@ async def create_round(
         "approvals_min": data.approvals_min,
         "approvals_max": data.approvals_max,
     }
+    if data.roll is not None:
+        group = data.roll.group_id
+        config["roll"] = {"source": data.roll.source.value, "group": group and str(group)}
+    if data.neighbourhood is not None:
+        config["neighbourhood"] = {
+            "group": str(data.neighbourhood.group_id),
+            "budget_eur": data.neighbourhood.budget_eur,
+        }
     created = await usecase.create_round(runtime_of(state), principal, data.id, config)
     return await _answer(state, created, 201)
 

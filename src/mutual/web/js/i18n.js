@@ -5,6 +5,7 @@ import associationsWords from "./words/associations.js";
 import commonsWords from "./words/commons.js";
 import coordinatorWords from "./words/coordinator.js";
 import exchangesWords from "./words/exchanges.js";
+import groupsWords from "./words/groups.js";
 import keeperWords from "./words/keeper.js";
 import leadWords from "./words/lead.js";
 import offersWords from "./words/offers.js";
@@ -50,6 +51,7 @@ const AREAS = [
   associationsWords,
   publicWords,
   reportsWords,
+  groupsWords,
 ];
 
 const MESSAGES = {

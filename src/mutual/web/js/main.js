@@ -22,6 +22,7 @@ const VIEWS = {
   "/goods": () => import("./views/goods.js"),
   "/keeper": () => import("./views/keeper.js"),
   "/round": () => import("./views/round.js"),
+  "/groups": () => import("./views/groups.js"),
   "/audit": () => import("./views/audit.js"),
   "/coordinator": () => import("./views/coordinator.js"),
   "/coordinator/report": () => import("./views/coordinator_report.js"),

@@ -1,0 +1,59 @@
+import { getAll } from "../api.js";
+import { h } from "../dom.js";
+import { formatDay, t } from "../i18n.js";
+
+// The coordination groups: their kind, name and neighbourhood, how many sit in each and
+// how many represent it in the city group, and where the person reading sits. The
+// service answers principal ids only (the log holds nothing else about a person), so
+// the page counts people rather than naming them.
+
+const KIND_ORDER = ["city", "neighbourhood", "life_slice", "resource"];
+
+function mine(group, me) {
+  const lines = [];
+  if (group.members.includes(me)) lines.push(t("groups.youMember"));
+  if (group.facilitator === me) lines.push(t("groups.youFacilitate"));
+  const seat = group.representatives.find(
+    (m) => m.member_id === me && m.until === null && m.represents === group.id,
+  );
+  if (seat) lines.push(t("groups.youRepresent", { since: formatDay(seat.since) }));
+  return lines.map((line) => h("p", { class: "muted" }, line));
+}
+
+function card(group, me) {
+  const open = group.representatives.filter((m) => m.until === null).length;
+  const place = group.neighbourhood ? ` · ${group.neighbourhood}` : "";
+  return h(
+    "li",
+    { class: "card", "data-group": group.id },
+    h("h2", { class: "item-title" }, group.name),
+    h("p", {}, `${t(`groups.kind.${group.kind}`)}${place}`),
+    h(
+      "p",
+      {},
+      t("groups.members", { count: group.members.length }),
+      " · ",
+      t("groups.representatives", { count: open }),
+    ),
+    mine(group, me),
+  );
+}
+
+export async function render(main, ctx) {
+  const groups = await getAll("/groups");
+  groups.sort(
+    (a, b) =>
+      KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name),
+  );
+  main.append(
+    h("h1", { tabindex: "-1" }, t("groups.title")),
+    h("p", {}, t("groups.intro")),
+    groups.length === 0
+      ? h("p", { class: "muted" }, t("groups.none"))
+      : h(
+          "ul",
+          { class: "list", "aria-label": t("groups.title") },
+          groups.map((g) => card(g, ctx.me.principal_id)),
+        ),
+  );
+}
