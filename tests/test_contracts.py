@@ -142,6 +142,10 @@ _PARTS = {
     ("/api/v1/collection-points/{point_id}", "stock"),
     ("/api/v1/commons/pot", "coordinators"),
     ("/api/v1/exchange-groups/{group_id}", "shares"),
+    # A coordination group with its members and mandates (tens of people, not thousands).
+    ("/api/v1/groups/{group_id}", "members"),
+    ("/api/v1/groups/{group_id}", "memberships"),
+    ("/api/v1/groups/{group_id}", "representatives"),
     ("/api/v1/log/proofs/consistency", "proof"),
     ("/api/v1/log/proofs/inclusion", "proof"),
     ("/api/v1/me", "roles"),
@@ -150,6 +154,12 @@ _PARTS = {
     ("/api/v1/members/{member_id}/standing", "recent"),
     ("/api/v1/partners/{partner_id}/trace", "contributions"),
     ("/api/v1/projects/{project_id}", "accounts"),
+    # The public page and the territory report are documents of one moment: a quarter's
+    # rounds and projects, the items chosen, a report's rows (which grow by the quarter).
+    ("/api/v1/public", "projects"),
+    ("/api/v1/public", "rounds"),
+    ("/api/v1/public", "shown"),
+    ("/api/v1/reports/territory", "rows"),
     ("/api/v1/rounds/{key}", "decision"),
     ("/api/v1/rounds/{key}", "proposal"),
     ("/api/v1/rounds/{key}", "reveals"),
