@@ -1031,7 +1031,7 @@ async def check_pledges(session: aiohttp.ClientSession, mix: Mix) -> str:
     for r in setup.residents:
         url = f"{mix.base}/pledges?member_id={r.id}&quarter={setup.quarter}"
         _, shown = await _get(session, url, setup.operator)
-        if len(shown.get("quarters", [])) != 1:
+        if len(shown.get("items", [])) != 1:
             failures.append(f"{r.id} shows no pledge for {setup.quarter}: {shown}")
             continue
         [view] = shown["items"]

@@ -122,11 +122,8 @@ async def test_report_sums_back_to_the_ledger(api: Api) -> None:
     assert whole("fund_granted") == (await fund_summary(rt)).granted
     assert whole("goods_lent") == await _items_lent_in_ledger(rt)
 
-    for ask in ({"params": {"format": "csv"}}, {"headers": {"Accept": "text/csv"}}):
-        headers = {**api.operator, **ask.get("headers", {})}
-        sheet = await api.client.get(
-            f"{API}/reports/territory", headers=headers, params=ask.get("params", {})
-        )
+    for _ in range(1):
+        sheet = await api.client.get(f"{API}/reports/territory.csv", headers=api.operator)
         assert sheet.status_code == 200
         assert sheet.headers["content-type"].startswith("text/csv")
         parsed = [

@@ -222,6 +222,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
                 reports.time_bank,
                 reports.time_bank_csv,
                 reports.territory,
+                reports.territory_csv,
                 public.public,
                 problem_types.get_problem_type,
             ]

@@ -211,6 +211,7 @@ MATRIX: dict[str, Permission] = {
     "timeBankReport": _read("reports:read", full=COORD),
     "timeBankReportCsv": _read("reports:read", full=COORD),
     "territoryReport": _read("reports:read", full=COORD),
+    "territoryReportCsv": _read("reports:read", full=COORD),
     # Projects, pledges, the fund, shared goods.
     "listProjects": _read("projects:read"),
     "getProject": _read("projects:read"),

@@ -325,7 +325,7 @@ export async function render(main, ctx) {
     territorySection(
       await get("/reports/territory"),
       download(
-        "/reports/territory?format=csv",
+        "/reports/territory.csv",
         "territory-report.csv",
         t("coord.prepareTerritory"),
         "territory-csv",
