@@ -106,7 +106,24 @@ def main() -> int:
         print("$", Path(step[0]).name, " ".join(step[1:]), flush=True)
         if subprocess.call(step, cwd=ROOT, env=web_env) != 0:
             return 1
-    return subprocess.call([python, "-m", "pytest", *extra], cwd=ROOT)
+    if extra:
+        return subprocess.call([python, "-m", "pytest", *extra], cwd=ROOT)
+    return _whole_suite(python)
+
+
+def _whole_suite(python: str) -> int:
+    """The tests that strike a shared service alone first, then the rest on every core.
+
+    Each test makes its own databases, ports and files, so test files can run side by
+    side; restarting the machine's PostgreSQL cannot (it would cut every other worker's
+    connections). Whole files go to one worker, so a module's shared servers start once.
+    """
+    pytest = [python, "-m", "pytest"]
+    alone = subprocess.call([*pytest, "-m", "exclusive"], cwd=ROOT)
+    workers = str(min(os.cpu_count() or 1, 4))
+    rest = [*pytest, "-m", "not exclusive", "-n", workers, "--dist", "loadfile"]
+    together = subprocess.call(rest, cwd=ROOT)
+    return alone or together
 
 
 if __name__ == "__main__":

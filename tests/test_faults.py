@@ -13,8 +13,17 @@ from load_tests.harness import Store
 
 from tests.conftest import Templates
 
+
+def _marks(fault: str, store: str) -> list[pytest.MarkDecorator]:
+    marks = [pytest.mark.postgres] if store == "postgres" else []
+    if fault == "postgres-restart":
+        # It restarts the machine's PostgreSQL, which every other test worker is using.
+        marks.append(pytest.mark.exclusive)
+    return marks
+
+
 CASES = [
-    pytest.param(fault, store, marks=[pytest.mark.postgres] if store == "postgres" else [])
+    pytest.param(fault, store, marks=_marks(fault, store))
     for fault, stores in FAULTS.items()
     for store in stores
 ]
