@@ -8,8 +8,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import re
+import socket
+import subprocess
+import sys
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -27,6 +32,7 @@ from mutual.cli.main import cli
 from mutual.core.authority import Role
 from mutual.settings import Settings
 from mutual.store.database import open_database
+from mutual.store.log_reads import read_tree_size
 from mutual.store.migrate import upgrade_database
 from mutual.territories import added, load, settings_for
 from mutual.usecases.access import issue_token
@@ -161,9 +167,7 @@ def filled(path: str, ids: list[str]) -> list[str]:
     numeric = {"size", "first", "second", "index", "log_index", "tree_size"}
 
     def given(value: str) -> str:
-        return re.sub(
-            r"\{(\w+)\}", lambda m: "1" if m.group(1) in numeric else value, path
-        )
+        return re.sub(r"\{(\w+)\}", lambda m: "1" if m.group(1) in numeric else value, path)
 
     return [given(i) for i in ids]
 
@@ -231,8 +235,7 @@ def test_two_territories_on_one_deployment(deployment: dict[str, str], tmp_path:
         raise failures[0]
     # Each export verifies against its own territory's key, and not against the other's.
     keys = {
-        name: mutual({**deployment, "MUTUAL_TERRITORY": name}, "log-key").strip()
-        for name in HOSTS
+        name: mutual({**deployment, "MUTUAL_TERRITORY": name}, "log-key").strip() for name in HOSTS
     }
     assert keys["alpha"] != keys["beta"]
     for name, other in (("alpha", "beta"), ("beta", "alpha")):
@@ -249,7 +252,7 @@ def test_two_territories_on_one_deployment(deployment: dict[str, str], tmp_path:
 
 
 @asynccontextmanager
-async def AsyncExitStackOf(  # noqa: N802
+async def AsyncExitStackOf(
     app: Territories, settings: Settings, registry: dict[str, Any]
 ) -> AsyncIterator[dict[str, Api]]:
     async with (
@@ -297,3 +300,104 @@ def test_territory_commands(deployment: dict[str, str]) -> None:
     # A command naming a territory the registry lacks is refused, not run on the default.
     gone = CliRunner().invoke(cli, ["log-key"], env={**deployment, "MUTUAL_TERRITORY": "beta"})
     assert gone.exit_code == 2 and "no territory 'beta'" in gone.output
+
+
+@pytest.mark.postgres  # the deployment it moves to is PostgreSQL's
+def test_a_territory_moves_to_a_deployment_of_its_own(
+    deployment: dict[str, str], tmp_path: Path
+) -> None:
+    """The demo loaded into one territory (MUTUAL_TERRITORY picks it for any command), moved
+    into an empty PostgreSQL database: served there alone with its own origin and key, its
+    export verifies with the key it had, and its rows are the same."""
+    alpha = {**deployment, "MUTUAL_TERRITORY": "alpha"}
+    mutual(alpha, "demo")
+    key = mutual(alpha, "log-key").strip()
+    target = f"mutual_moved_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_pg_admin(f"CREATE DATABASE {target}"))
+    try:
+        moved = mutual(deployment, "territory", "move", "alpha", "--to", _pg_url(target))
+        assert "same log root, balances and rows" in moved
+        own = of(deployment)
+        key_file = settings_for(own, load(own.territories_file or Path())["alpha"])
+        alone = {
+            "MUTUAL_DATA_DIR": str(tmp_path / "alone"),
+            "MUTUAL_DATABASE_URL": _pg_url(target),
+            "MUTUAL_LOG_ORIGIN": "alpha.example/mutual",
+            "MUTUAL_LOG_SIGNING_KEY_FILE": str(key_file.log_signing_key_file),
+            "MUTUAL_CHECKPOINT_INTERVAL_SECONDS": "0",
+        }
+        assert f"MUTUAL_LOG_ORIGIN={alone['MUTUAL_LOG_ORIGIN']}" in moved
+        assert mutual(alone, "log-key").strip() == key
+        mutual(alone, "checkpoint")
+        export = tmp_path / "moved.ndjson"
+        mutual(alone, "export", "-o", str(export))
+        verified = CliRunner().invoke(cli, ["verify", str(export), "--log-key", key])
+        assert verified.exit_code == 0, verified.output
+        assert "log alpha.example/mutual: " in verified.output
+        # The other territory of the deployment is untouched: still empty of the demo.
+        beta = settings_for(own, load(own.territories_file or Path())["beta"])
+        assert asyncio.run(tree_size(beta)) == 0
+    finally:
+        asyncio.run(_pg_admin(f"DROP DATABASE IF EXISTS {target} WITH (FORCE)"))
+
+
+async def tree_size(settings: Settings) -> int:
+    db = open_database(settings)
+    try:
+        return await read_tree_size(db)
+    finally:
+        await db.dispose()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def test_mutual_serve_answers_each_territory_at_its_host(
+    deployment: dict[str, str], tmp_path: Path
+) -> None:
+    """`mutual serve` (two worker processes on PostgreSQL) serves each territory at its
+    host: its own log, a token of one refused by the other, an unknown host refused."""
+    token = mutual(
+        {**deployment, "MUTUAL_TERRITORY": "alpha"}, "token", "create", "--role", "operator"
+    )
+    bearer = {"Authorization": f"Bearer {token.split()[0]}"}
+    port = _free_port()
+    postgres = "MUTUAL_DATABASE_URL" in deployment
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MUTUAL_")} | deployment
+    env["MUTUAL_RATE_LIMIT_WRITES"] = "0"
+    workers = ["--workers", "2"] if postgres else []
+    command = [sys.executable, "-m", "mutual", "serve", "--port", str(port), *workers]
+    errors = tmp_path / "serve.log"
+    with (
+        errors.open("w") as log,
+        subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=log) as process,
+    ):
+        try:
+            url = f"http://127.0.0.1:{port}/api/v1"
+
+            def get(path: str, host: str, **headers: str) -> httpx.Response:
+                deadline = time.monotonic() + 60
+                while True:
+                    try:
+                        return httpx.get(url + path, headers={"Host": host, **headers})
+                    except httpx.TransportError:
+                        if time.monotonic() > deadline:
+                            raise
+                        time.sleep(0.2)
+
+            for name, host in HOSTS.items():
+                info = get("/log", f"{host}:{port}").json()
+                assert (info["territory"], info["origin"]) == (name, f"{host}/mutual")
+            assert get("/accounts", "alpha.example", **bearer).status_code == 200
+            assert get("/accounts", "beta.example", **bearer).status_code == 401
+            assert get("/health", "gamma.example").status_code == 404
+        finally:
+            process.terminate()
+            # uvicorn ends on SIGTERM by the signal itself, after its graceful shutdown,
+            # which ran every territory's (each its writer and checkpoint timer).
+            assert process.wait(timeout=30) in (0, -15)
+    assert "Traceback" not in errors.read_text()
