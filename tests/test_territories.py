@@ -299,7 +299,8 @@ def test_territory_commands(deployment: dict[str, str]) -> None:
         assert "territory_beta" not in asyncio.run(schemas())
     # A command naming a territory the registry lacks is refused, not run on the default.
     gone = CliRunner().invoke(cli, ["log-key"], env={**deployment, "MUTUAL_TERRITORY": "beta"})
-    assert gone.exit_code == 2 and "no territory 'beta'" in gone.output
+    assert gone.exit_code == 2
+    assert "no territory 'beta'" in gone.output
 
 
 @pytest.mark.postgres  # the deployment it moves to is PostgreSQL's
