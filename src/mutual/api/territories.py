@@ -18,7 +18,7 @@ from typing import Any
 from litestar import Litestar
 
 from mutual.api.app import create_app
-from mutual.api.problems import PROBLEM_MEDIA_TYPE, problem_type
+from mutual.api.problems import PROBLEM_MEDIA_TYPE, problem_document
 from mutual.settings import Settings
 from mutual.territories import Territory, host_of, load, settings_for
 
@@ -29,7 +29,7 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 App = Callable[[Message, Receive, Send], Awaitable[None]]
 
-# What a request for a host no territory has is told: the path exists in no territory.
+# A request for a host no territory has: what it asks for exists nowhere here.
 UNKNOWN_STATUS = 404
 
 
@@ -105,17 +105,8 @@ async def running(app: App) -> AsyncIterator[None]:
 
 
 async def _unknown(host: str, send: Send) -> None:
-    body = json.dumps(
-        {
-            "type": problem_type("not_found"),
-            "code": "not_found",
-            "title": "Not found",
-            "status": UNKNOWN_STATUS,
-            "detail": f"no territory is served at {host_of(host) or 'this address'}",
-            "instance": None,
-            "field": "Host",
-        }
-    ).encode()
+    detail = f"no territory is served at {host_of(host) or 'this address'}"
+    body = json.dumps(problem_document("not_found", detail, "Host")).encode()
     await send(
         {
             "type": "http.response.start",
