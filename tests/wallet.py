@@ -56,7 +56,7 @@ def register_event(
     )
 
 
-_registered: dict[tuple[str, PrincipalId, Capacity], Keypair] = {}
+_registered: dict[tuple[tuple[str, str | None], PrincipalId, Capacity], Keypair] = {}
 
 
 async def ensure_key(
@@ -65,8 +65,10 @@ async def ensure_key(
     """Register the principal's test key (once per runtime) and return it."""
     from tests.conftest import OPERATOR
 
-    # Keyed by database: each test's database is new, and object ids get reused.
-    cache_key = (rt.settings.resolved_database_url(), principal_id, capacity)
+    # Keyed by database (and territory's schema): each test's is new, and object ids get
+    # reused.
+    database = (rt.settings.resolved_database_url(), rt.settings.database_schema)
+    cache_key = (database, principal_id, capacity)
     if cache_key not in _registered:
         event = register_event(principal_id, capacity)
         key = keypair_for(principal_id, capacity)

@@ -28,6 +28,25 @@ class Settings(BaseSettings):
     data_dir: Path = Field(
         default=Path("./var"), description="Where the embedded SQLite database lives."
     )
+    database_schema: str | None = Field(
+        default=None,
+        description="The PostgreSQL schema holding the ledger's tables (its migrations and "
+        "their version table too); set per territory from the territories file. Unset: the "
+        "connection's own search path (`public`).",
+    )
+    territories_file: Path | None = Field(
+        default=None,
+        description="The registry of the territories this deployment serves (JSON, edited "
+        "with `mutual territory create/delete`): each request goes to the territory its "
+        "Host names, each territory with its own log, key and schema (PostgreSQL) or "
+        "database file (SQLite). Unset: one territory, as the other settings say.",
+    )
+    territory: str | None = Field(
+        default=None,
+        description="With a territories file, the territory a command (`mutual export`, "
+        "`token create`, `log-key`, ...) acts on; set for each territory's app when "
+        "serving.",
+    )
     host: str = Field(default="127.0.0.1", description="Address `mutual serve` listens on.")
     port: int = Field(default=8000, description="Port `mutual serve` listens on.")
     writer_batching: bool = Field(
@@ -352,7 +371,9 @@ class Settings(BaseSettings):
         reasons = []
         if workers > 1 and self.sqlite_file() is not None:
             reasons.append("SQLite has one writer: run one worker, or use PostgreSQL")
-        if self.environment == "production":
+        # With a territories file, each territory's origin and key are its own (made by
+        # `mutual territory create`): the deployment's are not used.
+        if self.environment == "production" and self.territories_file is None:
             if self.log_signing_key is None and self.log_signing_key_file is None:
                 reasons.append(
                     "production needs the log's signing key from MUTUAL_LOG_SIGNING_KEY or "

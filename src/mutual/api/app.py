@@ -105,7 +105,9 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
     """The app; it opens (and migrates) the database on start-up unless given a runtime."""
 
     def attach(app: Litestar, rt: Runtime) -> None:
-        shared = SharedState(settings.redis_url)
+        # Each territory's counts, revocations and positions under keys of its own.
+        prefix = "mutual" if settings.territory is None else f"mutual:{settings.territory}"
+        shared = SharedState(settings.redis_url, prefix=prefix)
         app.state.runtime = rt
         app.state.shared = shared
         app.state.authenticator = Authenticator(rt, shared)

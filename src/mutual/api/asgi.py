@@ -7,8 +7,8 @@ import gc
 
 from litestar import Litestar
 
-from mutual.api.app import create_app
 from mutual.api.observability import configure_logging
+from mutual.api.territories import Territories, create_deployment
 from mutual.settings import Settings
 
 
@@ -23,7 +23,7 @@ def tune_collector() -> None:
     gc.set_threshold(50_000, 20, 20)
 
 
-def app_from_environment() -> Litestar:
+def app_from_environment() -> Litestar | Territories:
     tune_collector()
     settings = Settings()
     configure_logging(settings.log_level)
@@ -32,4 +32,4 @@ def app_from_environment() -> Litestar:
     unsafe = settings.unsafe_for(workers=1)
     if unsafe:
         raise RuntimeError("; ".join(unsafe))
-    return create_app(settings)
+    return create_deployment(settings)

@@ -459,6 +459,11 @@ class MeOut(_Out):
 
 class LogInfoOut(_Out):
     origin: str
+    territory: str | None = Field(
+        default=None,
+        description="The territory's name when the deployment serves several (each its own "
+        "log, chosen by the host name); null when it serves one.",
+    )
     verifier_key: str = Field(description="The log's C2SP Ed25519 verifier key.")
     tree_size: int
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import click
 
 from mutual.cli.tally import tally_pb, tally_round
+from mutual.cli.territory import territory
 from mutual.cli.verify import verify, verify_inclusion
 from mutual.core.authority import Role
 
@@ -31,12 +32,22 @@ class _LazySettings:
     def __init__(self) -> None:
         self._settings: Settings | None = None
 
-    def get(self) -> Settings:
+    def deployment(self) -> Settings:
         if self._settings is None:
             from mutual.settings import Settings
 
             self._settings = Settings()
         return self._settings
+
+    def get(self) -> Settings:
+        """The settings of the territory MUTUAL_TERRITORY names in the territories file,
+        or the deployment's own when it serves one territory."""
+        from mutual.territories import TerritoryError, chosen
+
+        try:
+            return chosen(self.deployment())
+        except TerritoryError as exc:
+            raise click.UsageError(str(exc)) from exc
 
 
 pass_settings = click.make_pass_decorator(_LazySettings, ensure=True)
@@ -52,6 +63,7 @@ cli.add_command(verify)
 cli.add_command(verify_inclusion)
 cli.add_command(tally_pb)
 cli.add_command(tally_round)
+cli.add_command(territory)
 
 
 @cli.command()
@@ -76,12 +88,13 @@ def serve(
         # environment so that several workers, which read it again, show it too.
         os.environ.setdefault("MUTUAL_PUBLIC_PAGE_ITEMS", DEMO_PUBLIC_PAGE)
     settings = lazy.get()
+    deployment = lazy.deployment()
 
-    from mutual.api.app import create_app
     from mutual.api.asgi import tune_collector
     from mutual.api.observability import configure_logging
+    from mutual.api.territories import create_deployment
 
-    unsafe = settings.unsafe_for(workers=workers)
+    unsafe = deployment.unsafe_for(workers=workers)
     if unsafe:
         raise click.UsageError("; ".join(unsafe))
     host = host or settings.host
@@ -100,7 +113,8 @@ def serve(
         click.echo(f"mutual is serving on {url} (health: {url}/health, schema: {url}/schema)")
     if workers > 1:
         # Migrate once here, so the workers do not race to apply the same revisions.
-        asyncio.run(_upgrade(settings))
+        for each in _served(deployment):
+            asyncio.run(_upgrade(each))
         uvicorn.run(
             "mutual.api.asgi:app_from_environment",
             factory=True,
@@ -116,7 +130,7 @@ def serve(
             timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
         )
         return
-    app = create_app(settings)
+    app = create_deployment(deployment)
     tune_collector()
     configure_logging(settings.log_level)
     uvicorn.run(
@@ -129,6 +143,15 @@ def serve(
         proxy_headers=False,
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
     )
+
+
+def _served(deployment: Settings) -> list[Settings]:
+    """The settings of every territory the deployment serves (itself when one)."""
+    from mutual.territories import load, settings_for
+
+    if deployment.territories_file is None:
+        return [deployment]
+    return [settings_for(deployment, t) for t in load(deployment.territories_file).values()]
 
 
 def _echo(line: str) -> None:

@@ -128,7 +128,9 @@ def verify(
             if recovered
             else "0 key recoveries, "
         )
+        # The origin names the territory whose log this is (each has its own, and its key).
         click.echo(
+            f"log {verifier.origin or _log_key(log_key).name}: "
             f"{verifier.size} entries ({verifier.transactions} transactions), "
             + recoveries
             + f"{len(verifier.checkpoint_roots)} checkpoints, "

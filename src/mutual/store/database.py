@@ -80,6 +80,8 @@ class Database:
     # Set on a view whose reads go to a standby (``replica()``): the standby read from.
     standby: Replica | None = None
     primary_reads: AsyncEngine | None = None
+    # The PostgreSQL schema its tables are in (a territory's), or None for the default.
+    schema: str | None = None
 
     @property
     def is_postgres(self) -> bool:
@@ -212,6 +214,9 @@ def open_database(settings: Settings) -> Database:
             # IN lists of every length up to a batch's are distinct statements: keep
             # them all prepared rather than re-preparing as a small cache churns.
             "prepared_statement_cache_size": 1000,
+            # A territory's tables are in its own schema, and only there: with no other
+            # schema on the path, no statement can reach another territory's rows.
+            **_in_schema(settings.database_schema),
         },
     )
     # Reads run without BEGIN and ROLLBACK (two round trips each): under READ COMMITTED
@@ -224,5 +229,11 @@ def open_database(settings: Settings) -> Database:
         [str(u) for u in settings.replica_urls],
         max_lag_seconds=settings.replica_max_lag_seconds,
         timeout=timeout,
+        connect_args=_in_schema(settings.database_schema),
     )
-    return Database(url, engine, reads, replicas)
+    return Database(url, engine, reads, replicas, schema=settings.database_schema)
+
+
+def _in_schema(schema: str | None) -> dict[str, Any]:
+    """asyncpg's connection arguments that put every statement in ``schema``."""
+    return {} if schema is None else {"server_settings": {"search_path": schema}}

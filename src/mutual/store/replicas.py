@@ -29,6 +29,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
@@ -183,7 +184,12 @@ def safe_url(url: str) -> str:
 
 
 def open_replicas(
-    primary: AsyncEngine, urls: Sequence[str], *, max_lag_seconds: float, timeout: float
+    primary: AsyncEngine,
+    urls: Sequence[str],
+    *,
+    max_lag_seconds: float,
+    timeout: float,
+    connect_args: dict[str, Any] | None = None,
 ) -> Replicas | None:
     if not urls:
         return None
@@ -199,7 +205,11 @@ def open_replicas(
                 # checkout, so the read goes to the primary instead of failing.
                 pool_pre_ping=True,
                 isolation_level="AUTOCOMMIT",
-                connect_args={"timeout": timeout, "command_timeout": timeout},
+                connect_args={
+                    "timeout": timeout,
+                    "command_timeout": timeout,
+                    **(connect_args or {}),
+                },
             ),
         )
         for url in urls

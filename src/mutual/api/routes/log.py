@@ -48,6 +48,7 @@ async def log_info(state: State) -> LogInfoOut:
     rt = runtime_of(state)
     return LogInfoOut(
         origin=rt.log.origin,
+        territory=rt.settings.territory,
         verifier_key=rt.log.verifier_key_text(),
         tree_size=await log_reads.read_tree_size(rt.db),
     )

@@ -244,7 +244,18 @@ async function route() {
   return undefined;
 }
 
+// A deployment serving several territories names the one this address is for (the log
+// says which); one serving a single territory shows nothing more.
+async function nameTerritory() {
+  const { territory } = await api.get("/log");
+  if (!territory) return;
+  const shown = document.getElementById("territory");
+  shown.textContent = territory;
+  shown.hidden = false;
+}
+
 function start() {
+  nameTerritory().catch((error) => console.error(error));
   api.whenSignedOut(() => {
     context = null;
   });
