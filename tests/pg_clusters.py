@@ -43,11 +43,17 @@ class Cluster:
 
     @property
     def url(self) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
+        return self.url_of("postgres")
 
     @property
     def dsn(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        return self.dsn_of("postgres")
+
+    def url_of(self, database: str) -> str:
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
+
+    def dsn_of(self, database: str) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
     def start(self) -> None:
         _run(
@@ -65,6 +71,14 @@ class Cluster:
     def stop(self, mode: str = "fast") -> None:
         if self.running():
             _run(_bin_dir() / "pg_ctl", "-D", self.data, "-w", "-m", mode, "stop")
+
+    def restart(self, mode: str = "fast") -> None:
+        """Stopped (``fast``: sessions ended, a clean shutdown; ``immediate``: as a crash,
+        recovered from the WAL at start) and started again."""
+        _run(
+            _bin_dir() / "pg_ctl", "-D", self.data, "-w", "-t", "60", "-m", mode, "-l",
+            self.data / "server.log", "-o", f"-p {self.port} -k {self.data}", "restart",
+        )  # fmt: skip
 
     def kill(self) -> None:
         """The postmaster killed with SIGKILL, as a crashed host."""
@@ -91,9 +105,9 @@ def workspace() -> Path:
     return folder
 
 
-def psql(cluster: Cluster, statement: str) -> str:
+def psql(cluster: Cluster, statement: str, database: str = "postgres") -> str:
     done = subprocess.run(
-        [str(_bin_dir() / "psql"), cluster.dsn, "-Atc", statement],
+        [str(_bin_dir() / "psql"), cluster.dsn_of(database), "-Atc", statement],
         capture_output=True,
         text=True,
         check=True,
