@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 from mutual.api.app import create_app
 from mutual.cli.log import run_export
@@ -289,3 +290,30 @@ async def test_promoted_after_the_primarys_loss_the_standby_holds_every_acknowle
         await db.dispose()
     missing = [tx for tx in acknowledged if tx not in held]
     assert not missing, f"{len(missing)} acknowledged writes missing after the promotion"
+
+
+async def test_a_write_whose_position_cannot_be_read_is_still_acknowledged(
+    clusters: tuple[Cluster, Cluster], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The primary goes away between a write's commit and the reading of its WAL position
+    (a restart, as ``tests/test_faults_deployment.py`` found): the write is answered 201,
+    not 500, and the writer's next reads go to the primary, which surely holds it."""
+    primary, standby = clusters
+    async with _api(_settings(primary, standby, tmp_path)) as api:
+        alice, a = await api.member()
+        _, b = await api.member()
+        replica = _standby_of(api)
+        await _caught_up(replica, primary)
+        replicas = api.client.app.state.runtime.db.replicas
+
+        async def shutting_down() -> int:
+            raise OperationalError("SELECT pg_current_wal_lsn()", {}, OSError("shutting down"))
+
+        monkeypatch.setattr(replicas, "primary_position", shutting_down)
+        answer = await api.pay(alice, a, b, 3)
+        assert answer.status_code == 201, answer.text
+        monkeypatch.undo()
+        await _caught_up(replica, primary)
+        served = replica.reads
+        assert await _statement(api, alice, a) == [-3]
+        assert replica.reads == served, "read from a standby though the position was unknown"
