@@ -122,9 +122,10 @@ async def _sample_lag(primary: Cluster, watch: Watch, stop: asyncio.Event) -> No
             conn = await asyncpg.connect(primary.dsn)
             try:
                 while not stop.is_set():
-                    seconds, lag = await conn.fetchrow(query)
-                    watch.lag_seconds = max(watch.lag_seconds, seconds)
-                    watch.lag_bytes = max(watch.lag_bytes, lag)
+                    row = await conn.fetchrow(query)
+                    assert row is not None  # an aggregate: always one row
+                    watch.lag_seconds = max(watch.lag_seconds, float(row[0]))
+                    watch.lag_bytes = max(watch.lag_bytes, int(row[1]))
                     await asyncio.sleep(0.25)
             finally:
                 await conn.close()
