@@ -36,24 +36,22 @@ def _run(*command: str | Path) -> None:
         raise RuntimeError(f"{' '.join(map(str, command))} failed: {done.stderr[-2000:]}")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Cluster:
+    """A cluster, and the database its URLs name (``replace(cluster, database=...)``: the
+    same cluster seen from another database)."""
+
     data: Path
     port: int
+    database: str = "postgres"
 
     @property
     def url(self) -> str:
-        return self.url_of("postgres")
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{self.database}"
 
     @property
     def dsn(self) -> str:
-        return self.dsn_of("postgres")
-
-    def url_of(self, database: str) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{database}"
-
-    def dsn_of(self, database: str) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{self.database}"
 
     def start(self) -> None:
         _run(
@@ -105,9 +103,9 @@ def workspace() -> Path:
     return folder
 
 
-def psql(cluster: Cluster, statement: str, database: str = "postgres") -> str:
+def psql(cluster: Cluster, statement: str) -> str:
     done = subprocess.run(
-        [str(_bin_dir() / "psql"), cluster.dsn_of(database), "-Atc", statement],
+        [str(_bin_dir() / "psql"), cluster.dsn, "-Atc", statement],
         capture_output=True,
         text=True,
         check=True,

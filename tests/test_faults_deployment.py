@@ -39,10 +39,10 @@ from tests.ledger_checks import check_ledger
 from tests.pg_clusters import Cluster, psql
 from tests.test_api import API
 from tests.test_shared_state import Deployment, RedisServer, redis_server, two_processes
-from tests.test_standby_reads import clusters
+from tests.test_standby_reads import clusters, shared_pair
 
 # Fixtures shared with the standby and shared-state tests (pytest finds them here).
-__all__ = ["clusters", "redis_server"]
+__all__ = ["clusters", "redis_server", "shared_pair"]
 
 pytestmark = pytest.mark.postgres
 

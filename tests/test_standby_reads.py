@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -33,24 +35,49 @@ from tests.test_shared_state import RedisServer
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-def clusters(request: pytest.FixtureRequest) -> Iterator[tuple[Cluster, Cluster]]:
-    """A primary and its streaming standby; synchronous (a commit waits for the standby's
-    flush) when the test is marked so: with the standby stopped, such a primary would
-    take no write at all."""
+@contextmanager
+def _pair() -> Iterator[tuple[Cluster, Cluster]]:
     folder = workspace()
     primary = new_primary(folder)
     standby: Cluster | None = None
     try:
         standby = new_standby(folder, primary, "standby1")
-        if request.node.get_closest_marker("synchronous"):
-            make_synchronous(primary)
         yield primary, standby
     finally:
         for cluster in (standby, primary):
             if cluster is not None:
                 cluster.stop("immediate")
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def shared_pair() -> Iterator[tuple[Cluster, Cluster]]:
+    """One primary and standby for the module's tests that leave them standing."""
+    with _pair() as pair:
+        yield pair
+
+
+@pytest.fixture
+def clusters(request: pytest.FixtureRequest) -> Iterator[tuple[Cluster, Cluster]]:
+    """A primary and its streaming standby, seen from a database of the test's own. A
+    test marked ``synchronous`` (a commit waits for the standby's flush: with the standby
+    stopped, such a primary would take no write at all) gets a pair of its own, which it
+    may kill; the others share the module's, left as they found it: the standby running
+    and replaying."""
+    if request.node.get_closest_marker("synchronous"):
+        with _pair() as (primary, standby):
+            make_synchronous(primary)
+            yield primary, standby
+        return
+    primary, standby = request.getfixturevalue("shared_pair")
+    database = f"standby_{uuid.uuid4().hex[:12]}"
+    psql(primary, f"CREATE DATABASE {database}")
+    try:
+        yield replace(primary, database=database), replace(standby, database=database)
+    finally:
+        if not standby.running():
+            standby.start()
+        psql(standby, "SELECT pg_wal_replay_resume()")
 
 
 @pytest.fixture
