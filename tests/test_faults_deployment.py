@@ -111,7 +111,7 @@ class Watch:
     standby_scans: int = 0
 
 
-async def _sample_lag(primary: Cluster, watch: Watch, stop: asyncio.Event) -> None:
+async def sample_lag(primary: Cluster, watch: Watch, stop: asyncio.Event) -> None:
     query = (
         "SELECT coalesce(max(extract(epoch FROM replay_lag)), 0)::float,"
         " coalesce(max(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)), 0)::bigint"
@@ -160,7 +160,7 @@ async def run_phase(
     load.result, load.answers, load.reads = result, Counter(), Counter()
     scans = _standby_scans(cast)
     stop = asyncio.Event()
-    sampling = asyncio.create_task(_sample_lag(cast.primary, watch, stop))
+    sampling = asyncio.create_task(sample_lag(cast.primary, watch, stop))
     running = asyncio.create_task(load.run(session, CLIENTS, READERS, SECONDS))
     await asyncio.sleep(SECONDS / 3)
     watch.standby_scans = _standby_scans(cast) - scans
