@@ -45,8 +45,9 @@ def remember_writes(app: ASGIApp) -> ASGIApp:
                         # The write is committed but the primary went away right after
                         # (restarting): its answer must still leave as it is, or the
                         # client takes an acknowledged write for a failure. With its
-                        # position unknown, the principal reads from the primary until
-                        # their next write (here) or for the lag allowed (elsewhere).
+                        # position unknown, the principal reads from the primary: here
+                        # until their next write's position replaces it, elsewhere until
+                        # Redis forgets it (``keep`` seconds after their last write).
                         log.warning("write position unknown, reads from the primary: %s", exc)
                         position = PAST_EVERY_STANDBY
                     replicas.remember_write(str(principal.id), position)
