@@ -83,6 +83,8 @@ class FaultResult:
     hangs: int = 0
     slowest_answer_s: float = 0.0
     missing_retry_after: int = 0
+    # 503s whose body was not a problem document (application/problem+json with a code).
+    not_a_problem: int = 0
     recovery_seconds: float = 0.0
     invariant: str = ""
     verify: str = ""
@@ -93,6 +95,7 @@ class FaultResult:
             self.acknowledged_found == self.acknowledged
             and self.hangs == 0
             and self.missing_retry_after == 0
+            and self.not_a_problem == 0
             and not any(k.startswith("5") and k != "503" for k in self.answers)
             and not any(k.startswith("5") and k != "503" for k in self.reads)
             and self.invariant == "ok"
@@ -153,9 +156,12 @@ class Load:
                 timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS),
                 **kwargs,
             ) as answer:
-                await answer.read()
-                if answer.status == 503 and "Retry-After" not in answer.headers:
-                    self.result.missing_retry_after += 1
+                body = await answer.read()
+                if answer.status == 503:
+                    if "Retry-After" not in answer.headers:
+                        self.result.missing_retry_after += 1
+                    if not _is_problem(answer.content_type, body):
+                        self.result.not_a_problem += 1
                 return answer.status
         except TimeoutError:
             self.result.hangs += 1
@@ -206,6 +212,16 @@ class Load:
         if status == 201:
             self.acknowledged.add(write.tx_id)
         return status != 503
+
+
+def _is_problem(content_type: str, body: bytes) -> bool:
+    """A problem document (RFC 9457) with the service's stable code."""
+    if content_type != "application/problem+json":
+        return False
+    try:
+        return bool(json.loads(body).get("code"))
+    except (ValueError, AttributeError):
+        return False
 
 
 async def _present(
