@@ -83,6 +83,8 @@ class FaultResult:
     hangs: int = 0
     slowest_answer_s: float = 0.0
     missing_retry_after: int = 0
+    # 503s whose body was not a problem document (application/problem+json with a code).
+    not_a_problem: int = 0
     recovery_seconds: float = 0.0
     invariant: str = ""
     verify: str = ""
@@ -93,6 +95,7 @@ class FaultResult:
             self.acknowledged_found == self.acknowledged
             and self.hangs == 0
             and self.missing_retry_after == 0
+            and self.not_a_problem == 0
             and not any(k.startswith("5") and k != "503" for k in self.answers)
             and not any(k.startswith("5") and k != "503" for k in self.reads)
             and self.invariant == "ok"
@@ -102,9 +105,10 @@ class FaultResult:
 
 @dataclass
 class Load:
-    """Closed-loop writers that retry unanswered writes with the same id."""
+    """Closed-loop writers that retry unanswered writes with the same id, through
+    ``base`` (one server's API, or the one address in front of several)."""
 
-    server: Server
+    base: str
     territory: Territory
     result: FaultResult
     rng: random.Random = field(default_factory=lambda: random.Random(11))
@@ -129,10 +133,13 @@ class Load:
             status = await self._request(
                 session,
                 "GET",
-                f"{self.server.base}/accounts/{account}/postings?limit=50",
+                f"{self.base}/accounts/{account}/postings?limit=50",
                 headers={"Authorization": f"Bearer {token}"},
             )
             if status is None:
+                # The connection failed or was cut: the service (or the host it reached)
+                # is down. Counted, so that a scenario can require that none was.
+                self.reads["no answer"] += 1
                 await asyncio.sleep(0.2)
                 continue
             self.reads[str(status or "timeout")] += 1
@@ -149,9 +156,12 @@ class Load:
                 timeout=aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_SECONDS),
                 **kwargs,
             ) as answer:
-                await answer.read()
-                if answer.status == 503 and "Retry-After" not in answer.headers:
-                    self.result.missing_retry_after += 1
+                body = await answer.read()
+                if answer.status == 503:
+                    if "Retry-After" not in answer.headers:
+                        self.result.missing_retry_after += 1
+                    if not _is_problem(answer.content_type, body):
+                        self.result.not_a_problem += 1
                 return answer.status
         except TimeoutError:
             self.result.hangs += 1
@@ -191,7 +201,7 @@ class Load:
         }
         began = time.perf_counter()
         status = await self._request(
-            session, "POST", f"{self.server.base}/transactions", data=write.body, headers=headers
+            session, "POST", f"{self.base}/transactions", data=write.body, headers=headers
         )
         if not status:
             self.answers["no answer" if status is None else "timeout"] += 1
@@ -204,11 +214,21 @@ class Load:
         return status != 503
 
 
+def _is_problem(content_type: str, body: bytes) -> bool:
+    """A problem document (RFC 9457) with the service's stable code."""
+    if content_type != "application/problem+json":
+        return False
+    try:
+        return bool(json.loads(body).get("code"))
+    except (ValueError, AttributeError):
+        return False
+
+
 async def _present(
-    session: aiohttp.ClientSession, server: Server, operator: dict[str, str], tx_id: str
+    session: aiohttp.ClientSession, base: str, operator: dict[str, str], tx_id: str
 ) -> bool:
     while True:
-        async with session.get(f"{server.base}/transactions/{tx_id}", headers=operator) as answer:
+        async with session.get(f"{base}/transactions/{tx_id}", headers=operator) as answer:
             if answer.status == 503:  # a pool kept small on purpose; ask again
                 await asyncio.sleep(0.1)
                 continue
@@ -220,20 +240,22 @@ async def _present(
             return True
 
 
-async def _read_back(session: aiohttp.ClientSession, load: Load, result: FaultResult) -> None:
+async def read_back(session: aiohttp.ClientSession, load: Load, result: FaultResult) -> None:
+    """Every write sent, read back through the API: which acknowledged ones are there,
+    whether any unacknowledged one is, and the balances' check."""
     present: set[str] = set()
     ids = list(load.sent)
     operator = load.territory.operator
     for start in range(0, len(ids), 50):
         chunk = ids[start : start + 50]
-        found = await asyncio.gather(*(_present(session, load.server, operator, i) for i in chunk))
+        found = await asyncio.gather(*(_present(session, load.base, operator, i) for i in chunk))
         present.update(i for i, f in zip(chunk, found, strict=True) if f)
     result.sent = len(ids)
     result.acknowledged = len(load.acknowledged)
     result.acknowledged_found = len(load.acknowledged & present)
     result.unacknowledged_present = len(present - load.acknowledged)
     gifts = sum(1 for i in present if load.sent[i].gift)
-    result.invariant = await check_ledger(session, load.server.base, load.territory, gifts=gifts)
+    result.invariant = await check_ledger(session, load.base, load.territory, gifts=gifts)
 
 
 async def _restart_after_kill(server: Server, session: aiohttp.ClientSession) -> float:
@@ -337,14 +359,14 @@ async def run_fault(
         async with aiohttp.ClientSession(connector=connector) as session:
             await wait_healthy(session, server.base)
             territory = await open_territory(session, server.base, token, members)
-            load = Load(server, territory, result)
+            load = Load(server.base, territory, result)
             running = asyncio.create_task(load.run(session, clients, readers, seconds))
             await asyncio.sleep(seconds / 3)
             result.recovery_seconds = round(await STRIKES[fault](server, session), 2)
             await running
             result.answers = dict(load.answers)
             result.reads = dict(load.reads)
-            await _read_back(session, load, result)
+            await read_back(session, load, result)
         server.stop()
         result.verify = verify_export(server)
     finally:

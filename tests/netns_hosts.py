@@ -121,14 +121,20 @@ class Relay:
             self._thread.join(10)
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        turn = self._turn % len(self.targets)
-        self._turn += 1
-        self.handed[turn] += 1
-        target = self.targets[turn]
-        try:
-            far_reader, far_writer = await asyncio.open_connection(*target)
-        except OSError:
-            # The target is down (Redis stopped): the client sees its connection closed.
+        # A target that refuses the connection (its process killed) is passed over for
+        # the next, as a load balancer redispatches; connections already handed to it
+        # are cut, as they would be. With every target down (Redis stopped), the client
+        # sees its connection closed.
+        for _ in self.targets:
+            turn = self._turn % len(self.targets)
+            self._turn += 1
+            try:
+                far_reader, far_writer = await asyncio.open_connection(*self.targets[turn])
+            except OSError:
+                continue
+            self.handed[turn] += 1
+            break
+        else:
             writer.close()
             return
         try:

@@ -36,18 +36,22 @@ def _run(*command: str | Path) -> None:
         raise RuntimeError(f"{' '.join(map(str, command))} failed: {done.stderr[-2000:]}")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Cluster:
+    """A cluster, and the database its URLs name (``replace(cluster, database=...)``: the
+    same cluster seen from another database)."""
+
     data: Path
     port: int
+    database: str = "postgres"
 
     @property
     def url(self) -> str:
-        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/postgres"
+        return f"postgresql+asyncpg://postgres@127.0.0.1:{self.port}/{self.database}"
 
     @property
     def dsn(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{self.database}"
 
     def start(self) -> None:
         _run(
@@ -65,6 +69,14 @@ class Cluster:
     def stop(self, mode: str = "fast") -> None:
         if self.running():
             _run(_bin_dir() / "pg_ctl", "-D", self.data, "-w", "-m", mode, "stop")
+
+    def restart(self, mode: str = "fast") -> None:
+        """Stopped (``fast``: sessions ended, a clean shutdown; ``immediate``: as a crash,
+        recovered from the WAL at start) and started again."""
+        _run(
+            _bin_dir() / "pg_ctl", "-D", self.data, "-w", "-t", "60", "-m", mode, "-l",
+            self.data / "server.log", "-o", f"-p {self.port} -k {self.data}", "restart",
+        )  # fmt: skip
 
     def kill(self) -> None:
         """The postmaster killed with SIGKILL, as a crashed host."""

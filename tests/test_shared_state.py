@@ -9,11 +9,12 @@ writes and sign-in refused (503), reads served, and everything back once Redis i
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import shutil
 import subprocess
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from contextlib import AsyncExitStack, ExitStack, asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -92,18 +93,25 @@ def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
         server.stop()
 
 
-def _server(database_url: str, tmp_path: Path, redis_url: str, host: Host, port: int) -> Server:
+# The settings these tests deploy with, beside the database's, Redis's and the data's.
+LIMITED = {
+    # The suite turns limits off (tests/conftest.py): on again, as deployed.
+    "MUTUAL_RATE_LIMIT_WRITES": str(WRITES_PER_MINUTE),
+    "MUTUAL_RATE_LIMIT_ADDRESS_WRITES": "1000",
+    "MUTUAL_RATE_LIMIT_ANONYMOUS": "20",
+    "MUTUAL_TOKEN_CACHE_SECONDS": str(TOKEN_CACHE_SECONDS),
+}
+
+
+def _server(
+    urls: dict[str, str], tmp_path: Path, host: Host, port: int, settings: Mapping[str, str]
+) -> Server:
     env = {
         **os.environ,
-        "MUTUAL_DATABASE_URL": database_url,
+        **urls,
         # One data directory: both processes sign with the territory's one log key.
         "MUTUAL_DATA_DIR": str(tmp_path / "data"),
-        "MUTUAL_REDIS_URL": redis_url,
-        # The suite turns limits off (tests/conftest.py): on again, as deployed.
-        "MUTUAL_RATE_LIMIT_WRITES": str(WRITES_PER_MINUTE),
-        "MUTUAL_RATE_LIMIT_ADDRESS_WRITES": "1000",
-        "MUTUAL_RATE_LIMIT_ANONYMOUS": "20",
-        "MUTUAL_TOKEN_CACHE_SECONDS": str(TOKEN_CACHE_SECONDS),
+        **settings,
     }
     return Server(
         "postgres",
@@ -126,6 +134,9 @@ class Deployment:
     front: httpx.AsyncClient
     balancer: Relay
     operator: str
+    # The two `mutual serve` processes (to kill and start again), and the front's address.
+    servers: tuple[Server, Server]
+    front_url: str
 
 
 def _via(url: str, gateway: str) -> str:
@@ -136,29 +147,39 @@ def _via(url: str, gateway: str) -> str:
 
 @asynccontextmanager
 async def two_processes(
-    settings: Settings, tmp_path: Path, redis_url: str
+    settings: Settings,
+    tmp_path: Path,
+    redis_url: str,
+    *,
+    replica_urls: Sequence[str] = (),
+    env: Mapping[str, str] = LIMITED,
 ) -> AsyncIterator[Deployment]:
     """Two service processes, each its own `mutual serve` on a host of its own (a network
-    namespace), reaching PostgreSQL and Redis over its link, with one address in front of
-    both; healthy."""
+    namespace), reaching PostgreSQL (its standbys too) and Redis over its link, with one
+    address in front of both; healthy. ``env``: the rest of their settings."""
     assert settings.database_url is not None
-    database, cache = make_url(settings.database_url), make_url(redis_url)
     port = free_port()  # each host has its own network: both listen on the same port
     with ExitStack() as hosts_stack:
         hosts = hosts_stack.enter_context(namespaces(2))
         for host in hosts:
-            for url in (database, cache):
+            for url in map(make_url, (settings.database_url, redis_url, *replica_urls)):
                 assert url.host is not None
                 assert url.port is not None
                 target = (url.host, url.port)
                 hosts_stack.enter_context(Relay((host.gateway, url.port), [target]))
         first, second = (
             _server(
-                _via(settings.database_url, host.gateway),
+                {
+                    "MUTUAL_DATABASE_URL": _via(settings.database_url, host.gateway),
+                    "MUTUAL_REDIS_URL": _via(redis_url, host.gateway),
+                    "MUTUAL_REPLICA_URLS": json.dumps(
+                        [_via(url, host.gateway) for url in replica_urls]
+                    ),
+                },
                 tmp_path,
-                _via(redis_url, host.gateway),
                 host,
                 port,
+                env,
             )
             for host in hosts
         )
@@ -167,6 +188,7 @@ async def two_processes(
         balancer = hosts_stack.enter_context(
             Relay(("127.0.0.1", front_port), [(host.address, port) for host in hosts])
         )
+        front_url = f"http://127.0.0.1:{front_port}"
         async with AsyncExitStack() as stack:
             for server in (first, second):
                 server.start()
@@ -182,12 +204,14 @@ async def two_processes(
             ]
             front = await stack.enter_async_context(
                 httpx.AsyncClient(
-                    base_url=f"http://127.0.0.1:{front_port}",
+                    base_url=front_url,
                     timeout=30,
                     limits=httpx.Limits(max_keepalive_connections=0),
                 )
             )
-            yield Deployment(first_client, second_client, front, balancer, token)
+            yield Deployment(
+                first_client, second_client, front, balancer, token, (first, second), front_url
+            )
 
 
 def _bearer(token: str) -> dict[str, str]:

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+import uuid
 from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from litestar.testing import AsyncTestClient
 from sqlalchemy import select, text
+from sqlalchemy.exc import OperationalError
 
 from mutual.api.app import create_app
 from mutual.cli.log import run_export
@@ -32,24 +35,49 @@ from tests.test_shared_state import RedisServer
 pytestmark = pytest.mark.postgres
 
 
-@pytest.fixture
-def clusters(request: pytest.FixtureRequest) -> Iterator[tuple[Cluster, Cluster]]:
-    """A primary and its streaming standby; synchronous (a commit waits for the standby's
-    flush) when the test is marked so: with the standby stopped, such a primary would
-    take no write at all."""
+@contextmanager
+def _pair() -> Iterator[tuple[Cluster, Cluster]]:
     folder = workspace()
     primary = new_primary(folder)
     standby: Cluster | None = None
     try:
         standby = new_standby(folder, primary, "standby1")
-        if request.node.get_closest_marker("synchronous"):
-            make_synchronous(primary)
         yield primary, standby
     finally:
         for cluster in (standby, primary):
             if cluster is not None:
                 cluster.stop("immediate")
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def shared_pair() -> Iterator[tuple[Cluster, Cluster]]:
+    """One primary and standby for the module's tests that leave them standing."""
+    with _pair() as pair:
+        yield pair
+
+
+@pytest.fixture
+def clusters(request: pytest.FixtureRequest) -> Iterator[tuple[Cluster, Cluster]]:
+    """A primary and its streaming standby, seen from a database of the test's own. A
+    test marked ``synchronous`` (a commit waits for the standby's flush: with the standby
+    stopped, such a primary would take no write at all) gets a pair of its own, which it
+    may kill; the others share the module's, left as they found it: the standby running
+    and replaying."""
+    if request.node.get_closest_marker("synchronous"):
+        with _pair() as (primary, standby):
+            make_synchronous(primary)
+            yield primary, standby
+        return
+    primary, standby = request.getfixturevalue("shared_pair")
+    database = f"standby_{uuid.uuid4().hex[:12]}"
+    psql(primary, f"CREATE DATABASE {database}")
+    try:
+        yield replace(primary, database=database), replace(standby, database=database)
+    finally:
+        if not standby.running():
+            standby.start()
+        psql(standby, "SELECT pg_wal_replay_resume()")
 
 
 @pytest.fixture
@@ -289,3 +317,30 @@ async def test_promoted_after_the_primarys_loss_the_standby_holds_every_acknowle
         await db.dispose()
     missing = [tx for tx in acknowledged if tx not in held]
     assert not missing, f"{len(missing)} acknowledged writes missing after the promotion"
+
+
+async def test_a_write_whose_position_cannot_be_read_is_still_acknowledged(
+    clusters: tuple[Cluster, Cluster], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The primary goes away between a write's commit and the reading of its WAL position
+    (a restart, as ``tests/test_faults_deployment.py`` found): the write is answered 201,
+    not 500, and the writer's next reads go to the primary, which surely holds it."""
+    primary, standby = clusters
+    async with _api(_settings(primary, standby, tmp_path)) as api:
+        alice, a = await api.member()
+        _, b = await api.member()
+        replica = _standby_of(api)
+        await _caught_up(replica, primary)
+        replicas = api.client.app.state.runtime.db.replicas
+
+        async def shutting_down() -> int:
+            raise OperationalError("SELECT pg_current_wal_lsn()", {}, OSError("shutting down"))
+
+        monkeypatch.setattr(replicas, "primary_position", shutting_down)
+        answer = await api.pay(alice, a, b, 3)
+        assert answer.status_code == 201, answer.text
+        monkeypatch.undo()
+        await _caught_up(replica, primary)
+        served = replica.reads
+        assert await _statement(api, alice, a) == [-3]
+        assert replica.reads == served, "read from a standby though the position was unknown"

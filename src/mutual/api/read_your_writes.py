@@ -6,14 +6,18 @@ a standby only once it has replayed it, whichever process serves them
 
 from __future__ import annotations
 
+import logging
 import math
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from sqlalchemy.exc import SQLAlchemyError
 
-from mutual.api.shared_state import SharedState
+from mutual.api.shared_state import PAST_EVERY_STANDBY, SharedState
 from mutual.core.authority import Principal
 from mutual.usecases.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 
 def remember_writes(app: ASGIApp) -> ASGIApp:
@@ -35,7 +39,17 @@ def remember_writes(app: ASGIApp) -> ASGIApp:
             if message["type"] == "http.response.start" and message["status"] < 400:
                 principal = scope.get("state", {}).get("principal")
                 if isinstance(principal, Principal):
-                    position = await replicas.primary_position()
+                    try:
+                        position = await replicas.primary_position()
+                    except (SQLAlchemyError, OSError) as exc:
+                        # The write is committed but the primary went away right after
+                        # (restarting): its answer must still leave as it is, or the
+                        # client takes an acknowledged write for a failure. With its
+                        # position unknown, the principal reads from the primary: here
+                        # until their next write's position replaces it, elsewhere until
+                        # Redis forgets it (``keep`` seconds after their last write).
+                        log.warning("write position unknown, reads from the primary: %s", exc)
+                        position = PAST_EVERY_STANDBY
                     replicas.remember_write(str(principal.id), position)
                     await shared.remember_written(str(principal.id), position, keep)
             await send(message)
