@@ -15,7 +15,7 @@ from mutual.usecases.fund import fund_summary
 from mutual.usecases.log import sign_checkpoint
 from tests.test_api import API, Api, open_api
 
-EVERY_ITEM = frozenset({"fund", "rounds", "projects", "checkpoint"})
+EVERY_ITEM = frozenset({"fund", "rounds", "projects", "checkpoint", "pact"})
 
 
 @pytest.fixture
@@ -37,6 +37,7 @@ async def test_nothing_is_public_by_default(backend_settings: Settings) -> None:
         "rounds": None,
         "projects": None,
         "checkpoint": None,
+        "pact": None,
     }
 
 
