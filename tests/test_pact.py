@@ -34,7 +34,11 @@ from tests.test_timebank import join, verified_export
 __all__ = ["api"]
 
 COORDINATOR = Principal(PrincipalId(uuid.UUID(int=1)), frozenset({Role.OPERATOR}))
-CHARTER = {"title": "Pacte de coresponsabilité", "text": "Nous nous engageons.", "languages": ["fr"]}
+CHARTER = {
+    "title": "Pacte de coresponsabilité",
+    "text": "Nous nous engageons.",
+    "languages": ["fr"],
+}
 
 
 async def publish(api: Api, **extra: Any) -> dict[str, Any]:
@@ -155,7 +159,8 @@ async def test_sign_once_invite_and_count_per_quarter(api: Api) -> None:
     assert v2["number"] == 2
     alice_sees = await mine(api, alice.headers)
     assert alice_sees["current"]["id"] == v2["id"]
-    assert alice_sees["mine"]["asked_to_sign"] and alice_sees["signatories_current"] == 0
+    assert alice_sees["mine"]["asked_to_sign"]
+    assert alice_sees["signatories_current"] == 0
     feed = await api.client.get(f"{API}/notifications", headers=alice.headers)
     assert [n["kind"] for n in feed.json()["items"]].count("pact_new_version") == 1
     await post(api, "/pact/signatures", {}, alice.headers)

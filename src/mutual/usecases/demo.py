@@ -44,6 +44,7 @@ from mutual.usecases.demo_fund import (
 )
 from mutual.usecases.demo_goods import KINDS, POINTS, load_goods_demo
 from mutual.usecases.demo_logins import PERSONAS, DemoLogin, load_logins
+from mutual.usecases.demo_pact import load_pact_demo
 from mutual.usecases.demo_pledges import load_pledges_demo
 from mutual.usecases.demo_rounds import load_rounds_demo
 from mutual.usecases.flows import sign_and_record_or_raise
@@ -522,6 +523,8 @@ async def load_demo_territory(rt: Runtime, progress: Callable[[str], None] = _qu
     await catch_up(rt)
     done("proposals waiting or expired; every resident's notifications")
     await _association(rt, operator, territory)
+    await load_pact_demo(rt, operator, territory.members)
+    done("pact: two versions, their signatures and invitations; resident2 invited")
     await hand_over_keys(rt, territory)
     logins = await load_logins(rt, operator, territory.members)
     done(f"logins: {len(logins)}, one per role")
