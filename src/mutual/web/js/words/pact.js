@@ -1,0 +1,82 @@
+// The territorial pact's page (views/pact.js): its text to read and sign, invitations,
+// and for coordinators a new version and the quarter's signatories.
+export default {
+  fr: {
+    "pact.nav": "Pacte territorial",
+    "pact.title": "Pacte territorial",
+    "pact.intro":
+      "Habitants et organisations signent le pacte de coresponsabilité ; chaque signataire invite au moins une autre personne tous les trois mois. Chaque signature et chaque invitation est inscrite au journal.",
+    "pact.none": "Aucune version du pacte n’est encore publiée.",
+    "pact.versionLine": "Version {number}, publiée le {day}.",
+    "pact.signatories": "{count:# signataire|# signataires}",
+    "pact.signatoriesCurrent": "{count:# a signé cette version|# ont signé cette version}",
+    "pact.invitedBy": "{name} vous a invité·e à signer le pacte.",
+    "pact.signed": "Vous avez signé cette version du pacte.",
+    "pact.askedAgain":
+      "Vous aviez signé une version précédente : une nouvelle version vous est proposée.",
+    "pact.sign": "Je signe le pacte",
+    "pact.thanks": "Merci : votre signature est inscrite au journal.",
+    "pact.inviteTitle": "Inviter quelqu’un à signer",
+    "pact.invitee": "Personne invitée",
+    "pact.invite": "Inviter",
+    "pact.invitedDone": "{name} est invité·e à signer le pacte.",
+    "pact.invitedThisQuarter":
+      "{count:Vous avez invité # personne|Vous avez invité # personnes} ce trimestre ({quarter}).",
+    "pact.noneThisQuarter":
+      "Vous n’avez encore invité personne ce trimestre ({quarter}) : le pacte demande d’inviter au moins une personne tous les trois mois.",
+    "pact.publishTitle": "Publier une nouvelle version",
+    "pact.newTitle": "Titre",
+    "pact.newText": "Texte du pacte",
+    "pact.newTextHint":
+      "Les signataires des versions précédentes seront invités à signer la nouvelle.",
+    "pact.language": "Langue du texte",
+    "pact.publish": "Publier",
+    "pact.published": "Version {number} publiée.",
+    "pact.quarterTitle": "Signataires du trimestre {quarter}",
+    "pact.quarterFigures":
+      "{signed} signature(s) ce trimestre, {total} signataire(s) à sa fin, dont {inviting} ont invité quelqu’un.",
+    "pact.quarterTable": "Invitations faites par chaque signataire ce trimestre",
+    "pact.who": "Signataire",
+    "pact.invitations": "Invitations",
+    "pact.publicSignatories": "Signataires du pacte",
+    "pact.publicCurrent": "Dont signataires de la version {number}",
+  },
+  en: {
+    "pact.nav": "Territorial pact",
+    "pact.title": "Territorial pact",
+    "pact.intro":
+      "Residents and organisations sign the co-responsibility pact; each signatory invites at least one other person every three months. Each signature and invitation is recorded in the log.",
+    "pact.none": "No version of the pact is published yet.",
+    "pact.versionLine": "Version {number}, published on {day}.",
+    "pact.signatories": "{count:# signatory|# signatories}",
+    "pact.signatoriesCurrent": "{count:# signed this version|# signed this version}",
+    "pact.invitedBy": "{name} invited you to sign the pact.",
+    "pact.signed": "You signed this version of the pact.",
+    "pact.askedAgain": "You signed an earlier version: a new version is offered to you.",
+    "pact.sign": "I sign the pact",
+    "pact.thanks": "Thank you: your signature is recorded in the log.",
+    "pact.inviteTitle": "Invite someone to sign",
+    "pact.invitee": "Person invited",
+    "pact.invite": "Invite",
+    "pact.invitedDone": "{name} is invited to sign the pact.",
+    "pact.invitedThisQuarter":
+      "{count:You invited # person|You invited # people} this quarter ({quarter}).",
+    "pact.noneThisQuarter":
+      "You have not invited anyone this quarter ({quarter}) yet: the pact asks to invite at least one person every three months.",
+    "pact.publishTitle": "Publish a new version",
+    "pact.newTitle": "Title",
+    "pact.newText": "Text of the pact",
+    "pact.newTextHint": "Those who signed earlier versions will be asked to sign the new one.",
+    "pact.language": "Language of the text",
+    "pact.publish": "Publish",
+    "pact.published": "Version {number} published.",
+    "pact.quarterTitle": "Signatories of {quarter}",
+    "pact.quarterFigures":
+      "{signed} signature(s) this quarter, {total} signatories at its end, of whom {inviting} invited someone.",
+    "pact.quarterTable": "Invitations each signatory made this quarter",
+    "pact.who": "Signatory",
+    "pact.invitations": "Invitations",
+    "pact.publicSignatories": "Signatories of the pact",
+    "pact.publicCurrent": "Of whom signatories of version {number}",
+  },
+};
