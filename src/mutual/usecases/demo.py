@@ -15,7 +15,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -160,7 +160,6 @@ def _application(rt: Runtime, i: int, name: str) -> dict[str, Any]:
             }
         },
         "languages": ["fr"] if i % 4 else ["fr", "de"],
-        "pact_signed_on": date(2025, 1 + i % 12, 1 + i % 28),
         # Most give an age band, as the reports by band expect; some do not.
         "age_band": AGE_BANDS[i % len(AGE_BANDS)] if i % 7 else None,
         "applied_at": rt.clock(),

@@ -38,7 +38,7 @@ from mutual.core.signing import Domain
 from mutual.store import timebank as member_store
 from mutual.store.journal import PactWrite
 from mutual.store.outcomes import raise_refusal
-from mutual.store.pact import load_pact
+from mutual.store.pact import load_pact, note_signed_on
 from mutual.usecases.associations import acting_account
 from mutual.usecases.errors import Forbidden, NotFound
 from mutual.usecases.members import is_coordinator, oversees
@@ -144,7 +144,11 @@ async def sign(
         ).value,
         "invited_by": str(invitations[0].inviter) if invitations else None,
     }
-    return await _write(rt, caller, PactAction.SIGNED, body, entry_id=None)
+    entry, index = await _write(rt, caller, PactAction.SIGNED, body, entry_id=None)
+    if on_behalf_of is None:
+        async with rt.db.writing() as conn:
+            await note_signed_on(conn, caller.id, entry.at.date())
+    return entry, index
 
 
 async def invite(rt: Runtime, caller: Principal, invitee: UUID) -> tuple[PactEntry, int]:
