@@ -106,6 +106,8 @@ async def test_sign_once_invite_and_count_per_quarter(api: Api) -> None:
         "pact_rule",
         "invitee",
     )
+    told = (await api.client.get(f"{API}/notifications", headers=bob.headers)).json()["items"]
+    assert [n["kind"] for n in told].count("pact_invited") == 1
     bob_sees = await mine(api, bob.headers)
     assert [i["member_id"] for i in bob_sees["mine"]["invited_by"]] == [alice.id]
     assert bob_sees["mine"]["invited_by"][0]["display_name"] == "Alice"
