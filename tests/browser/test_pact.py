@@ -2,7 +2,8 @@
 a signatory, signs in with the demo's printed login, reads the pact's current version
 and who invited them, and signs it in the page (French, then read in English); an
 anonymous visitor then reads the public page, whose count of signatories has grown by
-one. axe-core finds nothing serious.
+one. A coordinator reads the quarter's signatories and publishes a new version. axe-core
+finds nothing serious.
 
 SQLite only: the page reads what the API answers, tested on both in tests/test_pact.py."""
 
@@ -72,3 +73,32 @@ def test_an_invited_resident_signs_the_pact_and_the_public_page_counts_them(
     expect(figures).to_contain_text(str(after["signatories"]))
     expect(figures).to_contain_text(f"Dont signataires de la version {after['version']}")
     assert check(visitor, "public-pact") == []
+
+
+def test_a_coordinator_reads_the_quarter_and_publishes_a_version(
+    demo: Demo, new_context: Callable[..., BrowserContext]
+) -> None:
+    """The coordinator reads this quarter's signatories and invitations as the API counts
+    them, publishes a new version, and, having signed the former one, is asked to sign
+    it."""
+    figures = demo.call("GET", "/pact/signatories")
+    page = new_context(viewport=DESKTOP).new_page()
+    demo.sign_in(page, "coordinator")
+    page.get_by_role("link", name="Pacte territorial").click()
+    main = page.get_by_role("main")
+    quarter = main.get_by_test_id("pact-quarter")
+    expect(quarter).to_contain_text(
+        f"{figures['signed_in_quarter']} signature(s) ce trimestre, "
+        f"{figures['signatories_at_end']} signataire(s) à sa fin, "
+        f"dont {figures['invited_at_least_one']} ont invité quelqu’un."
+    )
+    table = main.get_by_role("table", name="Invitations faites par chaque signataire ce trimestre")
+    expect(table.get_by_role("row")).to_have_count(len(figures["signatories"]) + 1)
+    main.get_by_label("Titre").fill("Pacte territorial de coresponsabilité (3e version)")
+    main.get_by_label("Texte du pacte").fill("Nous nous engageons, encore.")
+    main.get_by_role("button", name="Publier").click()
+    expect(main).to_contain_text("Version 3 publiée.")
+    expect(main).to_contain_text("Vous aviez signé une version précédente")
+    expect(main.get_by_role("button", name="Je signe le pacte")).to_be_visible()
+    assert check(page, "pact-coordinator") == []
+    assert demo.call("GET", "/pact")["current"]["number"] == 3

@@ -184,7 +184,7 @@ async function quarterSection(ctx, quarter) {
     h("h2", { id: "pact-quarter" }, t("pact.quarterTitle", { quarter: figures.quarter })),
     h(
       "p",
-      { "data-quarter-figures": figures.quarter },
+      { "data-testid": "pact-quarter" },
       t("pact.quarterFigures", {
         signed: figures.signed_in_quarter,
         total: figures.signatories_at_end,
