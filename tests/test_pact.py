@@ -118,6 +118,34 @@ async def test_sign_once_invite_and_count_per_quarter(api: Api) -> None:
     assert alice_sees["mine"]["quarter"] == "2027-Q1"
     assert alice_sees["signatories"] == 2
 
+    # Someone not a member yet: an application in their name, invited by Alice; a
+    # non-signatory's attempt leaves no application behind.
+    newcomer = {"display_name": "Dora", "email": "dora@example.org"}
+    assert_problem(
+        await api.client.post(
+            f"{API}/pact/invitations", json={"newcomer": newcomer}, headers=carol.headers
+        ),
+        409,
+        "pact_rule",
+        "by",
+    )
+    await post(api, "/pact/invitations", {"newcomer": newcomer}, alice.headers)
+    applied = await api.client.get(
+        f"{API}/members", params={"status": "applied"}, headers=api.operator
+    )
+    [dora] = [m for m in applied.json()["items"] if m["display_name"] == "Dora"]
+    assert dora["contact"] == {"email": {"value": "dora@example.org", "visibility": "coordinators"}}
+    assert_problem(
+        await api.client.post(
+            f"{API}/pact/invitations",
+            json={"member_id": bob.id, "newcomer": newcomer},
+            headers=alice.headers,
+        ),
+        422,
+        "invalid_request",
+        "member_id",
+    )
+
     # Next quarter: Bob invites Carol, who signs; Alice invites nobody.
     set_now(api, START + timedelta(days=100))
     await post(api, "/pact/invitations", {"member_id": carol.id}, bob.headers)
@@ -139,7 +167,7 @@ async def test_sign_once_invite_and_count_per_quarter(api: Api) -> None:
         1,
     )
     assert {s["signatory"]: s["invited"] for s in q1["signatories"]} == {
-        alice.id: [bob.id],
+        alice.id: [bob.id, dora["id"]],
         bob.id: [],
     }
     assert (q2["signed_in_quarter"], q2["signatories_at_end"], q2["invited_at_least_one"]) == (

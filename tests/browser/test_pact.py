@@ -54,6 +54,12 @@ def test_an_invited_resident_signs_the_pact_and_the_public_page_counts_them(
     expect(main).to_contain_text("Vous avez signé cette version du pacte.")
     # A signatory may invite: the form is there, and nobody was invited yet this quarter.
     expect(main).to_contain_text("Vous n’avez encore invité personne ce trimestre")
+    # Someone not a member yet, by name and e-mail.
+    main.get_by_label("Son nom", exact=True).fill("Zoé Martin")
+    main.get_by_label("Son adresse e-mail").fill("zoe.martin@example.org")
+    main.get_by_role("button", name="Inviter cette personne").click()
+    expect(main).to_contain_text("Zoé Martin est invité·e à signer le pacte.")
+    expect(main).to_contain_text("Vous avez invité 1 personne ce trimestre")
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Territorial pact")
     expect(main).to_contain_text(f"{inviter} invited you to sign the pact.")

@@ -26,6 +26,18 @@ class PactVersionIn(_In):
     languages: list[Language] = Field(min_length=1, description="The languages of the text.")
 
 
+class NewcomerIn(_In):
+    display_name: Annotated[
+        str, StringConstraints(min_length=1, max_length=120, strip_whitespace=True)
+    ]
+    email: Annotated[
+        str,
+        StringConstraints(
+            min_length=3, max_length=200, strip_whitespace=True, pattern=r"^[^@\s]+@[^@\s]+$"
+        ),
+    ] = Field(description="Where the acceptance's invitation is sent (coordinators see it).")
+
+
 class PactSignatureIn(_In):
     version_id: UUID | None = Field(
         default=None, description="The version signed (default: the current one)."
@@ -37,7 +49,12 @@ class PactSignatureIn(_In):
 
 
 class PactInvitationIn(_In):
-    member_id: UUID = Field(description="The member invited to sign.")
+    member_id: UUID | None = Field(default=None, description="The member invited to sign.")
+    newcomer: NewcomerIn | None = Field(
+        default=None,
+        description="Someone not a member yet (instead of member_id): an application is "
+        "made in their name, which a coordinator accepts as any other.",
+    )
 
 
 class PactVersionOut(_Out):

@@ -41,7 +41,7 @@ from mutual.store.outcomes import raise_refusal
 from mutual.store.pact import load_pact, note_signed_on
 from mutual.usecases.associations import acting_account
 from mutual.usecases.errors import Forbidden, NotFound
-from mutual.usecases.members import is_coordinator, oversees
+from mutual.usecases.members import Profile, apply, is_coordinator, oversees
 from mutual.usecases.runtime import Runtime, chosen_id
 
 
@@ -166,6 +166,20 @@ async def invite(rt: Runtime, caller: Principal, invitee: UUID) -> tuple[PactEnt
             now=rt.clock(),
         )
     return entry, index
+
+
+async def invite_newcomer(
+    rt: Runtime, caller: Principal, display_name: str, email: str
+) -> tuple[PactEntry, int]:
+    """A signatory invites someone who is not a member yet: their application is made
+    in their name (a coordinator accepts it as any other, and the acceptance's e-mail
+    brings them in), and the invitation names it. The caller's standing is checked
+    first, so a refused invitation leaves no application behind."""
+    if not (await pact(rt)).has_signed(caller.id):
+        raise PactRule("an invitation names a signatory as its inviter", field="by")
+    contact = {"email": {"value": email, "visibility": "coordinators"}}
+    record = await apply(rt, Profile(display_name, None, contact, []))
+    return await invite(rt, caller, record.id)
 
 
 @dataclass(frozen=True, slots=True)

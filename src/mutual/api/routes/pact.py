@@ -27,6 +27,7 @@ from mutual.core.pact import PactEntry, Version
 from mutual.core.quarters import parse_quarter
 from mutual.store import timebank as member_store
 from mutual.usecases import pact as usecase
+from mutual.usecases.errors import InvalidRequest
 
 RULES = ("invalid_pact", "pact_rule")
 
@@ -120,14 +121,23 @@ async def sign(
     "/pact/invitations",
     operation_id="inviteToPact",
     responses=problem_responses("not_found", *RULES),
-    summary="A signatory invites another member to sign the pact (the pact asks each "
-    "signatory to invite at least one other every three months)",
+    summary="A signatory invites another member, or someone not a member yet, to sign "
+    "the pact (the pact asks each signatory to invite at least one other every three "
+    "months)",
     status_code=201,
 )
 async def invite(
     data: JSONBody[PactInvitationIn], state: State, principal: CurrentPrincipal
 ) -> PactEntryOut:
-    entry, index = await usecase.invite(runtime_of(state), principal, data.member_id)
+    rt = runtime_of(state)
+    if (data.member_id is None) == (data.newcomer is None):
+        raise InvalidRequest("name a member_id or a newcomer, not both", field="member_id")
+    if data.newcomer is not None:
+        new = data.newcomer
+        entry, index = await usecase.invite_newcomer(rt, principal, new.display_name, new.email)
+    else:
+        assert data.member_id is not None
+        entry, index = await usecase.invite(rt, principal, data.member_id)
     return _entry(entry, index)
 
 

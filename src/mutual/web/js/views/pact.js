@@ -121,6 +121,39 @@ function inviteSection(ctx, pact, rerender) {
         : t("pact.noneThisQuarter", { quarter: pact.mine.quarter }),
     ),
     form,
+    newcomerForm(rerender),
+  );
+}
+
+// Someone not a member yet: their name and e-mail make an application a coordinator
+// accepts as any other; the invitation names it.
+function newcomerForm(rerender) {
+  const name = h("input", { name: "newcomer-name", required: true, maxlength: 120 });
+  const email = h("input", { name: "newcomer-email", type: "email", required: true });
+  const messages = h("div");
+  const submit = h("button", { type: "submit" }, t("pact.inviteNewcomer"));
+  return h(
+    "form",
+    {
+      onsubmit: async (event) => {
+        event.preventDefault();
+        messages.replaceChildren();
+        await busy(submit, async () => {
+          try {
+            const newcomer = { display_name: name.value, email: email.value };
+            await post("/pact/invitations", { newcomer });
+            await rerender(t("pact.invitedDone", { name: name.value }));
+          } catch (error) {
+            messages.append(notice(failure(error), "error"));
+          }
+        });
+      },
+    },
+    h("h3", {}, t("pact.newcomerTitle")),
+    field(t("pact.newcomerName"), name),
+    field(t("pact.newcomerEmail"), email, t("pact.newcomerHint")),
+    submit,
+    messages,
   );
 }
 

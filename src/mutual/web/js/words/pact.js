@@ -24,6 +24,12 @@ export default {
       "{count:Vous avez invité # personne|Vous avez invité # personnes} ce trimestre ({quarter}).",
     "pact.noneThisQuarter":
       "Vous n’avez encore invité personne ce trimestre ({quarter}) : le pacte demande d’inviter au moins une personne tous les trois mois.",
+    "pact.newcomerTitle": "Inviter quelqu’un qui n’est pas encore membre",
+    "pact.newcomerName": "Son nom",
+    "pact.newcomerEmail": "Son adresse e-mail",
+    "pact.newcomerHint":
+      "Une demande d’adhésion est faite à son nom ; une fois acceptée, un e-mail l’invite à se connecter.",
+    "pact.inviteNewcomer": "Inviter cette personne",
     "pact.publishTitle": "Publier une nouvelle version",
     "pact.newTitle": "Titre",
     "pact.newText": "Texte du pacte",
@@ -63,6 +69,12 @@ export default {
       "{count:You invited # person|You invited # people} this quarter ({quarter}).",
     "pact.noneThisQuarter":
       "You have not invited anyone this quarter ({quarter}) yet: the pact asks to invite at least one person every three months.",
+    "pact.newcomerTitle": "Invite someone who is not a member yet",
+    "pact.newcomerName": "Their name",
+    "pact.newcomerEmail": "Their e-mail address",
+    "pact.newcomerHint":
+      "An application is made in their name; once it is accepted, an e-mail invites them to sign in.",
+    "pact.inviteNewcomer": "Invite this person",
     "pact.publishTitle": "Publish a new version",
     "pact.newTitle": "Title",
     "pact.newText": "Text of the pact",
