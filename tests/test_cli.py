@@ -7,6 +7,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +69,7 @@ def test_token_create_prints_a_working_token(tmp_path: Path) -> None:
     assert asyncio.run(roles()) == {"operator", "auditor"}
 
 
-NEWEST_SCHEMA = "0026"
+NEWEST_SCHEMA = "0027"
 
 
 def test_demo_loads_once(tmp_path: Path) -> None:
@@ -156,7 +157,8 @@ def test_demo_loads_once(tmp_path: Path) -> None:
 
 def test_export_then_verify_offline(tmp_path: Path) -> None:
     """`mutual export` writes the demo ledger; `mutual verify` with `mutual log-key` passes
-    it, and fails (exit 1, findings printed) once one line is changed."""
+    it (its pact entries among the rest), and fails (exit 1, findings printed) once one
+    line is changed."""
     env = {"MUTUAL_DATA_DIR": str(tmp_path)}
     _run(["demo"], env)
     export = tmp_path / "export.ndjson"
@@ -166,6 +168,24 @@ def test_export_then_verify_offline(tmp_path: Path) -> None:
     assert ok.exit_code == 0, ok.output
     assert "verified" in ok.output
     lines = export.read_text().splitlines(keepends=True)
+    # The demo's pact is in the export, verified with the rest; a signature whose
+    # signatory is changed (without the log key) is caught at its own index.
+    pact = [i for i, line in enumerate(lines) if '"type":"pact"' in line]
+    assert len(pact) > 40
+    signed = next(i for i in pact if '"action":"signed"' in lines[i])
+    forged = tmp_path / "forged-pact.ndjson"
+    doc = json.loads(lines[signed])
+    body = doc["entry"]["payload"]["body"]
+    body["signatory"] = doc["entry"]["payload"]["by"] = str(uuid.uuid4())
+    forged.write_text(
+        "".join(lines[:signed])
+        + json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+        + "\n"
+        + "".join(lines[signed + 1 :])
+    )
+    caught = CliRunner().invoke(cli, ["verify", str(forged), "--log-key", log_key])
+    assert caught.exit_code == 1
+    assert caught.output.startswith(f"log index {doc['index']} "), caught.output
     n = next(i for i, line in enumerate(lines) if '"amount":-' in line)
     index = json.loads(lines[n])["index"]
     lines[n] = lines[n].replace('"amount":-', '"amount":-1', 1)

@@ -152,6 +152,11 @@ _PARTS = {
     ("/api/v1/me", "scopes"),
     ("/api/v1/members/{member_id}", "languages"),
     ("/api/v1/members/{member_id}/standing", "recent"),
+    # The pact's versions (a few over the years) with the caller's standing; a quarter's
+    # signatories with whom each invited, the list its counts are summed from (a
+    # quarterly document, as the territory report's rows).
+    ("/api/v1/pact", "versions"),
+    ("/api/v1/pact/signatories", "signatories"),
     ("/api/v1/partners/{partner_id}/trace", "contributions"),
     ("/api/v1/projects/{project_id}", "accounts"),
     # The public page and the territory report are documents of one moment: a quarter's

@@ -47,6 +47,7 @@ async def test_every_export_line_matches_the_schema(runtime: Runtime) -> None:
         "round",
         "ballot",
         "transaction",
+        "pact",
         "checkpoint",
         "balance",
         "end",

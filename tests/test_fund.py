@@ -473,7 +473,7 @@ async def test_the_demo_fund_loads_twice_and_verifies(runtime: Runtime) -> None:
     people: list[Principal] = []
     keys: dict[PrincipalId, Keypair] = {}
     for i in range(11):
-        applied = await members.apply(rt, members.Profile(f"M{i}", None, {}, [], None))
+        applied = await members.apply(rt, members.Profile(f"M{i}", None, {}, []))
         await members.accept(rt, OPERATOR, applied.id)
         people.append(Principal(applied.id, frozenset({Role.MEMBER})))
         keys[applied.id] = await ensure_key(rt, applied.id)
@@ -507,7 +507,7 @@ async def test_concurrent_grants_cannot_both_pass(runtime: Runtime) -> None:
     partner = await fund_usecases.create_partner(
         rt, OPERATOR, None, fund_usecases.NewPartner("Ville", PartnerKind.CITY, pid)
     )
-    applied = await members.apply(rt, members.Profile("Léa", None, {}, [], None))
+    applied = await members.apply(rt, members.Profile("Léa", None, {}, []))
     await members.accept(rt, OPERATOR, applied.id)
     new = projects.NewProject("P", "energy", "resource", "G", applied.id, False)
     project = (await projects.create_project(rt, OPERATOR, None, new)).record.id

@@ -141,7 +141,7 @@ class FundMachine(LedgerMachine):
                 self.rt, OPERATOR, None, fund.NewPartner("Fondation", PartnerKind.FOUNDATION, pid)
             )
         )
-        applied = self.run(members.apply(self.rt, members.Profile("Léa", None, {}, [], None)))
+        applied = self.run(members.apply(self.rt, members.Profile("Léa", None, {}, [])))
         self.run(members.accept(self.rt, OPERATOR, applied.id))
         view = self.run(
             projects.create_project(

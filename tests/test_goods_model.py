@@ -48,7 +48,7 @@ class GoodsMachine(LedgerMachine):
         self.people: list[Principal] = []
         self.keys: list[Keypair] = []
         for i in range(3):
-            record = self.run(members.apply(self.rt, members.Profile(f"M{i}", None, {}, [], None)))
+            record = self.run(members.apply(self.rt, members.Profile(f"M{i}", None, {}, [])))
             self.run(members.accept(self.rt, OPERATOR, record.id))
             self.people.append(Principal(record.id, frozenset({Role.MEMBER})))
             self.keys.append(self.run(ensure_key(self.rt, record.id)))

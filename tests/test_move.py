@@ -38,7 +38,7 @@ NOW = datetime(2027, 1, 20, 12, tzinfo=UTC)
 
 
 async def _member(rt: Runtime, name: str) -> tuple[Principal, AccountId]:
-    applied = await members.apply(rt, members.Profile(name, None, {}, [], None))
+    applied = await members.apply(rt, members.Profile(name, None, {}, []))
     accepted = (await members.accept(rt, OPERATOR, applied.id)).member
     who = Principal(applied.id, frozenset({Role.MEMBER}))
     await ensure_key(rt, who.id)

@@ -47,7 +47,7 @@ class PledgeMachine(LedgerMachine):
         self.people: list[Principal] = []
         self.keys: dict[PrincipalId, Keypair] = {}
         for i in range(3):
-            record = self.run(members.apply(self.rt, members.Profile(f"M{i}", None, {}, [], None)))
+            record = self.run(members.apply(self.rt, members.Profile(f"M{i}", None, {}, [])))
             self.run(members.accept(self.rt, OPERATOR, record.id))
             who = Principal(record.id, frozenset({Role.MEMBER}))
             self.keys[who.id] = self.run(ensure_key(self.rt, who.id))

@@ -13,9 +13,10 @@ from mutual.store.tables import members, projects
 from mutual.usecases.demo import load_demo_territory
 from mutual.usecases.fund import fund_summary
 from mutual.usecases.log import sign_checkpoint
+from mutual.usecases.pact import pact as pact_state
 from tests.test_api import API, Api, open_api
 
-EVERY_ITEM = frozenset({"fund", "rounds", "projects", "checkpoint"})
+EVERY_ITEM = frozenset({"fund", "rounds", "projects", "checkpoint", "pact"})
 
 
 @pytest.fixture
@@ -37,6 +38,7 @@ async def test_nothing_is_public_by_default(backend_settings: Settings) -> None:
         "rounds": None,
         "projects": None,
         "checkpoint": None,
+        "pact": None,
     }
 
 
@@ -61,7 +63,10 @@ async def test_the_demo_s_public_page_names_nobody(api: Api) -> None:
     answer = await api.client.get(f"{API}/public")
     assert answer.status_code == 200, answer.text
     body = answer.json()
-    assert body["shown"] == ["checkpoint", "fund", "projects", "rounds"]
+    assert body["shown"] == ["checkpoint", "fund", "pact", "projects", "rounds"]
+    pact = await pact_state(rt)
+    assert body["pact"]["signatories"] == len(pact.signatories()) > 0
+    assert body["pact"]["version"] == 2
     fund = await fund_summary(rt)
     assert (body["fund"]["granted"], body["fund"]["available"]) == (fund.granted, fund.available)
     decided = [r for r in body["rounds"] if r["decision"]]

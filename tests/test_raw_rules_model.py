@@ -143,7 +143,7 @@ class RawRulesMachine(LedgerMachine):
         self.signers: dict[str, Signer] = {}
         self.people: list[Principal] = []
         for i in range(3):
-            record = self.run(members.apply(self.rt, members.Profile(f"M{i}", None, {}, [], None)))
+            record = self.run(members.apply(self.rt, members.Profile(f"M{i}", None, {}, [])))
             self.run(members.accept(self.rt, OPERATOR, record.id))
             who = Principal(record.id, frozenset({Role.MEMBER}))
             self.people.append(who)

@@ -311,6 +311,7 @@ LOG_SIGNED = {
     "round": Domain.ROUND,
     "group": Domain.GROUP,
     "member_notice": Domain.MEMBER_NOTICE,
+    "pact": Domain.PACT,
 }
 
 

@@ -101,7 +101,8 @@ async def notifications(api: Api, who: Member, language: str = "fr") -> list[dic
 
 async def test_joining_and_profile_visibility(api: Api) -> None:
     """An application becomes a member with a TIME account at the default bounds; another
-    member sees only the contact fields meant for members, never the pact date."""
+    member sees only the contact fields meant for members, never the pact date (the day
+    of the member's signature in the log)."""
     alice = await join(
         api,
         "Alice",
@@ -109,9 +110,15 @@ async def test_joining_and_profile_visibility(api: Api) -> None:
             "email": {"value": "alice@example.org", "visibility": "members"},
             "phone": {"value": "+33 6 00 00 00 00", "visibility": "coordinators"},
         },
-        pact_signed_on="2026-03-01",
     )
     bob = await join(api, "Bob")
+    # The pact's date is the day of the member's signature in the log, not one they type.
+    charter = {"title": "Pacte", "text": "Nous nous engageons.", "languages": ["fr"]}
+    published = await api.client.post(f"{API}/pact/versions", json=charter, headers=api.operator)
+    assert published.status_code == 201, published.text
+    signed = await api.client.post(f"{API}/pact/signatures", json={}, headers=alice.headers)
+    assert signed.status_code == 201, signed.text
+    signed_on = api.client.app.state.runtime.clock().date().isoformat()
     account = (
         await api.client.get(f"{API}/accounts/{alice.account}", headers=alice.headers)
     ).json()
@@ -125,7 +132,7 @@ async def test_joining_and_profile_visibility(api: Api) -> None:
     assert seen_by_bob["pact_signed_on"] is None
     seen_by_self = (await api.client.get(f"{API}/members/{alice.id}", headers=alice.headers)).json()
     assert set(seen_by_self["contact"]) == {"email", "phone"}
-    assert seen_by_self["pact_signed_on"] == "2026-03-01"
+    assert seen_by_self["pact_signed_on"] == signed_on
     seen_by_coordinator = (
         await api.client.get(f"{API}/members/{alice.id}", headers=api.operator)
     ).json()

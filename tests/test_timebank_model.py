@@ -48,7 +48,7 @@ class TimeBankMachine(LedgerMachine):
         self.people: list[Principal] = []
         self.accounts: dict[PrincipalId, Any] = {}
         for i in range(3):
-            record = self.run(members.apply(self.rt, members.Profile(f"M{i}", None, {}, [], None)))
+            record = self.run(members.apply(self.rt, members.Profile(f"M{i}", None, {}, [])))
             accepted = self.run(members.accept(self.rt, OPERATOR, record.id)).member
             who = Principal(record.id, frozenset({Role.MEMBER}))
             self.run(ensure_key(self.rt, who.id))

@@ -38,7 +38,7 @@ QUARTER = "2027-Q1"
 
 
 async def _person(rt: Runtime, name: str) -> tuple[Principal, Keypair]:
-    applied = await members.apply(rt, members.Profile(name, None, {}, [], None))
+    applied = await members.apply(rt, members.Profile(name, None, {}, []))
     await members.accept(rt, OPERATOR, applied.id)
     who = Principal(applied.id, frozenset({Role.MEMBER}))
     return who, await ensure_key(rt, who.id)

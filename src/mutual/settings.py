@@ -10,7 +10,7 @@ from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_LOG_ORIGIN = "mutual.localhost/ledger"
-PublicItem = Literal["fund", "rounds", "projects", "checkpoint"]
+PublicItem = Literal["fund", "rounds", "projects", "checkpoint", "pact"]
 
 
 class Settings(BaseSettings):
@@ -251,7 +251,8 @@ class Settings(BaseSettings):
         description="What the public page (`GET /public`, no sign-in) shows, each item "
         "chosen by the territory, comma-separated: `fund` (the fund's figures), `rounds` "
         "(each round's decision and tally), `projects` (name, neighbourhood, what was "
-        "granted), `checkpoint` (the log's latest). None by default.",
+        "granted), `checkpoint` (the log's latest), `pact` (how many signed the territorial pact). "
+        "None by default.",
     )
 
     @field_validator("public_page_items", mode="before")

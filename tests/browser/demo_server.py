@@ -54,13 +54,18 @@ class Demo:
     def sign_in(self, page: Page, role: str) -> str:
         """Sign in with ``role``'s printed login and the printed password; who it is."""
         login, name = self.login(role)
+        self.sign_in_as(page, login)
+        return name
+
+    def sign_in_as(self, page: Page, login: str) -> None:
+        """Sign in with a printed login (one of the two residents') and the password."""
+        assert login in {lg for _, lg, _, _ in self.printed.logins}, login
         page.goto(self.printed.page)
         expect(page.get_by_role("heading", level=1)).to_have_text("Connexion")
         page.get_by_label("Identifiant").first.fill(login)
         page.get_by_label("Mot de passe").fill(self.printed.password)
         page.get_by_role("button", name="Se connecter", exact=True).click()
         expect(page.get_by_role("heading", level=1)).not_to_have_text("Connexion")
-        return name
 
 
 @contextmanager

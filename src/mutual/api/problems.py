@@ -136,6 +136,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "roll_mismatch": 422,
     "invalid_group": 422,
     "group_rule": 409,
+    "invalid_pact": 422,
+    "pact_rule": 409,
     "sign_in_failed": 401,
     "csrf_token_invalid": 403,
     "login_taken": 409,

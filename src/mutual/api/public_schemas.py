@@ -73,8 +73,15 @@ class PublicCheckpointOut(_Out):
     note: str = Field(description="The signed checkpoint (C2SP signed note).")
 
 
+class PublicPactOut(_Out):
+    signatories: int = Field(description="Residents and organisations who signed a version.")
+    signatories_current: int = Field(description="Of whom, the current version.")
+    version: int | None = Field(description="The current version's number.")
+    title: str | None
+
+
 class PublicPageOut(_Out):
-    shown: list[Literal["fund", "rounds", "projects", "checkpoint"]] = Field(
+    shown: list[Literal["fund", "rounds", "projects", "checkpoint", "pact"]] = Field(
         description="What the territory chose to publish; the other items are null."
     )
     fund: PublicFundOut | None
@@ -82,4 +89,7 @@ class PublicPageOut(_Out):
     projects: list[PublicProjectOut] | None
     checkpoint: PublicCheckpointOut | None = Field(
         description="The log's latest checkpoint (null also before the first is signed)."
+    )
+    pact: PublicPactOut | None = Field(
+        default=None, description="How many signed the territorial pact (counted, not named)."
     )

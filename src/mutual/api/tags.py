@@ -46,6 +46,8 @@ DESCRIPTIONS = {
     "goods": "Kinds of shared goods and their history.",
     "groups": "Coordination groups (life slices, resources, neighbourhoods, the city): "
     "their members, their representatives to the city group and its mandates.",
+    "pact": "The territorial pact and charter: its versions, who signed which, and who "
+    "invited whom, quarter by quarter.",
     "keys": "The key registry: registrations, rotations, revocations, custodians, recoveries.",
     "limits": "The territory's default balance limits.",
     "log": "The Merkle log: checkpoints, cosignatures, inclusion and consistency proofs.",

@@ -49,9 +49,6 @@ class ProfileIn(_In):
     languages: list[Annotated[str, StringConstraints(max_length=10)]] = Field(
         default_factory=list, max_length=10
     )
-    pact_signed_on: date | None = Field(
-        default=None, description="When the member signed the territorial pact."
-    )
     age_band: AgeBand | None = Field(
         default=None,
         description="Optional: the member's age band, counted in the territory's reports "
@@ -94,7 +91,11 @@ class MemberOut(_Out):
     contact: dict[str, dict[str, str]] = Field(
         description="Only the fields the reader may see (per-field visibility)."
     )
-    pact_signed_on: date | None
+    pact_signed_on: date | None = Field(
+        description="The day of the member's first signature of the territorial pact, "
+        "read from the log (`/pact`); for a member who gave it before the pact was "
+        "in the log, the day they gave. Own and coordinators only."
+    )
     account_id: UUID | None
     charter_version: str | None = Field(
         default=None, description="The charter's version accepted (own and coordinators only)."

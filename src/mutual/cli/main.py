@@ -167,7 +167,7 @@ def _page(host: str, port: int) -> str:
 # An event stream stays open until its client leaves: on a stop signal, open connections
 # get this long before the server closes them and shuts down anyway.
 SHUTDOWN_GRACE_SECONDS = 5
-DEMO_PUBLIC_PAGE = "fund,rounds,projects,checkpoint"
+DEMO_PUBLIC_PAGE = "fund,rounds,projects,checkpoint,pact"
 
 
 @cli.group()

@@ -52,6 +52,7 @@ class EntryType(StrEnum):
     BALLOT = "ballot"
     MEMBER_NOTICE = "member_notice"
     GROUP = "group"
+    PACT = "pact"
 
 
 @dataclass(frozen=True, slots=True)

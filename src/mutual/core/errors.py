@@ -89,8 +89,10 @@
      │    ├── AmendmentsExhausted     amendments_exhausted
      │    ├── OutcomeMismatch         round_outcome_mismatch
      │    └── RollMismatch            roll_mismatch
-     └── GroupError                   invalid_group             core.groups
-          └── GroupRule               group_rule
+     ├── GroupError                   invalid_group             core.groups
+     │    └── GroupRule               group_rule
+     └── PactError                    invalid_pact              core.pact
+          └── PactRule                pact_rule
 
 An error defined outside this module names its module on the right; the errors after
 it in its subtree (its children, its later siblings) live there too, until one names

@@ -2,7 +2,8 @@
 
 Event i is log entry i; its type is the entry's type followed by what the payload says
 happened (a transaction's kind, a key event's action, a round step's kind, a
-coordination group's action: ``group.member_joined``), so that a
+coordination group's or the pact's action: ``group.member_joined``,
+``pact.signed``), so that a
 consumer can pick the events it cares for without parsing payloads. After an entry's own
 event come the domain events it yields (``core.domain_events``: ``member.accepted``,
 ``pledge.made``...), at the same index. A filter names exact types (``transaction.grant``)
@@ -18,6 +19,7 @@ from typing import Any
 from mutual.core.domain_events import DOMAIN_FAMILIES, SOURCES, DomainEventType
 from mutual.core.entries import EntryType, MemberChange
 from mutual.core.groups import GroupAction
+from mutual.core.pact import PactAction
 from mutual.core.registry import KeyAction
 from mutual.core.round_entries import Kind
 from mutual.core.transactions import TransactionKind
@@ -35,6 +37,7 @@ _FIELD = {
     EntryType.ROUND: "kind",
     EntryType.MEMBER_NOTICE: "change",
     EntryType.GROUP: "action",
+    EntryType.PACT: "action",
 }
 
 LEDGER_FAMILIES: dict[str, tuple[str, ...]] = {
@@ -47,6 +50,7 @@ LEDGER_FAMILIES: dict[str, tuple[str, ...]] = {
     EntryType.BALLOT.value: ("ballot.cast",),
     EntryType.MEMBER_NOTICE.value: tuple(f"member_notice.{c.value}" for c in MemberChange),
     EntryType.GROUP.value: tuple(f"group.{a.value}" for a in GroupAction),
+    EntryType.PACT.value: tuple(f"pact.{a.value}" for a in PactAction),
 }
 LEDGER_EVENT_TYPES: tuple[str, ...] = tuple(t for ts in LEDGER_FAMILIES.values() for t in ts)
 FAMILIES: dict[str, tuple[str, ...]] = {

@@ -14,6 +14,8 @@ disagree on what the ledger accepts. Per entry type:
   executes), and a snapshot's voters are the roll its round names, as the groups stand
   at that index;
 - a group entry: the groups' rules (``core.groups``);
+- a pact entry: the pact's rules (``core.pact``: a published version signed once per
+  signatory, an invitation by a signatory);
 - a transaction: its shape, accounts and units, the signers' authority at this index,
   reversal, its kind's rule (``core.kinds``) and the bounds, in that order.
 
@@ -45,6 +47,7 @@ from mutual.core.groups import (
 )
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
 from mutual.core.ledger import Applied, apply_transaction
+from mutual.core.pact import Pact, PactEntry, apply_pact_entry
 from mutual.core.registry import KeyEffect, KeyEvent, Registry, apply_key_effect, apply_key_event
 from mutual.core.round_entries import Kind, RoundEntry
 from mutual.core.round_state import Infeasible, RollMismatch, RoundState, WrongPhase
@@ -97,6 +100,14 @@ class GroupChangeEntry:
     change: GroupEntry
 
 
+@dataclass(frozen=True, slots=True)
+class PactChangeEntry:
+    """A pact version, signature or invitation, signed by the log key (checked before the
+    fold)."""
+
+    change: PactEntry
+
+
 Entry = (
     TransactionEntry
     | AccountEntry
@@ -105,6 +116,7 @@ Entry = (
     | RoundStepEntry
     | MemberNoticeEntry
     | GroupChangeEntry
+    | PactChangeEntry
 )
 
 
@@ -128,6 +140,7 @@ class LedgerState:
     rounds: dict[UUID, RoundState] = field(default_factory=dict)
     facts: kinds.Facts = field(default_factory=kinds.Facts)
     groups: Groups = field(default_factory=Groups)
+    pact: Pact = field(default_factory=Pact)
 
     def copy(self) -> LedgerState:
         """A draft for an atomic group: what the fold changes is copied, what it only
@@ -142,6 +155,7 @@ class LedgerState:
             dict(self.rounds),
             self.facts.copy(),
             self.groups.copy(),
+            self.pact.copy(),
         )
 
 
@@ -156,7 +170,9 @@ class BoundsApplied:
     account: Account | None
 
 
-Effect = Applied | Account | BoundsApplied | KeyApplied | RoundEntry | MemberNotice | Group
+Effect = (
+    Applied | Account | BoundsApplied | KeyApplied | RoundEntry | MemberNotice | Group | PactEntry
+)
 
 
 def apply_entry(
@@ -205,6 +221,9 @@ def apply_entry(
         case GroupChangeEntry(change):
             derived.check_client_id(change.id)
             return apply_group_entry(state.groups, change, log_index=log_index)
+        case PactChangeEntry(pact_change):
+            derived.check_client_id(pact_change.id)
+            return apply_pact_entry(state.pact, pact_change, log_index=log_index)
 
 
 def _transaction(

@@ -116,6 +116,17 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "en": "Your one-time code to choose a new password, valid for {duration}: {code}. "
         "Type it with your login at {link}",
     },
+    # The territorial pact (usecases.pact).
+    "pact_new_version": {
+        "fr": "Le pacte territorial a une nouvelle version ({number}, « {title} ») : "
+        "vous aviez signé la précédente, nous vous invitons à signer celle-ci.",
+        "en": 'The territorial pact has a new version ({number}, "{title}"): you signed '
+        "the previous one, and are asked to sign this one.",
+    },
+    "pact_invited": {
+        "fr": "Vous êtes invité·e à signer le pacte territorial.",
+        "en": "You are invited to sign the territorial pact.",
+    },
     # A round's notices (core.round_notices): {deadline} and {step} are put in words.
     "round_opened": {
         "fr": "La répartition {label} est ouverte : les projets peuvent y être proposés "
@@ -283,6 +294,11 @@ MAIL_SUBJECTS: dict[str, dict[str, str]] = {
         "en": "Your code for a new password",
     },
     "webhook_disabled": {"fr": "Webhook désactivé", "en": "Webhook disabled"},
+    "pact_new_version": {
+        "fr": "Une nouvelle version du pacte à signer",
+        "en": "A new version of the pact to sign",
+    },
+    "pact_invited": {"fr": "Invitation à signer le pacte", "en": "An invitation to the pact"},
     "round_opened": {"fr": "Une répartition est ouverte", "en": "An allocation round is open"},
     "round_stance_awaited": {
         "fr": "Votre position est attendue",
@@ -609,6 +625,11 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
     "group_rule": {
         "en": "Not allowed in this group now",
         "fr": "Pas permis dans ce groupe maintenant",
+    },
+    "invalid_pact": {"en": "Invalid pact entry", "fr": "Entrée du pacte invalide"},
+    "pact_rule": {
+        "en": "Not allowed by the pact's rules",
+        "fr": "Pas permis par les règles du pacte",
     },
     "sign_in_failed": {
         "en": "Wrong login, password or link",

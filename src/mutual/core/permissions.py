@@ -250,6 +250,13 @@ MATRIX: dict[str, Permission] = {
     "setGroupFacilitator": _admin(COORD),
     "appointGroupRepresentative": _admin(COORD),
     "endGroupMandate": _admin(COORD),
+    # The territorial pact: a coordinator publishes its versions; every person signs it
+    # and invites others; coordinators and auditors count signatories per quarter.
+    "getPact": _read("members:read"),
+    "publishPactVersion": _admin(COORD),
+    "signPact": _write(PEOPLE),
+    "inviteToPact": _write(PEOPLE),
+    "listPactSignatories": _read("reports:read", full=COORD),
     "getFund": _read("fund:read"),
     "listPartners": _read("fund:read", own=frozenset({R, P}), full=COORD),
     "getPartner": _read("fund:read", own=frozenset({R, P}), full=COORD),

@@ -47,6 +47,7 @@ class Domain(Enum):
     ROUND = b"mutual/round/v1\n"
     MEMBER_NOTICE = b"mutual/member-notice/v1\n"
     GROUP = b"mutual/group/v1\n"
+    PACT = b"mutual/pact/v1\n"
 
 
 def canonical(document: Mapping[str, Any]) -> bytes:

@@ -50,6 +50,7 @@ from mutual.core.fold import (
     LedgerState,
     LogKey,
     MemberNoticeEntry,
+    PactChangeEntry,
     RoundStepEntry,
     TransactionEntry,
     apply_entry,
@@ -68,6 +69,7 @@ from mutual.core.notes import (
     parse_checkpoint_body,
     verify_cosignature,
 )
+from mutual.core.pact import parse_pact_payload
 from mutual.core.registry import Recovery, Registry
 from mutual.core.round_entries import Kind, RoundEntry, RoundError, parse_entry_payload
 from mutual.core.round_state import RoundState
@@ -598,6 +600,10 @@ class Verifier:
             group_change = parse_group_payload(origin, payload)
             ok = self._signed_by_log(line_no, index, Domain.GROUP, payload_bytes, sigs)
             return GroupChangeEntry(group_change) if ok else None
+        if entry_type is EntryType.PACT:
+            pact_change = parse_pact_payload(origin, payload)
+            ok = self._signed_by_log(line_no, index, Domain.PACT, payload_bytes, sigs)
+            return PactChangeEntry(pact_change) if ok else None
         return KeyEventEntry(parse_key_event_payload(origin, payload), sigs)
 
     def _known_keys(self, sigs: tuple[Signature, ...]) -> dict[KeyId, bytes]:

@@ -35,11 +35,13 @@ from mutual.store.journal_state import (
     Command,
     GroupWrite,
     KeyEventWrite,
+    PactWrite,
     RoundWrite,
     TransactionWrite,
 )
 from mutual.store.key_registry import load_member_custody, write_recovery
 from mutual.store.outcomes import decode_outcome, encode_outcome
+from mutual.store.pact import load_pact
 from mutual.store.tables import (
     accounts,
     bounds_changes,
@@ -49,6 +51,7 @@ from mutual.store.tables import (
     ledger_head,
     log_entries,
     merkle_nodes,
+    pact_entries,
     postings,
     round_entries,
     round_heads,
@@ -251,6 +254,10 @@ async def load_state(conn: AsyncConnection, batch: list[Command], origin: str) -
         # A group's change, or a snapshot whose roll is held to the groups: read under the
         # ledger-wide lock, so no other writer changes them meanwhile.
         ledger.groups = await load_groups(conn, origin)
+    if any(isinstance(r, PactWrite) for r in requests):
+        # The pact's rules (once per signatory and version, an invitation by a signatory)
+        # hold across requests: its entries are read under the ledger-wide lock.
+        ledger.pact = await load_pact(conn, origin)
     for account in ledger.accounts.values():
         ledger.facts.opened(account)
     return BatchState(
@@ -429,6 +436,19 @@ async def write_state(
                     "recorded_at": at,
                 }
                 for e, index, at in state.group_entries
+            ],
+        )
+    if state.pact_entries:
+        await conn.execute(
+            pact_entries.insert(),
+            [
+                {
+                    "log_index": index,
+                    "entry_id": e.id,
+                    "action": e.action.value,
+                    "recorded_at": at,
+                }
+                for e, index, at in state.pact_entries
             ],
         )
 

@@ -33,6 +33,7 @@ from mutual.core.fold import (
     LedgerState,
     LogKey,
     MemberNoticeEntry,
+    PactChangeEntry,
     RoundStepEntry,
     TransactionEntry,
     apply_entry,
@@ -40,6 +41,7 @@ from mutual.core.fold import (
 from mutual.core.groups import GroupEntry
 from mutual.core.ids import AccountId, PrincipalId
 from mutual.core.ledger import Applied
+from mutual.core.pact import PactEntry
 from mutual.core.registry import KeyEffect, KeyEvent
 from mutual.core.round_entries import RoundEntry
 from mutual.core.signing import Signature
@@ -53,6 +55,7 @@ from mutual.store.outcomes import (
     accepted_key_event_outcome,
     accepted_notice_outcome,
     accepted_outcome,
+    accepted_pact_outcome,
     accepted_round_outcome,
     rejected_outcome,
 )
@@ -149,6 +152,19 @@ class GroupWrite:
 
 
 @dataclass(frozen=True, slots=True)
+class PactWrite:
+    """A pact version, signature or invitation, signed by the log key."""
+
+    pact_entry: PactEntry
+    digest: bytes
+    entry: LogEntry
+
+    @property
+    def key(self) -> UUID:
+        return self.pact_entry.id
+
+
+@dataclass(frozen=True, slots=True)
 class PreRefused:
     """A request refused before the ledger was consulted (its shape or its signatures).
 
@@ -169,6 +185,7 @@ LedgerWrite = (
     | RoundWrite
     | MemberNoticeWrite
     | GroupWrite
+    | PactWrite
 )
 WriteRequest = LedgerWrite | PreRefused
 
@@ -220,6 +237,7 @@ class BatchState:
     records: list[tuple[UUID, bytes, Outcome, datetime]] = field(default_factory=list)
     round_entries: list[tuple[RoundEntry, int, datetime]] = field(default_factory=list)
     group_entries: list[tuple[GroupEntry, int, datetime]] = field(default_factory=list)
+    pact_entries: list[tuple[PactEntry, int, datetime]] = field(default_factory=list)
 
     @property
     def accounts(self) -> dict[AccountId, Account]:
@@ -238,6 +256,7 @@ class BatchState:
         self.tree_size = draft.tree_size
         self.round_entries.extend(draft.round_entries)
         self.group_entries.extend(draft.group_entries)
+        self.pact_entries.extend(draft.pact_entries)
         self.appended.extend(draft.appended)
         self.applied.extend(draft.applied)
         self.new_accounts.extend(draft.new_accounts)
@@ -330,6 +349,10 @@ class BatchState:
             self._append(EntryType.GROUP, request.group_entry.id, request.entry, at)
             self.group_entries.append((request.group_entry, index, at))
             return accepted_group_outcome(request.group_entry, index, request.entry.leaf_hash)
+        if isinstance(request, PactWrite):
+            self._append(EntryType.PACT, request.pact_entry.id, request.entry, at)
+            self.pact_entries.append((request.pact_entry, index, at))
+            return accepted_pact_outcome(request.pact_entry, index, request.entry.leaf_hash)
         assert isinstance(effect, KeyApplied)
         self._append(EntryType.KEY_EVENT, request.event.id, request.entry, at)
         self.key_effects.append((effect.effect, index))
@@ -353,6 +376,8 @@ def _fold_entry(request: LedgerWrite) -> Entry:
         )
     if isinstance(request, GroupWrite):
         return GroupChangeEntry(request.group_entry)
+    if isinstance(request, PactWrite):
+        return PactChangeEntry(request.pact_entry)
     return KeyEventEntry(request.event, request.signatures)
 
 

@@ -19,6 +19,7 @@ from mutual.core.entries import MemberNotice
 from mutual.core.errors import LedgerError, error_from_code
 from mutual.core.groups import GroupEntry
 from mutual.core.ledger import Applied
+from mutual.core.pact import PactEntry
 from mutual.core.registry import KeyEffect, KeyEvent
 from mutual.core.round_entries import RoundEntry
 from mutual.core.signing import b64encode
@@ -160,6 +161,18 @@ def accepted_group_outcome(entry: GroupEntry, log_index: int, leaf_hash: bytes) 
         {
             "id": str(entry.id),
             "group": str(entry.group_id),
+            "action": entry.action.value,
+            "log_index": log_index,
+            "leaf_hash": b64encode(leaf_hash),
+        },
+    )
+
+
+def accepted_pact_outcome(entry: PactEntry, log_index: int, leaf_hash: bytes) -> Outcome:
+    return Outcome(
+        True,
+        {
+            "id": str(entry.id),
             "action": entry.action.value,
             "log_index": log_index,
             "leaf_hash": b64encode(leaf_hash),

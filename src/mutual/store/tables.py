@@ -570,6 +570,15 @@ group_entries = Table(
     Column("recorded_at", UTCDateTime(), nullable=False),
 )
 
+pact_entries = Table(
+    "pact_entries",
+    metadata,
+    Column("log_index", BigInteger, primary_key=True, autoincrement=False),
+    Column("entry_id", Uuid, nullable=False, unique=True),
+    Column("action", String(32), nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+)
+
 round_heads = Table(
     "round_heads",
     metadata,

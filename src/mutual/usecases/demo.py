@@ -15,7 +15,7 @@ import random
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -44,6 +44,7 @@ from mutual.usecases.demo_fund import (
 )
 from mutual.usecases.demo_goods import KINDS, POINTS, load_goods_demo
 from mutual.usecases.demo_logins import PERSONAS, DemoLogin, load_logins
+from mutual.usecases.demo_pact import load_pact_demo
 from mutual.usecases.demo_pledges import load_pledges_demo
 from mutual.usecases.demo_rounds import load_rounds_demo
 from mutual.usecases.flows import sign_and_record_or_raise
@@ -159,7 +160,6 @@ def _application(rt: Runtime, i: int, name: str) -> dict[str, Any]:
             }
         },
         "languages": ["fr"] if i % 4 else ["fr", "de"],
-        "pact_signed_on": date(2025, 1 + i % 12, 1 + i % 28),
         # Most give an age band, as the reports by band expect; some do not.
         "age_band": AGE_BANDS[i % len(AGE_BANDS)] if i % 7 else None,
         "applied_at": rt.clock(),
@@ -522,6 +522,8 @@ async def load_demo_territory(rt: Runtime, progress: Callable[[str], None] = _qu
     await catch_up(rt)
     done("proposals waiting or expired; every resident's notifications")
     await _association(rt, operator, territory)
+    await load_pact_demo(rt, operator, territory.members)
+    done("pact: two versions, their signatures and invitations; resident2 invited")
     await hand_over_keys(rt, territory)
     logins = await load_logins(rt, operator, territory.members)
     done(f"logins: {len(logins)}, one per role")

@@ -4,7 +4,7 @@ the GDPR export and the erasure that leaves the ledger verifiable."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -69,7 +69,6 @@ class Profile:
     neighbourhood: str | None
     contact: dict[str, dict[str, str]]
     languages: list[str]
-    pact_signed_on: date | None
     age_band: AgeBand | None = None
 
 
@@ -89,7 +88,6 @@ def _profile_values(profile: Profile) -> dict[str, Any]:
         "neighbourhood": profile.neighbourhood,
         "contact": profile.contact,
         "languages": profile.languages,
-        "pact_signed_on": profile.pact_signed_on,
         "age_band": profile.age_band,
     }
 

@@ -15,6 +15,7 @@ from mutual.store.projects import ProjectRecord
 from mutual.usecases.errors import NotFound
 from mutual.usecases.fund import fund_summary
 from mutual.usecases.log import checkpoint
+from mutual.usecases.pact import pact as pact_state
 from mutual.usecases.rounds import list_rounds
 from mutual.usecases.runtime import Runtime
 
@@ -83,6 +84,17 @@ async def _rounds(rt: Runtime, names: dict[UUID, str]) -> list[dict[str, Any]]:
     return shown
 
 
+async def _pact(rt: Runtime) -> dict[str, Any]:
+    state = await pact_state(rt)
+    current = state.current
+    return {
+        "signatories": len(state.signatories()),
+        "signatories_current": 0 if current is None else len(state.signatories(current.id)),
+        "version": None if current is None else current.number,
+        "title": None if current is None else current.title,
+    }
+
+
 async def public_page(rt: Runtime) -> dict[str, Any]:
     """The items the territory opted in; an item it did not is absent (null)."""
     items = rt.settings.public_page_items
@@ -114,6 +126,7 @@ async def public_page(rt: Runtime) -> dict[str, Any]:
         ]
     else:
         page["projects"] = None
+    page["pact"] = await _pact(rt) if "pact" in items else None
     page["checkpoint"] = None
     if "checkpoint" in items:
         try:

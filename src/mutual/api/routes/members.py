@@ -44,7 +44,6 @@ def _profile(data: ProfileIn) -> usecase.Profile:
         data.neighbourhood,
         {k: v.model_dump() for k, v in data.contact.items()},
         list(data.languages),
-        data.pact_signed_on,
         data.age_band,
     )
 

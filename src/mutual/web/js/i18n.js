@@ -10,6 +10,7 @@ import keeperWords from "./words/keeper.js";
 import leadWords from "./words/lead.js";
 import offersWords from "./words/offers.js";
 import operatorWords from "./words/operator.js";
+import pactWords from "./words/pact.js";
 import partnerWords from "./words/partner.js";
 import passwordWords from "./words/password.js";
 import publicWords from "./words/public.js";
@@ -52,6 +53,7 @@ const AREAS = [
   publicWords,
   reportsWords,
   groupsWords,
+  pactWords,
 ];
 
 const MESSAGES = {

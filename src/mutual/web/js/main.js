@@ -23,6 +23,7 @@ const VIEWS = {
   "/keeper": () => import("./views/keeper.js"),
   "/round": () => import("./views/round.js"),
   "/groups": () => import("./views/groups.js"),
+  "/pact": () => import("./views/pact.js"),
   "/audit": () => import("./views/audit.js"),
   "/coordinator": () => import("./views/coordinator.js"),
   "/coordinator/report": () => import("./views/coordinator_report.js"),

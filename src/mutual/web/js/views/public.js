@@ -182,6 +182,24 @@ function checkpointSection(checkpoint) {
   );
 }
 
+// How many signed the territorial pact (counted, never named); its words are the pact's.
+function pactSection(pact) {
+  const rows = [[t("pact.publicSignatories"), formatNumber(pact.signatories)]];
+  if (pact.version !== null) {
+    rows.push([
+      t("pact.publicCurrent", { number: pact.version }),
+      formatNumber(pact.signatories_current),
+    ]);
+  }
+  return h(
+    "section",
+    { "aria-labelledby": "public-pact" },
+    h("h2", { id: "public-pact" }, t("pact.title")),
+    pact.title ? h("p", {}, pact.title) : null,
+    figures(rows, "public-pact"),
+  );
+}
+
 export async function render(main) {
   const page = await get("/public");
   main.append(h("h1", {}, t("public.title")), h("p", {}, t("public.intro")));
@@ -189,6 +207,7 @@ export async function render(main) {
   if (page.fund) main.append(fundSection(page.fund));
   if (page.rounds) main.append(roundsSection(page.rounds));
   if (page.projects) main.append(projectsSection(page.projects));
+  if (page.pact) main.append(pactSection(page.pact));
   if (page.checkpoint) main.append(checkpointSection(page.checkpoint));
   main.append(h("p", {}, h("a", { href: "#/" }, t("public.signIn"))));
 }
