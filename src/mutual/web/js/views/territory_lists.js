@@ -140,6 +140,6 @@ export async function render(main) {
   main.append(
     h("h1", { tabindex: "-1" }, t("lists.heading")),
     h("p", {}, t("lists.intro")),
-    sections,
+    ...sections,
   );
 }
