@@ -161,6 +161,7 @@ _PARTS = {
     ("/api/v1/public", "rounds"),
     ("/api/v1/public", "shown"),
     ("/api/v1/reports/territory", "rows"),
+    ("/api/v1/reports/quarterly-pack", "rows"),
     ("/api/v1/reports/wellbeing", "rows"),
     ("/api/v1/rounds/{key}", "decision"),
     ("/api/v1/rounds/{key}", "proposal"),

@@ -323,3 +323,77 @@ async def test_small_wellbeing_cells_are_withheld(backend_settings: Settings) ->
         assert by_place["Dornach"]["score_total"] is None
         assert by_place["Drouot"]["withheld"]
         assert by_place["Coteaux"]["score_total"] == 18
+
+
+async def test_the_quarterly_pack_counts_each_groups_share(api: Api) -> None:
+    from datetime import UTC, datetime
+
+    from mutual.core.quarters import quarter_of
+
+    quarter = str(quarter_of(datetime.now(UTC).date()))
+    awa = await join(api, "Awa", neighbourhood="Drouot")
+    ben = await join(api, "Ben", neighbourhood="Coteaux")
+    drouot = await group(api, "neighbourhood", "Drouot", neighbourhood="Drouot")
+    health = await group(api, "life_slice", "health")
+    city = await group(api, "city", "Ville")
+    tool, tool_headers = await _tool(api, "Auto-enquête", ["intake:write"])
+    for member in (awa, ben):
+        await post(api, "/intake/consents", {"client_id": tool}, member.headers)
+    for member, title, direction, category in (
+        (awa, "Courses", "request", "time"),
+        (awa, "Rendez-vous médical", "request", "health"),
+        (ben, "Marche douce", "offer", "health"),
+    ):
+        body = _need(member.id, title, direction) | {"category": category}
+        made = await api.client.post(f"{API}/intake", json=body, headers=tool_headers)
+        assert made.status_code == 201, made.text
+    made = await api.client.post(
+        f"{API}/intake/wellbeing",
+        json={"criterion": "feelings", "scores": [4, 6], "neighbourhood": "Drouot"},
+        headers=tool_headers,
+    )
+    assert made.status_code == 201, made.text
+
+    answer = await api.client.get(
+        f"{API}/reports/quarterly-pack", params={"quarter": quarter}, headers=api.operator
+    )
+    assert answer.status_code == 200, answer.text
+    pack = answer.json()
+    assert pack["quarter"] == quarter
+    value = {(r["group"], r["measure"]): r["value"] for r in pack["rows"]}
+    expected = {
+        ("territory", "intake_needs"): 2,
+        (drouot, "intake_needs"): 2,
+        (health, "intake_needs"): 1,
+        (city, "intake_needs"): 2,
+        ("territory", "intake_offers"): 1,
+        (drouot, "intake_offers"): 0,
+        (health, "intake_offers"): 1,
+        ("territory", "wellbeing_respondents"): 2,
+        (drouot, "wellbeing_score_total"): 10,
+        (health, "wellbeing_score_total"): 0,
+    }
+    assert {k: value[k] for k in expected} == expected
+    # The ledger's measures come from the territory report's own facts: the territory's
+    # row is the report's total for the quarter (none yet here), the city group's too.
+    report = (await api.client.get(f"{API}/reports/territory", headers=api.operator)).json()
+    for measure in ("hours_exchanged", "hours_pledged", "fund_granted", "goods_lent"):
+        total = sum(
+            r["value"]
+            for r in report["rows"]
+            if (r["measure"], r["dimension"], r["quarter"]) == (measure, "total", quarter)
+        )
+        assert value[("territory", measure)] == value[(city, measure)] == total
+    csv_text = (
+        await api.client.get(
+            f"{API}/reports/quarterly-pack.csv", params={"quarter": quarter}, headers=api.operator
+        )
+    ).text
+    assert len(csv_text.strip().splitlines()) == len(pack["rows"]) + 1
+    assert_problem(
+        await api.client.get(
+            f"{API}/reports/quarterly-pack", params={"quarter": quarter}, headers=awa.headers
+        ),
+        403,
+        "not_authorised",
+    )

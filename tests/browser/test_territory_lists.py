@@ -76,8 +76,10 @@ def test_a_coordinator_edits_the_lists_and_a_group_reads_its_intake(
         other = new_context().new_page()
         sign_in(other, live, reader)
         other.get_by_role("link", name="Groupes de coordination").click()
-        card = other.get_by_role("main").locator("li.card").filter(
-            has=other.get_by_role("heading", name="Drouot")
+        card = (
+            other.get_by_role("main")
+            .locator("li.card")
+            .filter(has=other.get_by_role("heading", name="Drouot"))
         )
         if sees:
             expect(card).to_contain_text("Besoins et offres reçus par le groupe")

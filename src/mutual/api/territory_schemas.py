@@ -98,3 +98,28 @@ class WellbeingRowOut(_Out):
 class WellbeingReportOut(_Out):
     people_min: int
     rows: list[WellbeingRowOut]
+
+
+class PackRowOut(_Out):
+    group: str = Field(description="A coordination group's id, or `territory` for the whole.")
+    name: str
+    kind: str = Field(description="The group's kind (`territory` for the whole).")
+    measure: Literal[
+        "hours_exchanged",
+        "hours_pledged",
+        "fund_granted",
+        "goods_lent",
+        "intake_needs",
+        "intake_offers",
+        "wellbeing_respondents",
+        "wellbeing_score_total",
+    ]
+    unit: Literal["minutes", "cents", "items", "answers", "points"]
+    value: int | None = Field(description="The figure; null when withheld.")
+    withheld: bool = Field(description="Fewer than people_min people make this figure up.")
+
+
+class QuarterlyPackOut(_Out):
+    quarter: str
+    people_min: int
+    rows: list[PackRowOut]

@@ -195,6 +195,8 @@ MATRIX: dict[str, Permission] = {
     "recordWellbeing": Permission(scope="intake:write"),
     "wellbeingReport": _read("reports:read", full=COORD),
     "wellbeingReportCsv": _read("reports:read", full=COORD),
+    "quarterlyPack": _read("reports:read", full=COORD),
+    "quarterlyPackCsv": _read("reports:read", full=COORD),
     # The territory's own lists: everyone reads them (a survey tool too, to name what
     # it records); coordinators edit them.
     **{

@@ -4,12 +4,12 @@ well-being scores; ``/reports/wellbeing``, their aggregates."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from litestar import Request, Response, get, patch, post
 from litestar.datastructures import State
 from litestar.handlers import HTTPRouteHandler
-from litestar.params import FromPath, JSONBody
+from litestar.params import FromPath, JSONBody, QueryParameter
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.downloads import csv_response
@@ -20,6 +20,7 @@ from mutual.api.territory_schemas import (
     ListEntryIn,
     ListEntryOut,
     ListEntryPage,
+    QuarterlyPackOut,
     WellbeingIn,
     WellbeingOut,
     WellbeingReportOut,
@@ -28,6 +29,7 @@ from mutual.core.territory_lists import ListEntry, ListKind
 from mutual.usecases import territory_lists as usecase
 from mutual.usecases import wellbeing
 from mutual.usecases.pagination import page_in_memory
+from mutual.usecases.quarterly_pack import quarterly_pack
 
 # Each list: its path and the word its operation ids use.
 LISTS = {
@@ -176,7 +178,45 @@ async def wellbeing_report_csv(state: State, principal: CurrentPrincipal) -> Res
     return csv_response(found.as_csv(), "wellbeing-report.csv")
 
 
+QuarterParam = Annotated[
+    str, QueryParameter(pattern=r"^\d{4}-Q[1-4]$", description="The quarter, like 2027-Q1.")
+]
+
+
+@get(
+    "/reports/quarterly-pack",
+    operation_id="quarterlyPack",
+    responses=problem_responses("invalid_quarter"),
+    summary="One quarter's figures for the territory and each coordination group",
+)
+async def pack(
+    state: State, principal: CurrentPrincipal, quarter: QuarterParam
+) -> QuarterlyPackOut:
+    """Hours exchanged and pledged, the fund's grants, goods lent, the needs and offers
+    intake sent, well-being answers: each figure for the territory and for every group it
+    goes to (as intake goes to groups); figures fewer than `people_min` people make up are
+    withheld (null, `withheld`)."""
+    found = await quarterly_pack(runtime_of(state), principal, quarter)
+    return QuarterlyPackOut.model_validate(found.as_json())
+
+
+@get(
+    "/reports/quarterly-pack.csv",
+    operation_id="quarterlyPackCsv",
+    responses=problem_responses("invalid_quarter"),
+    summary="The same rows as CSV (group, name, kind, measure, unit, value, withheld)",
+    media_type="text/csv",
+)
+async def pack_csv(
+    state: State, principal: CurrentPrincipal, quarter: QuarterParam
+) -> Response[str]:
+    found = await quarterly_pack(runtime_of(state), principal, quarter)
+    return csv_response(found.as_csv(), f"quarterly-pack-{found.quarter}.csv")
+
+
 ROUTES = [
+    pack,
+    pack_csv,
     *(route for kind in ListKind for route in list_routes(kind)),
     record_wellbeing,
     wellbeing_report,
