@@ -305,6 +305,18 @@ async def test_wellbeing_aggregates_sum_back_to_what_was_recorded(api: Api) -> N
     assert_problem(
         await api.client.get(f"{API}/reports/wellbeing", headers=awa.headers), 403, "not_authorised"
     )
+    # Awa erased: her score stays in the aggregates, no longer linked to her.
+    erased = await api.client.delete(f"{API}/members/{awa.id}/profile", headers=api.operator)
+    assert erased.status_code == 204, erased.text
+    async with api.db.reading() as conn:
+        linked = await conn.scalar(
+            select(func.count())
+            .select_from(wellbeing_records)
+            .where(wellbeing_records.c.member_id.is_not(None))
+        )
+    assert linked == 0
+    after = await api.client.get(f"{API}/reports/wellbeing", headers=api.operator)
+    assert after.json()["rows"] == rows
 
 
 async def test_small_wellbeing_cells_are_withheld(backend_settings: Settings) -> None:
