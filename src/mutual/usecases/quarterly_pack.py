@@ -14,13 +14,13 @@ import csv
 import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import MAXYEAR, UTC, datetime, time
 from typing import Any
 from uuid import UUID
 
 from mutual.core.authority import Principal
 from mutual.core.groups import Group, GroupKind
-from mutual.core.quarters import Quarter, parse_quarter, quarter_of
+from mutual.core.quarters import InvalidQuarter, Quarter, parse_quarter, quarter_of
 from mutual.core.small_counts import Cell, withhold_small
 from mutual.core.territory_lists import ListKind, concerns
 from mutual.store import intake as intake_store
@@ -144,6 +144,8 @@ async def quarterly_pack(rt: Runtime, caller: Principal, quarter_text: str) -> Q
     if not oversees(caller):
         require_coordinator(caller)
     quarter = parse_quarter(quarter_text)
+    if not 1 <= quarter.year < MAXYEAR:
+        raise InvalidQuarter("a quarter of a year from 1 to 9998", field="quarter")
     since, until = _bounds(quarter)
     facts = await territory_facts(rt)
     async with rt.db.reading() as conn:
