@@ -159,12 +159,15 @@ _PARTS = {
     ("/api/v1/pact/signatories", "signatories"),
     ("/api/v1/partners/{partner_id}/trace", "contributions"),
     ("/api/v1/projects/{project_id}", "accounts"),
-    # The public page and the territory report are documents of one moment: a quarter's
-    # rounds and projects, the items chosen, a report's rows (which grow by the quarter).
+    # The public page and the territory and well-being reports are documents of one
+    # moment: a quarter's rounds and projects, the items chosen, a report's rows (which
+    # grow by the quarter).
     ("/api/v1/public", "projects"),
     ("/api/v1/public", "rounds"),
     ("/api/v1/public", "shown"),
     ("/api/v1/reports/territory", "rows"),
+    ("/api/v1/reports/quarterly-pack", "rows"),
+    ("/api/v1/reports/wellbeing", "rows"),
     ("/api/v1/rounds/{key}", "decision"),
     ("/api/v1/rounds/{key}", "proposal"),
     ("/api/v1/rounds/{key}", "reveals"),

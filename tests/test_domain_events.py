@@ -172,6 +172,12 @@ async def test_an_erased_member_is_named_in_no_event(api: Api) -> None:
     """Events carry ids, never a profile: after erasure, nothing of the member's profile is
     in any event, and their acceptance is still there, by pseudonymous id only."""
     name = "Zoé Effaçable-Unique"
+    listed = await api.client.post(
+        f"{API}/territory/neighbourhoods",
+        json={"code": "Quartier-Introuvable", "label_fr": "Introuvable", "label_en": "Nowhere"},
+        headers=api.operator,
+    )
+    assert listed.status_code == 201, listed.text
     member = await join(api, name, neighbourhood="Quartier-Introuvable")
     erased = await api.client.delete(f"{API}/members/{member.id}/profile", headers=member.headers)
     assert erased.status_code == 204, erased.text

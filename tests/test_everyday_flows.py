@@ -134,7 +134,7 @@ async def test_the_provider_is_told_by_e_mail(mailed_api: Api, mailbox: MailServ
         ({"provider": str(uuid.uuid4())}, 404, "not_found", "provider"),
         ({"minutes": 7}, 422, "invalid_duration", "minutes"),
         ({"minutes": 25 * 60}, 422, "implausible_amount", "minutes"),
-        ({"category": "astrology"}, 422, "invalid_request", "category"),
+        ({"category": "astrology"}, 422, "not_listed", "category"),
         ({"offer_id": str(uuid.uuid4())}, 404, "not_found", "offer_id"),
         ({"memo_salt": None}, 422, "memo_salt_required", "memo_salt"),
         ({"id": str(uuid.uuid5(uuid.NAMESPACE_URL, "x"))}, 422, "reserved_id", "id"),

@@ -54,6 +54,7 @@ from mutual.api.routes import (
     sign_in,
     standing,
     system,
+    territory,
     transactions,
     web,
 )
@@ -204,6 +205,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
                 *sign_in.ROUTES,
                 *passwords.ROUTES,
                 *intake.ROUTES,
+                *territory.ROUTES,
                 offers.publish,
                 offers.search,
                 offers.get_offer,

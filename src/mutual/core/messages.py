@@ -643,6 +643,14 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
     "offer_closed": {"en": "Offer or request closed", "fr": "Annonce close"},
     "no_consent": {"en": "No consent to this tool", "fr": "Pas d'accord donné à cet outil"},
     "own_offer": {"en": "Your own offer or request", "fr": "Votre propre annonce"},
+    "not_listed": {
+        "en": "Not on the territory's list",
+        "fr": "Absent de la liste du territoire",
+    },
+    "already_listed": {
+        "en": "Already on the territory's list",
+        "fr": "Déjà dans la liste du territoire",
+    },
     "invitation_invalid": {
         "en": "Unknown, used or expired invitation",
         "fr": "Invitation inconnue, déjà utilisée ou expirée",

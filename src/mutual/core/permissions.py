@@ -190,6 +190,28 @@ MATRIX: dict[str, Permission] = {
     "withdrawIntakeConsent": SELF,
     "recordIntake": Permission(scope="intake:write"),
     "listIntake": _read("offers:read", full=COORD),
+    # What goes to a group: its members and facilitator (the use case narrows it).
+    "listGroupIntake": _read("offers:read", own=frozenset({R, F, P}), full=COORD),
+    "recordWellbeing": Permission(scope="intake:write"),
+    "wellbeingReport": _read("reports:read", full=COORD),
+    "wellbeingReportCsv": _read("reports:read", full=COORD),
+    "quarterlyPack": _read("reports:read", full=COORD),
+    "quarterlyPackCsv": _read("reports:read", full=COORD),
+    # The territory's own lists: everyone reads them (a survey tool too, to name what
+    # it records); coordinators edit them.
+    **{
+        f"{verb}Territory{name}": permission
+        for plural, singular in (
+            ("Categories", "Category"),
+            ("Neighbourhoods", "Neighbourhood"),
+            ("WellbeingCriteria", "WellbeingCriterion"),
+        )
+        for verb, name, permission in (
+            ("list", plural, _read("intake:write")),
+            ("add", singular, _admin(COORD)),
+            ("change", singular, _admin(COORD)),
+        )
+    },
     "searchOffers": _read("offers:read"),
     "getOffer": _read("offers:read"),
     "publishOffer": _write(frozenset({R})),

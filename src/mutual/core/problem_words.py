@@ -145,6 +145,16 @@ PROBLEM_TEXTS: Final[dict[str, Words]] = {
         "and a closed one is neither edited nor renewed. Its author may renew one that only "
         "expired, or post a new one.",
     },
+    "not_listed": {
+        "fr": "Ce choix ne figure pas (ou plus) dans les listes du territoire : rien n’a "
+        "été enregistré. Choisissez-en un de la liste.",
+        "en": "This choice is not (or no longer) on the territory’s lists: nothing was "
+        "recorded. Choose one from the list.",
+    },
+    "already_listed": {
+        "fr": "Ce code figure déjà dans la liste : renommez l’entrée existante.",
+        "en": "This code is on the list already: rename the existing entry.",
+    },
     "own_offer": {
         "fr": "C’est votre propre annonce : on répond à celles des autres.",
         "en": "This is your own offer or request: one answers other people’s.",

@@ -19,7 +19,8 @@ from mutual.core.transactions import Posting, Transaction, TransactionKind
 from mutual.core.units import TIME
 
 # Life slices and resource themes of the Mulhouse action plan (domain.md): the seed of
-# every territory's taxonomy of offers and requests.
+# every territory's taxonomy of offers and requests (migration 0027 copies them into the
+# territory's own list, which its coordinators edit: core.territory_lists).
 CATEGORIES: tuple[str, ...] = (
     "childhood",
     "youth",

@@ -120,7 +120,7 @@ async def recorded(
     *,
     neighbourhood: str | None,
     after: tuple[datetime, UUID] | None,
-    limit: int,
+    limit: int | None,
 ) -> list[Recorded]:
     """What tools recorded, oldest first, for one neighbourhood or all."""
     query = select(
@@ -141,7 +141,9 @@ async def recorded(
             (intake_records.c.recorded_at > at)
             | ((intake_records.c.recorded_at == at) & (intake_records.c.offer_id > offer_id))
         )
-    query = query.order_by(intake_records.c.recorded_at, intake_records.c.offer_id).limit(limit)
+    query = query.order_by(intake_records.c.recorded_at, intake_records.c.offer_id)
+    if limit is not None:
+        query = query.limit(limit)
     return [Recorded(*r) for r in await conn.execute(query)]
 
 

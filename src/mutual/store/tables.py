@@ -531,6 +531,48 @@ projects = Table(
 )
 
 
+# The territory's own lists (core.territory_lists): its categories of offers, exchanges
+# and projects, its neighbourhoods, its well-being criteria. A row's ``code`` is what
+# other rows store, so renaming (the labels) breaks none; a retired entry stays valid on
+# old rows and is no longer offered for new ones.
+territory_list_entries = Table(
+    "territory_list_entries",
+    metadata,
+    Column("kind", String(24), nullable=False),
+    Column("code", String(120), nullable=False),
+    Column("label_fr", String(200), nullable=False),
+    Column("label_en", String(200), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("retired_at", UTCDateTime(), nullable=True),
+    PrimaryKeyConstraint("kind", "code"),
+    CheckConstraint(
+        "kind IN ('category', 'neighbourhood', 'wellbeing_criterion')", name="kind_known"
+    ),
+)
+
+# What a survey tool recorded of well-being: a consenting resident's score on one
+# criterion, or an anonymous batch of scores (``respondents`` answers summing to
+# ``score_total``), with the neighbourhood and age band they were given for. Reported
+# only in aggregate (``usecases.wellbeing``); a resident's link is cut on erasure.
+wellbeing_records = Table(
+    "wellbeing_records",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("client_id", Uuid, nullable=False),
+    Column("member_id", Uuid, nullable=True),
+    Column("criterion", String(120), nullable=False),
+    Column("neighbourhood", String(120), nullable=True),
+    Column("age_band", String(16), nullable=True),
+    Column("respondents", Integer, nullable=False),
+    Column("score_total", Integer, nullable=False),
+    Column("recorded_at", UTCDateTime(), nullable=False),
+    CheckConstraint("respondents > 0", name="respondents_positive"),
+    CheckConstraint("score_total >= 0", name="score_total_not_negative"),
+    Index("ix_wellbeing_records_recorded_at", "recorded_at"),
+)
+
+
 # An association taking part in the time bank: its name and neighbourhood beside the
 # principal the log knows it by (``id``) and its TIME account. Who acts for it is the
 # log's custodian appointments (``custodians``), so the log alone says who may spend.

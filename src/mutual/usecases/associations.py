@@ -21,6 +21,7 @@ from mutual.core.authority import Principal
 from mutual.core.errors import NotCustodian
 from mutual.core.ids import AccountId, PrincipalId
 from mutual.core.registry import KeyAction, KeyEvent
+from mutual.core.territory_lists import ListKind
 from mutual.core.units import TIME
 from mutual.store import accounts as account_store
 from mutual.store import associations as store
@@ -28,6 +29,7 @@ from mutual.store.associations import AssociationRecord
 from mutual.store.commons import custodians_of
 from mutual.store.outcomes import raise_refusal
 from mutual.store.principals import ensure_principal, principal_exists
+from mutual.usecases import territory_lists as lists
 from mutual.usecases.accounts import account_write
 from mutual.usecases.errors import InvalidRequest, NotFound
 from mutual.usecases.keys import vouched_write
@@ -86,6 +88,7 @@ async def register(
         if (existing.name, existing.neighbourhood) != (clean_name, place):
             raise InvalidRequest("a different association has this id", field="id")
         return await read_association(rt, aid)
+    await lists.require_now(rt, ListKind.NEIGHBOURHOOD, place, "neighbourhood")
     if await principal_exists(rt.db, aid):
         # Someone's principal already: their own key would spend the new account.
         raise InvalidRequest("this id is already someone else's", field="id")

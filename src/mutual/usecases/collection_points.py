@@ -14,10 +14,12 @@ from mutual.core.authority import Principal
 from mutual.core.errors import InvalidUnit
 from mutual.core.ids import PrincipalId
 from mutual.core.registry import KeyAction, KeyEvent
+from mutual.core.territory_lists import ListKind
 from mutual.core.units import Unit, good_unit
 from mutual.store import goods as store
 from mutual.store.goods import KindRecord, PointRecord
 from mutual.store.outcomes import raise_refusal
+from mutual.usecases import territory_lists as lists
 from mutual.usecases.errors import Forbidden, InvalidRequest, NotFound
 from mutual.usecases.keys import vouched_write
 from mutual.usecases.members import active_member, is_coordinator, require_coordinator
@@ -117,6 +119,7 @@ async def create_point(
         if (existing.name, existing.neighbourhood) != (name, neighbourhood):
             raise InvalidRequest("a different collection point has this id", field="id")
         return await read_point(rt, pid)  # a retry of a creation that completed
+    await lists.require_now(rt, ListKind.NEIGHBOURHOOD, neighbourhood, "neighbourhood")
     events = [
         _custody(derived.keeper_appointment_id(pid, m), KeyAction.APPOINT_CUSTODIAN, pid, caller, m)
         for m in chosen

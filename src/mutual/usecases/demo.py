@@ -43,6 +43,7 @@ from mutual.usecases.demo_fund import (
     partner_principal,
 )
 from mutual.usecases.demo_goods import KINDS, POINTS, load_goods_demo
+from mutual.usecases.demo_intake import load_intake_demo
 from mutual.usecases.demo_logins import PERSONAS, DemoLogin, load_logins
 from mutual.usecases.demo_pact import load_pact_demo
 from mutual.usecases.demo_pledges import load_pledges_demo
@@ -524,6 +525,9 @@ async def load_demo_territory(rt: Runtime, progress: Callable[[str], None] = _qu
     await _association(rt, operator, territory)
     await load_pact_demo(rt, operator, territory.members)
     done("pact: two versions, their signatures and invitations; resident2 invited")
+    # After the offers: their loader adds none once any exists, and intake's are offers.
+    await load_intake_demo(rt, *pooling)
+    done("intake: a neighbourhood group, a survey tool's needs, offers and well-being answers")
     await hand_over_keys(rt, territory)
     logins = await load_logins(rt, operator, territory.members)
     done(f"logins: {len(logins)}, one per role")

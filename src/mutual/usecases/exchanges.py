@@ -17,8 +17,8 @@ from uuid import UUID
 from mutual.core.authority import Principal
 from mutual.core.ids import PrincipalId, TransactionId
 from mutual.core.signing import Signature
+from mutual.core.territory_lists import ListKind
 from mutual.core.timebank import (
-    CATEGORIES,
     EXCHANGE_MINUTES_MAX,
     Proposal,
     ProposalNotPending,
@@ -32,6 +32,7 @@ from mutual.core.timebank import (
 from mutual.core.transactions import MEMO_SALT_MIN_BYTES, transaction_payload
 from mutual.store import timebank as store
 from mutual.store.outcomes import Outcome
+from mutual.usecases import territory_lists as lists
 from mutual.usecases.associations import acting_account
 from mutual.usecases.errors import IdempotencyKeyMismatch, InvalidRequest, NotFound
 from mutual.usecases.members import active_member, is_coordinator, oversees
@@ -130,8 +131,7 @@ async def exchange_category(
     offer's (refused when the offer does not exist, or is none of the ``parties``': an
     exchange "from" an offer is one its author takes part in, or reports would count it
     for an offer that had nothing to do with it)."""
-    if category is not None and category not in CATEGORIES:
-        raise InvalidRequest("not a category of the territory", field="category")
+    await lists.require_now(rt, ListKind.CATEGORY, category, "category")
     if offer_id is None:
         return category
     async with rt.db.reading() as conn:

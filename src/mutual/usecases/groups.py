@@ -22,10 +22,12 @@ from mutual.core.groups import (
     group_payload,
 )
 from mutual.core.signing import Domain
+from mutual.core.territory_lists import ListKind
 from mutual.store import groups as store
 from mutual.store import timebank as member_store
 from mutual.store.journal import GroupWrite
 from mutual.store.outcomes import raise_refusal
+from mutual.usecases import territory_lists as lists
 from mutual.usecases.errors import Forbidden, NotFound
 from mutual.usecases.members import is_coordinator
 from mutual.usecases.runtime import Runtime, chosen_id
@@ -93,6 +95,7 @@ async def create_group(
         async with rt.db.reading() as conn:
             if await store.entry_index(conn, group_id) is not None:
                 return await get_group(rt, group_id)
+    await lists.require_now(rt, ListKind.NEIGHBOURHOOD, neighbourhood, "neighbourhood")
     body = {"kind": kind.value, "name": name, "neighbourhood": neighbourhood}
     return await _write(rt, caller, None, GroupAction.CREATED, body, entry_id=group_id)
 

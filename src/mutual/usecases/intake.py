@@ -2,8 +2,10 @@
 their own session, to a tool (a service client with the ``intake:write`` scope) recording
 needs and offers in their name; the tool records them as the resident's requests and
 offers, each kept with the tool that recorded it and the resident's neighbourhood then;
-the neighbourhood's coordinators read what came in. Without the resident's consent in
-force, nothing is written (``no_consent``)."""
+coordinators read what came in, and each need or offer goes to the groups it concerns
+(``core.territory_lists.concerns``: its neighbourhood's group, its category's life-slice
+or resource group, the city group), whose members and facilitator read it. Without the
+resident's consent in force, nothing is written (``no_consent``)."""
 
 from __future__ import annotations
 
@@ -15,11 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from mutual.core.authority import Principal, Role
 from mutual.core.ids import PrincipalId
 from mutual.core.permissions import Scope
+from mutual.core.territory_lists import ListKind, concerns
 from mutual.store import intake as store
+from mutual.store import territory_lists as lists_store
 from mutual.store.intake import Consent, Recorded
 from mutual.store.principals import service_tokens
 from mutual.store.timebank import OfferRecord
-from mutual.usecases import offers
+from mutual.usecases import groups, offers
 from mutual.usecases.errors import Forbidden, NotFound, UseCaseError
 from mutual.usecases.members import active_member, oversees
 from mutual.usecases.pagination import Page, cut_page, parse_time_key, time_key
@@ -121,3 +125,30 @@ async def received(
     async with rt.db.reading() as conn:
         rows = await store.recorded(conn, neighbourhood=neighbourhood, after=after, limit=limit + 1)
     return cut_page("intake", rows, limit, lambda r: time_key(r.recorded_at, r.offer_id))
+
+
+async def for_group(
+    rt: Runtime, caller: Principal, group_id: UUID, *, cursor: str | None, limit: int
+) -> Page[Recorded]:
+    """What tools recorded that goes to one group, oldest first: its members and its
+    facilitator read it, as coordinators do; a member of another group does not."""
+    group = await groups.get_group(rt, group_id)
+    if not (oversees(caller) or group.is_member(caller.id) or group.facilitator == caller.id):
+        raise Forbidden("a group's members and facilitator read what goes to it", field="group_id")
+    after = None if cursor is None else parse_time_key("group-intake", cursor)
+    async with rt.db.reading() as conn:
+        categories = await lists_store.list_entries(conn, ListKind.CATEGORY)
+        # A group of one neighbourhood reads that neighbourhood's rows only.
+        rows = await store.recorded(
+            conn, neighbourhood=group.neighbourhood, after=after, limit=None
+        )
+    routed = [
+        r
+        for r in rows
+        if concerns(
+            group, neighbourhood=r.neighbourhood, category=categories.get(r.category, r.category)
+        )
+    ]
+    return cut_page(
+        "group-intake", routed[: limit + 1], limit, lambda r: time_key(r.recorded_at, r.offer_id)
+    )

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.accounts import Account, OwnerKind
 from mutual.core.age_bands import AgeBand
@@ -18,6 +19,7 @@ from mutual.core.entries import MemberChange
 from mutual.core.ids import AccountId, PrincipalId
 from mutual.core.mail import DEFAULT_DELIVERY
 from mutual.core.permissions import reads_everything
+from mutual.core.territory_lists import ListKind, require_listed
 from mutual.core.timebank import LimitState, limit_state
 from mutual.core.units import TIME
 from mutual.store import accounts as account_store
@@ -30,6 +32,7 @@ from mutual.store import mail as mail_store
 from mutual.store import offer_messages as offer_messages_store
 from mutual.store import rounds as round_store
 from mutual.store import sign_in as sign_in_store
+from mutual.store import territory_lists as lists_store
 from mutual.store import timebank as store
 from mutual.store.key_registry import erase_key_notes
 from mutual.store.principals import ensure_principal
@@ -92,6 +95,15 @@ def _profile_values(profile: Profile) -> dict[str, Any]:
     }
 
 
+async def _require_neighbourhood(
+    conn: AsyncConnection, neighbourhood: str | None, *, kept: str | None
+) -> None:
+    """On the territory's list (``not_listed``); the one the profile held stays valid."""
+    if neighbourhood is not None and neighbourhood != kept:
+        found = await lists_store.list_entries(conn, ListKind.NEIGHBOURHOOD)
+        require_listed(found, neighbourhood, "neighbourhood", kept=kept)
+
+
 async def apply(
     rt: Runtime, profile: Profile, *, charter_version: str | None = None
 ) -> MemberRecord:
@@ -104,6 +116,7 @@ async def apply(
         )
     member_id = PrincipalId(new_id())
     async with rt.db.writing() as conn:
+        await _require_neighbourhood(conn, profile.neighbourhood, kept=None)
         await store.insert_member(
             conn,
             {
@@ -276,6 +289,7 @@ async def update_profile(rt: Runtime, member: Principal, profile: Profile) -> di
     await active_member(rt, member.id, field="id")
     before = await read_profile(rt, member, member.id)
     async with rt.db.writing() as conn:
+        await _require_neighbourhood(conn, profile.neighbourhood, kept=before.get("neighbourhood"))
         await store.update_member(conn, member.id, _profile_values(profile))
     after = await read_profile(rt, member, member.id)
     # A save that changed nothing (the page saves the whole form) is not a change to tell.
@@ -444,6 +458,7 @@ async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
         await invitation_store.spend_invitations_of(conn, member_id, now=now)
         await invitation_store.spend_resets_of(conn, member_id, now=now)
         await intake_store.forget_member(conn, member_id)
+        await lists_store.forget_member(conn, member_id)
     if record.account_id is not None:
         await ledger_reads.erase_memos(rt.db, str(member_id))
     await member_notices.tell(rt, member_id, MemberChange.ERASED)

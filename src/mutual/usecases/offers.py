@@ -15,9 +15,11 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.authority import Principal
-from mutual.core.timebank import CATEGORIES, check_duration
+from mutual.core.territory_lists import ListKind
+from mutual.core.timebank import check_duration
 from mutual.store import timebank as store
 from mutual.store.timebank import OfferFilter, OfferRecord
+from mutual.usecases import territory_lists as lists
 from mutual.usecases.errors import (
     Forbidden,
     InvalidRequest,
@@ -42,13 +44,6 @@ class OwnOffer(UseCaseError):
     code = "own_offer"
 
 
-def check_category(category: str | None) -> None:
-    if category is not None and category not in CATEGORIES:
-        raise InvalidRequest(
-            f"not a category of the territory (one of {', '.join(CATEGORIES)})", field="category"
-        )
-
-
 async def publish(
     rt: Runtime,
     member: Principal,
@@ -64,10 +59,9 @@ async def publish(
     """A member's offer or request. ``within`` runs in the same transaction once it is
     inserted (a tool's intake checks the member's consent and records itself there, so
     that without consent nothing is written)."""
-    await active_member(rt, member.id, field="member")
+    author = await active_member(rt, member.id, field="member")
     if direction not in DIRECTIONS:
         raise InvalidRequest("direction is offer or request", field="direction")
-    check_category(category)
     if estimated_minutes is not None:
         check_duration(
             estimated_minutes, step=rt.settings.duration_step_minutes, field="estimated_minutes"
@@ -75,6 +69,11 @@ async def publish(
     offer_id = new_id()
     now = rt.clock()
     async with rt.db.writing() as conn:
+        await lists.require(conn, ListKind.CATEGORY, category, "category")
+        # One's own neighbourhood is always one's to name, even retired from the list since.
+        await lists.require(
+            conn, ListKind.NEIGHBOURHOOD, neighbourhood, "neighbourhood", kept=author.neighbourhood
+        )
         await store.insert_offer(
             conn,
             {
@@ -127,7 +126,6 @@ async def edit(
             raise InvalidRequest(f"{required} cannot be emptied", field=required)
     if "description" in changes and changes["description"] is None:
         changes = {**changes, "description": ""}
-    check_category(changes.get("category"))
     if changes.get("estimated_minutes") is not None:
         check_duration(
             changes["estimated_minutes"],
@@ -138,6 +136,10 @@ async def edit(
     if record.closed_at is not None:
         raise OfferClosed("a closed offer is not edited", field="id")
     async with rt.db.writing() as conn:
+        for kind in (ListKind.CATEGORY, ListKind.NEIGHBOURHOOD):
+            if kind.value in changes:
+                kept = getattr(record, kind.value)
+                await lists.require(conn, kind, changes[kind.value], kind.value, kept=kept)
         await store.update_offer(conn, offer_id, dict(changes))
     return await read_offer(rt, offer_id)
 
@@ -164,7 +166,7 @@ async def search(
     rt: Runtime, where: OfferFilter, *, cursor: str | None, limit: int
 ) -> Page[OfferRecord]:
     """Newest first: the cursor holds the last offer's creation time and id."""
-    check_category(where.category)
+    await lists.require_now(rt, ListKind.CATEGORY, where.category, "category", retired_ok=True)
     after = None if cursor is None else parse_time_key("offers", cursor)
     async with rt.db.reading() as conn:
         found = await store.search_offers(conn, where, now=rt.clock(), after=after, limit=limit + 1)

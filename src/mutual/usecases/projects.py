@@ -18,17 +18,18 @@ from mutual.core.authority import Principal
 from mutual.core.ids import AccountId, PrincipalId
 from mutual.core.registry import KeyAction, KeyEvent
 from mutual.core.roles import AccountRole, RoleName
+from mutual.core.territory_lists import ListKind
 from mutual.core.units import EUR, PLEDGE, TIME, Unit
 from mutual.store import accounts as account_store
 from mutual.store import projects as store
 from mutual.store.journal import WriteRequest
 from mutual.store.outcomes import Outcome, raise_refusal
 from mutual.store.projects import ProjectRecord
+from mutual.usecases import territory_lists as lists
 from mutual.usecases.accounts import account_write
 from mutual.usecases.errors import InvalidRequest, NotFound
 from mutual.usecases.keys import vouched_write
 from mutual.usecases.members import active_member, require_coordinator
-from mutual.usecases.offers import check_category
 from mutual.usecases.pagination import Page, cut_page, decode_id_cursor
 from mutual.usecases.runtime import Runtime, chosen_id, new_id
 
@@ -67,7 +68,7 @@ async def create_project(
 ) -> ProjectView:
     """Open the project's accounts and appoint its lead, in one atomic ledger write."""
     require_coordinator(caller)
-    check_category(new.category)
+    await lists.require_now(rt, ListKind.CATEGORY, new.category, "category")
     if new.group_kind not in GROUP_KINDS:
         raise InvalidRequest(f"group kind is one of {', '.join(GROUP_KINDS)}", field="group.kind")
     await active_member(rt, new.lead_id, field="lead")

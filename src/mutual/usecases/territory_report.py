@@ -137,9 +137,9 @@ def measure_rows(
     return rows
 
 
-async def territory_report(rt: Runtime, caller: Principal) -> TerritoryReport:
-    if not oversees(caller):
-        require_coordinator(caller)
+async def territory_facts(rt: Runtime) -> dict[str, list[Fact]]:
+    """Every measure's facts, each under its neighbourhood, category and age band (the
+    territory report's rows and the quarterly pack's are counted from them)."""
 
     async def read(db: Database) -> tuple[Any, ...]:
         async with db.reading() as conn:
@@ -199,11 +199,33 @@ async def territory_report(rt: Runtime, caller: Principal) -> TerritoryReport:
         )
         for loan in loans
     ]
+    return {
+        "hours_exchanged": exchanged,
+        "hours_pledged": pledged,
+        "fund_granted": granted,
+        "goods_lent": lent,
+    }
+
+
+# What people make up (withheld when too few); the fund's grants go to projects.
+PERSONAL = {
+    "hours_exchanged": True,
+    "hours_pledged": True,
+    "fund_granted": False,
+    "goods_lent": True,
+}
+
+
+async def territory_report(rt: Runtime, caller: Principal) -> TerritoryReport:
+    if not oversees(caller):
+        require_coordinator(caller)
+    facts = await territory_facts(rt)
     people_min = rt.settings.report_people_min
     rows = [
-        *measure_rows("hours_exchanged", exchanged, people_min=people_min, personal=True),
-        *measure_rows("hours_pledged", pledged, people_min=people_min, personal=True),
-        *measure_rows("fund_granted", granted, people_min=people_min, personal=False),
-        *measure_rows("goods_lent", lent, people_min=people_min, personal=True),
+        row
+        for measure in MEASURES
+        for row in measure_rows(
+            measure, facts[measure], people_min=people_min, personal=PERSONAL[measure]
+        )
     ]
     return TerritoryReport(people_min, rows)

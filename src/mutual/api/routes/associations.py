@@ -45,7 +45,9 @@ def _out(view: usecase.AssociationView) -> AssociationOut:
 @post(
     "/associations",
     operation_id="registerAssociation",
-    responses=problem_responses("invalid_request", *CLIENT_ID, *SIGNATURES[1:], "account_exists"),
+    responses=problem_responses(
+        "not_listed", "invalid_request", *CLIENT_ID, *SIGNATURES[1:], "account_exists"
+    ),
     summary="Register an association: its principal and its TIME account, opened with "
     "the territory's default bounds (coordinators)",
     status_code=201,

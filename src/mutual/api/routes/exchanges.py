@@ -57,6 +57,7 @@ def proposal_out(rt: Runtime, proposal: Proposal) -> ProposalOut:
     "/proposals",
     operation_id="proposeExchange",
     responses=problem_responses(
+        "not_listed",
         "not_found",
         "invalid_duration",
         "self_exchange",
@@ -170,6 +171,7 @@ async def reject(
     "/exchanges/received",
     operation_id="recordReceived",
     responses=problem_responses(
+        "not_listed",
         *SIGNED_FLOW,
         "invalid_exchange",
         "self_exchange",
@@ -211,7 +213,12 @@ def group_out(rt: Runtime, group: groups.Group) -> ExchangeGroupOut:
     "/exchange-groups",
     operation_id="recordExchangeGroup",
     responses=problem_responses(
-        "not_found", "invalid_duration", "self_exchange", "implausible_amount", *CLIENT_ID
+        "not_listed",
+        "not_found",
+        "invalid_duration",
+        "self_exchange",
+        "implausible_amount",
+        *CLIENT_ID,
     ),
     summary="Record a group exchange: a share per member, each signed by its receiver",
     status_code=201,

@@ -183,7 +183,12 @@ async def kind_history(
     "/collection-points",
     operation_id="createCollectionPoint",
     responses=problem_responses(
-        "not_found", *CLIENT_ID, *SIGNATURES[1:], "account_exists", "invalid_key_event"
+        "not_listed",
+        "not_found",
+        *CLIENT_ID,
+        *SIGNATURES[1:],
+        "account_exists",
+        "invalid_key_event",
     ),
     summary="Open a collection point and appoint its keepers (one atomic ledger write)",
     status_code=201,

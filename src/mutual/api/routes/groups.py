@@ -69,7 +69,7 @@ async def _answer(state: State, group_id: UUID) -> CoordinationGroupOut:
 @post(
     "/groups",
     operation_id="createGroup",
-    responses=problem_responses(*CLIENT_ID, "invalid_group", "group_rule"),
+    responses=problem_responses("not_listed", *CLIENT_ID, "invalid_group", "group_rule"),
     summary="Create a coordination group: a life slice, a resource, a neighbourhood or "
     "the city group (coordinators; a log entry signed by the log key)",
     status_code=201,

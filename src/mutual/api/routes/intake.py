@@ -26,9 +26,9 @@ from mutual.api.pages import Cursor, Limit, page_links
 from mutual.api.problems import problem_responses
 from mutual.api.routes.offers import offer_out
 from mutual.api.timebank_schemas import OfferOut
-from mutual.store.intake import Consent
+from mutual.store.intake import Consent, Recorded
 from mutual.usecases import intake as usecase
-from mutual.usecases.pagination import page_in_memory
+from mutual.usecases.pagination import Page, page_in_memory
 
 
 def _consents(
@@ -117,7 +117,7 @@ async def withdraw(client_id: FromPath[UUID], state: State, principal: CurrentPr
 @post(
     "/intake",
     operation_id="recordIntake",
-    responses=problem_responses("not_found", "no_consent", "invalid_duration"),
+    responses=problem_responses("not_found", "no_consent", "invalid_duration", "not_listed"),
     summary="A tool records a need or an offer in a consenting resident's name",
     status_code=201,
 )
@@ -154,6 +154,10 @@ async def list_intake(
     page = await usecase.received(
         runtime_of(state), principal, neighbourhood=neighbourhood, cursor=cursor, limit=limit
     )
+    return _records(request, page)
+
+
+def _records(request: Request[Any, Any, Any], page: Page[Recorded]) -> IntakeRecordPage:
     return IntakeRecordPage(
         items=[
             IntakeRecordOut(
@@ -172,4 +176,27 @@ async def list_intake(
     )
 
 
-ROUTES = [list_tools, list_consents, grant, withdraw, record, list_intake]
+@get(
+    "/groups/{group_id:uuid}/intake",
+    operation_id="listGroupIntake",
+    responses=problem_responses("not_found"),
+    summary="What tools recorded that goes to this group, oldest first (its members, its "
+    "facilitator, coordinators)",
+)
+async def list_group_intake(
+    request: Request[Any, Any, Any],
+    group_id: FromPath[UUID],
+    state: State,
+    principal: CurrentPrincipal,
+    cursor: Cursor = None,
+    limit: Limit = 100,
+) -> IntakeRecordPage:
+    """A need or an offer goes to its neighbourhood's group, its category's life-slice or
+    resource group (named as the category) and the city group."""
+    page = await usecase.for_group(
+        runtime_of(state), principal, group_id, cursor=cursor, limit=limit
+    )
+    return _records(request, page)
+
+
+ROUTES = [list_tools, list_consents, grant, withdraw, record, list_intake, list_group_intake]

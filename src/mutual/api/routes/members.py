@@ -55,7 +55,7 @@ def member_out(view: dict[str, Any]) -> MemberOut:
 @post(
     "/members/applications",
     operation_id="applyToJoin",
-    responses=problem_responses(),
+    responses=problem_responses("not_listed"),
     summary="Apply to join the time bank",
     status_code=201,
 )
@@ -215,7 +215,7 @@ async def get_member(
 @put(
     "/members/me/profile",
     operation_id="updateMyProfile",
-    responses=problem_responses("not_found"),
+    responses=problem_responses("not_listed", "not_found"),
     summary="Replace one's own profile",
 )
 async def update_profile(

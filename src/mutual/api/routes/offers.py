@@ -50,7 +50,7 @@ def offer_out(record: OfferRecord) -> OfferOut:
 @post(
     "/offers",
     operation_id="publishOffer",
-    responses=problem_responses("not_found", "invalid_duration"),
+    responses=problem_responses("not_listed", "not_found", "invalid_duration"),
     summary="Publish an offer or a request",
     status_code=201,
 )
@@ -71,7 +71,7 @@ async def publish(data: JSONBody[OfferIn], state: State, principal: CurrentPrinc
 @get(
     "/offers",
     operation_id="searchOffers",
-    responses=problem_responses(),
+    responses=problem_responses("not_listed"),
     summary="Search open offers and requests, newest first",
 )
 async def search(
@@ -137,7 +137,7 @@ async def close(offer_id: FromPath[UUID], state: State, principal: CurrentPrinci
 @patch(
     "/offers/{offer_id:uuid}",
     operation_id="editOffer",
-    responses=problem_responses("not_found", "offer_closed", "invalid_duration"),
+    responses=problem_responses("not_listed", "not_found", "offer_closed", "invalid_duration"),
     summary="Change an offer's or a request's title, text, category, place or duration",
 )
 async def edit(

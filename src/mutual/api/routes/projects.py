@@ -58,7 +58,12 @@ def _project_out(view: usecase.ProjectView) -> ProjectOut:
     "/projects",
     operation_id="createProject",
     responses=problem_responses(
-        "not_found", *CLIENT_ID, *SIGNATURES[1:], "account_exists", "invalid_key_event"
+        "not_listed",
+        "not_found",
+        *CLIENT_ID,
+        *SIGNATURES[1:],
+        "account_exists",
+        "invalid_key_event",
     ),
     summary="Create a territorial project: its accounts and its lead, in the ledger",
     status_code=201,

@@ -12,15 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Response, Router, get
-from litestar.datastructures import CacheControlHeader
+from litestar.datastructures import CacheControlHeader, State
 from litestar.file_system import BaseLocalFileSystem
 from litestar.response import Redirect
 from litestar.static_files import create_static_files_router
 from litestar.types import PathType
 from litestar.types.file_types import FileInfo
 
+from mutual.api.dependencies import runtime_of
 from mutual.core.derived import contract_document
 from mutual.core.problem_words import words_document
+from mutual.core.territory_lists import ListKind
+from mutual.usecases import territory_lists
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web"
 APP_PATH = "/app"
@@ -83,11 +86,24 @@ async def derived_ids() -> dict[str, Any]:
     after_request=_secure,
     cache_control=CacheControlHeader(no_cache=True),
 )
-async def words() -> dict[str, Any]:
+async def words(state: State) -> dict[str, Any]:
     """What the service's codes (problems, the fields they point at, categories) say to
-    people in each language, from the service's own catalogue (core.problem_words): the
-    page spells none of them itself, so no code can drift between the two."""
-    return words_document()
+    people in each language, from the service's own catalogue (core.problem_words) and
+    the territory's own lists: the page spells none of them itself, so no code can drift
+    between the two. ``offered`` names, per list, the entries a new row may take (the
+    others are retired: still named on old rows)."""
+    document = words_document()
+    rt = runtime_of(state)
+    offered: dict[str, list[str]] = {}
+    for kind, name in (
+        (ListKind.CATEGORY, "categories"),
+        (ListKind.NEIGHBOURHOOD, "neighbourhoods"),
+    ):
+        found = await territory_lists.entries(rt, kind)
+        document[name] = {e.code: {"fr": e.label_fr, "en": e.label_en} for e in found}
+        offered[kind.value] = [e.code for e in found if e.offered]
+    document["offered"] = offered
+    return document
 
 
 def web_router() -> Router:

@@ -8,6 +8,7 @@ import exchangesWords from "./words/exchanges.js";
 import groupsWords from "./words/groups.js";
 import keeperWords from "./words/keeper.js";
 import leadWords from "./words/lead.js";
+import listsWords from "./words/lists.js";
 import offersWords from "./words/offers.js";
 import operatorWords from "./words/operator.js";
 import pactWords from "./words/pact.js";
@@ -31,7 +32,7 @@ async function loadWords() {
   } catch {
     // Offline: the page's generic words stand in for the service's.
   }
-  return { problems: {}, variants: {}, fields: {}, categories: {} };
+  return { problems: {}, variants: {}, fields: {}, categories: {}, neighbourhoods: {} };
 }
 
 const WORDS = await loadWords();
@@ -54,6 +55,7 @@ const AREAS = [
   reportsWords,
   groupsWords,
   pactWords,
+  listsWords,
 ];
 
 const MESSAGES = {
@@ -1483,15 +1485,28 @@ export function has(key) {
   return key in MESSAGES[language()];
 }
 
-// A label for a code the service may grow (a category, served with the service's words;
-// a transaction kind): the code itself when no dictionary knows it yet.
-// The exchange categories, in the service's order (core/timebank.py CATEGORIES).
-export function categoryCodes() {
-  return Object.keys(WORDS.categories);
+// The codes a new row may take from one of the territory's lists (categories,
+// neighbourhoods), in the territory's order, served with the service's words: the retired
+// ones are left out, except ``kept``, what the row being edited already holds.
+function offeredCodes(list, all, kept) {
+  const codes = WORDS.offered?.[list] ?? Object.keys(all ?? {});
+  return kept && !codes.includes(kept) ? [...codes, kept] : codes;
 }
 
+export function categoryCodes(kept) {
+  return offeredCodes("category", WORDS.categories, kept);
+}
+
+export function neighbourhoodCodes(kept) {
+  return offeredCodes("neighbourhood", WORDS.neighbourhoods, kept);
+}
+
+// A label for a code the service may grow (a category or a neighbourhood, served with
+// the service's words; a transaction kind): the code itself when no dictionary knows it.
+const SERVED = { category: "categories", neighbourhood: "neighbourhoods" };
+
 export function label(prefix, code) {
-  const served = prefix === "category" ? WORDS.categories[code]?.[language()] : undefined;
+  const served = WORDS[SERVED[prefix]]?.[code]?.[language()];
   if (served) return served;
   const key = `${prefix}.${code}`;
   return has(key) ? t(key) : code;

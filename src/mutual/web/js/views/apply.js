@@ -5,6 +5,7 @@
 import { get, post } from "../api.js";
 import { announce, field, h, notice } from "../dom.js";
 import { language, t } from "../i18n.js";
+import { placeInput } from "../places.js";
 import { form, textInput } from "./signin.js";
 
 // The bands of core/age_bands.py: optional, counted only in the reports by band.
@@ -24,7 +25,7 @@ function visibility(name) {
 export async function render(main) {
   const charter = await get("/charter");
   const name = h("input", { name: "display_name", autocomplete: "name", required: true });
-  const place = h("input", { name: "neighbourhood", autocomplete: "address-level3" });
+  const [place, places] = placeInput({ name: "neighbourhood", autocomplete: "address-level3" });
   const lang = h(
     "select",
     { name: "language" },
@@ -100,6 +101,7 @@ export async function render(main) {
     },
     field(t("join.name"), name),
     field(t("join.neighbourhood"), place),
+    places,
     field(t("join.language"), lang),
     field(t("band.label"), band, t("band.hint")),
     field(t("join.email"), email, t("join.emailHint")),

@@ -1,6 +1,6 @@
 import { getAll } from "../api.js";
 import { h } from "../dom.js";
-import { formatDay, t } from "../i18n.js";
+import { formatDay, label, t } from "../i18n.js";
 
 // The coordination groups: their kind, name and neighbourhood, how many sit in each and
 // how many represent it in the city group, and where the person reading sits. The
@@ -20,7 +20,50 @@ function mine(group, me) {
   return lines.map((line) => h("p", { class: "muted" }, line));
 }
 
-function card(group, me) {
+const COORDINATORS = ["coordination_member", "operator"];
+
+// Whether the reader sees what comes to the group: its members, its facilitator and the
+// coordinators (the service refuses anyone else).
+function readsIntake(group, me) {
+  return (
+    group.members.includes(me.principal_id) ||
+    group.facilitator === me.principal_id ||
+    COORDINATORS.some((role) => me.roles.includes(role))
+  );
+}
+
+// The needs and offers survey tools recorded that go to this group, oldest first.
+function intakeList(group, records) {
+  const id = `group-intake-${group.id}`;
+  return h(
+    "section",
+    { "aria-labelledby": id, "data-testid": "group-intake" },
+    h("h3", { id }, t("groups.intakeTitle")),
+    records.length === 0
+      ? h("p", { class: "muted" }, t("groups.intakeNone"))
+      : h(
+          "ul",
+          { "aria-labelledby": id },
+          records.map((r) =>
+            h(
+              "li",
+              {},
+              t("groups.intakeLine", {
+                direction: t(`groups.intake.${r.direction}`),
+                title: r.title,
+                category: label("category", r.category),
+                place: r.neighbourhood
+                  ? label("neighbourhood", r.neighbourhood)
+                  : t("groups.intakeNoPlace"),
+                date: formatDay(r.recorded_at),
+              }),
+            ),
+          ),
+        ),
+  );
+}
+
+function card(group, me, intake) {
   const open = group.representatives.filter((m) => m.until === null).length;
   const place = group.neighbourhood ? ` · ${group.neighbourhood}` : "";
   return h(
@@ -36,11 +79,19 @@ function card(group, me) {
       t("groups.representatives", { count: open }),
     ),
     mine(group, me),
+    intake ? intakeList(group, intake) : null,
   );
 }
 
 export async function render(main, ctx) {
   const groups = await getAll("/groups");
+  const intake = new Map(
+    await Promise.all(
+      groups
+        .filter((g) => readsIntake(g, ctx.me))
+        .map(async (g) => [g.id, await getAll(`/groups/${g.id}/intake`)]),
+    ),
+  );
   groups.sort(
     (a, b) =>
       KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name),
@@ -53,7 +104,7 @@ export async function render(main, ctx) {
       : h(
           "ul",
           { class: "list", "aria-label": t("groups.title") },
-          groups.map((g) => card(g, ctx.me.principal_id)),
+          groups.map((g) => card(g, ctx.me.principal_id, intake.get(g.id))),
         ),
   );
 }

@@ -5,6 +5,7 @@
 import { ApiError, call, get, post, query } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { categoryCodes, formatDay, formatDuration, label, t } from "../i18n.js";
+import { placeInput } from "../places.js";
 
 // The estimates offered: whole steps of a quarter of an hour, as the service counts them.
 const ESTIMATES = [30, 60, 90, 120, 180, 240, 360, 480];
@@ -34,16 +35,19 @@ export async function render(main, ctx) {
   const category = h(
     "select",
     { name: "category", required: true },
-    categoryCodes().map((code) =>
+    categoryCodes(offer?.category).map((code) =>
       h("option", { value: code, selected: offer?.category === code }, label("category", code)),
     ),
   );
-  const neighbourhood = h("input", {
-    name: "neighbourhood",
-    type: "text",
-    maxlength: 120,
-    value: offer ? (offer.neighbourhood ?? "") : (ctx.member?.neighbourhood ?? ""),
-  });
+  const [neighbourhood, places] = placeInput(
+    {
+      name: "neighbourhood",
+      type: "text",
+      maxlength: 120,
+      value: offer ? (offer.neighbourhood ?? "") : (ctx.member?.neighbourhood ?? ""),
+    },
+    offer?.neighbourhood,
+  );
   const estimate = h(
     "select",
     { name: "estimated_minutes" },
@@ -97,6 +101,7 @@ export async function render(main, ctx) {
       "div",
       { class: "field-row" },
       field(t("offer.neighbourhood"), neighbourhood),
+      places,
       field(t("offer.estimate"), estimate),
     ),
     h("div", { class: "actions" }, submit),
