@@ -68,7 +68,7 @@ def test_token_create_prints_a_working_token(tmp_path: Path) -> None:
     assert asyncio.run(roles()) == {"operator", "auditor"}
 
 
-NEWEST_SCHEMA = "0026"
+NEWEST_SCHEMA = "0027"
 
 
 def test_demo_loads_once(tmp_path: Path) -> None:

@@ -142,6 +142,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "offer_closed": 409,
     "no_consent": 403,
     "own_offer": 422,
+    "followup_closed": 409,
+    "idea_decided": 409,
     "invitation_invalid": 422,
     "reset_code_invalid": 422,
     "current_password_wrong": 403,

@@ -622,6 +622,11 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
     "offer_closed": {"en": "Offer or request closed", "fr": "Annonce close"},
     "no_consent": {"en": "No consent to this tool", "fr": "Pas d'accord donné à cet outil"},
     "own_offer": {"en": "Your own offer or request", "fr": "Votre propre annonce"},
+    "followup_closed": {
+        "en": "Follow-up already co-evaluated",
+        "fr": "Suivi déjà co-évalué",
+    },
+    "idea_decided": {"en": "Idea already decided", "fr": "Idée déjà tranchée"},
     "invitation_invalid": {
         "en": "Unknown, used or expired invitation",
         "fr": "Invitation inconnue, déjà utilisée ou expirée",
