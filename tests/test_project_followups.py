@@ -129,7 +129,7 @@ async def test_the_sheet_is_edited_by_its_lead_and_coordinators(api: Api) -> Non
 async def test_follow_up_co_evaluation_and_results(api: Api) -> None:
     """The lead files, the group evaluates once, which closes it; a partner reads the
     results, and their money and hours are the statements' own sums."""
-    people, coteaux, project_id = await a_garden(api)
+    people, _, project_id = await a_garden(api)
     alice, bob, carol, dan = (people[n] for n in ("Alice", "Bob", "Carol", "Dan"))
     set_today(api, date(2027, 2, 15))
     assert api.operator_key is not None
