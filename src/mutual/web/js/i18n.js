@@ -12,6 +12,7 @@ import offersWords from "./words/offers.js";
 import operatorWords from "./words/operator.js";
 import partnerWords from "./words/partner.js";
 import passwordWords from "./words/password.js";
+import projectsWords from "./words/projects.js";
 import publicWords from "./words/public.js";
 import reportsWords from "./words/reports.js";
 import roundsWords from "./words/rounds.js";
@@ -52,6 +53,7 @@ const AREAS = [
   publicWords,
   reportsWords,
   groupsWords,
+  projectsWords,
 ];
 
 const MESSAGES = {

@@ -1,6 +1,7 @@
 import { getAll } from "../api.js";
-import { h } from "../dom.js";
+import { h, notice } from "../dom.js";
 import { formatDay, t } from "../i18n.js";
+import { evaluateSection } from "./project_results.js";
 
 // The coordination groups: their kind, name and neighbourhood, how many sit in each and
 // how many represent it in the city group, and where the person reading sits. The
@@ -39,7 +40,12 @@ function card(group, me) {
   );
 }
 
-export async function render(main, ctx) {
+export async function render(main, ctx, done = null) {
+  const rerender = async (text) => {
+    main.replaceChildren();
+    await render(main, ctx, text);
+    main.querySelector("h1").focus();
+  };
   const groups = await getAll("/groups");
   groups.sort(
     (a, b) =>
@@ -48,6 +54,7 @@ export async function render(main, ctx) {
   main.append(
     h("h1", { tabindex: "-1" }, t("groups.title")),
     h("p", {}, t("groups.intro")),
+    done ? notice(done) : null,
     groups.length === 0
       ? h("p", { class: "muted" }, t("groups.none"))
       : h(
@@ -56,4 +63,8 @@ export async function render(main, ctx) {
           groups.map((g) => card(g, ctx.me.principal_id)),
         ),
   );
+  // The follow-ups the reader's groups have to co-evaluate.
+  const me = ctx.me.principal_id;
+  if (groups.some((g) => g.members.includes(me) || g.facilitator === me))
+    main.append(await evaluateSection(groups, me, rerender));
 }

@@ -1,0 +1,352 @@
+// A project followed after funding, in the parts three pages share: its results beside
+// its money (the partner's page and the lead's), the lead's form for the quarter's
+// follow-up (the lead's page), and the group's co-evaluation of its projects' follow-ups
+// (the groups' page). The money and hours come summed from the ledger by the service
+// (GET /projects/{id}/results); the words are the lead's and the group's.
+
+import { ApiError, call, get, getAll, post } from "../api.js";
+import { announce, busy, field, h, notice } from "../dom.js";
+import { formatDuration, formatNumber, t } from "../i18n.js";
+import { euros } from "../tally_chart.js";
+import { quarterName } from "./pledges.js";
+
+// The quarter a day falls in, as the service writes it ("2027-Q1").
+export function quarterOf(day = new Date()) {
+  return `${day.getFullYear()}-Q${Math.floor(day.getMonth() / 3) + 1}`;
+}
+
+const failure = (error) => (error instanceof ApiError ? error.describe() : t("error.generic"));
+
+function paragraphs(titleKey, text) {
+  if (!text) return [];
+  return [h("dt", {}, t(titleKey)), h("dd", {}, text)];
+}
+
+export function followupCard(followup, indicators) {
+  const byId = new Map(indicators.map((i) => [i.id, i]));
+  const values = followup.indicator_values
+    .filter((v) => byId.has(v.indicator_id))
+    .map((v) => {
+      const indicator = byId.get(v.indicator_id);
+      return h(
+        "li",
+        {},
+        t("projects.followup.value", {
+          name: indicator.name,
+          value: formatNumber(v.value),
+          target: formatNumber(indicator.target),
+          unit: indicator.unit,
+        }),
+      );
+    });
+  const judged = followup.evaluation;
+  return h(
+    "li",
+    { class: "card", "data-followup": followup.quarter },
+    h("h4", { class: "item-title" }, quarterName(followup.quarter)),
+    h(
+      "dl",
+      {},
+      paragraphs("projects.followup.results", followup.results),
+      paragraphs("projects.followup.obstacles", followup.obstacles),
+      paragraphs("projects.followup.needs", followup.needs),
+    ),
+    values.length ? h("ul", {}, values) : null,
+    judged
+      ? h(
+          "p",
+          { "data-testid": "evaluation" },
+          h(
+            "strong",
+            {},
+            t("projects.followup.evaluation", {
+              assessment: t(`projects.assessment.${judged.assessment}`),
+            }),
+          ),
+          judged.comment ? ` — ${judged.comment}` : "",
+        )
+      : h("p", { class: "muted" }, t("projects.followup.notEvaluated")),
+  );
+}
+
+function indicatorsTable(results) {
+  const caption = t("projects.results.indicatorsCaption");
+  if (results.indicators.length === 0)
+    return h("p", { class: "muted" }, t("projects.results.noIndicator"));
+  return h(
+    "div",
+    { class: "table-wrap", role: "region", tabindex: 0, "aria-label": caption },
+    h(
+      "table",
+      { class: "indicators" },
+      h("caption", {}, caption),
+      h(
+        "thead",
+        {},
+        h(
+          "tr",
+          {},
+          h("th", { scope: "col" }, t("projects.results.indicator")),
+          h("th", { scope: "col", class: "number" }, t("projects.results.reached")),
+          h("th", { scope: "col", class: "number" }, t("projects.results.target")),
+        ),
+      ),
+      h(
+        "tbody",
+        {},
+        results.indicators.map((row) =>
+          h(
+            "tr",
+            { "data-indicator": row.indicator.id },
+            h("th", { scope: "row" }, `${row.indicator.name} (${row.indicator.unit})`),
+            h(
+              "td",
+              { class: "number" },
+              row.value === null ? t("projects.results.notReported") : formatNumber(row.value),
+            ),
+            h("td", { class: "number" }, formatNumber(row.indicator.target)),
+          ),
+        ),
+      ),
+    ),
+  );
+}
+
+// A project's results: what it was given, spent and delivered, then what it achieved.
+export function resultsSection(results) {
+  const titleId = `results-${results.project_id}`;
+  const figures = [
+    ["projects.results.granted", euros(results.granted_cents)],
+    ["projects.results.spent", euros(results.spent_cents)],
+    ["projects.results.balance", euros(results.balance_cents)],
+    ["projects.results.delivered", formatDuration(results.delivered_minutes)],
+  ];
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": titleId, "data-results": results.project_id },
+    h("h3", { id: titleId }, t("projects.results.title", { name: results.name })),
+    h(
+      "p",
+      { class: "muted" },
+      t("projects.results.sheet", {
+        status: t(`projects.status.${results.sheet.status}`),
+        group: results.group_name ?? t("projects.results.noGroup"),
+      }),
+    ),
+    results.sheet.description ? h("p", {}, results.sheet.description) : null,
+    h(
+      "dl",
+      { class: "figures", "data-testid": "results-money" },
+      figures.map(([words, value]) => h("div", {}, h("dt", {}, t(words)), h("dd", {}, value))),
+    ),
+    indicatorsTable(results),
+    h("h4", {}, t("projects.results.followups")),
+    results.followups.length === 0
+      ? h("p", { class: "muted" }, t("projects.results.noFollowup"))
+      : h(
+          "ul",
+          { class: "list" },
+          results.followups.map((f) =>
+            followupCard(
+              f,
+              results.indicators.map((i) => i.indicator),
+            ),
+          ),
+        ),
+  );
+}
+
+// The lead's form for the quarter's follow-up: filed again, it is rewritten, until the
+// group has co-evaluated it.
+export function fileSection(project, indicators, followups, rerender) {
+  const quarter = quarterOf();
+  const filed = followups.find((f) => f.quarter === quarter) ?? null;
+  const section = h(
+    "section",
+    { class: "card", "aria-labelledby": "followup-title" },
+    h("h2", { id: "followup-title" }, t("projects.file.title", { quarter: quarterName(quarter) })),
+    h("p", {}, t("projects.file.intro")),
+  );
+  if (!project.sheet.group_id) section.append(notice(t("projects.file.noGroup"), "warning"));
+  if (filed?.evaluation) {
+    section.append(h("p", { class: "muted" }, t("projects.file.closed")));
+    return section;
+  }
+  const area = (name, value) => h("textarea", { name, rows: 3, maxlength: 4000 }, value ?? "");
+  const results = area("results", filed?.results);
+  const obstacles = area("obstacles", filed?.obstacles);
+  const needs = area("needs", filed?.needs);
+  const previous = new Map((filed?.indicator_values ?? []).map((v) => [v.indicator_id, v.value]));
+  const values = indicators.map((indicator) => ({
+    indicator,
+    input: h("input", {
+      name: `indicator-${indicator.id}`,
+      type: "number",
+      min: 0,
+      step: 1,
+      inputmode: "numeric",
+      value: previous.get(indicator.id) ?? "",
+    }),
+  }));
+  const messages = h("div");
+  const submit = h("button", { type: "submit" }, t("projects.file.submit"));
+  const form = h(
+    "form",
+    {
+      onsubmit: (event) => {
+        event.preventDefault();
+        messages.replaceChildren();
+        const body = {
+          results: results.value.trim(),
+          obstacles: obstacles.value.trim(),
+          needs: needs.value.trim(),
+          indicator_values: values
+            .filter(({ input }) => input.value !== "")
+            .map(({ indicator, input }) => ({
+              indicator_id: indicator.id,
+              value: Number(input.value),
+            })),
+        };
+        busy(submit, async () => {
+          try {
+            await call("PUT", `/projects/${project.id}/followups/${quarter}`, body);
+          } catch (error) {
+            messages.append(notice(failure(error), "error"));
+            return;
+          }
+          const text = t("projects.file.done", { quarter: quarterName(quarter) });
+          announce(text);
+          await rerender(text);
+        });
+      },
+    },
+    field(t("projects.followup.results"), results),
+    field(t("projects.followup.obstacles"), obstacles),
+    field(t("projects.followup.needs"), needs),
+    values.map(({ indicator, input }) =>
+      field(
+        t("projects.file.value", {
+          name: indicator.name,
+          unit: indicator.unit,
+          target: formatNumber(indicator.target),
+        }),
+        input,
+      ),
+    ),
+    messages,
+    h("div", { class: "actions" }, submit),
+  );
+  section.append(form);
+  return section;
+}
+
+function evaluationForm(project, followup, rerender) {
+  const assessments = ["on_track", "partly", "off_track"];
+  const name = `assessment-${project.id}-${followup.quarter}`;
+  const choices = h(
+    "fieldset",
+    {},
+    h("legend", {}, t("projects.evaluate.assessment")),
+    assessments.map((a) =>
+      h(
+        "label",
+        { class: "choice" },
+        h("input", { type: "radio", name, value: a, required: true }),
+        ` ${t(`projects.assessment.${a}`)}`,
+      ),
+    ),
+  );
+  const comment = h("textarea", { name: "comment", rows: 3, maxlength: 4000 });
+  const messages = h("div");
+  const submit = h("button", { type: "submit" }, t("projects.evaluate.submit"));
+  return h(
+    "form",
+    {
+      onsubmit: (event) => {
+        event.preventDefault();
+        messages.replaceChildren();
+        const assessment = choices.querySelector("input:checked").value;
+        busy(submit, async () => {
+          try {
+            await post(`/projects/${project.id}/followups/${followup.quarter}/evaluation`, {
+              assessment,
+              comment: comment.value.trim(),
+            });
+          } catch (error) {
+            messages.append(notice(failure(error), "error"));
+            return;
+          }
+          const text = t("projects.evaluate.done", { name: project.name });
+          announce(text);
+          await rerender(text);
+        });
+      },
+    },
+    choices,
+    field(t("projects.evaluate.comment"), comment),
+    messages,
+    h("div", { class: "actions" }, submit),
+  );
+}
+
+// The follow-ups of the projects of the groups the reader sits in (as a member or its
+// facilitator) that the group has not co-evaluated yet, each with its form; a lead's own
+// project is shown without one.
+export async function evaluateSection(groups, me, rerender) {
+  const mine = groups.filter((g) => g.members.includes(me) || g.facilitator === me);
+  const section = h(
+    "section",
+    { "aria-labelledby": "evaluate-title" },
+    h("h2", { id: "evaluate-title" }, t("projects.evaluate.title")),
+    h("p", {}, t("projects.evaluate.intro")),
+  );
+  const waiting = [];
+  for (const group of mine) {
+    const projects = await getAll(`/projects?group=${group.id}`);
+    for (const project of projects) {
+      const [followups, indicators] = await Promise.all([
+        getAll(`/projects/${project.id}/followups`),
+        getAll(`/projects/${project.id}/indicators`),
+      ]);
+      for (const followup of followups.filter((f) => !f.evaluation))
+        waiting.push({ project, followup, indicators });
+    }
+  }
+  if (waiting.length === 0) {
+    section.append(h("p", { class: "muted" }, t("projects.evaluate.none")));
+    return section;
+  }
+  section.append(
+    h(
+      "ul",
+      { class: "list", "aria-label": t("projects.evaluate.title") },
+      waiting.map(({ project, followup, indicators }) => {
+        const card = followupCard(followup, indicators);
+        card.setAttribute("data-project", project.id);
+        card.prepend(
+          h(
+            "h3",
+            { class: "item-title" },
+            t("projects.evaluate.project", {
+              name: project.name,
+              quarter: quarterName(followup.quarter),
+            }),
+          ),
+        );
+        card.append(
+          project.lead === me
+            ? h("p", { class: "muted" }, t("projects.evaluate.ownProject"))
+            : evaluationForm(project, followup, rerender),
+        );
+        return card;
+      }),
+    ),
+  );
+  return section;
+}
+
+// The results of these projects, each read once (a partner funds a project through
+// several contributions).
+export async function resultsOf(projectIds) {
+  return Promise.all([...new Set(projectIds)].map((id) => get(`/projects/${id}/results`)));
+}
