@@ -15,7 +15,7 @@ from litestar.params import FromPath, JSONBody
 
 from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import Cursor, Limit, page_links
-from mutual.api.problem_codes import CLIENT_ID
+from mutual.api.problem_codes import CLIENT_ID, SIGNATURES
 from mutual.api.problems import problem_responses
 from mutual.api.project_followup_schemas import (
     EvaluationIn,
@@ -141,7 +141,9 @@ async def list_ideas(
 @post(
     "/groups/{group_id:uuid}/ideas/{idea_id:uuid}/decision",
     operation_id="decideProjectIdea",
-    responses=problem_responses("not_found", "idea_decided", "account_exists"),
+    responses=problem_responses(
+        "not_found", "idea_decided", *SIGNATURES[1:], "account_exists", "invalid_key_event"
+    ),
     summary="Turn an idea into a project, or decline it with a reason (a coordinator or "
     "the group's facilitator)",
     status_code=200,
