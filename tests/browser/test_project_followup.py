@@ -1,7 +1,8 @@
 """A project followed after funding, in the page, by the demo's people signed in with the
 logins it prints: the lead of the shared garden files this quarter's follow-up (results,
-obstacles, needs, an indicator's value); the facilitator, who facilitates the garden's
-coordination group, co-evaluates it from the groups' page, which closes it; the City of
+obstacles, needs, an indicator's value); a member suggests a project idea to the
+garden's group; the facilitator, who facilitates that group, takes the idea up and
+co-evaluates the follow-up from the groups' page, which closes it; the City of
 Mulhouse, a partner, reads the garden's results beside its money. Each effect is read
 back through the API; axe-core on each page, in French and in English.
 
@@ -24,6 +25,7 @@ from tests.conftest import Templates
 
 GARDEN = "Jardin partagé des Coteaux"
 RESULTS = "Trois nouvelles familles ; première récolte partagée."
+IDEA = "Boîte à livres des Coteaux"
 
 
 @pytest.fixture(scope="module")
@@ -72,11 +74,30 @@ def test_a_follow_up_filed_co_evaluated_and_read_by_the_partner(
     assert {v["indicator_id"]: v["value"] for v in filed["indicator_values"]}[families] == 14
     violations = check(page, "followup-lead")
 
-    # The group's facilitator co-evaluates it from the groups' page.
+    # A member outside the group suggests an idea to it from the groups' page.
+    page = new_context(viewport=DESKTOP).new_page()
+    demo.sign_in(page, "coordinator")
+    page.get_by_role("link", name="Groupes de coordination").click()
+    main = page.get_by_role("main")
+    main.get_by_label("Groupe", exact=True).select_option(label="Groupe des Coteaux")
+    main.get_by_label("Titre de l’idée").fill(IDEA)
+    main.get_by_label("Description").fill("Une étagère abritée près de l'arrêt de tram.")
+    main.get_by_role("button", name="Proposer l’idée").click()
+    expect(main).to_contain_text(f"Idée « {IDEA} » proposée.")
+    expect(main.locator("[data-idea]").filter(has_text=IDEA)).to_contain_text("en attente")
+
+    # The group's facilitator takes the idea up and co-evaluates the follow-up there.
     page = new_context(viewport=DESKTOP).new_page()
     demo.sign_in(page, "facilitator")
     page.get_by_role("link", name="Groupes de coordination").click()
     main = page.get_by_role("main")
+    idea = main.locator("[data-idea]").filter(has_text=IDEA)
+    idea.get_by_label("Catégorie du projet").select_option("culture_sport")
+    idea.get_by_role("button", name="Retenir l’idée").click()
+    expect(main).to_contain_text(f"Idée « {IDEA} » retenue")
+    [taken] = [p for p in demo.call("GET", "/projects")["items"] if p["name"] == IDEA]
+    assert taken["sheet"]["group_id"] == garden["sheet"]["group_id"]
+    assert taken["category"] == "culture_sport"
     card = main.locator(f'[data-project="{garden["id"]}"][data-followup="{quarter}"]')
     expect(card).to_contain_text(RESULTS)
     card.get_by_role("radio", name="En bonne voie", exact=True).check()
