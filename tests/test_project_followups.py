@@ -279,3 +279,33 @@ async def test_follow_up_co_evaluation_and_results(api: Api) -> None:
     [latest] = body["followups"]
     assert latest["evaluation"]["comment"] == "Bien parti ; l'eau manque."
     assert latest["results"] == followup["results"]
+
+
+async def test_a_member_s_ideas_and_comments_go_with_their_erasure(api: Api) -> None:
+    """Their export holds their ideas; erased, their ideas' text and their co-evaluation's
+    comment are blanked, and the follow-up the lead filed and the project stay whole."""
+    people, coteaux, project_id = await a_garden(api)
+    alice, bob, carol, dan = (people[n] for n in ("Alice", "Bob", "Carol", "Dan"))
+    exported = await api.client.get(f"{API}/members/me/export", headers=dan.headers)
+    assert [i["title"] for i in exported.json()["project_ideas"]] == ["Jardin partagé des Coteaux"]
+    quarter = f"{API}/projects/{project_id}/followups/2027-Q1"
+    set_today(api, date(2027, 2, 15))
+    body = {"results": "Un début.", "obstacles": "", "needs": ""}
+    assert (await api.client.put(quarter, json=body, headers=carol.headers)).status_code == 200
+    judged = {"assessment": "on_track", "comment": "Alice trouve que ça avance."}
+    answer = await api.client.post(f"{quarter}/evaluation", json=judged, headers=alice.headers)
+    assert answer.status_code == 201, answer.text
+    for who in (dan, alice):
+        erased = await api.client.delete(f"{API}/members/{who.id}/profile", headers=api.operator)
+        assert erased.status_code == 204, erased.text
+    [idea] = (await api.client.get(f"{API}/groups/{coteaux}/ideas", headers=bob.headers)).json()[
+        "items"
+    ]
+    assert (idea["title"], idea["description"], idea["status"]) == ("", "", "accepted")
+    [kept] = (
+        await api.client.get(f"{API}/projects/{project_id}/followups", headers=bob.headers)
+    ).json()["items"]
+    assert kept["results"] == "Un début."
+    assert (kept["evaluation"]["assessment"], kept["evaluation"]["comment"]) == ("on_track", "")
+    project = (await api.client.get(f"{API}/projects/{project_id}", headers=bob.headers)).json()
+    assert project["name"] == "Jardin partagé des Coteaux"

@@ -181,3 +181,27 @@ async def evaluate_followup(
 ) -> bool:
     """Close a follow-up with the group's assessment, once (False: evaluated before)."""
     return await rewrite_followup(conn, followup_id, values)
+
+
+# --- Erasure ----------------------------------------------------------------------------
+
+
+async def ideas_by(conn: AsyncConnection, author_id: UUID) -> list[IdeaRecord]:
+    query = select(project_ideas).where(project_ideas.c.author_id == author_id)
+    return [_idea(row) for row in await conn.execute(query.order_by(project_ideas.c.created_at))]
+
+
+async def erase_texts_of(conn: AsyncConnection, member_id: UUID) -> None:
+    """A member's words beside the projects: their ideas' text and their co-evaluations'
+    comments. A follow-up stays whole: it is the project's report, filed by its lead as
+    such; an idea taken up lives on in its project's own sheet."""
+    await conn.execute(
+        update(project_ideas)
+        .where(project_ideas.c.author_id == member_id)
+        .values(title="", description="", neighbourhood=None)
+    )
+    await conn.execute(
+        update(project_followups)
+        .where(project_followups.c.evaluated_by == member_id)
+        .values(evaluation_comment="")
+    )
