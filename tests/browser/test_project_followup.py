@@ -1,6 +1,6 @@
 """A project followed after funding, in the page, by the demo's people signed in with the
 logins it prints: the lead of the shared garden files this quarter's follow-up (results,
-obstacles, needs, an indicator's value); a member suggests a project idea to the
+obstacles, needs, an indicator's value) and edits the project's sheet; a member suggests a project idea to the
 garden's group; the facilitator, who facilitates that group, takes the idea up and
 co-evaluates the follow-up from the groups' page, which closes it; the City of
 Mulhouse, a partner, reads the garden's results beside its money. Each effect is read
@@ -72,6 +72,16 @@ def test_a_follow_up_filed_co_evaluated_and_read_by_the_partner(
         if i["name"] == "Familles jardinières"
     )
     assert {v["indicator_id"]: v["value"] for v in filed["indicator_values"]}[families] == 14
+    # And edits the project's sheet: only what changed is sent.
+    sheet = main.get_by_role("region", name="Fiche du projet")
+    sheet.get_by_label("Besoin en biens").fill("Un robinet extérieur, des arrosoirs")
+    sheet.get_by_role("button", name="Enregistrer la fiche").click()
+    expect(main).to_contain_text("Fiche du projet enregistrée.")
+    edited = demo.call("GET", path)["sheet"]
+    assert edited["needs_goods"] == "Un robinet extérieur, des arrosoirs"
+    assert {k: edited[k] for k in ("status", "group_id", "description")} == {
+        k: garden["sheet"][k] for k in ("status", "group_id", "description")
+    }
     violations = check(page, "followup-lead")
 
     # A member outside the group suggests an idea to it from the groups' page.

@@ -8,7 +8,10 @@ import { ApiError, call, get, getAll, post } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { formatDuration, formatNumber, t } from "../i18n.js";
 import { euros } from "../tally_chart.js";
+import { readCents } from "./partner.js";
 import { quarterName } from "./pledges.js";
+
+const STATUSES = ["idea", "proposed", "funded", "in_progress", "done", "abandoned"];
 
 // The quarter a day falls in, as the service writes it ("2027-Q1").
 export function quarterOf(day = new Date()) {
@@ -153,6 +156,110 @@ export function resultsSection(results) {
             ),
           ),
         ),
+  );
+}
+
+// The project's sheet as its lead (or a coordinator) edits it: only what changed is sent.
+export function sheetSection(project, groups, rerender) {
+  const sheet = project.sheet;
+  const select = (name, options, chosen) =>
+    h(
+      "select",
+      { name },
+      options.map(([value, words]) => h("option", { value, selected: value === chosen }, words)),
+    );
+  const status = select(
+    "status",
+    STATUSES.map((s) => [s, t(`projects.status.${s}`)]),
+    sheet.status,
+  );
+  const group = select(
+    "group",
+    [["", t("projects.results.noGroup")], ...groups.map((g) => [g.id, g.name])],
+    sheet.group_id ?? "",
+  );
+  const text = (name, value, max) =>
+    h("input", { name, type: "text", maxlength: max, value: value ?? "" });
+  const description = h(
+    "textarea",
+    { name: "description", rows: 3, maxlength: 4000 },
+    sheet.description ?? "",
+  );
+  const neighbourhood = text("neighbourhood", sheet.neighbourhood, 120);
+  const starts = h("input", { name: "starts_on", type: "date", value: sheet.starts_on ?? "" });
+  const ends = h("input", { name: "ends_on", type: "date", value: sheet.ends_on ?? "" });
+  const needsEur = text(
+    "needs_eur",
+    sheet.needs_eur_cents === null ? "" : String(sheet.needs_eur_cents / 100),
+    20,
+  );
+  const needsHours = h("input", {
+    name: "needs_hours",
+    type: "number",
+    min: 0,
+    step: 1,
+    value: sheet.needs_minutes === null ? "" : Math.round(sheet.needs_minutes / 60),
+  });
+  const needsGoods = text("needs_goods", sheet.needs_goods, 500);
+  const messages = h("div");
+  const submit = h("button", { type: "submit" }, t("projects.sheet.submit"));
+  const form = h(
+    "form",
+    {
+      onsubmit: (event) => {
+        event.preventDefault();
+        messages.replaceChildren();
+        const cents = needsEur.value.trim() === "" ? null : readCents(needsEur.value);
+        if (needsEur.value.trim() !== "" && cents === null) {
+          messages.append(notice(t("lead.pay.badAmount"), "error"));
+          needsEur.focus();
+          return;
+        }
+        const wanted = {
+          status: status.value,
+          group_id: group.value || null,
+          description: description.value.trim() || null,
+          neighbourhood: neighbourhood.value.trim() || null,
+          starts_on: starts.value || null,
+          ends_on: ends.value || null,
+          needs_eur_cents: cents,
+          needs_minutes: needsHours.value === "" ? null : Number(needsHours.value) * 60,
+          needs_goods: needsGoods.value.trim() || null,
+        };
+        const changed = Object.fromEntries(
+          Object.entries(wanted).filter(([name, value]) => value !== sheet[name]),
+        );
+        busy(submit, async () => {
+          try {
+            await call("PATCH", `/projects/${project.id}`, changed);
+          } catch (error) {
+            messages.append(notice(failure(error), "error"));
+            return;
+          }
+          const done = t("projects.sheet.done");
+          announce(done);
+          await rerender(done);
+        });
+      },
+    },
+    field(t("projects.sheet.status"), status),
+    field(t("projects.sheet.group"), group),
+    field(t("projects.sheet.description"), description),
+    field(t("projects.sheet.neighbourhood"), neighbourhood),
+    field(t("projects.sheet.startsOn"), starts),
+    field(t("projects.sheet.endsOn"), ends),
+    field(t("projects.sheet.needsEur"), needsEur),
+    field(t("projects.sheet.needsHours"), needsHours),
+    field(t("projects.sheet.needsGoods"), needsGoods),
+    messages,
+    h("div", { class: "actions" }, submit),
+  );
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "sheet-title" },
+    h("h2", { id: "sheet-title" }, t("projects.sheet.title")),
+    h("p", {}, t("projects.sheet.intro")),
+    form,
   );
 }
 
