@@ -1,10 +1,11 @@
 """A project followed after funding, in the page, by the demo's people signed in with the
 logins it prints: the lead of the shared garden files this quarter's follow-up (results,
-obstacles, needs, an indicator's value) and edits the project's sheet; a member suggests a project idea to the
-garden's group; the facilitator, who facilitates that group, takes the idea up and
-co-evaluates the follow-up from the groups' page, which closes it; the City of
-Mulhouse, a partner, reads the garden's results beside its money. Each effect is read
-back through the API; axe-core on each page, in French and in English.
+obstacles, needs, an indicator's value) and edits the project's sheet; a member suggests
+a project idea to the garden's group; the facilitator, who facilitates that group, takes
+the idea up, co-evaluates the follow-up from the groups' page, which closes it, and
+agrees one more indicator for the garden; the City of Mulhouse, a partner, reads the
+garden's results beside its money. Each effect is read back through the API; axe-core
+on each page, in French and in English.
 
 SQLite only: the pages read what the API answers, tested on both databases in
 tests/test_project_followups.py."""
@@ -119,6 +120,16 @@ def test_a_follow_up_filed_co_evaluated_and_read_by_the_partner(
         f for f in demo.call("GET", f"{path}/followups")["items"] if f["quarter"] == quarter
     ]
     assert judged["evaluation"]["assessment"] == "on_track"
+    # And agrees one more indicator for the garden.
+    agreed = main.locator(f'[data-indicators="{garden["id"]}"]')
+    agreed.get_by_label("Nouvel indicateur").fill("Ateliers de jardinage")
+    agreed.get_by_label("Unité").fill("ateliers")
+    agreed.get_by_label("Cible").fill("6")
+    agreed.get_by_role("button", name="Convenir de l’indicateur").click()
+    expect(main).to_contain_text(f"Indicateur « Ateliers de jardinage » convenu pour {GARDEN}.")
+    assert ("Ateliers de jardinage", "ateliers", 6) in [
+        (i["name"], i["unit"], i["target"]) for i in demo.call("GET", f"{path}/indicators")["items"]
+    ]
     violations += check(page, "followup-group")
 
     # The partner reads the garden's results beside its money.

@@ -2,7 +2,7 @@ import { getAll } from "../api.js";
 import { h, notice } from "../dom.js";
 import { formatDay, t } from "../i18n.js";
 import { ideasSection } from "./group_ideas.js";
-import { evaluateSection } from "./project_results.js";
+import { groupWorkSections } from "./group_projects.js";
 
 // The coordination groups: their kind, name and neighbourhood, how many sit in each and
 // how many represent it in the city group, and where the person reading sits. The
@@ -67,7 +67,7 @@ export async function render(main, ctx, done = null) {
   // The follow-ups the reader's groups have to co-evaluate, then the project ideas.
   const me = ctx.me.principal_id;
   if (groups.some((g) => g.members.includes(me) || g.facilitator === me))
-    main.append(await evaluateSection(groups, me, rerender));
+    main.append(...(await groupWorkSections(groups, me, rerender)));
   if (groups.length > 0) {
     const coordinates = ctx.me.roles.some((r) => r === "coordination_member" || r === "operator");
     main.append(...(await ideasSection(groups, me, coordinates, rerender)));

@@ -1,10 +1,11 @@
-// A project followed after funding, in the parts three pages share: its results beside
-// its money (the partner's page and the lead's), the lead's form for the quarter's
-// follow-up (the lead's page), and the group's co-evaluation of its projects' follow-ups
-// (the groups' page). The money and hours come summed from the ledger by the service
-// (GET /projects/{id}/results); the words are the lead's and the group's.
+// A project followed after funding, in the parts pages share: its results beside its
+// money (the partner's page and the lead's), the lead's forms for the project's sheet and
+// the quarter's follow-up (the lead's page), and a follow-up's card (which the groups'
+// page, views/group_projects.js, shows for the group to co-evaluate). The money and hours
+// come summed from the ledger by the service (GET /projects/{id}/results); the words are
+// the lead's and the group's.
 
-import { ApiError, call, get, getAll, post } from "../api.js";
+import { ApiError, call, get } from "../api.js";
 import { announce, busy, field, h, notice } from "../dom.js";
 import { formatDuration, formatNumber, t } from "../i18n.js";
 import { euros } from "../tally_chart.js";
@@ -18,7 +19,8 @@ export function quarterOf(day = new Date()) {
   return `${day.getFullYear()}-Q${Math.floor(day.getMonth() / 3) + 1}`;
 }
 
-const failure = (error) => (error instanceof ApiError ? error.describe() : t("error.generic"));
+export const failure = (error) =>
+  error instanceof ApiError ? error.describe() : t("error.generic");
 
 function paragraphs(titleKey, text) {
   if (!text) return [];
@@ -344,111 +346,6 @@ export function fileSection(project, indicators, followups, rerender) {
     h("div", { class: "actions" }, submit),
   );
   section.append(form);
-  return section;
-}
-
-function evaluationForm(project, followup, rerender) {
-  const assessments = ["on_track", "partly", "off_track"];
-  const name = `assessment-${project.id}-${followup.quarter}`;
-  const choices = h(
-    "fieldset",
-    {},
-    h("legend", {}, t("projects.evaluate.assessment")),
-    assessments.map((a) =>
-      h(
-        "label",
-        { class: "choice" },
-        h("input", { type: "radio", name, value: a, required: true }),
-        ` ${t(`projects.assessment.${a}`)}`,
-      ),
-    ),
-  );
-  const comment = h("textarea", { name: "comment", rows: 3, maxlength: 4000 });
-  const messages = h("div");
-  const submit = h("button", { type: "submit" }, t("projects.evaluate.submit"));
-  return h(
-    "form",
-    {
-      onsubmit: (event) => {
-        event.preventDefault();
-        messages.replaceChildren();
-        const assessment = choices.querySelector("input:checked").value;
-        busy(submit, async () => {
-          try {
-            await post(`/projects/${project.id}/followups/${followup.quarter}/evaluation`, {
-              assessment,
-              comment: comment.value.trim(),
-            });
-          } catch (error) {
-            messages.append(notice(failure(error), "error"));
-            return;
-          }
-          const text = t("projects.evaluate.done", { name: project.name });
-          announce(text);
-          await rerender(text);
-        });
-      },
-    },
-    choices,
-    field(t("projects.evaluate.comment"), comment),
-    messages,
-    h("div", { class: "actions" }, submit),
-  );
-}
-
-// The follow-ups of the projects of the groups the reader sits in (as a member or its
-// facilitator) that the group has not co-evaluated yet, each with its form; a lead's own
-// project is shown without one.
-export async function evaluateSection(groups, me, rerender) {
-  const mine = groups.filter((g) => g.members.includes(me) || g.facilitator === me);
-  const section = h(
-    "section",
-    { "aria-labelledby": "evaluate-title" },
-    h("h2", { id: "evaluate-title" }, t("projects.evaluate.title")),
-    h("p", {}, t("projects.evaluate.intro")),
-  );
-  const waiting = [];
-  for (const group of mine) {
-    const projects = await getAll(`/projects?group=${group.id}`);
-    for (const project of projects) {
-      const [followups, indicators] = await Promise.all([
-        getAll(`/projects/${project.id}/followups`),
-        getAll(`/projects/${project.id}/indicators`),
-      ]);
-      for (const followup of followups.filter((f) => !f.evaluation))
-        waiting.push({ project, followup, indicators });
-    }
-  }
-  if (waiting.length === 0) {
-    section.append(h("p", { class: "muted" }, t("projects.evaluate.none")));
-    return section;
-  }
-  section.append(
-    h(
-      "ul",
-      { class: "list", "aria-label": t("projects.evaluate.title") },
-      waiting.map(({ project, followup, indicators }) => {
-        const card = followupCard(followup, indicators);
-        card.setAttribute("data-project", project.id);
-        card.prepend(
-          h(
-            "h3",
-            { class: "item-title" },
-            t("projects.evaluate.project", {
-              name: project.name,
-              quarter: quarterName(followup.quarter),
-            }),
-          ),
-        );
-        card.append(
-          project.lead === me
-            ? h("p", { class: "muted" }, t("projects.evaluate.ownProject"))
-            : evaluationForm(project, followup, rerender),
-        );
-        return card;
-      }),
-    ),
-  );
   return section;
 }
 
