@@ -69,7 +69,7 @@ def test_token_create_prints_a_working_token(tmp_path: Path) -> None:
     assert asyncio.run(roles()) == {"operator", "auditor"}
 
 
-NEWEST_SCHEMA = "0028"
+NEWEST_SCHEMA = "0029"
 
 
 def test_demo_loads_once(tmp_path: Path) -> None:
@@ -95,6 +95,10 @@ def test_demo_loads_once(tmp_path: Path) -> None:
                     "SELECT count(*) FROM accounts WHERE owner_kind = 'member'"
                     " AND unit = 'TIME' AND balance BETWEEN -600 AND 600",
                     "SELECT kind, count(*) FROM round_entries GROUP BY 1 ORDER BY 1",
+                    "SELECT count(*) FROM group_entries",
+                    "SELECT project_id, quarter, assessment FROM project_followups ORDER BY 1, 2",
+                    "SELECT project_id, name, target FROM project_indicators ORDER BY 1, 2",
+                    "SELECT id, status, group_id FROM projects ORDER BY 1",
                 )
             )
 
@@ -111,6 +115,10 @@ def test_demo_loads_once(tmp_path: Path) -> None:
         [(categories, offers)],
         [(within,)],
         steps,
+        [(group_entries,)],
+        followups,
+        indicators,
+        projects,
     ) = first
     # Members: 300 TIME accounts, 160 pledge promises (60 last quarter, 60 this one, 40
     # the next), a resident partner's EUR account. Pools: the commons, 160 pledges held,
@@ -152,6 +160,13 @@ def test_demo_loads_once(tmp_path: Path) -> None:
         "ballot_closed": 1,
         "executed": 1,
     }
+    # Each project's group (its creation, its people, its facilitator), its sheet, the
+    # indicators its group agreed, and last quarter's follow-up co-evaluated.
+    assert group_entries == (1 + 5 + 1) + 2 * (1 + 4 + 1)
+    assert len(followups) == 3
+    assert all(assessment is not None for _, _, assessment in followups)
+    assert len(indicators) == 4
+    assert all(group is not None for _, _, group in projects)
     _run(["demo"], env)
     assert snapshot() == first
 

@@ -159,6 +159,9 @@ _PARTS = {
     ("/api/v1/pact/signatories", "signatories"),
     ("/api/v1/partners/{partner_id}/trace", "contributions"),
     ("/api/v1/projects/{project_id}", "accounts"),
+    # A project's results: its agreed indicators (a handful) and its last four quarters.
+    ("/api/v1/projects/{project_id}/results", "indicators"),
+    ("/api/v1/projects/{project_id}/results", "followups"),
     # The public page and the territory and well-being reports are documents of one
     # moment: a quarter's rounds and projects, the items chosen, a report's rows (which
     # grow by the quarter).

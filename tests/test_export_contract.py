@@ -46,7 +46,9 @@ async def test_every_export_line_matches_the_schema(runtime: Runtime) -> None:
         "bounds",
         "round",
         "ballot",
-        "group",  # the demo's neighbourhood group (demo_intake)
+        # The demo's groups: a neighbourhood group (demo_intake), the projects'
+        # coordination groups (demo_projects).
+        "group",
         "transaction",
         "pact",
         "checkpoint",

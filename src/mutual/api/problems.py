@@ -146,6 +146,8 @@ STATUS_BY_CODE: dict[str, int] = {
     "own_offer": 422,
     "not_listed": 422,
     "already_listed": 409,
+    "followup_closed": 409,
+    "idea_decided": 409,
     "invitation_invalid": 422,
     "reset_code_invalid": 422,
     "current_password_wrong": 403,

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import Field, StringConstraints
 
+from mutual.api.project_followup_schemas import SheetOut
 from mutual.api.schemas import PageOut, _In, _Out
 from mutual.api.timebank_schemas import Name, Text200
 
@@ -52,6 +53,10 @@ class ProjectSummaryOut(_Out):
     category: str
     group: GroupOut
     lead: UUID
+    sheet: SheetOut = Field(
+        description="What it is, where, which group follows it, how far "
+        "it is and what it needs (`PATCH /projects/{id}`)."
+    )
     created_at: datetime
     updated_at: datetime = Field(
         description="When it last changed: what updated_since compares with."

@@ -651,6 +651,11 @@ PROBLEM_TITLES: dict[str, dict[str, str]] = {
         "en": "Already on the territory's list",
         "fr": "Déjà dans la liste du territoire",
     },
+    "followup_closed": {
+        "en": "Follow-up already co-evaluated",
+        "fr": "Suivi déjà co-évalué",
+    },
+    "idea_decided": {"en": "Idea already decided", "fr": "Idée déjà tranchée"},
     "invitation_invalid": {
         "en": "Unknown, used or expired invitation",
         "fr": "Invitation inconnue, déjà utilisée ou expirée",

@@ -239,6 +239,20 @@ MATRIX: dict[str, Permission] = {
     "getProject": _read("projects:read"),
     "createProject": _write(COORD),
     "changeProjectLead": _admin(COORD),
+    # A project followed after funding (usecases.project_sheets, project_followups): its
+    # lead edits its sheet and files its follow-ups; its group (members and facilitator,
+    # residents acting as such) agrees its indicators, decides ideas submitted to it and
+    # co-evaluates; partners read what the projects they fund achieved.
+    "updateProjectSheet": _write(COORD, frozenset({R})),
+    "submitProjectIdea": _write(frozenset({R})),
+    "listProjectIdeas": _read("projects:read", own=frozenset({R, F}), full=COORD),
+    "decideProjectIdea": _write(COORD, frozenset({R, F})),
+    "defineProjectIndicator": _write(COORD, frozenset({R, F})),
+    "listProjectIndicators": _read("projects:read", own=frozenset({R, F}), full=COORD | {P}),
+    "fileProjectFollowup": _write(frozenset(), frozenset({R})),
+    "listProjectFollowups": _read("projects:read", own=frozenset({R, F}), full=COORD | {P}),
+    "evaluateProjectFollowup": _write(frozenset(), frozenset({R, F})),
+    "getProjectResults": _read("projects:read", own=frozenset({R, F}), full=COORD | {P}),
     "confirmDelivery": _write(COORD, frozenset({R})),
     "recordDisbursement": _write(COORD, frozenset({R})),
     "listDisbursements": _read("fund:read", own=frozenset({R}), full=COORD),

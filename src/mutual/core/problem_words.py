@@ -155,6 +155,16 @@ PROBLEM_TEXTS: Final[dict[str, Words]] = {
         "fr": "Ce code figure déjà dans la liste : renommez l’entrée existante.",
         "en": "This code is on the list already: rename the existing entry.",
     },
+    "followup_closed": {
+        "fr": "Le groupe a déjà co-évalué ce suivi : il est clos, on ne le réécrit plus. "
+        "Le trimestre suivant aura son propre suivi.",
+        "en": "The group has already co-evaluated this follow-up: it is closed and no longer "
+        "rewritten. Next quarter has its own follow-up.",
+    },
+    "idea_decided": {
+        "fr": "Cette idée a déjà été retenue ou écartée.",
+        "en": "This idea was already taken up or declined.",
+    },
     "own_offer": {
         "fr": "C’est votre propre annonce : on répond à celles des autres.",
         "en": "This is your own offer or request: one answers other people’s.",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
@@ -27,6 +27,16 @@ class ProjectRecord:
     time_account: UUID | None
     created_at: datetime
     updated_at: datetime
+    # The sheet (usecases.project_sheets).
+    description: str | None
+    neighbourhood: str | None
+    group_id: UUID | None
+    status: str
+    starts_on: date | None
+    ends_on: date | None
+    needs_eur: int | None
+    needs_minutes: int | None
+    needs_goods: str | None
 
 
 def _record(row: Row[Any]) -> ProjectRecord:
@@ -46,6 +56,10 @@ async def set_lead(conn: AsyncConnection, project_id: UUID, lead_id: UUID) -> No
     await conn.execute(update(projects).where(projects.c.id == project_id).values(lead_id=lead_id))
 
 
+async def update_sheet(conn: AsyncConnection, project_id: UUID, values: Mapping[str, Any]) -> None:
+    await conn.execute(update(projects).where(projects.c.id == project_id).values(**values))
+
+
 async def list_projects(
     conn: AsyncConnection,
     *,
@@ -53,8 +67,11 @@ async def list_projects(
     after: UUID | None,
     limit: int,
     updated_since: datetime | None = None,
+    group_id: UUID | None = None,
 ) -> list[ProjectRecord]:
     query = select(projects).order_by(projects.c.id).limit(limit)
+    if group_id is not None:
+        query = query.where(projects.c.group_id == group_id)
     if updated_since is not None:
         query = query.where(projects.c.updated_at >= updated_since)
     if lead_id is not None:

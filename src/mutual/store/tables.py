@@ -33,6 +33,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
 from mutual.core.age_bands import AGE_BANDS
+from mutual.core.project_sheets import ASSESSMENTS, PROJECT_STATUSES
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -525,8 +526,84 @@ projects = Table(
     Column("time_account", Uuid, ForeignKey("accounts.id"), nullable=True),
     Column("created_at", UTCDateTime(), nullable=False),
     updated_at_column(),
+    # The project's sheet (usecases.project_sheets): what it is, where, which coordination
+    # group follows it (a group of the log, by id), how far it is, and what it needs.
+    Column("description", Text, nullable=True),
+    Column("neighbourhood", String(120), nullable=True),
+    Column("group_id", Uuid, nullable=True, index=True),
+    Column("status", String(16), nullable=False, server_default="proposed"),
+    Column("starts_on", Date, nullable=True),
+    Column("ends_on", Date, nullable=True),
+    Column("needs_eur", BigInteger, nullable=True),
+    Column("needs_minutes", BigInteger, nullable=True),
+    Column("needs_goods", String(500), nullable=True),
     CheckConstraint(
         "group_kind IN ('thematic', 'resource', 'neighbourhood')", name="group_kind_known"
+    ),
+    CheckConstraint(
+        "status IN (" + ", ".join(f"'{s}'" for s in PROJECT_STATUSES) + ")",
+        name="status_known",
+    ),
+)
+
+# A resident's idea of a project, submitted to a coordination group, which turns it into
+# a project or declines it with a reason.
+project_ideas = Table(
+    "project_ideas",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("group_id", Uuid, nullable=False),
+    Column("author_id", Uuid, ForeignKey("members.id"), nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("description", Text, nullable=False),
+    Column("neighbourhood", String(120), nullable=True),
+    Column("status", String(16), nullable=False),
+    Column("reason", Text, nullable=True),
+    Column("project_id", Uuid, ForeignKey("projects.id"), nullable=True),
+    Column("decided_by", Uuid, nullable=True),
+    Column("decided_at", UTCDateTime(), nullable=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Index("ix_project_ideas_group_id_created_at", "group_id", "created_at"),
+    CheckConstraint("status IN ('submitted', 'accepted', 'declined')", name="status_known"),
+)
+
+# What the group agreed to measure a project by: a name, a unit, a target.
+project_indicators = Table(
+    "project_indicators",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("project_id", Uuid, ForeignKey("projects.id"), nullable=False),
+    Column("name", String(120), nullable=False),
+    Column("unit", String(40), nullable=False),
+    Column("target", BigInteger, nullable=False),
+    Column("defined_by", Uuid, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("project_id", "name"),
+)
+
+# A lead's quarterly follow-up of a project (one per quarter), and the group's
+# co-evaluation that closes it. ``indicator_values`` is a JSON object: indicator id to
+# the value reached this quarter.
+project_followups = Table(
+    "project_followups",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("project_id", Uuid, ForeignKey("projects.id"), nullable=False),
+    Column("quarter", String(7), nullable=False),
+    Column("results", Text, nullable=False),
+    Column("obstacles", Text, nullable=False),
+    Column("needs", Text, nullable=False),
+    Column("indicator_values", Text, nullable=False),
+    Column("filed_by", Uuid, nullable=False),
+    Column("filed_at", UTCDateTime(), nullable=False),
+    Column("assessment", String(16), nullable=True),
+    Column("evaluation_comment", Text, nullable=True),
+    Column("evaluated_by", Uuid, nullable=True),
+    Column("evaluated_at", UTCDateTime(), nullable=True),
+    UniqueConstraint("project_id", "quarter"),
+    CheckConstraint(
+        "assessment IN (" + ", ".join(f"'{a}'" for a in ASSESSMENTS) + ")",
+        name="assessment_known",
     ),
 )
 

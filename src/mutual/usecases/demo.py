@@ -47,6 +47,8 @@ from mutual.usecases.demo_intake import load_intake_demo
 from mutual.usecases.demo_logins import PERSONAS, DemoLogin, load_logins
 from mutual.usecases.demo_pact import load_pact_demo
 from mutual.usecases.demo_pledges import load_pledges_demo
+from mutual.usecases.demo_projects import SHEETS as PROJECT_SHEETS
+from mutual.usecases.demo_projects import load_projects_demo
 from mutual.usecases.demo_rounds import load_rounds_demo
 from mutual.usecases.flows import sign_and_record_or_raise
 from mutual.usecases.keys import key_event_write, public_keys, submit_key_event
@@ -489,6 +491,11 @@ async def load_demo_territory(rt: Runtime, progress: Callable[[str], None] = _qu
     done(f"shared goods: {len(KINDS)} kinds at {len(POINTS)} points, a year of loans")
     await load_rounds_demo(rt, *pooling)
     done("rounds: last quarter's executed, this quarter's open for voting")
+    await load_projects_demo(rt, operator, territory.members)
+    done(
+        f"project follow-up: {len(PROJECT_SHEETS)} groups and sheets, indicators, last "
+        "quarter's follow-ups co-evaluated"
+    )
     recorded = _exchanges(territory)
     # Read the signers' keys once, before thousands of concurrent checks all miss the
     # cache together and each read them.

@@ -30,6 +30,7 @@ from mutual.store import invitations as invitation_store
 from mutual.store import ledger_reads
 from mutual.store import mail as mail_store
 from mutual.store import offer_messages as offer_messages_store
+from mutual.store import project_followups as project_followup_store
 from mutual.store import rounds as round_store
 from mutual.store import sign_in as sign_in_store
 from mutual.store import territory_lists as lists_store
@@ -375,6 +376,7 @@ async def export_self(rt: Runtime, member: Principal) -> dict[str, Any]:
         sent = await offer_messages_store.messages_sent_by(conn, member.id)
         mail_choice = await mail_store.preference(conn, member.id)
         consents = await intake_store.consents_of(conn, member.id)
+        ideas = await project_followup_store.ideas_by(conn, member.id)
     return {
         "profile": visible_profile(record, member),
         "statement": statement,
@@ -414,6 +416,17 @@ async def export_self(rt: Runtime, member: Principal) -> dict[str, Any]:
             }
             for c in consents
         ],
+        "project_ideas": [
+            {
+                "id": str(i.id),
+                "group_id": str(i.group_id),
+                "title": i.title,
+                "description": i.description,
+                "status": i.status,
+                "reason": i.reason,
+            }
+            for i in ideas
+        ],
     }
 
 
@@ -422,7 +435,8 @@ async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
     were sent, notifications (theirs, the trace of
     their e-mails with their choice of them, and their words quoted in others', such as a
     rejection's reason), a gift's household
-    text, a resident partner's name, the reasons given in rounds, the notes on their key
+    text, a resident partner's name, the reasons given in rounds, their project ideas' text
+    and their comments co-evaluating a project, the notes on their key
     events and their sign-in (login, password hash, open sessions and links) go; the member's
     pseudonymous id, accounts and signed entries stay, so the log still verifies."""
     if caller.id != member_id:
@@ -459,6 +473,7 @@ async def erase(rt: Runtime, caller: Principal, member_id: UUID) -> None:
         await invitation_store.spend_resets_of(conn, member_id, now=now)
         await intake_store.forget_member(conn, member_id)
         await lists_store.forget_member(conn, member_id)
+        await project_followup_store.erase_texts_of(conn, member_id)
     if record.account_id is not None:
         await ledger_reads.erase_memos(rt.db, str(member_id))
     await member_notices.tell(rt, member_id, MemberChange.ERASED)

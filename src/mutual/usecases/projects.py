@@ -44,6 +44,10 @@ class NewProject:
     group_name: str
     lead_id: UUID
     pays_time: bool
+    # Where the project comes from when a group turned a resident's idea into it.
+    group_id: UUID | None = None
+    description: str | None = None
+    neighbourhood: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +72,14 @@ async def create_project(
 ) -> ProjectView:
     """Open the project's accounts and appoint its lead, in one atomic ledger write."""
     require_coordinator(caller)
+    return await open_project(rt, caller, project_id, new)
+
+
+async def open_project(
+    rt: Runtime, caller: Principal, project_id: UUID | None, new: NewProject
+) -> ProjectView:
+    """``create_project`` once the caller may: a coordinator, or a group's facilitator
+    turning an idea submitted to the group into a project (``project_sheets``)."""
     await lists.require_now(rt, ListKind.CATEGORY, new.category, "category")
     if new.group_kind not in GROUP_KINDS:
         raise InvalidRequest(f"group kind is one of {', '.join(GROUP_KINDS)}", field="group.kind")
@@ -117,6 +129,9 @@ async def create_project(
                 "pledge_account": by_unit[PLEDGE],
                 "time_account": by_unit.get(TIME),
                 "created_at": rt.clock(),
+                "group_id": new.group_id,
+                "description": new.description,
+                "neighbourhood": new.neighbourhood,
             },
         )
     return await read_project(rt, pid)
@@ -168,6 +183,7 @@ async def list_projects(
     cursor: str | None,
     limit: int,
     updated_since: datetime | None = None,
+    group_id: UUID | None = None,
 ) -> Page[ProjectRecord]:
     async with rt.db.reading() as conn:
         found = await store.list_projects(
@@ -176,5 +192,6 @@ async def list_projects(
             after=decode_id_cursor("projects", cursor),
             limit=limit + 1,
             updated_since=updated_since,
+            group_id=group_id,
         )
     return cut_page("projects", found, limit, lambda r: str(r.id))

@@ -13,6 +13,7 @@ from mutual.api.dependencies import CurrentPrincipal, runtime_of
 from mutual.api.pages import Cursor, Limit, UpdatedSince, aware, page_links
 from mutual.api.problem_codes import CLIENT_ID, SIGNATURES
 from mutual.api.problems import problem_responses
+from mutual.api.project_followup_schemas import SheetOut
 from mutual.api.project_schemas import (
     GroupOut,
     LeadIn,
@@ -26,6 +27,20 @@ from mutual.store.projects import ProjectRecord
 from mutual.usecases import projects as usecase
 
 
+def sheet_out(record: ProjectRecord) -> SheetOut:
+    return SheetOut(
+        description=record.description,
+        neighbourhood=record.neighbourhood,
+        group_id=record.group_id,
+        status=record.status,
+        starts_on=record.starts_on,
+        ends_on=record.ends_on,
+        needs_eur_cents=record.needs_eur,
+        needs_minutes=record.needs_minutes,
+        needs_goods=record.needs_goods,
+    )
+
+
 def _summary(record: ProjectRecord) -> ProjectSummaryOut:
     return ProjectSummaryOut(
         id=record.id,
@@ -33,12 +48,13 @@ def _summary(record: ProjectRecord) -> ProjectSummaryOut:
         category=record.category,
         group=GroupOut(kind=record.group_kind, name=record.group_name),
         lead=record.lead_id,
+        sheet=sheet_out(record),
         created_at=record.created_at,
         updated_at=record.updated_at,
     )
 
 
-def _project_out(view: usecase.ProjectView) -> ProjectOut:
+def project_out(view: usecase.ProjectView) -> ProjectOut:
     return ProjectOut(
         **_summary(view.record).model_dump(),
         accounts=[
@@ -78,20 +94,21 @@ async def create_project(
         data.name, data.category, data.group.kind, data.group.name, data.lead, data.pays_time
     )
     view = await usecase.create_project(runtime_of(state), principal, data.id, new)
-    return _project_out(view)
+    return project_out(view)
 
 
 @get(
     "/projects",
     operation_id="listProjects",
     responses=problem_responses(),
-    summary="List projects, optionally those of one lead or changed since a time",
+    summary="List projects, optionally those of one lead or one group, or changed since a time",
 )
 async def list_projects(
     request: Request[Any, Any, Any],
     state: State,
     principal: CurrentPrincipal,
     lead: FromQuery[UUID | None] = None,
+    group: FromQuery[UUID | None] = None,
     updated_since: UpdatedSince = None,
     cursor: Cursor = None,
     limit: Limit = 100,
@@ -99,6 +116,7 @@ async def list_projects(
     page = await usecase.list_projects(
         runtime_of(state),
         lead_id=lead,
+        group_id=group,
         cursor=cursor,
         limit=limit,
         updated_since=aware(updated_since),
@@ -117,7 +135,7 @@ async def list_projects(
 async def get_project(
     project_id: FromPath[UUID], state: State, principal: CurrentPrincipal
 ) -> ProjectOut:
-    return _project_out(await usecase.read_project(runtime_of(state), project_id))
+    return project_out(await usecase.read_project(runtime_of(state), project_id))
 
 
 @put(
@@ -130,4 +148,4 @@ async def change_lead(
     project_id: FromPath[UUID], data: JSONBody[LeadIn], state: State, principal: CurrentPrincipal
 ) -> ProjectOut:
     view = await usecase.change_lead(runtime_of(state), principal, project_id, data.lead)
-    return _project_out(view)
+    return project_out(view)

@@ -14,6 +14,7 @@ import operatorWords from "./words/operator.js";
 import pactWords from "./words/pact.js";
 import partnerWords from "./words/partner.js";
 import passwordWords from "./words/password.js";
+import projectsWords from "./words/projects.js";
 import publicWords from "./words/public.js";
 import reportsWords from "./words/reports.js";
 import roundsWords from "./words/rounds.js";
@@ -56,6 +57,7 @@ const AREAS = [
   groupsWords,
   pactWords,
   listsWords,
+  projectsWords,
 ];
 
 const MESSAGES = {

@@ -1,6 +1,8 @@
 import { getAll } from "../api.js";
-import { h } from "../dom.js";
+import { h, notice } from "../dom.js";
 import { formatDay, label, t } from "../i18n.js";
+import { ideasSection } from "./group_ideas.js";
+import { groupWorkSections } from "./group_projects.js";
 
 // The coordination groups: their kind, name and neighbourhood, how many sit in each and
 // how many represent it in the city group, and where the person reading sits. The
@@ -83,7 +85,12 @@ function card(group, me, intake) {
   );
 }
 
-export async function render(main, ctx) {
+export async function render(main, ctx, done = null) {
+  const rerender = async (text) => {
+    main.replaceChildren();
+    await render(main, ctx, text);
+    main.querySelector("h1").focus();
+  };
   const groups = await getAll("/groups");
   const intake = new Map(
     await Promise.all(
@@ -99,6 +106,7 @@ export async function render(main, ctx) {
   main.append(
     h("h1", { tabindex: "-1" }, t("groups.title")),
     h("p", {}, t("groups.intro")),
+    done ? notice(done) : null,
     groups.length === 0
       ? h("p", { class: "muted" }, t("groups.none"))
       : h(
@@ -107,4 +115,12 @@ export async function render(main, ctx) {
           groups.map((g) => card(g, ctx.me.principal_id, intake.get(g.id))),
         ),
   );
+  // The follow-ups the reader's groups have to co-evaluate, then the project ideas.
+  const me = ctx.me.principal_id;
+  if (groups.some((g) => g.members.includes(me) || g.facilitator === me))
+    main.append(...(await groupWorkSections(groups, me, rerender)));
+  if (groups.length > 0) {
+    const coordinates = ctx.me.roles.some((r) => r === "coordination_member" || r === "operator");
+    main.append(...(await ideasSection(groups, me, coordinates, rerender)));
+  }
 }

@@ -14,6 +14,7 @@ import { deviceKey } from "../keys.js";
 import { euros } from "../tally_chart.js";
 import { readCents } from "./partner.js";
 import { quarterName } from "./pledges.js";
+import { fileSection, resultsSection, sheetSection } from "./project_results.js";
 
 let chosen = null;
 
@@ -353,11 +354,17 @@ export async function render(main, ctx, done = null) {
     },
   });
   chosen = summary.id;
-  const [project, volunteers, payments] = await Promise.all([
-    get(`/projects/${summary.id}`),
-    getAll(`/projects/${summary.id}/volunteers`),
-    getAll(`/projects/${summary.id}/disbursements`),
-  ]);
+  const [project, volunteers, payments, results, indicators, followups, groups] = await Promise.all(
+    [
+      get(`/projects/${summary.id}`),
+      getAll(`/projects/${summary.id}/volunteers`),
+      getAll(`/projects/${summary.id}/disbursements`),
+      get(`/projects/${summary.id}/results`),
+      getAll(`/projects/${summary.id}/indicators`),
+      getAll(`/projects/${summary.id}/followups`),
+      getAll("/groups"),
+    ],
+  );
   const names = new Map();
   await Promise.all(
     volunteers.map(async (v) => names.set(v.member_id, await ctx.nameOf(v.member_id))),
@@ -395,8 +402,13 @@ export async function render(main, ctx, done = null) {
       ),
     ),
   );
-  // Only the lead signs for the project: a coordinator reads the sheet.
+  // Only the lead signs for the project (a coordinator reads the sheet), and only the
+  // lead files its quarterly follow-up, which needs no key: it is words, not money.
   const leads = project.lead === ctx.me.principal_id;
+  const coordinates = ctx.me.roles.some((r) => r === "coordination_member" || r === "operator");
+  if (leads) main.append(fileSection(project, indicators, followups, rerender));
+  if (leads || coordinates) main.append(sheetSection(project, groups, rerender));
+  main.append(resultsSection(results));
   if (leads && !key?.registered) {
     main.append(
       notice(t("lead.needKey"), "warning"),

@@ -10,6 +10,7 @@ import { formatDay, label, language, t } from "../i18n.js";
 import { Mismatch, derive, isTransfer, isoDay, localDay, signAndSend } from "../flows.js";
 import { deviceKey } from "../keys.js";
 import { euros, projectNames } from "../tally_chart.js";
+import { resultsOf, resultsSection } from "./project_results.js";
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -594,4 +595,19 @@ export async function render(main, ctx, done = null) {
       projectsTable(trace, names),
     ),
   );
+  // What each funded project achieved, beside its money: its group's indicators, its
+  // lead's latest follow-ups and the group's co-evaluation.
+  const funded = trace.contributions.flatMap((c) => c.grants.map((g) => g.project_id));
+  if (funded.length > 0) {
+    const results = await resultsOf(funded);
+    main.append(
+      h(
+        "section",
+        { "aria-labelledby": "results-title" },
+        h("h2", { id: "results-title" }, t("partner.results")),
+        h("p", {}, t("partner.resultsIntro")),
+        results.map(resultsSection),
+      ),
+    );
+  }
 }
