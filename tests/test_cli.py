@@ -161,8 +161,9 @@ def test_demo_loads_once(tmp_path: Path) -> None:
         "executed": 1,
     }
     # Each project's group (its creation, its people, its facilitator), its sheet, the
-    # indicators its group agreed, and last quarter's follow-up co-evaluated.
-    assert group_entries == (1 + 5 + 1) + 2 * (1 + 4 + 1)
+    # indicators its group agreed, and last quarter's follow-up co-evaluated; and intake's
+    # neighbourhood group (its creation, the first resident joining: usecases.demo_intake).
+    assert group_entries == (1 + 5 + 1) + 2 * (1 + 4 + 1) + (1 + 1)
     assert len(followups) == 3
     assert all(assessment is not None for _, _, assessment in followups)
     assert len(indicators) == 4

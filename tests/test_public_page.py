@@ -4,11 +4,13 @@ nothing that names a person."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from uuid import UUID
 
 import pytest
 from sqlalchemy import select
 
 from mutual.settings import Settings
+from mutual.store import project_followups as followup_store
 from mutual.store.tables import members, projects
 from mutual.usecases.demo import load_demo_territory
 from mutual.usecases.fund import fund_summary
@@ -75,6 +77,27 @@ async def test_the_demo_s_public_page_names_nobody(api: Api) -> None:
     assert any(r["approvals"] or r["consent"] for r in decided)
     assert sum(p["granted_eur"] for p in body["projects"]) == fund.granted
     assert body["checkpoint"]["tree_size"] > 0
+    # Each project's latest co-evaluated follow-up, as its figures: the group's assessment
+    # and the indicators' values the lead gave, never the follow-up's words.
+    followed = [p for p in body["projects"] if p["follow_up"]]
+    assert followed
+    async with rt.db.reading() as conn:
+        for project in followed:
+            stored = [
+                f
+                for f in await followup_store.followups_of(conn, UUID(project["id"]))
+                if f.assessment
+            ]
+            latest = max(stored, key=lambda f: f.quarter)
+            shown = project["follow_up"]
+            assert (shown["quarter"], shown["assessment"]) == (latest.quarter, latest.assessment)
+            given = {
+                i.name: latest.indicator_values.get(i.id)
+                for i in await followup_store.indicators_of(conn, UUID(project["id"]))
+            }
+            assert {i["name"]: i["value"] for i in shown["indicators"]} == given
+            assert any(v is not None for v in given.values())
+            assert latest.results not in answer.text
 
     async with rt.db.reading() as conn:
         people = list(

@@ -58,6 +58,21 @@ class PublicRoundOut(_Out):
     tally_sha256: str | None
 
 
+class PublicIndicatorOut(_Out):
+    name: str
+    unit: str
+    target: int
+    value: int | None = Field(description="Its value in that follow-up, if the lead gave one.")
+
+
+class PublicFollowUpOut(_Out):
+    quarter: str
+    assessment: Literal["on_track", "partly", "off_track"] = Field(
+        description="The group's co-evaluation of the lead's follow-up."
+    )
+    indicators: list[PublicIndicatorOut]
+
+
 class PublicProjectOut(_Out):
     id: UUID
     name: str
@@ -65,6 +80,10 @@ class PublicProjectOut(_Out):
     neighbourhood: str | None = Field(description="Its neighbourhood group, if it has one.")
     group: str
     granted_eur: int = Field(description="Cents the fund granted it.")
+    status: Literal["idea", "proposed", "funded", "in_progress", "done", "abandoned"]
+    follow_up: PublicFollowUpOut | None = Field(
+        description="Its latest follow-up the group co-evaluated (figures, no words)."
+    )
 
 
 class PublicCheckpointOut(_Out):

@@ -9,6 +9,9 @@ from collections import Counter, defaultdict
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from mutual.store import project_followups as followup_store
 from mutual.store import projects as project_store
 from mutual.store import reports as report_store
 from mutual.store.projects import ProjectRecord
@@ -25,6 +28,30 @@ PROJECTS_MAX = 10_000
 
 def _neighbourhood(project: ProjectRecord) -> str | None:
     return project.group_name if project.group_kind == "neighbourhood" else None
+
+
+async def _follow_up(conn: AsyncConnection, project_id: UUID) -> dict[str, Any] | None:
+    """The project's latest follow-up the group co-evaluated: its quarter, the group's
+    assessment and the agreed indicators against their targets. Figures only: the lead's
+    and the group's words may name people, and the page names nobody."""
+    evaluated = [f for f in await followup_store.followups_of(conn, project_id) if f.assessment]
+    if not evaluated:
+        return None
+    latest = max(evaluated, key=lambda f: f.quarter)
+    indicators = await followup_store.indicators_of(conn, project_id)
+    return {
+        "quarter": latest.quarter,
+        "assessment": latest.assessment,
+        "indicators": [
+            {
+                "name": i.name,
+                "unit": i.unit,
+                "target": i.target,
+                "value": latest.indicator_values.get(i.id),
+            }
+            for i in indicators
+        ],
+    }
 
 
 async def _fund(rt: Runtime) -> dict[str, Any]:
@@ -106,6 +133,11 @@ async def public_page(rt: Runtime) -> dict[str, Any]:
                 conn, lead_id=None, after=None, limit=PROJECTS_MAX
             )
             grants = await report_store.grants(conn) if "projects" in items else []
+            follow_ups = (
+                {p.id: await _follow_up(conn, p.id) for p in projects}
+                if "projects" in items
+                else {}
+            )
     names = {p.id: p.name for p in projects}
     page["fund"] = await _fund(rt) if "fund" in items else None
     page["rounds"] = await _rounds(rt, names) if "rounds" in items else None
@@ -121,6 +153,8 @@ async def public_page(rt: Runtime) -> dict[str, Any]:
                 "neighbourhood": _neighbourhood(p),
                 "group": p.group_name,
                 "granted_eur": granted[p.id],
+                "status": p.status,
+                "follow_up": follow_ups[p.id],
             }
             for p in sorted(projects, key=lambda p: p.name)
         ]

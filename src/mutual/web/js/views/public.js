@@ -147,6 +147,25 @@ function roundsSection(rounds) {
   );
 }
 
+// The group's co-evaluation of the latest follow-up, and each agreed indicator against
+// its target: figures only, as the page names nobody.
+function followUp(report) {
+  if (!report) return t("public.noFollowUp");
+  const indicators = report.indicators.map((i) =>
+    t("public.indicator", {
+      name: i.name,
+      value: i.value === null ? "–" : formatNumber(i.value),
+      target: formatNumber(i.target),
+      unit: i.unit,
+    }),
+  );
+  const head = t("public.followUpHead", {
+    quarter: report.quarter,
+    assessment: t(`projects.assessment.${report.assessment}`),
+  });
+  return [head, ...indicators].join(" · ");
+}
+
 function projectsSection(projects) {
   return h(
     "section",
@@ -159,12 +178,16 @@ function projectsSection(projects) {
         [t("public.neighbourhood"), false],
         [t("public.category"), false],
         [t("public.granted"), true],
+        [t("public.status"), false],
+        [t("public.followUp"), false],
       ],
       projects.map((p) => [
         p.name,
         p.neighbourhood ?? t("public.wholeTerritory"),
         label("category", p.category),
         euros(p.granted_eur),
+        t(`projects.status.${p.status}`),
+        followUp(p.follow_up),
       ]),
       "public-projects",
     ),

@@ -37,6 +37,11 @@ export default {
     "public.category": "Thème",
     "public.granted": "Attribué",
     "public.wholeTerritory": "Tout le territoire",
+    "public.status": "État",
+    "public.followUp": "Dernier suivi co-évalué",
+    "public.noFollowUp": "Pas encore de suivi co-évalué",
+    "public.followUpHead": "{quarter} : {assessment}",
+    "public.indicator": "{name} {value} / {target} {unit}",
     "public.checkpoint": "Le journal signé",
     "public.checkpointIntro":
       "Le dernier point de contrôle signé du journal : chacun peut vérifier que rien n’y a été réécrit.",
@@ -78,6 +83,11 @@ export default {
     "public.category": "Theme",
     "public.granted": "Granted",
     "public.wholeTerritory": "The whole territory",
+    "public.status": "Status",
+    "public.followUp": "Latest co-evaluated follow-up",
+    "public.noFollowUp": "No co-evaluated follow-up yet",
+    "public.followUpHead": "{quarter}: {assessment}",
+    "public.indicator": "{name} {value} / {target} {unit}",
     "public.checkpoint": "The signed log",
     "public.checkpointIntro":
       "The log's latest signed checkpoint: anyone can check that nothing in it was rewritten.",
