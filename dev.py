@@ -112,18 +112,11 @@ def main() -> int:
 
 
 def _whole_suite(python: str) -> int:
-    """The tests that strike a shared service alone first, then the rest on every core.
-
-    Each test makes its own databases, ports and files, so test files can run side by
-    side; restarting the machine's PostgreSQL cannot (it would cut every other worker's
-    connections). Whole files go to one worker, so a module's shared servers start once.
-    """
-    pytest = [python, "-m", "pytest"]
-    alone = subprocess.call([*pytest, "-m", "exclusive"], cwd=ROOT)
+    """The tests on every core. Each test makes its own databases, ports, hosts and files
+    (a PostgreSQL restart strikes a cluster of its own test's), so test files run side by
+    side; whole files go to one worker, so a module's shared servers start once."""
     workers = str(min(os.cpu_count() or 1, 4))
-    rest = [*pytest, "-m", "not exclusive", "-n", workers, "--dist", "loadfile"]
-    together = subprocess.call(rest, cwd=ROOT)
-    return alone or together
+    return subprocess.call([python, "-m", "pytest", "-n", workers, "--dist", "loadfile"], cwd=ROOT)
 
 
 if __name__ == "__main__":
