@@ -91,7 +91,8 @@ from mutual.core.signing import Domain
 from mutual.core.timebank import CATEGORIES
 
 REQUEST_TIMEOUT_SECONDS = 30.0
-NEIGHBOURHOODS = ("Bourtzwiller", "Coteaux", "Drouot", "Fonderie", "Franklin", "Vauban")
+# On the territory's list of neighbourhoods (migration 0028), as an application must be.
+NEIGHBOURHOODS = ("Bourtzwiller", "Coteaux", "Drouot", "Dornach", "Franklin-Fridolin", "Rebberg")
 WORDS = ("vélo", "jardin", "devoirs", "cuisine", "couture", "informatique")
 GOODS = {"perceuse": 40, "escabeau": 40}  # kinds of goods and how many the keeper deposits
 OPEN_LOANS_MAX = 3  # the service's default MUTUAL_OPEN_LOANS_MAX

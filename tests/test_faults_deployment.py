@@ -129,7 +129,13 @@ async def sample_lag(primary: Cluster, watch: Watch, stop: asyncio.Event) -> Non
                     await asyncio.sleep(0.25)
             finally:
                 await conn.close()
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+        except (
+            OSError,
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+            # asyncpg's protocol breaks this way on a connection cut mid-query.
+            asyncpg.InternalClientError,
+        ):
             await asyncio.sleep(0.25)  # the primary restarting: ask again once it is back
 
 

@@ -207,7 +207,7 @@ async def test_offers_and_requests(api: Api) -> None:
     bad = await api.client.post(
         f"{API}/offers", json=body | {"category": "astrology"}, headers=alice.headers
     )
-    assert_problem(bad, 422, "invalid_request", "category")
+    assert_problem(bad, 422, "not_listed", "category")
     odd = await api.client.post(
         f"{API}/offers", json=body | {"estimated_minutes": 7}, headers=alice.headers
     )

@@ -91,8 +91,10 @@
      │    └── RollMismatch            roll_mismatch
      ├── GroupError                   invalid_group             core.groups
      │    └── GroupRule               group_rule
-     └── PactError                    invalid_pact              core.pact
-          └── PactRule                pact_rule
+     ├── PactError                    invalid_pact              core.pact
+     │    └── PactRule                pact_rule
+     ├── NotListed                    not_listed                core.territory_lists
+     └── AlreadyListed                already_listed
 
 An error defined outside this module names its module on the right; the errors after
 it in its subtree (its children, its later siblings) live there too, until one names
