@@ -10,8 +10,11 @@ statistical offices' "secondary suppression").
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import csv
+import io
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,3 +35,20 @@ def withhold_small(cells: Iterable[Cell], people_min: int) -> list[Cell]:
         smallest = min(shown, key=lambda c: (c.value, c.key))
         marked = [replace(c, withheld=True) if c is smallest else c for c in marked]
     return marked
+
+
+def rows_csv(columns: Sequence[str], rows: Iterable[Mapping[str, Any]]) -> str:
+    """A report's rows (each as its JSON document gives it) as CSV with a header: a
+    withheld value (null) is an empty cell, a flag is ``true`` or ``false``."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_cell(row[c]) for c in columns])
+    return out.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value

@@ -10,8 +10,6 @@ counted from the territory report's own facts; figures that fewer than
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import MAXYEAR, UTC, datetime, time
@@ -21,7 +19,7 @@ from uuid import UUID
 from mutual.core.authority import Principal
 from mutual.core.groups import Group, GroupKind
 from mutual.core.quarters import InvalidQuarter, Quarter, parse_quarter, quarter_of
-from mutual.core.small_counts import Cell, withhold_small
+from mutual.core.small_counts import Cell, rows_csv, withhold_small
 from mutual.core.territory_lists import ListKind, concerns
 from mutual.store import intake as intake_store
 from mutual.store import territory_lists as lists_store
@@ -83,16 +81,7 @@ class QuarterlyPack:
         }
 
     def as_csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(COLUMNS)
-        for r in self.rows:
-            withheld = r.value is None
-            value = "" if withheld else r.value
-            writer.writerow(
-                [r.group, r.name, r.kind, r.measure, r.unit, value, str(withheld).lower()]
-            )
-        return out.getvalue()
+        return rows_csv(COLUMNS, (r.as_json() for r in self.rows))
 
 
 def _bounds(quarter: Quarter) -> tuple[datetime, datetime]:

@@ -10,8 +10,6 @@ belongs to a neighbourhood group, else to the whole territory. Cells that fewer 
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections import defaultdict
 from collections.abc import Iterable
@@ -22,7 +20,7 @@ from uuid import UUID
 
 from mutual.core.authority import Principal
 from mutual.core.quarters import quarter_of
-from mutual.core.small_counts import Cell, withhold_small
+from mutual.core.small_counts import Cell, rows_csv, withhold_small
 from mutual.store import reports as store
 from mutual.store import timebank as timebank_store
 from mutual.store.database import Database
@@ -84,22 +82,7 @@ class TerritoryReport:
 
     def as_csv(self) -> str:
         """The same rows; a withheld value is an empty cell."""
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(COLUMNS)
-        for row in self.rows:
-            writer.writerow(
-                [
-                    row.measure,
-                    row.unit,
-                    row.dimension,
-                    row.quarter,
-                    row.key,
-                    "" if row.value is None else row.value,
-                    "true" if row.value is None else "false",
-                ]
-            )
-        return out.getvalue()
+        return rows_csv(COLUMNS, (r.as_json() for r in self.rows))
 
 
 def _quarter(at: datetime) -> str:

@@ -7,8 +7,6 @@ territory's report does."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -17,7 +15,7 @@ from uuid import UUID
 
 from mutual.core.authority import Principal, Role
 from mutual.core.quarters import quarter_of
-from mutual.core.small_counts import Cell, withhold_small
+from mutual.core.small_counts import Cell, rows_csv, withhold_small
 from mutual.core.territory_lists import ListKind, routed_groups
 from mutual.store import intake as intake_store
 from mutual.store import territory_lists as store
@@ -110,23 +108,7 @@ class WellbeingReport:
         return {"people_min": self.people_min, "rows": [r.as_json() for r in self.rows]}
 
     def as_csv(self) -> str:
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(COLUMNS)
-        for r in self.rows:
-            withheld = r.respondents is None
-            writer.writerow(
-                [
-                    r.criterion,
-                    r.quarter,
-                    r.dimension,
-                    r.key,
-                    "" if withheld else r.respondents,
-                    "" if withheld else r.score_total,
-                    "true" if withheld else "false",
-                ]
-            )
-        return out.getvalue()
+        return rows_csv(COLUMNS, (r.as_json() for r in self.rows))
 
 
 @dataclass(slots=True)
