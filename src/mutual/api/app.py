@@ -122,7 +122,7 @@ def create_app(settings: Settings, *, runtime: Runtime | None = None) -> Litesta
         """What runs beside the requests: event streams and webhooks, and e-mail."""
         shared: SharedState = app.state.shared
         async with (
-            shared.listening(),
+            shared.connected(),
             rt.db.replicas.watching() if rt.db.replicas else contextlib.nullcontext(),
             events.serving(app, rt),
             mail.sending(rt) as mailer,

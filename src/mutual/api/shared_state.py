@@ -1,21 +1,24 @@
-"""What the service's processes share beyond the database: rate-limit counters, the
-news that a token or session was revoked, and each principal's last write position (for
-reads from standbys), in Redis when ``MUTUAL_REDIS_URL`` is set.
+"""What the service's processes share beyond the database: rate-limit counters, a
+revocations counter, and each principal's last write position (for reads from standbys),
+in Redis when ``MUTUAL_REDIS_URL`` is set.
 
-Without Redis (one process, the default) both stay in this process's memory. With it,
-every process counts against the same windows (``limits``' Redis storage), and a
-revocation is published on one channel that every process listens to, dropping its
-token cache at once.
+Without Redis (one process, the default) they stay in this process's memory. With it,
+every process counts against the same windows (``limits``' Redis storage), and every
+revocation (a token revoked, a session ended) increments one counter that each process
+reads before it trusts a cached token or session: a cache entry is used only while the
+counter is what it was when the entry was made. A revocation through one process is thus
+refused by every other from the next request, with no message to wait for (a
+publish-subscribe channel was used before: a request that reached another process
+before the message did was still served from its cache).
 
 When Redis cannot be reached, what protects stays on and what serves goes on:
 
 - a write or a call without a token (signing in, applying) is refused with 503
   ``service_unavailable`` rather than admitted past a limit no process can count;
 - reads are never rate-limited, so they go on;
-- while a process is not subscribed (Redis down, or not yet connected) it would not hear
-  of a revocation made elsewhere, so it trusts no cached token or session: every request
-  reads the database, which is exact. Sign-in lockouts are rows in the database and do
-  not depend on Redis at all;
+- a process that cannot read the revocations counter trusts no cached token or session:
+  every request reads the database, which is exact. Sign-in lockouts are rows in the
+  database and do not depend on Redis at all;
 - with standbys, a principal whose last write position cannot be read from Redis has
   their reads served by the primary (``written_position`` answers "past every standby"),
   so no one misses their own write made through another process.
@@ -23,10 +26,9 @@ When Redis cannot be reached, what protects stays on and what serves goes on:
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+import secrets
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
@@ -35,11 +37,10 @@ from redis.exceptions import RedisError
 
 log = logging.getLogger(__name__)
 
-CHANNEL = "mutual:revoked"
+REVOCATIONS = "revocations"
 # Bounds how long a request waits on an unreachable Redis before it is refused: a
 # blackholed host must not hold every write for the kernel's TCP timeout.
 TIMEOUT_SECONDS = 1.0
-RECONNECT_SECONDS = 1.0
 # Keeps the higher of two positions: two processes recording one principal's writes at
 # once must not let the earlier write's position replace the later's. (Lua numbers are
 # doubles: exact up to 2^53 bytes of WAL.)
@@ -57,27 +58,20 @@ PAST_EVERY_STANDBY = 1 << 64
 
 
 class SharedState:
-    """The rate limits' storage and the revocation channel of one deployment."""
+    """The rate limits' storage and the revocations counter of one deployment."""
 
     def __init__(self, url: str | None, *, prefix: str = "mutual") -> None:
         self.url = url
         self._prefix = prefix
-        self._listeners: list[Callable[[], None]] = []
         self._redis: Redis | None = None
-        self._subscriber: Redis | None = None
+        # This process's own count, the counter when there is no Redis.
+        self._revocations = 0
         self.storage: Storage
         if url is None:
             self.storage = MemoryStorage()
-            # One process: every revocation is made here, so the cache is always current.
-            self.live = True
             return
         self._redis = Redis.from_url(
             url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS
-        )
-        # The subscription waits for messages as long as none comes, so it has no read
-        # timeout; a server that goes away closes the socket, which ends the wait.
-        self._subscriber = Redis.from_url(
-            url, socket_connect_timeout=TIMEOUT_SECONDS, socket_keepalive=True
         )
         self.storage = RedisStorage(
             "async+" + url,
@@ -87,30 +81,37 @@ class SharedState:
             socket_timeout=TIMEOUT_SECONDS,
             socket_connect_timeout=TIMEOUT_SECONDS,
         )
-        self.live = False
 
     @property
-    def channel(self) -> str:
-        return f"{self._prefix}:{CHANNEL}"
+    def _revocations_key(self) -> str:
+        return f"{self._prefix}:{REVOCATIONS}"
 
-    def on_revocation(self, forget: Callable[[], None]) -> None:
-        """Call ``forget`` whenever any process announces a revocation (and whenever this
-        process may have missed one: on losing or regaining the subscription)."""
-        self._listeners.append(forget)
-
-    def _forget(self) -> None:
-        for forget in self._listeners:
-            forget()
+    async def generation(self) -> int | None:
+        """The revocations counter now; None when it cannot be read (cache nothing)."""
+        if self._redis is None:
+            return self._revocations
+        try:
+            found = await self._redis.get(self._revocations_key)
+            if found is None:
+                # A new Redis, or one that lost its data, starts the counter anywhere in a
+                # wide range: an entry cached under the old counter's value must not match
+                # the new counter when it comes back to that value.
+                await self._redis.set(self._revocations_key, secrets.randbits(62), nx=True)
+                found = await self._redis.get(self._revocations_key)
+        except RedisError:
+            # Not logged per request: the rate limits log Redis's absence on writes.
+            return None
+        return None if found is None else int(found)
 
     async def announce_revocation(self) -> None:
-        """Tell every process to drop its cached tokens and sessions. A failure is only
-        logged: the revocation is already in the database, and a process that cannot
-        hear Redis is not caching (see the module's docstring)."""
-        self._forget()
+        """Make every process's cached tokens and sessions stale. A failure is logged: the
+        revocation is already in the database, and a process that cannot read the
+        counter is not caching."""
+        self._revocations += 1
         if self._redis is None:
             return
         try:
-            await self._redis.publish(self.channel, b"revoked")
+            await self._redis.incr(self._revocations_key)
         except RedisError as exc:
             log.warning("could not announce a revocation to the other processes: %s", exc)
 
@@ -141,37 +142,10 @@ class SharedState:
         return None if found is None else int(found)
 
     @asynccontextmanager
-    async def listening(self) -> AsyncIterator[None]:
-        """Keep this process subscribed while the app serves."""
-        if self._redis is None or self._subscriber is None:
-            yield
-            return
-        task = asyncio.create_task(self._listen(self._subscriber), name="mutual-revocations")
+    async def connected(self) -> AsyncIterator[None]:
+        """Close the connections to Redis when the app stops."""
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-            self.live = False
-            await self._subscriber.aclose()
-            await self._redis.aclose()
-
-    async def _listen(self, redis: Redis) -> None:
-        while True:
-            try:
-                async with redis.pubsub() as pubsub:
-                    await pubsub.subscribe(self.channel)
-                    # Subscribed from here on: anything revoked before is in the database,
-                    # which an emptied cache reads again.
-                    self._forget()
-                    self.live = True
-                    async for message in pubsub.listen():
-                        if message.get("type") == "message":
-                            self._forget()
-            except (RedisError, OSError) as exc:
-                log.warning("revocations channel lost, caching nothing until back: %s", exc)
-            finally:
-                self.live = False
-                self._forget()
-            await asyncio.sleep(RECONNECT_SECONDS)
+            if self._redis is not None:
+                await self._redis.aclose()

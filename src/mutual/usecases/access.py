@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -166,12 +166,12 @@ class CsrfTokenInvalid(Forbidden):
 
 
 class Revocations(Protocol):
-    """How the processes of one deployment hear of each other's revocations
-    (``api.shared_state``): ``live`` while this process is sure to hear of them."""
+    """How the processes of one deployment tell each other of revocations
+    (``api.shared_state``): a counter every revocation increments."""
 
-    live: bool
-
-    def on_revocation(self, forget: Callable[[], None]) -> None: ...
+    async def generation(self) -> int | None:
+        """The counter now; None when it cannot be known (then nothing cached is used)."""
+        ...
 
     async def announce_revocation(self) -> None: ...
 
@@ -179,45 +179,37 @@ class Revocations(Protocol):
 class _ThisProcess:
     """Revocations with no other process to tell (the CLI, the demo's loader)."""
 
-    live = True
-
     def __init__(self) -> None:
-        self._forget: list[Callable[[], None]] = []
+        self._count = 0
 
-    def on_revocation(self, forget: Callable[[], None]) -> None:
-        self._forget.append(forget)
+    async def generation(self) -> int | None:
+        return self._count
 
     async def announce_revocation(self) -> None:
-        for forget in self._forget:
-            forget()
+        self._count += 1
 
 
 class Authenticator:
     """Maps bearer tokens and session cookies to principals, trusting a verified one for
     a few seconds.
 
-    The cache keeps a database read off every request on the hot write path. A
-    revocation or a session's end drops it at once in every process that hears of it
-    (``revocations``); a process that may not hear (several processes without Redis)
-    honours a revoked token for at most the cache's length, and one that has lost its
-    subscription caches nothing until it has it back. An expiry is always exact.
+    The cache keeps a database read off every request on the hot write path. Each entry
+    holds the revocations counter (``revocations``) read before the entry's own database
+    read, and is used only while the counter is the same: a revocation or a session's end
+    in any process makes every cached entry stale from the next request. When the counter
+    cannot be read (Redis unreachable), nothing cached is used. An expiry is always exact.
     """
 
     def __init__(self, rt: Runtime, revocations: Revocations | None = None) -> None:
         self._rt = rt
         self._ttl = timedelta(seconds=rt.settings.token_cache_seconds)
-        self._cache: dict[bytes, tuple[Principal, datetime]] = {}
-        self._sessions: dict[bytes, tuple[OpenSession, datetime]] = {}
+        self._cache: dict[bytes, tuple[Principal, datetime, int]] = {}
+        self._sessions: dict[bytes, tuple[OpenSession, datetime, int]] = {}
         self._revocations = revocations if revocations is not None else _ThisProcess()
-        self._revocations.on_revocation(self._drop)
-
-    def _drop(self) -> None:
-        self._cache.clear()
-        self._sessions.clear()
 
     async def forget_all(self) -> None:
-        """Drop every cached token and session, here and in every other process, so a
-        revocation holds from the next request wherever it comes."""
+        """Make every cached token and session stale, here and in every other process, so
+        a revocation holds from the next request wherever it comes."""
         await self._revocations.announce_revocation()
 
     async def forget_session(self, id_hash: bytes) -> None:
@@ -232,8 +224,9 @@ class Authenticator:
             )
         digest = token_hash(authorization.removeprefix("Bearer ").strip())
         now = self._rt.clock()
-        cached = self._cache.get(digest) if self._revocations.live else None
-        if cached is not None and cached[1] > now:
+        generation = await self._revocations.generation()
+        cached = self._cache.get(digest)
+        if cached is not None and cached[1] > now and cached[2] == generation:
             return cached[0]
         found = await principal_for_token(self._rt.db, digest, now=now)
         if found is None:
@@ -244,7 +237,12 @@ class Authenticator:
             self._cache.clear()
         # Never trusted past its own expiry, however long the cache keeps entries.
         until = now + self._ttl
-        self._cache[digest] = (principal, until if expires_at is None else min(until, expires_at))
+        if generation is not None:
+            self._cache[digest] = (
+                principal,
+                until if expires_at is None else min(until, expires_at),
+                generation,
+            )
         return principal
 
     async def session(
@@ -255,8 +253,9 @@ class Authenticator:
         forged, but that site cannot read the token to send it along."""
         digest = token_hash(session_id)
         now = self._rt.clock()
-        cached = self._sessions.get(digest) if self._revocations.live else None
-        if cached is not None and cached[1] > now:
+        generation = await self._revocations.generation()
+        cached = self._sessions.get(digest)
+        if cached is not None and cached[1] > now and cached[2] == generation:
             found = cached[0]
         else:
             async with self._rt.db.reading() as conn:
@@ -267,7 +266,8 @@ class Authenticator:
             found = looked_up
             if len(self._sessions) > 10_000:
                 self._sessions.clear()
-            self._sessions[digest] = (found, min(now + self._ttl, found.expires_at))
+            if generation is not None:
+                self._sessions[digest] = (found, min(now + self._ttl, found.expires_at), generation)
         if writes and not (
             csrf_token is not None
             and secrets.compare_digest(csrf_token.encode(), found.csrf_token.encode())

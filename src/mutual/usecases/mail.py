@@ -308,6 +308,7 @@ class Mailer:
         try:
             await client.connect()
         except Exception as exc:  # whatever failed, the round failed: every e-mail waits
+            client.close()
             log.warning("mail server unavailable, %d e-mails wait: %s", len(mails), _describe(exc))
             for mail in mails:
                 await self._retry(mail, exc)
@@ -334,8 +335,14 @@ class Mailer:
                 else:
                     await self._close(mail.seqs, "sent", mail.attempts)
         finally:
-            with contextlib.suppress(Exception):  # the e-mails are recorded: a rude close is fine
-                await client.quit()
+            try:
+                # The e-mails are recorded: a rude close is fine.
+                with contextlib.suppress(Exception):
+                    await client.quit()
+            finally:
+                # Also when the service stops during QUIT (cancelled): the socket is closed
+                # now, not left to the collector, which warns of an unclosed transport.
+                client.close()
 
     async def _close(
         self, seqs: Sequence[int], state: str, attempts: int, *, error: str | None = None
