@@ -10,7 +10,6 @@ import json
 import re
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -22,7 +21,7 @@ from playwright.sync_api import Page, expect
 
 from mutual.settings import Settings
 from tests.browser.conftest import _off_loop
-from tests.browser.test_demo_way_in import Printed, _read_way_in
+from tests.browser.test_demo_way_in import Printed, _read_way_in, wait_listening
 from tests.conftest import Templates, _fresh
 from tests.test_schemathesis import _env
 from tests.test_serve import _free_port
@@ -79,25 +78,22 @@ def demo_server(
     try:
         port = _free_port()
         env = {**_env(settings), **(extra or {})}
-        with subprocess.Popen(
-            [sys.executable, "-m", "mutual", "serve", "--demo", "--port", str(port)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env=env,
-        ) as process:
+        errors = folder / "demo.stderr"
+        with (
+            errors.open("w") as stderr,
+            subprocess.Popen(
+                [sys.executable, "-m", "mutual", "serve", "--demo", "--port", str(port)],
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                env=env,
+            ) as process,
+        ):
             try:
-                printed = _read_way_in(process)
+                printed = _read_way_in(process, errors)
                 [token] = [m["token"] for ln in printed.lines if (m := TOKEN_LINE.match(ln))]
                 url = f"http://127.0.0.1:{port}"
-                deadline = time.monotonic() + 60
-                while True:
-                    try:
-                        urllib.request.urlopen(f"{url}/api/v1/health", timeout=2)
-                        break
-                    except OSError:
-                        assert time.monotonic() < deadline, "the demo server did not start"
-                        time.sleep(0.3)
+                wait_listening(process, url, errors)
                 yield Demo(printed, url, token)
             finally:
                 process.terminate()

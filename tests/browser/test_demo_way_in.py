@@ -49,7 +49,7 @@ class Printed:
     page: str
 
 
-def _read_way_in(process: subprocess.Popen[str]) -> Printed:
+def _read_way_in(process: subprocess.Popen[str], errors: Path) -> Printed:
     """Everything the demo prints up to the page's address, read as a person would."""
     assert process.stdout is not None
     lines: list[str] = []
@@ -57,7 +57,11 @@ def _read_way_in(process: subprocess.Popen[str]) -> Printed:
     while not (lines and lines[-1].startswith("Open ")):
         assert time.monotonic() < deadline, "\n".join(lines)
         line = process.stdout.readline()
-        assert line or process.poll() is None, "\n".join(lines)
+        if not line:
+            # The demo stopped before printing its way in: what it said on the way out.
+            process.wait(timeout=30)
+            said = errors.read_text(errors="replace").splitlines()[-40:]
+            raise AssertionError("\n".join([*lines, "--- standard error:", *said]))
         lines.append(line.rstrip("\n"))
     logins = [
         (m["what"], m["login"], m["name"], set(m["roles"].split(", ")))
@@ -69,34 +73,47 @@ def _read_way_in(process: subprocess.Popen[str]) -> Printed:
     return Printed(lines, logins, password, page)
 
 
+def wait_listening(process: subprocess.Popen[str], url: str, errors: Path) -> None:
+    """Until the demo that printed its way in answers at ``url`` (it listens a moment
+    after printing); its standard error if it stopped instead."""
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, errors.read_text(errors="replace")[-4000:]
+        try:
+            urllib.request.urlopen(f"{url}/api/v1/health", timeout=2)
+            break
+        except OSError:
+            assert time.monotonic() < deadline, "the demo server did not start"
+            time.sleep(0.3)
+    # Answered by this demo, not by another test's server on a port taken meanwhile.
+    assert process.poll() is None, errors.read_text(errors="replace")[-4000:]
+
+
 @contextmanager
 def running_demo(data_dir: Path) -> Iterator[Printed]:
-    """``python3 dev.py demo`` on its own data directory and port, until the block ends."""
+    """``python3 dev.py demo`` on its own data directory and port, until the block ends;
+    its standard error (the service's JSON log) is kept in the data directory."""
     python3 = shutil.which("python3")
     assert python3 is not None
     env = {k: v for k, v in os.environ.items() if k != "MUTUAL_DATABASE_URL"}
     env["MUTUAL_DATA_DIR"] = str(data_dir)
     port = _free_port()
-    with subprocess.Popen(
-        [python3, "dev.py", "demo", "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    ) as process:
+    errors = data_dir / "demo.stderr"
+    with (
+        errors.open("w") as stderr,
+        subprocess.Popen(
+            [python3, "dev.py", "demo", "--port", str(port)],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            text=True,
+            env=env,
+        ) as process,
+    ):
         try:
-            printed = _read_way_in(process)
+            printed = _read_way_in(process, errors)
             assert printed.page == f"http://127.0.0.1:{port}/app/"
-            # Printed as the server starts: it listens a moment later.
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2)
-                    break
-                except OSError:
-                    assert time.monotonic() < deadline, "the demo server did not start"
-                    time.sleep(0.3)
+            wait_listening(process, f"http://127.0.0.1:{port}", errors)
             yield printed
         finally:
             # dev.py became the server (exec): the signal reaches it.
