@@ -62,6 +62,7 @@ from load_tests.harness import (
     signed_transfer,
     wait_healthy,
 )
+from load_tests.speed import speed_check
 from load_tests.system_packages import ensure_package
 
 MEMBERS = 200
@@ -450,8 +451,10 @@ def main() -> None:
         "--output", type=Path, default=ROOT / "load_tests" / "results" / "bench_http"
     )
     args = parser.parse_args()
+    before = speed_check()
+    print(before, flush=True)
     results = asyncio.run(main_async(args))
-    table = _markdown(results, args)
+    table = f"{before}\n{speed_check()}\n\n{_markdown(results, args)}"
     print(table)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output = args.output.with_name(f"{args.output.name}-{args.store}-w{args.workers}")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from load_tests.speed import speed_check
 from mutual.cli.signature_pool import default_jobs
 from mutual.cli.verify import run_verifier
 from mutual.core.notes import parse_verifier_key
@@ -46,6 +47,7 @@ def main() -> None:
     parser.add_argument("--log-key", required=True)
     parser.add_argument("--jobs", type=int, default=default_jobs())
     args = parser.parse_args()
+    print(speed_check())
     floor_before = ed25519_per_second()
     verifier = Verifier(parse_verifier_key(args.log_key.strip()))
     started = time.perf_counter()
