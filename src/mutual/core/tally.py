@@ -31,10 +31,12 @@ count every approver, conflicted or not; a conflicted voter only cannot pay.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
+from itertools import chain
 
 from mutual.core.tally_mes import (
     PART_CORE,
@@ -135,11 +137,17 @@ def tie_hash(seed: bytes, project_id: str) -> str:
 def normalised_cost(cost_eur: int, cost_hours: int, budget_eur: int, budget_hours: int) -> Fraction:
     """``max(cost_r / B_r)`` over resources with a cost; a cost against a zero budget
     counts as the whole of that budget and more (the item can never be afforded)."""
-    shares = [Fraction(0)]
-    for cost, budget in ((cost_eur, budget_eur), (cost_hours, budget_hours)):
-        if cost:
-            shares.append(Fraction(cost, budget) if budget else Fraction(cost + 1))
-    return max(shares)
+    eur = _share_of(cost_eur, budget_eur)
+    if not cost_hours:
+        return eur
+    hours = _share_of(cost_hours, budget_hours)
+    return hours if hours > eur else eur
+
+
+def _share_of(cost: int, budget: int) -> Fraction:
+    if not cost:
+        return Fraction(0)
+    return Fraction(cost, budget) if budget else Fraction(cost + 1)
 
 
 def _validate(data: TallyInput) -> None:
@@ -160,9 +168,12 @@ def _validate(data: TallyInput) -> None:
             raise TallyError("invalid_minimum", f"{pid}: minimum not within the ask")
         if min_eur == 0 and min_hours == 0:
             raise TallyError("invalid_minimum", f"{pid}: the minimum asks for nothing")
-    for voter, approved in data.ballots.items():
-        if not approved <= seen:
-            raise TallyError("unknown_project", f"{voter} approves {sorted(approved - seen)}")
+    # One union of the distinct ballots (in C) instead of a check per voter; the voter
+    # to blame is looked for only when some project is unknown.
+    if not seen.issuperset(chain.from_iterable(data.ballots.values())):
+        for voter, approved in data.ballots.items():
+            if not approved <= seen:
+                raise TallyError("unknown_project", f"{voter} approves {sorted(approved - seen)}")
     if data.parameters.rule in (Rule.MES_ADD1, Rule.MES_ADD1_GREEDY):
         step = data.parameters.share_step
         if step is None or step <= 0:
@@ -180,10 +191,7 @@ def _minimum(project: TallyProject) -> tuple[int, int]:
 
 def build_items(data: TallyInput) -> tuple[list[Item], dict[str, Item]]:
     """Whole projects and cores, then extensions by project id."""
-    approvals = {p.project_id: 0 for p in data.projects}
-    for approved in data.ballots.values():
-        for pid in approved:
-            approvals[pid] += 1
+    approvals = Counter(chain.from_iterable(data.ballots.values()))
     seed = data.parameters.seed
 
     def item(pid: str, part: str, eur: int, hours: int) -> Item:
@@ -207,19 +215,27 @@ def build_items(data: TallyInput) -> tuple[list[Item], dict[str, Item]]:
 
 
 def voter_groups(data: TallyInput) -> list[VoterGroup]:
-    """Voters grouped by (ballot, conflicts on approved projects), in a canonical order."""
-    members: dict[tuple[frozenset[str], frozenset[str]], list[str]] = {}
+    """Voters grouped by (ballot, conflicts on approved projects), in a canonical order:
+    by their first voter id, each group's voters in order."""
+    # Walking the voters in order makes each group's list sorted, and the groups come
+    # out (dicts keep insertion order) by their first voter: no sort per group.
+    ballots = data.ballots
     none: frozenset[str] = frozenset()
-    for voter, approved in data.ballots.items():
-        declared = data.conflicts.get(voter)
-        conflicted = declared & approved if declared else none
-        members.setdefault((approved, conflicted), []).append(voter)
-    groups = [
-        VoterGroup(tuple(sorted(voters)), approved, conflicted)
-        for (approved, conflicted), voters in members.items()
+    if not data.conflicts:
+        members: dict[frozenset[str], list[str]] = {}
+        for voter in sorted(ballots):
+            members.setdefault(ballots[voter], []).append(voter)
+        return [VoterGroup(tuple(voters), approved, none) for approved, voters in members.items()]
+    declared: dict[tuple[frozenset[str], frozenset[str]], list[str]] = {}
+    for voter in sorted(ballots):
+        approved = ballots[voter]
+        conflicts = data.conflicts.get(voter)
+        conflicted = conflicts & approved if conflicts else none
+        declared.setdefault((approved, conflicted), []).append(voter)
+    return [
+        VoterGroup(tuple(voters), approved, conflicted)
+        for (approved, conflicted), voters in declared.items()
     ]
-    groups.sort(key=lambda group: group.voter_ids[0])
-    return groups
 
 
 class _Ledger:

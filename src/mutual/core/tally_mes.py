@@ -54,7 +54,7 @@ shares ``share + k * step`` at which every condition is proven to hold. The cond
 from __future__ import annotations
 
 import heapq
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -508,39 +508,51 @@ class Run:
         self.left_hours -= pay_hours * price.rich
         tracking = self.tracking
         eur, hours, eur_slope, hours_slope = self.eur, self.hours, self.eur_slope, self.hours_slope
+        arrays = (eur, hours, eur_slope, hours_slope) if tracking else (eur, hours)
+        members = self.members
         states = spec.gather(self.state)
+        # Payers in one state pay alike, so the work is per state (``paying``, in order
+        # of first payer), and only the payers of a state that splits are written to.
         paying = Counter(states)
-        moved: dict[int, int] = {}  # a state before paying -> after
+        capped_states = {states[position] for position in price.capped}
+        moved: dict[int, int] = {}  # a state before paying -> the new one, if it split
         paid: dict[int, tuple[int, int, int, int]] = {}  # capped state -> eur, hours, num, den
-        capped = set(price.capped)
+        values: tuple[int, ...]
+        for k, count in paying.items():
+            if k not in capped_states:
+                values = (eur[k] - pay_eur, hours[k] - pay_hours)
+                if tracking:
+                    values += (eur_slope[k] - slope_eur, hours_slope[k] - slope_hours)
+            elif not hours_cost or (eur_cost and eur[k] * hours_cost <= hours[k] * eur_cost):
+                paid_hours = eur[k] * hours_cost // eur_cost
+                paid[k] = (eur[k], paid_hours, eur[k], self.den * eur_cost)
+                values = (0, hours[k] - paid_hours)
+                if tracking:
+                    values += (0, hours_slope[k] - eur_slope[k] * hours_cost // eur_cost)
+            else:
+                paid_eur = hours[k] * eur_cost // hours_cost
+                paid[k] = (paid_eur, hours[k], hours[k], self.den * hours_cost)
+                values = (eur[k] - paid_eur, 0)
+                if tracking:
+                    values += (eur_slope[k] - hours_slope[k] * eur_cost // hours_cost, 0)
+            target = k
+            if members[k] != count:  # some stay behind: the payers move to a new state
+                members[k] -= count
+                members.append(count)
+                target = moved[k] = len(members) - 1
+                for array in arrays:
+                    array.append(0)
+            for array, value in zip(arrays, values, strict=True):
+                array[target] = value
+        if moved:
+            # ``state[g] = moved.get(k, k)`` for every payer, in C.
+            deque(map(self.state.__setitem__, spec.payers, map(moved.get, states, states)), 0)
         capped_payments: list[tuple[int, int, int]] = []
-        for position, g in enumerate(spec.payers):
-            k = states[position]
-            after = moved.get(k)
-            if after is None:
-                if position not in capped:
-                    values = [eur[k] - pay_eur, hours[k] - pay_hours]
-                    if tracking:
-                        values += [eur_slope[k] - slope_eur, hours_slope[k] - slope_hours]
-                elif not hours_cost or (eur_cost and eur[k] * hours_cost <= hours[k] * eur_cost):
-                    paid_hours = eur[k] * hours_cost // eur_cost
-                    paid[k] = (eur[k], paid_hours, eur[k], self.den * eur_cost)
-                    values = [0, hours[k] - paid_hours]
-                    if tracking:
-                        values += [0, hours_slope[k] - eur_slope[k] * hours_cost // eur_cost]
-                else:
-                    paid_eur = hours[k] * eur_cost // hours_cost
-                    paid[k] = (paid_eur, hours[k], hours[k], self.den * hours_cost)
-                    values = [eur[k] - paid_eur, 0]
-                    if tracking:
-                        values += [eur_slope[k] - hours_slope[k] * eur_cost // hours_cost, 0]
-                after = moved[k] = self._move(k, paying[k], values)
-            self.state[g] = after
-            if position in capped:
-                paid_eur, paid_hours, num, den = paid[k]
-                capped_payments.append((position, num, den))
-                self.left_eur -= paid_eur * spec.sizes[position]
-                self.left_hours -= paid_hours * spec.sizes[position]
+        for position in sorted(price.capped):
+            paid_eur, paid_hours, num, den = paid[states[position]]
+            capped_payments.append((position, num, den))
+            self.left_eur -= paid_eur * spec.sizes[position]
+            self.left_hours -= paid_hours * spec.sizes[position]
         self.selected.append(spec.item)
         self.raw_steps.append(
             _RawStep(
@@ -553,22 +565,6 @@ class Run:
                 self.den,
             )
         )
-
-    def _move(self, state: int, paying: int, values: list[int]) -> int:
-        """The state the ``paying`` groups of ``state`` move to, holding ``values``
-        (wallets, then slopes when proving): ``state`` itself if nobody stays behind."""
-        arrays = [self.eur, self.hours, self.eur_slope, self.hours_slope][: len(values)]
-        if self.members[state] == paying:
-            target = state
-        else:
-            self.members[state] -= paying
-            self.members.append(paying)
-            for array in arrays:
-                array.append(0)
-            target = len(self.members) - 1
-        for array, value in zip(arrays, values, strict=True):
-            array[target] = value
-        return target
 
     def _rescale(self, factor: int) -> None:
         """Multiply the common denominator, and so every numerator (one per wallet
