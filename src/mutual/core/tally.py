@@ -168,9 +168,9 @@ def _validate(data: TallyInput) -> None:
             raise TallyError("invalid_minimum", f"{pid}: minimum not within the ask")
         if min_eur == 0 and min_hours == 0:
             raise TallyError("invalid_minimum", f"{pid}: the minimum asks for nothing")
-    # One union of the distinct ballots (in C) instead of a check per voter; the voter
-    # to blame is looked for only when some project is unknown.
-    if not seen.issuperset(chain.from_iterable(data.ballots.values())):
+    # One check over the distinct ballots (in C) instead of one per voter; the voter to
+    # blame is looked for only when some project is unknown.
+    if not seen.issuperset(chain.from_iterable(set(data.ballots.values()))):
         for voter, approved in data.ballots.items():
             if not approved <= seen:
                 raise TallyError("unknown_project", f"{voter} approves {sorted(approved - seen)}")
@@ -191,7 +191,10 @@ def _minimum(project: TallyProject) -> tuple[int, int]:
 
 def build_items(data: TallyInput) -> tuple[list[Item], dict[str, Item]]:
     """Whole projects and cores, then extensions by project id."""
-    approvals = Counter(chain.from_iterable(data.ballots.values()))
+    approvals: Counter[str] = Counter()
+    for approved, voters in Counter(data.ballots.values()).items():  # distinct ballots
+        for pid in approved:
+            approvals[pid] += voters
     seed = data.parameters.seed
 
     def item(pid: str, part: str, eur: int, hours: int) -> Item:
@@ -222,10 +225,24 @@ def voter_groups(data: TallyInput) -> list[VoterGroup]:
     ballots = data.ballots
     none: frozenset[str] = frozenset()
     if not data.conflicts:
-        members: dict[frozenset[str], list[str]] = {}
-        for voter in sorted(ballots):
-            members.setdefault(ballots[voter], []).append(voter)
-        return [VoterGroup(tuple(voters), approved, none) for approved, voters in members.items()]
+        # The same in C, one loop per group: the distinct ballots by first voter, then the
+        # voters (in order) by their ballot's rank, a stable sort.
+        order = sorted(ballots)
+        approved = list(map(ballots.__getitem__, order))
+        distinct = list(dict.fromkeys(approved))
+        if len(distinct) <= 1:
+            return [VoterGroup(tuple(order), ballot, none) for ballot in distinct]
+        rank = {ballot: index for index, ballot in enumerate(distinct)}
+        ranks = list(map(rank.__getitem__, approved))
+        voters = list(map(order.__getitem__, sorted(range(len(order)), key=ranks.__getitem__)))
+        counts = Counter(ranks)
+        groups = []
+        start = 0
+        for index, ballot in enumerate(distinct):
+            end = start + counts[index]
+            groups.append(VoterGroup(tuple(voters[start:end]), ballot, none))
+            start = end
+        return groups
     declared: dict[tuple[frozenset[str], frozenset[str]], list[str]] = {}
     for voter in sorted(ballots):
         approved = ballots[voter]
@@ -309,6 +326,11 @@ def _add1(
     assert step is not None  # checked by _validate
     available, available_ext = _mes_available(shares, items, extensions)
     previous: Run | Fraction | None = None  # the last share tried: its run, if it ran
+    # The k-th share is ``start + k * step`` over one denominator: one Fraction built
+    # per share, not an addition of two (a few gcds each) per share.
+    den = start.denominator * step.denominator
+    first, unit = start.numerator * step.denominator, step.numerator * start.denominator
+    attempt = 0
     share = start
     completion: list[CompletionStep] = []
     # Proving costs about half a run more, and on a large electorate some payer's
@@ -343,14 +365,16 @@ def _add1(
         if exhaustive:
             return run.mes_run(), tuple(completion)
         for _ in range(run.same_for or 0):
-            share += step
+            attempt += 1
+            share = Fraction(first + attempt * unit, den)
             completion.append(
                 CompletionStep(
                     share, len(run.selected), ledger.left_eur, ledger.left_hours, True, False
                 )
             )
         previous = share if run.same_for else run
-        share += step
+        attempt += 1
+        share = Fraction(first + attempt * unit, den)
 
 
 def tally(data: TallyInput) -> TallyResult:

@@ -141,7 +141,12 @@ class _Spec:
     extension: int | None
 
 
-@dataclass(frozen=True, slots=True)
+# The run's own records below are not frozen: a frozen dataclass sets each field through
+# ``object.__setattr__``, three times the cost of building a plain one, and these are
+# built at every price and purchase (they are never changed once built).
+
+
+@dataclass(slots=True)
 class _Price:
     """An item's ``rho = num / den`` at the current wallets, with ``d rho / d share =
     slope / den`` (0 when not tracking), the payers' capacities ``K`` and which of them
@@ -169,7 +174,7 @@ class _Queued:
         return left < right or (left == right and self.rank < other.rank)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Bound:
     """A lower bound on a candidate's ``rho``, affine in the share: ``num / den`` at the
     run's share, ``slope / den`` its derivative."""
@@ -179,7 +184,7 @@ class _Bound:
     den: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _RawStep:
     """A purchase as integers; turned into a ``MesStep`` only when the run is kept."""
 
@@ -428,12 +433,16 @@ class Run:
                     best = price
             if best is None:
                 break
-            tied = sorted(
-                (i for i, p in computed if p.num * best.den == best.num * p.den),
-                key=lambda i: specs[i].rank,
-            )
-            chosen = tied[0]
-            chosen_price = next(p for i, p in computed if i == chosen)
+            if len(computed) == 1:
+                ((chosen, chosen_price),) = computed
+                tied = [chosen]
+            else:
+                tied = sorted(
+                    (i for i, p in computed if p.num * best.den == best.num * p.den),
+                    key=lambda i: specs[i].rank,
+                )
+                chosen = tied[0]
+                chosen_price = next(p for i, p in computed if i == chosen)
             for index, price in computed:
                 if index != chosen:
                     bounds[index] = _Bound(price.num, price.slope, price.den)
