@@ -517,7 +517,6 @@ class Run:
         self.left_hours -= pay_hours * price.rich
         tracking = self.tracking
         eur, hours, eur_slope, hours_slope = self.eur, self.hours, self.eur_slope, self.hours_slope
-        arrays = (eur, hours, eur_slope, hours_slope) if tracking else (eur, hours)
         members = self.members
         states = spec.gather(self.state)
         # Payers in one state pay alike, so the work is per state (``paying``, in order
@@ -526,33 +525,42 @@ class Run:
         capped_states = {states[position] for position in price.capped}
         moved: dict[int, int] = {}  # a state before paying -> the new one, if it split
         paid: dict[int, tuple[int, int, int, int]] = {}  # capped state -> eur, hours, num, den
-        values: tuple[int, ...]
+        slope_left_eur = slope_left_hours = 0  # the new slopes, when proving
         for k, count in paying.items():
             if k not in capped_states:
-                values = (eur[k] - pay_eur, hours[k] - pay_hours)
+                left_eur, left_hours = eur[k] - pay_eur, hours[k] - pay_hours
                 if tracking:
-                    values += (eur_slope[k] - slope_eur, hours_slope[k] - slope_hours)
+                    slope_left_eur = eur_slope[k] - slope_eur
+                    slope_left_hours = hours_slope[k] - slope_hours
             elif not hours_cost or (eur_cost and eur[k] * hours_cost <= hours[k] * eur_cost):
                 paid_hours = eur[k] * hours_cost // eur_cost
                 paid[k] = (eur[k], paid_hours, eur[k], self.den * eur_cost)
-                values = (0, hours[k] - paid_hours)
+                left_eur, left_hours = 0, hours[k] - paid_hours
                 if tracking:
-                    values += (0, hours_slope[k] - eur_slope[k] * hours_cost // eur_cost)
+                    slope_left_eur = 0
+                    slope_left_hours = hours_slope[k] - eur_slope[k] * hours_cost // eur_cost
             else:
                 paid_eur = hours[k] * eur_cost // hours_cost
                 paid[k] = (paid_eur, hours[k], hours[k], self.den * hours_cost)
-                values = (eur[k] - paid_eur, 0)
+                left_eur, left_hours = eur[k] - paid_eur, 0
                 if tracking:
-                    values += (eur_slope[k] - hours_slope[k] * eur_cost // hours_cost, 0)
-            target = k
-            if members[k] != count:  # some stay behind: the payers move to a new state
+                    slope_left_eur = eur_slope[k] - hours_slope[k] * eur_cost // hours_cost
+                    slope_left_hours = 0
+            # Written out per array, not looped over them: this runs for every state of
+            # every purchase (most of a large electorate's run).
+            if members[k] == count:  # nobody stays behind: the state itself moves
+                eur[k], hours[k] = left_eur, left_hours
+                if tracking:
+                    eur_slope[k], hours_slope[k] = slope_left_eur, slope_left_hours
+            else:  # the payers move to a new state
                 members[k] -= count
+                moved[k] = len(members)
                 members.append(count)
-                target = moved[k] = len(members) - 1
-                for array in arrays:
-                    array.append(0)
-            for array, value in zip(arrays, values, strict=True):
-                array[target] = value
+                eur.append(left_eur)
+                hours.append(left_hours)
+                if tracking:
+                    eur_slope.append(slope_left_eur)
+                    hours_slope.append(slope_left_hours)
         if moved:
             # ``state[g] = moved.get(k, k)`` for every payer, in C.
             deque(map(self.state.__setitem__, spec.payers, map(moved.get, states, states)), 0)
