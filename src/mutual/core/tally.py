@@ -228,12 +228,12 @@ def voter_groups(data: TallyInput) -> list[VoterGroup]:
         # The same in C, one loop per group: the distinct ballots by first voter, then the
         # voters (in order) by their ballot's rank, a stable sort.
         order = sorted(ballots)
-        approved = list(map(ballots.__getitem__, order))
-        distinct = list(dict.fromkeys(approved))
+        in_order = list(map(ballots.__getitem__, order))
+        distinct = list(dict.fromkeys(in_order))
         if len(distinct) <= 1:
             return [VoterGroup(tuple(order), ballot, none) for ballot in distinct]
         rank = {ballot: index for index, ballot in enumerate(distinct)}
-        ranks = list(map(rank.__getitem__, approved))
+        ranks = list(map(rank.__getitem__, in_order))
         voters = list(map(order.__getitem__, sorted(range(len(order)), key=ranks.__getitem__)))
         counts = Counter(ranks)
         groups = []
