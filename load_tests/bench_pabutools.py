@@ -7,17 +7,21 @@ For every ``.pb`` file in ``../shared/data/pabulib/`` (the real instances) and f
 generated ones (``make_instance``: approval ballots, written as ``.pb`` by
 ``core/pabulib``'s writer to ``load_tests/results/pabulib/``, then read back by both
 libraries), it runs ``mutual``'s tally (``tally_input`` then ``tally``, as ``mutual
-tally-pb``) and pabutools (``pabutools_outcome``: Equal Shares with ``Cost_Sat`` and
+tally-pb``) and pabutools (``pabutools_rule``: Equal Shares with ``Cost_Sat`` and
 ``voter_budget_increment=1``, then greedy completion, with our tie order), checks that
-both select the same projects, and prints both times and their ratio.
+both select the same projects, and prints both times, their ratio, and PASS or FAIL
+against ``--target`` (10, issue 26 item 3).
 
 Times are CPU seconds (``time.process_time``: the machine is shared, and waiting for
 a core is not the rule's work) of the rule alone, each library on its own parsed input
-(reading the file is not counted on either side). Both run in this one process,
-alternately (``compare``), so that what load remains, the same for both in the same
-minutes, cancels in the ratio. A figure, not an assertion; not run by the test suite
-(``tests/test_pabulib.py`` checks the same selections on small generated instances,
-untimed).
+(reading the file is not counted on either side, nor building pabutools' tie rule).
+Both run in this one process, alternately and in batches timed alike (``compare``),
+so that what load remains, the same for both in the same minutes, cancels in the
+ratio. The tally's call builds its whole result except each voter's row
+(``TallyResult.voters``, derived when read): the steps with their payments, every
+Add1 attempt, the tie order, every unfunded item's reason. A figure, not an
+assertion; not run by the test suite (``tests/test_pabulib.py`` checks the same
+selections on small generated instances, untimed).
 """
 
 from __future__ import annotations
@@ -70,9 +74,10 @@ def make_instance(voters: int, projects: int, seed: int, *, unit: int = 100) -> 
     return pb_from_tally_input(data, {**meta, "currency": "EUR"})
 
 
-def pabutools_outcome(instance: Any, profile: Any, rule: Rule, seed: bytes = b"") -> list[Any]:
-    """pabutools' selection for ``rule``, with our published tie order: lowest cost, most
-    approvals, then ``SHA-256(seed || id)``; Add1 adds one currency unit per voter."""
+def pabutools_rule(rule: Rule, seed: bytes = b"") -> Callable[[Any, Any], list[Any]]:
+    """pabutools' rule for ``rule``, with our published tie order: lowest cost, most
+    approvals, then ``SHA-256(seed || id)``; Add1 adds one currency unit per voter.
+    Built once, so that timing a call times pabutools alone, not these imports."""
     from pabutools.election import Cost_Sat  # type: ignore[import-untyped]
     from pabutools.rules import (  # type: ignore[import-untyped]
         completion_by_rule_combination,
@@ -86,21 +91,30 @@ def pabutools_outcome(instance: Any, profile: Any, rule: Rule, seed: bytes = b""
     )
     mes: dict[str, Any] = {"sat_class": Cost_Sat, "tie_breaking": ties}
     greedy: dict[str, Any] = {"sat_class": Cost_Sat, "tie_breaking": ties}
-    outcome: list[Any]
-    if rule == Rule.MES:
-        outcome = method_of_equal_shares(instance, profile, **mes)
-    elif rule == Rule.MES_ADD1:
-        outcome = method_of_equal_shares(instance, profile, voter_budget_increment=1, **mes)
-    elif rule == Rule.MES_ADD1_GREEDY:
-        outcome = completion_by_rule_combination(
-            instance,
-            profile,
-            [method_of_equal_shares, greedy_utilitarian_welfare],
-            [{**mes, "voter_budget_increment": 1}, greedy],
-        )
-    else:
-        outcome = greedy_utilitarian_welfare(instance, profile, **greedy)
+
+    def outcome(instance: Any, profile: Any) -> list[Any]:
+        selected: list[Any]
+        if rule == Rule.MES:
+            selected = method_of_equal_shares(instance, profile, **mes)
+        elif rule == Rule.MES_ADD1:
+            selected = method_of_equal_shares(instance, profile, voter_budget_increment=1, **mes)
+        elif rule == Rule.MES_ADD1_GREEDY:
+            selected = completion_by_rule_combination(
+                instance,
+                profile,
+                [method_of_equal_shares, greedy_utilitarian_welfare],
+                [{**mes, "voter_budget_increment": 1}, greedy],
+            )
+        else:
+            selected = greedy_utilitarian_welfare(instance, profile, **greedy)
+        return selected
+
     return outcome
+
+
+def pabutools_outcome(instance: Any, profile: Any, rule: Rule, seed: bytes = b"") -> list[Any]:
+    """pabutools' selection for ``rule`` (``pabutools_rule``)."""
+    return pabutools_rule(rule, seed)(instance, profile)
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +159,10 @@ def compare(path: Path, rule: Rule, min_seconds: float, batch_seconds: float) ->
     def ours() -> set[str]:
         return set(tally(data).selected_ids)
 
+    pabutools = pabutools_rule(rule)
+
     def theirs() -> set[str]:
-        return {project.name for project in pabutools_outcome(instance, profile, rule)}
+        return {project.name for project in pabutools(instance, profile)}
 
     sides: list[tuple[Callable[[], set[str]], list[float]]] = [(ours, []), (theirs, [])]
     batches = [1, 1]
