@@ -31,10 +31,12 @@ count every approver, conflicted or not; a conflicted voter only cannot pay.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
+from itertools import chain
 
 from mutual.core.tally_mes import (
     PART_CORE,
@@ -135,11 +137,17 @@ def tie_hash(seed: bytes, project_id: str) -> str:
 def normalised_cost(cost_eur: int, cost_hours: int, budget_eur: int, budget_hours: int) -> Fraction:
     """``max(cost_r / B_r)`` over resources with a cost; a cost against a zero budget
     counts as the whole of that budget and more (the item can never be afforded)."""
-    shares = [Fraction(0)]
-    for cost, budget in ((cost_eur, budget_eur), (cost_hours, budget_hours)):
-        if cost:
-            shares.append(Fraction(cost, budget) if budget else Fraction(cost + 1))
-    return max(shares)
+    eur = _share_of(cost_eur, budget_eur)
+    if not cost_hours:
+        return eur
+    hours = _share_of(cost_hours, budget_hours)
+    return hours if hours > eur else eur
+
+
+def _share_of(cost: int, budget: int) -> Fraction:
+    if not cost:
+        return Fraction(0)
+    return Fraction(cost, budget) if budget else Fraction(cost + 1)
 
 
 def _validate(data: TallyInput) -> None:
@@ -160,9 +168,12 @@ def _validate(data: TallyInput) -> None:
             raise TallyError("invalid_minimum", f"{pid}: minimum not within the ask")
         if min_eur == 0 and min_hours == 0:
             raise TallyError("invalid_minimum", f"{pid}: the minimum asks for nothing")
-    for voter, approved in data.ballots.items():
-        if not approved <= seen:
-            raise TallyError("unknown_project", f"{voter} approves {sorted(approved - seen)}")
+    # One check over the distinct ballots (in C) instead of one per voter; the voter to
+    # blame is looked for only when some project is unknown.
+    if not seen.issuperset(chain.from_iterable(set(data.ballots.values()))):
+        for voter, approved in data.ballots.items():
+            if not approved <= seen:
+                raise TallyError("unknown_project", f"{voter} approves {sorted(approved - seen)}")
     if data.parameters.rule in (Rule.MES_ADD1, Rule.MES_ADD1_GREEDY):
         step = data.parameters.share_step
         if step is None or step <= 0:
@@ -180,10 +191,10 @@ def _minimum(project: TallyProject) -> tuple[int, int]:
 
 def build_items(data: TallyInput) -> tuple[list[Item], dict[str, Item]]:
     """Whole projects and cores, then extensions by project id."""
-    approvals = {p.project_id: 0 for p in data.projects}
-    for approved in data.ballots.values():
+    approvals: Counter[str] = Counter()
+    for approved, voters in Counter(data.ballots.values()).items():  # distinct ballots
         for pid in approved:
-            approvals[pid] += 1
+            approvals[pid] += voters
     seed = data.parameters.seed
 
     def item(pid: str, part: str, eur: int, hours: int) -> Item:
@@ -207,19 +218,41 @@ def build_items(data: TallyInput) -> tuple[list[Item], dict[str, Item]]:
 
 
 def voter_groups(data: TallyInput) -> list[VoterGroup]:
-    """Voters grouped by (ballot, conflicts on approved projects), in a canonical order."""
-    members: dict[tuple[frozenset[str], frozenset[str]], list[str]] = {}
+    """Voters grouped by (ballot, conflicts on approved projects), in a canonical order:
+    by their first voter id, each group's voters in order."""
+    # Walking the voters in order makes each group's list sorted, and the groups come
+    # out (dicts keep insertion order) by their first voter: no sort per group.
+    ballots = data.ballots
     none: frozenset[str] = frozenset()
-    for voter, approved in data.ballots.items():
-        declared = data.conflicts.get(voter)
-        conflicted = declared & approved if declared else none
-        members.setdefault((approved, conflicted), []).append(voter)
-    groups = [
-        VoterGroup(tuple(sorted(voters)), approved, conflicted)
-        for (approved, conflicted), voters in members.items()
+    if not data.conflicts:
+        # The same in C, one loop per group: the distinct ballots by first voter, then the
+        # voters (in order) by their ballot's rank, a stable sort.
+        order = sorted(ballots)
+        in_order = list(map(ballots.__getitem__, order))
+        distinct = list(dict.fromkeys(in_order))
+        if len(distinct) <= 1:
+            return [VoterGroup(tuple(order), ballot, none) for ballot in distinct]
+        rank = {ballot: index for index, ballot in enumerate(distinct)}
+        ranks = list(map(rank.__getitem__, in_order))
+        voters = list(map(order.__getitem__, sorted(range(len(order)), key=ranks.__getitem__)))
+        counts = Counter(ranks)
+        groups = []
+        start = 0
+        for index, ballot in enumerate(distinct):
+            end = start + counts[index]
+            groups.append(VoterGroup(tuple(voters[start:end]), ballot, none))
+            start = end
+        return groups
+    declared: dict[tuple[frozenset[str], frozenset[str]], list[str]] = {}
+    for voter in sorted(ballots):
+        approved = ballots[voter]
+        conflicts = data.conflicts.get(voter)
+        conflicted = conflicts & approved if conflicts else none
+        declared.setdefault((approved, conflicted), []).append(voter)
+    return [
+        VoterGroup(tuple(voters), approved, conflicted)
+        for (approved, conflicted), voters in declared.items()
     ]
-    groups.sort(key=lambda group: group.voter_ids[0])
-    return groups
 
 
 class _Ledger:
@@ -293,6 +326,11 @@ def _add1(
     assert step is not None  # checked by _validate
     available, available_ext = _mes_available(shares, items, extensions)
     previous: Run | Fraction | None = None  # the last share tried: its run, if it ran
+    # The k-th share is ``start + k * step`` over one denominator: one Fraction built
+    # per share, not an addition of two (a few gcds each) per share.
+    den = start.denominator * step.denominator
+    first, unit = start.numerator * step.denominator, step.numerator * start.denominator
+    attempt = 0
     share = start
     completion: list[CompletionStep] = []
     # Proving costs about half a run more, and on a large electorate some payer's
@@ -327,14 +365,16 @@ def _add1(
         if exhaustive:
             return run.mes_run(), tuple(completion)
         for _ in range(run.same_for or 0):
-            share += step
+            attempt += 1
+            share = Fraction(first + attempt * unit, den)
             completion.append(
                 CompletionStep(
                     share, len(run.selected), ledger.left_eur, ledger.left_hours, True, False
                 )
             )
         previous = share if run.same_for else run
-        share += step
+        attempt += 1
+        share = Fraction(first + attempt * unit, den)
 
 
 def tally(data: TallyInput) -> TallyResult:

@@ -54,7 +54,7 @@ shares ``share + k * step`` at which every condition is proven to hold. The cond
 from __future__ import annotations
 
 import heapq
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -141,7 +141,12 @@ class _Spec:
     extension: int | None
 
 
-@dataclass(frozen=True, slots=True)
+# The run's own records below are not frozen: a frozen dataclass sets each field through
+# ``object.__setattr__``, three times the cost of building a plain one, and these are
+# built at every price and purchase (they are never changed once built).
+
+
+@dataclass(slots=True)
 class _Price:
     """An item's ``rho = num / den`` at the current wallets, with ``d rho / d share =
     slope / den`` (0 when not tracking), the payers' capacities ``K`` and which of them
@@ -169,7 +174,7 @@ class _Queued:
         return left < right or (left == right and self.rank < other.rank)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _Bound:
     """A lower bound on a candidate's ``rho``, affine in the share: ``num / den`` at the
     run's share, ``slope / den`` its derivative."""
@@ -179,7 +184,7 @@ class _Bound:
     den: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class _RawStep:
     """A purchase as integers; turned into a ``MesStep`` only when the run is kept."""
 
@@ -428,12 +433,16 @@ class Run:
                     best = price
             if best is None:
                 break
-            tied = sorted(
-                (i for i, p in computed if p.num * best.den == best.num * p.den),
-                key=lambda i: specs[i].rank,
-            )
-            chosen = tied[0]
-            chosen_price = next(p for i, p in computed if i == chosen)
+            if len(computed) == 1:
+                ((chosen, chosen_price),) = computed
+                tied = [chosen]
+            else:
+                tied = sorted(
+                    (i for i, p in computed if p.num * best.den == best.num * p.den),
+                    key=lambda i: specs[i].rank,
+                )
+                chosen = tied[0]
+                chosen_price = next(p for i, p in computed if i == chosen)
             for index, price in computed:
                 if index != chosen:
                     bounds[index] = _Bound(price.num, price.slope, price.den)
@@ -508,39 +517,59 @@ class Run:
         self.left_hours -= pay_hours * price.rich
         tracking = self.tracking
         eur, hours, eur_slope, hours_slope = self.eur, self.hours, self.eur_slope, self.hours_slope
+        members = self.members
         states = spec.gather(self.state)
+        # Payers in one state pay alike, so the work is per state (``paying``, in order
+        # of first payer), and only the payers of a state that splits are written to.
         paying = Counter(states)
-        moved: dict[int, int] = {}  # a state before paying -> after
+        capped_states = {states[position] for position in price.capped}
+        moved: dict[int, int] = {}  # a state before paying -> the new one, if it split
         paid: dict[int, tuple[int, int, int, int]] = {}  # capped state -> eur, hours, num, den
-        capped = set(price.capped)
+        slope_left_eur = slope_left_hours = 0  # the new slopes, when proving
+        for k, count in paying.items():
+            if k not in capped_states:
+                left_eur, left_hours = eur[k] - pay_eur, hours[k] - pay_hours
+                if tracking:
+                    slope_left_eur = eur_slope[k] - slope_eur
+                    slope_left_hours = hours_slope[k] - slope_hours
+            elif not hours_cost or (eur_cost and eur[k] * hours_cost <= hours[k] * eur_cost):
+                paid_hours = eur[k] * hours_cost // eur_cost
+                paid[k] = (eur[k], paid_hours, eur[k], self.den * eur_cost)
+                left_eur, left_hours = 0, hours[k] - paid_hours
+                if tracking:
+                    slope_left_eur = 0
+                    slope_left_hours = hours_slope[k] - eur_slope[k] * hours_cost // eur_cost
+            else:
+                paid_eur = hours[k] * eur_cost // hours_cost
+                paid[k] = (paid_eur, hours[k], hours[k], self.den * hours_cost)
+                left_eur, left_hours = eur[k] - paid_eur, 0
+                if tracking:
+                    slope_left_eur = eur_slope[k] - hours_slope[k] * eur_cost // hours_cost
+                    slope_left_hours = 0
+            # Written out per array, not looped over them: this runs for every state of
+            # every purchase (most of a large electorate's run).
+            if members[k] == count:  # nobody stays behind: the state itself moves
+                eur[k], hours[k] = left_eur, left_hours
+                if tracking:
+                    eur_slope[k], hours_slope[k] = slope_left_eur, slope_left_hours
+            else:  # the payers move to a new state
+                members[k] -= count
+                moved[k] = len(members)
+                members.append(count)
+                eur.append(left_eur)
+                hours.append(left_hours)
+                if tracking:
+                    eur_slope.append(slope_left_eur)
+                    hours_slope.append(slope_left_hours)
+        if moved:
+            # ``state[g] = moved.get(k, k)`` for every payer, in C.
+            deque(map(self.state.__setitem__, spec.payers, map(moved.get, states, states)), 0)
         capped_payments: list[tuple[int, int, int]] = []
-        for position, g in enumerate(spec.payers):
-            k = states[position]
-            after = moved.get(k)
-            if after is None:
-                if position not in capped:
-                    values = [eur[k] - pay_eur, hours[k] - pay_hours]
-                    if tracking:
-                        values += [eur_slope[k] - slope_eur, hours_slope[k] - slope_hours]
-                elif not hours_cost or (eur_cost and eur[k] * hours_cost <= hours[k] * eur_cost):
-                    paid_hours = eur[k] * hours_cost // eur_cost
-                    paid[k] = (eur[k], paid_hours, eur[k], self.den * eur_cost)
-                    values = [0, hours[k] - paid_hours]
-                    if tracking:
-                        values += [0, hours_slope[k] - eur_slope[k] * hours_cost // eur_cost]
-                else:
-                    paid_eur = hours[k] * eur_cost // hours_cost
-                    paid[k] = (paid_eur, hours[k], hours[k], self.den * hours_cost)
-                    values = [eur[k] - paid_eur, 0]
-                    if tracking:
-                        values += [eur_slope[k] - hours_slope[k] * eur_cost // hours_cost, 0]
-                after = moved[k] = self._move(k, paying[k], values)
-            self.state[g] = after
-            if position in capped:
-                paid_eur, paid_hours, num, den = paid[k]
-                capped_payments.append((position, num, den))
-                self.left_eur -= paid_eur * spec.sizes[position]
-                self.left_hours -= paid_hours * spec.sizes[position]
+        for position in sorted(price.capped):
+            paid_eur, paid_hours, num, den = paid[states[position]]
+            capped_payments.append((position, num, den))
+            self.left_eur -= paid_eur * spec.sizes[position]
+            self.left_hours -= paid_hours * spec.sizes[position]
         self.selected.append(spec.item)
         self.raw_steps.append(
             _RawStep(
@@ -553,22 +582,6 @@ class Run:
                 self.den,
             )
         )
-
-    def _move(self, state: int, paying: int, values: list[int]) -> int:
-        """The state the ``paying`` groups of ``state`` move to, holding ``values``
-        (wallets, then slopes when proving): ``state`` itself if nobody stays behind."""
-        arrays = [self.eur, self.hours, self.eur_slope, self.hours_slope][: len(values)]
-        if self.members[state] == paying:
-            target = state
-        else:
-            self.members[state] -= paying
-            self.members.append(paying)
-            for array in arrays:
-                array.append(0)
-            target = len(self.members) - 1
-        for array, value in zip(arrays, values, strict=True):
-            array[target] = value
-        return target
 
     def _rescale(self, factor: int) -> None:
         """Multiply the common denominator, and so every numerator (one per wallet

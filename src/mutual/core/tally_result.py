@@ -89,7 +89,13 @@ class VoterResult:
 
 @dataclass(frozen=True, slots=True)
 class TallyResult:
-    """The outcome of ``tally``: what is funded and why, step by step."""
+    """The outcome of ``tally``: what is funded and why, step by step.
+
+    ``voters`` (each voter's side) is derived from the groups, the run and the greedy
+    steps when read, not stored: it is one row per voter, each a copy of its group's
+    figures, and a caller after the selection alone (``mutual tally-pb``, a check
+    against pabutools) need not build it. ``payers`` maps a project id to the indexes
+    of the groups that approve it free of conflict (``EqualShares.payers``)."""
 
     selected: tuple[FundedProject, ...]
     total_eur: int
@@ -98,8 +104,8 @@ class TallyResult:
     completion: tuple[CompletionStep, ...]
     greedy_steps: tuple[GreedyStep, ...]
     unfunded: tuple[UnfundedItem, ...]
-    voters: tuple[VoterResult, ...]
     groups: tuple[VoterGroup, ...]
+    payers: Mapping[str, Sequence[int]]
     tie_order: tuple[tuple[str, str], ...]
     rule: str
     seed: bytes
@@ -110,6 +116,11 @@ class TallyResult:
     @property
     def selected_ids(self) -> tuple[str, ...]:
         return tuple(project.project_id for project in self.selected)
+
+    @property
+    def voters(self) -> tuple[VoterResult, ...]:
+        """Each voter's side, by voter id (computed on each reading)."""
+        return _voter_results(self)
 
 
 def _funded(selected: Sequence[Item]) -> tuple[FundedProject, ...]:
@@ -165,10 +176,8 @@ def summarise(
     seed: bytes,
     share_step: Fraction | None,
 ) -> TallyResult:
-    """Assemble the result: funded projects, reasons, and each voter's side.
-
-    ``payers`` maps a project id to the indexes of the groups that approve it free of
-    conflict (``EqualShares.payers``)."""
+    """Assemble the result: funded projects and why each other item is not (each
+    voter's side is ``TallyResult.voters``)."""
     chosen = set(selected)
     total_eur = sum(it.cost_eur for it in selected)
     total_hours = sum(it.cost_hours for it in selected)
@@ -200,30 +209,6 @@ def summarise(
             )
         )
     unfunded.sort(key=lambda u: (u.project_id, u.part))
-    # A wallet only ever shrinks by its payments: what a group paid is its starting
-    # wallet less what is left (the sum of its payments, without adding them up).
-    paid = [[Fraction(0), Fraction(0)] for _ in groups]
-    if run.wallets_eur:
-        start_eur, start_hours = run.share * budget_eur, run.share * budget_hours
-        paid = [
-            [start_eur - eur, start_hours - hours]
-            for eur, hours in zip(run.wallets_eur, run.wallets_hours, strict=True)
-        ]
-    spent = [list(pair) for pair in paid]
-    for greedy in greedy_steps:
-        supporters = payers.get(greedy.item.project_id, ())
-        heads = sum(sizes[g] for g in supporters)
-        for g in supporters:
-            spent[g][0] += Fraction(greedy.item.cost_eur, heads)
-            spent[g][1] += Fraction(greedy.item.cost_hours, heads)
-    funded_ids = {it.project_id for it in selected}
-    funded = [not group.approved.isdisjoint(funded_ids) for group in groups]
-    voters = [
-        VoterResult(voter, funded[g], paid[g][0], paid[g][1], spent[g][0], spent[g][1])
-        for g, group in enumerate(groups)
-        for voter in group.voter_ids
-    ]
-    voters.sort(key=attrgetter("voter_id"))
     return TallyResult(
         selected=_funded(selected),
         total_eur=total_eur,
@@ -232,8 +217,8 @@ def summarise(
         completion=completion,
         greedy_steps=greedy_steps,
         unfunded=tuple(unfunded),
-        voters=tuple(voters),
         groups=tuple(groups),
+        payers=payers,
         tie_order=tie_order,
         rule=rule,
         seed=seed,
@@ -241,6 +226,38 @@ def summarise(
         budget_eur=budget_eur,
         budget_hours=budget_hours,
     )
+
+
+def _voter_results(result: TallyResult) -> tuple[VoterResult, ...]:
+    """Each voter's side: what Equal Shares charged their group's wallets, plus an equal
+    share of what greedy funded, and whether anything they approved is funded."""
+    groups, run, payers = result.groups, result.run, result.payers
+    sizes = [len(group.voter_ids) for group in groups]
+    # A wallet only ever shrinks by its payments: what a group paid is its starting
+    # wallet less what is left (the sum of its payments, without adding them up).
+    paid = [[Fraction(0), Fraction(0)] for _ in groups]
+    if run.wallets_eur:
+        start_eur, start_hours = run.share * result.budget_eur, run.share * result.budget_hours
+        paid = [
+            [start_eur - eur, start_hours - hours]
+            for eur, hours in zip(run.wallets_eur, run.wallets_hours, strict=True)
+        ]
+    spent = [list(pair) for pair in paid]
+    for greedy in result.greedy_steps:
+        supporters = payers.get(greedy.item.project_id, ())
+        heads = sum(sizes[g] for g in supporters)
+        for g in supporters:
+            spent[g][0] += Fraction(greedy.item.cost_eur, heads)
+            spent[g][1] += Fraction(greedy.item.cost_hours, heads)
+    funded_ids = set(result.selected_ids)
+    funded = [not group.approved.isdisjoint(funded_ids) for group in groups]
+    voters = [
+        VoterResult(voter, funded[g], paid[g][0], paid[g][1], spent[g][0], spent[g][1])
+        for g, group in enumerate(groups)
+        for voter in group.voter_ids
+    ]
+    voters.sort(key=attrgetter("voter_id"))
+    return tuple(voters)
 
 
 def fraction_text(value: Fraction) -> str:
@@ -273,6 +290,7 @@ def _mes_step(step: MesStep, groups: Sequence[VoterGroup]) -> dict[str, Any]:
 def transcript_document(result: TallyResult) -> dict[str, Any]:
     """The whole tally as plain data, in a fixed order."""
     step = result.share_step
+    voters = result.voters
     return {
         "rule": result.rule,
         "seed": result.seed.hex(),
@@ -332,11 +350,11 @@ def transcript_document(result: TallyResult) -> dict[str, Any]:
                 "spent_eur": fraction_text(v.spent_eur),
                 "spent_hours": fraction_text(v.spent_hours),
             }
-            for v in result.voters
+            for v in voters
         ],
         "summary": {
-            "voters": len(result.voters),
-            "voters_funded": sum(1 for v in result.voters if v.funded),
+            "voters": len(voters),
+            "voters_funded": sum(1 for v in voters if v.funded),
         },
     }
 
