@@ -42,6 +42,7 @@ from mutual.store.journal_state import (
     PactWrite,
     PreRefused,
     RoundWrite,
+    SideWrite,
     TransactionWrite,
     WriteRequest,
 )
@@ -58,6 +59,7 @@ __all__ = [
     "PactWrite",
     "PreRefused",
     "RoundWrite",
+    "SideWrite",
     "TransactionWrite",
     "WriteRequest",
 ]
@@ -123,10 +125,12 @@ class Journal:
         *,
         atomic: bool,
         recorded_at: datetime,
+        then: SideWrite | None = None,
     ) -> list[Outcome]:
-        """Commit the requests (all or nothing when ``atomic``) and return one outcome each."""
+        """Commit the requests (all or nothing when ``atomic``) and return one outcome each;
+        ``then`` writes the flow's own rows in the same transaction when all are accepted."""
         loop = asyncio.get_running_loop()
-        command = Command(tuple(requests), atomic, recorded_at, loop.create_future())
+        command = Command(tuple(requests), atomic, recorded_at, loop.create_future(), then)
         if self._batching:
             if self._task is None:
                 raise RuntimeError("the journal was not started")
@@ -199,6 +203,9 @@ class Journal:
                 results.append((command, outcomes))
             nodes, frontier = _grow(self._frontier, first_index, state)
             await write_state(conn, state, nodes)
+            for command, outcomes in results:
+                if command.then is not None and all(o.accepted for o in outcomes):
+                    await command.then(conn)
         self._frontier, self._frontier_size = frontier, state.tree_size
         return results
 

@@ -8,8 +8,10 @@ then writes what the state collected. Nothing here does I/O.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from mutual.core.accounts import Account
@@ -46,6 +48,10 @@ from mutual.core.registry import KeyEffect, KeyEvent
 from mutual.core.round_entries import RoundEntry
 from mutual.core.signing import Signature
 from mutual.core.transactions import Transaction
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
 from mutual.store.outcomes import (
     BATCH_ABORTED,
     Outcome,
@@ -188,6 +194,11 @@ LedgerWrite = (
     | PactWrite
 )
 WriteRequest = LedgerWrite | PreRefused
+# A flow's own rows (a loan, a proposal's status, the names of a pledge's accounts),
+# written by the writer in the transaction of the entries they go with, once those are
+# accepted: no second commit per flow, and never one without the other. It must only
+# write (idempotently: a replay runs it again), never decide.
+SideWrite = Callable[["AsyncConnection"], Awaitable[object]]
 
 
 @dataclass(eq=False, slots=True)
@@ -196,6 +207,7 @@ class Command:
     atomic: bool
     recorded_at: datetime
     future: asyncio.Future[list[Outcome]]
+    then: SideWrite | None = None
 
 
 @dataclass(frozen=True, slots=True)

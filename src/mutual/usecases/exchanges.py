@@ -14,6 +14,8 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from mutual.core.authority import Principal
 from mutual.core.ids import PrincipalId, TransactionId
 from mutual.core.signing import Signature
@@ -164,15 +166,19 @@ async def confirm(
     """The receiver's signed confirmation; a coordinator may bring a custodial one."""
     proposal = await read_proposal(rt, caller, proposal_id)
     actor = proposal.receiver if is_coordinator(caller) else caller.id
-    check_decidable(proposal, actor, rt.clock())
+    now = rt.clock()
+    check_decidable(proposal, actor, now)
+
+    async def confirmed(conn: AsyncConnection) -> None:
+        await store.set_proposal_status(conn, proposal.id, ProposalStatus.CONFIRMED, now=now)
+
     [outcome] = await record_transactions(
-        rt, caller, [SignedTransaction(proposal_transaction(proposal), signatures)], atomic=False
+        rt,
+        caller,
+        [SignedTransaction(proposal_transaction(proposal), signatures)],
+        atomic=False,
+        then=confirmed,
     )
-    if outcome.accepted:
-        async with rt.db.writing() as conn:
-            await store.set_proposal_status(
-                conn, proposal.id, ProposalStatus.CONFIRMED, now=rt.clock()
-            )
     return outcome
 
 

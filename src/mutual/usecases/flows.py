@@ -25,6 +25,7 @@ from mutual.core.keypair import Keypair
 from mutual.core.signing import Domain, Signature
 from mutual.core.transactions import Transaction, transaction_payload
 from mutual.store import ledger_reads
+from mutual.store.journal import SideWrite
 from mutual.store.outcomes import Outcome, raise_refusal
 from mutual.usecases.accounts import account_write
 from mutual.usecases.errors import Unsigned
@@ -41,13 +42,19 @@ class Composed:
 
 
 async def record_composed(
-    rt: Runtime, caller: Principal, composed: Composed, signatures: Sequence[Signature]
+    rt: Runtime,
+    caller: Principal,
+    composed: Composed,
+    signatures: Sequence[Signature],
+    *,
+    then: SideWrite | None = None,
 ) -> Outcome:
     """Write the composed transaction, or raise ``Unsigned`` with what to sign.
 
     Returns the transaction's outcome, accepted or refused by the ledger's rules (bounds,
     authority), for the caller to answer as ``POST /transactions`` does; an account that
-    could not be opened is raised as its refusal.
+    could not be opened is raised as its refusal. ``then`` writes the flow's own rows (a
+    loan, say) in the journal's transaction, once the transaction is accepted.
     """
     tx = composed.transaction
     if not signatures:
@@ -59,6 +66,7 @@ async def record_composed(
         [*(account_write(rt, a) for a in composed.openings), write],
         atomic=True,
         recorded_at=rt.clock(),
+        then=then,
     )
     raise_refusal(outcomes[:-1])
     return outcomes[-1]

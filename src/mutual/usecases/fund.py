@@ -162,27 +162,24 @@ async def record_contribution(
             cid, kind, principal_id, new.amount, new.repayment_due, partner.id
         )
     )
-    outcome = await record_composed(
-        rt, caller, Composed(tx, (core.fund_account(), opening)), signatures
+    row = {
+        "id": cid,
+        "partner_id": partner.id,
+        "kind": new.kind.value,
+        "amount": new.amount,
+        "repayment_due": new.repayment_due,
+        "deposit_account": (
+            None if new.kind is ContributionKind.GIFT else core.deposit_account_id(cid)
+        ),
+        "recorded_at": rt.clock(),
+    }
+    return await record_composed(
+        rt,
+        caller,
+        Composed(tx, (core.fund_account(), opening)),
+        signatures,
+        then=lambda c: store.insert_if_absent(c, store.contributions, row),
     )
-    if outcome.accepted:
-        async with rt.db.writing() as conn:
-            await store.insert_if_absent(
-                conn,
-                store.contributions,
-                {
-                    "id": cid,
-                    "partner_id": partner.id,
-                    "kind": new.kind.value,
-                    "amount": new.amount,
-                    "repayment_due": new.repayment_due,
-                    "deposit_account": (
-                        None if new.kind is ContributionKind.GIFT else core.deposit_account_id(cid)
-                    ),
-                    "recorded_at": rt.clock(),
-                },
-            )
-    return outcome
 
 
 async def _contribution(rt: Runtime, contribution_id: UUID) -> ContributionRecord:
@@ -237,21 +234,20 @@ async def record_grant(
     gid = TransactionId(chosen_id(tx_id))
     tx = core.grant_transaction(gid, caller.id, project.id, AccountId(project.eur_account), amount)
     # Within the available balance: decided by the ledger's fold under the writer's lock.
-    outcome = await record_composed(rt, caller, Composed(tx), signatures)
-    if outcome.accepted:
-        async with rt.db.writing() as conn:
-            await store.insert_if_absent(
-                conn,
-                store.fund_grants,
-                {
-                    "id": gid,
-                    "project_id": project.id,
-                    "amount": amount,
-                    "decision": decision,
-                    "recorded_at": rt.clock(),
-                },
-            )
-    return outcome
+    row = {
+        "id": gid,
+        "project_id": project.id,
+        "amount": amount,
+        "decision": decision,
+        "recorded_at": rt.clock(),
+    }
+    return await record_composed(
+        rt,
+        caller,
+        Composed(tx),
+        signatures,
+        then=lambda c: store.insert_if_absent(c, store.fund_grants, row),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,22 +273,21 @@ async def record_disbursement(
     tx = core.disbursement_transaction(
         did, caller.id, project.id, AccountId(project.eur_account), new.amount
     )
-    outcome = await record_composed(rt, caller, Composed(tx, (core.payees_account(),)), signatures)
-    if outcome.accepted:
-        async with rt.db.writing() as conn:
-            await store.insert_if_absent(
-                conn,
-                store.fund_disbursements,
-                {
-                    "id": did,
-                    "project_id": project.id,
-                    "amount": new.amount,
-                    "payee": new.payee,
-                    "receipt_ref": new.receipt_ref,
-                    "recorded_at": rt.clock(),
-                },
-            )
-    return outcome
+    row = {
+        "id": did,
+        "project_id": project.id,
+        "amount": new.amount,
+        "payee": new.payee,
+        "receipt_ref": new.receipt_ref,
+        "recorded_at": rt.clock(),
+    }
+    return await record_composed(
+        rt,
+        caller,
+        Composed(tx, (core.payees_account(),)),
+        signatures,
+        then=lambda c: store.insert_if_absent(c, store.fund_disbursements, row),
+    )
 
 
 async def project_disbursements(

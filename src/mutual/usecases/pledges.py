@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from mutual.core import pledges as core
 from mutual.core.authority import Principal
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
@@ -32,11 +34,14 @@ from mutual.usecases.runtime import Runtime, chosen_id
 async def _record(
     rt: Runtime, caller: Principal, flow: core.Flow, signatures: Sequence[Signature]
 ) -> Outcome:
-    if signatures:
-        async with rt.db.writing() as conn:
-            await store.name_accounts(conn, flow.accounts)
     openings = tuple(p.account for p in flow.accounts)
-    return await record_composed(rt, caller, Composed(flow.transaction, openings), signatures)
+
+    async def named(conn: AsyncConnection) -> None:
+        await store.name_accounts(conn, flow.accounts)
+
+    return await record_composed(
+        rt, caller, Composed(flow.transaction, openings), signatures, then=named
+    )
 
 
 async def _today(rt: Runtime, tx_id: TransactionId) -> date | None:
