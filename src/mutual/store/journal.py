@@ -188,7 +188,7 @@ class Journal:
                 observer(size, answered)
 
     async def _commit(self, batch: list[Command]) -> list[tuple[Command, list[Outcome]]]:
-        async with self._db.write_engine.begin() as conn:
+        async with self._db.write_transaction() as conn:
             state = await load_state(conn, batch, self._log.origin)
             if self._frontier_size != state.tree_size:
                 self._frontier = await load_nodes(conn, _frontier_keys(state.tree_size))
