@@ -7,8 +7,10 @@ it commits one batch, new commands queue up; the next batch takes all of them (u
 is updated once per batch instead of once per request. Inside one database transaction
 the writer takes the ledger-wide lock, reads what the batch touches, folds the pure core
 over the commands in order (``journal_state``), appends the leaves and the Merkle nodes
-they complete, writes everything in bulk (``journal_io``), and commits once. Only then
-does each caller get its answer, so an acknowledged write is durable.
+they complete, writes everything in bulk (``journal_io``), then the rows a flow keeps
+beside its accepted entries (a command's ``then``: a loan, a proposal's status), and
+commits once. Only then does each caller get its answer, so an acknowledged write is
+durable.
 
 If the database's own constraints refuse a batch (they are the second line of
 defence, so this means a bug or tampering), the batch is rolled back and retried
