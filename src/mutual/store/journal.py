@@ -23,10 +23,12 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.merkle import NodeKey, append_nodes, perfect_nodes
 from mutual.store.database import Database, is_unavailable
@@ -44,7 +46,7 @@ from mutual.store.journal_state import (
     PactWrite,
     PreRefused,
     RoundWrite,
-    SideWrite,
+    SideRows,
     TransactionWrite,
     WriteRequest,
 )
@@ -61,7 +63,7 @@ __all__ = [
     "PactWrite",
     "PreRefused",
     "RoundWrite",
-    "SideWrite",
+    "SideRows",
     "TransactionWrite",
     "WriteRequest",
 ]
@@ -127,7 +129,7 @@ class Journal:
         *,
         atomic: bool,
         recorded_at: datetime,
-        then: SideWrite | None = None,
+        then: SideRows[Any] | None = None,
     ) -> list[Outcome]:
         """Commit the requests (all or nothing when ``atomic``) and return one outcome each;
         ``then`` writes the flow's own rows in the same transaction when all are accepted."""
@@ -205,11 +207,22 @@ class Journal:
                 results.append((command, outcomes))
             nodes, frontier = _grow(self._frontier, first_index, state)
             await write_state(conn, state, nodes)
-            for command, outcomes in results:
-                if command.then is not None and all(o.accepted for o in outcomes):
-                    await command.then(conn)
+            await _write_side_rows(conn, results)
         self._frontier, self._frontier_size = frontier, state.tree_size
         return results
+
+
+async def _write_side_rows(
+    conn: AsyncConnection, results: list[tuple[Command, list[Outcome]]]
+) -> None:
+    """The side rows of the commands whose entries were all accepted, one call per
+    ``write`` for the batch, in the order the commands came."""
+    rows: dict[Callable[[AsyncConnection, list[Any]], Awaitable[None]], list[Any]] = {}
+    for command, outcomes in results:
+        if command.then is not None and all(o.accepted for o in outcomes):
+            rows.setdefault(command.then.write, []).extend(command.then.rows)
+    for write, batch in rows.items():
+        await write(conn, batch)
 
 
 def _frontier_keys(size: int) -> list[NodeKey]:

@@ -14,8 +14,6 @@ from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from mutual.core.authority import Principal
 from mutual.core.ids import PrincipalId, TransactionId
 from mutual.core.signing import Signature
@@ -33,6 +31,7 @@ from mutual.core.timebank import (
 )
 from mutual.core.transactions import MEMO_SALT_MIN_BYTES, transaction_payload
 from mutual.store import timebank as store
+from mutual.store.journal import SideRows
 from mutual.store.outcomes import Outcome
 from mutual.usecases import territory_lists as lists
 from mutual.usecases.associations import acting_account
@@ -169,15 +168,12 @@ async def confirm(
     now = rt.clock()
     check_decidable(proposal, actor, now)
 
-    async def confirmed(conn: AsyncConnection) -> None:
-        await store.set_proposal_status(conn, proposal.id, ProposalStatus.CONFIRMED, now=now)
-
     [outcome] = await record_transactions(
         rt,
         caller,
         [SignedTransaction(proposal_transaction(proposal), signatures)],
         atomic=False,
-        then=confirmed,
+        then=SideRows(store.confirm_proposals, ({"id": proposal.id, "decided_at": now},)),
     )
     return outcome
 

@@ -6,7 +6,8 @@ opened first. The signers still sign that exact transaction, as for ``POST
 /transactions``: sent without signatures, the request is answered ``unsigned`` with the
 ``signing_payload``; sent again with the same id and the signatures, the accounts and
 the transaction are written in one atomic journal command, so either all of it is in
-the log or none of it.
+the log or none of it, and the flow's own rows (a loan, a grant's decision) in the
+same database transaction as they are.
 
 The composition must be deterministic in the request and the id, so that the second
 request composes the same bytes the first one showed.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from mutual.core.accounts import Account
@@ -25,7 +27,7 @@ from mutual.core.keypair import Keypair
 from mutual.core.signing import Domain, Signature
 from mutual.core.transactions import Transaction, transaction_payload
 from mutual.store import ledger_reads
-from mutual.store.journal import SideWrite
+from mutual.store.journal import SideRows
 from mutual.store.outcomes import Outcome, raise_refusal
 from mutual.usecases.accounts import account_write
 from mutual.usecases.errors import Unsigned
@@ -47,7 +49,7 @@ async def record_composed(
     composed: Composed,
     signatures: Sequence[Signature],
     *,
-    then: SideWrite | None = None,
+    then: SideRows[Any] | None = None,
 ) -> Outcome:
     """Write the composed transaction, or raise ``Unsigned`` with what to sign.
 

@@ -27,6 +27,7 @@ from mutual.store import accounts as account_store
 from mutual.store import fund as store
 from mutual.store import projects as project_store
 from mutual.store.fund import ContributionRecord, PartnerRecord
+from mutual.store.journal import SideRows
 from mutual.store.outcomes import Outcome
 from mutual.store.principals import principal_exists
 from mutual.store.projects import ProjectRecord
@@ -178,7 +179,7 @@ async def record_contribution(
         caller,
         Composed(tx, (core.fund_account(), opening)),
         signatures,
-        then=lambda c: store.insert_if_absent(c, store.contributions, row),
+        then=SideRows(store.insert_contributions, (row,)),
     )
 
 
@@ -246,7 +247,7 @@ async def record_grant(
         caller,
         Composed(tx),
         signatures,
-        then=lambda c: store.insert_if_absent(c, store.fund_grants, row),
+        then=SideRows(store.insert_grants, (row,)),
     )
 
 
@@ -286,7 +287,7 @@ async def record_disbursement(
         caller,
         Composed(tx, (core.payees_account(),)),
         signatures,
-        then=lambda c: store.insert_if_absent(c, store.fund_disbursements, row),
+        then=SideRows(store.insert_disbursements, (row,)),
     )
 
 

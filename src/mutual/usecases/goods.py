@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from mutual.core import goods as core
@@ -24,7 +25,7 @@ from mutual.core.transactions import Transaction, TransactionKind, transfer_tran
 from mutual.core.units import good_unit
 from mutual.store import goods as store
 from mutual.store.goods import HistoryRow, LoanRecord
-from mutual.store.journal import SideWrite
+from mutual.store.journal import SideRows
 from mutual.store.outcomes import Outcome
 from mutual.store.timebank import notify
 from mutual.usecases.collection_points import point_record, read_kind, unit_of
@@ -54,7 +55,7 @@ async def _record(
     needed: Sequence[Account],
     signatures: Sequence[Signature],
     *,
-    then: SideWrite | None = None,
+    then: SideRows[Any] | None = None,
 ) -> Outcome:
     # Only the accounts not yet open are opened: an account opened with other bounds
     # (the loan limit changed since) is not re-opened.
@@ -137,7 +138,7 @@ async def lend(
         "lent_at": rt.clock(),
     }
     return await _record(
-        rt, caller, tx, needed, signatures, then=lambda c: store.insert_loan_once(c, loan)
+        rt, caller, tx, needed, signatures, then=SideRows(store.insert_loans, (loan,))
     )
 
 
@@ -178,7 +179,7 @@ async def give_back(
     ]
     back = {"id": tx_id, "loan_id": loan_id, "count": count, "returned_at": rt.clock()}
     return await _record(
-        rt, caller, tx, needed, signatures, then=lambda c: store.record_return_once(c, back)
+        rt, caller, tx, needed, signatures, then=SideRows(store.record_returns, (back,))
     )
 
 
@@ -251,7 +252,7 @@ async def give(
         "given_at": rt.clock(),
     }
     return await _record(
-        rt, caller, tx, needed, signatures, then=lambda c: store.insert_gift_once(c, gift)
+        rt, caller, tx, needed, signatures, then=SideRows(store.insert_gifts, (gift,))
     )
 
 

@@ -8,8 +8,6 @@ from dataclasses import dataclass
 from datetime import date
 from uuid import UUID
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from mutual.core import pledges as core
 from mutual.core.authority import Principal
 from mutual.core.ids import AccountId, PrincipalId, TransactionId
@@ -22,6 +20,7 @@ from mutual.store import accounts as account_store
 from mutual.store import ledger_reads
 from mutual.store import pledges as store
 from mutual.store import projects as project_store
+from mutual.store.journal import SideRows
 from mutual.store.outcomes import Outcome
 from mutual.store.pledges import AccountSums
 from mutual.store.projects import ProjectRecord
@@ -35,12 +34,9 @@ async def _record(
     rt: Runtime, caller: Principal, flow: core.Flow, signatures: Sequence[Signature]
 ) -> Outcome:
     openings = tuple(p.account for p in flow.accounts)
-
-    async def named(conn: AsyncConnection) -> None:
-        await store.name_accounts(conn, flow.accounts)
-
+    names = SideRows(store.name_accounts, tuple(flow.accounts))
     return await record_composed(
-        rt, caller, Composed(flow.transaction, openings), signatures, then=named
+        rt, caller, Composed(flow.transaction, openings), signatures, then=names
     )
 
 

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from mutual.core.authority import Principal, Role
 from mutual.core.entries import EntryType, signed_log_entry
@@ -22,7 +23,7 @@ from mutual.core.transactions import (
 )
 from mutual.store import ledger_reads
 from mutual.store.accounts import get_account
-from mutual.store.journal import PreRefused, SideWrite, TransactionWrite
+from mutual.store.journal import PreRefused, SideRows, TransactionWrite
 from mutual.store.ledger_reads import TransactionRecord
 from mutual.store.outcomes import Outcome, rejected_outcome
 from mutual.usecases.errors import NotFound
@@ -78,7 +79,7 @@ async def record_transactions(
     items: Sequence[SignedTransaction | LedgerError],
     *,
     atomic: bool,
-    then: SideWrite | None = None,
+    then: SideRows[Any] | None = None,
 ) -> list[Outcome]:
     """Submit signed transactions to the journal; one outcome each, in order.
 
