@@ -117,6 +117,14 @@ WEIGHTS = {
     "contribution": 2,
     "grant": 1,
 }
+# The signed step of each flow the service composes (the proposal's confirmation, the
+# pledge, the loan and its return, the allocation, the delivery, the fund's gift and
+# grant), and the plain signed transaction their p99 is measured against in the same run:
+# the gift to the commons pool, a transaction the member's device composes and signs
+# itself and posts as is (POST /transactions), no proposal or composition behind it.
+COMPOSED = ("confirm", "pledge", "lend", "return", "allocate", "deliver", "contribution", "grant")
+PLAIN_SIGNED = "gift"
+RATIO_CEILING = 3.0  # issue 26: a composed flow's p99 within 3x the plain one's
 Posted = tuple[tuple[str, str, int], ...]  # (account, unit, amount), sorted
 Pair = tuple[str, str]  # (member id, project id): one allocation of pledged minutes
 
@@ -269,6 +277,8 @@ class MixResult:
     writes_acknowledged: int = 0
     writes_per_s: float = 0.0
     operations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Each composed flow's p99 over the plain signed transaction's (PLAIN_SIGNED).
+    p99_ratios: dict[str, float] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     refused: dict[str, int] = field(default_factory=dict)
     gift_burst: int = 0
@@ -1207,9 +1217,39 @@ def _summary(mix: Mix, result: MixResult, seconds: float) -> None:
             "p99_ms": percentile_ms(ordered, 0.99),
             "statuses": dict(s.statuses),
         }
+    result.p99_ratios = p99_ratios(result.operations)
     result.errors = dict(mix.errors)
     result.refused = dict(mix.refused)
     result.ballots = asdict(mix.round)
+
+
+def p99_ratios(operations: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
+    """Each composed flow's p99 over the plain signed transaction's, from the same run (so
+    the machine's load weighs on both alike); none without a plain one to compare with."""
+    plain = operations.get(PLAIN_SIGNED, {}).get("p99_ms")
+    if not plain:
+        return {}
+    return {
+        op: round(operations[op]["p99_ms"] / plain, 2)
+        for op in COMPOSED
+        if op in operations and operations[op]["requests"]
+    }
+
+
+def ratio_line(r: MixResult) -> str:
+    plain = r.operations.get(PLAIN_SIGNED, {}).get("p99_ms")
+    if not r.p99_ratios:
+        return (
+            f"- p99 of the composed flows over the plain signed {PLAIN_SIGNED}'s: no {PLAIN_SIGNED}"
+        )
+    worst = max(r.p99_ratios.values())
+    ratios = ", ".join(f"{op} {ratio}" for op, ratio in r.p99_ratios.items())
+    verdict = "within" if worst <= RATIO_CEILING else "OVER"
+    return (
+        f"- p99 of the composed flows over the plain signed {PLAIN_SIGNED}'s "
+        f"(POST /transactions, p99 {plain} ms): {ratios}; worst {worst}, "
+        f"{verdict} {RATIO_CEILING:g}x"
+    )
 
 
 async def run_mix(
@@ -1298,6 +1338,7 @@ def markdown(r: MixResult) -> str:
     checks = "; ".join(f"{k}: {v}" for k, v in r.checks.items())
     lines += [
         "",
+        ratio_line(r),
         f"- errors: {errors}",
         f"- refused as the rules say (ballots past their deadline): {refused}",
         f"- server peak RSS: {r.peak_rss_mib} MiB",

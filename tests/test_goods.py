@@ -421,6 +421,45 @@ async def test_replay_does_not_double_count(api: Api) -> None:
     await verified_export(api)
 
 
+async def test_replays_in_one_batch_count_once(api: Api) -> None:
+    """The same signed loan, then the same signed return, sent three times at once (so
+    in one of the writer's batches, with their side rows): one loan row, one return,
+    counted once on the loan."""
+    alice, carol = await join(api, "Alice"), await join(api, "Carol")
+    await create_kind(api, "perceuse", "Perceuse")
+    point = await create_point(api, "Magasin pour rien", alice)
+    assert (
+        await flow(api, "deposits", {"kind": "perceuse", "count": 3}, alice, point)
+    ).status_code == 201
+    behalf = PrincipalId(uuid.UUID(point))
+
+    async def thrice(url: str, body: dict[str, Any]) -> str:
+        first = await api.client.post(url, json=body, headers=alice.headers)
+        payload = first.json()["signing_payload"]
+        sig = alice.key.sign_payload(Domain.TRANSACTION, payload, on_behalf_of=behalf)
+        signed = body | {"id": payload["id"], "signatures": [sig.document()]}
+        answers = await asyncio.gather(
+            *(api.client.post(url, json=signed, headers=alice.headers) for _ in range(3))
+        )
+        assert [a.status_code for a in answers] == [201] * 3, [a.text for a in answers]
+        assert len({a.json()["log_index"] for a in answers}) == 1
+        tx_id: str = payload["id"]
+        return tx_id
+
+    url = f"{API}/collection-points/{point}/loans"
+    loan = await thrice(
+        url, {"kind": "perceuse", "count": 3, "member_id": carol.id, "due_on": due(7)}
+    )
+    await thrice(f"{url}/{loan}/returns", {"count": 2})
+    assert await loan_rows(api) == 1
+    mine = (await api.client.get(f"{API}/members/me/loans", headers=carol.headers)).json()["items"]
+    assert [(m["returned"], m["outstanding"]) for m in mine] == [(2, 1)]
+    async with api.db.read_engine.connect() as conn:
+        count = (await conn.execute(select(func.count()).select_from(loan_returns))).scalar_one()
+    assert count == 1
+    await verified_export(api)
+
+
 async def test_concurrent_loans_of_the_last_items(api: Api) -> None:
     """N members borrowing the last items at once: exactly as many loans succeed as there
     were items, the others are refused by the ledger, the stock never goes negative."""

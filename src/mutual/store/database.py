@@ -8,11 +8,13 @@ transactions, which WAL mode lets run beside the writer.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -71,6 +73,51 @@ async def _available(
         raise
 
 
+class WriteGate:
+    """SQLite's one write lock, queued for in the process rather than at the file.
+
+    SQLite lets one transaction write at a time; one that finds the file locked polls it
+    under its busy timeout, sleeping up to 100 ms between tries, so under load a write
+    (the journal's batch or a request's own) can wait whole seconds while others that
+    came later get in. Taking this lock first lines this process's writers up in the
+    order they came, each starting as soon as the one before commits. Another process
+    on the same file still meets the busy timeout. Waiting here is bounded by that same
+    timeout (a ``TimeoutError``, so unavailable, as the busy timeout's error is). One
+    lock per event loop: a lock belongs to the loop it waited on first.
+    """
+
+    def __init__(self, timeout: float) -> None:
+        self.timeout = timeout
+        self._locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        found = self._locks.get(loop)
+        if found is None:
+            found = self._locks[loop] = asyncio.Lock()
+        return found
+
+
+@asynccontextmanager
+async def _gated(
+    gate: WriteGate | None, transaction: AbstractAsyncContextManager[AsyncConnection]
+) -> AsyncIterator[AsyncConnection]:
+    if gate is None:
+        async with transaction as conn:
+            yield conn
+        return
+    lock = gate.lock()
+    async with asyncio.timeout(gate.timeout):
+        await lock.acquire()
+    try:
+        async with transaction as conn:
+            yield conn
+    finally:
+        lock.release()
+
+
 @dataclass(frozen=True, slots=True)
 class Database:
     url: str
@@ -82,6 +129,8 @@ class Database:
     primary_reads: AsyncEngine | None = None
     # The PostgreSQL schema its tables are in (a territory's), or None for the default.
     schema: str | None = None
+    # SQLite's: its writers queue in the process (PostgreSQL's lock what they touch).
+    write_gate: WriteGate | None = field(default=None, compare=False)
 
     @property
     def is_postgres(self) -> bool:
@@ -153,7 +202,12 @@ class Database:
 
     def writing(self) -> AbstractAsyncContextManager[AsyncConnection]:
         """A write transaction, committed on exit; unreachable means StoreUnavailable."""
-        return _available(self.write_engine.begin())
+        return _available(self.write_transaction())
+
+    def write_transaction(self) -> AbstractAsyncContextManager[AsyncConnection]:
+        """A write transaction, committed on exit, its errors as the driver raised them
+        (the journal's writer tells them apart)."""
+        return _gated(self.write_gate, self.write_engine.begin())
 
     async def dispose(self) -> None:
         if self.replicas is not None:
@@ -197,6 +251,7 @@ def open_database(settings: Settings) -> Database:
             url,
             _sqlite_engine(url, timeout=timeout, immediate=True),
             _sqlite_engine(url, timeout=timeout, immediate=False),
+            write_gate=WriteGate(timeout),
         )
     # No pre-ping: it costs a round trip on every checkout. A connection that died with
     # a server restart fails its first statement instead; SQLAlchemy then invalidates

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.ids import AccountId
 from mutual.core.transactions import TransactionKind
+from mutual.store.side_rows import insert_new
 from mutual.store.tables import (
     UTCDateTime,
     accounts,
@@ -166,11 +167,18 @@ async def list_partners(
     return [PartnerRecord(**row._mapping) for row in await conn.execute(query)]
 
 
-async def insert_if_absent(conn: AsyncConnection, table: Table, values: Mapping[str, Any]) -> None:
-    """Insert the row describing a transaction unless a replay already did."""
-    exists = await conn.scalar(select(table.c.id).where(table.c.id == values["id"]))
-    if exists is None:
-        await conn.execute(table.insert().values(**values))
+async def insert_contributions(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """The rows describing contributions (the journal's side rows), unless a replay's are
+    there; as the grants' and the disbursements'."""
+    await insert_new(conn, contributions, rows)
+
+
+async def insert_grants(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+    await insert_new(conn, fund_grants, rows)
+
+
+async def insert_disbursements(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+    await insert_new(conn, fund_disbursements, rows)
 
 
 async def get_contribution(

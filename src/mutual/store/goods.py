@@ -4,7 +4,8 @@ these tables are written after the ledger accepted the movement, keyed by its id
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -22,12 +23,14 @@ from sqlalchemy import (
     Table,
     Text,
     Uuid,
+    bindparam,
     delete,
     select,
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from mutual.store.side_rows import insert_new
 from mutual.store.tables import (
     UTCDateTime,
     accounts,
@@ -243,33 +246,28 @@ async def get_loan(conn: AsyncConnection, loan_id: UUID) -> LoanRecord | None:
     return None if row is None else _loan(row)
 
 
-async def insert_loan_once(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
-    """Insert the loan unless its transaction's id is already there (a replay)."""
-    if await get_loan(conn, values["id"]) is None:
-        await conn.execute(loans.insert().values(**values))
+async def insert_loans(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert the loans (the journal's side rows) unless their transaction's id is already
+    there (a replay)."""
+    await insert_new(conn, loans, rows)
 
 
-async def record_return_once(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
-    """Insert the return and count it on its loan, once per return transaction."""
-    seen = (
-        await conn.execute(select(loan_returns.c.id).where(loan_returns.c.id == values["id"]))
-    ).first()
-    if seen is not None:
-        return
-    await conn.execute(loan_returns.insert().values(**values))
-    await conn.execute(
-        update(loans)
-        .where(loans.c.id == values["loan_id"])
-        .values(returned=loans.c.returned + values["count"])
-    )
+async def record_returns(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert the returns and count them on their loans, once per return transaction."""
+    back: Counter[UUID] = Counter()
+    for row in await insert_new(conn, loan_returns, rows):
+        back[row["loan_id"]] += row["count"]
+    if back:
+        await conn.execute(
+            update(loans)
+            .where(loans.c.id == bindparam("loan"))
+            .values(returned=loans.c.returned + bindparam("back")),
+            [{"loan": loan, "back": n} for loan, n in back.items()],
+        )
 
 
-async def insert_gift_once(conn: AsyncConnection, values: Mapping[str, Any]) -> None:
-    seen = (
-        await conn.execute(select(good_gifts.c.id).where(good_gifts.c.id == values["id"]))
-    ).first()
-    if seen is None:
-        await conn.execute(good_gifts.insert().values(**values))
+async def insert_gifts(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+    await insert_new(conn, good_gifts, rows)
 
 
 async def open_loans(

@@ -7,8 +7,10 @@ it commits one batch, new commands queue up; the next batch takes all of them (u
 is updated once per batch instead of once per request. Inside one database transaction
 the writer takes the ledger-wide lock, reads what the batch touches, folds the pure core
 over the commands in order (``journal_state``), appends the leaves and the Merkle nodes
-they complete, writes everything in bulk (``journal_io``), and commits once. Only then
-does each caller get its answer, so an acknowledged write is durable.
+they complete, writes everything in bulk (``journal_io``), then the rows a flow keeps
+beside its accepted entries (a command's ``then``: a loan, a proposal's status), and
+commits once. Only then does each caller get its answer, so an acknowledged write is
+durable.
 
 If the database's own constraints refuse a batch (they are the second line of
 defence, so this means a bug or tampering), the batch is rolled back and retried
@@ -21,10 +23,12 @@ import asyncio
 import contextlib
 import logging
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from mutual.core.merkle import NodeKey, append_nodes, perfect_nodes
 from mutual.store.database import Database, is_unavailable
@@ -42,6 +46,7 @@ from mutual.store.journal_state import (
     PactWrite,
     PreRefused,
     RoundWrite,
+    SideRows,
     TransactionWrite,
     WriteRequest,
 )
@@ -58,6 +63,7 @@ __all__ = [
     "PactWrite",
     "PreRefused",
     "RoundWrite",
+    "SideRows",
     "TransactionWrite",
     "WriteRequest",
 ]
@@ -123,10 +129,12 @@ class Journal:
         *,
         atomic: bool,
         recorded_at: datetime,
+        then: SideRows[Any] | None = None,
     ) -> list[Outcome]:
-        """Commit the requests (all or nothing when ``atomic``) and return one outcome each."""
+        """Commit the requests (all or nothing when ``atomic``) and return one outcome each;
+        ``then`` writes the flow's own rows in the same transaction when all are accepted."""
         loop = asyncio.get_running_loop()
-        command = Command(tuple(requests), atomic, recorded_at, loop.create_future())
+        command = Command(tuple(requests), atomic, recorded_at, loop.create_future(), then)
         if self._batching:
             if self._task is None:
                 raise RuntimeError("the journal was not started")
@@ -184,7 +192,7 @@ class Journal:
                 observer(size, answered)
 
     async def _commit(self, batch: list[Command]) -> list[tuple[Command, list[Outcome]]]:
-        async with self._db.write_engine.begin() as conn:
+        async with self._db.write_transaction() as conn:
             state = await load_state(conn, batch, self._log.origin)
             if self._frontier_size != state.tree_size:
                 self._frontier = await load_nodes(conn, _frontier_keys(state.tree_size))
@@ -199,8 +207,22 @@ class Journal:
                 results.append((command, outcomes))
             nodes, frontier = _grow(self._frontier, first_index, state)
             await write_state(conn, state, nodes)
+            await _write_side_rows(conn, results)
         self._frontier, self._frontier_size = frontier, state.tree_size
         return results
+
+
+async def _write_side_rows(
+    conn: AsyncConnection, results: list[tuple[Command, list[Outcome]]]
+) -> None:
+    """The side rows of the commands whose entries were all accepted, one call per
+    ``write`` for the batch, in the order the commands came."""
+    rows: dict[Callable[[AsyncConnection, list[Any]], Awaitable[None]], list[Any]] = {}
+    for command, outcomes in results:
+        if command.then is not None and all(o.accepted for o in outcomes):
+            rows.setdefault(command.then.write, []).extend(command.then.rows)
+    for write, batch in rows.items():
+        await write(conn, batch)
 
 
 def _frontier_keys(size: int) -> list[NodeKey]:

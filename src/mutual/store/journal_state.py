@@ -8,8 +8,10 @@ then writes what the state collected. Nothing here does I/O.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from uuid import UUID
 
 from mutual.core.accounts import Account
@@ -46,6 +48,10 @@ from mutual.core.registry import KeyEffect, KeyEvent
 from mutual.core.round_entries import RoundEntry
 from mutual.core.signing import Signature
 from mutual.core.transactions import Transaction
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncConnection
+
 from mutual.store.outcomes import (
     BATCH_ABORTED,
     Outcome,
@@ -188,6 +194,20 @@ LedgerWrite = (
     | PactWrite
 )
 WriteRequest = LedgerWrite | PreRefused
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class SideRows(Generic[T]):
+    """A flow's own rows (a loan, a proposal's status, the names of a pledge's accounts),
+    written by the writer in the transaction of the entries they go with, once those are
+    accepted: no second commit per flow, and never one without the other. ``write`` is
+    called once per batch with the rows of every command that names it, so it must be a
+    function of the store's (the same object each time), write idempotently (a replay
+    brings its rows again) and never decide."""
+
+    write: Callable[[AsyncConnection, list[T]], Awaitable[None]]
+    rows: tuple[T, ...]
 
 
 @dataclass(eq=False, slots=True)
@@ -196,6 +216,7 @@ class Command:
     atomic: bool
     recorded_at: datetime
     future: asyncio.Future[list[Outcome]]
+    then: SideRows[Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -39,8 +39,9 @@ pledge_accounts = Table(
 
 
 async def name_accounts(conn: AsyncConnection, named: Iterable[PledgeAccount]) -> None:
-    rows = [
-        {
+    """Name the accounts, once each (a batch's pledges of one member name the same)."""
+    once = {
+        p.account.id: {
             "account_id": p.account.id,
             "role": p.role.value,
             "member_id": p.member_id,
@@ -48,7 +49,8 @@ async def name_accounts(conn: AsyncConnection, named: Iterable[PledgeAccount]) -
             "project_id": p.project_id,
         }
         for p in named
-    ]
+    }
+    rows = list(once.values())
     if rows:
         dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
         await conn.execute(dialect.insert(pledge_accounts).values(rows).on_conflict_do_nothing())

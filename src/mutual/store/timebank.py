@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Row, and_, exists, func, or_, select, update
+from sqlalchemy import Row, and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -367,6 +367,20 @@ async def set_proposal_status(
     if status is not ProposalStatus.CONFIRMED:
         query = query.where(_not_recorded())
     return (await conn.execute(query)).rowcount == 1
+
+
+async def confirm_proposals(conn: AsyncConnection, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Mark confirmed the pending proposals whose transactions the batch recorded (the
+    journal's side rows: ``id``, ``decided_at``); one already confirmed stays as it was."""
+    await conn.execute(
+        update(proposals)
+        .where(
+            proposals.c.id == bindparam("proposal"),
+            proposals.c.status == ProposalStatus.PENDING.value,
+        )
+        .values(status=ProposalStatus.CONFIRMED.value, decided_at=bindparam("decided")),
+        [{"proposal": r["id"], "decided": r["decided_at"]} for r in rows],
+    )
 
 
 def _due(now: datetime) -> Any:

@@ -31,6 +31,7 @@ from mutual.core.timebank import (
 )
 from mutual.core.transactions import MEMO_SALT_MIN_BYTES, transaction_payload
 from mutual.store import timebank as store
+from mutual.store.journal import SideRows
 from mutual.store.outcomes import Outcome
 from mutual.usecases import territory_lists as lists
 from mutual.usecases.associations import acting_account
@@ -164,15 +165,16 @@ async def confirm(
     """The receiver's signed confirmation; a coordinator may bring a custodial one."""
     proposal = await read_proposal(rt, caller, proposal_id)
     actor = proposal.receiver if is_coordinator(caller) else caller.id
-    check_decidable(proposal, actor, rt.clock())
+    now = rt.clock()
+    check_decidable(proposal, actor, now)
+
     [outcome] = await record_transactions(
-        rt, caller, [SignedTransaction(proposal_transaction(proposal), signatures)], atomic=False
+        rt,
+        caller,
+        [SignedTransaction(proposal_transaction(proposal), signatures)],
+        atomic=False,
+        then=SideRows(store.confirm_proposals, ({"id": proposal.id, "decided_at": now},)),
     )
-    if outcome.accepted:
-        async with rt.db.writing() as conn:
-            await store.set_proposal_status(
-                conn, proposal.id, ProposalStatus.CONFIRMED, now=rt.clock()
-            )
     return outcome
 
 

@@ -6,7 +6,8 @@ opened first. The signers still sign that exact transaction, as for ``POST
 /transactions``: sent without signatures, the request is answered ``unsigned`` with the
 ``signing_payload``; sent again with the same id and the signatures, the accounts and
 the transaction are written in one atomic journal command, so either all of it is in
-the log or none of it.
+the log or none of it, and the flow's own rows (a loan, a grant's decision) in the
+same database transaction as they are.
 
 The composition must be deterministic in the request and the id, so that the second
 request composes the same bytes the first one showed.
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from mutual.core.accounts import Account
@@ -25,6 +27,7 @@ from mutual.core.keypair import Keypair
 from mutual.core.signing import Domain, Signature
 from mutual.core.transactions import Transaction, transaction_payload
 from mutual.store import ledger_reads
+from mutual.store.journal import SideRows
 from mutual.store.outcomes import Outcome, raise_refusal
 from mutual.usecases.accounts import account_write
 from mutual.usecases.errors import Unsigned
@@ -41,13 +44,19 @@ class Composed:
 
 
 async def record_composed(
-    rt: Runtime, caller: Principal, composed: Composed, signatures: Sequence[Signature]
+    rt: Runtime,
+    caller: Principal,
+    composed: Composed,
+    signatures: Sequence[Signature],
+    *,
+    then: SideRows[Any] | None = None,
 ) -> Outcome:
     """Write the composed transaction, or raise ``Unsigned`` with what to sign.
 
     Returns the transaction's outcome, accepted or refused by the ledger's rules (bounds,
     authority), for the caller to answer as ``POST /transactions`` does; an account that
-    could not be opened is raised as its refusal.
+    could not be opened is raised as its refusal. ``then`` writes the flow's own rows (a
+    loan, say) in the journal's transaction, once the transaction is accepted.
     """
     tx = composed.transaction
     if not signatures:
@@ -59,6 +68,7 @@ async def record_composed(
         [*(account_write(rt, a) for a in composed.openings), write],
         atomic=True,
         recorded_at=rt.clock(),
+        then=then,
     )
     raise_refusal(outcomes[:-1])
     return outcomes[-1]

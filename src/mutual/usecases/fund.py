@@ -27,6 +27,7 @@ from mutual.store import accounts as account_store
 from mutual.store import fund as store
 from mutual.store import projects as project_store
 from mutual.store.fund import ContributionRecord, PartnerRecord
+from mutual.store.journal import SideRows
 from mutual.store.outcomes import Outcome
 from mutual.store.principals import principal_exists
 from mutual.store.projects import ProjectRecord
@@ -162,27 +163,24 @@ async def record_contribution(
             cid, kind, principal_id, new.amount, new.repayment_due, partner.id
         )
     )
-    outcome = await record_composed(
-        rt, caller, Composed(tx, (core.fund_account(), opening)), signatures
+    row = {
+        "id": cid,
+        "partner_id": partner.id,
+        "kind": new.kind.value,
+        "amount": new.amount,
+        "repayment_due": new.repayment_due,
+        "deposit_account": (
+            None if new.kind is ContributionKind.GIFT else core.deposit_account_id(cid)
+        ),
+        "recorded_at": rt.clock(),
+    }
+    return await record_composed(
+        rt,
+        caller,
+        Composed(tx, (core.fund_account(), opening)),
+        signatures,
+        then=SideRows(store.insert_contributions, (row,)),
     )
-    if outcome.accepted:
-        async with rt.db.writing() as conn:
-            await store.insert_if_absent(
-                conn,
-                store.contributions,
-                {
-                    "id": cid,
-                    "partner_id": partner.id,
-                    "kind": new.kind.value,
-                    "amount": new.amount,
-                    "repayment_due": new.repayment_due,
-                    "deposit_account": (
-                        None if new.kind is ContributionKind.GIFT else core.deposit_account_id(cid)
-                    ),
-                    "recorded_at": rt.clock(),
-                },
-            )
-    return outcome
 
 
 async def _contribution(rt: Runtime, contribution_id: UUID) -> ContributionRecord:
@@ -237,21 +235,20 @@ async def record_grant(
     gid = TransactionId(chosen_id(tx_id))
     tx = core.grant_transaction(gid, caller.id, project.id, AccountId(project.eur_account), amount)
     # Within the available balance: decided by the ledger's fold under the writer's lock.
-    outcome = await record_composed(rt, caller, Composed(tx), signatures)
-    if outcome.accepted:
-        async with rt.db.writing() as conn:
-            await store.insert_if_absent(
-                conn,
-                store.fund_grants,
-                {
-                    "id": gid,
-                    "project_id": project.id,
-                    "amount": amount,
-                    "decision": decision,
-                    "recorded_at": rt.clock(),
-                },
-            )
-    return outcome
+    row = {
+        "id": gid,
+        "project_id": project.id,
+        "amount": amount,
+        "decision": decision,
+        "recorded_at": rt.clock(),
+    }
+    return await record_composed(
+        rt,
+        caller,
+        Composed(tx),
+        signatures,
+        then=SideRows(store.insert_grants, (row,)),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -277,22 +274,21 @@ async def record_disbursement(
     tx = core.disbursement_transaction(
         did, caller.id, project.id, AccountId(project.eur_account), new.amount
     )
-    outcome = await record_composed(rt, caller, Composed(tx, (core.payees_account(),)), signatures)
-    if outcome.accepted:
-        async with rt.db.writing() as conn:
-            await store.insert_if_absent(
-                conn,
-                store.fund_disbursements,
-                {
-                    "id": did,
-                    "project_id": project.id,
-                    "amount": new.amount,
-                    "payee": new.payee,
-                    "receipt_ref": new.receipt_ref,
-                    "recorded_at": rt.clock(),
-                },
-            )
-    return outcome
+    row = {
+        "id": did,
+        "project_id": project.id,
+        "amount": new.amount,
+        "payee": new.payee,
+        "receipt_ref": new.receipt_ref,
+        "recorded_at": rt.clock(),
+    }
+    return await record_composed(
+        rt,
+        caller,
+        Composed(tx, (core.payees_account(),)),
+        signatures,
+        then=SideRows(store.insert_disbursements, (row,)),
+    )
 
 
 async def project_disbursements(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from uuid import UUID
 
 from mutual.core import goods as core
@@ -24,6 +25,7 @@ from mutual.core.transactions import Transaction, TransactionKind, transfer_tran
 from mutual.core.units import good_unit
 from mutual.store import goods as store
 from mutual.store.goods import HistoryRow, LoanRecord
+from mutual.store.journal import SideRows
 from mutual.store.outcomes import Outcome
 from mutual.store.timebank import notify
 from mutual.usecases.collection_points import point_record, read_kind, unit_of
@@ -52,13 +54,15 @@ async def _record(
     composed_tx: Transaction,
     needed: Sequence[Account],
     signatures: Sequence[Signature],
+    *,
+    then: SideRows[Any] | None = None,
 ) -> Outcome:
     # Only the accounts not yet open are opened: an account opened with other bounds
     # (the loan limit changed since) is not re-opened.
     async with rt.db.reading() as conn:
         present = await store.balances(conn, [a.id for a in needed])
     openings = tuple(a for a in needed if a.id not in present)
-    return await record_composed(rt, caller, Composed(composed_tx, openings), signatures)
+    return await record_composed(rt, caller, Composed(composed_tx, openings), signatures, then=then)
 
 
 async def deposit(
@@ -123,23 +127,19 @@ async def lend(
         core.stock_account(point_id, req.kind),
         core.loan_account(member_id, point_id, req.kind, limit),
     ]
-    outcome = await _record(rt, caller, tx, needed, signatures)
-    if outcome.accepted:
-        async with rt.db.writing() as conn:
-            await store.insert_loan_once(
-                conn,
-                {
-                    "id": tx_id,
-                    "point_id": point_id,
-                    "kind": req.kind,
-                    "member_id": member_id,
-                    "count": req.count,
-                    "returned": 0,
-                    "due_on": due_on,
-                    "lent_at": rt.clock(),
-                },
-            )
-    return outcome
+    loan = {
+        "id": tx_id,
+        "point_id": point_id,
+        "kind": req.kind,
+        "member_id": member_id,
+        "count": req.count,
+        "returned": 0,
+        "due_on": due_on,
+        "lent_at": rt.clock(),
+    }
+    return await _record(
+        rt, caller, tx, needed, signatures, then=SideRows(store.insert_loans, (loan,))
+    )
 
 
 async def give_back(
@@ -177,13 +177,10 @@ async def give_back(
         core.loan_account(loan.member_id, point_id, loan.kind, rt.settings.open_loans_max),
         core.stock_account(point_id, loan.kind),
     ]
-    outcome = await _record(rt, caller, tx, needed, signatures)
-    if outcome.accepted:
-        async with rt.db.writing() as conn:
-            await store.record_return_once(
-                conn, {"id": tx_id, "loan_id": loan_id, "count": count, "returned_at": rt.clock()}
-            )
-    return outcome
+    back = {"id": tx_id, "loan_id": loan_id, "count": count, "returned_at": rt.clock()}
+    return await _record(
+        rt, caller, tx, needed, signatures, then=SideRows(store.record_returns, (back,))
+    )
 
 
 async def transfer(
@@ -245,22 +242,18 @@ async def give(
         refs,
     )
     needed = [core.stock_account(point_id, req.kind), core.given_account(point_id, req.kind)]
-    outcome = await _record(rt, caller, tx, needed, signatures)
-    if outcome.accepted:
-        async with rt.db.writing() as conn:
-            await store.insert_gift_once(
-                conn,
-                {
-                    "id": tx_id,
-                    "point_id": point_id,
-                    "kind": req.kind,
-                    "count": req.count,
-                    "to_member": to_member,
-                    "household": household,
-                    "given_at": rt.clock(),
-                },
-            )
-    return outcome
+    gift = {
+        "id": tx_id,
+        "point_id": point_id,
+        "kind": req.kind,
+        "count": req.count,
+        "to_member": to_member,
+        "household": household,
+        "given_at": rt.clock(),
+    }
+    return await _record(
+        rt, caller, tx, needed, signatures, then=SideRows(store.insert_gifts, (gift,))
+    )
 
 
 # -- reads -------------------------------------------------------------------------------

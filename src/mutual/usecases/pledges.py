@@ -20,6 +20,7 @@ from mutual.store import accounts as account_store
 from mutual.store import ledger_reads
 from mutual.store import pledges as store
 from mutual.store import projects as project_store
+from mutual.store.journal import SideRows
 from mutual.store.outcomes import Outcome
 from mutual.store.pledges import AccountSums
 from mutual.store.projects import ProjectRecord
@@ -32,11 +33,11 @@ from mutual.usecases.runtime import Runtime, chosen_id
 async def _record(
     rt: Runtime, caller: Principal, flow: core.Flow, signatures: Sequence[Signature]
 ) -> Outcome:
-    if signatures:
-        async with rt.db.writing() as conn:
-            await store.name_accounts(conn, flow.accounts)
     openings = tuple(p.account for p in flow.accounts)
-    return await record_composed(rt, caller, Composed(flow.transaction, openings), signatures)
+    names = SideRows(store.name_accounts, tuple(flow.accounts))
+    return await record_composed(
+        rt, caller, Composed(flow.transaction, openings), signatures, then=names
+    )
 
 
 async def _today(rt: Runtime, tx_id: TransactionId) -> date | None:

@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from mutual.core.authority import Principal, Role
 from mutual.core.entries import EntryType, signed_log_entry
@@ -22,7 +23,7 @@ from mutual.core.transactions import (
 )
 from mutual.store import ledger_reads
 from mutual.store.accounts import get_account
-from mutual.store.journal import PreRefused, TransactionWrite
+from mutual.store.journal import PreRefused, SideRows, TransactionWrite
 from mutual.store.ledger_reads import TransactionRecord
 from mutual.store.outcomes import Outcome, rejected_outcome
 from mutual.usecases.errors import NotFound
@@ -78,14 +79,16 @@ async def record_transactions(
     items: Sequence[SignedTransaction | LedgerError],
     *,
     atomic: bool,
+    then: SideRows[Any] | None = None,
 ) -> list[Outcome]:
     """Submit signed transactions to the journal; one outcome each, in order.
 
     An item may already be the error that made the request unreadable (bad base64, say):
-    it is answered as a refusal in its place.
+    it is answered as a refusal in its place. ``then`` writes rows of the caller's in
+    the journal's transaction, when every item is accepted.
     """
     writes = [await prepare(rt, principal, item) for item in items]
-    return await rt.journal.submit(writes, atomic=atomic, recorded_at=rt.clock())
+    return await rt.journal.submit(writes, atomic=atomic, recorded_at=rt.clock(), then=then)
 
 
 async def reversal_of(
