@@ -112,12 +112,18 @@ def main() -> int:
 
 
 def _whole_suite(python: str) -> int:
-    """The tests on every core (at most four). Each test makes its own databases, ports,
-    hosts and files (a PostgreSQL restart strikes a cluster of its own test's), so test
-    files run side by side; whole files go to one worker, so a module's servers start
-    once."""
+    """The tests, most of them on every core (at most four workers). Each test makes its
+    own databases, ports, hosts and files (a PostgreSQL restart strikes a cluster of its
+    own test's), so test files run side by side, whole files to one worker so that a
+    module's servers start once. The browser tests run after them, in one process: under
+    the other files' load Chromium now and then stopped fetching a page's modules (the
+    server had answered every request it got), which no wait in a test can tell from a
+    broken page."""
     workers = str(min(os.cpu_count() or 1, 4))
-    return subprocess.call([python, "-m", "pytest", "-n", workers, "--dist", "loadfile"], cwd=ROOT)
+    spread = [python, "-m", "pytest", "-n", workers, "--dist", "loadfile", "--ignore=tests/browser"]
+    if subprocess.call(spread, cwd=ROOT) != 0:
+        return 1
+    return subprocess.call([python, "-m", "pytest", "tests/browser"], cwd=ROOT)
 
 
 if __name__ == "__main__":
